@@ -1,0 +1,17 @@
+//! # cnn-playground
+//!
+//! The layer engine of a browser playground for convolutional networks, written to be read next to
+//! Stanford CS231n's Assignment 2. Images are `(N, C, H, W)`, conv filters `(F, C, HH, WW)`; every
+//! layer has a `*_forward` that returns `(out, cache)` and a `*_backward` that takes
+//! `(dout, cache)`. The engine is plain Rust — no threads, files or clock — so it runs unchanged
+//! natively and in WebAssembly; the `web` module (wasm only) is the thin boundary to the page.
+
+pub mod error;
+pub mod float;
+pub mod gradient_check;
+pub mod layers;
+pub mod rng;
+pub mod shapes;
+
+pub use error::{Error, Result};
+pub use float::Float;

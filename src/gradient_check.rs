@@ -21,7 +21,11 @@ use ndarray::{Array, ArrayBase, Data, Dimension, Zip};
 pub const DEFAULT_H: f64 = 1e-5;
 
 /// Gradient of the scalar function `f` at `x`: `(f(x + h·e_i) − f(x − h·e_i)) / 2h` for every `i`.
-pub fn numerical_gradient<F, D>(mut f: impl FnMut(&Array<F, D>) -> F, x: &Array<F, D>, h: F) -> Array<F, D>
+pub fn numerical_gradient<F, D>(
+    mut f: impl FnMut(&Array<F, D>) -> F,
+    x: &Array<F, D>,
+    h: F,
+) -> Array<F, D>
 where
     F: Float,
     D: Dimension,
@@ -74,7 +78,11 @@ where
     S2: Data<Elem = F>,
     D: Dimension,
 {
-    assert_eq!(a.shape(), b.shape(), "rel_error compares arrays of one shape");
+    assert_eq!(
+        a.shape(),
+        b.shape(),
+        "rel_error compares arrays of one shape"
+    );
     let mut worst = 0.0_f64;
     Zip::from(a).and(b).for_each(|&x, &y| {
         let (x, y) = (x.as_f64(), y.as_f64());
@@ -88,11 +96,13 @@ where
 }
 
 fn flat<F: Float, D: Dimension>(a: &Array<F, D>, i: usize) -> F {
-    a.as_slice_memory_order().expect("owned arrays are contiguous")[i]
+    a.as_slice_memory_order()
+        .expect("owned arrays are contiguous")[i]
 }
 
 fn set_flat<F: Float, D: Dimension>(a: &mut Array<F, D>, i: usize, v: F) {
-    a.as_slice_memory_order_mut().expect("owned arrays are contiguous")[i] = v;
+    a.as_slice_memory_order_mut()
+        .expect("owned arrays are contiguous")[i] = v;
 }
 
 #[cfg(test)]

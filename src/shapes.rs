@@ -21,19 +21,37 @@ use crate::error::{Error, Result};
 ///
 /// Errors: a zero input, filter or stride; a filter larger than the padded input; a result that
 /// is not a whole number.
-pub fn output_size(axis: &'static str, input: usize, filter: usize, pad: usize, stride: usize) -> Result<usize> {
+pub fn output_size(
+    axis: &'static str,
+    input: usize,
+    filter: usize,
+    pad: usize,
+    stride: usize,
+) -> Result<usize> {
     if input == 0 {
-        return Err(Error::Zero { what: format!("the input {axis}") });
+        return Err(Error::Zero {
+            what: format!("the input {axis}"),
+        });
     }
     if filter == 0 {
-        return Err(Error::Zero { what: format!("the filter {axis}") });
+        return Err(Error::Zero {
+            what: format!("the filter {axis}"),
+        });
     }
     if stride == 0 {
-        return Err(Error::Zero { what: "the stride".into() });
+        return Err(Error::Zero {
+            what: "the stride".into(),
+        });
     }
     let padded = input + 2 * pad;
     if filter > padded {
-        return Err(Error::FilterTooLarge { axis, input, filter, pad, padded });
+        return Err(Error::FilterTooLarge {
+            axis,
+            input,
+            filter,
+            pad,
+            padded,
+        });
     }
     let span = padded - filter;
     if span % stride != 0 {
@@ -80,7 +98,12 @@ fn suggest(input: usize, filter: usize, pad: usize, stride: usize) -> String {
     let valid = valid_strides(input, filter, pad);
     let below: Vec<usize> = valid.iter().copied().filter(|&s| s < stride).collect();
     let strides: Vec<usize> = if below.is_empty() {
-        valid.iter().copied().filter(|&s| s > stride).take(2).collect()
+        valid
+            .iter()
+            .copied()
+            .filter(|&s| s > stride)
+            .take(2)
+            .collect()
     } else {
         below[below.len().saturating_sub(2)..].to_vec()
     };

@@ -1,4 +1,31 @@
 //! Convolution: the naive loops, written to be read beside the assignment's `conv_forward_naive`.
+//!
+//! A conv layer slides each of F filters over the zero-padded input and takes a dot product at
+//! every position: out\[n, f, i, j\] = b\[f\] + Σ_c Σ_di Σ_dj w\[f, c, di, dj\] ·
+//! xpad\[n, c, i·S + di, j·S + dj\]. The output height is H' = (H − HH + 2P)/S + 1, the width
+//! W' = (W − WW + 2P)/S + 1 (see [`crate::shapes::output_size`]).
+//!
+//! The backward pass runs the same loops and, at each position, sends the upstream gradient back
+//! along the two factors of the product: to the input window (scaled by the weights) and to the
+//! weights (scaled by the input window). [`crate::layers::conv_fast`] computes the same with
+//! matrix products.
+//!
+//! ```
+//! use cnn_playground::layers::{conv_forward_naive, ConvParam};
+//! use ndarray::{Array1, Array4};
+//! // A 7×7 input and a 3×3 filter of ones give a 5×5 map of window sums.
+//! let x = Array4::<f64>::ones((1, 1, 7, 7));
+//! let w = Array4::<f64>::ones((1, 1, 3, 3));
+//! let b = Array1::<f64>::zeros(1);
+//! let (out, _cache) = conv_forward_naive(&x, &w, &b, ConvParam { stride: 1, pad: 0 }).unwrap();
+//! assert_eq!(out.dim(), (1, 1, 5, 5));
+//! assert_eq!(out[[0, 0, 2, 2]], 9.0);
+//! ```
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::shapes::output_size;
+use ndarray::{s, Array1, Array4};
 
 /// Stride and zero padding of a conv layer (padding is applied on every side).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,4 +38,176 @@ impl Default for ConvParam {
     fn default() -> Self {
         ConvParam { stride: 1, pad: 0 }
     }
+}
+
+/// What [`conv_backward_naive`] needs: the inputs of the forward pass.
+#[derive(Debug, Clone)]
+pub struct ConvCache<F> {
+    pub x: Array4<F>,
+    pub w: Array4<F>,
+    pub b: Array1<F>,
+    pub conv_param: ConvParam,
+}
+
+/// Checks x `(N, C, H, W)`, w `(F, C, HH, WW)` and b `(F,)` against each other and returns the
+/// output shape `(N, F, H', W')`. Shared by the naive and fast conv layers.
+pub fn conv_output_shape<F: Float>(
+    x: &Array4<F>,
+    w: &Array4<F>,
+    b: &Array1<F>,
+    conv_param: ConvParam,
+) -> Result<(usize, usize, usize, usize)> {
+    let (n, c, h, wd) = x.dim();
+    let (f, wc, hh, ww) = w.dim();
+    if n == 0 {
+        return Err(Error::EmptyBatch {
+            context: "conv forward".into(),
+        });
+    }
+    if f == 0 {
+        return Err(Error::Zero {
+            what: "the number of filters F".into(),
+        });
+    }
+    if c != wc {
+        return Err(Error::shape(
+            "conv forward (channels C of x and w)",
+            format!("w with C = {c} to match x of shape ({n}, {c}, {h}, {wd})"),
+            format!("w of shape ({f}, {wc}, {hh}, {ww})"),
+        ));
+    }
+    if b.len() != f {
+        return Err(Error::shape(
+            "conv forward (bias b)",
+            format!("({f},)"),
+            format!("({},)", b.len()),
+        ));
+    }
+    let ConvParam { stride, pad } = conv_param;
+    let h_out = output_size("height", h, hh, pad, stride)?;
+    let w_out = output_size("width", wd, ww, pad, stride)?;
+    Ok((n, f, h_out, w_out))
+}
+
+/// `x` with `pad` zeros added on every side of the two spatial axes: `(N, C, H + 2P, W + 2P)`.
+pub fn zero_pad<F: Float>(x: &Array4<F>, pad: usize) -> Array4<F> {
+    let (n, c, h, w) = x.dim();
+    let mut xpad = Array4::zeros((n, c, h + 2 * pad, w + 2 * pad));
+    xpad.slice_mut(s![.., .., pad..pad + h, pad..pad + w])
+        .assign(x);
+    xpad
+}
+
+/// Naive forward pass of a conv layer.
+///
+/// - x: input `(N, C, H, W)`
+/// - w: filters `(F, C, HH, WW)`
+/// - b: biases `(F,)`
+/// - conv_param: stride S and zero padding P
+///
+/// Returns `out` of shape `(N, F, H', W')`, H' = (H − HH + 2P)/S + 1, W' = (W − WW + 2P)/S + 1,
+/// and the cache `(x, w, b, conv_param)`.
+pub fn conv_forward_naive<F: Float>(
+    x: &Array4<F>,
+    w: &Array4<F>,
+    b: &Array1<F>,
+    conv_param: ConvParam,
+) -> Result<(Array4<F>, ConvCache<F>)> {
+    let (n, f, h_out, w_out) = conv_output_shape(x, w, b, conv_param)?;
+    let (_, c, hh, ww) = w.dim();
+    let stride = conv_param.stride;
+    let xpad = zero_pad(x, conv_param.pad);
+    let mut out = Array4::zeros((n, f, h_out, w_out));
+    for img in 0..n {
+        for filt in 0..f {
+            for i in 0..h_out {
+                for j in 0..w_out {
+                    let mut sum = b[filt];
+                    for ch in 0..c {
+                        for di in 0..hh {
+                            for dj in 0..ww {
+                                sum += w[[filt, ch, di, dj]]
+                                    * xpad[[img, ch, i * stride + di, j * stride + dj]];
+                            }
+                        }
+                    }
+                    out[[img, filt, i, j]] = sum;
+                }
+            }
+        }
+    }
+    let cache = ConvCache {
+        x: x.clone(),
+        w: w.clone(),
+        b: b.clone(),
+        conv_param,
+    };
+    Ok((out, cache))
+}
+
+/// Naive backward pass of a conv layer.
+///
+/// - dout: upstream gradient `(N, F, H', W')`
+/// - cache: from [`conv_forward_naive`]
+///
+/// Returns `(dx, dw, db)` of shapes `(N, C, H, W)`, `(F, C, HH, WW)`, `(F,)`.
+pub fn conv_backward_naive<F: Float>(
+    dout: &Array4<F>,
+    cache: &ConvCache<F>,
+) -> Result<(Array4<F>, Array4<F>, Array1<F>)> {
+    let ConvCache {
+        x,
+        w,
+        b,
+        conv_param,
+    } = cache;
+    let expected = conv_output_shape(x, w, b, *conv_param)?;
+    check_dout("conv backward", dout.dim(), expected)?;
+    let (n, f, h_out, w_out) = expected;
+    let (_, c, hh, ww) = w.dim();
+    let ConvParam { stride, pad } = *conv_param;
+    let xpad = zero_pad(x, pad);
+    let mut dxpad = Array4::zeros(xpad.raw_dim());
+    let mut dw = Array4::zeros(w.raw_dim());
+    let mut db = Array1::zeros(f);
+    for img in 0..n {
+        for filt in 0..f {
+            for i in 0..h_out {
+                for j in 0..w_out {
+                    let g = dout[[img, filt, i, j]];
+                    db[filt] += g;
+                    for ch in 0..c {
+                        for di in 0..hh {
+                            for dj in 0..ww {
+                                let (r, col) = (i * stride + di, j * stride + dj);
+                                dw[[filt, ch, di, dj]] += g * xpad[[img, ch, r, col]];
+                                dxpad[[img, ch, r, col]] += g * w[[filt, ch, di, dj]];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let (_, _, h, wd) = x.dim();
+    let dx = dxpad
+        .slice(s![.., .., pad..pad + h, pad..pad + wd])
+        .to_owned();
+    Ok((dx, dw, db))
+}
+
+/// An upstream gradient must have the shape of the forward output.
+pub(crate) fn check_dout(
+    context: &str,
+    got: (usize, usize, usize, usize),
+    expected: (usize, usize, usize, usize),
+) -> Result<()> {
+    if got != expected {
+        return Err(Error::shape(
+            format!("{context} (dout must have the shape of the forward output)"),
+            format!("{expected:?}"),
+            format!("{got:?}"),
+        ));
+    }
+    Ok(())
 }

@@ -7,5 +7,5 @@
 pub mod conv;
 pub mod pool;
 
-pub use conv::ConvParam;
+pub use conv::{conv_backward_naive, conv_forward_naive, ConvCache, ConvParam};
 pub use pool::PoolParam;

@@ -11,6 +11,10 @@ pub struct PoolParam {
 impl Default for PoolParam {
     /// The common choice: 2×2 windows, stride 2.
     fn default() -> Self {
-        PoolParam { pool_height: 2, pool_width: 2, stride: 2 }
+        PoolParam {
+            pool_height: 2,
+            pool_width: 2,
+            stride: 2,
+        }
     }
 }

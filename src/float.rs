@@ -4,7 +4,7 @@ use ndarray::NdFloat;
 use num_traits::FromPrimitive;
 
 /// A float the layers can compute in. Implemented for `f32` and `f64`.
-pub trait Float: NdFloat + FromPrimitive + Default {
+pub trait Float: NdFloat + FromPrimitive + Default + std::iter::Sum {
     /// Converts an `f64` constant (a hyperparameter, `eps`, …) to this type.
     fn of(v: f64) -> Self {
         Self::from_f64(v).expect("every f64 converts to f32/f64")

@@ -4,8 +4,23 @@
 //! `(F, C, HH, WW)` with bias `b` of shape `(F,)`; every `*_forward` returns `(out, cache)` and
 //! every `*_backward` takes `(dout, cache)` and returns the gradients named `dx, dw, db`.
 
+pub mod affine;
+pub mod batchnorm;
 pub mod conv;
+pub mod loss;
 pub mod pool;
+pub mod relu;
+pub mod sandwich;
 
+pub use affine::{affine_backward, affine_forward, AffineCache};
+pub use batchnorm::{
+    spatial_batchnorm_backward, spatial_batchnorm_forward, BatchNormCache, BatchNormParam, Mode,
+};
 pub use conv::{conv_backward_naive, conv_forward_naive, ConvCache, ConvParam};
-pub use pool::PoolParam;
+pub use loss::{softmax_loss, svm_loss};
+pub use pool::{max_pool_backward_naive, max_pool_forward_naive, PoolCache, PoolParam};
+pub use relu::{relu_backward, relu_forward, ReluCache};
+pub use sandwich::{
+    affine_relu_backward, affine_relu_forward, conv_relu_pool_backward, conv_relu_pool_forward,
+    AffineReluCache, ConvReluPoolCache,
+};

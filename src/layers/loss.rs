@@ -1,0 +1,94 @@
+//! The two classification losses of the course, both averaged over the N examples.
+//!
+//! - softmax (cross-entropy): L = −(1/N) Σ_i log( e^{s_{i,y_i}} / Σ_j e^{s_{i,j}} );
+//!   its gradient is (softmax(s) − onehot(y)) / N.
+//! - multiclass SVM (hinge, margin 1): L = (1/N) Σ_i Σ_{j≠y_i} max(0, s_{i,j} − s_{i,y_i} + 1).
+//!
+//! scores are `(N, C)` (C classes), labels `y` are N class indices in `0..C`.
+//!
+//! ```
+//! use cnn_playground::layers::softmax_loss;
+//! use ndarray::Array2;
+//! // With all scores equal, the loss is ln C.
+//! let (loss, _dscores) = softmax_loss(&Array2::<f64>::zeros((4, 10)), &[0, 1, 2, 3]).unwrap();
+//! assert!((loss - 10f64.ln()).abs() < 1e-12);
+//! ```
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use ndarray::Array2;
+
+/// Checks that there is at least one example, one label per example, and every label is a class.
+fn check_labels<F: Float>(context: &str, scores: &Array2<F>, y: &[usize]) -> Result<()> {
+    let (n, classes) = scores.dim();
+    if n == 0 {
+        return Err(Error::EmptyBatch {
+            context: context.into(),
+        });
+    }
+    if y.len() != n {
+        return Err(Error::shape(
+            format!("{context} (one label per row of scores)"),
+            format!("{n} labels"),
+            format!("{} labels", y.len()),
+        ));
+    }
+    if let Some((index, &label)) = y.iter().enumerate().find(|(_, &l)| l >= classes) {
+        return Err(Error::LabelOutOfRange {
+            label,
+            index,
+            classes,
+        });
+    }
+    Ok(())
+}
+
+/// Softmax (cross-entropy) loss and its gradient.
+///
+/// - scores: `(N, C)`
+/// - y: N labels in `0..C`
+///
+/// Returns `(loss, dscores)` with dscores `(N, C)`.
+pub fn softmax_loss<F: Float>(scores: &Array2<F>, y: &[usize]) -> Result<(F, Array2<F>)> {
+    check_labels("softmax loss", scores, y)?;
+    let n = F::of(y.len() as f64);
+    let mut loss = F::zero();
+    let mut dscores = Array2::zeros(scores.raw_dim());
+    for ((row, mut drow), &label) in scores.rows().into_iter().zip(dscores.rows_mut()).zip(y) {
+        // Shift by the row maximum so exp never overflows; the softmax is unchanged.
+        let max = row.fold(F::neg_infinity(), |m, &v| m.max(v));
+        let sum: F = row.iter().map(|&v| (v - max).exp()).sum();
+        let log_sum = sum.ln();
+        loss -= row[label] - max - log_sum;
+        for (d, &v) in drow.iter_mut().zip(row) {
+            *d = (v - max - log_sum).exp() / n;
+        }
+        drow[label] -= F::one() / n;
+    }
+    Ok((loss / n, dscores))
+}
+
+/// Multiclass SVM (hinge) loss with margin 1, and its gradient.
+///
+/// - scores: `(N, C)`
+/// - y: N labels in `0..C`
+///
+/// Returns `(loss, dscores)` with dscores `(N, C)`.
+pub fn svm_loss<F: Float>(scores: &Array2<F>, y: &[usize]) -> Result<(F, Array2<F>)> {
+    check_labels("svm loss", scores, y)?;
+    let n = F::of(y.len() as f64);
+    let mut loss = F::zero();
+    let mut dscores = Array2::zeros(scores.raw_dim());
+    for ((row, mut drow), &label) in scores.rows().into_iter().zip(dscores.rows_mut()).zip(y) {
+        let correct = row[label];
+        for (j, &s) in row.iter().enumerate() {
+            let margin = s - correct + F::one();
+            if j != label && margin > F::zero() {
+                loss += margin;
+                drow[j] += F::one() / n;
+                drow[label] -= F::one() / n;
+            }
+        }
+    }
+    Ok((loss / n, dscores))
+}

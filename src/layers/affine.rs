@@ -100,6 +100,8 @@ pub fn affine_backward<F: Float>(
     }
     let dx = dout
         .dot(&w.t())
+        .as_standard_layout()
+        .into_owned()
         .into_shape_with_order(x_shape.clone())
         .expect("dout · wᵀ has N·D elements, the size of x");
     let dw = x2.t().dot(dout);

@@ -9,6 +9,7 @@
 pub mod error;
 pub mod float;
 pub mod gradient_check;
+pub mod lab;
 pub mod layers;
 pub mod rng;
 pub mod shapes;

@@ -11,6 +11,7 @@ pub mod float;
 pub mod gradient_check;
 pub mod lab;
 pub mod layers;
+pub mod optim;
 pub mod rng;
 pub mod shapes;
 

@@ -94,3 +94,63 @@ fn bad_settings_are_refused_with_a_message() {
         .to_string()
         .contains("choose one of affine, relu"));
 }
+
+#[test]
+fn batchnorm_train_mode_gives_zero_mean_unit_std_and_running_stats_converge() {
+    use cnn_playground::lab::{batchnorm_demo, BatchNormDemoSettings};
+    let settings = BatchNormDemoSettings {
+        warmup_batches: 60,
+        ..Default::default()
+    };
+    let report = batchnorm_demo(&settings).unwrap();
+    assert_eq!(report.before.len(), settings.f);
+    for (ch, (before, after)) in report.before.iter().zip(&report.train).enumerate() {
+        // The demo's channels start far from (0, 1) …
+        assert!(
+            before.mean.abs() > 0.1 || (before.std - 1.0).abs() > 0.1,
+            "channel {ch}: {before:?}"
+        );
+        // … and train mode brings every channel to mean 0, std √(σ²/(σ² + eps)) ≈ 1.
+        assert!(after.mean.abs() < 1e-12, "channel {ch} mean {}", after.mean);
+        assert!(
+            (after.std - 1.0).abs() < 1e-3,
+            "channel {ch} std {}",
+            after.std
+        );
+        assert_eq!(
+            after.histogram.iter().sum::<usize>(),
+            settings.n * settings.h * settings.w
+        );
+    }
+    // After 60 batches with momentum 0.9 the running statistics carry 1 − 0.9^60 ≈ 99.8% of the truth.
+    for ch in 0..settings.f {
+        let (m, t) = (report.running_mean[ch], report.true_mean[ch]);
+        assert!(
+            (m - t).abs() < 0.02 * t.abs().max(1.0),
+            "channel {ch}: running mean {m}, true {t}"
+        );
+        let (v, t) = (report.running_var[ch], report.true_var[ch]);
+        assert!(
+            (v - t).abs() < 0.05 * t,
+            "channel {ch}: running var {v}, true {t}"
+        );
+        assert!(
+            report.test[ch].mean.abs() < 0.3,
+            "test-mode mean {}",
+            report.test[ch].mean
+        );
+    }
+    // With no warm-up the running statistics are still zero, and test mode barely normalises.
+    let cold = batchnorm_demo(&BatchNormDemoSettings {
+        warmup_batches: 0,
+        ..settings
+    })
+    .unwrap();
+    assert!(cold.running_mean.iter().all(|&m| m == 0.0));
+    let moved = cold
+        .test
+        .iter()
+        .zip(&cold.test_before)
+        .all(|(t, b)| (t.mean - b.mean / (1e-5f64).sqrt()).abs() < 1e-6);
+    assert!(moved, "test mode with zero running stats divides by √eps");
+}

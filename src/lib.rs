@@ -7,6 +7,7 @@
 //! natively and in WebAssembly; the `web` module (wasm only) is the thin boundary to the page.
 
 pub mod error;
+pub mod filters;
 pub mod float;
 pub mod gradient_check;
 pub mod lab;

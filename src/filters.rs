@@ -1,0 +1,601 @@
+//! Image filters as conv layers: the assignment's point that a hand-made filter *is* a conv layer.
+//!
+//! Every filter here — grayscale, Sobel, Laplacian, blur, sharpen, a kernel the user types — is
+//! built as conv weights `w` of shape `(F, C, k, k)` with biases `b` of shape `(F,)` and run
+//! through the engine's conv layer ([`crate::layers::conv_forward_naive`]): cross-correlation
+//! with zero padding, out\[f, i, j\] = b\[f\] + Σ_c Σ_di Σ_dj w\[f, c, di, dj\] ·
+//! xpad\[c, i·S + di, j·S + dj\]. The result is a stack of float maps `(F, H', W')` with
+//! H' = (H − k + 2P)/S + 1; [`to_pixels`] and [`FilterOutput::pictures`] turn them into 0–255
+//! pixels for a canvas.
+//!
+//! Images come in as RGBA bytes (a canvas's `ImageData`, `(H·W·4,)`, alpha ignored) or as
+//! grayscale floats `(H·W,)`, and become an input `x` of shape `(1, C, H, W)` with C = 3 or 1 and
+//! values 0–255. A single-channel kernel meets a colour image in one of two ways ([`Channels`]):
+//! on the luma (one map; `w[0, c] = luma_c · K`, which by linearity is grayscale-then-filter), or on
+//! each colour channel separately (three maps; `w[c, c] = K`, every other weight zero).
+//!
+//! ```
+//! use cnn_playground::filters::{apply_gray, Channels, Filter, FilterParam};
+//! // A 4×4 image that is 0 on the left half and 1 on the right: a vertical edge.
+//! let gray = [0.0, 0.0, 1.0, 1.0f32].repeat(4);
+//! let param = FilterParam::same(&Filter::SobelX, Channels::Luma);
+//! let out = apply_gray(&gray, 4, 4, &Filter::SobelX, param).unwrap();
+//! assert_eq!(out.layer.w.dim(), (1, 1, 3, 3)); // the filter as what it is: conv weights
+//! assert_eq!(out.maps.dim(), (1, 4, 4)); // (4 − 3 + 2·1)/1 + 1 = 4
+//! assert_eq!(out.maps[[0, 1, 1]], 4.0); // Sobel x: 1·(1−0) + 2·(1−0) + 1·(1−0)
+//! assert_eq!(out.maps[[0, 1, 2]], 4.0);
+//! ```
+
+use ndarray::{
+    s, Array1, Array3, Array4, ArrayBase, ArrayView2, ArrayView3, Axis, Data, Dimension,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::layers::{conv_forward_naive, ConvParam};
+use crate::shapes::output_size;
+
+/// ITU-R BT.601 luma weights of R, G, B: Y = 0.299 R + 0.587 G + 0.114 B.
+pub const LUMA: [f32; 3] = [0.299, 0.587, 0.114];
+
+/// The largest kernel side accepted: 9×9 (81 weights) is plenty to see what a kernel does.
+pub const MAX_KERNEL: usize = 9;
+
+/// The largest image accepted, in pixels (4096 × 4096). The page scales images down before this.
+pub const MAX_PIXELS: usize = 4096 * 4096;
+
+/// A `size × size` kernel, row-major: `values[r·size + c]` is row r, column c. Any size from 1
+/// to [`MAX_KERNEL`], odd or even; every value finite.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Kernel {
+    pub size: usize,
+    pub values: Vec<f32>,
+}
+
+impl Kernel {
+    /// A checked kernel; see [`Kernel::check`] for the errors.
+    pub fn new(size: usize, values: Vec<f32>) -> Result<Self> {
+        let kernel = Kernel { size, values };
+        kernel.check()?;
+        Ok(kernel)
+    }
+
+    /// Errors: a size of 0 or above [`MAX_KERNEL`], a number of values other than `size²`, a value
+    /// that is NaN or infinite (the message gives its row and column, counted from 1).
+    pub fn check(&self) -> Result<()> {
+        let k = self.size;
+        check_kernel_size(k)?;
+        if self.values.len() != k * k {
+            return Err(Error::shape(
+                format!("a {k}×{k} kernel"),
+                format!("{} values", k * k),
+                format!("{} values", self.values.len()),
+            ));
+        }
+        if let Some(i) = self.values.iter().position(|v| !v.is_finite()) {
+            return Err(Error::InvalidInput(format!(
+                "the kernel value at row {}, column {} is {}: every value must be a finite number",
+                i / k + 1,
+                i % k + 1,
+                self.values[i]
+            )));
+        }
+        Ok(())
+    }
+
+    fn from_rows<const K: usize>(rows: [[f32; K]; K]) -> Self {
+        Kernel {
+            size: K,
+            values: rows.iter().flatten().copied().collect(),
+        }
+    }
+}
+
+fn check_kernel_size(k: usize) -> Result<()> {
+    if k == 0 {
+        return Err(Error::Zero {
+            what: "the kernel size".into(),
+        });
+    }
+    if k > MAX_KERNEL {
+        return Err(Error::InvalidInput(format!(
+            "a {k}×{k} kernel is too large: the largest allowed is {MAX_KERNEL}×{MAX_KERNEL}"
+        )));
+    }
+    Ok(())
+}
+
+/// The built-in filters, and any kernel the user gives.
+///
+/// Serialised for JavaScript with a `type` tag: `{"type":"sobelX"}`, `{"type":"boxBlur","size":3}`,
+/// `{"type":"custom","size":3,"values":[…9 numbers…]}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Filter {
+    /// A 1×1 conv with the [`LUMA`] weights: one map. (On a grayscale image, the identity.)
+    Grayscale,
+    /// `[[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]`: positive where brightness rises to the right, so it
+    /// responds to vertical edges.
+    SobelX,
+    /// `[[-1, -2, -1], [0, 0, 0], [1, 2, 1]]`: positive where brightness rises downwards
+    /// (horizontal edges). The assignment's demo uses its negative.
+    SobelY,
+    /// `sqrt(gx² + gy²)` of Sobel x and y: a conv with two filters per map, then this
+    /// non-linearity on each pair (as a ReLU follows a conv).
+    GradientMagnitude,
+    /// `[[0, 1, 0], [1, -4, 1], [0, 1, 0]]`: the second derivative, strong at edges and dots.
+    Laplacian,
+    /// The mean of a `size × size` window (every weight `1/size²`).
+    BoxBlur { size: usize },
+    /// `[[0, -1, 0], [-1, 5, -1], [0, -1, 0]]`: the image plus its negative Laplacian.
+    Sharpen,
+    /// Any kernel, see [`Kernel`].
+    Custom(Kernel),
+}
+
+impl Filter {
+    /// The single-channel kernel behind the filter; for [`Filter::GradientMagnitude`], Sobel x
+    /// (its second kernel is Sobel y).
+    pub fn kernel(&self) -> Result<Kernel> {
+        let kernel = match self {
+            Filter::Grayscale => Kernel::from_rows([[1.0]]),
+            Filter::SobelX | Filter::GradientMagnitude => {
+                Kernel::from_rows([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+            }
+            Filter::SobelY => {
+                Kernel::from_rows([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]])
+            }
+            Filter::Laplacian => {
+                Kernel::from_rows([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+            }
+            Filter::BoxBlur { size } => {
+                let k = *size;
+                check_kernel_size(k)?; // before allocating k² values
+                Kernel::new(k, vec![1.0 / (k * k) as f32; k * k])?
+            }
+            Filter::Sharpen => {
+                Kernel::from_rows([[0.0, -1.0, 0.0], [-1.0, 5.0, -1.0], [0.0, -1.0, 0.0]])
+            }
+            Filter::Custom(kernel) => kernel.clone(),
+        };
+        kernel.check()?;
+        Ok(kernel)
+    }
+
+    /// How to show the output: [`Scale::Clamp`] for filters whose output is already in pixel
+    /// range (grayscale, blur, sharpen), [`Scale::MinMax`] for the others (signed responses).
+    pub fn scale(&self) -> Scale {
+        match self {
+            Filter::Grayscale | Filter::BoxBlur { .. } | Filter::Sharpen => Scale::Clamp,
+            _ => Scale::MinMax,
+        }
+    }
+
+    /// The conv layer that computes this filter on an input with `channels` channels (1 or 3).
+    ///
+    /// Shapes: w is `(F, C, k, k)` and b `(F,)` with F = 1 on the luma or on a 1-channel input,
+    /// F = 3 per colour channel ([`Channels::Color`]); twice that for the gradient magnitude (the
+    /// first half Sobel x, the second Sobel y). [`Filter::Grayscale`] always gives one map.
+    pub fn layer(&self, channels: usize, mode: Channels) -> Result<FilterLayer> {
+        if channels != 1 && channels != 3 {
+            return Err(Error::shape(
+                "filter input",
+                "1 (grayscale) or 3 (RGB) channels",
+                format!("{channels} channels"),
+            ));
+        }
+        let mut kernels = vec![self.kernel()?];
+        if *self == Filter::GradientMagnitude {
+            kernels.push(Filter::SobelY.kernel()?);
+        }
+        let k = kernels[0].size;
+        let per_channel = channels == 3 && mode == Channels::Color && *self != Filter::Grayscale;
+        let maps = if per_channel { 3 } else { 1 };
+        // How much of input channel c output map m sees: all of a gray input, its own colour
+        // channel per channel, the luma weights on the luma.
+        let share = |m: usize, c: usize| match (channels, per_channel) {
+            (1, _) => 1.0,
+            (_, true) => f32::from(u8::from(c == m)),
+            (_, false) => LUMA[c],
+        };
+        let mut w = Array4::<f32>::zeros((maps * kernels.len(), channels, k, k));
+        for (half, kernel) in kernels.iter().enumerate() {
+            let kernel = ArrayView2::from_shape((k, k), &kernel.values)
+                .map_err(|e| Error::InvalidInput(format!("kernel: {e}")))?;
+            for m in 0..maps {
+                let f = half * maps + m;
+                for c in 0..channels {
+                    w.slice_mut(s![f, c, .., ..])
+                        .assign(&(&kernel * share(m, c)));
+                }
+            }
+        }
+        let f = w.dim().0;
+        Ok(FilterLayer {
+            w,
+            b: Array1::zeros(f),
+            magnitude: *self == Filter::GradientMagnitude,
+            color: per_channel,
+        })
+    }
+}
+
+/// How a single-channel kernel is applied to a colour image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Channels {
+    /// On the BT.601 luma: one output map.
+    #[default]
+    Luma,
+    /// On R, G and B separately: three output maps, shown as a colour picture.
+    Color,
+}
+
+/// Stride and zero padding of a filter, and how it meets colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterParam {
+    pub stride: usize,
+    /// Zero padding on every side; at most `k − 1` (more would add outputs that see only zeros).
+    pub pad: usize,
+    pub channels: Channels,
+}
+
+impl FilterParam {
+    /// Stride 1 and the pad `(k − 1)/2` that keeps the size for odd `k` (an even `k` shrinks the
+    /// output by one pixel; symmetric padding cannot keep it).
+    pub fn same(filter: &Filter, channels: Channels) -> Self {
+        let k = filter.kernel().map(|k| k.size).unwrap_or(1);
+        FilterParam {
+            stride: 1,
+            pad: (k - 1) / 2,
+            channels,
+        }
+    }
+}
+
+/// A conv layer that computes a filter: weights `w (F, C, k, k)`, biases `b (F,)`, and whether the
+/// maps are combined pairwise into `sqrt(gx² + gy²)` afterwards.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilterLayer {
+    pub w: Array4<f32>,
+    pub b: Array1<f32>,
+    /// Map `f` and map `f + F/2` are combined into `sqrt(map_f² + map_{f+F/2}²)`.
+    pub magnitude: bool,
+    /// The output maps are R, G, B of one picture.
+    pub color: bool,
+}
+
+impl FilterLayer {
+    /// The weights as plain data for the page: shape `[F, C, k, k]`, `w` row-major, `b`.
+    pub fn weights(&self) -> Weights {
+        let (f, c, hh, ww) = self.w.dim();
+        Weights {
+            shape: [f, c, hh, ww],
+            w: self.w.iter().copied().collect(),
+            b: self.b.to_vec(),
+        }
+    }
+}
+
+/// Conv weights as plain, serialisable data: `w[((f·C + c)·k + r)·k + col]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Weights {
+    pub shape: [usize; 4],
+    pub w: Vec<f32>,
+    pub b: Vec<f32>,
+}
+
+/// How float maps become 0–255 pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Scale {
+    /// `255·(v − min)/(max − min)`, rounded: the smallest value black, the largest white. A
+    /// constant map is all 0. This is how the assignment shows its filter outputs.
+    MinMax,
+    /// `v` rounded and clamped to 0–255, for output already in pixel range (blur, grayscale).
+    Clamp,
+}
+
+/// The result of a filter: the float maps, the layer that made them, and how to show them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilterOutput {
+    /// `(F', H', W')`: F' is the conv's F, halved for the gradient magnitude.
+    pub maps: Array3<f32>,
+    pub layer: FilterLayer,
+    pub conv_param: ConvParam,
+    pub scale: Scale,
+}
+
+impl FilterOutput {
+    /// RGBA pictures `(H'·W'·4,)` for a canvas: one colour picture when the maps are R, G, B
+    /// (normalised together, so colours keep their balance), else one gray picture per map
+    /// (each normalised on its own, as the assignment shows its two maps).
+    pub fn pictures(&self) -> Vec<Vec<u8>> {
+        if self.layer.color && self.maps.dim().0 == 3 {
+            vec![color_to_rgba(self.maps.view(), self.scale).unwrap_or_default()]
+        } else {
+            self.maps
+                .outer_iter()
+                .map(|map| map_to_rgba(map, self.scale))
+                .collect()
+        }
+    }
+
+    /// `(H', W')` of the maps.
+    pub fn size(&self) -> (usize, usize) {
+        let (_, h, w) = self.maps.dim();
+        (h, w)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Images in
+// ---------------------------------------------------------------------------------------------
+
+fn pixel_count(width: usize, height: usize) -> Result<usize> {
+    if width == 0 {
+        return Err(Error::Zero {
+            what: "the image width".into(),
+        });
+    }
+    if height == 0 {
+        return Err(Error::Zero {
+            what: "the image height".into(),
+        });
+    }
+    match width.checked_mul(height) {
+        Some(n) if n <= MAX_PIXELS => Ok(n),
+        _ => Err(Error::InvalidInput(format!(
+            "a {width}×{height} image is too large: at most {MAX_PIXELS} pixels (4096×4096) are allowed; scale it down first"
+        ))),
+    }
+}
+
+/// RGBA bytes `(H·W·4,)`, row by row, to an input `x` of shape `(1, 3, H, W)` with values 0–255;
+/// alpha is ignored.
+///
+/// Errors: a zero width or height, more than [`MAX_PIXELS`], a length other than `W·H·4`.
+pub fn rgba_to_input(rgba: &[u8], width: usize, height: usize) -> Result<Array4<f32>> {
+    let n = pixel_count(width, height)?;
+    if rgba.len() != n * 4 {
+        return Err(Error::shape(
+            format!("RGBA image of {width}×{height}"),
+            format!("{width}·{height}·4 = {} bytes", n * 4),
+            format!("{} bytes", rgba.len()),
+        ));
+    }
+    let mut x = Array4::zeros((1, 3, height, width));
+    for (p, px) in rgba.chunks_exact(4).enumerate() {
+        let (i, j) = (p / width, p % width);
+        for c in 0..3 {
+            x[[0, c, i, j]] = f32::from(px[c]);
+        }
+    }
+    Ok(x)
+}
+
+/// Grayscale floats `(H·W,)`, row by row, to an input `x` of shape `(1, 1, H, W)`.
+///
+/// Errors: a zero width or height, more than [`MAX_PIXELS`], a length other than `W·H`, a value
+/// that is NaN or infinite.
+pub fn gray_to_input(gray: &[f32], width: usize, height: usize) -> Result<Array4<f32>> {
+    let n = pixel_count(width, height)?;
+    if gray.len() != n {
+        return Err(Error::shape(
+            format!("grayscale image of {width}×{height}"),
+            format!("{width}·{height} = {n} values"),
+            format!("{} values", gray.len()),
+        ));
+    }
+    if let Some(p) = gray.iter().position(|v| !v.is_finite()) {
+        return Err(Error::InvalidInput(format!(
+            "the pixel at row {}, column {} is {}: every value must be a finite number",
+            p / width + 1,
+            p % width + 1,
+            gray[p]
+        )));
+    }
+    Array4::from_shape_vec((1, 1, height, width), gray.to_vec())
+        .map_err(|e| Error::InvalidInput(format!("grayscale image: {e}")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filters through the conv layer
+// ---------------------------------------------------------------------------------------------
+
+/// Runs `layer` on `x (1, C, H, W)` through the engine's conv layer and returns the maps
+/// `(F', H', W')`, H' = (H − k + 2P)/S + 1, W' = (W − k + 2P)/S + 1; F' = F, or F/2 after the
+/// pairwise gradient magnitude.
+///
+/// Errors: C not matching the layer's weights, a pad of `k` or more, and every error of
+/// [`output_size`] (a stride of 0, a size that is not whole, a kernel larger than the padded image).
+pub fn run(x: &Array4<f32>, layer: &FilterLayer, conv_param: ConvParam) -> Result<Array3<f32>> {
+    let (_, _, hh, ww) = layer.w.dim();
+    let k = hh.max(ww);
+    if conv_param.pad >= k {
+        return Err(Error::InvalidInput(format!(
+            "pad {} is too large for a {hh}×{ww} filter: with pad {k} or more the outermost outputs see only zero padding (use pad 0 to {})",
+            conv_param.pad,
+            k - 1
+        )));
+    }
+    let (_, _, h, w) = x.dim();
+    // Checked here too so that the message names the image's axes before the layer runs.
+    output_size("height", h, hh, conv_param.pad, conv_param.stride)?;
+    output_size("width", w, ww, conv_param.pad, conv_param.stride)?;
+    let (out, _cache) = conv_forward_naive(x, &layer.w, &layer.b, conv_param)?;
+    let maps = out.index_axis_move(Axis(0), 0);
+    if !layer.magnitude {
+        return Ok(maps);
+    }
+    let (f, _, _) = maps.dim();
+    if f % 2 != 0 {
+        return Err(Error::InvalidInput(format!(
+            "the gradient magnitude pairs its maps (Sobel x with Sobel y), but the layer has an odd number of filters F = {f}"
+        )));
+    }
+    let half = f / 2;
+    let gx = maps.slice(s![..half, .., ..]);
+    let gy = maps.slice(s![half.., .., ..]);
+    let mut mag = gx.to_owned();
+    mag.zip_mut_with(&gy, |g, &y| *g = (*g * *g + y * y).sqrt());
+    Ok(mag)
+}
+
+/// Applies `filter` to an RGBA image `(H·W·4,)` (see [`rgba_to_input`]); maps `(F', H', W')`.
+pub fn apply_rgba(
+    rgba: &[u8],
+    width: usize,
+    height: usize,
+    filter: &Filter,
+    param: FilterParam,
+) -> Result<FilterOutput> {
+    let x = rgba_to_input(rgba, width, height)?;
+    apply(&x, filter, param)
+}
+
+/// Applies `filter` to a grayscale image `(H·W,)` (see [`gray_to_input`]); maps `(F', H', W')`.
+pub fn apply_gray(
+    gray: &[f32],
+    width: usize,
+    height: usize,
+    filter: &Filter,
+    param: FilterParam,
+) -> Result<FilterOutput> {
+    let x = gray_to_input(gray, width, height)?;
+    apply(&x, filter, param)
+}
+
+/// Applies `filter` to an input `x (1, C, H, W)` with C = 1 or 3; maps `(F', H', W')`.
+pub fn apply(x: &Array4<f32>, filter: &Filter, param: FilterParam) -> Result<FilterOutput> {
+    let layer = filter.layer(x.dim().1, param.channels)?;
+    let conv_param = ConvParam {
+        stride: param.stride,
+        pad: param.pad,
+    };
+    let maps = run(x, &layer, conv_param)?;
+    Ok(FilterOutput {
+        maps,
+        layer,
+        conv_param,
+        scale: filter.scale(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The assignment's demo
+// ---------------------------------------------------------------------------------------------
+
+/// The assignment's demo uses stride 1 and pad 1.
+pub const DEMO_CONV_PARAM: ConvParam = ConvParam { stride: 1, pad: 1 };
+
+/// The conv layer of the assignment's filter demo, exactly: w of shape `(2, 3, 3, 3)`, all zero
+/// but for filter 0's centre taps R 0.3, G 0.6, B 0.1 (grayscale) and filter 1's blue channel,
+/// the horizontal-edge Sobel `[[1, 2, 1], [0, 0, 0], [-1, -2, -1]]`; b = (0, 128).
+pub fn assignment_demo_layer() -> FilterLayer {
+    let mut w = Array4::<f32>::zeros((2, 3, 3, 3));
+    w[[0, 0, 1, 1]] = 0.3;
+    w[[0, 1, 1, 1]] = 0.6;
+    w[[0, 2, 1, 1]] = 0.1;
+    let sobel = [[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0]];
+    for (r, row) in sobel.iter().enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            w[[1, 2, r, c]] = v;
+        }
+    }
+    FilterLayer {
+        w,
+        b: Array1::from(vec![0.0, 128.0]),
+        magnitude: false,
+        color: false,
+    }
+}
+
+/// Runs the assignment's demo ([`assignment_demo_layer`], [`DEMO_CONV_PARAM`]) on an RGBA image:
+/// maps `(2, H, W)`, shown min-max normalised one map at a time.
+pub fn assignment_demo(rgba: &[u8], width: usize, height: usize) -> Result<FilterOutput> {
+    let x = rgba_to_input(rgba, width, height)?;
+    let layer = assignment_demo_layer();
+    let maps = run(&x, &layer, DEMO_CONV_PARAM)?;
+    Ok(FilterOutput {
+        maps,
+        layer,
+        conv_param: DEMO_CONV_PARAM,
+        scale: Scale::MinMax,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pixels out
+// ---------------------------------------------------------------------------------------------
+
+/// Maps float values (any shape, in iteration order) to 0–255 pixels with `scale`.
+///
+/// [`Scale::MinMax`] takes min and max over the finite values; a NaN becomes 0, ±∞ 255 or 0.
+///
+/// ```
+/// use cnn_playground::filters::{to_pixels, Scale};
+/// use ndarray::arr1;
+/// let v = arr1(&[-4.0f32, 0.0, 4.0, 300.0]);
+/// assert_eq!(to_pixels(&v, Scale::MinMax), vec![0, 3, 7, 255]);
+/// assert_eq!(to_pixels(&v, Scale::Clamp), vec![0, 0, 4, 255]);
+/// ```
+pub fn to_pixels<S, D>(values: &ArrayBase<S, D>, scale: Scale) -> Vec<u8>
+where
+    S: Data<Elem = f32>,
+    D: Dimension,
+{
+    match scale {
+        // `as u8` saturates: NaN → 0, below 0 → 0, above 255 → 255.
+        Scale::Clamp => values.iter().map(|&v| v.round() as u8).collect(),
+        Scale::MinMax => {
+            let (lo, hi) = values
+                .iter()
+                .filter(|v| v.is_finite())
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+                    (lo.min(v), hi.max(v))
+                });
+            let range = hi - lo;
+            values
+                .iter()
+                .map(|&v| {
+                    if range > 0.0 && range.is_finite() {
+                        (255.0 * (v - lo) / range).round() as u8
+                    } else if v.is_infinite() && v > 0.0 {
+                        255
+                    } else {
+                        0
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+/// One map `(H', W')` as a gray RGBA picture `(H'·W'·4,)`, opaque.
+pub fn map_to_rgba(map: ArrayView2<f32>, scale: Scale) -> Vec<u8> {
+    to_pixels(&map, scale)
+        .into_iter()
+        .flat_map(|g| [g, g, g, 255])
+        .collect()
+}
+
+/// Three maps `(3, H', W')` as the R, G, B of one RGBA picture `(H'·W'·4,)`, opaque, normalised
+/// together.
+///
+/// Errors: a number of maps other than 3.
+pub fn color_to_rgba(maps: ArrayView3<f32>, scale: Scale) -> Result<Vec<u8>> {
+    let (f, h, w) = maps.dim();
+    if f != 3 {
+        return Err(Error::shape(
+            "colour picture",
+            format!("3 maps (R, G, B) of {h}×{w}"),
+            format!("{f} maps"),
+        ));
+    }
+    let pixels = to_pixels(&maps, scale);
+    let plane = h * w;
+    Ok((0..plane)
+        .flat_map(|p| [pixels[p], pixels[plane + p], pixels[2 * plane + p], 255])
+        .collect())
+}

@@ -1,0 +1,564 @@
+//! The datasets the playground trains on, all made or shipped by the crate (nothing is fetched):
+//! generated [`shapes()`], the embedded handwritten [`digits()`], and datasets of the user's own
+//! images built from RGBA buffers with [`Dataset::from_rgba_examples`].
+//!
+//! A [`Dataset`] holds images `(N, C, H, W)` as `f32`, one label in `0..classes` per image, and
+//! the class names.
+//!
+//! **Normalisation.** Every pixel intensity `p ∈ [0, 1]` (a byte over 255, or a digit's ink over
+//! 16) is stored as `x = 2p − 1 ∈ [−1, 1]` ([`normalise`]): roughly zero-centred and of unit
+//! scale, which is what a net with small random initial weights trains well on. The mapping is
+//! fixed rather than fitted to the data (no mean image), so an image drawn for a prediction is
+//! converted exactly like the training images, and [`Dataset::rgba`] can turn any example back
+//! into displayable pixels.
+//!
+//! **Your own images.** [`rgba_to_example`] composites an RGBA buffer of any size over black,
+//! resizes it to `H×W` by exact integer area averaging ([`resize_rgba`]) and, for a one-channel
+//! dataset, takes its luminance. So a digit to predict should be drawn as light ink on a dark
+//! background, like the digits themselves.
+//!
+//! ```
+//! use cnn_playground::data::{shapes, ShapesConfig};
+//! let data = shapes(&ShapesConfig { count: 50, size: 16, ..Default::default() }).unwrap();
+//! assert_eq!(data.images().dim(), (50, 3, 16, 16));
+//! assert_eq!(data.class_counts(), vec![10; 5]);
+//! let (train, val) = data.split(40, 10).unwrap();
+//! let mut x = ndarray::Array4::<f32>::zeros((0, 0, 0, 0));
+//! let mut y = Vec::new();
+//! train.gather_into(&[0, 5, 7], &mut x, &mut y).unwrap(); // a minibatch, reusing x and y
+//! assert_eq!((x.dim(), y.len(), val.len()), ((3, 3, 16, 16), 3, 10));
+//! ```
+
+pub mod digits;
+pub mod shapes;
+
+pub use digits::{digits, digits_resized, parse_digits, DIGITS_CLASSES};
+pub use shapes::{shapes, Shape, ShapesConfig};
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::rng::Rng;
+use ndarray::{s, Array3, Array4, ArrayView3, Axis};
+
+/// Fewest classes a dataset of the user's own may have.
+pub const MIN_CLASSES: usize = 2;
+/// Most classes a dataset of the user's own may have.
+pub const MAX_CLASSES: usize = 10;
+/// Largest width or height of an RGBA image the engine accepts (larger uploads should be scaled
+/// down by the page first).
+pub const MAX_IMAGE_SIDE: usize = 4096;
+/// Largest height or width of a dataset's images.
+pub const MAX_DATASET_SIDE: usize = 256;
+
+/// Intensity `p ∈ [0, 1]` → the value training sees, `2p − 1 ∈ [−1, 1]`.
+pub fn normalise(p: f32) -> f32 {
+    2.0 * p - 1.0
+}
+
+/// The inverse of [`normalise`]: a training value back to an intensity in `[0, 1]` (clamped).
+pub fn denormalise(x: f32) -> f32 {
+    ((x + 1.0) * 0.5).clamp(0.0, 1.0)
+}
+
+/// A training value as a display byte `0..=255`.
+fn display_byte(x: f32) -> u8 {
+    (denormalise(x) * 255.0).round() as u8
+}
+
+/// An image as the browser gives it: `height` rows of `width` pixels, 4 bytes each (R, G, B, A),
+/// not premultiplied (as `getImageData` returns it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RgbaImage {
+    width: usize,
+    height: usize,
+    pixels: Vec<u8>,
+}
+
+impl RgbaImage {
+    /// Wraps `pixels` (`width · height · 4` bytes). Errors: a zero side, a side above
+    /// [`MAX_IMAGE_SIDE`], or a buffer of the wrong length.
+    pub fn new(width: usize, height: usize, pixels: Vec<u8>) -> Result<Self> {
+        if width == 0 {
+            return Err(Error::Zero {
+                what: "the image width".into(),
+            });
+        }
+        if height == 0 {
+            return Err(Error::Zero {
+                what: "the image height".into(),
+            });
+        }
+        if width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE {
+            return Err(Error::InvalidInput(format!(
+                "an image of {width}×{height} pixels is too large: the most is \
+                 {MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE}; scale it down first"
+            )));
+        }
+        let expected = width * height * 4;
+        if pixels.len() != expected {
+            return Err(Error::shape(
+                format!("RGBA pixels of a {width}×{height} image"),
+                format!("{expected} bytes ({width}·{height}·4)"),
+                format!("{} bytes", pixels.len()),
+            ));
+        }
+        Ok(RgbaImage {
+            width,
+            height,
+            pixels,
+        })
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// The RGBA bytes, row by row.
+    pub fn pixels(&self) -> &[u8] {
+        &self.pixels
+    }
+}
+
+/// The images of one class of a dataset of the user's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassExamples {
+    /// The name the user gave the class.
+    pub name: String,
+    /// Its images, of any sizes.
+    pub images: Vec<RgbaImage>,
+}
+
+/// Per-axis weights of an area resize from `src` to `dst` pixels: for each output pixel, the
+/// source pixels it overlaps and by how much, in units of `1/dst` of a source pixel. The weights of
+/// one output pixel sum to `src`, so all the arithmetic is exact in integers.
+fn area_weights(src: usize, dst: usize) -> Vec<Vec<(usize, u64)>> {
+    (0..dst)
+        .map(|o| {
+            let (lo, hi) = (o * src, (o + 1) * src);
+            let first = lo / dst;
+            let last = hi.div_ceil(dst); // exclusive
+            (first..last)
+                .filter_map(|k| {
+                    let overlap = hi.min((k + 1) * dst).saturating_sub(lo.max(k * dst));
+                    (overlap > 0).then_some((k, overlap as u64))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Area-average resize of an interleaved `sh × sw × channels` byte image to `dh × dw`, rounding
+/// half up. Every output pixel is the exact average of the source area it covers, so a constant
+/// image stays exactly constant and an integer upscale repeats pixels.
+fn area_resize(src: &[u8], channels: usize, sw: usize, sh: usize, dw: usize, dh: usize) -> Vec<u8> {
+    debug_assert_eq!(src.len(), sw * sh * channels);
+    let wx = area_weights(sw, dw);
+    let wy = area_weights(sh, dh);
+    let total = (sw * sh) as u64;
+    let mut out = vec![0u8; dw * dh * channels];
+    let mut acc = vec![0u64; channels];
+    for (oy, ys) in wy.iter().enumerate() {
+        for (ox, xs) in wx.iter().enumerate() {
+            acc.iter_mut().for_each(|a| *a = 0);
+            for &(sy, wy) in ys {
+                for &(sx, wx) in xs {
+                    let p = (sy * sw + sx) * channels;
+                    for (a, &v) in acc.iter_mut().zip(&src[p..p + channels]) {
+                        *a += wy * wx * v as u64;
+                    }
+                }
+            }
+            let o = (oy * dw + ox) * channels;
+            for (dst, a) in out[o..o + channels].iter_mut().zip(&acc) {
+                *dst = ((a + total / 2) / total) as u8;
+            }
+        }
+    }
+    out
+}
+
+/// Resizes an RGBA image to `width × height` by area averaging (each output pixel is the exact
+/// average of the source area under it; all four channels alike). Works for shrinking and
+/// enlarging; a constant image stays exactly constant.
+///
+/// ```
+/// use cnn_playground::data::{resize_rgba, RgbaImage};
+/// let grey = RgbaImage::new(3, 5, [90, 90, 90, 255].repeat(15)).unwrap();
+/// let small = resize_rgba(&grey, 2, 2).unwrap();
+/// assert_eq!(small.pixels(), [90, 90, 90, 255].repeat(4).as_slice());
+/// ```
+pub fn resize_rgba(image: &RgbaImage, width: usize, height: usize) -> Result<RgbaImage> {
+    check_dataset_side(width, height)?;
+    let pixels = area_resize(&image.pixels, 4, image.width, image.height, width, height);
+    RgbaImage::new(width, height, pixels)
+}
+
+fn check_dataset_side(width: usize, height: usize) -> Result<()> {
+    if width == 0 {
+        return Err(Error::Zero {
+            what: "the dataset's image width".into(),
+        });
+    }
+    if height == 0 {
+        return Err(Error::Zero {
+            what: "the dataset's image height".into(),
+        });
+    }
+    if width > MAX_DATASET_SIDE || height > MAX_DATASET_SIDE {
+        return Err(Error::InvalidInput(format!(
+            "dataset images of {width}×{height} pixels are too large: the most is \
+             {MAX_DATASET_SIDE}×{MAX_DATASET_SIDE}"
+        )));
+    }
+    Ok(())
+}
+
+/// Converts an RGBA image of any size into one example of shape `(channels, height, width)`,
+/// normalised like every dataset (see [`normalise`]).
+///
+/// The image is composited over black (a transparent canvas is black), resized by area averaging
+/// ([`resize_rgba`]), and, when `channels` is 1, reduced to its luminance
+/// `(299 R + 587 G + 114 B)/1000`. `channels` must be 1 or 3.
+pub fn rgba_to_example(
+    image: &RgbaImage,
+    channels: usize,
+    height: usize,
+    width: usize,
+) -> Result<Array3<f32>> {
+    if channels != 1 && channels != 3 {
+        return Err(Error::InvalidInput(format!(
+            "images can be converted to 1 channel (grey) or 3 (RGB), not {channels}"
+        )));
+    }
+    check_dataset_side(width, height)?;
+    // Premultiply by alpha (compositing over black) before averaging, so that transparent pixels
+    // whose RGB happens to be non-zero do not leak colour into their neighbours.
+    let rgb: Vec<u8> = image
+        .pixels
+        .chunks_exact(4)
+        .flat_map(|p| {
+            let a = p[3] as u32;
+            [0, 1, 2].map(|c| ((p[c] as u32 * a + 127) / 255) as u8)
+        })
+        .collect();
+    let small = area_resize(&rgb, 3, image.width, image.height, width, height);
+    let mut out = Array3::zeros((channels, height, width));
+    for y in 0..height {
+        for x in 0..width {
+            let p = &small[(y * width + x) * 3..][..3];
+            if channels == 3 {
+                for c in 0..3 {
+                    out[[c, y, x]] = normalise(p[c] as f32 / 255.0);
+                }
+            } else {
+                let lum = 299 * p[0] as u32 + 587 * p[1] as u32 + 114 * p[2] as u32;
+                out[[0, y, x]] = normalise(lum as f32 / 255_000.0);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Labelled images `(N, C, H, W)`, normalised to `[−1, 1]` (see the module docs), with the name of
+/// each class. Invariants, checked on construction: one label per image, each in
+/// `0..class_names.len()`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    images: Array4<f32>,
+    labels: Vec<usize>,
+    class_names: Vec<String>,
+}
+
+impl Dataset {
+    /// A dataset from images `(N, C, H, W)`, `N` labels and the class names (at least one).
+    ///
+    /// Errors: `C`, `H` or `W` is zero; the label count is not `N`; a label is not below the
+    /// number of classes.
+    pub fn new(images: Array4<f32>, labels: Vec<usize>, class_names: Vec<String>) -> Result<Self> {
+        let (n, c, h, w) = images.dim();
+        for (size, what) in [(c, "channels"), (h, "height"), (w, "width")] {
+            if size == 0 {
+                return Err(Error::Zero {
+                    what: format!("the dataset's image {what}"),
+                });
+            }
+        }
+        if class_names.is_empty() {
+            return Err(Error::Zero {
+                what: "the number of classes".into(),
+            });
+        }
+        if labels.len() != n {
+            return Err(Error::shape(
+                "dataset labels",
+                format!("one per image ({n})"),
+                labels.len(),
+            ));
+        }
+        let classes = class_names.len();
+        if let Some((index, &label)) = labels.iter().enumerate().find(|(_, &l)| l >= classes) {
+            return Err(Error::LabelOutOfRange {
+                label,
+                index,
+                classes,
+            });
+        }
+        Ok(Dataset {
+            images,
+            labels,
+            class_names,
+        })
+    }
+
+    /// The user's own images, one [`ClassExamples`] per class, as a dataset of
+    /// `(channels, height, width)` images (`channels` 1 or 3), each converted by
+    /// [`rgba_to_example`]. Examples keep the given order, class by class; call
+    /// [`Dataset::shuffled`] before [`Dataset::split`].
+    ///
+    /// Errors: fewer than [`MIN_CLASSES`] or more than [`MAX_CLASSES`] classes; a class with an
+    /// empty name, a name used twice (ignoring case and surrounding spaces) or no images; bad
+    /// `channels`, `height` or `width`.
+    pub fn from_rgba_examples(
+        classes: &[ClassExamples],
+        channels: usize,
+        height: usize,
+        width: usize,
+    ) -> Result<Self> {
+        if classes.len() < MIN_CLASSES || classes.len() > MAX_CLASSES {
+            return Err(Error::InvalidInput(format!(
+                "a dataset of your own needs {MIN_CLASSES} to {MAX_CLASSES} classes, got {}",
+                classes.len()
+            )));
+        }
+        let mut names: Vec<String> = Vec::with_capacity(classes.len());
+        for (i, class) in classes.iter().enumerate() {
+            let name = class.name.trim();
+            if name.is_empty() {
+                return Err(Error::InvalidInput(format!(
+                    "class {} has no name: give every class a name",
+                    i + 1
+                )));
+            }
+            if let Some(j) = names
+                .iter()
+                .position(|n| n.to_lowercase() == name.to_lowercase())
+            {
+                return Err(Error::InvalidInput(format!(
+                    "classes {} and {} are both named \"{name}\": give them different names",
+                    j + 1,
+                    i + 1
+                )));
+            }
+            if class.images.is_empty() {
+                return Err(Error::InvalidInput(format!(
+                    "class \"{name}\" has no images: draw or upload at least one"
+                )));
+            }
+            names.push(name.to_string());
+        }
+        let n: usize = classes.iter().map(|c| c.images.len()).sum();
+        if channels != 1 && channels != 3 {
+            return Err(Error::InvalidInput(format!(
+                "a dataset's images have 1 channel (grey) or 3 (RGB), not {channels}"
+            )));
+        }
+        check_dataset_side(width, height)?;
+        let mut images = Array4::zeros((n, channels, height, width));
+        let mut labels = Vec::with_capacity(n);
+        let mut i = 0;
+        for (label, class) in classes.iter().enumerate() {
+            for image in &class.images {
+                let example = rgba_to_example(image, channels, height, width)?;
+                images.index_axis_mut(Axis(0), i).assign(&example);
+                labels.push(label);
+                i += 1;
+            }
+        }
+        Dataset::new(images, labels, names)
+    }
+
+    /// Number of examples `N`.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether there are no examples.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Number of classes.
+    pub fn num_classes(&self) -> usize {
+        self.class_names.len()
+    }
+
+    /// The shape `(C, H, W)` of one image.
+    pub fn image_shape(&self) -> (usize, usize, usize) {
+        let (_, c, h, w) = self.images.dim();
+        (c, h, w)
+    }
+
+    /// All images, `(N, C, H, W)`, normalised to `[−1, 1]`.
+    pub fn images(&self) -> &Array4<f32> {
+        &self.images
+    }
+
+    /// The `N` labels, each in `0..num_classes()`.
+    pub fn labels(&self) -> &[usize] {
+        &self.labels
+    }
+
+    /// The class names; label `k` is `class_names()[k]`.
+    pub fn class_names(&self) -> &[String] {
+        &self.class_names
+    }
+
+    /// How many examples each class has.
+    pub fn class_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.num_classes()];
+        self.labels.iter().for_each(|&l| counts[l] += 1);
+        counts
+    }
+
+    fn check_index(&self, index: usize, position: usize) -> Result<()> {
+        if index >= self.len() {
+            return Err(Error::InvalidInput(format!(
+                "example index {index} (at position {position}) is out of range: the dataset has \
+                 {} examples (0 to {})",
+                self.len(),
+                self.len().saturating_sub(1)
+            )));
+        }
+        Ok(())
+    }
+
+    /// Example `i` as a `(C, H, W)` view.
+    pub fn example(&self, i: usize) -> Result<ArrayView3<'_, f32>> {
+        self.check_index(i, 0)?;
+        Ok(self.images.index_axis(Axis(0), i))
+    }
+
+    /// Example `i` as displayable pixels: `H · W · 4` bytes, row by row, R G B A with A = 255.
+    /// A three-channel image gives its colours, any other its first channel as grey.
+    pub fn rgba(&self, i: usize) -> Result<Vec<u8>> {
+        let x = self.example(i)?;
+        let (c, h, w) = x.dim();
+        let mut out = Vec::with_capacity(h * w * 4);
+        for y in 0..h {
+            for xx in 0..w {
+                let px = if c == 3 {
+                    [0, 1, 2].map(|ch| display_byte(x[[ch, y, xx]]))
+                } else {
+                    [display_byte(x[[0, y, xx]]); 3]
+                };
+                out.extend_from_slice(&px);
+                out.push(255);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A new dataset of the examples at `indices`, in that order (repeats allowed).
+    pub fn subset(&self, indices: &[usize]) -> Result<Dataset> {
+        for (pos, &i) in indices.iter().enumerate() {
+            self.check_index(i, pos)?;
+        }
+        Ok(Dataset {
+            images: self.images.select(Axis(0), indices),
+            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            class_names: self.class_names.clone(),
+        })
+    }
+
+    /// The first `n_train` examples as the training set and the next `n_val` as the validation
+    /// set. The generated datasets come shuffled; shuffle others first ([`Dataset::shuffled`]).
+    ///
+    /// Errors: `n_train` is zero, or `n_train + n_val` exceeds `N`.
+    pub fn split(&self, n_train: usize, n_val: usize) -> Result<(Dataset, Dataset)> {
+        if n_train == 0 {
+            return Err(Error::Zero {
+                what: "the number of training examples".into(),
+            });
+        }
+        let needed = n_train.saturating_add(n_val);
+        if needed > self.len() {
+            return Err(Error::InvalidInput(format!(
+                "cannot take {n_train} training and {n_val} validation examples from a dataset \
+                 of {}: that needs {needed}",
+                self.len()
+            )));
+        }
+        let part = |lo: usize, hi: usize| Dataset {
+            images: self.images.slice(s![lo..hi, .., .., ..]).to_owned(),
+            labels: self.labels[lo..hi].to_vec(),
+            class_names: self.class_names.clone(),
+        };
+        Ok((part(0, n_train), part(n_train, needed)))
+    }
+
+    /// The same examples in an order fixed by `seed`.
+    pub fn shuffled(&self, seed: u64) -> Dataset {
+        let order = Rng::new(seed).permutation(self.len());
+        Dataset {
+            images: self.images.select(Axis(0), &order),
+            labels: order.iter().map(|&i| self.labels[i]).collect(),
+            class_names: self.class_names.clone(),
+        }
+    }
+
+    /// Gathers the examples at `indices` into a minibatch: `x` becomes `(B, C, H, W)` with
+    /// `B = indices.len()`, `y` their labels. `x` and `y` are reused when `x` already has that
+    /// shape, so a training loop allocates only when the batch size changes.
+    ///
+    /// Errors: `indices` is empty, or an index is out of range.
+    pub fn gather_into<F: Float>(
+        &self,
+        indices: &[usize],
+        x: &mut Array4<F>,
+        y: &mut Vec<usize>,
+    ) -> Result<()> {
+        if indices.is_empty() {
+            return Err(Error::EmptyBatch {
+                context: "gathering a minibatch".into(),
+            });
+        }
+        for (pos, &i) in indices.iter().enumerate() {
+            self.check_index(i, pos)?;
+        }
+        let (c, h, w) = self.image_shape();
+        let shape = (indices.len(), c, h, w);
+        if x.dim() != shape {
+            *x = Array4::zeros(shape);
+        }
+        for (mut dst, &i) in x.outer_iter_mut().zip(indices) {
+            dst.zip_mut_with(&self.images.index_axis(Axis(0), i), |d, &s| {
+                *d = F::of(s as f64)
+            });
+        }
+        y.clear();
+        y.extend(indices.iter().map(|&i| self.labels[i]));
+        Ok(())
+    }
+
+    /// The examples at `indices` as a new minibatch `(B, C, H, W)` and its labels (see
+    /// [`Dataset::gather_into`] to reuse buffers).
+    pub fn batch(&self, indices: &[usize]) -> Result<(Array4<f32>, Vec<usize>)> {
+        let mut x = Array4::zeros((0, 0, 0, 0));
+        let mut y = Vec::new();
+        self.gather_into(indices, &mut x, &mut y)?;
+        Ok((x, y))
+    }
+
+    /// An RGBA image converted to this dataset's `(C, H, W)` for a prediction, exactly as
+    /// [`Dataset::from_rgba_examples`] converts training images (see [`rgba_to_example`]).
+    pub fn example_from_rgba(&self, image: &RgbaImage) -> Result<Array3<f32>> {
+        let (c, h, w) = self.image_shape();
+        rgba_to_example(image, c, h, w)
+    }
+}

@@ -16,6 +16,8 @@ pub mod layers;
 pub mod optim;
 pub mod rng;
 pub mod shapes;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use error::{Error, Result};
 pub use float::Float;

@@ -1,0 +1,27 @@
+//! The boundary between the engine and the page: thin `#[wasm_bindgen]` wrappers, compiled for
+//! `wasm32` only.
+//!
+//! Each wrapper converts its arguments, calls one engine function and converts the result back;
+//! engine errors become a JavaScript `Error` whose message is the engine's own text
+//! (`JsError::new(&e.to_string())`), so the page shows exactly what the engine says. No maths lives
+//! here beyond unpacking shapes; the page's modules in `www/` draw what these functions return.
+
+mod shapes;
+mod stepper;
+
+pub use shapes::*;
+pub use stepper::*;
+
+use wasm_bindgen::prelude::*;
+
+/// Runs once when the page instantiates the module: panics then print a readable message and
+/// stack to the console instead of "unreachable executed".
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// An engine error as a JavaScript `Error` carrying the engine's message.
+pub(crate) fn js_error(e: crate::Error) -> JsError {
+    JsError::new(&e.to_string())
+}

@@ -1,0 +1,21 @@
+// Loads the engine (the wasm module built into www/pkg/) and turns its thrown errors into values.
+
+import init, * as wasm from "../pkg/cnn_playground.js";
+
+/** Instantiates the module once and returns its exports. */
+export async function loadEngine() {
+  await init();
+  return wasm;
+}
+
+/**
+ * Runs `f` and returns `{ value }`, or `{ error }` with the engine's message if it threw.
+ * The engine reports invalid settings by throwing; the page shows those messages, it does not crash.
+ */
+export function attempt(f) {
+  try {
+    return { value: f() };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}

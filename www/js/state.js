@@ -1,0 +1,147 @@
+// Every user-settable value of the page, from ONE table, kept in the address bar (after the #) so
+// that a link reopens the same view. Panels read and write values only through a State.
+//
+// A prop: { name (the URL key), type, default, ...limits }. Types: "int" (min, max), "number",
+// "bool", "enum" (values), "string", "numbers" (a comma-separated list of `length` numbers).
+// Only values that differ from their default are written to the URL, so links stay short.
+
+export const PROPS = [
+  // The page
+  { name: "tab", type: "string", default: "filters" },
+
+  // Panel 1 — Filters on your image
+  { name: "filter", type: "string", default: "sobel_x" },
+  { name: "fstride", type: "int", min: 1, max: 8, default: 1 },
+  { name: "fpad", type: "int", min: 0, max: 4, default: 1 },
+  { name: "k3", type: "numbers", length: 9, default: [0, -1, 0, -1, 5, -1, 0, -1, 0] },
+  { name: "k5", type: "numbers", length: 25, default: [
+    1, 4, 6, 4, 1, 4, 16, 24, 16, 4, 6, 24, 36, 24, 6, 4, 16, 24, 16, 4, 1, 4, 6, 4, 1,
+  ] },
+  { name: "sample", type: "enum", values: ["circle", "checkerboard", "gradient", "letters"], default: "circle" },
+
+  // Panel 2 — Shapes, step by step
+  { name: "op", type: "enum", values: ["conv", "pool"], default: "conv" },
+  { name: "dir", type: "enum", values: ["forward", "backward"], default: "forward" },
+  { name: "sgrad", type: "enum", values: ["dx", "dw"], default: "dx" },
+  { name: "sw", type: "int", min: 1, max: 12, default: 7 },
+  { name: "sh", type: "int", min: 1, max: 12, default: 7 },
+  { name: "sf", type: "int", min: 1, max: 7, default: 3 },
+  { name: "ss", type: "int", min: 1, max: 6, default: 1 },
+  { name: "sp", type: "int", min: 0, max: 3, default: 0 },
+  { name: "seed", type: "int", min: 0, max: 2 ** 31 - 1, default: 231 },
+  { name: "net", type: "string", default: "" },
+];
+
+function parse(prop, text) {
+  switch (prop.type) {
+    case "int": {
+      const v = Number(text);
+      if (!Number.isInteger(v)) return undefined;
+      return Math.min(prop.max ?? v, Math.max(prop.min ?? v, v));
+    }
+    case "number": {
+      const v = Number(text);
+      return Number.isFinite(v) ? v : undefined;
+    }
+    case "bool":
+      return text === "1" || text === "true";
+    case "enum":
+      return prop.values.includes(text) ? text : undefined;
+    case "numbers": {
+      const vs = text.split(",").map(Number);
+      return vs.length === prop.length && vs.every(Number.isFinite) ? vs : undefined;
+    }
+    default:
+      return text;
+  }
+}
+
+function format(prop, value) {
+  if (prop.type === "bool") return value ? "1" : "0";
+  if (prop.type === "numbers") return value.join(",");
+  return String(value);
+}
+
+function same(a, b) {
+  return Array.isArray(a) ? a.length === b.length && a.every((v, i) => v === b[i]) : a === b;
+}
+
+/** The page's settings, read from and written to `location.hash`. */
+export class State {
+  constructor(props = PROPS, location = window.location, history = window.history) {
+    this.props = new Map(props.map((p) => [p.name, p]));
+    this.location = location;
+    this.history = history;
+    this.values = new Map();
+    this.listeners = new Set();
+    this.readUrl();
+  }
+
+  /** The current value of `name` (its default unless the URL or the user set it). */
+  get(name) {
+    const prop = this.props.get(name);
+    if (!prop) throw new Error(`no setting called "${name}" in state.js PROPS`);
+    return this.values.has(name) ? this.values.get(name) : prop.default;
+  }
+
+  /** Sets `name` (parsed and clamped like a URL value), updates the URL and tells the listeners. */
+  set(name, value) {
+    const prop = this.props.get(name);
+    if (!prop) throw new Error(`no setting called "${name}" in state.js PROPS`);
+    const parsed = parse(prop, format(prop, value));
+    if (parsed === undefined || same(parsed, this.get(name))) return;
+    this.values.set(name, parsed);
+    this.writeUrl();
+    this.notify([name]);
+  }
+
+  /** Calls `f(changedNames)` after every change; returns a function that stops it. */
+  subscribe(f) {
+    this.listeners.add(f);
+    return () => this.listeners.delete(f);
+  }
+
+  /** `name=value&…` for every value that differs from its default. */
+  serialize() {
+    const parts = [];
+    for (const prop of this.props.values()) {
+      const value = this.get(prop.name);
+      if (!same(value, prop.default)) {
+        parts.push(`${prop.name}=${encodeURIComponent(format(prop, value))}`);
+      }
+    }
+    return parts.join("&");
+  }
+
+  /** Re-reads the URL (after the user edits it or goes back) and reports what changed. */
+  readUrl() {
+    const before = new Map([...this.props.keys()].map((n) => [n, this.get(n)]));
+    this.values.clear();
+    for (const part of this.location.hash.replace(/^#/, "").split("&")) {
+      const eq = part.indexOf("=");
+      if (eq <= 0) continue;
+      const prop = this.props.get(part.slice(0, eq));
+      if (!prop) continue;
+      let text;
+      try {
+        text = decodeURIComponent(part.slice(eq + 1));
+      } catch {
+        continue;
+      }
+      const value = parse(prop, text);
+      if (value !== undefined) this.values.set(prop.name, value);
+    }
+    const changed = [...before].filter(([n, v]) => !same(v, this.get(n))).map(([n]) => n);
+    if (changed.length) this.notify(changed);
+  }
+
+  writeUrl() {
+    const hash = this.serialize();
+    const url = hash ? `#${hash}` : this.location.pathname + this.location.search;
+    this.history.replaceState(null, "", url);
+  }
+
+  notify(changed) {
+    for (const f of this.listeners) f(changed);
+  }
+}

@@ -1,9 +1,10 @@
-//! Output-size arithmetic for the page: `(W − F + 2P)/S + 1` and the valid strides and pads.
+//! Shape arithmetic for the page: `(W − F + 2P)/S + 1`, the valid strides and pads, and the walk
+//! of a whole network (Panel 2's network table).
 
 use wasm_bindgen::prelude::*;
 
 use super::js_error;
-use crate::shapes;
+use crate::shapes::{self, Network};
 
 /// The engine names the axis in its messages; it takes a `'static` name.
 fn axis_name(axis: &str) -> &'static str {
@@ -36,4 +37,41 @@ pub fn valid_strides(input: usize, filter: usize, pad: usize) -> Vec<usize> {
 #[wasm_bindgen(js_name = validPads)]
 pub fn valid_pads(input: usize, filter: usize, stride: usize) -> Vec<usize> {
     shapes::valid_pads(input, filter, stride)
+}
+
+/// The formula with the numbers filled in: `"(7 − 3 + 2·0)/1 + 1 = 5"`.
+#[wasm_bindgen]
+pub fn formula(input: usize, filter: usize, pad: usize, stride: usize) -> String {
+    shapes::formula(input, filter, pad, stride)
+}
+
+/// The lecture's `[CONV-RELU-CONV-RELU-POOL]×3 → FC → 5` on 32×32×3, as a `Network` object
+/// (`{ input: { c, h, w }, layers: [{ type: "conv", filters, size, stride, pad }, …] }`).
+#[wasm_bindgen(js_name = lectureNetwork)]
+pub fn lecture_network() -> Result<JsValue, JsError> {
+    Ok(serde_wasm_bindgen::to_value(&Network::lecture())?)
+}
+
+/// Walks a `Network` object: each layer's output shape, parameters, multiply-adds and memory, the
+/// first layer that fails (with the engine's message), and the comparison with a fully connected
+/// layer. Returns a `NetworkReport` object.
+#[wasm_bindgen(js_name = walkNetwork)]
+pub fn walk_network(network: JsValue) -> Result<JsValue, JsError> {
+    let network: Network = serde_wasm_bindgen::from_value(network)?;
+    let report = network.walk().map_err(js_error)?;
+    Ok(serde_wasm_bindgen::to_value(&report)?)
+}
+
+/// A `Network` object in the compact text form the URL keeps: `"32x32x3: conv3x3-16 pad1, relu, …"`.
+#[wasm_bindgen(js_name = networkToText)]
+pub fn network_to_text(network: JsValue) -> Result<String, JsError> {
+    let network: Network = serde_wasm_bindgen::from_value(network)?;
+    Ok(network.to_string())
+}
+
+/// The compact text form back to a `Network` object; throws the engine's message if it cannot.
+#[wasm_bindgen(js_name = parseNetwork)]
+pub fn parse_network(text: &str) -> Result<JsValue, JsError> {
+    let network: Network = text.parse().map_err(js_error)?;
+    Ok(serde_wasm_bindgen::to_value(&network)?)
 }

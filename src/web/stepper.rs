@@ -18,8 +18,8 @@ use crate::layers::{
     ConvParam, PoolParam,
 };
 use crate::rng::Rng;
-use crate::shapes::output_size;
-use crate::Result;
+use crate::shapes::{walk, LayerSpec, Shape};
+use crate::{Error, Result};
 
 /// Which layer the grid shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -116,9 +116,29 @@ fn plan(config: StepperConfig) -> Result<StepperPlan> {
         ..
     } = config;
     let pad = if op == Op::Pool { 0 } else { config.pad };
-    // The engine's own check, so the page's message is the layer's message.
-    let out_height = output_size("height", height, filter, pad, stride)?;
-    let out_width = output_size("width", width, filter, pad, stride)?;
+    // The network walk's check of this one layer, so the message (and its suggested strides and
+    // pads — strides only for pooling, which has no padding) is the one the network table shows.
+    let spec = match op {
+        Op::Conv => LayerSpec::Conv {
+            filters: 1,
+            size: filter,
+            stride,
+            pad,
+        },
+        Op::Pool => LayerSpec::Pool {
+            size: filter,
+            stride,
+        },
+    };
+    let report = walk(Shape::new(1, height, width), &[spec])?;
+    if let Some(e) = report.error {
+        return Err(Error::InvalidInput(e.message));
+    }
+    let Shape {
+        h: out_height,
+        w: out_width,
+        ..
+    } = report.summary.output;
 
     let mut rng = Rng::new(u64::from(seed));
     let x = Array4::from_shape_fn((1, 1, height, width), |_| rng.below(10) as f64);

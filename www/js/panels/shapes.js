@@ -2,14 +2,17 @@
 // table (a whole stack of layers). Each is its own widget; this module only lays them out.
 
 import { el } from "../widgets/dom.js";
+import { createNetworkTable } from "../widgets/network-table.js";
 import { createStepper } from "../widgets/stepper.js";
 
 export function mount(section, { engine, state }) {
   const stepper = createStepper({ engine, state });
+  const network = createNetworkTable({ engine, state });
   section.append(
     el("h2", { text: "Shapes, step by step" }),
     el("p", { class: "lead", text: "Why does a 7×7 input and a 3×3 filter give 5×5, and why is stride 3 not allowed? Slide the window yourself, then run the backward pass to see where each gradient goes." }),
     stepper.element,
+    network.element,
   );
   return { hide: stepper.hide };
 }

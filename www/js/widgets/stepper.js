@@ -158,25 +158,13 @@ export function createStepper({ engine, state }) {
 
   function showFormula(cfg) {
     const rows = [["width", "W", cfg.width], ["height", "H", cfg.height]].map(([axis, sym, n]) => {
-      const result = attempt(() => engine.outputSize(axis, n, cfg.filter, cfg.pad, cfg.stride));
-      const text = `${sym}′ = (${sym} − F + 2P)/S + 1 = (${n} − ${cfg.filter} + 2·${cfg.pad})/${cfg.stride} + 1`;
-      return el("p", { class: result.error ? "bad" : "good" },
-        el("span", { text }), " ",
-        el("strong", { text: result.error ? "✗ not a whole number or does not fit" : `= ${result.value}` }));
+      const ok = !attempt(() => engine.outputSize(axis, n, cfg.filter, cfg.pad, cfg.stride)).error;
+      return el("p", { class: ok ? "good" : "bad" },
+        el("span", { class: "symbolic", text: `${sym}′ = (${sym} − F + 2P)/S + 1 = ` }),
+        el("span", { text: engine.formula(n, cfg.filter, cfg.pad, cfg.stride) }),
+        ok ? null : el("strong", { text: " ✗" }));
     });
     formula.replaceChildren(...rows);
-  }
-
-  function validity(cfg) {
-    const strides = [...engine.validStrides(cfg.width, cfg.filter, cfg.pad)]
-      .filter((s) => [...engine.validStrides(cfg.height, cfg.filter, cfg.pad)].includes(s));
-    const pads = cfg.op === "pool" ? [] : [...engine.validPads(cfg.width, cfg.filter, cfg.stride)]
-      .filter((p) => [...engine.validPads(cfg.height, cfg.filter, cfg.stride)].includes(p));
-    const parts = [];
-    if (strides.length) parts.push(`Strides that work with pad ${cfg.pad}: ${strides.join(", ")}.`);
-    if (pads.length) parts.push(`Pads that make stride ${cfg.stride} work: ${pads.join(", ")}.`);
-    if (cfg.op === "pool") parts.push("Max pool has no padding here, as in the assignment.");
-    return parts.join(" ");
   }
 
   function update() {
@@ -193,7 +181,8 @@ export function createStepper({ engine, state }) {
     const result = attempt(() => engine.stepperPlan(cfg));
     if (result.error) {
       plan = null;
-      say(error, `${result.error}. ${validity(cfg)}`, "error");
+      const note = cfg.op === "pool" ? " (Max pool has no padding here, as in the assignment.)" : "";
+      say(error, `Not allowed — ${result.error}.${note}`, "error");
       shape.textContent = `Output: not defined for ${cfg.height}×${cfg.width}, F = ${cfg.filter}, S = ${cfg.stride}, P = ${cfg.pad}`;
       transport.hidden = gridBox.hidden = explain.hidden = true;
       return;

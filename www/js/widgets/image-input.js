@@ -1,0 +1,118 @@
+// Where images come in: a file picker, drag-and-drop, paste, and the page's own samples. It
+// decodes the file in the browser, flattens transparency onto white, scales anything larger than
+// MAX_IMAGE_SIDE down (and says so), and hands RGBA pixels on. Files that are empty, not images or
+// cannot be decoded give a message; the previous image stays.
+
+import { MAX_IMAGE_SIDE } from "../config.js";
+import { el, say } from "./dom.js";
+import { SAMPLES } from "./samples.js";
+
+/** A problem with the user's file, shown to them as it is. */
+class FileProblem extends Error {}
+
+/** Decodes `file` (a File or Blob) to an ImageBitmap, or throws a FileProblem that says why not. */
+async function decode(file) {
+  const name = file.name ? `“${file.name}”` : "The pasted item";
+  if (file.size === 0) {
+    throw new FileProblem(`${name} is empty (0 bytes). Choose an image file such as a PNG or JPEG.`);
+  }
+  try {
+    // "none": keep the file's pixel values as they are, so they match what the engine is given.
+    return await createImageBitmap(file, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
+  } catch {
+    if (!file.type.startsWith("image/")) {
+      const type = file.type ? `a ${file.type} file` : "a file of unknown type";
+      throw new FileProblem(`${name} is not an image (it is ${type}). Choose a PNG, JPEG, GIF, WebP or BMP image.`);
+    }
+    throw new FileProblem(`${name} could not be decoded as an image: it may be damaged or in a format this browser cannot read.`);
+  }
+}
+
+/** RGBA pixels of `source` (bitmap or canvas), at most `MAX_IMAGE_SIDE` on its longer side. */
+function pixels(source, canvas) {
+  const { width, height } = source;
+  const scale = Math.min(1, MAX_IMAGE_SIDE / Math.max(width, height));
+  const w = Math.max(1, Math.round(width * scale));
+  const h = Math.max(1, Math.round(height * scale));
+  canvas.width = w;
+  canvas.height = h;
+  const g = canvas.getContext("2d", { willReadFrequently: true });
+  g.fillStyle = "#ffffff";
+  g.fillRect(0, 0, w, h);
+  g.imageSmoothingQuality = "high";
+  g.drawImage(source, 0, 0, w, h);
+  const notice = scale < 1
+    ? `Scaled down from ${width}×${height} to ${w}×${h} pixels: images are processed at most ${MAX_IMAGE_SIDE} pixels on their longer side.`
+    : "";
+  return { data: g.getImageData(0, 0, w, h).data, width: w, height: h, notice };
+}
+
+/**
+ * The image source widget. `onImage({ data, width, height, name })` receives RGBA pixels each
+ * time an image arrives. Returns `{ element, loadSample(name), pasteHandler }`.
+ */
+export function createImageInput({ onImage, onSample }) {
+  const canvas = el("canvas", { class: "image", "data-testid": "input-canvas", "aria-label": "Input image", role: "img" });
+  const file = el("input", { type: "file", accept: "image/*", "data-testid": "file-input", "aria-label": "Choose an image file" });
+  const message = el("p", { class: "message", role: "status", "data-testid": "image-message", hidden: true });
+  const caption = el("figcaption", { "data-testid": "input-caption" });
+  const drop = el("div", { class: "drop", tabindex: "0", "aria-label": "Drop an image here, or focus and paste one" },
+    canvas, el("p", { class: "hint", text: "Drop an image here, or paste one (Ctrl+V / ⌘V)." }));
+  const samples = el("div", { class: "samples" }, el("span", { class: "field-label", text: "Samples:" }),
+    ...Object.entries(SAMPLES).map(([id, s]) =>
+      el("button", { type: "button", text: s.label, "data-sample": id, onclick: () => loadSample(id) })));
+  const element = el("figure", { class: "source" }, caption,
+    el("div", { class: "controls" }, el("label", { class: "file-button" }, file), samples),
+    drop, message);
+
+  function show(result, name) {
+    caption.textContent = `Input: ${name}, ${result.width}×${result.height} pixels`;
+    say(message, result.notice, "notice");
+    onImage({ data: result.data, width: result.width, height: result.height, name });
+  }
+
+  async function loadFile(f) {
+    if (!f) return;
+    try {
+      const bitmap = await decode(f);
+      const result = pixels(bitmap, canvas);
+      bitmap.close();
+      show(result, f.name || "pasted image");
+    } catch (e) {
+      if (!(e instanceof FileProblem)) throw e;
+      say(message, `${e.message} The previous image is still shown.`, "error");
+    }
+  }
+
+  function loadSample(id) {
+    const sample = SAMPLES[id] ?? SAMPLES.circle;
+    show(pixels(sample.draw(), canvas), `the ${sample.label.toLowerCase()} sample`);
+    onSample?.(id);
+  }
+
+  file.addEventListener("change", () => {
+    loadFile(file.files[0]);
+    // Choosing the same file again should load it again.
+    file.value = "";
+  });
+  drop.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    drop.classList.add("over");
+  });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (e) => {
+    e.preventDefault();
+    drop.classList.remove("over");
+    loadFile(e.dataTransfer.files[0]);
+  });
+
+  /** For the panel to attach to `paste` while it is shown. */
+  function pasteHandler(e) {
+    const item = [...(e.clipboardData?.files ?? [])][0];
+    if (!item) return;
+    e.preventDefault();
+    loadFile(item);
+  }
+
+  return { element, loadSample, pasteHandler };
+}

@@ -10,6 +10,7 @@ pub mod data;
 pub mod error;
 pub mod filters;
 pub mod float;
+pub mod gemm;
 pub mod gradient_check;
 pub mod lab;
 pub mod layers;

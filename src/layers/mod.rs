@@ -7,8 +7,10 @@
 pub mod affine;
 pub mod batchnorm;
 pub mod conv;
+pub mod conv_fast;
 pub mod loss;
 pub mod pool;
+pub mod pool_fast;
 pub mod relu;
 pub mod sandwich;
 
@@ -17,8 +19,10 @@ pub use batchnorm::{
     spatial_batchnorm_backward, spatial_batchnorm_forward, BatchNormCache, BatchNormParam, Mode,
 };
 pub use conv::{conv_backward_naive, conv_forward_naive, ConvCache, ConvParam};
+pub use conv_fast::{conv_backward_fast, conv_forward_fast, ConvFastCache};
 pub use loss::{softmax_loss, svm_loss};
 pub use pool::{max_pool_backward_naive, max_pool_forward_naive, PoolCache, PoolParam};
+pub use pool_fast::{max_pool_backward_fast, max_pool_forward_fast, PoolFastCache};
 pub use relu::{relu_backward, relu_forward, ReluCache};
 pub use sandwich::{
     affine_relu_backward, affine_relu_forward, conv_relu_pool_backward, conv_relu_pool_forward,

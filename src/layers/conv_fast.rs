@@ -1,0 +1,719 @@
+//! Fast convolution: the same results as [`crate::layers::conv`]'s naive loops, computed as
+//! matrix products (im2col + GEMM, like the assignment's `conv_forward_im2col`).
+//!
+//! For one image, unroll every receptive field of the zero-padded input into a column: `cols`
+//! has one row per filter weight `(c, di, dj)` — K = C·HH·WW rows — and one column per output
+//! position `(i, j)` — P = H'·W' columns. Then, with the filters viewed as a `(F, K)` matrix `Wm`:
+//! - forward: `out = Wm · cols + b` (an `(F, P)` matrix: exactly the image's slice of the output);
+//! - backward: `dWm += dout · colsᵀ`, `db += Σ_P dout`, and `dcols = Wmᵀ · dout`, whose columns
+//!   are added back onto the input positions they were copied from (col2im) to give `dx`.
+//!
+//! The products are [`crate::gemm`]'s, which read the transposes without forming them. Only one
+//! image's `cols` exists at a time, in a [`ConvWorkspace`] a training loop can keep; a 1×1
+//! filter with stride 1 and no padding needs no unrolling at all (`cols` is the image itself).
+//!
+//! ```
+//! use cnn_playground::layers::{conv_backward_fast, conv_forward_fast, ConvParam};
+//! use ndarray::{Array1, Array4};
+//! // A 7×7 input and a 3×3 filter of ones give a 5×5 map of window sums.
+//! let x = Array4::<f64>::ones((1, 1, 7, 7));
+//! let w = Array4::<f64>::ones((1, 1, 3, 3));
+//! let b = Array1::<f64>::zeros(1);
+//! let (out, cache) = conv_forward_fast(&x, &w, &b, ConvParam { stride: 1, pad: 0 }).unwrap();
+//! assert_eq!(out.dim(), (1, 1, 5, 5));
+//! assert_eq!(out[[0, 0, 2, 2]], 9.0);
+//! // With dout = 1 everywhere, the centre pixel is in all 9 windows, a corner in one.
+//! let (dx, _dw, db) = conv_backward_fast(&Array4::ones(out.dim()), &cache).unwrap();
+//! assert_eq!((dx[[0, 0, 3, 3]], dx[[0, 0, 0, 0]], db[0]), (9.0, 1.0, 25.0));
+//! ```
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::gemm::{gemm_nn, gemm_nt, gemm_tn, GemmScratch, MatMut, MatRef, Update};
+use crate::layers::conv::{check_dout, conv_output_shape, ConvParam};
+use crate::shapes::output_size;
+use ndarray::{Array1, Array4, ArrayView1, ArrayView4, ArrayViewMut1, ArrayViewMut4};
+
+/// What [`conv_backward_fast`] needs: the input and filters of the forward pass (the unrolled
+/// columns are rebuilt one image at a time rather than kept for the whole batch).
+#[derive(Debug, Clone)]
+pub struct ConvFastCache<F> {
+    pub x: Array4<F>,
+    pub w: Array4<F>,
+    pub conv_param: ConvParam,
+}
+
+/// Buffers of the fast conv layer — one image's columns, their gradient and the pack buffers
+/// of the matrix products — kept between calls so that a training loop does not allocate.
+#[derive(Debug, Clone, Default)]
+pub struct ConvWorkspace<F> {
+    cols: Vec<F>,
+    dcols: Vec<F>,
+    gemm: GemmScratch<F>,
+}
+
+impl<F: Float> ConvWorkspace<F> {
+    /// Empty buffers; the first call sizes them.
+    pub fn new() -> Self {
+        ConvWorkspace {
+            cols: Vec::new(),
+            dcols: Vec::new(),
+            gemm: GemmScratch::new(),
+        }
+    }
+}
+
+/// The gradients [`conv_backward_into`] writes: `dx (N, C, H, W)` (skipped if `None`, as for the
+/// first layer of a network, which saves a third of the work), `dw (F, C, HH, WW)`, `db (F,)`.
+#[derive(Debug)]
+pub struct ConvGradsMut<'a, F> {
+    pub dx: Option<ArrayViewMut4<'a, F>>,
+    pub dw: ArrayViewMut4<'a, F>,
+    pub db: ArrayViewMut1<'a, F>,
+}
+
+/// Fast forward pass of a conv layer.
+///
+/// - x: input `(N, C, H, W)`
+/// - w: filters `(F, C, HH, WW)`
+/// - b: biases `(F,)`
+/// - conv_param: stride S and zero padding P
+///
+/// Returns `out` of shape `(N, F, H', W')`, H' = (H − HH + 2P)/S + 1, W' = (W − WW + 2P)/S + 1,
+/// and the cache `(x, w, conv_param)`. Same results and errors as
+/// [`crate::layers::conv_forward_naive`].
+pub fn conv_forward_fast<F: Float>(
+    x: &Array4<F>,
+    w: &Array4<F>,
+    b: &Array1<F>,
+    conv_param: ConvParam,
+) -> Result<(Array4<F>, ConvFastCache<F>)> {
+    let shape = conv_output_shape(x, w, b, conv_param)?;
+    let mut out = Array4::zeros(shape);
+    conv_forward_into(
+        x.view(),
+        w.view(),
+        b.view(),
+        conv_param,
+        out.view_mut(),
+        &mut ConvWorkspace::new(),
+    )?;
+    let cache = ConvFastCache {
+        x: x.clone(),
+        w: w.clone(),
+        conv_param,
+    };
+    Ok((out, cache))
+}
+
+/// Fast backward pass of a conv layer.
+///
+/// - dout: upstream gradient `(N, F, H', W')`
+/// - cache: from [`conv_forward_fast`]
+///
+/// Returns `(dx, dw, db)` of shapes `(N, C, H, W)`, `(F, C, HH, WW)`, `(F,)`.
+pub fn conv_backward_fast<F: Float>(
+    dout: &Array4<F>,
+    cache: &ConvFastCache<F>,
+) -> Result<(Array4<F>, Array4<F>, Array1<F>)> {
+    let ConvFastCache { x, w, conv_param } = cache;
+    let mut dx = Array4::zeros(x.raw_dim());
+    let mut dw = Array4::zeros(w.raw_dim());
+    let mut db = Array1::zeros(w.dim().0);
+    let grads = ConvGradsMut {
+        dx: Some(dx.view_mut()),
+        dw: dw.view_mut(),
+        db: db.view_mut(),
+    };
+    conv_backward_into(
+        dout.view(),
+        x.view(),
+        w.view(),
+        *conv_param,
+        grads,
+        &mut ConvWorkspace::new(),
+    )?;
+    Ok((dx, dw, db))
+}
+
+/// The forward pass of [`conv_forward_fast`] into an existing `out (N, F, H', W')`, with
+/// reusable buffers and no cache: what a training loop calls to avoid allocating.
+///
+/// `out` must be in standard (row-major, contiguous) layout; the inputs may have any layout.
+pub fn conv_forward_into<F: Float>(
+    x: ArrayView4<'_, F>,
+    w: ArrayView4<'_, F>,
+    b: ArrayView1<'_, F>,
+    conv_param: ConvParam,
+    mut out: ArrayViewMut4<'_, F>,
+    ws: &mut ConvWorkspace<F>,
+) -> Result<()> {
+    let g = Geometry::new(x.dim(), w.dim(), conv_param)?;
+    if b.len() != g.f {
+        return Err(Error::shape(
+            "conv forward (bias b)",
+            format!("({},)", g.f),
+            format!("({},)", b.len()),
+        ));
+    }
+    check_shape("conv forward (out)", out.dim(), g.out_dim())?;
+    let out = standard_slice_mut("conv forward", "out", &mut out)?;
+    let (x, w) = (x.as_standard_layout(), w.as_standard_layout());
+    let (x, w) = (standard_slice(&x), standard_slice(&w));
+    let (k, p, f) = (g.k(), g.p(), g.f);
+    let wm = MatRef::new(w, f, k);
+
+    for (xi, oi) in x
+        .chunks_exact(g.image_len())
+        .zip(out.chunks_exact_mut(f * p))
+    {
+        let cols = if g.pointwise() {
+            xi
+        } else {
+            ws.cols.resize(k * p, F::zero());
+            im2col(xi, &g, &mut ws.cols);
+            &ws.cols[..]
+        };
+        let om = MatMut::new(oi, f, p);
+        gemm_nn(
+            wm,
+            MatRef::new(cols, k, p),
+            om,
+            Update::Overwrite,
+            &mut ws.gemm,
+        );
+        for (row, &bf) in oi.chunks_exact_mut(p).zip(b.iter()) {
+            row.iter_mut().for_each(|v| *v += bf);
+        }
+    }
+    Ok(())
+}
+
+/// The backward pass of [`conv_backward_fast`] from the forward's inputs `x` and `w`, into
+/// existing gradient arrays (overwritten), with reusable buffers.
+///
+/// The gradient arrays must be in standard (row-major, contiguous) layout.
+pub fn conv_backward_into<F: Float>(
+    dout: ArrayView4<'_, F>,
+    x: ArrayView4<'_, F>,
+    w: ArrayView4<'_, F>,
+    conv_param: ConvParam,
+    grads: ConvGradsMut<'_, F>,
+    ws: &mut ConvWorkspace<F>,
+) -> Result<()> {
+    let g = Geometry::new(x.dim(), w.dim(), conv_param)?;
+    check_dout("conv backward", dout.dim(), g.out_dim())?;
+    let ConvGradsMut { dx, mut dw, mut db } = grads;
+    check_shape("conv backward (dw)", dw.dim(), w.dim())?;
+    if db.len() != g.f {
+        return Err(Error::shape(
+            "conv backward (db)",
+            format!("({},)", g.f),
+            format!("({},)", db.len()),
+        ));
+    }
+    let mut dx = dx;
+    if let Some(dx) = &dx {
+        check_shape("conv backward (dx)", dx.dim(), x.dim())?;
+    }
+    let dw = standard_slice_mut("conv backward", "dw", &mut dw)?;
+    let dx = match dx.as_mut() {
+        Some(dx) => Some(standard_slice_mut("conv backward", "dx", dx)?),
+        None => None,
+    };
+    let (dout, x, w) = (
+        dout.as_standard_layout(),
+        x.as_standard_layout(),
+        w.as_standard_layout(),
+    );
+    let (dout, x, w) = (
+        standard_slice(&dout),
+        standard_slice(&x),
+        standard_slice(&w),
+    );
+    let (k, p, f) = (g.k(), g.p(), g.f);
+
+    db.fill(F::zero());
+    for di in dout.chunks_exact(f * p) {
+        for (dbf, row) in db.iter_mut().zip(di.chunks_exact(p)) {
+            *dbf += row.iter().fold(F::zero(), |s, &v| s + v);
+        }
+    }
+
+    // dW (F, K) = Σ_images dout_i (F, P) · cols_iᵀ (P, K).
+    let images = x.chunks_exact(g.image_len()).zip(dout.chunks_exact(f * p));
+    for (idx, (xi, di)) in images.enumerate() {
+        let cols = if g.pointwise() {
+            xi
+        } else {
+            ws.cols.resize(k * p, F::zero());
+            im2col(xi, &g, &mut ws.cols);
+            &ws.cols[..]
+        };
+        let update = if idx == 0 {
+            Update::Overwrite
+        } else {
+            Update::Accumulate
+        };
+        gemm_nt(
+            MatRef::new(di, f, p),
+            MatRef::new(cols, k, p),
+            MatMut::new(dw, f, k),
+            update,
+            &mut ws.gemm,
+        );
+    }
+
+    // dcols_i (K, P) = Wmᵀ (K, F) · dout_i (F, P), folded back onto dx_i.
+    if let Some(dx) = dx {
+        let wm = MatRef::new(w, f, k);
+        let images = dx
+            .chunks_exact_mut(g.image_len())
+            .zip(dout.chunks_exact(f * p));
+        for (dxi, di) in images {
+            let dm = MatRef::new(di, f, p);
+            if g.pointwise() {
+                gemm_tn(
+                    wm,
+                    dm,
+                    MatMut::new(dxi, k, p),
+                    Update::Overwrite,
+                    &mut ws.gemm,
+                );
+            } else {
+                ws.dcols.resize(k * p, F::zero());
+                let dcols = MatMut::new(&mut ws.dcols, k, p);
+                gemm_tn(wm, dm, dcols, Update::Overwrite, &mut ws.gemm);
+                col2im(&ws.dcols, &g, dxi);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The sizes of one conv layer, checked.
+#[derive(Debug, Clone, Copy)]
+struct Geometry {
+    n: usize,
+    c: usize,
+    h: usize,
+    w: usize,
+    f: usize,
+    hh: usize,
+    ww: usize,
+    h_out: usize,
+    w_out: usize,
+    stride: usize,
+    pad: usize,
+}
+
+impl Geometry {
+    /// Checks x `(N, C, H, W)` against w `(F, C, HH, WW)` with the same errors as the naive layer.
+    fn new(
+        x: (usize, usize, usize, usize),
+        w: (usize, usize, usize, usize),
+        conv_param: ConvParam,
+    ) -> Result<Geometry> {
+        let (n, c, h, wd) = x;
+        let (f, wc, hh, ww) = w;
+        if n == 0 {
+            return Err(Error::EmptyBatch {
+                context: "conv forward".into(),
+            });
+        }
+        if f == 0 {
+            return Err(Error::Zero {
+                what: "the number of filters F".into(),
+            });
+        }
+        if c != wc {
+            return Err(Error::shape(
+                "conv forward (channels C of x and w)",
+                format!("w with C = {c} to match x of shape ({n}, {c}, {h}, {wd})"),
+                format!("w of shape ({f}, {wc}, {hh}, {ww})"),
+            ));
+        }
+        let ConvParam { stride, pad } = conv_param;
+        let h_out = output_size("height", h, hh, pad, stride)?;
+        let w_out = output_size("width", wd, ww, pad, stride)?;
+        Ok(Geometry {
+            n,
+            c,
+            h,
+            w: wd,
+            f,
+            hh,
+            ww,
+            h_out,
+            w_out,
+            stride,
+            pad,
+        })
+    }
+
+    fn out_dim(&self) -> (usize, usize, usize, usize) {
+        (self.n, self.f, self.h_out, self.w_out)
+    }
+
+    /// Rows of `cols`: one per filter weight, K = C·HH·WW.
+    fn k(&self) -> usize {
+        self.c * self.hh * self.ww
+    }
+
+    /// Columns of `cols`: one per output position, P = H'·W'.
+    fn p(&self) -> usize {
+        self.h_out * self.w_out
+    }
+
+    fn image_len(&self) -> usize {
+        self.c * self.h * self.w
+    }
+
+    /// A 1×1 filter, stride 1, no padding: `cols` would be the image itself.
+    fn pointwise(&self) -> bool {
+        self.hh == 1 && self.ww == 1 && self.stride == 1 && self.pad == 0
+    }
+}
+
+/// The output positions `o` whose input position `o·S + d − P` lies inside `0..len`, for a
+/// filter offset `d`: the range `lo..hi` of `0..out_len` (everything else reads padding).
+fn valid_range(d: usize, pad: usize, stride: usize, len: usize, out_len: usize) -> (usize, usize) {
+    let lo = if d >= pad {
+        0
+    } else {
+        (pad - d).div_ceil(stride)
+    };
+    let hi = if len + pad > d {
+        (len + pad - d).div_ceil(stride)
+    } else {
+        0
+    };
+    let lo = lo.min(out_len);
+    (lo, hi.min(out_len).max(lo))
+}
+
+/// Unrolls one image `(C, H, W)` into `cols (K, P)`: row `(c, di, dj)`, column `(i, j)` holds
+/// xpad\[c, i·S + di, j·S + dj\] (zero in the padding).
+fn im2col<F: Float>(x: &[F], g: &Geometry, cols: &mut [F]) {
+    let (s, pad) = (g.stride, g.pad);
+    let mut rows = cols.chunks_exact_mut(g.p());
+    for plane in x.chunks_exact(g.h * g.w) {
+        for di in 0..g.hh {
+            let (i_lo, i_hi) = valid_range(di, pad, s, g.h, g.h_out);
+            for dj in 0..g.ww {
+                let (j_lo, j_hi) = valid_range(dj, pad, s, g.w, g.w_out);
+                let row = rows.next().expect("cols has K = C·HH·WW rows");
+                for (i, dst) in row.chunks_exact_mut(g.w_out).enumerate() {
+                    if i < i_lo || i >= i_hi || j_lo == j_hi {
+                        dst.fill(F::zero());
+                        continue;
+                    }
+                    let src = &plane[(i * s + di - pad) * g.w..][..g.w];
+                    dst[..j_lo].fill(F::zero());
+                    dst[j_hi..].fill(F::zero());
+                    // Input column of output column j: j·S + dj − P.
+                    let first = j_lo * s + dj - pad;
+                    let dst = &mut dst[j_lo..j_hi];
+                    if s == 1 {
+                        dst.copy_from_slice(&src[first..first + dst.len()]);
+                    } else {
+                        for (d, &v) in dst.iter_mut().zip(src[first..].iter().step_by(s)) {
+                            *d = v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of [`im2col`]: overwrites one image's `dx (C, H, W)` with the sum, over every
+/// entry of `dcols (K, P)`, of that entry added to the input position it was copied from.
+fn col2im<F: Float>(dcols: &[F], g: &Geometry, dx: &mut [F]) {
+    dx.fill(F::zero());
+    let (s, pad) = (g.stride, g.pad);
+    let mut rows = dcols.chunks_exact(g.p());
+    for plane in dx.chunks_exact_mut(g.h * g.w) {
+        for di in 0..g.hh {
+            let (i_lo, i_hi) = valid_range(di, pad, s, g.h, g.h_out);
+            for dj in 0..g.ww {
+                let (j_lo, j_hi) = valid_range(dj, pad, s, g.w, g.w_out);
+                let row = rows.next().expect("dcols has K = C·HH·WW rows");
+                if j_lo == j_hi {
+                    continue; // this filter column only ever sees padding
+                }
+                for (i, src) in row.chunks_exact(g.w_out).enumerate().take(i_hi).skip(i_lo) {
+                    let dst = &mut plane[(i * s + di - pad) * g.w..][..g.w];
+                    let first = j_lo * s + dj - pad;
+                    let src = &src[j_lo..j_hi];
+                    if s == 1 {
+                        for (d, &v) in dst[first..first + src.len()].iter_mut().zip(src) {
+                            *d += v;
+                        }
+                    } else {
+                        for (d, &v) in dst[first..].iter_mut().step_by(s).zip(src) {
+                            *d += v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An output array given to an `_into` function must have the shape it will receive.
+fn check_shape(
+    context: &str,
+    got: (usize, usize, usize, usize),
+    expected: (usize, usize, usize, usize),
+) -> Result<()> {
+    if got != expected {
+        return Err(Error::shape(
+            context,
+            format!("{expected:?}"),
+            format!("{got:?}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The elements of a standard-layout array, in row-major order.
+fn standard_slice<'a, F, D: ndarray::Dimension>(a: &'a ndarray::CowArray<'_, F, D>) -> &'a [F] {
+    a.as_slice()
+        .expect("as_standard_layout returns a standard-layout array")
+}
+
+/// The elements of an output array, which must be in standard layout.
+fn standard_slice_mut<'a, F>(
+    context: &str,
+    name: &str,
+    a: &'a mut ArrayViewMut4<'_, F>,
+) -> Result<&'a mut [F]> {
+    let dim = a.dim();
+    a.as_slice_mut().ok_or_else(|| {
+        Error::InvalidInput(format!(
+            "{context}: {name} of shape {dim:?} must be a contiguous row-major array"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gradient_check::{numerical_gradient_array, rel_error, DEFAULT_H};
+    use crate::rng::Rng;
+    use ndarray::s;
+
+    /// Every backward gradient against centred differences of the forward pass, in f64.
+    fn gradient_check(
+        x_shape: (usize, usize, usize, usize),
+        w_shape: (usize, usize, usize, usize),
+        conv_param: ConvParam,
+        seed: u64,
+    ) {
+        let mut rng = Rng::new(seed);
+        let x: Array4<f64> = rng.normal_array(x_shape, 1.0);
+        let w: Array4<f64> = rng.normal_array(w_shape, 1.0);
+        let b: Array1<f64> = rng.normal_array(w_shape.0, 1.0);
+        let (out, cache) = conv_forward_fast(&x, &w, &b, conv_param).unwrap();
+        let dout: Array4<f64> = rng.normal_array(out.raw_dim(), 1.0);
+        let (dx, dw, db) = conv_backward_fast(&dout, &cache).unwrap();
+        let fwd = |x: &Array4<f64>, w: &Array4<f64>, b: &Array1<f64>| {
+            conv_forward_fast(x, w, b, conv_param).unwrap().0
+        };
+        let dx_num = numerical_gradient_array(|x| fwd(x, &w, &b), &x, &dout, DEFAULT_H);
+        let dw_num = numerical_gradient_array(|w| fwd(&x, w, &b), &w, &dout, DEFAULT_H);
+        let db_num = numerical_gradient_array(|b| fwd(&x, &w, b), &b, &dout, DEFAULT_H);
+        let what = format!("x {x_shape:?}, w {w_shape:?}, {conv_param:?}");
+        for (name, e) in [
+            ("dx", rel_error(&dx, &dx_num)),
+            ("dw", rel_error(&dw, &dw_num)),
+            ("db", rel_error(&db, &db_num)),
+        ] {
+            assert!(e < 1e-7, "{name} of {what}: rel error {e}");
+        }
+    }
+
+    #[test]
+    fn backward_matches_numerical_gradients() {
+        let configs = [
+            ((2, 3, 7, 7), (4, 3, 3, 3), 1, 0),
+            ((2, 3, 7, 7), (4, 3, 3, 3), 2, 1),
+            ((1, 1, 7, 8), (3, 1, 2, 3), 3, 2),
+            ((2, 3, 6, 5), (2, 3, 4, 1), 1, 3),
+            ((3, 2, 4, 4), (5, 2, 1, 1), 1, 0), // pointwise: no im2col
+            ((2, 3, 5, 6), (2, 3, 5, 6), 1, 0), // filter as large as the image
+            ((1, 2, 3, 3), (2, 2, 7, 7), 1, 2), // filter larger than the image
+        ];
+        for (i, &(xs, wsh, stride, pad)) in configs.iter().enumerate() {
+            gradient_check(xs, wsh, ConvParam { stride, pad }, i as u64);
+        }
+    }
+
+    #[test]
+    fn forward_is_the_definition_at_every_position() {
+        // out[n, f, i, j] = b[f] + Σ w[f] ⊙ xpad[n, :, i·S.., j·S..], spelled out with slices.
+        let mut rng = Rng::new(5);
+        let x: Array4<f64> = rng.normal_array((2, 3, 9, 6), 1.0);
+        let w: Array4<f64> = rng.normal_array((4, 3, 3, 2), 1.0);
+        let b: Array1<f64> = rng.normal_array(4, 1.0);
+        let (stride, pad) = (2, 2);
+        let (out, _) = conv_forward_fast(&x, &w, &b, ConvParam { stride, pad }).unwrap();
+        assert_eq!(out.dim(), (2, 4, 6, 5));
+        let mut xpad = Array4::zeros((2, 3, 13, 10));
+        xpad.slice_mut(s![.., .., 2..11, 2..8]).assign(&x);
+        for ((n, f, i, j), &v) in out.indexed_iter() {
+            let window = xpad.slice(s![
+                n,
+                ..,
+                i * stride..i * stride + 3,
+                j * stride..j * stride + 2
+            ]);
+            let want = b[f] + (&window * &w.slice(s![f, .., .., ..])).sum();
+            assert!(
+                (v - want).abs() < 1e-12,
+                "out[{n}, {f}, {i}, {j}] = {v}, want {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn valid_range_keeps_exactly_the_positions_inside_the_input() {
+        for len in 1..7 {
+            for pad in 0..4 {
+                for stride in 1..4 {
+                    for d in 0..len + 2 * pad {
+                        let out_len = (len + 2 * pad - d - 1) / stride + 1;
+                        let (lo, hi) = valid_range(d, pad, stride, len, out_len);
+                        for o in 0..out_len {
+                            let pos = (o * stride + d) as isize - pad as isize;
+                            let inside = pos >= 0 && pos < len as isize;
+                            assert_eq!(
+                                inside,
+                                (lo..hi).contains(&o),
+                                "len {len} pad {pad} stride {stride} d {d} o {o}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn into_variants_reuse_buffers_and_can_skip_dx() {
+        let mut rng = Rng::new(3);
+        let param = ConvParam { stride: 1, pad: 1 };
+        let x: Array4<f64> = rng.normal_array((2, 3, 5, 5), 1.0);
+        let w: Array4<f64> = rng.normal_array((4, 3, 3, 3), 1.0);
+        let b: Array1<f64> = rng.normal_array(4, 1.0);
+        let (out, cache) = conv_forward_fast(&x, &w, &b, param).unwrap();
+        let dout: Array4<f64> = rng.normal_array(out.raw_dim(), 1.0);
+        let (_, dw, db) = conv_backward_fast(&dout, &cache).unwrap();
+
+        let mut ws = ConvWorkspace::new();
+        let mut out2 = Array4::from_elem(out.raw_dim(), f64::NAN);
+        let (mut dw2, mut db2) = (
+            Array4::from_elem(dw.raw_dim(), 7.0),
+            Array1::from_elem(4, 7.0),
+        );
+        for _ in 0..2 {
+            conv_forward_into(
+                x.view(),
+                w.view(),
+                b.view(),
+                param,
+                out2.view_mut(),
+                &mut ws,
+            )
+            .unwrap();
+            let grads = ConvGradsMut {
+                dx: None,
+                dw: dw2.view_mut(),
+                db: db2.view_mut(),
+            };
+            conv_backward_into(dout.view(), x.view(), w.view(), param, grads, &mut ws).unwrap();
+            assert_eq!(out2, out);
+            assert_eq!(dw2, dw);
+            assert_eq!(db2, db);
+        }
+    }
+
+    #[test]
+    fn transposed_inputs_give_the_same_result() {
+        let mut rng = Rng::new(4);
+        let param = ConvParam { stride: 1, pad: 1 };
+        let xt: Array4<f64> = rng.normal_array((5, 4, 3, 2), 1.0);
+        let x = xt.view().reversed_axes(); // (2, 3, 4, 5), not in standard layout
+        let w: Array4<f64> = rng.normal_array((2, 3, 3, 3), 1.0);
+        let b: Array1<f64> = rng.normal_array(2, 1.0);
+        let (want, _) = conv_forward_fast(&x.to_owned(), &w, &b, param).unwrap();
+        let mut out = Array4::zeros(want.raw_dim());
+        conv_forward_into(
+            x,
+            w.view(),
+            b.view(),
+            param,
+            out.view_mut(),
+            &mut ConvWorkspace::new(),
+        )
+        .unwrap();
+        assert_eq!(out, want);
+        let mut bad = Array4::zeros((5, 4, 2, 2));
+        let bad_view = bad.view_mut().reversed_axes();
+        let err = conv_forward_into(
+            x,
+            w.view(),
+            b.view(),
+            param,
+            bad_view,
+            &mut ConvWorkspace::new(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "conv forward: out of shape (2, 2, 4, 5) must be a contiguous row-major array"
+        );
+    }
+
+    #[test]
+    fn bad_shapes_are_errors_that_show_the_values() {
+        let x = Array4::<f64>::zeros((2, 3, 8, 8));
+        let w = Array4::<f64>::zeros((4, 1, 3, 3));
+        let b = Array1::<f64>::zeros(4);
+        let p = ConvParam { stride: 1, pad: 1 };
+        let err = conv_forward_fast(&x, &w, &b, p).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "shape mismatch in conv forward (channels C of x and w): expected w with C = 3 to match x of shape (2, 3, 8, 8), got w of shape (4, 1, 3, 3)"
+        );
+        let w = Array4::<f64>::zeros((4, 3, 3, 3));
+        let err = conv_forward_fast(&x, &w, &Array1::zeros(3), p).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "shape mismatch in conv forward (bias b): expected (4,), got (3,)"
+        );
+        let err = conv_forward_fast(&x, &w, &b, ConvParam { stride: 3, pad: 0 }).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::NotWhole {
+                    axis: "height",
+                    input: 8,
+                    filter: 3,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let err = conv_forward_fast(&Array4::zeros((0, 3, 8, 8)), &w, &b, p).unwrap_err();
+        assert!(matches!(err, Error::EmptyBatch { .. }), "{err}");
+
+        let (_, cache) = conv_forward_fast(&x, &w, &b, p).unwrap();
+        let err = conv_backward_fast(&Array4::zeros((2, 4, 8, 7)), &cache).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "shape mismatch in conv backward (dout must have the shape of the forward output): expected (2, 4, 8, 8), got (2, 4, 8, 7)"
+        );
+    }
+}

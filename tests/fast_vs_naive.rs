@@ -1,0 +1,251 @@
+//! The fast conv and pool layers against the naive ones, on many random configurations.
+//!
+//! In f64 every output and gradient agrees to a relative error below 1e-10 (the course's
+//! `rel_error`); in f32 to 1e-4 of the array's largest value (elementwise relative error is
+//! meaningless for the sums that cancel to nearly zero). Configurations are drawn at random —
+//! stride 1–3, pad 0–3, non-square inputs and filters, C = 1 and 3 — so that most sizes are
+//! not multiples of the SIMD width or of the matrix-product blocks; some are drawn without
+//! regard to validity, and a configuration one layer refuses the other must refuse with the
+//! same error.
+
+use cnn_playground::gradient_check::rel_error;
+use cnn_playground::layers::*;
+use cnn_playground::rng::Rng;
+use ndarray::{Array, Array1, Array4, Dimension};
+
+/// max |a − b| / max |b|: agreement relative to the scale of the array.
+fn scaled_error<D: Dimension>(a: &Array<f32, D>, b: &Array<f64, D>) -> f64 {
+    let scale = b.iter().fold(0.0_f64, |m, v| m.max(v.abs())).max(1e-30);
+    let worst = a
+        .iter()
+        .zip(b)
+        .fold(0.0_f64, |m, (&x, &y)| m.max((x as f64 - y).abs()));
+    worst / scale
+}
+
+fn to_f32<D: Dimension>(a: &Array<f64, D>) -> Array<f32, D> {
+    a.mapv(|v| v as f32)
+}
+
+/// A conv configuration: x `(N, C, H, W)`, w `(F, C, HH, WW)`, stride, pad.
+#[derive(Debug, Clone, Copy)]
+struct ConvConfig {
+    x: (usize, usize, usize, usize),
+    w: (usize, usize, usize, usize),
+    param: ConvParam,
+}
+
+/// Runs naive and fast conv, forward and backward, in f64 and f32. Returns whether the
+/// configuration was valid (both layers must agree on that too).
+fn compare_conv(cfg: ConvConfig, rng: &mut Rng) -> bool {
+    let x: Array4<f64> = rng.normal_array(cfg.x, 1.0);
+    let w: Array4<f64> = rng.normal_array(cfg.w, 1.0);
+    let b: Array1<f64> = rng.normal_array(cfg.w.0, 1.0);
+    let naive = conv_forward_naive(&x, &w, &b, cfg.param);
+    let fast = conv_forward_fast(&x, &w, &b, cfg.param);
+    let ((out_n, cache_n), (out_f, cache_f)) = match (naive, fast) {
+        (Ok(n), Ok(f)) => (n, f),
+        (Err(en), Err(ef)) => {
+            assert_eq!(en, ef, "{cfg:?}: the layers refuse it differently");
+            return false;
+        }
+        (n, f) => panic!("{cfg:?}: naive gives {:?}, fast {:?}", n.err(), f.err()),
+    };
+    let e = rel_error(&out_f, &out_n);
+    assert!(e < 1e-10, "{cfg:?}: forward rel error {e}");
+
+    let dout: Array4<f64> = rng.normal_array(out_n.raw_dim(), 1.0);
+    let (dx_n, dw_n, db_n) = conv_backward_naive(&dout, &cache_n).unwrap();
+    let (dx_f, dw_f, db_f) = conv_backward_fast(&dout, &cache_f).unwrap();
+    for (name, e) in [
+        ("dx", rel_error(&dx_f, &dx_n)),
+        ("dw", rel_error(&dw_f, &dw_n)),
+        ("db", rel_error(&db_f, &db_n)),
+    ] {
+        assert!(e < 1e-10, "{cfg:?}: {name} rel error {e}");
+    }
+
+    // f32 fast against f64 naive.
+    let (out32, cache32) =
+        conv_forward_fast(&to_f32(&x), &to_f32(&w), &to_f32(&b), cfg.param).unwrap();
+    let (dx32, dw32, db32) = conv_backward_fast(&to_f32(&dout), &cache32).unwrap();
+    for (name, e) in [
+        ("out", scaled_error(&out32, &out_n)),
+        ("dx", scaled_error(&dx32, &dx_n)),
+        ("dw", scaled_error(&dw32, &dw_n)),
+        ("db", scaled_error(&db32, &db_n)),
+    ] {
+        assert!(e < 1e-4, "{cfg:?}: f32 {name} error {e}");
+    }
+    true
+}
+
+/// An input length that makes `filter`, `pad`, `stride` give `out` outputs, if there is one.
+fn input_len(out: usize, filter: usize, pad: usize, stride: usize) -> Option<usize> {
+    ((out - 1) * stride + filter)
+        .checked_sub(2 * pad)
+        .filter(|&len| len >= 1)
+}
+
+#[test]
+fn fast_conv_agrees_with_naive_on_random_configurations() {
+    let mut rng = Rng::new(2024);
+    let mut valid = 0;
+    for round in 0..400 {
+        let c = if rng.below(2) == 0 { 1 } else { 3 };
+        let (n, f) = (1 + rng.below(3), 1 + rng.below(9));
+        let (hh, ww) = (1 + rng.below(6), 1 + rng.below(6));
+        let param = ConvParam {
+            stride: 1 + rng.below(3),
+            pad: rng.below(4),
+        };
+        // Mostly sizes chosen to be valid; every fifth round any size, to compare the errors.
+        let (h, w) = if round % 5 == 0 {
+            (1 + rng.below(19), 1 + rng.below(19))
+        } else {
+            let h = input_len(1 + rng.below(12), hh, param.pad, param.stride);
+            let w = input_len(1 + rng.below(12), ww, param.pad, param.stride);
+            match (h, w) {
+                (Some(h), Some(w)) => (h, w),
+                _ => continue,
+            }
+        };
+        let cfg = ConvConfig {
+            x: (n, c, h, w),
+            w: (f, c, hh, ww),
+            param,
+        };
+        if compare_conv(cfg, &mut rng) {
+            valid += 1;
+        }
+    }
+    assert!(valid >= 250, "only {valid} valid configurations");
+}
+
+#[test]
+fn fast_conv_agrees_with_naive_on_chosen_configurations() {
+    let mut rng = Rng::new(7);
+    let configs = [
+        // The assignment's timing example, smaller batch.
+        ((2, 3, 31, 31), (25, 3, 3, 3), 2, 1),
+        // Pointwise 1×1 (no im2col in the fast layer).
+        ((2, 3, 5, 7), (4, 3, 1, 1), 1, 0),
+        // K = 3·10·10 = 300 > one depth block of the matrix product; F = 100 > one row block.
+        ((1, 3, 12, 11), (100, 3, 10, 10), 1, 1),
+        // P = 33·35 = 1155 output positions, many column strips and a ragged last one.
+        ((1, 1, 35, 37), (3, 1, 3, 3), 1, 0),
+        // The three-layer net's conv: 7×7 filters, pad 3.
+        ((2, 3, 16, 16), (8, 3, 7, 7), 1, 3),
+        // Filter larger than the image, reaching into the padding on both sides.
+        ((1, 3, 2, 3), (2, 3, 6, 7), 1, 2),
+        // Stride larger than the filter (skips input rows and columns entirely).
+        ((2, 1, 9, 9), (2, 1, 2, 2), 3, 1),
+    ];
+    for (x, w, stride, pad) in configs {
+        let cfg = ConvConfig {
+            x,
+            w,
+            param: ConvParam { stride, pad },
+        };
+        assert!(compare_conv(cfg, &mut rng), "{cfg:?} should be valid");
+    }
+}
+
+/// Runs naive and fast max pooling forward and backward in f64 and f32 on `x`.
+fn compare_pool(x: &Array4<f64>, p: PoolParam, rng: &mut Rng) -> bool {
+    let ((out_n, cache_n), (out_f, cache_f)) =
+        match (max_pool_forward_naive(x, p), max_pool_forward_fast(x, p)) {
+            (Ok(n), Ok(f)) => (n, f),
+            (Err(en), Err(ef)) => {
+                assert_eq!(en, ef, "x {:?}, {p:?}: refused differently", x.dim());
+                return false;
+            }
+            (n, f) => panic!(
+                "x {:?}, {p:?}: naive {:?}, fast {:?}",
+                x.dim(),
+                n.err(),
+                f.err()
+            ),
+        };
+    // Max pooling selects values: they must be identical, not merely close.
+    assert_eq!(out_f, out_n, "x {:?}, {p:?}: forward", x.dim());
+    let dout: Array4<f64> = rng.normal_array(out_n.raw_dim(), 1.0);
+    let dx_n = max_pool_backward_naive(&dout, &cache_n).unwrap();
+    let dx_f = max_pool_backward_fast(&dout, &cache_f).unwrap();
+    let e = rel_error(&dx_f, &dx_n);
+    assert!(e < 1e-10, "x {:?}, {p:?}: dx rel error {e}", x.dim());
+
+    let (out32, cache32) = max_pool_forward_fast(&to_f32(x), p).unwrap();
+    let dx32 = max_pool_backward_fast(&to_f32(&dout), &cache32).unwrap();
+    assert!(scaled_error(&out32, &out_n) < 1e-4);
+    assert!(scaled_error(&dx32, &dx_n) < 1e-4);
+    true
+}
+
+#[test]
+fn fast_pool_agrees_with_naive_on_random_configurations() {
+    let mut rng = Rng::new(99);
+    let mut valid = 0;
+    for round in 0..300 {
+        let c = if rng.below(2) == 0 { 1 } else { 3 };
+        // Every third round the common 2×2 stride 2 window (its own loop in the fast layer).
+        let p = if round % 3 == 0 {
+            PoolParam::default()
+        } else {
+            PoolParam {
+                pool_height: 1 + rng.below(4),
+                pool_width: 1 + rng.below(4),
+                stride: 1 + rng.below(3),
+            }
+        };
+        // Mostly sizes chosen to be valid; every fifth round any size, to compare the errors.
+        let (h, w) = if round % 5 == 1 {
+            (1 + rng.below(17), 1 + rng.below(17))
+        } else {
+            let h = input_len(1 + rng.below(9), p.pool_height, 0, p.stride);
+            let w = input_len(1 + rng.below(9), p.pool_width, 0, p.stride);
+            (h.unwrap(), w.unwrap())
+        };
+        let n = 1 + rng.below(3);
+        let x: Array4<f64> = rng.normal_array((n, c, h, w), 1.0);
+        if compare_pool(&x, p, &mut rng) {
+            valid += 1;
+        }
+    }
+    assert!(valid >= 240, "only {valid} valid configurations");
+}
+
+#[test]
+fn fast_pool_breaks_ties_like_naive() {
+    // Small integers: most windows hold several equal maxima, and the gradient must go to the
+    // same one (the first in row-major order) in both layers.
+    let mut rng = Rng::new(5);
+    for p in [
+        PoolParam::default(),
+        PoolParam {
+            pool_height: 3,
+            pool_width: 2,
+            stride: 1,
+        },
+        PoolParam {
+            pool_height: 2,
+            pool_width: 3,
+            stride: 2,
+        },
+    ] {
+        let x: Array4<f64> = Array4::from_shape_fn((2, 3, 8, 9), |_| rng.below(3) as f64);
+        let x = if p == PoolParam::default() {
+            x.slice(ndarray::s![.., .., .., ..8]).to_owned()
+        } else {
+            x
+        };
+        assert!(compare_pool(&x, p, &mut rng), "{p:?} should be valid");
+    }
+}
+
+#[test]
+fn fast_pool_agrees_with_naive_on_the_assignment_size() {
+    let mut rng = Rng::new(1);
+    let x: Array4<f64> = rng.normal_array((4, 3, 32, 32), 1.0);
+    assert!(compare_pool(&x, PoolParam::default(), &mut rng));
+}

@@ -13,7 +13,7 @@
 //! let (out, cache) = max_pool_forward_fast(&x, PoolParam::default()).unwrap();
 //! assert_eq!(out[[0, 0, 0, 0]], 4.0);
 //! // The tie between the two 4s goes to the first in row-major order.
-//! let dx = max_pool_backward_fast(&Array4::ones((1, 1, 1, 1)), &cache).unwrap();
+//! let dx = max_pool_backward_fast(&Array4::<f64>::ones((1, 1, 1, 1)), &cache).unwrap();
 //! assert_eq!(dx.into_raw_vec_and_offset().0, vec![0.0, 1.0, 0.0, 0.0]);
 //! ```
 

@@ -6,9 +6,11 @@
 //! (`JsError::new(&e.to_string())`), so the page shows exactly what the engine says. No maths lives
 //! here beyond unpacking shapes; the page's modules in `www/` draw what these functions return.
 
+mod filters;
 mod shapes;
 mod stepper;
 
+pub use filters::*;
 pub use shapes::*;
 pub use stepper::*;
 

@@ -2,10 +2,13 @@
 
 import init, * as wasm from "../pkg/cnn_playground.js";
 
-/** Instantiates the module once and returns its exports. */
+/**
+ * Instantiates the module once and returns its exports, plus `memory` (the wasm memory, for
+ * reading pictures through typed-array views without copying them out first).
+ */
 export async function loadEngine() {
-  await init();
-  return wasm;
+  const instance = await init();
+  return { ...wasm, memory: instance.memory };
 }
 
 /**

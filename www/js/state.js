@@ -10,14 +10,18 @@ export const PROPS = [
   { name: "tab", type: "string", default: "filters" },
 
   // Panel 1 — Filters on your image
-  { name: "filter", type: "string", default: "sobel_x" },
+  { name: "filter", type: "enum", default: "sobelX", values: [
+    "grayscale", "sobelX", "sobelY", "gradientMagnitude", "laplacian", "boxBlur", "sharpen", "custom3", "custom5", "demo",
+  ] },
+  { name: "blur", type: "int", min: 2, max: 9, default: 3 },
+  { name: "fchan", type: "enum", values: ["luma", "color"], default: "luma" },
   { name: "fstride", type: "int", min: 1, max: 8, default: 1 },
-  { name: "fpad", type: "int", min: 0, max: 4, default: 1 },
+  { name: "fpad", type: "enum", values: ["same", "0", "1", "2", "3", "4", "5", "6", "7", "8"], default: "same" },
   { name: "k3", type: "numbers", length: 9, default: [0, -1, 0, -1, 5, -1, 0, -1, 0] },
   { name: "k5", type: "numbers", length: 25, default: [
-    1, 4, 6, 4, 1, 4, 16, 24, 16, 4, 6, 24, 36, 24, 6, 4, 16, 24, 16, 4, 1, 4, 6, 4, 1,
+    -1, -1, -1, -1, -1, -1, 0, 0, 0, -1, -1, 0, 16, 0, -1, -1, 0, 0, 0, -1, -1, -1, -1, -1, -1,
   ] },
-  { name: "sample", type: "enum", values: ["circle", "checkerboard", "gradient", "letters"], default: "circle" },
+  { name: "sample", type: "enum", values: ["circle", "checkerboard", "gradient", "shapes"], default: "circle" },
 
   // Panel 2 — Shapes, step by step
   { name: "op", type: "enum", values: ["conv", "pool"], default: "conv" },

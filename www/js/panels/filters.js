@@ -1,19 +1,248 @@
-// Panel 1 — Filters on your image: an image in, a conv layer's output out.
+// Panel 1 — Filters on your image. An image comes in (file, drop, paste or a sample), the engine
+// runs the chosen filter as a conv layer, and the page shows input and output side by side with
+// the layer's weights and the output-size formula. All numbers come from the engine.
 
-import { el } from "../widgets/dom.js";
+import { attempt } from "../engine.js";
+import { el, fmt, radioGroup, say } from "../widgets/dom.js";
 import { createImageInput } from "../widgets/image-input.js";
+import { createKernelGrid } from "../widgets/kernel-grid.js";
 
-export function mount(section, { state }) {
+/** The filters on offer: what the engine is asked for, and one line on what each does. */
+const FILTERS = [
+  { id: "grayscale", label: "Grayscale", spec: () => ({ type: "grayscale" }),
+    about: "A 1×1 conv with the BT.601 luma weights R 0.299, G 0.587, B 0.114: one map." },
+  { id: "sobelX", label: "Sobel x", spec: () => ({ type: "sobelX" }),
+    about: "Positive where brightness rises to the right: finds vertical edges." },
+  { id: "sobelY", label: "Sobel y", spec: () => ({ type: "sobelY" }),
+    about: "Positive where brightness rises downwards: finds horizontal edges." },
+  { id: "gradientMagnitude", label: "Edge magnitude", spec: () => ({ type: "gradientMagnitude" }),
+    about: "√(gx² + gy²): a conv with two filters (Sobel x and y), then a non-linearity on each pair — edges in every direction." },
+  { id: "laplacian", label: "Laplacian", spec: () => ({ type: "laplacian" }),
+    about: "The second derivative: strong on edges, lines and dots, zero on flat areas and smooth ramps." },
+  { id: "boxBlur", label: "Blur", spec: (s) => ({ type: "boxBlur", size: s.get("blur") }),
+    about: "The mean of each window: every weight is 1/k²." },
+  { id: "sharpen", label: "Sharpen", spec: () => ({ type: "sharpen" }),
+    about: "The image plus its negative Laplacian: edges get crisper." },
+  { id: "custom3", label: "Custom 3×3", spec: (s) => ({ type: "custom", size: 3, values: s.get("k3") }),
+    about: "Your own kernel: type the nine weights below." },
+  { id: "custom5", label: "Custom 5×5", spec: (s) => ({ type: "custom", size: 5, values: s.get("k5") }),
+    about: "Your own kernel: type the 25 weights below." },
+  { id: "demo", label: "Assignment demo", spec: null,
+    about: "The assignment's own layer, exactly: w of shape (2, 3, 3, 3), stride 1, pad 1. Filter 0 is grayscale by its centre taps R 0.3, G 0.6, B 0.1; filter 1 is the horizontal Sobel [[1, 2, 1], [0, 0, 0], [−1, −2, −1]] on the blue channel only; biases (0, 128). Each output map is min-max normalised for display." },
+];
+
+const CHANNEL_NAMES = ["R", "G", "B"];
+
+export function mount(section, { engine, state }) {
+  let image = null;
+  let scheduled = false;
+  let renders = 0;
+
+  // --- Controls ---------------------------------------------------------------------------
+  const filterChoice = radioGroup({
+    legend: "Filter", name: "filter", value: state.get("filter"),
+    options: FILTERS.map((f) => [f.id, f.label]),
+    onChange: (v) => state.set("filter", v),
+  });
+  const about = el("p", { class: "hint", "data-testid": "filter-about" });
+  const channels = radioGroup({
+    legend: "On a colour image", name: "fchan", value: state.get("fchan"),
+    options: [["luma", "on the luma (one map)"], ["color", "on R, G, B separately (colour)"]],
+    onChange: (v) => state.set("fchan", v),
+  });
+  const stride = el("input", { type: "number", min: 1, max: 8, step: 1, value: state.get("fstride"), name: "fstride", inputmode: "numeric" });
+  stride.addEventListener("input", () => Number.isInteger(stride.valueAsNumber) && state.set("fstride", stride.valueAsNumber));
+  const pad = el("select", { name: "fpad" },
+    el("option", { value: "same", text: "same: (k − 1)/2" }),
+    ...[0, 1, 2, 3, 4, 5, 6, 7, 8].map((p) => el("option", { value: String(p), text: String(p) })));
+  pad.value = state.get("fpad");
+  pad.addEventListener("change", () => state.set("fpad", pad.value));
+  const blur = el("select", { name: "blur" }, ...[2, 3, 4, 5, 7, 9].map((k) => el("option", { value: String(k), text: `${k}×${k}` })));
+  blur.value = String(state.get("blur"));
+  blur.addEventListener("change", () => state.set("blur", Number(blur.value)));
+  const blurField = el("label", { class: "field" }, el("span", { text: "Blur size" }), blur);
+  const strideField = el("label", { class: "field" }, el("span", { text: "Stride S" }), stride);
+  const padField = el("label", { class: "field" }, el("span", { text: "Pad P" }), pad);
+
+  const k3 = createKernelGrid({ size: 3, values: state.get("k3"), label: "Custom 3×3 kernel", onChange: (v) => state.set("k3", v) });
+  const k5 = createKernelGrid({ size: 5, values: state.get("k5"), label: "Custom 5×5 kernel", onChange: (v) => state.set("k5", v) });
+  const resetKernel = el("button", { type: "button", text: "Reset kernel" });
+  resetKernel.addEventListener("click", () => {
+    const name = state.get("filter") === "custom5" ? "k5" : "k3";
+    state.set(name, state.props.get(name).default);
+  });
+  const kernelBox = el("div", { class: "kernel-box" },
+    el("p", { class: "field-label", text: "Kernel (cross-correlation, as the conv layer computes it):" }),
+    k3.element, k5.element, resetKernel);
+
+  const controls = el("section", { class: "card", "aria-label": "Filter settings" },
+    filterChoice.set, about,
+    el("div", { class: "controls" }, blurField, strideField, padField, channels.set),
+    kernelBox);
+
+  // --- Images -----------------------------------------------------------------------------
   const input = createImageInput({
-    onImage: () => {},
+    onImage: (img) => { image = img; schedule(); },
     onSample: (id) => state.set("sample", id),
   });
+  const outputs = el("div", { class: "outputs", "data-testid": "outputs" });
+  const shape = el("p", { class: "shape", "data-testid": "filter-shape", "aria-live": "polite" });
+  const formula = el("div", { class: "formula", "data-testid": "filter-formula" });
+  const error = el("p", { class: "message error", role: "alert", "data-testid": "filter-error", hidden: true });
+  const result = el("section", { class: "card result", "aria-label": "Output", "data-testid": "result" },
+    shape, formula, error, outputs);
+
+  // --- Weights ----------------------------------------------------------------------------
+  const weightsTitle = el("h3", { text: "The filter as a conv layer" });
+  const weightsShape = el("p", { class: "mono", "data-testid": "weights-shape" });
+  const weights = el("div", { class: "weights", "data-testid": "weights" });
+  const weightsCard = el("section", { class: "card", "aria-label": "Conv weights" }, weightsTitle, weightsShape, weights);
+
   section.append(
     el("h2", { text: "Filters on your image" }),
-    el("p", { class: "lead", text: "A hand-made filter is a conv layer: pick one, or type your own kernel, and see what it finds in your image." }),
-    el("div", { class: "filter-layout" }, el("div", { class: "card" }, input.element)),
+    el("p", { class: "lead", text: "A hand-made filter is a conv layer: the engine slides its weights over your image and takes a dot product at every position. Pick a filter, or type your own kernel." }),
+    controls,
+    el("div", { class: "filter-layout" }, el("div", { class: "card" }, input.element), result),
+    weightsCard,
   );
+
+  // --- Drawing ----------------------------------------------------------------------------
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(() => {
+      scheduled = false;
+      render();
+    });
+  }
+
+  function currentFilter() {
+    return FILTERS.find((f) => f.id === state.get("filter")) ?? FILTERS[1];
+  }
+
+  function syncControls() {
+    const f = currentFilter();
+    filterChoice.select(f.id);
+    channels.select(state.get("fchan"));
+    about.textContent = f.about;
+    const demo = f.id === "demo";
+    stride.disabled = pad.disabled = demo;
+    channels.set.hidden = demo || f.id === "grayscale";
+    if (stride.valueAsNumber !== state.get("fstride")) stride.value = state.get("fstride");
+    pad.value = state.get("fpad");
+    blurField.hidden = f.id !== "boxBlur";
+    k3.element.hidden = f.id !== "custom3";
+    k5.element.hidden = f.id !== "custom5";
+    kernelBox.hidden = !f.id.startsWith("custom");
+    k3.set(state.get("k3"));
+    k5.set(state.get("k5"));
+  }
+
+  /** The settings the engine is asked for, and the kernel side k (for the formula). */
+  function request() {
+    const f = currentFilter();
+    if (!f.spec) return { demo: true, k: 3, stride: 1, pad: 1 };
+    const spec = f.spec(state);
+    const kernel = attempt(() => engine.filterKernel(spec));
+    const k = kernel.value?.size ?? 1;
+    const same = attempt(() => engine.samePad(spec)).value ?? 0;
+    const p = state.get("fpad") === "same" ? same : Number(state.get("fpad"));
+    return { spec, k, stride: state.get("fstride"), pad: p, channels: state.get("fchan") };
+  }
+
+  function showFormula(req) {
+    formula.replaceChildren(...[["H", image.height], ["W", image.width]].map(([sym, n]) =>
+      el("p", {}, el("span", { class: "symbolic", text: `${sym}′ = (${sym} − k + 2P)/S + 1 = ` }),
+        el("span", { text: engine.formula(n, req.k, req.pad, req.stride) }))));
+  }
+
+  function render() {
+    syncControls();
+    if (!image) return;
+    const req = request();
+    showFormula(req);
+    const run = attempt(() => (req.demo
+      ? engine.assignmentDemo(image.data, image.width, image.height)
+      : engine.applyFilter(image.data, image.width, image.height, req.spec,
+        { stride: req.stride, pad: req.pad, channels: req.channels })));
+    renders += 1;
+    result.dataset.renders = String(renders);
+    result.dataset.image = image.name;
+    result.dataset.filter = currentFilter().id;
+    if (run.error) {
+      result.dataset.status = "error";
+      say(error, `This filter cannot run on this image with these settings: ${run.error}.`, "error");
+      shape.textContent = "Output: not defined";
+      outputs.replaceChildren();
+      weights.replaceChildren();
+      weightsShape.textContent = "The weights are shown when the filter can run with these settings.";
+      return;
+    }
+    say(error, "");
+    const out = run.value;
+    try {
+      draw(out, out.summary(), req);
+    } finally {
+      out.free();
+    }
+    result.dataset.status = "ok";
+  }
+
+  /** Puts the engine's pictures on canvases (read straight from wasm memory) and lists weights. */
+  function draw(out, summary, req) {
+    const { height: h, width: w, maps } = summary;
+    shape.textContent = `Output: ${h}×${w}×${maps}  (from ${image.height}×${image.width}×3)`;
+    const figures = [];
+    for (let i = 0; i < out.pictureCount; i++) {
+      const view = new Uint8ClampedArray(engine.memory.buffer, out.picturePtr(i), out.pictureLen(i));
+      const canvas = el("canvas", { class: "image", width: w, height: h, "data-testid": `output-canvas-${i}` });
+      canvas.getContext("2d").putImageData(new ImageData(view, w, h), 0, 0);
+      figures.push(el("figure", {}, el("figcaption", { text: caption(summary, i, out.pictureCount) }), canvas));
+    }
+    outputs.replaceChildren(...figures);
+    drawWeights(summary, req);
+  }
+
+  function caption(summary, i, count) {
+    if (currentFilter().id === "demo") {
+      return ["Filter 0: grayscale (centre taps R 0.3, G 0.6, B 0.1)", "Filter 1: horizontal Sobel on blue, bias 128"][i];
+    }
+    const scale = summary.scale === "minMax" ? "min-max normalised" : "clamped to 0–255";
+    if (summary.color) return `Output: R, G, B maps as one picture, ${scale}`;
+    const which = count > 1 ? ` ${i + 1} of ${count}` : "";
+    return `Output map${which}, ${scale}${summary.magnitude ? ", √(gx² + gy²)" : ""}`;
+  }
+
+  function drawWeights(summary, req) {
+    const { shape: [f, c, kh, kw], w, b } = summary.weights;
+    weightsShape.textContent = [
+      `w: (F, C, k, k) = (${f}, ${c}, ${kh}, ${kw})`,
+      `b: (${f},) = (${b.map((v) => fmt(v)).join(", ")})`,
+      `stride ${summary.stride}, pad ${summary.pad}${req.demo ? " (fixed by the assignment)" : ""}`,
+    ].join(" · ");
+    const tables = [];
+    for (let fi = 0; fi < f; fi++) {
+      for (let ci = 0; ci < c; ci++) {
+        const rows = [];
+        for (let r = 0; r < kh; r++) {
+          const cells = [];
+          for (let col = 0; col < kw; col++) cells.push(el("td", { text: fmt(w[((fi * c + ci) * kh + r) * kw + col], 3) }));
+          rows.push(el("tr", {}, ...cells));
+        }
+        tables.push(el("figure", {}, el("figcaption", { text: `w[${fi}, ${ci}] (${c === 3 ? CHANNEL_NAMES[ci] : "gray"})` }),
+          el("table", {}, el("tbody", {}, ...rows))));
+      }
+    }
+    weights.replaceChildren(...tables);
+  }
+
+  state.subscribe((changed) => {
+    if (changed.some((n) => ["filter", "blur", "fchan", "fstride", "fpad", "k3", "k5"].includes(n))) schedule();
+    if (changed.includes("sample") && image?.sample !== state.get("sample")) input.loadSample(state.get("sample"));
+  });
+
   input.loadSample(state.get("sample"));
+  syncControls();
   return {
     show: () => document.addEventListener("paste", input.pasteHandler),
     hide: () => document.removeEventListener("paste", input.pasteHandler),

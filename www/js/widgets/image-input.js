@@ -48,8 +48,8 @@ function pixels(source, canvas) {
 }
 
 /**
- * The image source widget. `onImage({ data, width, height, name })` receives RGBA pixels each
- * time an image arrives. Returns `{ element, loadSample(name), pasteHandler }`.
+ * The image source widget. `onImage({ data, width, height, name, sample })` receives RGBA pixels
+ * each time an image arrives (`sample` is the sample's id, or undefined for the user's files). Returns `{ element, loadSample(name), pasteHandler }`.
  */
 export function createImageInput({ onImage, onSample }) {
   const canvas = el("canvas", { class: "image", "data-testid": "input-canvas", "aria-label": "Input image", role: "img" });
@@ -65,10 +65,10 @@ export function createImageInput({ onImage, onSample }) {
     el("div", { class: "controls" }, el("label", { class: "file-button" }, file), samples),
     drop, message);
 
-  function show(result, name) {
+  function show(result, name, sample) {
     caption.textContent = `Input: ${name}, ${result.width}×${result.height} pixels`;
     say(message, result.notice, "notice");
-    onImage({ data: result.data, width: result.width, height: result.height, name });
+    onImage({ data: result.data, width: result.width, height: result.height, name, sample });
   }
 
   async function loadFile(f) {
@@ -86,7 +86,7 @@ export function createImageInput({ onImage, onSample }) {
 
   function loadSample(id) {
     const sample = SAMPLES[id] ?? SAMPLES.circle;
-    show(pixels(sample.draw(), canvas), `the ${sample.label.toLowerCase()} sample`);
+    show(pixels(sample.draw(), canvas), `the ${sample.label.toLowerCase()} sample`, id);
     onSample?.(id);
   }
 

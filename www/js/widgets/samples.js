@@ -53,7 +53,7 @@ export const SAMPLES = {
       return c;
     },
   },
-  letters: {
+  shapes: {
     label: "Shapes",
     draw() {
       const [c, g, n] = canvas();

@@ -1,0 +1,105 @@
+// The harness page: loads one contender at a time and exposes `window.bench` to bench/run.mjs,
+// which calls `load`, then `losses` (the agreement check), then `time` for each net.
+
+import { NETS, makeProblem } from "./problem.js";
+import { createTfNet, matMulMs } from "./tfnet.js";
+import { createConvNet } from "./convnet.js";
+import { measure, summary } from "./timing.js";
+
+const MODULES = "/bench/node_modules";
+let contender = null;
+let make = null;
+const extras = {};
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const s = document.createElement("script");
+    s.src = src;
+    s.onload = resolve;
+    s.onerror = () => reject(new Error(`could not load ${src}`));
+    document.head.append(s);
+  });
+}
+
+async function loadTf(backend) {
+  await loadScript(`${MODULES}/@tensorflow/tfjs-core/dist/tf-core.js`);
+  const tf = window.tf;
+  if (backend === "wasm") {
+    await loadScript(`${MODULES}/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.js`);
+    // One thread, SIMD: refuse the threaded binary even though this page is cross-origin isolated.
+    tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+    tf.wasm.setWasmPaths(`${MODULES}/@tensorflow/tfjs-backend-wasm/dist/`);
+  } else {
+    await loadScript(`${MODULES}/@tensorflow/tfjs-backend-cpu/dist/tf-backend-cpu.js`);
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} did not initialise`);
+  await tf.ready();
+  extras.info = {
+    version: tf.version_core,
+    backend: tf.getBackend(),
+    ...(backend === "wasm"
+      ? {
+          simd: await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"),
+          multithread: await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT"),
+        }
+      : {}),
+  };
+  make = (net, problem) => createTfNet(tf, net, problem);
+  if (backend === "wasm") extras.matMul512 = () => summary(matMulMs(tf, 512, 20));
+}
+
+async function loadConvNetJs() {
+  await loadScript(`${MODULES}/convnetjs/build/convnet.js`);
+  // convnetjs 0.3.0's build attaches itself as window.jsfeat; its top-level var is global too.
+  const lib = window.convnetjs ?? window.jsfeat;
+  extras.info = { version: "0.3.0 (npm)", precision: "f64" };
+  make = (net, problem) => createConvNet(lib, net, problem);
+}
+
+async function loadEngine() {
+  const { createEngineNet, engineInfo } = await import("./engine.js");
+  extras.info = await engineInfo();
+  make = (net, problem) => createEngineNet(net, problem);
+}
+
+const LOADERS = {
+  "engine": loadEngine,
+  "tfjs-wasm": () => loadTf("wasm"),
+  "tfjs-cpu": () => loadTf("cpu"),
+  "convnetjs": loadConvNetJs,
+};
+
+window.bench = {
+  async load(name) {
+    if (!LOADERS[name]) throw new Error(`unknown contender ${name}`);
+    await LOADERS[name]();
+    contender = name;
+    return { contender, ...extras.info };
+  },
+
+  /** The mean losses of the first `steps` training steps from the shared initial weights. */
+  losses(netName, steps) {
+    const m = make(NETS[netName], makeProblem(NETS[netName]));
+    const out = [];
+    for (let i = 0; i < steps; i++) out.push(m.step());
+    m.dispose();
+    return out;
+  },
+
+  /** Times training steps, forward passes (through the loss) and the conv layer's forward. */
+  time(netName, plan) {
+    const m = make(NETS[netName], makeProblem(NETS[netName]));
+    const step = summary(measure(() => m.step(), plan.step));
+    const lastLoss = m.step();
+    const forward = summary(measure(() => m.forward(), plan.forward));
+    const conv = summary(measure(() => m.convForward(), plan.conv));
+    const layers = m.profile ? m.profile(plan.profile) : undefined;
+    m.dispose();
+    return { step, forward, conv, lastLoss, layers, notes: m.notes };
+  },
+
+  matMul512() {
+    return extras.matMul512 ? extras.matMul512() : null;
+  },
+};
+document.body.dataset.ready = "1";

@@ -1,0 +1,145 @@
+// The benchmark net in TensorFlow.js (any backend), written the way a careful tfjs user would:
+// fused conv+bias+ReLU and matMul+bias+ReLU in the forward, a hand-written backward from tfjs ops
+// (the tfjs-core bundle registers no gradients), plain SGD. Intermediates the backward needs are
+// kept from the forward; nothing is recomputed.
+//
+// The conv weight gradient: the wasm backend (4.22) has no Conv2DBackpropFilter kernel, so there
+// it is computed as one forward convolution of transposed tensors (see `convFilterGradByConv`).
+// Backends that have the kernel use it. Both backends timed here are synchronous: a kernel has
+// finished when its op returns, so only the scalar loss is read back.
+
+import { dims, nchwToNhwc, oihwToHwio, affineRowsChwToHwc } from "./problem.js";
+
+/**
+ * dW[i, j, c, f] = Σ_{n,h,w} xpad[n, h+i, w+j, c] · dy[n, h, w, f] is a stride-1 convolution of
+ * x viewed as a batch of C single images with N channels (C×H×W×N) by dy viewed as an H×W×N×F
+ * filter; its C×HH×WW×F output transposes to HWIO.
+ */
+function convFilterGradByConv(tf, x, dy, pad) {
+  const xT = tf.transpose(x, [3, 1, 2, 0]);
+  const dyT = tf.transpose(dy, [1, 2, 0, 3]);
+  const g = tf.conv2d(xT, dyT, 1, [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
+  return tf.transpose(g, [1, 2, 0, 3]);
+}
+
+function convFilterGradByKernel(tf, x, dy, pad, filterShape) {
+  return tf.engine().runKernel(
+    "Conv2DBackpropFilter",
+    { x, dy },
+    { strides: [1, 1], pad, dataFormat: "NHWC", dimRoundingMode: undefined, filterShape },
+  );
+}
+
+/** Whether the active backend registers a kernel (tfjs exposes the registry as getKernel). */
+function hasKernel(tf, name) {
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
+/**
+ * Builds the net on tf's active backend from a problem of problem.js (canonical layouts).
+ * Returns { step(), forward(), convForward(), dispose(), notes } — step and forward return the
+ * batch's mean loss (before the update) as a number, which also forces the work to finish.
+ */
+export function createTfNet(tf, net, problem) {
+  const { pooled, d } = dims(net);
+  const { batch: n, channels: c, size: s, filters: f, filterSize: k, pad, hidden, classes, lr } = net;
+  const byKernel = hasKernel(tf, "Conv2DBackpropFilter");
+  const notes = byKernel
+    ? "conv dW by the backend's Conv2DBackpropFilter"
+    : "conv dW as a forward conv2d of transposed tensors (no Conv2DBackpropFilter kernel)";
+
+  const x = tf.tensor4d(nchwToNhwc(problem.x, n, c, s, s), [n, s, s, c]);
+  const labels = tf.cast(tf.oneHot(tf.tensor1d(problem.y, "int32"), classes), "float32");
+  let p = {
+    w: tf.tensor4d(oihwToHwio(problem.w, f, c, k), [k, k, c, f]),
+    b: tf.tensor1d(problem.b),
+    w1: tf.tensor2d(affineRowsChwToHwc(problem.w1, f, pooled, hidden), [d, hidden]),
+    b1: tf.tensor1d(problem.b1),
+    w2: tf.tensor2d(problem.w2, [hidden, classes]),
+    b2: tf.tensor1d(problem.b2),
+  };
+
+  function scores(params, keep) {
+    const a1 = tf.fused.conv2d({ x, filter: params.w, strides: 1, pad, bias: params.b, activation: "relu" });
+    const p1 = tf.maxPool(a1, 2, 2, 0);
+    const flat = tf.reshape(p1, [n, d]);
+    const h = tf.fused.matMul({ a: flat, b: params.w1, bias: params.b1, activation: "relu" });
+    const out = tf.fused.matMul({ a: h, b: params.w2, bias: params.b2 });
+    if (keep) Object.assign(keep, { a1, p1, flat, h });
+    return out;
+  }
+
+  /** Mean softmax cross-entropy and its gradient with respect to the scores. */
+  function softmaxLoss(out) {
+    const logp = tf.logSoftmax(out);
+    const loss = tf.div(tf.neg(tf.sum(tf.mul(logp, labels))), n);
+    const dout = tf.div(tf.sub(tf.exp(logp), labels), n);
+    return { loss, dout };
+  }
+
+  function step() {
+    let lossValue = 0;
+    const next = tf.tidy(() => {
+      const saved = {};
+      const out = scores(p, saved);
+      const { loss, dout } = softmaxLoss(out);
+      const { a1, p1, flat, h } = saved;
+      const dw2 = tf.matMul(h, dout, true, false);
+      const db2 = tf.sum(dout, 0);
+      const dh = tf.mul(tf.matMul(dout, p.w2, false, true), tf.step(h));
+      const dw1 = tf.matMul(flat, dh, true, false);
+      const db1 = tf.sum(dh, 0);
+      const dp1 = tf.reshape(tf.matMul(dh, p.w1, false, true), p1.shape);
+      const da1 = tf.engine().runKernel(
+        "MaxPoolGrad",
+        { dy: dp1, input: a1, output: p1 },
+        { filterSize: 2, strides: 2, pad: 0, dimRoundingMode: undefined },
+      );
+      const dz = tf.mul(da1, tf.step(a1));
+      const dw = byKernel ? convFilterGradByKernel(tf, x, dz, pad, [k, k, c, f]) : convFilterGradByConv(tf, x, dz, pad);
+      const db = tf.sum(dz, [0, 1, 2]);
+      lossValue = loss.dataSync()[0];
+      const g = { w: dw, b: db, w1: dw1, b1: db1, w2: dw2, b2: db2 };
+      const updated = {};
+      for (const key of Object.keys(p)) updated[key] = tf.sub(p[key], tf.mul(g[key], lr));
+      return updated;
+    });
+    for (const t of Object.values(p)) t.dispose();
+    p = next;
+    return lossValue;
+  }
+
+  function forward() {
+    return tf.tidy(() => softmaxLoss(scores(p)).loss.dataSync()[0]);
+  }
+
+  // The cpu and wasm backends run each kernel to completion when it is called, so no read-back
+  // is needed to time them (reading a large tensor back costs more than the conv itself).
+  function convForward() {
+    tf.tidy(() => tf.fused.conv2d({ x, filter: p.w, strides: 1, pad, bias: p.b }));
+  }
+
+  function dispose() {
+    for (const t of [x, labels, ...Object.values(p)]) t.dispose();
+  }
+
+  return { step, forward, convForward, dispose, notes };
+}
+
+/** Milliseconds per tf.matMul of two n×n matrices (n = 512 by default): median of `iters` after warm-up. */
+export function matMulMs(tf, size = 512, iters = 20) {
+  const a = tf.randomUniform([size, size]);
+  const b = tf.randomUniform([size, size]);
+  const run = () => tf.tidy(() => tf.matMul(a, b));
+  const t0 = performance.now();
+  while (performance.now() - t0 < 1000) run();
+  const ms = [];
+  for (let i = 0; i < iters; i++) {
+    const t = performance.now();
+    run();
+    ms.push(performance.now() - t);
+  }
+  a.dispose();
+  b.dispose();
+  return ms;
+}

@@ -1,0 +1,253 @@
+// Runs the in-browser benchmark: serves the repository on 127.0.0.1, drives headless Chromium
+// through bench/harness/, checks that every contender's first losses agree, times them, and
+// writes bench/results/latest.json and latest.md (and prints the markdown).
+//
+// Usage: node bench/run.mjs [--contenders engine,tfjs-wasm,tfjs-cpu,convnetjs] [--nets cs231n,tiny]
+//                           [--quick] [--no-page]
+// Needs: bench/node_modules (npm ci in bench/) and, for the engine and the page, www/pkg/ built by
+// scripts/build-wasm.sh. bench/run.sh does all of it.
+
+import { createServer } from "node:http";
+import { readFile, stat, mkdir, writeFile, readdir } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { extname, join, normalize, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import { chromium } from "playwright-core";
+import { NETS, flops } from "./harness/problem.js";
+import { median } from "./harness/timing.js";
+import { renderMarkdown, evaluateTargets } from "./report.mjs";
+
+const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const LOSS_STEPS = 3;
+const LOSS_RTOL = 1e-5;
+
+function option(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+const flag = (name) => process.argv.includes(`--${name}`);
+const QUICK = flag("quick");
+const CONTENDERS = option("contenders", "engine,tfjs-wasm,tfjs-cpu,convnetjs").split(",");
+const NET_NAMES = option("nets", "cs231n,tiny").split(",");
+
+// ---------------------------------------------------------------------------------------------
+// A static server for the repository root (bench/harness, bench/node_modules, www/), 127.0.0.1
+// only. Cross-origin isolation gives performance.now() its fine resolution; it would also let
+// tfjs-wasm pick its threaded binary, which the harness refuses explicitly.
+const TYPES = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+  ".json": "application/json", ".wasm": "application/wasm", ".svg": "image/svg+xml",
+  ".png": "image/png",
+};
+const served = [];
+
+function startServer() {
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, "http://127.0.0.1").pathname);
+    let file = normalize(join(ROOT, path));
+    if (file !== ROOT && !file.startsWith(ROOT + sep)) return res.writeHead(403).end("forbidden");
+    try {
+      if ((await stat(file)).isDirectory()) file = join(file, "index.html");
+      const body = await readFile(file);
+      if (path.endsWith(".wasm")) served.push(path);
+      res.writeHead(200, {
+        "Content-Type": TYPES[extname(file)] ?? "application/octet-stream",
+        "Cache-Control": "no-store",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Cross-Origin-Embedder-Policy": "require-corp",
+      });
+      res.end(body);
+    } catch {
+      res.writeHead(404, { "Content-Type": "text/plain" }).end(`not found: ${path}`);
+    }
+  });
+  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(server)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timing plans: slow contenders get one warm-up call and three timed ones.
+function plan(contender, net) {
+  const slow = (contender === "tfjs-cpu" || contender === "convnetjs") && net === "cs231n";
+  if (slow) {
+    const few = { warmMs: 0, warmMin: 1, iters: 3, minIters: 3, budgetMs: 0 };
+    return { step: few, forward: few, conv: few };
+  }
+  const q = QUICK ? 0.3 : 1;
+  return {
+    step: { warmMs: 2000 * q, warmMin: 2, iters: 40, minIters: 5, budgetMs: 8000 * q },
+    forward: { warmMs: 1000 * q, warmMin: 2, iters: 60, minIters: 5, budgetMs: 4000 * q },
+    conv: { warmMs: 500 * q, warmMin: 2, iters: 60, minIters: 5, budgetMs: 3000 * q },
+    profile: { warmMs: 500 * q, iters: 30, budgetMs: 1500 * q },
+  };
+}
+
+function log(msg) {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+const CHROMIUM_FLAGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+
+async function openHarness(browser, base) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") log(`page ${m.type()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => log(`page error: ${e.message}`));
+  await page.goto(`${base}/bench/harness/index.html`);
+  await page.waitForFunction(() => document.body?.dataset.ready === "1");
+  return { context, page };
+}
+
+/** Milliseconds from navigation start to the page's ready marker (body[data-ready]), per fresh context. */
+async function timeToInteractive(browser, base, runs) {
+  const out = [];
+  for (let i = 0; i < runs; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      new MutationObserver((_, obs) => {
+        if (document.body?.dataset.ready) {
+          window.__readyAt = performance.now();
+          obs.disconnect();
+        }
+      }).observe(document.documentElement, { attributes: true, subtree: true, attributeFilter: ["data-ready"] });
+    });
+    await page.goto(`${base}/www/index.html`);
+    await page.waitForFunction(() => window.__readyAt !== undefined, null, { timeout: 30000 });
+    out.push(await page.evaluate(() => window.__readyAt));
+    await context.close();
+  }
+  return out;
+}
+
+async function wasmSize() {
+  const dir = join(ROOT, "www", "pkg");
+  const files = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith("_bg.wasm"));
+  return Promise.all(
+    files.map(async (f) => {
+      const path = join(dir, f);
+      const raw = (await stat(path)).size;
+      const gz = execFileSync("gzip", ["-9", "-c", path], { maxBuffer: 1 << 28 }).length;
+      return { file: `www/pkg/${f}`, bytes: raw, gzip9Bytes: gz };
+    }),
+  );
+}
+
+function machine(browserVersion) {
+  let cpu = os.cpus()[0]?.model ?? "unknown";
+  try {
+    const l = execFileSync("lscpu", { encoding: "utf8" }).split("\n").find((x) => x.startsWith("Model name"));
+    if (l) cpu = l.split(":")[1].trim();
+  } catch {}
+  let commit = "unknown";
+  try {
+    commit = execFileSync("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+  } catch {}
+  return {
+    cpu, cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    chromium: browserVersion, node: process.version, commit, loadAverageAtStart: os.loadavg(),
+  };
+}
+
+async function main() {
+  const started = Date.now();
+  const server = await startServer();
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const userDataDir = mkdtempSync(join(os.tmpdir(), "bench-chromium-"));
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_FLAGS, `--user-data-dir=${userDataDir}`],
+  }).catch(async (e) => {
+    // Playwright refuses --user-data-dir in args; it then makes its own empty profile directory.
+    if (!/user-data-dir/.test(e.message)) throw e;
+    return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+  });
+  const results = { machine: machine(browser.version()), started: new Date(started).toISOString(), contenders: {}, nets: {} };
+  try {
+    // 1. Agreement: the first losses of every contender, from the same data and weights.
+    const losses = {};
+    for (const c of CONTENDERS) {
+      const { context, page } = await openHarness(browser, base);
+      results.contenders[c] = await page.evaluate((n) => window.bench.load(n), c);
+      log(`${c}: ${JSON.stringify(results.contenders[c])}`);
+      for (const net of NET_NAMES) {
+        losses[net] ??= {};
+        losses[net][c] = await page.evaluate(([n, k]) => window.bench.losses(n, k), [net, LOSS_STEPS]);
+        log(`${c} ${net} first losses: ${losses[net][c].map((v) => v.toFixed(7)).join(" ")}`);
+      }
+      await context.close();
+    }
+    for (const net of NET_NAMES) {
+      const ref = losses[net][CONTENDERS[0]];
+      let worst = 0;
+      for (const c of CONTENDERS)
+        losses[net][c].forEach((v, i) => {
+          const rel = Math.abs(v - ref[i]) / Math.max(1, Math.abs(ref[i]));
+          if (!(rel <= LOSS_RTOL)) {
+            throw new Error(
+              `ABORT: ${net}: ${c}'s loss at step ${i} is ${v}, ${CONTENDERS[0]}'s is ${ref[i]} ` +
+                `(relative difference ${rel.toExponential(2)} > ${LOSS_RTOL}); the contenders do not ` +
+                `compute the same net, so timing them would compare different work.`,
+            );
+          }
+          worst = Math.max(worst, rel);
+        });
+      results.nets[net] = { config: NETS[net], flops: flops(NETS[net]), losses: losses[net], maxRelLossDiff: worst, timings: {} };
+      log(`${net}: first ${LOSS_STEPS} losses agree across ${CONTENDERS.join(", ")} (max relative difference ${worst.toExponential(2)})`);
+    }
+
+    // 2. Timing, each contender in a fresh page.
+    for (const c of CONTENDERS) {
+      const { context, page } = await openHarness(browser, base);
+      await page.evaluate((n) => window.bench.load(n), c);
+      for (const net of NET_NAMES) {
+        const t0 = Date.now();
+        const r = await page.evaluate(([n, p]) => window.bench.time(n, p), [net, plan(c, net)]);
+        results.nets[net].timings[c] = r;
+        log(`${c} ${net}: step ${median(r.step.samples).toFixed(2)} ms, forward ${median(r.forward.samples).toFixed(2)} ms, conv ${median(r.conv.samples).toFixed(2)} ms (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      }
+      if (c === "tfjs-wasm") {
+        results.matMul512 = await page.evaluate(() => window.bench.matMul512());
+        log(`tfjs-wasm matMul 512³: ${median(results.matMul512.samples).toFixed(2)} ms`);
+      }
+      await context.close();
+    }
+
+    // 3. The page: wasm size and time to interactive.
+    if (!flag("no-page")) {
+      results.wasm = await wasmSize();
+      try {
+        results.timeToInteractive = await timeToInteractive(browser, base, QUICK ? 2 : 5);
+      } catch (e) {
+        results.timeToInteractive = null;
+        results.timeToInteractiveError = e.message;
+      }
+    }
+    results.wasmServed = [...new Set(served)];
+  } finally {
+    await browser.close();
+    server.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+  }
+  results.machine.loadAverageAtEnd = os.loadavg();
+  results.seconds = (Date.now() - started) / 1000;
+  results.targets = evaluateTargets(results);
+  const md = renderMarkdown(results);
+  const dir = join(ROOT, "bench", "results");
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "latest.json"), JSON.stringify(results, null, 1) + "\n");
+  await writeFile(join(dir, "latest.md"), md);
+  process.stdout.write(md);
+}
+
+main().catch((e) => {
+  log(e.stack ?? String(e));
+  process.exit(1);
+});

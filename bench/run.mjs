@@ -12,11 +12,11 @@ import { readFile, stat, mkdir, writeFile, readdir } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { chromium } from "playwright-core";
 import { NETS, flops } from "./harness/problem.js";
-import { median } from "./harness/timing.js";
+import { median, summary } from "./harness/timing.js";
 import { renderMarkdown, evaluateTargets } from "./report.mjs";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
@@ -24,13 +24,22 @@ const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const LOSS_STEPS = 3;
 const LOSS_RTOL = 1e-5;
 
+/** The engine contender needs www/pkg/ built with the benchmark handle (src/web/bench.rs). */
+function engineBuilt(contender) {
+  if (contender !== "engine") return true;
+  const glue = join(ROOT, "www", "pkg", "cnn_playground.js");
+  const ok = existsSync(glue) && readFileSync(glue, "utf8").includes("class TrainBench");
+  if (!ok) log("engine skipped: www/pkg/cnn_playground.js has no TrainBench (run scripts/build-wasm.sh on a tree with src/web/bench.rs)");
+  return ok;
+}
+
 function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
 const flag = (name) => process.argv.includes(`--${name}`);
 const QUICK = flag("quick");
-const CONTENDERS = option("contenders", "engine,tfjs-wasm,tfjs-cpu,convnetjs").split(",");
+const CONTENDERS = option("contenders", "engine,tfjs-wasm,tfjs-cpu,convnetjs").split(",").filter(engineBuilt);
 const NET_NAMES = option("nets", "cs231n,tiny").split(",");
 
 // ---------------------------------------------------------------------------------------------
@@ -69,19 +78,22 @@ function startServer() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Timing plans: slow contenders get one warm-up call and three timed ones.
-function plan(contender, net) {
+// Timing plans, per contender, net and round (null: no timing in that round).
+const ROUNDS = QUICK ? 2 : 4;
+
+function plan(contender, net, round) {
   const slow = (contender === "tfjs-cpu" || contender === "convnetjs") && net === "cs231n";
   if (slow) {
     const few = { warmMs: 0, warmMin: 1, iters: 3, minIters: 3, budgetMs: 0 };
-    return { step: few, forward: few, conv: few };
+    return round === 0 ? { step: few, forward: few, conv: few } : null;
   }
-  const q = QUICK ? 0.3 : 1;
+  // The first round warms up for ~2 s (V8 tiers up new wasm and JavaScript during its first calls).
+  const warm = round === 0 ? 1 : 0.15;
+  const q = QUICK ? 0.4 : 1;
   return {
-    step: { warmMs: 2000 * q, warmMin: 2, iters: 40, minIters: 5, budgetMs: 8000 * q },
-    forward: { warmMs: 1000 * q, warmMin: 2, iters: 60, minIters: 5, budgetMs: 4000 * q },
-    conv: { warmMs: 500 * q, warmMin: 2, iters: 60, minIters: 5, budgetMs: 3000 * q },
-    profile: { warmMs: 500 * q, iters: 30, budgetMs: 1500 * q },
+    step: { warmMs: 2000 * warm, warmMin: 2, iters: 25, minIters: 3, budgetMs: 2500 * q },
+    forward: { warmMs: 500 * warm, warmMin: 2, iters: 30, minIters: 3, budgetMs: 1000 * q },
+    conv: { warmMs: 300 * warm, warmMin: 2, iters: 30, minIters: 3, budgetMs: 800 * q },
   };
 }
 
@@ -118,7 +130,7 @@ async function timeToInteractive(browser, base, runs) {
           window.__readyAt = performance.now();
           obs.disconnect();
         }
-      }).observe(document.documentElement, { attributes: true, subtree: true, attributeFilter: ["data-ready"] });
+      }).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-ready"] });
     });
     await page.goto(`${base}/www/index.html`);
     await page.waitForFunction(() => window.__readyAt !== undefined, null, { timeout: 30000 });
@@ -203,22 +215,44 @@ async function main() {
       log(`${net}: first ${LOSS_STEPS} losses agree across ${CONTENDERS.join(", ")} (max relative difference ${worst.toExponential(2)})`);
     }
 
-    // 2. Timing, each contender in a fresh page.
+    // 2. Timing. Each contender has its own page; the fast ones run in interleaved rounds
+    // (A B A B …) so that a change in the machine's load hits them alike, and their samples are
+    // pooled. The slow ones (tfjs-cpu and ConvNetJS on cs231n) get one warm-up call and three timed.
+    const pages = {};
     for (const c of CONTENDERS) {
-      const { context, page } = await openHarness(browser, base);
-      await page.evaluate((n) => window.bench.load(n), c);
-      for (const net of NET_NAMES) {
-        const t0 = Date.now();
-        const r = await page.evaluate(([n, p]) => window.bench.time(n, p), [net, plan(c, net)]);
-        results.nets[net].timings[c] = r;
-        log(`${c} ${net}: step ${median(r.step.samples).toFixed(2)} ms, forward ${median(r.forward.samples).toFixed(2)} ms, conv ${median(r.conv.samples).toFixed(2)} ms (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-      }
-      if (c === "tfjs-wasm") {
-        results.matMul512 = await page.evaluate(() => window.bench.matMul512());
-        log(`tfjs-wasm matMul 512³: ${median(results.matMul512.samples).toFixed(2)} ms`);
-      }
-      await context.close();
+      pages[c] = await openHarness(browser, base);
+      await pages[c].page.evaluate((n) => window.bench.load(n), c);
     }
+    for (const net of NET_NAMES) {
+      const acc = {};
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const c of CONTENDERS) {
+          const p = plan(c, net, round);
+          if (!p) continue;
+          const t0 = Date.now();
+          const r = await pages[c].page.evaluate(([n, pl]) => window.bench.time(n, pl), [net, p]);
+          acc[c] ??= { step: [], forward: [], conv: [], notes: r.notes };
+          for (const k of ["step", "forward", "conv"]) acc[c][k].push(...r[k]);
+          acc[c].lastLoss = r.lastLoss;
+          log(`${c} ${net} round ${round + 1}: step ${median(r.step).toFixed(2)} ms, forward ${median(r.forward).toFixed(2)} ms, conv ${median(r.conv).toFixed(2)} ms (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+        }
+      }
+      for (const [c, a] of Object.entries(acc)) {
+        results.nets[net].timings[c] = {
+          step: summary(a.step), forward: summary(a.forward), conv: summary(a.conv), lastLoss: a.lastLoss, notes: a.notes,
+        };
+      }
+      if (pages.engine) {
+        results.nets[net].timings.engine.layers = await pages.engine.page.evaluate(
+          ([n, p]) => window.bench.profile(n, p), [net, { warmMs: 300, iters: 40, budgetMs: QUICK ? 1000 : 3000 }],
+        );
+      }
+    }
+    if (pages["tfjs-wasm"]) {
+      results.matMul512 = await pages["tfjs-wasm"].page.evaluate(() => window.bench.matMul512());
+      log(`tfjs-wasm matMul 512³: ${median(results.matMul512.samples).toFixed(2)} ms`);
+    }
+    for (const { context } of Object.values(pages)) await context.close();
 
     // 3. The page: wasm size and time to interactive.
     if (!flag("no-page")) {

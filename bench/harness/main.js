@@ -9,6 +9,7 @@ import { measure, summary } from "./timing.js";
 const MODULES = "/bench/node_modules";
 let contender = null;
 let make = null;
+const models = {};
 const extras = {};
 
 function loadScript(src) {
@@ -86,16 +87,23 @@ window.bench = {
     return out;
   },
 
-  /** Times training steps, forward passes (through the loss) and the conv layer's forward. */
+  /**
+   * Times training steps, forward passes (through the loss) and the conv layer's forward. The
+   * net persists between calls, so the runner can interleave rounds of contenders.
+   */
   time(netName, plan) {
-    const m = make(NETS[netName], makeProblem(NETS[netName]));
-    const step = summary(measure(() => m.step(), plan.step));
+    models[netName] ??= make(NETS[netName], makeProblem(NETS[netName]));
+    const m = models[netName];
+    const step = measure(() => m.step(), plan.step);
     const lastLoss = m.step();
-    const forward = summary(measure(() => m.forward(), plan.forward));
-    const conv = summary(measure(() => m.convForward(), plan.conv));
-    const layers = m.profile ? m.profile(plan.profile) : undefined;
-    m.dispose();
-    return { step, forward, conv, lastLoss, layers, notes: m.notes };
+    const forward = measure(() => m.forward(), plan.forward);
+    const conv = measure(() => m.convForward(), plan.conv);
+    return { step, forward, conv, lastLoss, notes: m.notes };
+  },
+
+  /** The engine's training step part by part (other contenders have no profile). */
+  profile(netName, plan) {
+    return models[netName]?.profile ? models[netName].profile(plan) : null;
   },
 
   matMul512() {

@@ -1,0 +1,50 @@
+// This engine's contender: the page's own wasm build (www/pkg/, built by scripts/build-wasm.sh
+// with simd128) through its TrainBench handle (src/web/bench.rs), which wraps the models
+// helper's ThreeLayerConvNet<f32> and plain SGD.
+
+import init, { TrainBench } from "/www/pkg/cnn_playground.js";
+import { flops, dims } from "./problem.js";
+import { measure, summary } from "./timing.js";
+
+export async function engineInfo() {
+  await init();
+  return { build: "www/pkg (wasm32, simd128)", precision: "f32" };
+}
+
+/** FLOPs of each profiled part (only the matrix products count; everything else is 0). */
+function partFlops(net, name) {
+  const f = flops(net);
+  const { d } = dims(net);
+  const a1 = 2 * net.batch * d * net.hidden;
+  const a2 = 2 * net.batch * net.hidden * net.classes;
+  return {
+    "conv forward": f.conv,
+    "affine forward (hidden)": a1,
+    "affine forward (scores)": a2,
+    "affine backward (scores)": 2 * a2,
+    "affine backward (hidden)": 2 * a1,
+    "conv backward (dx, dw, db)": 2 * f.conv,
+    "conv backward (dw, db)": f.conv,
+  }[name] ?? 0;
+}
+
+export function createEngineNet(net, p) {
+  const b = new TrainBench(
+    net.channels, net.size, net.filters, net.filterSize, net.hidden, net.classes, net.lr,
+    p.x, new Uint32Array(p.y), p.w, p.b, p.w1, p.b1, p.w2, p.b2,
+  );
+  return {
+    step: () => b.step(),
+    forward: () => b.forward(),
+    convForward: () => b.convForward(),
+    dispose: () => b.free(),
+    notes: "f32, ThreeLayerConvNet::loss + optim::sgd per step",
+    /** Median milliseconds of each part of a training step, run one at a time. */
+    profile(plan) {
+      return TrainBench.partNames().map((name, i) => {
+        const s = summary(measure(() => b.runPart(i), { warmMin: 2, minIters: 5, ...plan }));
+        return { name, median: s.median, min: s.min, flop: partFlops(net, name) };
+      });
+    },
+  };
+}

@@ -3,8 +3,8 @@
 use cnn_playground::error::Error;
 use cnn_playground::filters::{
     apply, apply_gray, apply_rgba, assignment_demo, assignment_demo_layer, color_to_rgba,
-    gray_to_input, map_to_rgba, rgba_to_input, run, to_pixels, Channels, Filter, FilterParam,
-    Kernel, Scale, DEMO_CONV_PARAM, LUMA, MAX_PIXELS,
+    gray_to_input, map_to_rgba, rgba_to_input, run, run_with, to_pixels, Channels, ConvLayer,
+    Filter, FilterParam, Kernel, Scale, DEMO_CONV_PARAM, FAST_FROM_PIXELS, LUMA, MAX_PIXELS,
 };
 use cnn_playground::layers::ConvParam;
 use ndarray::{arr1, arr2, arr3, s, Array2, Array4};
@@ -118,6 +118,58 @@ fn sobel_x_on_a_vertical_step_responds_only_along_the_edge_and_the_padded_border
             [0.0, 4.0, 4.0, 0.0f32]
         ])
     );
+}
+
+/// A photo-sized image runs through the fast conv layer, with the same hand-computed values.
+#[test]
+fn large_images_use_the_fast_layer_with_the_same_results() {
+    let (w, h) = (100, 70);
+    assert!(w * h >= FAST_FROM_PIXELS);
+    let gray: Vec<f32> = (0..h)
+        .flat_map(|_| (0..w).map(|j| if j >= 40 { 1.0 } else { 0.0 }))
+        .collect();
+    let out = apply_gray(&gray, w, h, &Filter::SobelX, param(1, 1)).unwrap();
+    assert_eq!(out.computed_by, ConvLayer::Fast);
+    assert_eq!(out.computed_by.name(), "conv_forward_fast");
+    let map = out.maps.index_axis(ndarray::Axis(0), 0);
+    for ((i, j), &v) in map.indexed_iter() {
+        let interior = if i == 0 || i == h - 1 { 3.0 } else { 4.0 };
+        let expected = match j {
+            39 | 40 => interior,
+            99 => -interior,
+            _ => 0.0,
+        };
+        assert_eq!(v, expected, "row {i}, column {j}");
+    }
+    // Small images use the naive loops; forcing either layer gives the same maps.
+    let small = apply_gray(&step_edge(), 6, 5, &Filter::SobelX, param(1, 1)).unwrap();
+    assert_eq!(small.computed_by, ConvLayer::Naive);
+    // Larger kernels stay on the naive loops (unrolling them costs more than it saves).
+    let blur = apply_gray(&gray, 100, 70, &Filter::BoxBlur { size: 5 }, param(1, 2)).unwrap();
+    assert_eq!(blur.computed_by, ConvLayer::Naive);
+    assert_eq!(ConvLayer::choose(3, 3, 512, 512), ConvLayer::Fast);
+    assert_eq!(
+        ConvLayer::choose(3, 3, 2048, 2048),
+        ConvLayer::Naive,
+        "2048²·3·9·4 bytes = 453 MB of columns"
+    );
+    assert_eq!(ConvLayer::choose(1, 3, 63, 64), ConvLayer::Naive);
+    let (w, h) = (101, 71); // odd sizes, so that stride 2 with pad 1 fits
+    let image = rgba(w, h, |i, j| {
+        [
+            (i * 3 % 256) as u8,
+            (j * 7 % 256) as u8,
+            ((i + j) % 256) as u8,
+        ]
+    });
+    let x = rgba_to_input(&image, w, h).unwrap();
+    let layer = Filter::Sharpen.layer(3, Channels::Color).unwrap();
+    let conv = ConvParam { stride: 2, pad: 1 };
+    let (naive, _) = run_with(&x, &layer, conv, Some(ConvLayer::Naive)).unwrap();
+    let (fast, _) = run_with(&x, &layer, conv, Some(ConvLayer::Fast)).unwrap();
+    assert_eq!(naive.dim(), (3, 36, 51));
+    // Integer pixels and integer weights: every sum is exact in f32, whatever the order.
+    assert_eq!(naive, fast);
 }
 
 #[test]

@@ -683,10 +683,7 @@ pub fn walk(input: Shape, layers: &[LayerSpec]) -> Result<NetworkReport> {
             fc_macs: fc_weights,
         })
     });
-    let conv_weights_per_filter = match first_conv.map(|r| r.layer) {
-        Some(LayerSpec::Conv { filters, .. }) => first_conv.map(|r| r.weights / filters as u64),
-        _ => None,
-    };
+    let conv_weights_per_filter = first_conv.map(|conv| conv.weights / conv.biases);
     let [params, macs, activations] = totals;
     let summary = Summary {
         params,

@@ -1,66 +1,220 @@
+//! `cargo bench`: the naive layers against the fast ones, and the matrix product underneath, in
+//! f32 (the browser's type).
+//!
+//! - conv forward and backward on the assignment's size: x 100×3×31×31, w 25×3×3×3, stride 2,
+//!   pad 1 (the "Fast layers" cell of ConvolutionalNetworks.ipynb);
+//! - max pool forward and backward on x 100×3×32×32, 2×2 windows, stride 2;
+//! - the fast conv of the three-layer net (x 50×3×32×32, w 32×3×7×7, pad 3), with fresh and with
+//!   reused buffers;
+//! - GEMM throughput: criterion's "elem/s" counts floating-point operations (2 per multiply-add),
+//!   so "Gelem/s" reads as GFLOP/s.
+//!
+//! Samples are few and short so that the whole run stays within a few minutes on two cores.
+
 use cnn_playground::gemm::{gemm_nn, gemm_nt, gemm_tn, GemmScratch, MatMut, MatRef, Update};
+use cnn_playground::layers::conv_fast::{
+    conv_backward_into, conv_forward_into, ConvGradsMut, ConvWorkspace,
+};
+use cnn_playground::layers::{
+    conv_backward_fast, conv_backward_naive, conv_forward_fast, conv_forward_naive,
+    max_pool_backward_fast, max_pool_backward_naive, max_pool_forward_fast, max_pool_forward_naive,
+    ConvParam, PoolParam,
+};
 use cnn_playground::rng::Rng;
-use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{
+    black_box, criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode, Throughput,
+};
+use ndarray::{Array1, Array4};
 use std::time::Duration;
 
-fn gemm(c: &mut Criterion) {
-    let mut g = c.benchmark_group("gemm_f32");
+/// Few, short samples; flat sampling so that a slow naive layer runs a fixed 10 times.
+fn quick<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    let mut g = c.benchmark_group(name);
     g.sample_size(10)
         .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(1));
+        .measurement_time(Duration::from_secs(1))
+        .sampling_mode(SamplingMode::Flat);
+    g
+}
+
+fn conv_assignment_size(c: &mut Criterion) {
     let mut rng = Rng::new(1);
-    for &(m, n, k) in &[
-        (512, 512, 512),
-        (32, 1024, 147),
-        (147, 1024, 32),
-        (32, 147, 1024),
-    ] {
+    let x: Array4<f32> = rng.normal_array((100, 3, 31, 31), 1.0);
+    let w: Array4<f32> = rng.normal_array((25, 3, 3, 3), 1.0);
+    let b: Array1<f32> = rng.normal_array(25, 1.0);
+    let param = ConvParam { stride: 2, pad: 1 };
+    let (out, cache_naive) = conv_forward_naive(&x, &w, &b, param).unwrap();
+    let (_, cache_fast) = conv_forward_fast(&x, &w, &b, param).unwrap();
+    let dout: Array4<f32> = rng.normal_array(out.raw_dim(), 1.0);
+
+    let mut g = quick(c, "conv_forward 100x3x31x31 w25x3x3x3 s2 p1");
+    g.bench_function("naive", |bch| {
+        bch.iter(|| conv_forward_naive(black_box(&x), &w, &b, param).unwrap())
+    });
+    g.bench_function("fast", |bch| {
+        bch.iter(|| conv_forward_fast(black_box(&x), &w, &b, param).unwrap())
+    });
+    g.finish();
+
+    let mut g = quick(c, "conv_backward 100x3x31x31 w25x3x3x3 s2 p1");
+    g.bench_function("naive", |bch| {
+        bch.iter(|| conv_backward_naive(black_box(&dout), &cache_naive).unwrap())
+    });
+    g.bench_function("fast", |bch| {
+        bch.iter(|| conv_backward_fast(black_box(&dout), &cache_fast).unwrap())
+    });
+    g.finish();
+}
+
+fn pool_assignment_size(c: &mut Criterion) {
+    let mut rng = Rng::new(2);
+    let x: Array4<f32> = rng.normal_array((100, 3, 32, 32), 1.0);
+    let param = PoolParam::default();
+    let (out, cache_naive) = max_pool_forward_naive(&x, param).unwrap();
+    let (_, cache_fast) = max_pool_forward_fast(&x, param).unwrap();
+    let dout: Array4<f32> = rng.normal_array(out.raw_dim(), 1.0);
+
+    let mut g = quick(c, "max_pool_forward 100x3x32x32 2x2 s2");
+    g.bench_function("naive", |bch| {
+        bch.iter(|| max_pool_forward_naive(black_box(&x), param).unwrap())
+    });
+    g.bench_function("fast", |bch| {
+        bch.iter(|| max_pool_forward_fast(black_box(&x), param).unwrap())
+    });
+    g.finish();
+
+    let mut g = quick(c, "max_pool_backward 100x3x32x32 2x2 s2");
+    g.bench_function("naive", |bch| {
+        bch.iter(|| max_pool_backward_naive(black_box(&dout), &cache_naive).unwrap())
+    });
+    g.bench_function("fast", |bch| {
+        bch.iter(|| max_pool_backward_fast(black_box(&dout), &cache_fast).unwrap())
+    });
+    g.finish();
+}
+
+/// The conv layer of the default ThreeLayerConvNet at batch 50 (fast only: the naive loops
+/// take seconds here). "into" reuses its output, gradient and scratch buffers, as a training
+/// loop would, and skips dx (the first layer of a net needs none).
+fn conv_three_layer_net(c: &mut Criterion) {
+    let mut rng = Rng::new(3);
+    let x: Array4<f32> = rng.normal_array((50, 3, 32, 32), 1.0);
+    let w: Array4<f32> = rng.normal_array((32, 3, 7, 7), 1e-3);
+    let b: Array1<f32> = rng.normal_array(32, 1e-3);
+    let param = ConvParam { stride: 1, pad: 3 };
+    let (out, cache) = conv_forward_fast(&x, &w, &b, param).unwrap();
+    let dout: Array4<f32> = rng.normal_array(out.raw_dim(), 1.0);
+    // 2 FLOP per multiply-add: N·F·H'·W'·C·HH·WW multiply-adds per product.
+    let flops = 2 * 50 * 32 * 32 * 32 * 3 * 7 * 7;
+
+    let mut g = quick(c, "conv_forward 50x3x32x32 w32x3x7x7 s1 p3");
+    g.throughput(Throughput::Elements(flops as u64));
+    g.bench_function("fast", |bch| {
+        bch.iter(|| conv_forward_fast(black_box(&x), &w, &b, param).unwrap())
+    });
+    let mut ws = ConvWorkspace::new();
+    let mut out_buf = Array4::zeros(out.raw_dim());
+    g.bench_function("fast into", |bch| {
+        bch.iter(|| {
+            conv_forward_into(
+                black_box(x.view()),
+                w.view(),
+                b.view(),
+                param,
+                out_buf.view_mut(),
+                &mut ws,
+            )
+            .unwrap()
+        })
+    });
+    g.finish();
+
+    let mut g = quick(c, "conv_backward 50x3x32x32 w32x3x7x7 s1 p3");
+    g.throughput(Throughput::Elements(2 * flops as u64));
+    g.bench_function("fast", |bch| {
+        bch.iter(|| conv_backward_fast(black_box(&dout), &cache).unwrap())
+    });
+    let (mut dw, mut db) = (Array4::zeros(w.raw_dim()), Array1::zeros(32));
+    g.throughput(Throughput::Elements(flops as u64));
+    g.bench_function("fast into, no dx", |bch| {
+        bch.iter(|| {
+            let grads = ConvGradsMut {
+                dx: None,
+                dw: dw.view_mut(),
+                db: db.view_mut(),
+            };
+            conv_backward_into(
+                black_box(dout.view()),
+                x.view(),
+                w.view(),
+                param,
+                grads,
+                &mut ws,
+            )
+            .unwrap()
+        })
+    });
+    g.finish();
+}
+
+/// GEMM throughput on a square product and on the shapes of the three-layer net's conv
+/// (per image: F = 32, K = 3·7·7 = 147, P = 32·32 = 1024).
+fn gemm(c: &mut Criterion) {
+    let mut rng = Rng::new(4);
+    let mut g = quick(c, "gemm_f32 (Gelem/s = GFLOP/s)");
+    g.sampling_mode(SamplingMode::Auto);
+    let shapes = [
+        ("512x512x512", 512, 512, 512),
+        ("conv fwd W·cols 32x1024x147", 32, 1024, 147),
+        ("conv dW dout·colsT 32x147x1024", 32, 147, 1024),
+        ("conv dcols WT·dout 147x1024x32", 147, 1024, 32),
+    ];
+    for (name, m, n, k) in shapes {
+        // Storage big enough for either orientation of each operand.
         let a: Vec<f32> = (0..m * k).map(|_| rng.normal() as f32).collect();
         let b: Vec<f32> = (0..k * n).map(|_| rng.normal() as f32).collect();
         let mut cm = vec![0.0_f32; m * n];
         let mut s = GemmScratch::new();
         g.throughput(Throughput::Elements((2 * m * n * k) as u64));
-        g.bench_function(format!("nn {m}x{n}x{k}"), |bch| {
+        g.bench_function(format!("A·B {name}"), |bch| {
             bch.iter(|| {
-                gemm_nn(
-                    MatRef::new(black_box(&a), m, k),
-                    MatRef::new(&b, k, n),
-                    MatMut::new(&mut cm, m, n),
-                    Update::Overwrite,
-                    &mut s,
-                )
+                let (a, b) = (MatRef::new(black_box(&a), m, k), MatRef::new(&b, k, n));
+                gemm_nn(a, b, MatMut::new(&mut cm, m, n), Update::Overwrite, &mut s)
             })
         });
-        g.bench_function(format!("tn {m}x{n}x{k}"), |bch| {
+        g.bench_function(format!("AT·B {name}"), |bch| {
             bch.iter(|| {
-                gemm_tn(
-                    MatRef::new(black_box(&a), k, m),
-                    MatRef::new(&b, k, n),
-                    MatMut::new(&mut cm, m, n),
-                    Update::Overwrite,
-                    &mut s,
-                )
+                let (a, b) = (MatRef::new(black_box(&a), k, m), MatRef::new(&b, k, n));
+                gemm_tn(a, b, MatMut::new(&mut cm, m, n), Update::Overwrite, &mut s)
             })
         });
-        g.bench_function(format!("nt {m}x{n}x{k}"), |bch| {
+        g.bench_function(format!("A·BT {name}"), |bch| {
             bch.iter(|| {
-                gemm_nt(
-                    MatRef::new(black_box(&a), m, k),
-                    MatRef::new(&b, n, k),
-                    MatMut::new(&mut cm, m, n),
-                    Update::Overwrite,
-                    &mut s,
-                )
+                let (a, b) = (MatRef::new(black_box(&a), m, k), MatRef::new(&b, n, k));
+                gemm_nt(a, b, MatMut::new(&mut cm, m, n), Update::Overwrite, &mut s)
             })
-        });
-        let an = ndarray::Array2::from_shape_vec((m, k), a.clone()).unwrap();
-        let bn = ndarray::Array2::from_shape_vec((k, n), b.clone()).unwrap();
-        g.bench_function(format!("ndarray dot {m}x{n}x{k}"), |bch| {
-            bch.iter(|| black_box(&an).dot(&bn))
         });
     }
+    // A reference point: ndarray's own product (the matrixmultiply crate) on the square size.
+    let a: ndarray::Array2<f32> = rng.normal_array((512, 512), 1.0);
+    let b: ndarray::Array2<f32> = rng.normal_array((512, 512), 1.0);
+    g.throughput(Throughput::Elements(2 * 512 * 512 * 512));
+    g.bench_function("ndarray dot 512x512x512", |bch| {
+        bch.iter(|| black_box(&a).dot(&b))
+    });
     g.finish();
 }
 
-criterion_group!(benches, gemm);
+// A full training step of the three-layer net (`models::ThreeLayerConvNet::loss` at batch 50,
+// f32) belongs here, as its own function added to the group below, by whoever writes
+// src/models.rs.
+
+criterion_group!(
+    benches,
+    conv_assignment_size,
+    pool_assignment_size,
+    conv_three_layer_net,
+    gemm
+);
 criterion_main!(benches);

@@ -494,37 +494,15 @@ fn pack_a<F: Float, const MR: usize>(
     kc: usize,
     out: &mut [F],
 ) {
-    for (s, strip) in out
-        .chunks_exact_mut(MR * kc)
-        .take(mc.div_ceil(MR))
-        .enumerate()
-    {
-        let r0 = i0 + s * MR;
-        let rows = MR.min(i0 + mc - r0);
-        if rows < MR {
-            strip.fill(F::zero());
-        }
-        if a.cs == 1 {
-            // Rows are contiguous: read each along p.
-            for i in 0..rows {
-                let start = (r0 + i) * a.rs + p0;
-                for (dst, &v) in strip[i..]
-                    .iter_mut()
-                    .step_by(MR)
-                    .zip(&a.data[start..start + kc])
-                {
-                    *dst = v;
-                }
-            }
-        } else {
-            for (p, dst) in strip.chunks_exact_mut(MR).enumerate() {
-                let base = (p0 + p) * a.cs + r0 * a.rs;
-                for (i, d) in dst.iter_mut().enumerate().take(rows) {
-                    *d = a.data[base + i * a.rs];
-                }
-            }
-        }
-    }
+    // Strips of rows of A are strips of columns of Aᵀ.
+    let at = Operand {
+        data: a.data,
+        rows: a.cols,
+        cols: a.rows,
+        rs: a.cs,
+        cs: a.rs,
+    };
+    pack_b::<F, MR>(&at, p0, kc, i0, mc, out);
 }
 
 /// Packs rows `p0..p0 + kc`, columns `j0..j0 + nc` of `b` into strips of `NR` columns: strip `s`
@@ -548,7 +526,18 @@ fn pack_b<F: Float, const NR: usize>(
         if cols < NR {
             strip.fill(F::zero());
         }
-        if b.cs == 1 {
+        if b.cs == 1 && cols == NR {
+            // Whole rows of the strip: fixed-size copies, which compile to vector moves (a
+            // copy of run-time length would be a call to memcpy).
+            for (p, dst) in strip.chunks_exact_mut(NR).enumerate() {
+                let start = (p0 + p) * b.rs + c0;
+                let src: &[F; NR] = b.data[start..start + NR]
+                    .try_into()
+                    .expect("a slice of NR elements");
+                let dst: &mut [F; NR] = dst.try_into().expect("a chunk of NR elements");
+                *dst = *src;
+            }
+        } else if b.cs == 1 {
             for (p, dst) in strip.chunks_exact_mut(NR).enumerate() {
                 let start = (p0 + p) * b.rs + c0;
                 dst[..cols].copy_from_slice(&b.data[start..start + cols]);

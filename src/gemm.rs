@@ -43,7 +43,7 @@ const MC: usize = 96;
 /// Columns of `B` packed at a time.
 const NC: usize = 2048;
 /// The largest tile of any micro-kernel below, which sizes the pack buffers.
-const MAX_MR: usize = 8;
+const MAX_MR: usize = 4;
 const MAX_NR: usize = 16;
 
 /// Whether a product replaces the contents of `C` or is added to them.

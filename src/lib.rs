@@ -14,9 +14,11 @@ pub mod gemm;
 pub mod gradient_check;
 pub mod lab;
 pub mod layers;
+pub mod models;
 pub mod optim;
 pub mod rng;
 pub mod shapes;
+pub mod solver;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 

@@ -1,0 +1,25 @@
+//! Models built from the layers: the assignment's three-layer convnet, and its file format.
+//!
+//! [`ThreeLayerConvNet`] is `conv – [spatial batch norm] – relu – 2×2 max pool – affine – relu –
+//! affine – softmax`, as in the assignment's `cnn.py`. Its [`ThreeLayerConvNet::loss`] returns the
+//! loss and the gradients of every parameter; [`ThreeLayerConvNet::scores`] the class scores.
+//! [`ThreeLayerConvNet::to_bytes`] / [`ThreeLayerConvNet::from_bytes`] save and load a trained net
+//! in a small versioned binary format (see [`file`]).
+//!
+//! ```
+//! use cnn_playground::models::{ConvNetConfig, ThreeLayerConvNet};
+//! use cnn_playground::rng::Rng;
+//! use ndarray::Array4;
+//! let config = ConvNetConfig { input_dim: (3, 8, 8), num_filters: 4, filter_size: 3, hidden_dim: 10, ..ConvNetConfig::default() };
+//! let mut model = ThreeLayerConvNet::<f64>::new(config).unwrap();
+//! let x: Array4<f64> = Rng::new(1).normal_array((5, 3, 8, 8), 1.0);
+//! let (loss, grads) = model.loss(&x, &[0, 1, 2, 3, 4]).unwrap();
+//! // Small random weights give near-uniform class scores: the loss starts near ln 10.
+//! assert!((loss - 10f64.ln()).abs() < 0.01);
+//! assert_eq!(grads.w1.dim(), (4, 3, 3, 3));
+//! ```
+
+pub mod file;
+mod three_layer;
+
+pub use three_layer::{Activations, BatchNorm, ConvNetConfig, Grads, Params, ThreeLayerConvNet};

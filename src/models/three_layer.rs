@@ -1,0 +1,794 @@
+//! The three-layer convnet of the assignment's `cnn.py`:
+//! conv – [spatial batch norm] – relu – 2×2 max pool – affine – relu – affine – softmax.
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::layers::{
+    affine_backward, affine_forward, relu_backward, relu_forward, softmax_loss,
+    spatial_batchnorm_backward, spatial_batchnorm_forward, AffineCache, BatchNormCache,
+    BatchNormParam, ConvParam, Mode, PoolParam, ReluCache,
+};
+// The net uses the fast conv and pool layers: same values as the naive loops, much sooner.
+use crate::layers::{
+    conv_backward_naive as conv_backward, conv_forward_naive as conv_forward,
+    max_pool_backward_naive as pool_backward, max_pool_forward_naive as pool_forward, ConvCache,
+    PoolCache,
+};
+use crate::rng::Rng;
+use crate::shapes::output_size;
+use ndarray::{Array, Array1, Array2, Array4, ArrayD, ArrayViewD, Axis, Dimension, Ix2, Ix4};
+
+/// More parameters than this would not fit in a browser tab's memory (and would take forever to
+/// train there), so such a configuration is refused before anything is allocated.
+pub const MAX_PARAMETERS: usize = 50_000_000;
+
+/// The architecture and initialisation of a [`ThreeLayerConvNet`], named as in the course's
+/// `ThreeLayerConvNet(input_dim, num_filters, filter_size, hidden_dim, num_classes, weight_scale, reg)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConvNetConfig {
+    /// `(C, H, W)` of one input image.
+    pub input_dim: (usize, usize, usize),
+    /// F, the number of conv filters.
+    pub num_filters: usize,
+    /// k: filters are k×k, applied with stride 1 and pad (k − 1)/2 (so an odd k keeps H and W).
+    pub filter_size: usize,
+    /// Neurons of the hidden affine layer.
+    pub hidden_dim: usize,
+    /// Number of classes (at least 2).
+    pub num_classes: usize,
+    /// Standard deviation of the initial weights (biases start at 0).
+    pub weight_scale: f64,
+    /// L2 regularization strength: the loss adds 0.5·reg·(ΣW1² + ΣW2² + ΣW3²).
+    pub reg: f64,
+    /// Spatial batch norm between the conv and its ReLU.
+    pub batchnorm: bool,
+    /// Seed of the initial weights: the same seed always gives the same net.
+    pub seed: u64,
+}
+
+impl Default for ConvNetConfig {
+    /// The course's defaults: input 3×32×32, 32 filters of 7×7, hidden 100, 10 classes,
+    /// weight scale 1e-3, reg 0, no batch norm; seed 0.
+    fn default() -> Self {
+        ConvNetConfig {
+            input_dim: (3, 32, 32),
+            num_filters: 32,
+            filter_size: 7,
+            hidden_dim: 100,
+            num_classes: 10,
+            weight_scale: 1e-3,
+            reg: 0.0,
+            batchnorm: false,
+            seed: 0,
+        }
+    }
+}
+
+fn check_non_negative(name: &str, value: f64) -> Result<()> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::InvalidHyperparameter {
+            name: name.into(),
+            value,
+            reason: "it must be a finite number ≥ 0".into(),
+        })
+    }
+}
+
+impl ConvNetConfig {
+    /// The conv layer's stride (1) and pad ((k − 1)/2).
+    pub fn conv_param(&self) -> ConvParam {
+        ConvParam {
+            stride: 1,
+            pad: self.filter_size.saturating_sub(1) / 2,
+        }
+    }
+
+    /// The pool layer: 2×2 windows, stride 2.
+    pub fn pool_param(&self) -> PoolParam {
+        PoolParam::default()
+    }
+
+    /// `(F, H', W')` after the conv and `(F, H'', W'')` after the pool, by the output-size formula.
+    /// Errors if a size is zero or a layer does not fit.
+    pub fn layer_dims(&self) -> Result<((usize, usize, usize), (usize, usize, usize))> {
+        let (c, h, w) = self.input_dim;
+        for (what, v) in [
+            ("the input channels C", c),
+            ("the number of filters F", self.num_filters),
+            ("the filter size", self.filter_size),
+            ("the hidden size", self.hidden_dim),
+        ] {
+            if v == 0 {
+                return Err(Error::Zero { what: what.into() });
+            }
+        }
+        let conv = self.conv_param();
+        let pool = self.pool_param();
+        let (hc, wc) = (
+            output_size("height", h, self.filter_size, conv.pad, conv.stride)?,
+            output_size("width", w, self.filter_size, conv.pad, conv.stride)?,
+        );
+        let halve = |axis, size, window| {
+            output_size(axis, size, window, 0, pool.stride).map_err(|_| {
+                Error::InvalidInput(format!(
+                    "the conv output is {hc}×{wc} (height × width), which 2×2 max pooling with stride 2 cannot \
+                     halve: use an even image height and width, and an odd filter size"
+                ))
+            })
+        };
+        let (hp, wp) = (
+            halve("height", hc, pool.pool_height)?,
+            halve("width", wc, pool.pool_width)?,
+        );
+        Ok(((self.num_filters, hc, wc), (self.num_filters, hp, wp)))
+    }
+
+    /// The name and shape of every array of the net, in a fixed order: W1 `(F, C, k, k)`, b1 `(F,)`,
+    /// W2 `(F·H''·W'', hidden)`, b2 `(hidden,)`, W3 `(hidden, classes)`, b3 `(classes,)`, then, with
+    /// batch norm, gamma, beta, running_mean and running_var, each `(F,)`.
+    ///
+    /// Errors if the configuration is unusable (see [`ConvNetConfig::validate`]).
+    pub fn tensor_shapes(&self) -> Result<Vec<(&'static str, Vec<usize>)>> {
+        let (c, _, _) = self.input_dim;
+        let (_, (f, hp, wp)) = self.layer_dims()?;
+        if self.num_classes < 2 {
+            return Err(Error::InvalidInput(format!(
+                "num_classes = {}: a classifier needs at least 2 classes",
+                self.num_classes
+            )));
+        }
+        let k = self.filter_size;
+        let too_big = || {
+            Error::InvalidInput(format!(
+                "this net would have more than {MAX_PARAMETERS} parameters: use fewer filters, a smaller hidden \
+                 layer or smaller images"
+            ))
+        };
+        let pooled = f
+            .checked_mul(hp)
+            .and_then(|v| v.checked_mul(wp))
+            .ok_or_else(too_big)?;
+        let mut shapes = vec![
+            ("W1", vec![f, c, k, k]),
+            ("b1", vec![f]),
+            ("W2", vec![pooled, self.hidden_dim]),
+            ("b2", vec![self.hidden_dim]),
+            ("W3", vec![self.hidden_dim, self.num_classes]),
+            ("b3", vec![self.num_classes]),
+        ];
+        if self.batchnorm {
+            for name in ["gamma", "beta", "running_mean", "running_var"] {
+                shapes.push((name, vec![f]));
+            }
+        }
+        let mut total: usize = 0;
+        for (_, shape) in &shapes {
+            let size = shape
+                .iter()
+                .try_fold(1usize, |a, &d| a.checked_mul(d))
+                .ok_or_else(too_big)?;
+            total = total.checked_add(size).ok_or_else(too_big)?;
+        }
+        if total > MAX_PARAMETERS {
+            return Err(too_big());
+        }
+        Ok(shapes)
+    }
+
+    /// Errors if a size is zero, the conv or pool does not fit the input (shown with the
+    /// output-size arithmetic), there are fewer than 2 classes, the net is too large, or
+    /// weight_scale or reg is NaN, infinite or negative.
+    pub fn validate(&self) -> Result<()> {
+        check_non_negative("weight_scale", self.weight_scale)?;
+        check_non_negative("reg", self.reg)?;
+        self.tensor_shapes().map(|_| ())
+    }
+}
+
+/// Spatial batch norm's learned scale and shift and its running statistics, each `(F,)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchNorm<F> {
+    pub gamma: Array1<F>,
+    pub beta: Array1<F>,
+    pub running_mean: Array1<F>,
+    pub running_var: Array1<F>,
+}
+
+/// The arrays of a [`ThreeLayerConvNet`]; shapes as in [`ConvNetConfig::tensor_shapes`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params<F> {
+    /// Conv filters `(F, C, k, k)`.
+    pub w1: Array4<F>,
+    /// Conv biases `(F,)`.
+    pub b1: Array1<F>,
+    /// Hidden affine weights `(F·H''·W'', hidden)`.
+    pub w2: Array2<F>,
+    pub b2: Array1<F>,
+    /// Output affine weights `(hidden, classes)`.
+    pub w3: Array2<F>,
+    pub b3: Array1<F>,
+    /// Present exactly when the net has batch norm.
+    pub bn: Option<BatchNorm<F>>,
+}
+
+/// Gradients of the loss with respect to each learned parameter (same shapes as in [`Params`];
+/// `gamma` and `beta` only with batch norm). Always in standard (row-major) layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grads<F> {
+    pub w1: Array4<F>,
+    pub b1: Array1<F>,
+    pub w2: Array2<F>,
+    pub b2: Array1<F>,
+    pub w3: Array2<F>,
+    pub b3: Array1<F>,
+    pub gamma: Option<Array1<F>>,
+    pub beta: Option<Array1<F>>,
+}
+
+/// Every layer's output for a batch, for drawing activation maps: N images `(N, C, H, W)` in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activations<F> {
+    /// Conv output `(N, F, H', W')`.
+    pub conv: Array4<F>,
+    /// Spatial batch norm output `(N, F, H', W')`, when the net has batch norm.
+    pub batchnorm: Option<Array4<F>>,
+    /// After the first ReLU `(N, F, H', W')`.
+    pub relu1: Array4<F>,
+    /// After max pooling `(N, F, H'', W'')`.
+    pub pool: Array4<F>,
+    /// Hidden affine layer, before its ReLU `(N, hidden)`.
+    pub affine1: Array2<F>,
+    /// After the second ReLU `(N, hidden)`.
+    pub relu2: Array2<F>,
+    /// Class scores `(N, classes)`.
+    pub scores: Array2<F>,
+}
+
+/// What the backward pass needs: every layer's cache.
+struct Caches<F> {
+    conv: ConvCache<F>,
+    bn: Option<BatchNormCache<F>>,
+    relu1: ReluCache<F, Ix4>,
+    pool: PoolCache<F>,
+    affine1: AffineCache<F>,
+    relu2: ReluCache<F, Ix2>,
+    affine2: AffineCache<F>,
+}
+
+/// `a` in standard layout (a copy only if it is not already).
+fn standard<F: Float, D: Dimension>(a: Array<F, D>) -> Array<F, D> {
+    if a.is_standard_layout() {
+        a
+    } else {
+        a.as_standard_layout().into_owned()
+    }
+}
+
+fn sum_of_squares<F: Float, D: Dimension>(a: &Array<F, D>) -> F {
+    a.fold(F::zero(), |acc, &v| acc + v * v)
+}
+
+fn flat<F: Float, D: Dimension>(a: &Array<F, D>) -> &[F] {
+    a.as_slice()
+        .expect("parameters and gradients are kept in standard layout")
+}
+
+fn flat_mut<F: Float, D: Dimension>(a: &mut Array<F, D>) -> &mut [F] {
+    a.as_slice_mut()
+        .expect("parameters are kept in standard layout")
+}
+
+impl<F: Float> Params<F> {
+    /// Every array with its name, in the order of [`ConvNetConfig::tensor_shapes`].
+    pub fn tensors(&self) -> Vec<(&'static str, ArrayViewD<'_, F>)> {
+        let mut t = vec![
+            ("W1", self.w1.view().into_dyn()),
+            ("b1", self.b1.view().into_dyn()),
+            ("W2", self.w2.view().into_dyn()),
+            ("b2", self.b2.view().into_dyn()),
+            ("W3", self.w3.view().into_dyn()),
+            ("b3", self.b3.view().into_dyn()),
+        ];
+        if let Some(bn) = &self.bn {
+            t.push(("gamma", bn.gamma.view().into_dyn()));
+            t.push(("beta", bn.beta.view().into_dyn()));
+            t.push(("running_mean", bn.running_mean.view().into_dyn()));
+            t.push(("running_var", bn.running_var.view().into_dyn()));
+        }
+        t
+    }
+
+    /// Rebuilds the arrays from [`Params::tensors`]' order; the caller has checked the shapes.
+    pub(crate) fn from_tensors(tensors: Vec<ArrayD<F>>) -> Self {
+        fn dim<F, D: Dimension>(a: ArrayD<F>) -> Array<F, D> {
+            a.into_dimensionality()
+                .expect("tensor shapes were checked against the architecture")
+        }
+        let mut it = tensors.into_iter();
+        let mut next = || {
+            it.next()
+                .expect("tensor count was checked against the architecture")
+        };
+        let (w1, b1, w2, b2, w3, b3) = (
+            dim(next()),
+            dim(next()),
+            dim(next()),
+            dim(next()),
+            dim(next()),
+            dim(next()),
+        );
+        let rest: Vec<ArrayD<F>> = it.collect();
+        let bn = match <[ArrayD<F>; 4]>::try_from(rest) {
+            Ok([gamma, beta, running_mean, running_var]) => Some(BatchNorm {
+                gamma: dim(gamma),
+                beta: dim(beta),
+                running_mean: dim(running_mean),
+                running_var: dim(running_var),
+            }),
+            Err(rest) => {
+                assert!(
+                    rest.is_empty(),
+                    "tensor count was checked against the architecture"
+                );
+                None
+            }
+        };
+        Params {
+            w1,
+            b1,
+            w2,
+            b2,
+            w3,
+            b3,
+            bn,
+        }
+    }
+
+    /// The learned arrays as flat slices, in the order W1, b1, W2, b2, W3, b3[, gamma, beta].
+    pub(crate) fn trainable_mut(&mut self) -> Vec<&mut [F]> {
+        let mut t = vec![
+            flat_mut(&mut self.w1),
+            flat_mut(&mut self.b1),
+            flat_mut(&mut self.w2),
+            flat_mut(&mut self.b2),
+            flat_mut(&mut self.w3),
+            flat_mut(&mut self.b3),
+        ];
+        if let Some(bn) = &mut self.bn {
+            t.push(flat_mut(&mut bn.gamma));
+            t.push(flat_mut(&mut bn.beta));
+        }
+        t
+    }
+
+    /// Overwrites these arrays with `other`'s (same architecture) without allocating.
+    pub(crate) fn copy_from(&mut self, other: &Params<F>) {
+        self.w1.assign(&other.w1);
+        self.b1.assign(&other.b1);
+        self.w2.assign(&other.w2);
+        self.b2.assign(&other.b2);
+        self.w3.assign(&other.w3);
+        self.b3.assign(&other.b3);
+        match (&mut self.bn, &other.bn) {
+            (Some(a), Some(b)) => {
+                a.gamma.assign(&b.gamma);
+                a.beta.assign(&b.beta);
+                a.running_mean.assign(&b.running_mean);
+                a.running_var.assign(&b.running_var);
+            }
+            (None, None) => {}
+            _ => panic!("copy_from between nets with and without batch norm"),
+        }
+    }
+}
+
+impl<F: Float> Grads<F> {
+    /// The gradients as flat slices, in the order of the learned parameters (W1, b1, W2, b2, W3,
+    /// b3[, gamma, beta]).
+    pub fn slices(&self) -> Vec<&[F]> {
+        let mut t = vec![
+            flat(&self.w1),
+            flat(&self.b1),
+            flat(&self.w2),
+            flat(&self.b2),
+            flat(&self.w3),
+            flat(&self.b3),
+        ];
+        if let (Some(g), Some(b)) = (&self.gamma, &self.beta) {
+            t.push(flat(g));
+            t.push(flat(b));
+        }
+        t
+    }
+}
+
+/// The assignment's three-layer convolutional network, generic over the float type.
+///
+/// conv (F filters k×k, stride 1, pad (k − 1)/2) – [spatial batch norm] – relu – 2×2 max pool
+/// stride 2 – affine(hidden) – relu – affine(classes) – softmax. Input x is `(N, C, H, W)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreeLayerConvNet<F> {
+    config: ConvNetConfig,
+    params: Params<F>,
+    class_names: Vec<String>,
+}
+
+impl<F: Float> ThreeLayerConvNet<F> {
+    /// A net with weights drawn from `Rng::new(config.seed)`: W1, W2, W3 in that order, each
+    /// `weight_scale · N(0, 1)`; biases 0; batch norm's gamma 1, beta 0, running statistics 0.
+    /// Classes are named "0", "1", … until [`ThreeLayerConvNet::set_class_names`].
+    ///
+    /// Errors as [`ConvNetConfig::validate`].
+    pub fn new(config: ConvNetConfig) -> Result<Self> {
+        config.validate()?;
+        let (f, c, k) = (config.num_filters, config.input_dim.0, config.filter_size);
+        let ((_, _, _), (_, hp, wp)) = config.layer_dims()?;
+        let (hidden, classes, scale) = (config.hidden_dim, config.num_classes, config.weight_scale);
+        let mut rng = Rng::new(config.seed);
+        let w1 = rng.normal_array((f, c, k, k), scale);
+        let w2 = rng.normal_array((f * hp * wp, hidden), scale);
+        let w3 = rng.normal_array((hidden, classes), scale);
+        let bn = config.batchnorm.then(|| BatchNorm {
+            gamma: Array1::ones(f),
+            beta: Array1::zeros(f),
+            running_mean: Array1::zeros(f),
+            running_var: Array1::zeros(f),
+        });
+        let params = Params {
+            w1,
+            b1: Array1::zeros(f),
+            w2,
+            b2: Array1::zeros(hidden),
+            w3,
+            b3: Array1::zeros(classes),
+            bn,
+        };
+        let class_names = (0..classes).map(|i| i.to_string()).collect();
+        Ok(ThreeLayerConvNet {
+            config,
+            params,
+            class_names,
+        })
+    }
+
+    /// A net from all its parts, checked against each other (used when loading a file).
+    pub(crate) fn from_parts(
+        config: ConvNetConfig,
+        params: Params<F>,
+        class_names: Vec<String>,
+    ) -> Result<Self> {
+        config.validate()?;
+        check_params(&config, &params)?;
+        let mut net = ThreeLayerConvNet {
+            config,
+            params: standard_params(params),
+            class_names: Vec::new(),
+        };
+        net.set_class_names(class_names)?;
+        Ok(net)
+    }
+
+    /// The architecture, initialisation and regularization of this net.
+    pub fn config(&self) -> &ConvNetConfig {
+        &self.config
+    }
+
+    /// Changes the regularization strength (it is part of the loss, not of the architecture).
+    /// Errors if it is NaN, infinite or negative.
+    pub fn set_reg(&mut self, reg: f64) -> Result<()> {
+        check_non_negative("reg", reg)?;
+        self.config.reg = reg;
+        Ok(())
+    }
+
+    /// All arrays of the net (for drawing the first-layer filters, `params().w1` `(F, C, k, k)`).
+    pub fn params(&self) -> &Params<F> {
+        &self.params
+    }
+
+    pub(crate) fn params_mut(&mut self) -> &mut Params<F> {
+        &mut self.params
+    }
+
+    /// Replaces all arrays. Errors, leaving the net as it was, if a shape differs from
+    /// [`ConvNetConfig::tensor_shapes`] or batch norm is present in one and not the other.
+    pub fn set_params(&mut self, params: Params<F>) -> Result<()> {
+        check_params(&self.config, &params)?;
+        self.params = standard_params(params);
+        Ok(())
+    }
+
+    /// The class names, one per class.
+    pub fn class_names(&self) -> &[String] {
+        &self.class_names
+    }
+
+    /// Names the classes (for the page and the model file). Errors unless there is exactly one
+    /// name per class.
+    pub fn set_class_names(&mut self, names: Vec<String>) -> Result<()> {
+        if names.len() != self.config.num_classes {
+            return Err(Error::InvalidInput(format!(
+                "{} class names given for a net with {} classes",
+                names.len(),
+                self.config.num_classes
+            )));
+        }
+        self.class_names = names;
+        Ok(())
+    }
+
+    /// The number of learned values (weights, biases, gamma and beta).
+    pub fn num_parameters(&self) -> usize {
+        let bn = self
+            .params
+            .bn
+            .as_ref()
+            .map_or(0, |bn| bn.gamma.len() + bn.beta.len());
+        self.params.w1.len()
+            + self.params.b1.len()
+            + self.params.w2.len()
+            + self.params.b2.len()
+            + self.params.w3.len()
+            + self.params.b3.len()
+            + bn
+    }
+
+    /// Errors unless x is `(N, C, H, W)` with N ≥ 1 and `(C, H, W)` the configured input.
+    fn check_input(&self, x: &Array4<F>) -> Result<()> {
+        let (n, c, h, w) = x.dim();
+        if n == 0 {
+            return Err(Error::EmptyBatch {
+                context: "ThreeLayerConvNet".into(),
+            });
+        }
+        let (ec, eh, ew) = self.config.input_dim;
+        if (c, h, w) != (ec, eh, ew) {
+            return Err(Error::shape(
+                "ThreeLayerConvNet input x (N, C, H, W)",
+                format!("(N, {ec}, {eh}, {ew})"),
+                format!("({n}, {c}, {h}, {w})"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Errors unless there is one label in `0..classes` per example.
+    fn check_labels(&self, n: usize, y: &[usize]) -> Result<()> {
+        if y.len() != n {
+            return Err(Error::shape(
+                "ThreeLayerConvNet labels y (one per image of x)",
+                format!("{n} labels"),
+                format!("{} labels", y.len()),
+            ));
+        }
+        let classes = self.config.num_classes;
+        match y.iter().position(|&l| l >= classes) {
+            Some(index) => Err(Error::LabelOutOfRange {
+                label: y[index],
+                index,
+                classes,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Batch norm's settings for a forward pass in `mode`, holding a copy of the running statistics.
+    fn bn_param(&self, mode: Mode) -> Option<BatchNormParam<F>> {
+        self.params.bn.as_ref().map(|bn| BatchNormParam {
+            mode,
+            running_mean: bn.running_mean.clone(),
+            running_var: bn.running_var.clone(),
+            ..BatchNormParam::new(0)
+        })
+    }
+
+    /// The forward pass: every layer's output and cache. `bn_param` is updated in train mode.
+    fn forward(
+        &self,
+        x: &Array4<F>,
+        bn_param: Option<&mut BatchNormParam<F>>,
+    ) -> Result<(Activations<F>, Caches<F>)> {
+        let p = &self.params;
+        let (conv, conv_cache) = conv_forward(x, &p.w1, &p.b1, self.config.conv_param())?;
+        let (batchnorm, bn_cache) = match (&p.bn, bn_param) {
+            (Some(bn), Some(bn_param)) => {
+                let (out, cache) = spatial_batchnorm_forward(&conv, &bn.gamma, &bn.beta, bn_param)?;
+                (Some(out), Some(cache))
+            }
+            _ => (None, None),
+        };
+        let (relu1, relu1_cache) = relu_forward(batchnorm.as_ref().unwrap_or(&conv));
+        let (pool, pool_cache) = pool_forward(&relu1, self.config.pool_param())?;
+        let pool_dyn = pool.into_dyn();
+        let (affine1, affine1_cache) = affine_forward(&pool_dyn, &p.w2, &p.b2)?;
+        let pool = pool_dyn
+            .into_dimensionality::<Ix4>()
+            .expect("pool output is 4-d");
+        let (relu2, relu2_cache) = relu_forward(&affine1);
+        let relu2_dyn = relu2.into_dyn();
+        let (scores, affine2_cache) = affine_forward(&relu2_dyn, &p.w3, &p.b3)?;
+        let relu2 = relu2_dyn
+            .into_dimensionality::<Ix2>()
+            .expect("hidden activations are 2-d");
+        let activations = Activations {
+            conv,
+            batchnorm,
+            relu1,
+            pool,
+            affine1,
+            relu2,
+            scores,
+        };
+        let caches = Caches {
+            conv: conv_cache,
+            bn: bn_cache,
+            relu1: relu1_cache,
+            pool: pool_cache,
+            affine1: affine1_cache,
+            relu2: relu2_cache,
+            affine2: affine2_cache,
+        };
+        Ok((activations, caches))
+    }
+
+    /// Training loss and gradients for a batch, as the assignment's `loss(X, y)`.
+    ///
+    /// - x: `(N, C, H, W)`, N ≥ 1, `(C, H, W)` = the configured `input_dim`
+    /// - y: N labels in `0..num_classes`
+    ///
+    /// Returns the softmax loss averaged over N plus `0.5·reg·(ΣW1² + ΣW2² + ΣW3²)`, and the
+    /// gradient of that loss for every learned parameter. Batch norm runs in train mode (batch
+    /// statistics) and its running statistics move towards the batch's.
+    pub fn loss(&mut self, x: &Array4<F>, y: &[usize]) -> Result<(F, Grads<F>)> {
+        self.check_input(x)?;
+        self.check_labels(x.dim().0, y)?;
+        let mut bn_param = self.bn_param(Mode::Train);
+        let (acts, c) = self.forward(x, bn_param.as_mut())?;
+        let (data_loss, dscores) = softmax_loss(&acts.scores, y)?;
+        let p = &self.params;
+        let reg = F::of(self.config.reg);
+        let reg_loss = F::of(0.5)
+            * reg
+            * (sum_of_squares(&p.w1) + sum_of_squares(&p.w2) + sum_of_squares(&p.w3));
+
+        let (drelu2, mut dw3, db3) = affine_backward(&dscores, &c.affine2)?;
+        let drelu2 = drelu2
+            .into_dimensionality::<Ix2>()
+            .expect("affine dx has the shape of its 2-d input");
+        let daffine1 = relu_backward(&drelu2, &c.relu2)?;
+        let (dpool, mut dw2, db2) = affine_backward(&daffine1, &c.affine1)?;
+        let dpool = dpool
+            .into_dimensionality::<Ix4>()
+            .expect("affine dx has the shape of its 4-d input");
+        let drelu1 = pool_backward(&dpool, &c.pool)?;
+        let mut dconv = relu_backward(&drelu1, &c.relu1)?;
+        let (mut dgamma, mut dbeta) = (None, None);
+        if let Some(bn_cache) = &c.bn {
+            let (dx, dg, db) = spatial_batchnorm_backward(&dconv, bn_cache)?;
+            dconv = dx;
+            (dgamma, dbeta) = (Some(standard(dg)), Some(standard(db)));
+        }
+        let (_dx, mut dw1, db1) = conv_backward(&dconv, &c.conv)?;
+        dw1.scaled_add(reg, &p.w1);
+        dw2.scaled_add(reg, &p.w2);
+        dw3.scaled_add(reg, &p.w3);
+
+        // Only a pass that got this far may move the running statistics.
+        if let (Some(bn), Some(bn_param)) = (&mut self.params.bn, bn_param) {
+            bn.running_mean = bn_param.running_mean;
+            bn.running_var = bn_param.running_var;
+        }
+        let grads = Grads {
+            w1: standard(dw1),
+            b1: standard(db1),
+            w2: standard(dw2),
+            b2: standard(db2),
+            w3: standard(dw3),
+            b3: standard(db3),
+            gamma: dgamma,
+            beta: dbeta,
+        };
+        Ok((data_loss + reg_loss, grads))
+    }
+
+    /// Every layer's output for x `(N, C, H, W)`; batch norm in `mode` (Test: running
+    /// statistics, as for predictions; Train: this batch's statistics, without updating the net).
+    pub fn activations(&self, x: &Array4<F>, mode: Mode) -> Result<Activations<F>> {
+        self.check_input(x)?;
+        let mut bn_param = self.bn_param(mode);
+        Ok(self.forward(x, bn_param.as_mut())?.0)
+    }
+
+    /// Class scores `(N, classes)` for x `(N, C, H, W)`, batch norm in test mode.
+    pub fn scores(&self, x: &Array4<F>) -> Result<Array2<F>> {
+        Ok(self.activations(x, Mode::Test)?.scores)
+    }
+
+    /// Softmax class probabilities `(N, classes)` for x `(N, C, H, W)`; each row sums to 1.
+    pub fn probabilities(&self, x: &Array4<F>) -> Result<Array2<F>> {
+        let mut p = self.scores(x)?;
+        for mut row in p.rows_mut() {
+            // Shift by the maximum so exp cannot overflow; softmax is unchanged by the shift.
+            let max = row.fold(F::neg_infinity(), |m, &v| m.max(v));
+            row.mapv_inplace(|v| (v - max).exp());
+            let sum = row.sum();
+            row /= sum;
+        }
+        Ok(p)
+    }
+
+    /// The predicted class (highest score; the first on ties) of each image of x `(N, C, H, W)`.
+    pub fn predict(&self, x: &Array4<F>) -> Result<Vec<usize>> {
+        Ok(argmax_rows(&self.scores(x)?))
+    }
+}
+
+/// Errors if a shape of `params` differs from [`ConvNetConfig::tensor_shapes`] or batch norm is
+/// present in one and not the other.
+fn check_params<F: Float>(config: &ConvNetConfig, params: &Params<F>) -> Result<()> {
+    let want = config.tensor_shapes()?;
+    let got = params.tensors();
+    if want.len() != got.len() {
+        return Err(Error::InvalidInput(if config.batchnorm {
+            "the net has spatial batch norm but the parameters lack gamma, beta, running_mean and running_var".into()
+        } else {
+            "the net has no spatial batch norm but the parameters include gamma, beta, running_mean and running_var"
+                .into()
+        }));
+    }
+    for ((name, shape), (_, array)) in want.iter().zip(&got) {
+        if array.shape() != shape.as_slice() {
+            return Err(Error::shape(
+                format!("parameter {name}"),
+                format!("{shape:?}"),
+                format!("{:?}", array.shape()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `params` with every array in standard layout, as the optimizer's flat slices need.
+fn standard_params<F: Float>(params: Params<F>) -> Params<F> {
+    let Params {
+        w1,
+        b1,
+        w2,
+        b2,
+        w3,
+        b3,
+        bn,
+    } = params;
+    Params {
+        w1: standard(w1),
+        b1: standard(b1),
+        w2: standard(w2),
+        b2: standard(b2),
+        w3: standard(w3),
+        b3: standard(b3),
+        bn: bn.map(|bn| BatchNorm {
+            gamma: standard(bn.gamma),
+            beta: standard(bn.beta),
+            running_mean: standard(bn.running_mean),
+            running_var: standard(bn.running_var),
+        }),
+    }
+}
+
+/// The column of each row's largest value (the first on ties).
+pub(crate) fn argmax_rows<F: Float>(scores: &Array2<F>) -> Vec<usize> {
+    scores
+        .axis_iter(Axis(0))
+        .map(|row| {
+            let mut best = 0;
+            for (j, &v) in row.iter().enumerate() {
+                if v > row[best] {
+                    best = j;
+                }
+            }
+            best
+        })
+        .collect()
+}

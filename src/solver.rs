@@ -5,7 +5,8 @@
 //! epoch the learning rate is multiplied by `lr_decay`. Train accuracy (on a sample of up to
 //! `num_train_samples` training images, as `check_accuracy` does in the course) and validation
 //! accuracy are measured after the first iteration and at the end of every epoch; the parameters
-//! with the best validation accuracy are kept and put back in the model when training ends.
+//! with the best validation accuracy are kept and, as in the course, put back in the model when
+//! training ends (unless `restore_best_params` is off).
 //!
 //! [`Solver::step`] does exactly one iteration and says what happened, so a web page can drive
 //! training, pause between steps and draw; [`Solver::train`] runs to the end. A NaN or infinite
@@ -41,6 +42,7 @@
 //! assert_eq!(solver.history().val_acc_history.len(), 6); // after iteration 1, then 5 epochs
 //! ```
 
+use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::models::{Params, ThreeLayerConvNet};
@@ -65,11 +67,15 @@ pub struct SolverConfig {
     pub num_val_samples: Option<usize>,
     /// Seed of the minibatch order and the accuracy samples.
     pub seed: u64,
+    /// When training ends, put back the parameters with the best validation accuracy, as the
+    /// course's solver does. Off, the model keeps its last parameters (a net that has memorised
+    /// its training set then still shows it).
+    pub restore_best_params: bool,
 }
 
 impl Default for SolverConfig {
     /// The course's defaults: sgd (lr 1e-2), no decay, batch 100, 10 epochs, train accuracy on
-    /// 1000 samples, validation on all; seed 0.
+    /// 1000 samples, validation on all, the best parameters restored at the end; seed 0.
     fn default() -> Self {
         SolverConfig {
             optimizer: Optimizer::default(),
@@ -79,6 +85,7 @@ impl Default for SolverConfig {
             num_train_samples: 1000,
             num_val_samples: None,
             seed: 0,
+            restore_best_params: true,
         }
     }
 }
@@ -90,6 +97,18 @@ pub struct TrainingData<F> {
     pub y_train: Vec<usize>,
     pub x_val: Array4<F>,
     pub y_val: Vec<usize>,
+}
+
+impl TrainingData<f32> {
+    /// The images and labels of two [`Dataset`]s (e.g. the halves of [`Dataset::split`]).
+    pub fn from_datasets(train: &Dataset, val: &Dataset) -> Self {
+        TrainingData {
+            x_train: train.images().clone(),
+            y_train: train.labels().to_vec(),
+            x_val: val.images().clone(),
+            y_val: val.labels().to_vec(),
+        }
+    }
 }
 
 /// What training has recorded so far, named as in the course.
@@ -128,8 +147,8 @@ pub struct Step {
     pub epoch_end: bool,
     /// Accuracies, measured after the first iteration and at the end of every epoch.
     pub accuracy: Option<EpochAccuracy>,
-    /// This was the last iteration: the model now holds the parameters with the best validation
-    /// accuracy, and further steps are refused.
+    /// This was the last iteration: further steps are refused, and the model now holds the
+    /// parameters with the best validation accuracy (if `restore_best_params`).
     pub finished: bool,
 }
 
@@ -377,8 +396,10 @@ impl<F: Float> Solver<F> {
         } else {
             None
         };
-        if finished {
+        if finished && self.config.restore_best_params {
             self.model.params_mut().copy_from(&self.best_params);
+        }
+        if finished {
             self.status = Status::Finished;
         }
         Ok(Step {
@@ -430,7 +451,8 @@ impl<F: Float> Solver<F> {
         Ok(())
     }
 
-    /// The model being trained (after the last step: the one with the best validation accuracy).
+    /// The model being trained (after the last step, with `restore_best_params`: the parameters
+    /// with the best validation accuracy).
     pub fn model(&self) -> &ThreeLayerConvNet<F> {
         &self.model
     }

@@ -44,11 +44,10 @@ fn dataset(
     }
 }
 
-/// The assignment's overfitting run: 100 training images, batch 50, 15 epochs, adam at 1e-3,
-/// weight scale 1e-2; the default net's 32 filters of 7×7 and hidden 100, on 16×16 images.
+/// The assignment's overfitting run: the default net (3×32×32 input, 32 filters of 7×7, hidden
+/// 100), weight scale 1e-2, 100 training images, batch 50, 15 epochs, adam at 1e-3.
 fn overfit_run(seed: u64) -> Solver<f32> {
     let net = ThreeLayerConvNet::<f32>::new(ConvNetConfig {
-        input_dim: (3, 16, 16),
         weight_scale: 1e-2,
         ..ConvNetConfig::default()
     })
@@ -63,7 +62,7 @@ fn overfit_run(seed: u64) -> Solver<f32> {
         seed,
         ..SolverConfig::default()
     };
-    let mut solver = Solver::new(net, dataset(100, 200, (3, 16, 16), 10, 0), config).unwrap();
+    let mut solver = Solver::new(net, dataset(100, 200, (3, 32, 32), 10, 0), config).unwrap();
     solver.train().unwrap();
     solver
 }
@@ -267,7 +266,10 @@ fn divergence_stops_training_and_keeps_the_last_good_parameters() {
     // The weights of iteration `iteration` gave the bad loss; those of the iteration before did not.
     assert_eq!(solver.model().params(), &before[iteration - 2]);
     assert_eq!(solver.history().loss_history.len(), iteration - 1);
-    assert_eq!(solver.diverged().map(|e| e.to_string()), Some(err.to_string()));
+    assert_eq!(
+        solver.diverged().map(|e| e.to_string()),
+        Some(err.to_string())
+    );
     assert_eq!(solver.step().unwrap_err().to_string(), err.to_string());
     assert_eq!(solver.model().params(), &before[iteration - 2]);
 }
@@ -383,4 +385,47 @@ fn check_accuracy_counts_correct_predictions() {
         check_accuracy(&net, &data.x_train, &y[..5], None, &mut rng),
         Err(Error::ShapeMismatch { .. })
     ));
+}
+
+#[test]
+fn the_model_ends_with_the_best_or_the_last_parameters() {
+    let data = dataset(25, 12, (1, 6, 6), 3, 1);
+    for restore_best_params in [true, false] {
+        let config = SolverConfig {
+            optimizer: Optimizer::Adam(Adam {
+                learning_rate: 1e-2,
+                ..Adam::default()
+            }),
+            batch_size: 10,
+            num_epochs: 6,
+            restore_best_params,
+            ..SolverConfig::default()
+        };
+        let mut solver = Solver::new(tiny_net(0.1), data.clone(), config).unwrap();
+        solver.train().unwrap();
+        let h = solver.history();
+        let (best, last) = (
+            solver.best_val_acc().unwrap(),
+            *h.val_acc_history.last().unwrap(),
+        );
+        assert!(
+            best > last,
+            "this run must peak before its end to tell the two apart: {h:?}"
+        );
+        // Validation accuracy is measured on all 12 images, so it can be measured again exactly.
+        let now = check_accuracy(
+            solver.model(),
+            &data.x_val,
+            &data.y_val,
+            None,
+            &mut Rng::new(0),
+        )
+        .unwrap();
+        if restore_best_params {
+            assert_eq!(now, best);
+            assert_eq!(solver.model().params(), solver.best_params());
+        } else {
+            assert_eq!(now, last);
+        }
+    }
 }

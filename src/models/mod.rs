@@ -22,4 +22,7 @@
 pub mod file;
 mod three_layer;
 
-pub use three_layer::{Activations, BatchNorm, ConvNetConfig, Grads, Params, ThreeLayerConvNet};
+pub use three_layer::{
+    Activations, BatchNorm, ConvNetConfig, Grads, LayerDims, Params, ThreeLayerConvNet,
+    MAX_PARAMETERS,
+};

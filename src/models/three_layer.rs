@@ -8,12 +8,12 @@ use crate::layers::{
     spatial_batchnorm_backward, spatial_batchnorm_forward, AffineCache, BatchNormCache,
     BatchNormParam, ConvParam, Mode, PoolParam, ReluCache,
 };
-// The net uses the fast conv and pool layers: same values as the naive loops, much sooner.
-use crate::layers::{
-    conv_backward_naive as conv_backward, conv_forward_naive as conv_forward,
-    max_pool_backward_naive as pool_backward, max_pool_forward_naive as pool_forward, ConvCache,
-    PoolCache,
+// The fast conv and pool layers: the naive loops' values, much sooner. The conv writes into
+// buffers the net keeps, and its backward skips dx, which the first layer does not need.
+use crate::layers::conv_fast::{
+    conv_backward_into, conv_forward_into, ConvGradsMut, ConvWorkspace,
 };
+use crate::layers::{max_pool_backward_fast, max_pool_forward_fast, PoolFastCache};
 use crate::rng::Rng;
 use crate::shapes::output_size;
 use ndarray::{Array, Array1, Array2, Array4, ArrayD, ArrayViewD, Axis, Dimension, Ix2, Ix4};
@@ -64,6 +64,15 @@ impl Default for ConvNetConfig {
     }
 }
 
+/// The activation shapes of one image inside the net.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayerDims {
+    /// `(F, H', W')` after the conv (and batch norm, and ReLU).
+    pub conv: (usize, usize, usize),
+    /// `(F, H'', W'')` after the 2×2 max pool.
+    pub pool: (usize, usize, usize),
+}
+
 fn check_non_negative(name: &str, value: f64) -> Result<()> {
     if value.is_finite() && value >= 0.0 {
         Ok(())
@@ -90,9 +99,9 @@ impl ConvNetConfig {
         PoolParam::default()
     }
 
-    /// `(F, H', W')` after the conv and `(F, H'', W'')` after the pool, by the output-size formula.
+    /// The shapes after the conv and after the pool, by the output-size formula.
     /// Errors if a size is zero or a layer does not fit.
-    pub fn layer_dims(&self) -> Result<((usize, usize, usize), (usize, usize, usize))> {
+    pub fn layer_dims(&self) -> Result<LayerDims> {
         let (c, h, w) = self.input_dim;
         for (what, v) in [
             ("the input channels C", c),
@@ -122,7 +131,10 @@ impl ConvNetConfig {
             halve("height", hc, pool.pool_height)?,
             halve("width", wc, pool.pool_width)?,
         );
-        Ok(((self.num_filters, hc, wc), (self.num_filters, hp, wp)))
+        Ok(LayerDims {
+            conv: (self.num_filters, hc, wc),
+            pool: (self.num_filters, hp, wp),
+        })
     }
 
     /// The name and shape of every array of the net, in a fixed order: W1 `(F, C, k, k)`, b1 `(F,)`,
@@ -132,7 +144,7 @@ impl ConvNetConfig {
     /// Errors if the configuration is unusable (see [`ConvNetConfig::validate`]).
     pub fn tensor_shapes(&self) -> Result<Vec<(&'static str, Vec<usize>)>> {
         let (c, _, _) = self.input_dim;
-        let (_, (f, hp, wp)) = self.layer_dims()?;
+        let (f, hp, wp) = self.layer_dims()?.pool;
         if self.num_classes < 2 {
             return Err(Error::InvalidInput(format!(
                 "num_classes = {}: a classifier needs at least 2 classes",
@@ -246,12 +258,11 @@ pub struct Activations<F> {
     pub scores: Array2<F>,
 }
 
-/// What the backward pass needs: every layer's cache.
+/// What the backward pass needs: every layer's cache (the conv's inputs, x and W1, are at hand).
 struct Caches<F> {
-    conv: ConvCache<F>,
     bn: Option<BatchNormCache<F>>,
     relu1: ReluCache<F, Ix4>,
-    pool: PoolCache<F>,
+    pool: PoolFastCache,
     affine1: AffineCache<F>,
     relu2: ReluCache<F, Ix2>,
     affine2: AffineCache<F>,
@@ -408,11 +419,22 @@ impl<F: Float> Grads<F> {
 ///
 /// conv (F filters k×k, stride 1, pad (k − 1)/2) – [spatial batch norm] – relu – 2×2 max pool
 /// stride 2 – affine(hidden) – relu – affine(classes) – softmax. Input x is `(N, C, H, W)`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ThreeLayerConvNet<F> {
     config: ConvNetConfig,
     params: Params<F>,
     class_names: Vec<String>,
+    /// The conv layer's scratch buffers, reused by every [`ThreeLayerConvNet::loss`].
+    workspace: ConvWorkspace<F>,
+}
+
+/// Two nets are equal when their configuration, arrays and class names are (scratch space aside).
+impl<F: Float> PartialEq for ThreeLayerConvNet<F> {
+    fn eq(&self, other: &Self) -> bool {
+        self.config == other.config
+            && self.params == other.params
+            && self.class_names == other.class_names
+    }
 }
 
 impl<F: Float> ThreeLayerConvNet<F> {
@@ -424,7 +446,7 @@ impl<F: Float> ThreeLayerConvNet<F> {
     pub fn new(config: ConvNetConfig) -> Result<Self> {
         config.validate()?;
         let (f, c, k) = (config.num_filters, config.input_dim.0, config.filter_size);
-        let ((_, _, _), (_, hp, wp)) = config.layer_dims()?;
+        let (_, hp, wp) = config.layer_dims()?.pool;
         let (hidden, classes, scale) = (config.hidden_dim, config.num_classes, config.weight_scale);
         let mut rng = Rng::new(config.seed);
         let w1 = rng.normal_array((f, c, k, k), scale);
@@ -450,6 +472,7 @@ impl<F: Float> ThreeLayerConvNet<F> {
             config,
             params,
             class_names,
+            workspace: ConvWorkspace::new(),
         })
     }
 
@@ -465,6 +488,7 @@ impl<F: Float> ThreeLayerConvNet<F> {
             config,
             params: standard_params(params),
             class_names: Vec::new(),
+            workspace: ConvWorkspace::new(),
         };
         net.set_class_names(class_names)?;
         Ok(net)
@@ -589,9 +613,19 @@ impl<F: Float> ThreeLayerConvNet<F> {
         &self,
         x: &Array4<F>,
         bn_param: Option<&mut BatchNormParam<F>>,
+        ws: &mut ConvWorkspace<F>,
     ) -> Result<(Activations<F>, Caches<F>)> {
         let p = &self.params;
-        let (conv, conv_cache) = conv_forward(x, &p.w1, &p.b1, self.config.conv_param())?;
+        let (f, hc, wc) = self.config.layer_dims()?.conv;
+        let mut conv = Array4::zeros((x.dim().0, f, hc, wc));
+        conv_forward_into(
+            x.view(),
+            p.w1.view(),
+            p.b1.view(),
+            self.config.conv_param(),
+            conv.view_mut(),
+            ws,
+        )?;
         let (batchnorm, bn_cache) = match (&p.bn, bn_param) {
             (Some(bn), Some(bn_param)) => {
                 let (out, cache) = spatial_batchnorm_forward(&conv, &bn.gamma, &bn.beta, bn_param)?;
@@ -600,7 +634,7 @@ impl<F: Float> ThreeLayerConvNet<F> {
             _ => (None, None),
         };
         let (relu1, relu1_cache) = relu_forward(batchnorm.as_ref().unwrap_or(&conv));
-        let (pool, pool_cache) = pool_forward(&relu1, self.config.pool_param())?;
+        let (pool, pool_cache) = max_pool_forward_fast(&relu1, self.config.pool_param())?;
         let pool_dyn = pool.into_dyn();
         let (affine1, affine1_cache) = affine_forward(&pool_dyn, &p.w2, &p.b2)?;
         let pool = pool_dyn
@@ -622,7 +656,6 @@ impl<F: Float> ThreeLayerConvNet<F> {
             scores,
         };
         let caches = Caches {
-            conv: conv_cache,
             bn: bn_cache,
             relu1: relu1_cache,
             pool: pool_cache,
@@ -645,7 +678,28 @@ impl<F: Float> ThreeLayerConvNet<F> {
         self.check_input(x)?;
         self.check_labels(x.dim().0, y)?;
         let mut bn_param = self.bn_param(Mode::Train);
-        let (acts, c) = self.forward(x, bn_param.as_mut())?;
+        // The workspace is lent to the passes and put back, even if one of them fails.
+        let mut ws = std::mem::take(&mut self.workspace);
+        let result = self.loss_and_grads(x, y, bn_param.as_mut(), &mut ws);
+        self.workspace = ws;
+        let (loss, grads) = result?;
+        // Only a pass that got this far may move the running statistics.
+        if let (Some(bn), Some(bn_param)) = (&mut self.params.bn, bn_param) {
+            bn.running_mean = bn_param.running_mean;
+            bn.running_var = bn_param.running_var;
+        }
+        Ok((loss, grads))
+    }
+
+    /// The forward and backward passes of [`ThreeLayerConvNet::loss`].
+    fn loss_and_grads(
+        &self,
+        x: &Array4<F>,
+        y: &[usize],
+        bn_param: Option<&mut BatchNormParam<F>>,
+        ws: &mut ConvWorkspace<F>,
+    ) -> Result<(F, Grads<F>)> {
+        let (acts, c) = self.forward(x, bn_param, ws)?;
         let (data_loss, dscores) = softmax_loss(&acts.scores, y)?;
         let p = &self.params;
         let reg = F::of(self.config.reg);
@@ -662,7 +716,7 @@ impl<F: Float> ThreeLayerConvNet<F> {
         let dpool = dpool
             .into_dimensionality::<Ix4>()
             .expect("affine dx has the shape of its 4-d input");
-        let drelu1 = pool_backward(&dpool, &c.pool)?;
+        let drelu1 = max_pool_backward_fast(&dpool, &c.pool)?;
         let mut dconv = relu_backward(&drelu1, &c.relu1)?;
         let (mut dgamma, mut dbeta) = (None, None);
         if let Some(bn_cache) = &c.bn {
@@ -670,16 +724,24 @@ impl<F: Float> ThreeLayerConvNet<F> {
             dconv = dx;
             (dgamma, dbeta) = (Some(standard(dg)), Some(standard(db)));
         }
-        let (_dx, mut dw1, db1) = conv_backward(&dconv, &c.conv)?;
+        let mut dw1 = Array4::zeros(p.w1.raw_dim());
+        let mut db1 = Array1::zeros(p.b1.len());
+        let grads1 = ConvGradsMut {
+            dx: None,
+            dw: dw1.view_mut(),
+            db: db1.view_mut(),
+        };
+        conv_backward_into(
+            dconv.view(),
+            x.view(),
+            p.w1.view(),
+            self.config.conv_param(),
+            grads1,
+            ws,
+        )?;
         dw1.scaled_add(reg, &p.w1);
         dw2.scaled_add(reg, &p.w2);
         dw3.scaled_add(reg, &p.w3);
-
-        // Only a pass that got this far may move the running statistics.
-        if let (Some(bn), Some(bn_param)) = (&mut self.params.bn, bn_param) {
-            bn.running_mean = bn_param.running_mean;
-            bn.running_var = bn_param.running_var;
-        }
         let grads = Grads {
             w1: standard(dw1),
             b1: standard(db1),
@@ -698,7 +760,9 @@ impl<F: Float> ThreeLayerConvNet<F> {
     pub fn activations(&self, x: &Array4<F>, mode: Mode) -> Result<Activations<F>> {
         self.check_input(x)?;
         let mut bn_param = self.bn_param(mode);
-        Ok(self.forward(x, bn_param.as_mut())?.0)
+        Ok(self
+            .forward(x, bn_param.as_mut(), &mut ConvWorkspace::new())?
+            .0)
     }
 
     /// Class scores `(N, classes)` for x `(N, C, H, W)`, batch norm in test mode.

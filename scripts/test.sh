@@ -18,6 +18,10 @@ cargo clippy --all-targets -- -D warnings
 step "cargo test"
 cargo test
 
+# The page's pure modules (URL state, play/pause) need no browser.
+step "JS unit tests (node --test tests/js/)"
+node --test --test-reporter=spec tests/js/
+
 # The wasm build (the target and CLI are installed here if missing).
 step "wasm build"
 ./scripts/build-wasm.sh

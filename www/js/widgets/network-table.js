@@ -160,11 +160,11 @@ export function createNetworkTable({ engine, state }) {
       el("td", { text: shapeText(s.output) }), el("td", { class: "num", text: count(s.params) }),
       el("td", { class: "num", text: count(s.macs) }), el("td", { class: "num", text: bytes(s.bytes) }), el("td")));
     const fc = s.fc;
+    const perFilter = fc.conv_weights_per_filter;
     const parts = [el("p", {}, `A fully connected neuron on the ${shapeText(report.input)} input needs `,
-      el("strong", { text: count(fc.weights_per_neuron) }), " weights (one per input value)",
-      fc.conv_weights_per_filter === undefined || fc.conv_weights_per_filter === null ? "." : ", a conv filter of the first conv layer ",
-      fc.conv_weights_per_filter ? el("strong", { text: count(fc.conv_weights_per_filter) }) : null,
-      fc.conv_weights_per_filter ? ", because it looks at one small window and is shared across the image." : null)];
+      el("strong", { text: count(fc.weights_per_neuron) }), " weights, one per input value",
+      ...(perFilter ? ["; a filter of the first conv layer needs ", el("strong", { text: count(perFilter) }),
+        ", because it looks at one small window and is shared across the whole image."] : ["."]))];
     const same = fc.same_outputs;
     if (same) {
       parts.push(el("p", {}, `To produce the same ${count(same.outputs)} outputs as layer ${same.conv_index + 1}, a fully connected layer would need `,

@@ -4,12 +4,14 @@
 export class Player {
   /**
    * `tick()` advances one step and returns false when there is nothing left to play;
-   * `onChange(playing)` is called whenever playing starts or stops.
+   * `onChange(playing)` is called whenever playing starts or stops. `timers` (setTimeout and
+   * clearTimeout) can be replaced in tests.
    */
-  constructor(tick, interval, onChange = () => {}) {
+  constructor(tick, interval, onChange = () => {}, timers = globalThis) {
     this.tick = tick;
     this.interval = interval;
     this.onChange = onChange;
+    this.timers = timers;
     this.token = 0;
     this.timer = null;
   }
@@ -24,12 +26,12 @@ export class Player {
     const step = () => {
       if (token !== this.token) return;
       if (this.tick()) {
-        this.timer = setTimeout(step, this.interval);
+        this.timer = this.timers.setTimeout(step, this.interval);
       } else {
         this.pause();
       }
     };
-    this.timer = setTimeout(step, this.interval);
+    this.timer = this.timers.setTimeout(step, this.interval);
     this.onChange(true);
   }
 
@@ -46,7 +48,7 @@ export class Player {
 
   stop() {
     this.token++;
-    clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer);
     this.timer = null;
   }
 }

@@ -34,6 +34,8 @@ struct Summary {
     magnitude: bool,
     color: bool,
     scale: Scale,
+    /// The engine function that computed the maps: `conv_forward_naive` or `conv_forward_fast`.
+    computed_by: &'static str,
 }
 
 #[wasm_bindgen]
@@ -77,6 +79,7 @@ impl FilterResult {
             magnitude: self.inner.layer.magnitude,
             color: self.inner.layer.color,
             scale: self.inner.scale,
+            computed_by: self.inner.computed_by.name(),
         };
         Ok(serde_wasm_bindgen::to_value(&summary)?)
     }

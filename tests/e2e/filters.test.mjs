@@ -61,7 +61,7 @@ async function canvasPixels(selector) {
  * The browser's pictures equal the native ones. Both builds run the same f32 operations; a
  * difference of 1 is allowed because a fast conv may sum in another order with and without simd128.
  */
-function assertSamePictures(browser, native, what) {
+function assertSamePictures(t, browser, native, what) {
   assert.equal(browser.length, native.pictures.length, `${what}: number of pictures`);
   for (const [i, picture] of browser.entries()) {
     assert.deepEqual([picture.height, picture.width], [native.height, native.width], `${what}: size of picture ${i}`);
@@ -74,6 +74,7 @@ function assertSamePictures(browser, native, what) {
       worst = Math.max(worst, d);
       if (d === 0) exact++;
     }
+    t.diagnostic(`${what}, picture ${i}: ${exact} of ${expected.length} values equal the native engine's, largest difference ${worst}`);
     assert.ok(worst <= 1, `${what}: picture ${i} differs from the native engine by up to ${worst} (${exact} of ${expected.length} values exact)`);
   }
 }
@@ -90,23 +91,24 @@ test("an uploaded PNG is decoded to exactly its pixels", async () => {
   assert.deepEqual(input.data, Array.from(rgba));
 });
 
-test("grayscale on the uploaded PNG matches the native engine", async () => {
+test("grayscale on the uploaded PNG matches the native engine", async (t) => {
   await page.check("input[name=filter][value=grayscale]");
   assert.equal(await rendered("test.png", "grayscale"), "ok");
   const native = await nativePictures(rgba, W, H, { type: "grayscale" }, { stride: 1, pad: 0, channels: "luma" });
-  assertSamePictures(await canvasPixels("[data-testid^=output-canvas-]"), native, "grayscale");
+  assertSamePictures(t, await canvasPixels("[data-testid^=output-canvas-]"), native, "grayscale");
+  assert.match(await page.textContent("[data-testid=computed-by]"), /conv_forward_naive/);
   assert.match(await page.textContent("[data-testid=weights-shape]"), /\(1, 3, 1, 1\)/);
 });
 
-test("Sobel x on the uploaded PNG matches the native engine", async () => {
+test("Sobel x on the uploaded PNG matches the native engine", async (t) => {
   await page.check("input[name=filter][value=sobelX]");
   assert.equal(await rendered("test.png", "sobelX"), "ok");
   const native = await nativePictures(rgba, W, H, { type: "sobelX" }, { stride: 1, pad: 1, channels: "luma" });
-  assertSamePictures(await canvasPixels("[data-testid^=output-canvas-]"), native, "Sobel x");
+  assertSamePictures(t, await canvasPixels("[data-testid^=output-canvas-]"), native, "Sobel x");
   assert.equal(await page.textContent("[data-testid=filter-shape]"), `Output: ${H}×${W}×1  (from ${H}×${W}×3)`);
 });
 
-test("stride and pad change the output size as the formula says", async () => {
+test("stride and pad change the output size as the formula says", async (t) => {
   await page.fill("input[name=fstride]", "2");
   await page.selectOption("select[name=fpad]", "0");
   await page.waitForFunction(() => document.querySelector("[data-testid=filter-shape]").textContent.startsWith("Output: not"));
@@ -117,21 +119,21 @@ test("stride and pad change the output size as the formula says", async () => {
   await page.waitForFunction(() => document.querySelector("[data-testid=filter-shape]").textContent === "Output: 12×16×1  (from 36×48×3)");
   assert.match(await page.textContent("[data-testid=filter-formula]"), /\(36 − 3 \+ 2·0\)\/3 \+ 1 = 12/);
   const native = await nativePictures(rgba, W, H, { type: "sobelX" }, { stride: 3, pad: 0, channels: "luma" });
-  assertSamePictures(await canvasPixels("[data-testid^=output-canvas-]"), native, "Sobel x, stride 3");
+  assertSamePictures(t, await canvasPixels("[data-testid^=output-canvas-]"), native, "Sobel x, stride 3");
   await page.fill("input[name=fstride]", "1");
   await page.selectOption("select[name=fpad]", "same");
 });
 
-test("the assignment demo matches the native engine, map by map", async () => {
+test("the assignment demo matches the native engine, map by map", async (t) => {
   await page.check("input[name=filter][value=demo]");
   assert.equal(await rendered("test.png", "demo"), "ok");
   const native = await nativePictures(rgba, W, H, "demo");
-  assertSamePictures(await canvasPixels("[data-testid^=output-canvas-]"), native, "assignment demo");
+  assertSamePictures(t, await canvasPixels("[data-testid^=output-canvas-]"), native, "assignment demo");
   assert.match(await page.textContent("[data-testid=weights-shape]"), /\(2, 3, 3, 3\).*\(0, 128\)/);
   await page.check("input[name=filter][value=sobelX]");
 });
 
-test("a text file and a zero-byte file show a message, and the next image still filters", async () => {
+test("a text file and a zero-byte file show a message, and the next image still filters", async (t) => {
   const message = page.locator("[data-testid=image-message]");
   await upload("notes.txt", "text/plain", Buffer.from("not an image\n"));
   await page.waitForFunction(() => /is not an image/.test(document.querySelector("[data-testid=image-message]").textContent));
@@ -148,12 +150,15 @@ test("a text file and a zero-byte file show a message, and the next image still 
   // The previous image is still the one filtered.
   assert.equal(await page.getAttribute("[data-testid=result]", "data-image"), "test.png");
 
-  const second = testImage(30, 20, 5);
-  await upload("second.png", "image/png", encodePng(second, 30, 20));
+  // Large enough (96×72) for the engine to pick its fast conv layer: the wasm simd128 matrix
+  // product against the native one.
+  const second = testImage(96, 72, 5);
+  await upload("second.png", "image/png", encodePng(second, 96, 72));
   assert.equal(await rendered("second.png", "sobelX"), "ok");
   assert.equal(await message.isVisible(), false, "the message is gone once an image loads");
-  const native = await nativePictures(second, 30, 20, { type: "sobelX" }, { stride: 1, pad: 1, channels: "luma" });
-  assertSamePictures(await canvasPixels("[data-testid^=output-canvas-]"), native, "Sobel x on the next image");
+  assert.match(await page.textContent("[data-testid=computed-by]"), /conv_forward_fast/);
+  const native = await nativePictures(second, 96, 72, { type: "sobelX" }, { stride: 1, pad: 1, channels: "luma" });
+  assertSamePictures(t, await canvasPixels("[data-testid^=output-canvas-]"), native, "Sobel x on the next image");
 });
 
 test("a large image is scaled down with a notice", async () => {

@@ -96,7 +96,8 @@ export function mount(section, { engine, state }) {
   const weightsTitle = el("h3", { text: "The filter as a conv layer" });
   const weightsShape = el("p", { class: "mono", "data-testid": "weights-shape" });
   const weights = el("div", { class: "weights", "data-testid": "weights" });
-  const weightsCard = el("section", { class: "card", "aria-label": "Conv weights" }, weightsTitle, weightsShape, weights);
+  const computedBy = el("p", { class: "hint", "data-testid": "computed-by" });
+  const weightsCard = el("section", { class: "card", "aria-label": "Conv weights" }, weightsTitle, weightsShape, weights, computedBy);
 
   section.append(
     el("h2", { text: "Filters on your image" }),
@@ -176,6 +177,7 @@ export function mount(section, { engine, state }) {
       outputs.replaceChildren();
       weights.replaceChildren();
       weightsShape.textContent = "The weights are shown when the filter can run with these settings.";
+      computedBy.textContent = "";
       return;
     }
     say(error, "");
@@ -220,6 +222,7 @@ export function mount(section, { engine, state }) {
       `b: (${f},) = (${b.map((v) => fmt(v)).join(", ")})`,
       `stride ${summary.stride}, pad ${summary.pad}${req.demo ? " (fixed by the assignment)" : ""}`,
     ].join(" · ");
+    computedBy.textContent = `Computed by the engine's ${summary.computedBy}${summary.computedBy.endsWith("fast") ? " (im2col and a matrix product; the same numbers as the naive loops, faster on large images)" : " (the assignment's nested loops)"}.`;
     const tables = [];
     for (let fi = 0; fi < f; fi++) {
       for (let ci = 0; ci < c; ci++) {

@@ -13,33 +13,47 @@ function timing(results, net, contender) {
 /** The issue's targets, each { name, measured, goal, pass } (pass null when a side is missing). */
 export function evaluateTargets(r) {
   const out = [];
-  const add = (name, measured, goal, pass) => out.push({ name, measured, goal, pass });
-  const step = (net, c) => timing(r, net, c)?.step?.median;
-  const fwd = (net, c) => timing(r, net, c)?.forward?.median;
+  const add = (name, measured, goal, pass, byMin) => out.push({ name, measured, goal, pass, byMin });
+  const get = (net, c, what, stat) => timing(r, net, c)?.[what]?.[stat];
   const ratio = (a, b) => (a !== undefined && b !== undefined ? a / b : undefined);
+  // A ratio of medians (what the targets are about) and, beside it, the ratio of minimums, which
+  // a busy machine disturbs less.
+  const both = (net, what, a, b) => [
+    ratio(get(net, a, what, "median"), get(net, b, what, "median")),
+    ratio(get(net, a, what, "min"), get(net, b, what, "min")),
+  ];
 
-  const s1 = ratio(step("cs231n", "engine"), step("cs231n", "tfjs-wasm"));
-  add("cs231n step: engine / tfjs-wasm", s1 && `${fmt(s1, 3)}×`, "≤ 0.25×", s1 === undefined ? null : s1 <= 0.25);
-  const s2 = ratio(step("cs231n", "convnetjs"), step("cs231n", "engine"));
-  add("cs231n step: ConvNetJS / engine", s2 && `${fmt(s2, 1)}× faster`, "≥ 20× faster", s2 === undefined ? null : s2 >= 20);
-  const f1 = ratio(fwd("cs231n", "engine"), fwd("cs231n", "tfjs-wasm"));
-  add("cs231n forward: engine / tfjs-wasm", f1 && `${fmt(f1, 3)}×`, "≤ 1×", f1 === undefined ? null : f1 <= 1);
-  const t1 = ratio(step("tiny", "engine"), step("tiny", "tfjs-wasm"));
-  add("tiny step: engine / tfjs-wasm", t1 && `${fmt(t1, 3)}×`, "≤ 0.5×", t1 === undefined ? null : t1 <= 0.5);
+  let [m, n] = both("cs231n", "step", "engine", "tfjs-wasm");
+  add("cs231n step: engine / tfjs-wasm", m && `${fmt(m, 3)}×`, "≤ 0.25×", m === undefined ? null : m <= 0.25, n && `${fmt(n, 3)}×`);
+  [m, n] = both("cs231n", "step", "convnetjs", "engine");
+  add("cs231n step: ConvNetJS / engine", m && `${fmt(m, 1)}× faster`, "≥ 20× faster", m === undefined ? null : m >= 20, n && `${fmt(n, 1)}×`);
+  [m, n] = both("cs231n", "forward", "engine", "tfjs-wasm");
+  add("cs231n forward: engine / tfjs-wasm", m && `${fmt(m, 3)}×`, "≤ 1×", m === undefined ? null : m <= 1, n && `${fmt(n, 3)}×`);
+  [m, n] = both("tiny", "step", "engine", "tfjs-wasm");
+  add("tiny step: engine / tfjs-wasm", m && `${fmt(m, 3)}×`, "≤ 0.5×", m === undefined ? null : m <= 0.5, n && `${fmt(n, 3)}×`);
   const cs = r.nets.cs231n;
-  const eng = step("cs231n", "engine");
+  const eng = get("cs231n", "engine", "step", "median");
   const mm = r.matMul512 ? gflops(2 * 512 ** 3, r.matMul512.median) : undefined;
   const g = cs && eng ? gflops(cs.flops.step, eng) : undefined;
+  const gMin = cs && eng ? gflops(cs.flops.step, get("cs231n", "engine", "step", "min")) : undefined;
+  const mmMax = r.matMul512 ? gflops(2 * 512 ** 3, r.matMul512.min) : undefined;
   add(
     "cs231n step GFLOP/s: engine / tfjs-wasm matMul 512³",
     g && mm && `${fmt(g, 2)} / ${fmt(mm, 2)} = ${fmt(g / mm, 2)}`,
     "≥ 0.5",
     g && mm ? g / mm >= 0.5 : null,
+    gMin && mmMax && `${fmt(gMin / mmMax, 2)}`,
   );
   const w = r.wasm?.[0];
   add("page wasm, gzip -9", w && `${fmt(w.gzip9Bytes / 1000, 1)} KB`, "≤ 300 KB", w ? w.gzip9Bytes <= 300_000 : null);
   const tti = r.timeToInteractive?.length ? median(r.timeToInteractive) : undefined;
-  add("page time to interactive (median)", tti && `${fmt(tti, 0)} ms`, "≤ 1000 ms", tti === undefined ? null : tti <= 1000);
+  add("page time to interactive (median)", tti && `${fmt(tti, 0)} ms`, "≤ 1000 ms", tti === undefined ? null : tti <= 1000,
+    tti && `${fmt(Math.min(...r.timeToInteractive), 0)} ms`);
+  // Not a target: the same comparison against tfjs-wasm with its slow kernels worked around.
+  [m, n] = both("cs231n", "step", "engine", "tfjs-wasm-tuned");
+  if (m !== undefined) add("(info) cs231n step: engine / tfjs-wasm-tuned", `${fmt(m, 3)}×`, "–", null, n && `${fmt(n, 3)}×`);
+  [m, n] = both("cs231n", "forward", "engine", "tfjs-wasm-tuned");
+  if (m !== undefined) add("(info) cs231n forward: engine / tfjs-wasm-tuned", `${fmt(m, 3)}×`, "–", null, n && `${fmt(n, 3)}×`);
   return out;
 }
 
@@ -90,8 +104,11 @@ export function renderMarkdown(r) {
     .filter(([, t]) => t.notes)
     .map(([c, t]) => `${c}: ${t.notes}`);
   if (notes.length) lines.push(`Notes: ${notes.join("; ")}.`, "");
-  lines.push("| target | measured | goal | met |", "| --- | --- | --- | --- |");
-  for (const t of r.targets) lines.push(`| ${t.name} | ${t.measured ?? "–"} | ${t.goal} | ${t.pass === null ? "n/a" : t.pass ? "yes" : "**no**"} |`);
+  lines.push("| target (issue 5) | measured (medians) | goal | met | same with minimums |", "| --- | --- | --- | --- | --- |");
+  for (const t of r.targets) {
+    const met = t.pass === null ? (t.goal === "–" ? "" : "n/a") : t.pass ? "yes" : "**no**";
+    lines.push(`| ${t.name} | ${t.measured ?? "–"} | ${t.goal} | ${met} | ${t.byMin ?? ""} |`);
+  }
   lines.push("");
   if (r.wasm?.length) lines.push(`Page wasm: ${r.wasm.map((w) => `${w.file} ${w.bytes} B, ${w.gzip9Bytes} B gzip -9`).join("; ")}.`);
   if (r.timeToInteractive) lines.push(`Time to interactive (navigation → body[data-ready]), fresh contexts: ${r.timeToInteractive.map((x) => x.toFixed(0)).join(", ")} ms.`);

@@ -39,7 +39,7 @@ function option(name, fallback) {
 }
 const flag = (name) => process.argv.includes(`--${name}`);
 const QUICK = flag("quick");
-const CONTENDERS = option("contenders", "engine,tfjs-wasm,tfjs-cpu,convnetjs").split(",").filter(engineBuilt);
+const CONTENDERS = option("contenders", "engine,tfjs-wasm,tfjs-wasm-tuned,tfjs-cpu,convnetjs").split(",").filter(engineBuilt);
 const NET_NAMES = option("nets", "cs231n,tiny").split(",");
 
 // ---------------------------------------------------------------------------------------------
@@ -181,6 +181,13 @@ async function main() {
     if (!/user-data-dir/.test(e.message)) throw e;
     return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
   });
+  // An interrupted run still closes its browser (its processes would otherwise outlive the run).
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.once(signal, () => {
+      log(`${signal}: closing Chromium`);
+      browser.close().finally(() => process.exit(130));
+    });
+  }
   const results = { machine: machine(browser.version()), started: new Date(started).toISOString(), contenders: {}, nets: {} };
   try {
     // 1. Agreement: the first losses of every contender, from the same data and weights.

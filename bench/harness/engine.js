@@ -23,8 +23,7 @@ function partFlops(net, name) {
     "affine forward (scores)": a2,
     "affine backward (scores)": 2 * a2,
     "affine backward (hidden)": 2 * a1,
-    "conv backward (dx, dw, db)": 2 * f.conv,
-    "conv backward (dw, db)": f.conv,
+    "conv backward (dw, db; no dx)": f.conv,
   }[name] ?? 0;
 }
 

@@ -22,7 +22,7 @@ function loadScript(src) {
   });
 }
 
-async function loadTf(backend) {
+async function loadTf(backend, options = {}) {
   await loadScript(`${MODULES}/@tensorflow/tfjs-core/dist/tf-core.js`);
   const tf = window.tf;
   if (backend === "wasm") {
@@ -45,7 +45,7 @@ async function loadTf(backend) {
         }
       : {}),
   };
-  make = (net, problem) => createTfNet(tf, net, problem);
+  make = (net, problem) => createTfNet(tf, net, problem, options);
   if (backend === "wasm") extras.matMul512 = () => summary(matMulMs(tf, 512, 20));
 }
 
@@ -66,6 +66,7 @@ async function loadEngine() {
 const LOADERS = {
   "engine": loadEngine,
   "tfjs-wasm": () => loadTf("wasm"),
+  "tfjs-wasm-tuned": () => loadTf("wasm", { tuned: true }),
   "tfjs-cpu": () => loadTf("cpu"),
   "convnetjs": loadConvNetJs,
 };

@@ -1,12 +1,20 @@
-// The benchmark net in TensorFlow.js (any backend), written the way a careful tfjs user would:
-// fused conv+bias+ReLU and matMul+bias+ReLU in the forward, a hand-written backward from tfjs ops
-// (the tfjs-core bundle registers no gradients), plain SGD. Intermediates the backward needs are
-// kept from the forward; nothing is recomputed.
+// The benchmark net in TensorFlow.js (any backend): fused conv+bias+ReLU and matMul+bias+ReLU in
+// the forward, a backward written by hand from tfjs ops (the tfjs-core bundle registers no
+// gradients), plain SGD. Intermediates the backward needs are kept from the forward.
 //
-// The conv weight gradient: the wasm backend (4.22) has no Conv2DBackpropFilter kernel, so there
-// it is computed as one forward convolution of transposed tensors (see `convFilterGradByConv`).
-// Backends that have the kernel use it. Both backends timed here are synchronous: a kernel has
-// finished when its op returns, so only the scalar loss is read back.
+// By default the backward runs the kernels tfjs's own registered gradients would run (matMul with
+// transpose flags, MaxPoolGrad; Conv2DBackpropFilter is replaced, see below), i.e. what autodiff
+// costs. With
+// `tuned: true` it works around the wasm backend's slow spots instead: explicit transposes before
+// plain matMuls (its transposed matMuls are about 10× slower), and the pool gradient as a
+// nearest-neighbour upsampling masked where the input equals its window's maximum (exact here:
+// ties only occur among zeros, which the ReLU's gradient masks anyway).
+//
+// The conv weight gradient is one forward convolution of transposed tensors (see
+// `convFilterGradByConv`) on both backends: the wasm backend (4.22) has no Conv2DBackpropFilter
+// kernel, and the cpu backend's takes about 45 s per call on the cs231n net (element-wise
+// TensorBuffer access), which would make a run take an hour. Both backends are synchronous: a
+// kernel has finished when its op returns, so only the scalar loss is read back.
 
 import { dims, nchwToNhwc, oihwToHwio, affineRowsChwToHwc } from "./problem.js";
 
@@ -22,31 +30,33 @@ function convFilterGradByConv(tf, x, dy, pad) {
   return tf.transpose(g, [1, 2, 0, 3]);
 }
 
-function convFilterGradByKernel(tf, x, dy, pad, filterShape) {
-  return tf.engine().runKernel(
-    "Conv2DBackpropFilter",
-    { x, dy },
-    { strides: [1, 1], pad, dataFormat: "NHWC", dimRoundingMode: undefined, filterShape },
-  );
-}
-
-/** Whether the active backend registers a kernel (tfjs exposes the registry as getKernel). */
-function hasKernel(tf, name) {
-  return tf.getKernel(name, tf.getBackend()) !== undefined;
-}
-
 /**
  * Builds the net on tf's active backend from a problem of problem.js (canonical layouts).
  * Returns { step(), forward(), convForward(), dispose(), notes } — step and forward return the
  * batch's mean loss (before the update) as a number, which also forces the work to finish.
  */
-export function createTfNet(tf, net, problem) {
+export function createTfNet(tf, net, problem, { tuned = false } = {}) {
   const { pooled, d } = dims(net);
   const { batch: n, channels: c, size: s, filters: f, filterSize: k, pad, hidden, classes, lr } = net;
-  const byKernel = hasKernel(tf, "Conv2DBackpropFilter");
-  const notes = byKernel
-    ? "conv dW by the backend's Conv2DBackpropFilter"
-    : "conv dW as a forward conv2d of transposed tensors (no Conv2DBackpropFilter kernel)";
+  const notes = [
+    "conv dW as a forward conv2d of transposed tensors",
+    ...(tuned ? ["explicit transposes before matMul, pool gradient by an upsampled mask"] : []),
+  ].join(", ");
+  const conv = dims(net).conv;
+  // a·bᵀ and aᵀ·b, with or without the transpose flags.
+  const matMulNT = (a, b) => (tuned ? tf.matMul(a, tf.transpose(b)) : tf.matMul(a, b, false, true));
+  const matMulTN = (a, b) => (tuned ? tf.matMul(tf.transpose(a), b) : tf.matMul(a, b, true, false));
+  function poolGrad(dp1, a1, p1) {
+    if (!tuned) {
+      return tf.engine().runKernel(
+        "MaxPoolGrad",
+        { dy: dp1, input: a1, output: p1 },
+        { filterSize: 2, strides: 2, pad: 0, dimRoundingMode: undefined },
+      );
+    }
+    const up = (t) => tf.image.resizeNearestNeighbor(t, [conv, conv]);
+    return tf.mul(up(dp1), tf.cast(tf.equal(a1, up(p1)), "float32"));
+  }
 
   const x = tf.tensor4d(nchwToNhwc(problem.x, n, c, s, s), [n, s, s, c]);
   const labels = tf.cast(tf.oneHot(tf.tensor1d(problem.y, "int32"), classes), "float32");
@@ -84,19 +94,15 @@ export function createTfNet(tf, net, problem) {
       const out = scores(p, saved);
       const { loss, dout } = softmaxLoss(out);
       const { a1, p1, flat, h } = saved;
-      const dw2 = tf.matMul(h, dout, true, false);
+      const dw2 = matMulTN(h, dout);
       const db2 = tf.sum(dout, 0);
-      const dh = tf.mul(tf.matMul(dout, p.w2, false, true), tf.step(h));
-      const dw1 = tf.matMul(flat, dh, true, false);
+      const dh = tf.mul(matMulNT(dout, p.w2), tf.step(h));
+      const dw1 = matMulTN(flat, dh);
       const db1 = tf.sum(dh, 0);
-      const dp1 = tf.reshape(tf.matMul(dh, p.w1, false, true), p1.shape);
-      const da1 = tf.engine().runKernel(
-        "MaxPoolGrad",
-        { dy: dp1, input: a1, output: p1 },
-        { filterSize: 2, strides: 2, pad: 0, dimRoundingMode: undefined },
-      );
+      const dp1 = tf.reshape(matMulNT(dh, p.w1), p1.shape);
+      const da1 = poolGrad(dp1, a1, p1);
       const dz = tf.mul(da1, tf.step(a1));
-      const dw = byKernel ? convFilterGradByKernel(tf, x, dz, pad, [k, k, c, f]) : convFilterGradByConv(tf, x, dz, pad);
+      const dw = convFilterGradByConv(tf, x, dz, pad);
       const db = tf.sum(dz, [0, 1, 2]);
       lossValue = loss.dataSync()[0];
       const g = { w: dw, b: db, w1: dw1, b1: db1, w2: dw2, b2: db2 };

@@ -6,6 +6,7 @@
 //! (`JsError::new(&e.to_string())`), so the page shows exactly what the engine says. No maths lives
 //! here beyond unpacking shapes; the page's modules in `www/` draw what these functions return.
 
+pub mod bench;
 mod filters;
 mod shapes;
 mod stepper;

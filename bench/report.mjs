@@ -98,6 +98,9 @@ export function renderMarkdown(r) {
     if (!layers) continue;
     lines.push(`Engine, ${net}, per layer (median ms of a training step's parts):`, "", "| part | ms | GFLOP/s |", "| --- | ---: | ---: |");
     for (const l of layers) lines.push(`| ${l.name} | ${fmt(l.median, 3)} | ${l.flop ? fmt(gflops(l.flop, l.median), 2) : ""} |`);
+    const sum = layers.reduce((a, l) => a + l.median, 0);
+    const step = n.timings.engine.step.median;
+    lines.push(`| sum of the parts | ${fmt(sum, 3)} | |`, `| training step − sum (allocation, copies, checks) | ${fmt(step - sum, 3)} | |`);
     lines.push("");
   }
   const notes = Object.entries(r.nets.cs231n?.timings ?? {})

@@ -93,6 +93,12 @@ export function renderMarkdown(r) {
       "",
     );
   }
+  if (r.engineGemm512) {
+    lines.push(
+      `Engine \`gemm_nn\` 512×512×512 (for comparison): ${ms(r.engineGemm512)} ms = ${fmt(gflops(2 * 512 ** 3, r.engineGemm512.median), 2)} GFLOP/s (median).`,
+      "",
+    );
+  }
   for (const [net, n] of Object.entries(r.nets)) {
     const layers = n.timings.engine?.layers;
     if (!layers) continue;

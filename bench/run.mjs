@@ -259,6 +259,10 @@ async function main() {
       results.matMul512 = await pages["tfjs-wasm"].page.evaluate(() => window.bench.matMul512());
       log(`tfjs-wasm matMul 512³: ${median(results.matMul512.samples).toFixed(2)} ms`);
     }
+    if (pages.engine) {
+      results.engineGemm512 = await pages.engine.page.evaluate(() => window.bench.matMul512());
+      log(`engine gemm 512³: ${median(results.engineGemm512.samples).toFixed(2)} ms`);
+    }
     for (const { context } of Object.values(pages)) await context.close();
 
     // 3. The page: wasm size and time to interactive.

@@ -2,7 +2,7 @@
 // with simd128) through its TrainBench handle (src/web/bench.rs), which wraps the models
 // helper's ThreeLayerConvNet<f32> and plain SGD.
 
-import init, { TrainBench } from "/www/pkg/cnn_playground.js";
+import init, { GemmBench, TrainBench } from "/www/pkg/cnn_playground.js";
 import { flops, dims } from "./problem.js";
 import { measure, summary } from "./timing.js";
 
@@ -46,4 +46,12 @@ export function createEngineNet(net, p) {
       });
     },
   };
+}
+
+/** Milliseconds per crate::gemm product of two 512×512 matrices, after a 1 s warm-up. */
+export function gemm512() {
+  const g = new GemmBench(512);
+  const s = summary(measure(() => g.run(), { warmMs: 1000, iters: 20, minIters: 5, budgetMs: 3000 }));
+  g.free();
+  return s;
 }

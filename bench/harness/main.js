@@ -58,8 +58,9 @@ async function loadConvNetJs() {
 }
 
 async function loadEngine() {
-  const { createEngineNet, engineInfo } = await import("./engine.js");
+  const { createEngineNet, engineInfo, gemm512 } = await import("./engine.js");
   extras.info = await engineInfo();
+  extras.gemm512 = gemm512;
   make = (net, problem) => createEngineNet(net, problem);
 }
 
@@ -107,8 +108,9 @@ window.bench = {
     return models[netName]?.profile ? models[netName].profile(plan) : null;
   },
 
+  /** tfjs-wasm's tf.matMul, or the engine's crate::gemm, on 512×512×512. */
   matMul512() {
-    return extras.matMul512 ? extras.matMul512() : null;
+    return extras.matMul512 ? extras.matMul512() : extras.gemm512 ? extras.gemm512() : null;
   },
 };
 document.body.dataset.ready = "1";

@@ -12,6 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use super::js_error;
 use crate::error::{Error, Result};
+use crate::gemm::{gemm_nn, GemmScratch, MatMut, MatRef, Update};
 use crate::layers::conv_fast::{
     conv_backward_into, conv_forward_into, ConvGradsMut, ConvWorkspace,
 };
@@ -332,5 +333,44 @@ impl TrainBench {
             Ok(())
         })();
         r.map_err(js_error)
+    }
+}
+
+/// `C = A·B` on `n × n` matrices through [`crate::gemm`], with its buffers kept: the engine's own
+/// counterpart of the harness's tfjs `matMul` 512³ reference.
+#[wasm_bindgen]
+pub struct GemmBench {
+    n: usize,
+    a: Vec<f32>,
+    b: Vec<f32>,
+    c: Vec<f32>,
+    scratch: GemmScratch<f32>,
+}
+
+#[wasm_bindgen]
+impl GemmBench {
+    /// Two `n × n` matrices of small varied values (any values time the same).
+    #[wasm_bindgen(constructor)]
+    pub fn new(n: usize) -> GemmBench {
+        let fill = |k: usize| (0..n * n).map(|i| ((i * k) % 17) as f32 / 17.0).collect();
+        GemmBench {
+            n,
+            a: fill(3),
+            b: fill(5),
+            c: vec![0.0; n * n],
+            scratch: GemmScratch::new(),
+        }
+    }
+
+    /// One product.
+    pub fn run(&mut self) {
+        let n = self.n;
+        gemm_nn(
+            MatRef::new(&self.a, n, n),
+            MatRef::new(&self.b, n, n),
+            MatMut::new(&mut self.c, n, n),
+            Update::Overwrite,
+            &mut self.scratch,
+        );
     }
 }

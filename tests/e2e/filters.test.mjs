@@ -133,6 +133,24 @@ test("the assignment demo matches the native engine, map by map", async (t) => {
   await page.check("input[name=filter][value=sobelX]");
 });
 
+test("a custom 3×3 kernel typed into the grid, per colour channel, matches the native engine", async (t) => {
+  await page.check("input[name=filter][value=custom3]");
+  await page.check("input[name=fchan][value=color]");
+  const kernel = [1, 0, -1, 2, 0.5, -2, 1, 0, -1];
+  for (const [i, v] of kernel.entries()) await page.fill(`[data-kernel="3-${Math.floor(i / 3)}-${i % 3}"]`, String(v));
+  await page.waitForFunction((v) => location.hash.includes(`k3=${encodeURIComponent(v)}`), kernel.join(","));
+  // Filtering waits for typing to pause; the weights shown are those of the last run: w[0, 0] is
+  // the kernel (on R), and the layer has one filter per colour channel.
+  await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=weights] table")][0]
+    ?.textContent === "10−120.5−210−1");
+  assert.match(await page.textContent("[data-testid=weights-shape]"), /^w: \(F, C, k, k\) = \(3, 3, 3, 3\)/);
+  assert.equal(await rendered("test.png", "custom3"), "ok");
+  const native = await nativePictures(rgba, W, H, { type: "custom", size: 3, values: kernel }, { stride: 1, pad: 1, channels: "color" });
+  assertSamePictures(t, await canvasPixels("[data-testid^=output-canvas-]"), native, "custom 3×3 per channel");
+  await page.check("input[name=fchan][value=luma]");
+  await page.check("input[name=filter][value=sobelX]");
+});
+
 test("a text file and a zero-byte file show a message, and the next image still filters", async (t) => {
   const message = page.locator("[data-testid=image-message]");
   await upload("notes.txt", "text/plain", Buffer.from("not an image\n"));

@@ -3,6 +3,9 @@
 /** Images larger than this (width or height, in pixels) are scaled down before filtering. */
 export const MAX_IMAGE_SIDE = 512;
 
+/** Milliseconds to wait after a keystroke in a kernel grid before filtering again. */
+export const KERNEL_TYPING_DELAY = 200;
+
 /** Side of the sample images the page draws itself. */
 export const SAMPLE_SIDE = 192;
 

@@ -2,6 +2,7 @@
 // runs the chosen filter as a conv layer, and the page shows input and output side by side with
 // the layer's weights and the output-size formula. All numbers come from the engine.
 
+import { KERNEL_TYPING_DELAY } from "../config.js";
 import { attempt } from "../engine.js";
 import { el, fmt, radioGroup, say } from "../widgets/dom.js";
 import { createImageInput } from "../widgets/image-input.js";
@@ -35,7 +36,7 @@ const CHANNEL_NAMES = ["R", "G", "B"];
 
 export function mount(section, { engine, state }) {
   let image = null;
-  let scheduled = false;
+  let scheduled = null;
   let renders = 0;
 
   // --- Controls ---------------------------------------------------------------------------
@@ -108,13 +109,11 @@ export function mount(section, { engine, state }) {
   );
 
   // --- Drawing ----------------------------------------------------------------------------
-  function schedule() {
-    if (scheduled) return;
-    scheduled = true;
-    requestAnimationFrame(() => {
-      scheduled = false;
-      render();
-    });
+  /** Renders once on the next frame, however many changes arrive before it; `delay` (ms) lets
+   * typing in a kernel grid finish a number before a large image is filtered again. */
+  function schedule(delay = 0) {
+    clearTimeout(scheduled);
+    scheduled = setTimeout(() => requestAnimationFrame(render), delay);
   }
 
   function currentFilter() {
@@ -240,7 +239,8 @@ export function mount(section, { engine, state }) {
   }
 
   state.subscribe((changed) => {
-    if (changed.some((n) => ["filter", "blur", "fchan", "fstride", "fpad", "k3", "k5"].includes(n))) schedule();
+    if (changed.some((n) => ["k3", "k5"].includes(n))) schedule(KERNEL_TYPING_DELAY);
+    else if (changed.some((n) => ["filter", "blur", "fchan", "fstride", "fpad"].includes(n))) schedule();
     if (changed.includes("sample") && image?.sample !== state.get("sample")) input.loadSample(state.get("sample"));
   });
 

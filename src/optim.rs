@@ -19,9 +19,11 @@
 
 use crate::error::{Error, Result};
 use crate::float::Float;
+use serde::{Deserialize, Serialize};
 
 /// Vanilla stochastic gradient descent: `w -= learning_rate · dw`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Sgd {
     pub learning_rate: f64,
 }
@@ -36,7 +38,8 @@ impl Default for Sgd {
 }
 
 /// SGD with momentum: `v = momentum · v − learning_rate · dw; w += v`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SgdMomentum {
     pub learning_rate: f64,
     /// In `[0, 1)`; 0 is plain SGD.
@@ -55,7 +58,8 @@ impl Default for SgdMomentum {
 
 /// RMSprop: a moving average of squared gradients scales each weight's step.
 /// `cache = decay_rate · cache + (1 − decay_rate) · dw²; w −= learning_rate · dw / (√cache + epsilon)`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RmsProp {
     pub learning_rate: f64,
     /// In `[0, 1)`.
@@ -81,7 +85,8 @@ impl Default for RmsProp {
 /// `m = β1·m + (1−β1)·dw; mt = m/(1−β1^t); v = β2·v + (1−β2)·dw²; vt = v/(1−β2^t);
 /// w −= learning_rate · mt / (√vt + epsilon)`. Without the correction the first steps would be
 /// far too small, because `m` and `v` start at zero.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Adam {
     pub learning_rate: f64,
     /// In `[0, 1)`.
@@ -284,10 +289,15 @@ pub fn adam<F: Float>(
 }
 
 /// One of the four update rules with its hyperparameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
+///
+/// In JSON (serde) the rule is named by a `rule` field beside its hyperparameters, any of which
+/// may be left out for its default: `{"rule": "adam", "learning_rate": 0.003}`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Optimizer {
     Sgd(Sgd),
     SgdMomentum(SgdMomentum),
+    #[serde(rename = "rmsprop")]
     RmsProp(RmsProp),
     Adam(Adam),
 }

@@ -48,10 +48,13 @@ use crate::float::Float;
 use crate::models::{Params, ThreeLayerConvNet};
 use crate::optim::{Optimizer, State};
 use crate::rng::Rng;
-use ndarray::{Array4, Axis};
+use ndarray::{Array2, Array4, Axis};
+use serde::{Deserialize, Serialize};
 
-/// How to train: the update rule with its hyperparameters, and the schedule.
-#[derive(Debug, Clone, PartialEq)]
+/// How to train: the update rule with its hyperparameters, and the schedule. In JSON (serde)
+/// any field may be left out for its default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SolverConfig {
     /// The update rule and its starting learning rate.
     pub optimizer: Optimizer,
@@ -112,7 +115,7 @@ impl TrainingData<f32> {
 }
 
 /// What training has recorded so far, named as in the course.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct History {
     /// The minibatch loss of every iteration.
     pub loss_history: Vec<f64>,
@@ -123,7 +126,7 @@ pub struct History {
 }
 
 /// Train and validation accuracy (fractions in [0, 1]) measured after `epoch` completed epochs.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct EpochAccuracy {
     pub epoch: usize,
     pub train_acc: f64,
@@ -131,7 +134,7 @@ pub struct EpochAccuracy {
 }
 
 /// What one call of [`Solver::step`] did.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Step {
     /// Iterations done, this one included (the first step reports 1).
     pub iteration: usize,
@@ -256,6 +259,41 @@ pub fn check_accuracy<F: Float>(
             .count();
     }
     Ok(correct as f64 / indices.len() as f64)
+}
+
+/// Counts of (true class, predicted class) pairs: `m[[t, p]]` images of class t were predicted
+/// as class p. x is `(N, C, H, W)` with N labels in y; the result is `(classes, classes)`, its
+/// diagonal the correct predictions. Scores in batches of 100, with batch norm in test mode.
+pub fn confusion_matrix<F: Float>(
+    model: &ThreeLayerConvNet<F>,
+    x: &Array4<F>,
+    y: &[usize],
+) -> Result<Array2<usize>> {
+    let n = x.dim().0;
+    if y.len() != n {
+        return Err(Error::shape(
+            "confusion_matrix (one label per image of x)",
+            format!("{n} labels"),
+            format!("{} labels", y.len()),
+        ));
+    }
+    let classes = model.config().num_classes;
+    if let Some(index) = y.iter().position(|&l| l >= classes) {
+        return Err(Error::LabelOutOfRange {
+            label: y[index],
+            index,
+            classes,
+        });
+    }
+    let mut m = Array2::zeros((classes, classes));
+    let indices: Vec<usize> = (0..n).collect();
+    for chunk in indices.chunks(100) {
+        let predicted = model.predict(&x.select(Axis(0), chunk))?;
+        for (&p, &i) in predicted.iter().zip(chunk) {
+            m[[y[i], p]] += 1;
+        }
+    }
+    Ok(m)
 }
 
 impl<F: Float> Solver<F> {

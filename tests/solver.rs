@@ -4,7 +4,9 @@
 use cnn_playground::models::{ConvNetConfig, ThreeLayerConvNet};
 use cnn_playground::optim::{Adam, Optimizer, Sgd, SgdMomentum};
 use cnn_playground::rng::Rng;
-use cnn_playground::solver::{check_accuracy, Solver, SolverConfig, Step, TrainingData};
+use cnn_playground::solver::{
+    check_accuracy, confusion_matrix, Solver, SolverConfig, Step, TrainingData,
+};
 use cnn_playground::Error;
 use ndarray::{Array4, Axis};
 
@@ -428,4 +430,101 @@ fn the_model_ends_with_the_best_or_the_last_parameters() {
             assert_eq!(now, last);
         }
     }
+}
+
+#[test]
+fn confusion_matrix_counts_true_against_predicted_classes() {
+    let net = tiny_net(0.5);
+    let data = dataset(250, 1, (1, 6, 6), 3, 7);
+    let predicted = net.predict(&data.x_train).unwrap();
+    // The first 150 labels are the predictions, the other 100 are the next class along.
+    let y: Vec<usize> = predicted
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| if i < 150 { p } else { (p + 1) % 3 })
+        .collect();
+    let m = confusion_matrix(&net, &data.x_train, &y).unwrap();
+    let mut expected = ndarray::Array2::<usize>::zeros((3, 3));
+    for (&t, &p) in y.iter().zip(&predicted) {
+        expected[[t, p]] += 1;
+    }
+    assert_eq!(m, expected);
+    assert_eq!(m.sum(), 250);
+    assert_eq!(m.diag().sum(), 150);
+    assert_eq!(
+        confusion_matrix(&net, &data.x_train, &vec![5; 250]).unwrap_err(),
+        Error::LabelOutOfRange {
+            label: 5,
+            index: 0,
+            classes: 3
+        }
+    );
+}
+
+#[test]
+fn settings_read_from_json_with_defaults_for_what_is_left_out() {
+    // What a page sends: only the values the user changed.
+    let config: SolverConfig = serde_json::from_str(
+        r#"{"optimizer": {"rule": "adam", "learning_rate": 0.003}, "batch_size": 50, "num_epochs": 15}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        config,
+        SolverConfig {
+            optimizer: Optimizer::Adam(Adam {
+                learning_rate: 0.003,
+                ..Adam::default()
+            }),
+            batch_size: 50,
+            num_epochs: 15,
+            ..SolverConfig::default()
+        }
+    );
+    for (json, rule) in [
+        (r#"{"rule": "sgd"}"#, Optimizer::Sgd(Sgd::default())),
+        (
+            r#"{"rule": "sgd_momentum", "momentum": 0.5}"#,
+            Optimizer::SgdMomentum(SgdMomentum {
+                momentum: 0.5,
+                ..SgdMomentum::default()
+            }),
+        ),
+        (
+            r#"{"rule": "rmsprop"}"#,
+            Optimizer::RmsProp(Default::default()),
+        ),
+    ] {
+        let parsed: Optimizer = serde_json::from_str(json).unwrap();
+        assert_eq!(parsed, rule);
+        assert_eq!(serde_json::to_value(parsed).unwrap()["rule"], rule.name());
+    }
+    assert!(serde_json::from_str::<Optimizer>(r#"{"rule": "adagrad"}"#).is_err());
+
+    let net: ConvNetConfig =
+        serde_json::from_str(r#"{"input_dim": [3, 16, 16], "batchnorm": true}"#).unwrap();
+    assert_eq!(
+        net,
+        ConvNetConfig {
+            input_dim: (3, 16, 16),
+            batchnorm: true,
+            ..ConvNetConfig::default()
+        }
+    );
+
+    // What a page receives after each step.
+    let mut solver = Solver::new(
+        tiny_net(0.1),
+        dataset(20, 5, (1, 6, 6), 3, 8),
+        SolverConfig {
+            batch_size: 10,
+            ..SolverConfig::default()
+        },
+    )
+    .unwrap();
+    let step = serde_json::to_value(solver.step().unwrap()).unwrap();
+    assert_eq!(step["iteration"], 1);
+    assert_eq!(step["num_iterations"], 20);
+    assert_eq!(step["epoch_end"], false);
+    assert!(step["accuracy"]["val_acc"].is_number());
+    assert!(serde_json::to_value(solver.history()).unwrap()["loss_history"].is_array());
 }

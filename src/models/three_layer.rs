@@ -17,6 +17,7 @@ use crate::layers::{max_pool_backward_fast, max_pool_forward_fast, PoolFastCache
 use crate::rng::Rng;
 use crate::shapes::output_size;
 use ndarray::{Array, Array1, Array2, Array4, ArrayD, ArrayViewD, Axis, Dimension, Ix2, Ix4};
+use serde::{Deserialize, Serialize};
 
 /// More parameters than this would not fit in a browser tab's memory (and would take forever to
 /// train there), so such a configuration is refused before anything is allocated.
@@ -24,7 +25,9 @@ pub const MAX_PARAMETERS: usize = 50_000_000;
 
 /// The architecture and initialisation of a [`ThreeLayerConvNet`], named as in the course's
 /// `ThreeLayerConvNet(input_dim, num_filters, filter_size, hidden_dim, num_classes, weight_scale, reg)`.
-#[derive(Debug, Clone, PartialEq)]
+/// In JSON (serde) any field may be left out for its default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ConvNetConfig {
     /// `(C, H, W)` of one input image.
     pub input_dim: (usize, usize, usize),

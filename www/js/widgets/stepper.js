@@ -58,7 +58,9 @@ export function createStepper({ engine, state }) {
     onInput: (v) => Number.isInteger(v) && state.set("seed", v),
   });
   inputs.set("seed", seed.input);
-  numbers.append(seed.field);
+  const reseed = el("button", { type: "button", text: "New numbers", "data-action": "reseed",
+    onclick: () => state.set("seed", (state.get("seed") + 1) % 2 ** 31) });
+  numbers.append(seed.field, reseed);
   controls.append(op.set, numbers, dir.set, grad.set);
 
   const formula = el("div", { class: "formula", "data-testid": "stepper-formula" });
@@ -296,7 +298,7 @@ export function createStepper({ engine, state }) {
     const f = plan.filter;
     const values = [];
     for (let di = 0; di < f; di++) for (let dj = 0; dj < f; dj++) values.push(fmt(xValue(r0 + di, c0 + dj)));
-    explain.textContent = `${at("dout", k, ow)} = ${fmt(plan.dout[k])} goes unchanged to ${at("x", target, w)} = ${fmt(plan.input[target])}, the largest of its window (${values.join(", ")}); the other cells of the window get 0. ${at("dx", target, w)} is now ${fmt(plan.dxAfter[k][target])}.`;
+    explain.textContent = `${at("dout", k, ow)} = ${fmt(plan.dout[k])} goes unchanged to ${at("x", target, w)} = ${fmt(plan.input[target])}, the largest of its window (${values.join(", ")}; the first one if tied); the other cells of the window get 0. ${at("dx", target, w)} is now ${fmt(plan.dxAfter[k][target])}.`;
   }
 
   function drawDx() {

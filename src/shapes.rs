@@ -92,6 +92,17 @@ pub fn output_size(
     Ok(span / stride + 1)
 }
 
+/// The output size of a pooling window along one axis: [`output_size`] with no padding, whose
+/// error suggests strides only (a pool layer has no padding to change).
+pub fn pool_output_size(
+    axis: &'static str,
+    input: usize,
+    window: usize,
+    stride: usize,
+) -> Result<usize> {
+    output_size(axis, input, window, 0, stride).map_err(without_pad)
+}
+
 /// Strides that work with the given pad, and the nearest pad that works with the given stride.
 pub fn valid_strides(input: usize, filter: usize, pad: usize) -> Vec<usize> {
     let padded = input + 2 * pad;
@@ -735,8 +746,8 @@ fn row(index: usize, layer: LayerSpec, input: Shape) -> Result<LayerRow> {
         }
         LayerSpec::Relu => (input, 0, 0, 0, None),
         LayerSpec::Pool { size, stride } => {
-            let hout = output_size("height", h, size, 0, stride).map_err(without_pad)?;
-            let wout = output_size("width", w, size, 0, stride).map_err(without_pad)?;
+            let hout = pool_output_size("height", h, size, stride)?;
+            let wout = pool_output_size("width", w, size, stride)?;
             let formula = two_axis_formula(h, w, size, 0, stride);
             (Shape::new(c, hout, wout), 0, 0, 0, Some(formula))
         }

@@ -585,6 +585,18 @@ fn bad_input_is_an_error_with_the_offending_values() {
         "height: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2, or pad 1"
     );
 
+    // A pool layer has no padding, so only strides are suggested.
+    let pool = PoolParam {
+        pool_height: 3,
+        pool_width: 3,
+        stride: 3,
+    };
+    let err = max_pool_forward_naive(&x, pool).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "height: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2"
+    );
+
     let err = softmax_loss(&Array2::<f64>::zeros((2, 3)), &[0, 3]).unwrap_err();
     assert_eq!(
         err,

@@ -19,7 +19,7 @@
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::layers::conv::check_dout;
-use crate::shapes::output_size;
+use crate::shapes::pool_output_size;
 use ndarray::Array4;
 
 /// The pooling window and its stride.
@@ -48,13 +48,13 @@ pub struct PoolCache<F> {
     pub pool_param: PoolParam,
 }
 
-/// The output shape `(N, C, H', W')` of max pooling x `(N, C, H, W)`, with
+/// The output shape `(N, C, H', W')` of max pooling an input of shape `(N, C, H, W)`, with
 /// H' = (H − pool_height)/S + 1 and W' = (W − pool_width)/S + 1. Shared by naive and fast pooling.
-pub fn pool_output_shape<F: Float>(
-    x: &Array4<F>,
+pub fn pool_output_shape(
+    x_dim: (usize, usize, usize, usize),
     pool_param: PoolParam,
 ) -> Result<(usize, usize, usize, usize)> {
-    let (n, c, h, w) = x.dim();
+    let (n, c, h, w) = x_dim;
     if n == 0 {
         return Err(Error::EmptyBatch {
             context: "max pool forward".into(),
@@ -70,8 +70,8 @@ pub fn pool_output_shape<F: Float>(
         pool_width,
         stride,
     } = pool_param;
-    let h_out = output_size("height", h, pool_height, 0, stride)?;
-    let w_out = output_size("width", w, pool_width, 0, stride)?;
+    let h_out = pool_output_size("height", h, pool_height, stride)?;
+    let w_out = pool_output_size("width", w, pool_width, stride)?;
     Ok((n, c, h_out, w_out))
 }
 
@@ -108,7 +108,7 @@ pub fn max_pool_forward_naive<F: Float>(
     x: &Array4<F>,
     pool_param: PoolParam,
 ) -> Result<(Array4<F>, PoolCache<F>)> {
-    let (n, c, h_out, w_out) = pool_output_shape(x, pool_param)?;
+    let (n, c, h_out, w_out) = pool_output_shape(x.dim(), pool_param)?;
     let mut out = Array4::zeros((n, c, h_out, w_out));
     for img in 0..n {
         for ch in 0..c {
@@ -140,7 +140,7 @@ pub fn max_pool_backward_naive<F: Float>(
     cache: &PoolCache<F>,
 ) -> Result<Array4<F>> {
     let PoolCache { x, pool_param } = cache;
-    let expected = pool_output_shape(x, *pool_param)?;
+    let expected = pool_output_shape(x.dim(), *pool_param)?;
     check_dout("max pool backward", dout.dim(), expected)?;
     let (n, c, h_out, w_out) = expected;
     let mut dx = Array4::zeros(x.raw_dim());

@@ -21,7 +21,6 @@ use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::layers::conv::check_dout;
 use crate::layers::pool::{pool_output_shape, PoolParam};
-use crate::shapes::output_size;
 use ndarray::{Array4, ArrayView4, ArrayViewMut4};
 
 /// What [`max_pool_backward_fast`] needs: the shapes, and for every output cell (in row-major
@@ -45,7 +44,7 @@ pub fn max_pool_forward_fast<F: Float>(
     x: &Array4<F>,
     pool_param: PoolParam,
 ) -> Result<(Array4<F>, PoolFastCache)> {
-    let out_dim = pool_output_shape(x, pool_param)?;
+    let out_dim = pool_output_shape(x.dim(), pool_param)?;
     let mut out = Array4::zeros(out_dim);
     let mut argmax = vec![0; out.len()];
     max_pool_forward_into(x.view(), pool_param, out.view_mut(), &mut argmax)?;
@@ -85,7 +84,7 @@ pub fn max_pool_forward_into<F: Float>(
     argmax: &mut [usize],
 ) -> Result<()> {
     let x = x.as_standard_layout();
-    let out_dim = output_dim(x.dim(), pool_param)?;
+    let out_dim = pool_output_shape(x.dim(), pool_param)?;
     if out.dim() != out_dim || argmax.len() != out.len() {
         return Err(Error::shape(
             "max pool forward (out and argmax)",
@@ -161,33 +160,6 @@ pub fn max_pool_forward_into<F: Float>(
         }
     }
     Ok(())
-}
-
-/// [`pool_output_shape`] for an input of shape `x_dim` (which the naive layer's function takes
-/// from an owned array): the same checks and errors.
-fn output_dim(
-    x_dim: (usize, usize, usize, usize),
-    pool_param: PoolParam,
-) -> Result<(usize, usize, usize, usize)> {
-    let (n, c, h, w) = x_dim;
-    if n == 0 {
-        return Err(Error::EmptyBatch {
-            context: "max pool forward".into(),
-        });
-    }
-    if c == 0 {
-        return Err(Error::Zero {
-            what: "the number of channels C".into(),
-        });
-    }
-    let PoolParam {
-        pool_height,
-        pool_width,
-        stride,
-    } = pool_param;
-    let h_out = output_size("height", h, pool_height, 0, stride)?;
-    let w_out = output_size("width", w, pool_width, 0, stride)?;
-    Ok((n, c, h_out, w_out))
 }
 
 /// The backward pass of [`max_pool_backward_fast`] into an existing `dx (N, C, H, W)`

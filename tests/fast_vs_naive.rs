@@ -7,7 +7,14 @@
 //! not multiples of the SIMD width or of the matrix-product blocks; some are drawn without
 //! regard to validity, and a configuration one layer refuses the other must refuse with the
 //! same error.
+//!
+//! The matrix products under the fast conv are checked here too, through their public API,
+//! against the triple loop. The file also runs in WebAssembly (`wasm-bindgen-test-runner`),
+//! where f32 goes through the hand-written SIMD kernel:
+//! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+//! RUSTFLAGS="-C target-feature=+simd128" cargo test --target wasm32-unknown-unknown --test fast_vs_naive`.
 
+use cnn_playground::gemm::{gemm_nn, gemm_nt, gemm_tn, GemmScratch, MatMut, MatRef, Update};
 use cnn_playground::gradient_check::rel_error;
 use cnn_playground::layers::*;
 use cnn_playground::rng::Rng;
@@ -87,7 +94,8 @@ fn input_len(out: usize, filter: usize, pad: usize, stride: usize) -> Option<usi
         .filter(|&len| len >= 1)
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn fast_conv_agrees_with_naive_on_random_configurations() {
     let mut rng = Rng::new(2024);
     let mut valid = 0;
@@ -122,7 +130,8 @@ fn fast_conv_agrees_with_naive_on_random_configurations() {
     assert!(valid >= 250, "only {valid} valid configurations");
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn fast_conv_agrees_with_naive_on_chosen_configurations() {
     let mut rng = Rng::new(7);
     let configs = [
@@ -182,7 +191,8 @@ fn compare_pool(x: &Array4<f64>, p: PoolParam, rng: &mut Rng) -> bool {
     true
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn fast_pool_agrees_with_naive_on_random_configurations() {
     let mut rng = Rng::new(99);
     let mut valid = 0;
@@ -215,7 +225,8 @@ fn fast_pool_agrees_with_naive_on_random_configurations() {
     assert!(valid >= 240, "only {valid} valid configurations");
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn fast_pool_breaks_ties_like_naive() {
     // Small integers: most windows hold several equal maxima, and the gradient must go to the
     // same one (the first in row-major order) in both layers.
@@ -243,9 +254,105 @@ fn fast_pool_breaks_ties_like_naive() {
     }
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn fast_pool_agrees_with_naive_on_the_assignment_size() {
     let mut rng = Rng::new(1);
     let x: Array4<f64> = rng.normal_array((4, 3, 32, 32), 1.0);
     assert!(compare_pool(&x, PoolParam::default(), &mut rng));
+}
+
+/// `C = A·B` (+ `C0` when accumulating) by the textbook triple loop, in f64, with `A` and `B`
+/// given as element functions so that any storage order can be read.
+fn triple_loop(
+    (m, n, k): (usize, usize, usize),
+    a: impl Fn(usize, usize) -> f64,
+    b: impl Fn(usize, usize) -> f64,
+) -> Vec<f64> {
+    let mut c = vec![0.0; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            c[i * n + j] = (0..k).map(|p| a(i, p) * b(p, j)).sum();
+        }
+    }
+    c
+}
+
+/// All three products in f32 and f64, overwriting and accumulating, against the triple loop.
+fn check_products<F: cnn_playground::Float>(
+    (m, n, k): (usize, usize, usize),
+    rng: &mut Rng,
+    tol: f64,
+) {
+    let a: Vec<F> = (0..m * k).map(|_| F::of(rng.normal())).collect();
+    let b: Vec<F> = (0..k * n).map(|_| F::of(rng.normal())).collect();
+    let c0: Vec<F> = (0..m * n).map(|_| F::of(rng.normal())).collect();
+    let af = |i: usize| a[i].as_f64();
+    let bf = |i: usize| b[i].as_f64();
+    let mut s = GemmScratch::new();
+    for kind in ["A·B", "Aᵀ·B", "A·Bᵀ"] {
+        let want = match kind {
+            "A·B" => triple_loop((m, n, k), |i, p| af(i * k + p), |p, j| bf(p * n + j)),
+            "Aᵀ·B" => triple_loop((m, n, k), |i, p| af(p * m + i), |p, j| bf(p * n + j)),
+            _ => triple_loop((m, n, k), |i, p| af(i * k + p), |p, j| bf(j * k + p)),
+        };
+        for update in [Update::Overwrite, Update::Accumulate] {
+            let mut c = c0.clone();
+            let cm = MatMut::new(&mut c, m, n);
+            match kind {
+                "A·B" => gemm_nn(
+                    MatRef::new(&a, m, k),
+                    MatRef::new(&b, k, n),
+                    cm,
+                    update,
+                    &mut s,
+                ),
+                "Aᵀ·B" => gemm_tn(
+                    MatRef::new(&a, k, m),
+                    MatRef::new(&b, k, n),
+                    cm,
+                    update,
+                    &mut s,
+                ),
+                _ => gemm_nt(
+                    MatRef::new(&a, m, k),
+                    MatRef::new(&b, n, k),
+                    cm,
+                    update,
+                    &mut s,
+                ),
+            }
+            for (idx, (&got, &w)) in c.iter().zip(&want).enumerate() {
+                let base = if update == Update::Accumulate {
+                    c0[idx].as_f64()
+                } else {
+                    0.0
+                };
+                // Sums of k products of N(0, 1) values: rounding grows like √k.
+                let err = (got.as_f64() - base - w).abs() / (k as f64).sqrt();
+                assert!(
+                    err < tol,
+                    "{kind} {m}×{n}×{k} {update:?}: element {idx} off by {err}"
+                );
+            }
+        }
+    }
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn matrix_products_match_the_triple_loop_on_sizes_off_the_tile_and_block_sizes() {
+    let mut rng = Rng::new(17);
+    let sizes = [1, 3, 7, 17, 33, 65];
+    for &m in &sizes {
+        for &n in &sizes {
+            for &k in &[1, 9, 33, 300] {
+                check_products::<f32>((m, n, k), &mut rng, 1e-5);
+                check_products::<f64>((m, n, k), &mut rng, 1e-13);
+            }
+        }
+    }
+    // Past one row block (96) and one column block (2048) of the blocked loops.
+    check_products::<f32>((97, 5, 3), &mut rng, 1e-5);
+    check_products::<f32>((2, 2051, 3), &mut rng, 1e-5);
 }

@@ -154,3 +154,189 @@ fn batchnorm_train_mode_gives_zero_mean_unit_std_and_running_stats_converge() {
         .all(|(t, b)| (t.mean - b.mean / (1e-5f64).sqrt()).abs() < 1e-6);
     assert!(moved, "test mode with zero running stats divides by √eps");
 }
+
+#[test]
+fn the_stepwise_check_computes_exactly_the_course_numerical_gradient() {
+    use cnn_playground::gradient_check::numerical_gradient_array;
+    use cnn_playground::lab::GradCheckJob;
+    use cnn_playground::layers::{conv_forward_naive, ConvParam};
+    use cnn_playground::rng::Rng;
+    use ndarray::{Array1, Array4};
+
+    let settings = GradCheckSettings::default();
+    let mut job = GradCheckJob::new(&settings).unwrap();
+    // x 4×3×5×5, w 2×3×3×3, b 2: 300 + 54 + 2 values.
+    assert_eq!(job.progress(), (0, 356));
+    assert!(job.report().is_err(), "no report before the end");
+    assert!(!job.step(100));
+    assert_eq!(job.progress(), (100, 356));
+    assert!(!job.step(250));
+    assert!(job.step(1000));
+    assert_eq!(job.progress(), (356, 356));
+    let report = job.report().unwrap();
+    assert_eq!(report, gradient_check(&settings).unwrap());
+
+    // The same draws as the check (x, w, b, then dout), differentiated by the reference function.
+    let mut rng = Rng::new(settings.seed);
+    let x: Array4<f64> = rng.normal_array((4, 3, 5, 5), 1.0);
+    let w: Array4<f64> = rng.normal_array((2, 3, 3, 3), 1.0);
+    let b: Array1<f64> = rng.normal_array(2, 1.0);
+    let p = ConvParam { stride: 1, pad: 1 };
+    let dout: Array4<f64> = rng.normal_array((4, 2, 5, 5), 1.0);
+    let dw = numerical_gradient_array(
+        |w| conv_forward_naive(&x, w, &b, p).unwrap().0,
+        &w,
+        &dout,
+        1e-5,
+    );
+    let dw_report = &report.gradients[1];
+    assert_eq!(dw_report.name, "dw");
+    assert_eq!(dw_report.numerical, dw.iter().copied().collect::<Vec<_>>());
+}
+
+#[test]
+fn settings_and_reports_use_the_names_the_page_uses() {
+    for layer in LabLayer::ALL {
+        let json = serde_json::to_value(GradCheckSettings::for_layer(layer)).unwrap();
+        assert_eq!(json["layer"], layer.name());
+        assert_eq!(LabLayer::from_name(layer.name()).unwrap(), layer);
+        let back: GradCheckSettings = serde_json::from_value(json).unwrap();
+        assert_eq!(back, GradCheckSettings::for_layer(layer));
+    }
+    let json = serde_json::to_value(GradCheckSettings::default()).unwrap();
+    let mut keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "c",
+            "f",
+            "filterSize",
+            "h",
+            "injectBug",
+            "layer",
+            "n",
+            "pad",
+            "precision",
+            "seed",
+            "step",
+            "stride",
+            "w"
+        ]
+    );
+    let typo = serde_json::json!({ "layer": "conv", "filtersize": 3 });
+    assert!(serde_json::from_value::<GradCheckSettings>(typo).is_err());
+    let report =
+        serde_json::to_value(gradient_check(&GradCheckSettings::default()).unwrap()).unwrap();
+    assert_eq!(report["gradients"][0]["verdict"], "correct");
+    assert_eq!(
+        report["inputShapes"][1],
+        serde_json::json!(["w", [2, 3, 3, 3]])
+    );
+}
+
+#[test]
+fn fields_list_what_each_layer_uses() {
+    use cnn_playground::lab::Field;
+    assert_eq!(
+        LabLayer::Softmax.fields(),
+        [Field::N, Field::C],
+        "scores are N × C"
+    );
+    // A zero in a field the layer ignores is not an error.
+    let report = gradient_check(&GradCheckSettings {
+        f: 0,
+        stride: 0,
+        ..GradCheckSettings::for_layer(LabLayer::Relu)
+    });
+    assert!(report.is_ok());
+    let err = gradient_check(&GradCheckSettings {
+        f: 0,
+        ..GradCheckSettings::default()
+    })
+    .unwrap_err();
+    assert_eq!(err.to_string(), "F must be at least 1, got 0");
+}
+
+mod speed {
+    use cnn_playground::lab::{Pass, SpeedBench, SpeedLayer, SpeedSettings, Variant};
+
+    fn run_all(bench: &mut SpeedBench) {
+        for pass in [Pass::Forward, Pass::Backward] {
+            for variant in [Variant::Naive, Variant::Fast] {
+                bench.run(variant, pass).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn naive_and_fast_agree_on_the_assignment_sizes() {
+        for layer in [SpeedLayer::Conv, SpeedLayer::MaxPool] {
+            let mut bench = SpeedBench::new(&SpeedSettings::for_layer(layer)).unwrap();
+            assert!(bench.comparison().out.is_none(), "nothing computed yet");
+            run_all(&mut bench);
+            let c = bench.comparison();
+            for (name, d) in [("out", c.out), ("dx", c.dx)] {
+                let d = d.unwrap();
+                assert!(d.rel_error < 1e-9, "{layer:?} {name}: {d:?}");
+                assert!(d.max_abs < 1e-9, "{layer:?} {name}: {d:?}");
+            }
+            match layer {
+                SpeedLayer::Conv => {
+                    assert!(c.dw.unwrap().rel_error < 1e-9);
+                    assert!(c.db.unwrap().rel_error < 1e-9);
+                    assert_eq!(
+                        bench.shapes(),
+                        vec![
+                            ("x", vec![100, 3, 31, 31]),
+                            ("w", vec![25, 3, 3, 3]),
+                            ("out", vec![100, 25, 16, 16])
+                        ]
+                    );
+                }
+                SpeedLayer::MaxPool => {
+                    assert!(c.dw.is_none() && c.db.is_none());
+                    assert_eq!(bench.shapes()[1], ("out", vec![100, 3, 16, 16]));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_backward_pass_needs_its_forward_pass_and_sizes_are_checked() {
+        let small = SpeedSettings {
+            n: 2,
+            ..SpeedSettings::default()
+        };
+        let mut bench = SpeedBench::new(&small).unwrap();
+        let err = bench.run(Variant::Fast, Pass::Backward).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "run the fast forward pass first: its backward pass needs the cache"
+        );
+        let err = SpeedBench::new(&SpeedSettings {
+            stride: 4,
+            ..small.clone()
+        })
+        .err()
+        .unwrap();
+        assert!(
+            err.to_string().starts_with("height: (31 − 3 + 2·1)/4 + 1 = 8.50 is not a whole number"),
+            "{err}"
+        );
+        let err = SpeedBench::new(&SpeedSettings {
+            n: 10_000,
+            h: 100,
+            w: 100,
+            ..small
+        })
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("so the arrays fit"), "{err}");
+    }
+}

@@ -8,10 +8,12 @@
 
 pub mod bench;
 mod filters;
+mod lab;
 mod shapes;
 mod stepper;
 
 pub use filters::*;
+pub use lab::*;
 pub use shapes::*;
 pub use stepper::*;
 

@@ -34,6 +34,47 @@ export const PROPS = [
   { name: "sp", type: "int", min: 0, max: 3, default: 0 },
   { name: "seed", type: "int", min: 0, max: 2 ** 31 - 1, default: 231 },
   { name: "net", type: "string", default: "" },
+
+  // Panel 3 — Lab (defaults are the engine's: GradCheckSettings::default(), SpeedSettings,
+  // BatchNormDemoSettings::default(); tests/e2e/lab.test.mjs checks they agree).
+  // Gradient check
+  { name: "gl", type: "enum", values: ["affine", "relu", "conv", "maxpool", "softmax", "svm", "batchnorm"], default: "conv" },
+  { name: "gn", type: "int", min: 1, max: 1000, default: 4 },
+  { name: "gc", type: "int", min: 1, max: 1000, default: 3 },
+  { name: "gh", type: "int", min: 1, max: 1000, default: 5 },
+  { name: "gw", type: "int", min: 1, max: 1000, default: 5 },
+  { name: "gf", type: "int", min: 1, max: 1000, default: 2 },
+  { name: "gk", type: "int", min: 1, max: 99, default: 3 },
+  { name: "gs", type: "int", min: 1, max: 99, default: 1 },
+  { name: "gp", type: "int", min: 0, max: 99, default: 1 },
+  { name: "gseed", type: "int", min: 0, max: 2 ** 31 - 1, default: 231 },
+  { name: "gstep", type: "number", default: 1e-5 },
+  { name: "gprec", type: "enum", values: ["f64", "f32"], default: "f64" },
+  { name: "gbug", type: "bool", default: false },
+  // Naive vs fast: conv (v…) and max pool (q…) sizes, timed runs per variant
+  { name: "vn", type: "int", min: 1, max: 10000, default: 100 },
+  { name: "vc", type: "int", min: 1, max: 1000, default: 3 },
+  { name: "vh", type: "int", min: 1, max: 4096, default: 31 },
+  { name: "vw", type: "int", min: 1, max: 4096, default: 31 },
+  { name: "vf", type: "int", min: 1, max: 1000, default: 25 },
+  { name: "vk", type: "int", min: 1, max: 99, default: 3 },
+  { name: "vs", type: "int", min: 1, max: 99, default: 2 },
+  { name: "vp", type: "int", min: 0, max: 99, default: 1 },
+  { name: "qn", type: "int", min: 1, max: 10000, default: 100 },
+  { name: "qc", type: "int", min: 1, max: 1000, default: 3 },
+  { name: "qh", type: "int", min: 1, max: 4096, default: 32 },
+  { name: "qw", type: "int", min: 1, max: 4096, default: 32 },
+  { name: "qk", type: "int", min: 1, max: 99, default: 2 },
+  { name: "qs", type: "int", min: 1, max: 99, default: 2 },
+  { name: "vruns", type: "int", min: 1, max: 50, default: 5 },
+  // Batch norm
+  { name: "bnn", type: "int", min: 1, max: 1000, default: 20 },
+  { name: "bnc", type: "int", min: 1, max: 64, default: 3 },
+  { name: "bnh", type: "int", min: 1, max: 256, default: 8 },
+  { name: "bnw", type: "int", min: 1, max: 256, default: 8 },
+  { name: "bnf", type: "int", min: 1, max: 64, default: 4 },
+  { name: "bnseed", type: "int", min: 0, max: 2 ** 31 - 1, default: 231 },
+  { name: "bnwarm", type: "int", min: 0, max: 1000, default: 10 },
 ];
 
 function parse(prop, text) {

@@ -5,4 +5,5 @@
 export const PANELS = [
   { id: "filters", title: "Filters on your image", load: () => import("./filters.js") },
   { id: "shapes", title: "Shapes, step by step", load: () => import("./shapes.js") },
+  { id: "lab", title: "Lab", load: () => import("./lab.js") },
 ];

@@ -1,0 +1,745 @@
+//! Gradient checks of any layer, run a few elements at a time so the page can show progress and
+//! stop a long check between two elements.
+//!
+//! A check draws random inputs from a shown seed, runs the layer's backward pass (the analytic
+//! gradient) and centred differences (the numerical gradient), and reports, for each gradient, the
+//! course's relative error, its reading and the elementwise error map for a heat map.
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::layers::*;
+use crate::rng::Rng;
+use ndarray::{Array, Array1, Array2, Array4, ArrayD, Dimension, Ix1, Ix2, Ix4, Zip};
+use serde::{Deserialize, Serialize};
+
+/// The layers the Lab can check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LabLayer {
+    Affine,
+    Relu,
+    #[default]
+    Conv,
+    MaxPool,
+    Softmax,
+    Svm,
+    #[serde(rename = "batchnorm")]
+    SpatialBatchNorm,
+}
+
+/// A setting of [`GradCheckSettings`] the panel shows as a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Field {
+    N,
+    C,
+    H,
+    W,
+    F,
+    FilterSize,
+    Stride,
+    Pad,
+}
+
+impl LabLayer {
+    /// Every layer, in the order the panel lists them.
+    pub const ALL: [LabLayer; 7] = [
+        LabLayer::Affine,
+        LabLayer::Relu,
+        LabLayer::Conv,
+        LabLayer::MaxPool,
+        LabLayer::Softmax,
+        LabLayer::Svm,
+        LabLayer::SpatialBatchNorm,
+    ];
+
+    /// The name used in the page's URL.
+    pub fn name(self) -> &'static str {
+        match self {
+            LabLayer::Affine => "affine",
+            LabLayer::Relu => "relu",
+            LabLayer::Conv => "conv",
+            LabLayer::MaxPool => "maxpool",
+            LabLayer::Softmax => "softmax",
+            LabLayer::Svm => "svm",
+            LabLayer::SpatialBatchNorm => "batchnorm",
+        }
+    }
+
+    /// The name shown in the page.
+    pub fn title(self) -> &'static str {
+        match self {
+            LabLayer::Affine => "Affine",
+            LabLayer::Relu => "ReLU",
+            LabLayer::Conv => "Conv",
+            LabLayer::MaxPool => "Max pool",
+            LabLayer::Softmax => "Softmax loss",
+            LabLayer::Svm => "SVM loss",
+            LabLayer::SpatialBatchNorm => "Spatial batch norm",
+        }
+    }
+
+    /// The layer with this [`name`](Self::name).
+    pub fn from_name(name: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|l| l.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|l| l.name()).collect();
+                Error::InvalidInput(format!(
+                    "unknown layer {name:?}: choose one of {}",
+                    names.join(", ")
+                ))
+            })
+    }
+
+    /// The settings that shape this layer's check; the others are ignored.
+    pub fn fields(self) -> &'static [Field] {
+        use Field::*;
+        match self {
+            LabLayer::Affine => &[N, C, H, W, F],
+            LabLayer::Relu | LabLayer::SpatialBatchNorm => &[N, C, H, W],
+            LabLayer::Conv => &[N, C, H, W, F, FilterSize, Stride, Pad],
+            LabLayer::MaxPool => &[N, C, H, W, FilterSize, Stride],
+            LabLayer::Softmax | LabLayer::Svm => &[N, C],
+        }
+    }
+}
+
+/// Which float type the check computes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    F32,
+    #[default]
+    F64,
+}
+
+/// What to check, on which shapes. Defaults are the panel's defaults (the assignment's conv check).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GradCheckSettings {
+    pub layer: LabLayer,
+    /// Batch size N.
+    pub n: usize,
+    /// Channels C (classes, for the losses).
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
+    /// Filters F of a conv layer; outputs M of an affine layer.
+    pub f: usize,
+    /// Filter size of conv, window size of max pool.
+    pub filter_size: usize,
+    pub stride: usize,
+    pub pad: usize,
+    pub seed: u64,
+    /// The finite-difference step.
+    pub step: f64,
+    pub precision: Precision,
+    /// Deliberately break the backward pass (scale its first gradient by 1.01), to see what a
+    /// wrong gradient looks like.
+    pub inject_bug: bool,
+}
+
+impl Default for GradCheckSettings {
+    /// The assignment's conv check: x 4×3×5×5, w 2×3×3×3, stride 1, pad 1, h = 1e-5, f64.
+    fn default() -> Self {
+        GradCheckSettings {
+            layer: LabLayer::Conv,
+            n: 4,
+            c: 3,
+            h: 5,
+            w: 5,
+            f: 2,
+            filter_size: 3,
+            stride: 1,
+            pad: 1,
+            seed: 231,
+            step: 1e-5,
+            precision: Precision::F64,
+            inject_bug: false,
+        }
+    }
+}
+
+impl GradCheckSettings {
+    /// The panel's defaults for `layer`: the shapes of the assignment's own check of that layer.
+    pub fn for_layer(layer: LabLayer) -> Self {
+        let base = GradCheckSettings {
+            layer,
+            ..Default::default()
+        };
+        match layer {
+            // x (10, 2, 3) and w (6, 5) in FullyConnectedNets.ipynb.
+            LabLayer::Affine => GradCheckSettings {
+                n: 10,
+                c: 2,
+                h: 3,
+                w: 1,
+                f: 5,
+                ..base
+            },
+            // x (10, 10).
+            LabLayer::Relu => GradCheckSettings {
+                n: 10,
+                c: 10,
+                h: 1,
+                w: 1,
+                ..base
+            },
+            // x (4, 3, 5, 5), w (2, 3, 3, 3), stride 1, pad 1.
+            LabLayer::Conv => base,
+            // x (3, 2, 8, 8), 2×2 windows, stride 2.
+            LabLayer::MaxPool => GradCheckSettings {
+                n: 3,
+                c: 2,
+                h: 8,
+                w: 8,
+                filter_size: 2,
+                stride: 2,
+                pad: 0,
+                ..base
+            },
+            // 50 examples, 10 classes.
+            LabLayer::Softmax | LabLayer::Svm => GradCheckSettings {
+                n: 50,
+                c: 10,
+                h: 1,
+                w: 1,
+                ..base
+            },
+            // x (2, 3, 4, 5).
+            LabLayer::SpatialBatchNorm => GradCheckSettings {
+                n: 2,
+                c: 3,
+                h: 4,
+                w: 5,
+                ..base
+            },
+        }
+    }
+}
+
+/// The course's reading of a relative error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Below 1e-7: the backward pass is right.
+    Correct,
+    /// 1e-7 to 1e-4: suspicious, unless the function has kinks (ReLU, max) near the inputs.
+    Suspicious,
+    /// Above 1e-4: almost certainly a bug.
+    Wrong,
+}
+
+impl Verdict {
+    /// The reading of a relative error `e`.
+    pub fn of(e: f64) -> Self {
+        if e < 1e-7 {
+            Verdict::Correct
+        } else if e <= 1e-4 {
+            Verdict::Suspicious
+        } else {
+            Verdict::Wrong
+        }
+    }
+}
+
+/// One gradient's comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GradientReport {
+    /// "dx", "dw", "db", "dgamma", "dbeta" or "dscores".
+    pub name: &'static str,
+    pub shape: Vec<usize>,
+    /// The course's relative error (the maximum of [`Self::error_map`]).
+    pub rel_error: f64,
+    pub verdict: Verdict,
+    /// Elementwise |a − n| / max(1e-8, |a| + |n|), in row-major order of `shape`.
+    pub error_map: Vec<f64>,
+    /// Where the error is largest (a row-major index into the gradient).
+    pub worst_index: usize,
+    pub analytic: Vec<f64>,
+    pub numerical: Vec<f64>,
+}
+
+/// The result of a gradient check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GradCheckReport {
+    pub settings: GradCheckSettings,
+    /// The shapes of the inputs, for display, e.g. `[("x", [4, 3, 5, 5]), ("w", [2, 3, 3, 3])]`.
+    pub input_shapes: Vec<(&'static str, Vec<usize>)>,
+    pub gradients: Vec<GradientReport>,
+}
+
+/// Compares an analytic and a numerical gradient of one input.
+pub fn compare<F: Float, D: Dimension>(
+    name: &'static str,
+    analytic: &Array<F, D>,
+    numerical: &Array<F, D>,
+) -> GradientReport {
+    let mut error_map = Vec::with_capacity(analytic.len());
+    Zip::from(analytic).and(numerical).for_each(|&a, &n| {
+        let (a, n) = (a.as_f64(), n.as_f64());
+        let e = (a - n).abs() / (a.abs() + n.abs()).max(1e-8);
+        error_map.push(if e.is_nan() { f64::INFINITY } else { e });
+    });
+    let (worst_index, rel_error) = worst(error_map.iter().copied().enumerate());
+    GradientReport {
+        name,
+        shape: analytic.shape().to_vec(),
+        rel_error,
+        verdict: Verdict::of(rel_error),
+        error_map,
+        worst_index,
+        analytic: analytic.iter().map(|v| v.as_f64()).collect(),
+        numerical: numerical.iter().map(|v| v.as_f64()).collect(),
+    }
+}
+
+/// The index and value of the largest error (the first on ties; 0 and 0.0 if there are none).
+fn worst(errors: impl Iterator<Item = (usize, f64)>) -> (usize, f64) {
+    errors.fold(
+        (0, 0.0),
+        |best, (i, e)| if e > best.1 { (i, e) } else { best },
+    )
+}
+
+/// Runs the gradient check the settings describe, all at once.
+///
+/// ```
+/// use cnn_playground::lab::{gradient_check, GradCheckSettings, LabLayer, Verdict};
+/// let report = gradient_check(&GradCheckSettings::for_layer(LabLayer::MaxPool)).unwrap();
+/// assert_eq!(report.gradients[0].shape, vec![3, 2, 8, 8]);
+/// assert_eq!(report.gradients[0].verdict, Verdict::Correct);
+/// ```
+pub fn gradient_check(settings: &GradCheckSettings) -> Result<GradCheckReport> {
+    let mut job = GradCheckJob::new(settings)?;
+    while !job.step(usize::MAX) {}
+    job.report()
+}
+
+/// A gradient check in progress: the analytic gradients are computed when it starts, the
+/// numerical ones element by element in [`GradCheckJob::step`].
+pub struct GradCheckJob {
+    inner: Inner,
+}
+
+enum Inner {
+    F32(Job<f32>),
+    F64(Job<f64>),
+}
+
+impl GradCheckJob {
+    /// Validates the settings, draws the inputs and runs the forward and backward passes.
+    pub fn new(settings: &GradCheckSettings) -> Result<Self> {
+        validate(settings)?;
+        let inner = match settings.precision {
+            Precision::F32 => Inner::F32(Job::new(settings)?),
+            Precision::F64 => Inner::F64(Job::new(settings)?),
+        };
+        Ok(GradCheckJob { inner })
+    }
+
+    /// Computes the numerical gradient of up to `elements` more input elements (two forward
+    /// passes each). Returns true when every element is done.
+    pub fn step(&mut self, elements: usize) -> bool {
+        match &mut self.inner {
+            Inner::F32(j) => j.step(elements),
+            Inner::F64(j) => j.step(elements),
+        }
+    }
+
+    /// `(elements done, elements in all)`.
+    pub fn progress(&self) -> (usize, usize) {
+        match &self.inner {
+            Inner::F32(j) => (j.done, j.total),
+            Inner::F64(j) => (j.done, j.total),
+        }
+    }
+
+    /// The report; errors if [`GradCheckJob::step`] has not finished.
+    pub fn report(&self) -> Result<GradCheckReport> {
+        match &self.inner {
+            Inner::F32(j) => j.report(),
+            Inner::F64(j) => j.report(),
+        }
+    }
+}
+
+/// The scalar whose gradient is checked: a loss, or `Σ out ⊙ dout` for a layer with upstream
+/// gradient `dout` (whose gradient is exactly what the backward pass returns).
+pub(super) trait Objective<F: Float> {
+    fn value(&mut self, inputs: &[ArrayD<F>]) -> F;
+}
+
+/// A layer's objective: a closure of the inputs.
+struct Layer<C>(C);
+
+impl<F: Float, C: FnMut(&[ArrayD<F>]) -> F> Objective<F> for Layer<C> {
+    fn value(&mut self, inputs: &[ArrayD<F>]) -> F {
+        (self.0)(inputs)
+    }
+}
+
+/// One checked input: its gradient's name, the analytic gradient and the numerical one so far.
+pub(super) struct Checked<F> {
+    pub name: &'static str,
+    pub analytic: ArrayD<F>,
+    pub numerical: ArrayD<F>,
+}
+
+/// Everything a check needs, in one float type.
+pub(super) struct Setup<F: Float> {
+    pub input_shapes: Vec<(&'static str, Vec<usize>)>,
+    /// The inputs, perturbed one element at a time (each in standard layout).
+    pub inputs: Vec<ArrayD<F>>,
+    /// One per input, in the same order.
+    pub checked: Vec<Checked<F>>,
+    pub objective: Box<dyn Objective<F>>,
+}
+
+struct Job<F: Float> {
+    settings: GradCheckSettings,
+    setup: Setup<F>,
+    /// The next element to perturb: (input, index).
+    cursor: (usize, usize),
+    done: usize,
+    total: usize,
+}
+
+impl<F: Float> Job<F> {
+    fn new(s: &GradCheckSettings) -> Result<Self> {
+        let mut setup = layer_setup(s)?;
+        if s.inject_bug {
+            if let Some(first) = setup.checked.first_mut() {
+                first.analytic.mapv_inplace(|v| v * F::of(1.01));
+            }
+        }
+        let total = setup.inputs.iter().map(|a| a.len()).sum();
+        Ok(Job {
+            settings: s.clone(),
+            setup,
+            cursor: (0, 0),
+            done: 0,
+            total,
+        })
+    }
+
+    /// Centred differences, `(f(x + h·e_i) − f(x − h·e_i)) / 2h`, exactly as
+    /// [`crate::gradient_check::numerical_gradient`] computes them, one element at a time.
+    fn step(&mut self, elements: usize) -> bool {
+        let h = F::of(self.settings.step);
+        let Setup {
+            inputs,
+            checked,
+            objective,
+            ..
+        } = &mut self.setup;
+        let mut left = elements;
+        while left > 0 && self.cursor.0 < inputs.len() {
+            let (k, i) = self.cursor;
+            let old = flat(&inputs[k])[i];
+            flat_mut(&mut inputs[k])[i] = old + h;
+            let fxph = objective.value(inputs);
+            flat_mut(&mut inputs[k])[i] = old - h;
+            let fxmh = objective.value(inputs);
+            flat_mut(&mut inputs[k])[i] = old;
+            flat_mut(&mut checked[k].numerical)[i] = (fxph - fxmh) / (h + h);
+            self.done += 1;
+            left -= 1;
+            self.cursor = if i + 1 < inputs[k].len() {
+                (k, i + 1)
+            } else {
+                (k + 1, 0)
+            };
+        }
+        self.done == self.total
+    }
+
+    fn report(&self) -> Result<GradCheckReport> {
+        if self.done < self.total {
+            return Err(Error::InvalidInput(format!(
+                "the check is not finished: {} of {} elements done",
+                self.done, self.total
+            )));
+        }
+        let gradients = self
+            .setup
+            .checked
+            .iter()
+            .map(|c| compare(c.name, &c.analytic, &c.numerical))
+            .collect();
+        Ok(GradCheckReport {
+            settings: self.settings.clone(),
+            input_shapes: self.setup.input_shapes.clone(),
+            gradients,
+        })
+    }
+}
+
+pub(super) fn flat<F, D: Dimension>(a: &Array<F, D>) -> &[F] {
+    a.as_slice()
+        .expect("checked inputs are kept in standard layout")
+}
+
+fn flat_mut<F, D: Dimension>(a: &mut Array<F, D>) -> &mut [F] {
+    a.as_slice_mut()
+        .expect("checked inputs are kept in standard layout")
+}
+
+/// The largest x a check accepts: it runs the layer twice per input value.
+const MAX_ELEMENTS: usize = 20_000;
+
+fn validate(s: &GradCheckSettings) -> Result<()> {
+    let fields = s.layer.fields();
+    for (field, what, v) in [
+        (Field::N, "N", s.n),
+        (Field::C, "C", s.c),
+        (Field::H, "H", s.h),
+        (Field::W, "W", s.w),
+        (Field::F, "F", s.f),
+        (Field::FilterSize, "the filter size", s.filter_size),
+        (Field::Stride, "the stride", s.stride),
+    ] {
+        if fields.contains(&field) && v == 0 {
+            return Err(Error::Zero { what: what.into() });
+        }
+    }
+    if !(s.step.is_finite() && s.step > 0.0 && s.step < 1.0) {
+        return Err(Error::InvalidHyperparameter {
+            name: "h".into(),
+            value: s.step,
+            reason: "the step must be a number between 0 and 1 (the course uses 1e-5)".into(),
+        });
+    }
+    let elements = [s.n, s.c, s.h, s.w]
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .unwrap_or(usize::MAX);
+    if elements > MAX_ELEMENTS {
+        return Err(Error::InvalidInput(format!(
+            "x has N·C·H·W = {} values; a gradient check runs the layer twice per value, so keep it \
+             at most {MAX_ELEMENTS}",
+            s.n.saturating_mul(s.c)
+                .saturating_mul(s.h)
+                .saturating_mul(s.w)
+        )));
+    }
+    let params = match s.layer {
+        LabLayer::Affine => s.c * s.h * s.w * s.f,
+        LabLayer::Conv => s.f.saturating_mul(s.c).saturating_mul(s.filter_size.pow(2)),
+        _ => 0,
+    };
+    if params > MAX_ELEMENTS {
+        return Err(Error::InvalidInput(format!(
+            "w has {params} values; keep it at most {MAX_ELEMENTS} (the check perturbs each one)"
+        )));
+    }
+    Ok(())
+}
+
+/// `Σ a ⊙ b` over all elements, in logical order (as the course's `np.sum(f(x) * df)`).
+pub(super) fn weighted_sum<F: Float, E: Dimension>(a: &Array<F, E>, b: &Array<F, E>) -> F {
+    let mut s = F::zero();
+    Zip::from(a).and(b).for_each(|&x, &y| s += x * y);
+    s
+}
+
+/// The forward output weighted by dout, or NaN if the forward failed: a perturbed input cannot
+/// make a valid forward pass invalid, but if it did the check must show it, not hide it.
+fn or_nan<F: Float, D: Dimension>(r: Result<Array<F, D>>, dout: &Array<F, D>) -> F {
+    r.map_or(F::nan(), |out| weighted_sum(&out, dout))
+}
+
+fn as4<F: Float>(a: &ArrayD<F>) -> Array4<F> {
+    a.view()
+        .into_dimensionality::<Ix4>()
+        .expect("the check built this input 4-d")
+        .to_owned()
+}
+
+fn as2<F: Float>(a: &ArrayD<F>) -> Array2<F> {
+    a.view()
+        .into_dimensionality::<Ix2>()
+        .expect("the check built this input 2-d")
+        .to_owned()
+}
+
+fn as1<F: Float>(a: &ArrayD<F>) -> Array1<F> {
+    a.view()
+        .into_dimensionality::<Ix1>()
+        .expect("the check built this input 1-d")
+        .to_owned()
+}
+
+fn checked<F: Float, D: Dimension>(name: &'static str, analytic: Array<F, D>) -> Checked<F> {
+    let analytic = analytic.as_standard_layout().into_owned().into_dyn();
+    Checked {
+        name,
+        numerical: ArrayD::zeros(analytic.raw_dim()),
+        analytic,
+    }
+}
+
+/// Draws the inputs of one layer, runs its forward and backward passes, and builds the objective.
+fn layer_setup<F: Float>(s: &GradCheckSettings) -> Result<Setup<F>> {
+    let mut rng = Rng::new(s.seed);
+    let x4 = |rng: &mut Rng| -> Array4<F> { rng.normal_array((s.n, s.c, s.h, s.w), 1.0) };
+    let shape = |name: &'static str, a: &ArrayD<F>| (name, a.shape().to_vec());
+    let setup = match s.layer {
+        LabLayer::Affine => {
+            let x = x4(&mut rng).into_dyn();
+            let d = s.c * s.h * s.w;
+            let w: Array2<F> = rng.normal_array((d, s.f), 1.0);
+            let b: Array1<F> = rng.normal_array(s.f, 1.0);
+            let (out, cache) = affine_forward(&x, &w, &b)?;
+            let dout: Array2<F> = rng.normal_array(out.raw_dim(), 1.0);
+            let (dx, dw, db) = affine_backward(&dout, &cache)?;
+            let inputs = vec![x, w.into_dyn(), b.into_dyn()];
+            Setup {
+                input_shapes: vec![
+                    shape("x", &inputs[0]),
+                    shape("w", &inputs[1]),
+                    shape("b", &inputs[2]),
+                ],
+                inputs,
+                checked: vec![checked("dx", dx), checked("dw", dw), checked("db", db)],
+                objective: Box::new(Layer(move |v: &[ArrayD<F>]| {
+                    or_nan(
+                        affine_forward(&v[0], &as2(&v[1]), &as1(&v[2])).map(|r| r.0),
+                        &dout,
+                    )
+                })),
+            }
+        }
+        LabLayer::Relu => {
+            let x = x4(&mut rng);
+            let (out, cache) = relu_forward(&x);
+            let dout: Array4<F> = rng.normal_array(out.raw_dim(), 1.0);
+            let dx = relu_backward(&dout, &cache)?;
+            let inputs = vec![x.into_dyn()];
+            Setup {
+                input_shapes: vec![shape("x", &inputs[0])],
+                inputs,
+                checked: vec![checked("dx", dx)],
+                objective: Box::new(Layer(move |v: &[ArrayD<F>]| {
+                    weighted_sum(&relu_forward(&as4(&v[0])).0, &dout)
+                })),
+            }
+        }
+        LabLayer::Conv => {
+            let x = x4(&mut rng);
+            let k = s.filter_size;
+            let w: Array4<F> = rng.normal_array((s.f, s.c, k, k), 1.0);
+            let b: Array1<F> = rng.normal_array(s.f, 1.0);
+            let p = ConvParam {
+                stride: s.stride,
+                pad: s.pad,
+            };
+            let (out, cache) = conv_forward_naive(&x, &w, &b, p)?;
+            let dout: Array4<F> = rng.normal_array(out.raw_dim(), 1.0);
+            let (dx, dw, db) = conv_backward_naive(&dout, &cache)?;
+            let inputs = vec![x.into_dyn(), w.into_dyn(), b.into_dyn()];
+            Setup {
+                input_shapes: vec![
+                    shape("x", &inputs[0]),
+                    shape("w", &inputs[1]),
+                    shape("b", &inputs[2]),
+                ],
+                inputs,
+                checked: vec![checked("dx", dx), checked("dw", dw), checked("db", db)],
+                objective: Box::new(Layer(move |v: &[ArrayD<F>]| {
+                    or_nan(
+                        conv_forward_naive(&as4(&v[0]), &as4(&v[1]), &as1(&v[2]), p).map(|r| r.0),
+                        &dout,
+                    )
+                })),
+            }
+        }
+        LabLayer::MaxPool => {
+            let x = x4(&mut rng);
+            let p = PoolParam {
+                pool_height: s.filter_size,
+                pool_width: s.filter_size,
+                stride: s.stride,
+            };
+            let (out, cache) = max_pool_forward_naive(&x, p)?;
+            let dout: Array4<F> = rng.normal_array(out.raw_dim(), 1.0);
+            let dx = max_pool_backward_naive(&dout, &cache)?;
+            let inputs = vec![x.into_dyn()];
+            Setup {
+                input_shapes: vec![shape("x", &inputs[0])],
+                inputs,
+                checked: vec![checked("dx", dx)],
+                objective: Box::new(Layer(move |v: &[ArrayD<F>]| {
+                    or_nan(max_pool_forward_naive(&as4(&v[0]), p).map(|r| r.0), &dout)
+                })),
+            }
+        }
+        LabLayer::Softmax | LabLayer::Svm => {
+            // Scores (N, C) with C classes; small softmax scores as at the start of training.
+            let scale = if s.layer == LabLayer::Softmax {
+                1e-3
+            } else {
+                1.0
+            };
+            let scores: Array2<F> = rng.normal_array((s.n, s.c), scale);
+            let y: Vec<usize> = (0..s.n).map(|_| rng.below(s.c)).collect();
+            let svm = s.layer == LabLayer::Svm;
+            let loss = move |sc: &Array2<F>| {
+                if svm {
+                    svm_loss(sc, &y)
+                } else {
+                    softmax_loss(sc, &y)
+                }
+            };
+            let (_, dscores) = loss(&scores)?;
+            let inputs = vec![scores.into_dyn()];
+            Setup {
+                input_shapes: vec![shape("scores", &inputs[0])],
+                inputs,
+                checked: vec![checked("dscores", dscores)],
+                objective: Box::new(Layer(move |v: &[ArrayD<F>]| {
+                    loss(&as2(&v[0])).map_or(F::nan(), |r| r.0)
+                })),
+            }
+        }
+        LabLayer::SpatialBatchNorm => {
+            let x: Array4<F> = rng.normal_array((s.n, s.c, s.h, s.w), 5.0) + F::of(12.0);
+            let gamma: Array1<F> = rng.normal_array(s.c, 1.0);
+            let beta: Array1<F> = rng.normal_array(s.c, 1.0);
+            let (out, cache) =
+                spatial_batchnorm_forward(&x, &gamma, &beta, &mut BatchNormParam::new(s.c))?;
+            let dout: Array4<F> = rng.normal_array(out.raw_dim(), 1.0);
+            let (dx, dgamma, dbeta) = spatial_batchnorm_backward(&dout, &cache)?;
+            let c = s.c;
+            let inputs = vec![x.into_dyn(), gamma.into_dyn(), beta.into_dyn()];
+            Setup {
+                input_shapes: vec![
+                    shape("x", &inputs[0]),
+                    shape("gamma", &inputs[1]),
+                    shape("beta", &inputs[2]),
+                ],
+                inputs,
+                checked: vec![
+                    checked("dx", dx),
+                    checked("dgamma", dgamma),
+                    checked("dbeta", dbeta),
+                ],
+                objective: Box::new(Layer(move |v: &[ArrayD<F>]| {
+                    // A fresh train-mode param each time: batch statistics, nothing carried over.
+                    let r = spatial_batchnorm_forward(
+                        &as4(&v[0]),
+                        &as1(&v[1]),
+                        &as1(&v[2]),
+                        &mut BatchNormParam::new(c),
+                    );
+                    or_nan(r.map(|r| r.0), &dout)
+                })),
+            }
+        }
+    };
+    Ok(setup)
+}

@@ -1,0 +1,37 @@
+// Sizes, colours and pacing of the Lab panel, in one place. The maths lives in the engine.
+
+/** The course's reading of a relative error (as the engine's `lab::Verdict::of`). */
+export const READING = { correctBelow: 1e-7, wrongAbove: 1e-4 };
+
+/** The heat map's error scale: log10 of the error from `minExp` to `maxExp`. */
+export const HEATMAP = {
+  minExp: -16,
+  maxExp: 0,
+  /** Largest width of one heat map, in CSS pixels, and the range of a cell's side. */
+  maxWidth: 560,
+  minCell: 3,
+  maxCell: 22,
+  /** 2-d gradients with more rows than this are drawn transposed (wide rather than tall). */
+  maxRows: 48,
+};
+
+/** Colours drawn on canvases (the DOM uses the CSS variables of css/lab.css). */
+export const COLOURS = {
+  // Error bands, light to dark within each: correct, suspicious, wrong.
+  correct: ["#eef6ee", "#3f9b5a"],
+  suspicious: ["#fff1c2", "#e0a100"],
+  wrong: ["#f9c9c4", "#a4161a"],
+  worst: "#111111",
+  kink: "#1f5fbf",
+  bars: "#1f5fbf",
+  barsTest: "#7a4fb3",
+  axis: "#4d5a6a",
+  zero: "#d1495b",
+};
+
+/** A step of a gradient check should take about this long, so the page can show progress and a
+ * Cancel is answered promptly. */
+export const STEP_MS = 40;
+
+/** After Cancel, the worker gets this long to stop by itself before it is terminated. */
+export const CANCEL_GRACE_MS = 400;

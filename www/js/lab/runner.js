@@ -1,0 +1,73 @@
+// The Run / Cancel controls and the progress bar of one Lab section. Every section shares one
+// LabClient (one job at a time): while any job runs, every Run button is disabled, and the
+// running section shows its progress and its Cancel button.
+
+import { el, say } from "../widgets/dom.js";
+import { duration } from "./stats.js";
+
+/**
+ * `section` names the section in test ids (`${section}-run`, `${section}-cancel`,
+ * `${section}-status`, `${section}-error`). `start()` returns the settings of job `kind` (or
+ * throws an Error whose message is shown); `show(value)` draws the result. Returns
+ * { element, setBusy(kind) }.
+ */
+export function createRunner({ client, section, kind, label = "Run", start, show }) {
+  const run = el("button", { type: "button", class: "primary", text: label, "data-testid": `${section}-run` });
+  const cancel = el("button", { type: "button", text: "Cancel", hidden: true, "data-testid": `${section}-cancel` });
+  const bar = el("progress", { max: 1, value: 0, hidden: true, "aria-label": `${label}: progress` });
+  const status = el("span", { class: "run-status", role: "status", "data-testid": `${section}-status` });
+  const message = el("p", { class: "message error", role: "alert", hidden: true, "data-testid": `${section}-error` });
+  let mine = false;
+
+  run.addEventListener("click", async () => {
+    let settings;
+    try {
+      settings = start();
+    } catch (e) {
+      say(message, e.message, "error");
+      return;
+    }
+    say(message, "");
+    mine = true;
+    bar.hidden = false;
+    bar.removeAttribute("value"); // indeterminate until the first progress report
+    cancel.hidden = false;
+    status.textContent = "Running…";
+    const t0 = performance.now();
+    const outcome = await client.run(kind, settings, (done, total, what) => {
+      bar.max = total;
+      bar.value = done;
+      status.textContent = `${done.toLocaleString("en-US")} / ${total.toLocaleString("en-US")} ${what}`;
+    });
+    mine = false;
+    bar.hidden = true;
+    cancel.hidden = true;
+    cancel.disabled = false;
+    const took = duration(performance.now() - t0);
+    if (outcome.cancelled) {
+      status.textContent = "Cancelled.";
+    } else if (outcome.error) {
+      status.textContent = "";
+      say(message, outcome.error, "error");
+    } else {
+      status.textContent = `Done in ${took}.`;
+      show(outcome.value);
+    }
+  });
+  cancel.addEventListener("click", () => {
+    cancel.disabled = true;
+    status.textContent = "Cancelling…";
+    client.cancel();
+  });
+
+  const element = el("div", { class: "runner" },
+    el("div", { class: "run-row" }, run, cancel, bar, status), message);
+  return {
+    element,
+    /** Called by the panel whenever a job starts (kind) or ends (null). */
+    setBusy(busy) {
+      run.disabled = busy !== null;
+      if (!mine) cancel.hidden = true;
+    },
+  };
+}

@@ -1,0 +1,109 @@
+// The Lab's worker: it owns the engine (its own instance of the wasm module) and runs the long
+// computations — gradient checks a few elements at a time, timed naive and fast layers, the batch
+// norm demonstration — so the page never freezes. It speaks in plain-data messages:
+//
+//   page → worker  { id, kind: "gradcheck" | "speed" | "batchnorm", settings }
+//                  { id, kind: "cancel" }
+//   worker → page  { id, type: "progress", done, total, label }
+//                  { id, type: "result", value } | { id, type: "error", message, fatal }
+//                  { id, type: "cancelled" }
+//
+// Between two steps it yields to the event loop, so a "cancel" message is seen within one step.
+// (If a single step runs too long, the page terminates this worker and starts a new one.)
+
+import init, { batchnormDemo, GradCheckRun, SpeedRun } from "../../pkg/cnn_playground.js";
+import { STEP_MS } from "./config.js";
+
+const ready = init();
+const cancelled = new Set();
+const CANCELLED = Symbol("cancelled");
+
+/** Lets queued messages (a cancel) in, then throws CANCELLED if job `id` was cancelled. */
+async function checkpoint(id) {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  if (cancelled.has(id)) throw CANCELLED;
+}
+
+/** Runs `f(object)` and frees the wasm object afterwards, whatever happens. */
+async function using(object, f) {
+  try {
+    return await f(object);
+  } finally {
+    object.free();
+  }
+}
+
+const JOBS = {
+  /** A gradient check, in steps of about STEP_MS. */
+  gradcheck: ({ id, settings }, progress) =>
+    using(new GradCheckRun(settings), async (run) => {
+      let budget = 1;
+      for (;;) {
+        const t0 = performance.now();
+        const finished = run.step(budget);
+        const ms = performance.now() - t0;
+        progress(run.done, run.total, "elements");
+        if (finished) return run.report();
+        await checkpoint(id);
+        // Aim the next step at STEP_MS, growing at most 4× at a time.
+        budget = Math.max(1, Math.min(budget * 4, Math.round((budget * STEP_MS) / Math.max(ms, 0.1))));
+      }
+    }),
+
+  /**
+   * Times each layer of `settings` (a list of SpeedSettings): `runs` rounds of naive forward,
+   * fast forward, naive backward, fast backward, each call timed on its own. Returns, per layer,
+   * the shapes, every time in ms and the engine's comparison of the results.
+   */
+  speed: async ({ id, settings }, progress) => {
+    const { layers, runs } = settings;
+    const total = layers.length * runs * 4;
+    let done = 0;
+    const results = [];
+    for (const layer of layers) {
+      results.push(await using(new SpeedRun(layer), async (bench) => {
+        const times = { naive: { forward: [], backward: [] }, fast: { forward: [], backward: [] } };
+        for (let r = 0; r < runs; r++) {
+          for (const pass of ["forward", "backward"]) {
+            for (const variant of ["naive", "fast"]) {
+              const t0 = performance.now();
+              bench.run(variant, pass);
+              times[variant][pass].push(performance.now() - t0);
+              progress(++done, total, `timed runs (${layer.layer} ${variant} ${pass})`);
+              await checkpoint(id);
+            }
+          }
+        }
+        return { layer: layer.layer, shapes: bench.shapes(), times, comparison: bench.comparison() };
+      }));
+    }
+    return results;
+  },
+
+  batchnorm: async ({ settings }) => batchnormDemo(settings),
+};
+
+self.addEventListener("message", async (event) => {
+  const message = event.data;
+  if (message.kind === "cancel") {
+    cancelled.add(message.id);
+    return;
+  }
+  const { id } = message;
+  const progress = (done, total, label) => self.postMessage({ id, type: "progress", done, total, label });
+  try {
+    await ready;
+    const value = await JOBS[message.kind](message, progress);
+    self.postMessage({ id, type: "result", value });
+  } catch (e) {
+    if (e === CANCELLED) {
+      self.postMessage({ id, type: "cancelled" });
+    } else {
+      // A RuntimeError is a panic or trap inside the module: its state can no longer be trusted.
+      const fatal = e instanceof WebAssembly.RuntimeError;
+      self.postMessage({ id, type: "error", message: e instanceof Error ? e.message : String(e), fatal });
+    }
+  } finally {
+    cancelled.delete(id);
+  }
+});

@@ -326,7 +326,8 @@ mod speed {
         .err()
         .unwrap();
         assert!(
-            err.to_string().starts_with("height: (31 − 3 + 2·1)/4 + 1 = 8.50 is not a whole number"),
+            err.to_string()
+                .starts_with("height: (31 − 3 + 2·1)/4 + 1 = 8.50 is not a whole number"),
             "{err}"
         );
         let err = SpeedBench::new(&SpeedSettings {

@@ -210,7 +210,7 @@ impl SpeedBench {
             let out_dim = conv_output_shape(&x, &w, &b, p)?;
             (w, b, out_dim)
         } else {
-            let out_dim = pool_output_shape(&x, pool_param(s))?;
+            let out_dim = pool_output_shape(x.dim(), pool_param(s))?;
             (Array4::zeros((0, 0, 0, 0)), Array1::zeros(0), out_dim)
         };
         let (n, f, ho, wo) = out_dim;

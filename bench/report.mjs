@@ -65,6 +65,7 @@ export function renderMarkdown(r) {
     `Machine: ${m.cpu}, ${m.cores} cores (one thread used), ${m.chromium ? `Chromium ${m.chromium}` : ""} headless, ` +
       `Node ${m.node}; commit ${m.commit}; ${r.started.slice(0, 16).replace("T", " ")} UTC; ` +
       `load average ${m.loadAverageAtStart.map((x) => x.toFixed(1)).join("/")} at start. ` +
+      `Engine wasm built with \`${m.wasmRustflags ?? "-C target-feature=+simd128"}\`. ` +
       `Milliseconds, median (min); f32 except ConvNetJS (f64).`,
     "",
   );

@@ -2,8 +2,9 @@
 // through bench/harness/, checks that every contender's first losses agree, times them, and
 // writes bench/results/latest.json and latest.md (and prints the markdown).
 //
-// Usage: node bench/run.mjs [--contenders engine,tfjs-wasm,tfjs-cpu,convnetjs] [--nets cs231n,tiny]
-//                           [--quick] [--no-page]
+// Usage: node bench/run.mjs [--contenders engine,tfjs-wasm,tfjs-wasm-tuned,tfjs-cpu,convnetjs]
+//                           [--nets cs231n,tiny] [--quick] [--no-page] [--out NAME]
+// (--out NAME writes results/NAME.json and NAME.md instead of latest.*).
 // Needs: bench/node_modules (npm ci in bench/) and, for the engine and the page, www/pkg/ built by
 // scripts/build-wasm.sh. bench/run.sh does all of it.
 
@@ -166,6 +167,8 @@ function machine(browserVersion) {
   return {
     cpu, cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     chromium: browserVersion, node: process.version, commit, loadAverageAtStart: os.loadavg(),
+    // What scripts/build-wasm.sh built www/pkg with (run.sh passes the variable through).
+    wasmRustflags: process.env.CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS || "-C target-feature=+simd128",
   };
 }
 
@@ -287,8 +290,9 @@ async function main() {
   const md = renderMarkdown(results);
   const dir = join(ROOT, "bench", "results");
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, "latest.json"), JSON.stringify(results, null, 1) + "\n");
-  await writeFile(join(dir, "latest.md"), md);
+  const name = option("out", "latest");
+  await writeFile(join(dir, `${name}.json`), JSON.stringify(results, null, 1) + "\n");
+  await writeFile(join(dir, `${name}.md`), md);
   process.stdout.write(md);
 }
 

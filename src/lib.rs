@@ -12,6 +12,7 @@ pub mod filters;
 pub mod float;
 pub mod gemm;
 pub mod gradient_check;
+pub mod inspect;
 pub mod lab;
 pub mod layers;
 pub mod models;
@@ -19,6 +20,7 @@ pub mod optim;
 pub mod rng;
 pub mod shapes;
 pub mod solver;
+pub mod trainer;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 

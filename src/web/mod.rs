@@ -11,6 +11,7 @@ mod filters;
 mod lab;
 mod shapes;
 mod stepper;
+pub mod train;
 
 pub use filters::*;
 pub use lab::*;

@@ -25,3 +25,26 @@ export const COLOURS = {
   samplePaper: "#f4efe4",
   sampleAccent: "#d1495b",
 };
+
+/** The training panel (Panel 3): sizes, limits and chart colours. */
+export const TRAIN = {
+  /** Side of the drawing pads, in CSS pixels, and of the images they keep. */
+  padSide: 192,
+  keptSide: 64,
+  /** Uploaded images for your own dataset are scaled to at most this side before they are kept. */
+  maxOwnSide: 128,
+  /** Classes of your own dataset. */
+  minClasses: 2,
+  maxClasses: 10,
+  /** Previews of each class in the dataset grid. */
+  previewsPerClass: 8,
+  chart: {
+    height: 260,
+    loss: "#8aa2c8",
+    lossSmooth: "#1f3b73",
+    train: "#2a9d5c",
+    val: "#d1495b",
+    grid: "#e3e6ea",
+    axis: "#4d5a6a",
+  },
+};

@@ -75,6 +75,28 @@ export const PROPS = [
   { name: "bnf", type: "int", min: 1, max: 64, default: 4 },
   { name: "bnseed", type: "int", min: 0, max: 2 ** 31 - 1, default: 231 },
   { name: "bnwarm", type: "int", min: 0, max: 1000, default: 10 },
+
+  // Panel 4 — Train a convnet. The defaults are the engine's "Overfit 100 examples" preset for the
+  // shapes (trainPreset("shapes", "overfit"); a browser test checks that they agree).
+  { name: "tds", type: "enum", values: ["shapes", "digits", "own"], default: "shapes" },
+  { name: "tsize", type: "int", min: 1, max: 128, default: 16 },
+  { name: "tntrain", type: "int", min: 1, max: 20000, default: 100 },
+  { name: "tnval", type: "int", min: 1, max: 20000, default: 500 },
+  { name: "tdseed", type: "int", min: 0, max: 2 ** 31 - 1, default: 0 },
+  { name: "tf", type: "int", min: 1, max: 256, default: 16 },
+  { name: "tk", type: "int", min: 1, max: 15, default: 5 },
+  { name: "th", type: "int", min: 1, max: 4096, default: 100 },
+  { name: "tbn", type: "bool", default: false },
+  { name: "tws", type: "number", default: 0.03 },
+  { name: "topt", type: "enum", values: ["sgd", "sgd_momentum", "rmsprop", "adam"], default: "adam" },
+  { name: "tlr", type: "number", default: 0.005 },
+  { name: "tdecay", type: "number", default: 1 },
+  { name: "treg", type: "number", default: 0 },
+  { name: "tbatch", type: "int", min: 1, max: 20000, default: 50 },
+  { name: "tep", type: "int", min: 1, max: 1000, default: 20 },
+  { name: "tseed", type: "int", min: 0, max: 2 ** 31 - 1, default: 0 },
+  { name: "tsplit", type: "enum", values: ["val", "train"], default: "val" },
+  { name: "tex", type: "int", min: 0, max: 20000, default: 0 },
 ];
 
 function parse(prop, text) {

@@ -6,4 +6,5 @@ export const PANELS = [
   { id: "filters", title: "Filters on your image", load: () => import("./filters.js") },
   { id: "shapes", title: "Shapes, step by step", load: () => import("./shapes.js") },
   { id: "lab", title: "Lab", load: () => import("./lab.js") },
+  { id: "train", title: "Train a convnet", load: () => import("./train.js") },
 ];

@@ -1,0 +1,227 @@
+//! What the training page draws about a net, as plain numbers and pixels: the first-layer filters
+//! as small images, every layer's activations for one example, and the confusion matrix.
+//!
+//! Pixels are RGBA bytes (4 per pixel, A = 255), ready for the browser's `ImageData`; the page only
+//! places them. Each image is min–max scaled on its own or per layer, as the function says, so
+//! that the darkest pixel is the smallest value and the brightest the largest — the
+//! `visualize_grid` convention of the course.
+//!
+//! ```
+//! use cnn_playground::inspect::{confusion_matrix, filter_tiles};
+//! use ndarray::Array4;
+//! // Two 2×2 filters on one channel: each becomes a grey tile, black at its minimum.
+//! let w = Array4::from_shape_vec((2, 1, 2, 2), vec![0.0f32, 1.0, 2.0, 3.0, -1.0, -1.0, 5.0, 5.0]).unwrap();
+//! let tiles = filter_tiles(&w);
+//! assert_eq!((tiles.count, tiles.height, tiles.width), (2, 2, 2));
+//! assert_eq!(&tiles.rgba.0[..8], &[0, 0, 0, 255, 85, 85, 85, 255]);
+//! assert_eq!(confusion_matrix(&[0, 1, 1], &[0, 0, 1], 2).unwrap(), vec![vec![1, 0], vec![1, 1]]);
+//! ```
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::models::Activations;
+use ndarray::{ArrayView1, ArrayView3, Axis};
+use serde::{Serialize, Serializer};
+
+/// Bytes that serialise as one byte string (a `Uint8Array` in the browser) instead of a list of
+/// numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Bytes(pub Vec<u8>);
+
+impl Serialize for Bytes {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+/// `count` images of `height × width` pixels, one after another in `rgba` (4 bytes a pixel).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tiles {
+    pub count: usize,
+    pub height: usize,
+    pub width: usize,
+    pub rgba: Bytes,
+}
+
+/// The smallest and largest of `values` (`(0, 0)` when empty; NaN is ignored).
+fn range<F: Float>(values: impl Iterator<Item = F>) -> (f64, f64) {
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
+    for v in values {
+        let v = v.as_f64();
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if lo > hi {
+        (0.0, 0.0)
+    } else {
+        (lo, hi)
+    }
+}
+
+/// `v` scaled from `[lo, hi]` to a byte; a constant image is drawn mid-grey.
+fn byte(v: f64, lo: f64, hi: f64) -> u8 {
+    if hi > lo {
+        (255.0 * (v - lo) / (hi - lo)).round().clamp(0.0, 255.0) as u8
+    } else {
+        128
+    }
+}
+
+/// Appends one `(C, H, W)` image to `out` as RGBA, scaled from `[lo, hi]`: three channels as
+/// colour, one channel as grey.
+fn push_image<F: Float>(out: &mut Vec<u8>, image: ArrayView3<F>, lo: f64, hi: f64) {
+    let (c, h, w) = image.dim();
+    for y in 0..h {
+        for x in 0..w {
+            let px = if c == 3 {
+                [0, 1, 2].map(|k| byte(image[[k, y, x]].as_f64(), lo, hi))
+            } else {
+                [byte(image[[0, y, x]].as_f64(), lo, hi); 3]
+            };
+            out.extend_from_slice(&px);
+            out.push(255);
+        }
+    }
+}
+
+/// The conv filters w `(F, C, HH, WW)` as F tiles of `HH × WW`, each scaled between its own
+/// minimum and maximum (over all its channels): colour for C = 3, the first channel as grey
+/// otherwise.
+pub fn filter_tiles<F: Float>(w: &ndarray::Array4<F>) -> Tiles {
+    let (f, _, hh, ww) = w.dim();
+    let mut rgba = Vec::with_capacity(f * hh * ww * 4);
+    for filter in w.axis_iter(Axis(0)) {
+        let (lo, hi) = range(filter.iter().copied());
+        push_image(&mut rgba, filter, lo, hi);
+    }
+    Tiles {
+        count: f,
+        height: hh,
+        width: ww,
+        rgba: Bytes(rgba),
+    }
+}
+
+/// The activations of one layer for one example.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LayerActivations {
+    /// The layer's name as the page shows it ("conv", "relu", "pool", "affine", …).
+    pub name: String,
+    /// Shape of this example's activations: `[F, H, W]` for maps, `[D]` for a vector.
+    pub shape: Vec<usize>,
+    /// Smallest and largest value, the ends of the grey scale.
+    pub min: f64,
+    pub max: f64,
+    /// Feature maps (layers with spatial extent): one grey tile per channel, all scaled together
+    /// between the layer's `min` and `max` so that maps can be compared.
+    pub maps: Option<Tiles>,
+    /// The values of a vector layer (hidden units, class scores); empty for maps.
+    pub values: Vec<f64>,
+}
+
+fn maps_layer<F: Float>(name: &str, a: ArrayView3<F>) -> LayerActivations {
+    let (c, h, w) = a.dim();
+    let (lo, hi) = range(a.iter().copied());
+    let mut rgba = Vec::with_capacity(c * h * w * 4);
+    for map in a.axis_iter(Axis(0)) {
+        push_image(&mut rgba, map.insert_axis(Axis(0)), lo, hi);
+    }
+    LayerActivations {
+        name: name.into(),
+        shape: vec![c, h, w],
+        min: lo,
+        max: hi,
+        maps: Some(Tiles {
+            count: c,
+            height: h,
+            width: w,
+            rgba: Bytes(rgba),
+        }),
+        values: Vec::new(),
+    }
+}
+
+fn vector_layer<F: Float>(name: &str, a: ArrayView1<F>) -> LayerActivations {
+    let (lo, hi) = range(a.iter().copied());
+    LayerActivations {
+        name: name.into(),
+        shape: vec![a.len()],
+        min: lo,
+        max: hi,
+        maps: None,
+        values: a.iter().map(|v| v.as_f64()).collect(),
+    }
+}
+
+/// Every layer of a three-layer convnet for example `index` of a batch whose activations are
+/// `acts` (see `ThreeLayerConvNet::activations`): conv, batch norm (if any), relu, pool as maps;
+/// the hidden affine layer, its relu and the class scores as vectors.
+///
+/// Errors if `index` is not an example of the batch.
+pub fn layer_activations<F: Float>(
+    acts: &Activations<F>,
+    index: usize,
+) -> Result<Vec<LayerActivations>> {
+    let n = acts.scores.dim().0;
+    if index >= n {
+        return Err(Error::InvalidInput(format!(
+            "example {index} is not in a batch of {n} activations"
+        )));
+    }
+    let map = |a: &ndarray::Array4<F>| a.index_axis(Axis(0), index).to_owned();
+    let mut layers = vec![maps_layer("conv", map(&acts.conv).view())];
+    if let Some(bn) = &acts.batchnorm {
+        layers.push(maps_layer("spatial batch norm", map(bn).view()));
+    }
+    layers.push(maps_layer("relu", map(&acts.relu1).view()));
+    layers.push(maps_layer("2×2 max pool", map(&acts.pool).view()));
+    layers.push(vector_layer(
+        "affine (hidden)",
+        acts.affine1.index_axis(Axis(0), index),
+    ));
+    layers.push(vector_layer("relu", acts.relu2.index_axis(Axis(0), index)));
+    layers.push(vector_layer("scores", acts.scores.index_axis(Axis(0), index)));
+    Ok(layers)
+}
+
+/// One image `(C, H, W)` as RGBA, mapping the data's `[−1, 1]` to `0..=255` (not rescaled, so it
+/// looks as the dataset does).
+pub fn image_rgba<F: Float>(image: ArrayView3<F>) -> Bytes {
+    let mut out = Vec::with_capacity(image.len() / image.dim().0.max(1) * 4);
+    push_image(&mut out, image, -1.0, 1.0);
+    Bytes(out)
+}
+
+/// `counts[t][p]`: how many examples of true class t were predicted as class p.
+///
+/// - truth, predicted: one label per example each, in `0..classes`
+///
+/// Errors if the lengths differ or a label is out of range.
+pub fn confusion_matrix(
+    truth: &[usize],
+    predicted: &[usize],
+    classes: usize,
+) -> Result<Vec<Vec<usize>>> {
+    if truth.len() != predicted.len() {
+        return Err(Error::shape(
+            "confusion matrix (one prediction per true label)",
+            format!("{} predictions", truth.len()),
+            format!("{} predictions", predicted.len()),
+        ));
+    }
+    let mut counts = vec![vec![0; classes]; classes];
+    for (index, (&t, &p)) in truth.iter().zip(predicted).enumerate() {
+        for label in [t, p] {
+            if label >= classes {
+                return Err(Error::LabelOutOfRange {
+                    label,
+                    index,
+                    classes,
+                });
+            }
+        }
+        counts[t][p] += 1;
+    }
+    Ok(counts)
+}

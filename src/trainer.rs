@@ -1,0 +1,664 @@
+//! The training page's engine side: a dataset choice, a [`ThreeLayerConvNet`] and its [`Solver`],
+//! kept together so a Web Worker can hold one [`Trainer`] and drive it a few iterations at a time.
+//!
+//! Everything it hands out is plain data (losses, accuracies, RGBA tiles, probabilities, bytes),
+//! so the page only draws. The settings are small serde structs whose field names are the page's;
+//! [`defaults`] gives sensible ones per dataset and [`preset`] the two lessons: "Overfit 100
+//! examples" (training accuracy near 100%, validation far lower) and "Full dataset".
+//!
+//! Data are normalised to `[−1, 1]` (see [`crate::data`]), not the course's mean-subtracted
+//! 0–255 CIFAR pixels, so the course's weight scale of 1e-3 would start the net with almost no
+//! signal; the defaults use a larger scale that trains.
+//!
+//! ```
+//! use cnn_playground::trainer::{preset, DatasetKind, Preset, Trainer};
+//! let (mut data, mut run) = preset(DatasetKind::Shapes, Preset::Overfit);
+//! data.size = 16;
+//! data.n_val = 20;
+//! run.num_epochs = 1;
+//! let mut trainer = Trainer::new(&data, &[], &run).unwrap();
+//! let progress = trainer.step(100).unwrap(); // stops at the end of the run
+//! assert_eq!((progress.iteration, progress.num_iterations), (2, 2));
+//! assert!(progress.finished);
+//! assert_eq!(trainer.confusion().unwrap().counts.iter().flatten().sum::<usize>(), 20);
+//! ```
+
+use crate::data::{self, ClassExamples, Dataset, RgbaImage, ShapesConfig};
+use crate::error::{Error, Result};
+use crate::inspect::{self, Bytes, LayerActivations, Tiles};
+use crate::layers::Mode;
+use crate::models::{ConvNetConfig, ThreeLayerConvNet};
+use crate::optim::{Adam, Optimizer, RmsProp, Sgd, SgdMomentum};
+use crate::solver::{Solver, SolverConfig, TrainingData};
+use ndarray::{Array4, Axis};
+use serde::{Deserialize, Serialize};
+
+/// Which images to train on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatasetKind {
+    /// The generated five-class shapes ([`data::shapes`]), `3 × size × size`.
+    Shapes,
+    /// The 1,797 handwritten digits ([`data::digits`]), `1 × size × size`.
+    Digits,
+    /// The user's own drawn or uploaded images, `3 × size × size`.
+    Own,
+}
+
+/// What to train on and how much of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataSettings {
+    pub dataset: DatasetKind,
+    /// Image side in pixels (images are square).
+    pub size: usize,
+    /// Training examples. For the user's own images: ignored (4 of every 5 images train).
+    pub n_train: usize,
+    /// Validation examples. For the user's own images: ignored (1 of every 5 images, at least one).
+    pub n_val: usize,
+    /// Seed of the generated shapes, and of the order of the user's own images.
+    pub seed: u64,
+}
+
+/// The update rule, named as in the course.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateRule {
+    Sgd,
+    SgdMomentum,
+    Rmsprop,
+    Adam,
+}
+
+/// The net and how to train it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunSettings {
+    /// Conv filters F.
+    pub num_filters: usize,
+    /// Filter side k (odd keeps H and W through the conv).
+    pub filter_size: usize,
+    /// Neurons of the hidden layer.
+    pub hidden_dim: usize,
+    /// Spatial batch norm after the conv.
+    pub batchnorm: bool,
+    /// Standard deviation of the initial weights.
+    pub weight_scale: f64,
+    /// L2 regularization strength.
+    pub reg: f64,
+    pub update_rule: UpdateRule,
+    pub learning_rate: f64,
+    /// The learning rate is multiplied by this after every epoch.
+    pub lr_decay: f64,
+    pub batch_size: usize,
+    pub num_epochs: usize,
+    /// Seed of the initial weights and of the minibatch order.
+    pub seed: u64,
+}
+
+impl RunSettings {
+    /// The optimizer with this rule and learning rate; other hyperparameters are the course's.
+    pub fn optimizer(&self) -> Optimizer {
+        let learning_rate = self.learning_rate;
+        match self.update_rule {
+            UpdateRule::Sgd => Optimizer::Sgd(Sgd { learning_rate }),
+            UpdateRule::SgdMomentum => Optimizer::SgdMomentum(SgdMomentum {
+                learning_rate,
+                ..SgdMomentum::default()
+            }),
+            UpdateRule::Rmsprop => Optimizer::RmsProp(RmsProp {
+                learning_rate,
+                ..RmsProp::default()
+            }),
+            UpdateRule::Adam => Optimizer::Adam(Adam {
+                learning_rate,
+                ..Adam::default()
+            }),
+        }
+    }
+
+    /// The net's configuration for images `(C, H, W)` in `classes` classes.
+    pub fn net_config(&self, input_dim: (usize, usize, usize), classes: usize) -> ConvNetConfig {
+        ConvNetConfig {
+            input_dim,
+            num_filters: self.num_filters,
+            filter_size: self.filter_size,
+            hidden_dim: self.hidden_dim,
+            num_classes: classes,
+            weight_scale: self.weight_scale,
+            reg: self.reg,
+            batchnorm: self.batchnorm,
+            seed: self.seed,
+        }
+    }
+
+    /// The solver's configuration (train accuracy on up to 1,000 samples, validation on all).
+    pub fn solver_config(&self) -> SolverConfig {
+        SolverConfig {
+            optimizer: self.optimizer(),
+            lr_decay: self.lr_decay,
+            batch_size: self.batch_size,
+            num_epochs: self.num_epochs,
+            seed: self.seed,
+            ..SolverConfig::default()
+        }
+    }
+}
+
+/// The two set-ups the page offers as buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// 100 training examples, many epochs: the net memorises them and validation lags far behind.
+    Overfit,
+    /// Every example the dataset offers, a few epochs.
+    Full,
+}
+
+/// Sensible settings for a dataset: the "Full dataset" preset.
+pub fn defaults(kind: DatasetKind) -> (DataSettings, RunSettings) {
+    preset(kind, Preset::Full)
+}
+
+/// The settings of a preset for a dataset.
+///
+/// All use 16 filters of 5×5, hidden 100, weight scale 3e-2, adam, batch 50 and seed 0; digits
+/// are shown at 16×16. Overfit: 100 training examples (shapes at 16×16), learning rate 5e-3, no
+/// regularization, 20 epochs — training accuracy reaches 100% while validation stays near chance
+/// for the shapes (about 88% for the easier digits). Full: shapes 2,000 + 500 at 32×32 for 10
+/// epochs, digits 1,497 + 300 for 5, own images at 32×32 for 20; learning rate 3e-3 decaying by
+/// 5% an epoch, regularization 1e-3.
+pub fn preset(kind: DatasetKind, preset: Preset) -> (DataSettings, RunSettings) {
+    let (size, n_train, n_val) = match (kind, preset) {
+        (DatasetKind::Shapes, Preset::Overfit) => (16, 100, 500),
+        (DatasetKind::Shapes, Preset::Full) => (32, 2000, 500),
+        (DatasetKind::Digits, Preset::Overfit) => (16, 100, 300),
+        (DatasetKind::Digits, Preset::Full) => (16, 1497, 300),
+        (DatasetKind::Own, _) => (32, 100, 25),
+    };
+    let data = DataSettings {
+        dataset: kind,
+        size,
+        n_train,
+        n_val,
+        seed: 0,
+    };
+    let full = preset == Preset::Full;
+    let run = RunSettings {
+        num_filters: 16,
+        filter_size: 5,
+        hidden_dim: 100,
+        batchnorm: false,
+        weight_scale: 3e-2,
+        reg: if full { 1e-3 } else { 0.0 },
+        update_rule: UpdateRule::Adam,
+        learning_rate: if full { 3e-3 } else { 5e-3 },
+        lr_decay: if full { 0.95 } else { 1.0 },
+        batch_size: 50,
+        num_epochs: match (kind, preset) {
+            (_, Preset::Overfit) => 20,
+            (DatasetKind::Shapes, Preset::Full) => 10,
+            (DatasetKind::Digits, Preset::Full) => 5,
+            (DatasetKind::Own, Preset::Full) => 20,
+        },
+        seed: 0,
+    };
+    (data, run)
+}
+
+/// Where an example comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    Train,
+    Val,
+}
+
+/// Train and validation accuracy after an iteration.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccuracyPoint {
+    pub iteration: usize,
+    pub epoch: usize,
+    pub train_acc: f64,
+    pub val_acc: f64,
+}
+
+/// What a call of [`Trainer::step`] did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    /// Iterations done so far (after this call).
+    pub iteration: usize,
+    pub num_iterations: usize,
+    /// Epochs completed.
+    pub epoch: usize,
+    /// The minibatch loss of each iteration this call ran, the first being iteration
+    /// `iteration − losses.len() + 1`.
+    pub losses: Vec<f64>,
+    /// Accuracies measured during this call (after the first iteration and each epoch).
+    pub accuracies: Vec<AccuracyPoint>,
+    /// The learning rate the next update will use.
+    pub learning_rate: f64,
+    /// Training has ended; the net holds the parameters with the best validation accuracy.
+    pub finished: bool,
+    /// Training stopped on a NaN or infinite loss: the engine's message, which suggests a lower
+    /// learning rate. The net keeps its last parameters whose loss was finite.
+    pub diverged: Option<String>,
+}
+
+/// The dataset and net, as the page describes them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub dataset: DatasetKind,
+    pub class_names: Vec<String>,
+    /// `[C, H, W]` of one image.
+    pub image_shape: [usize; 3],
+    pub n_train: usize,
+    pub n_val: usize,
+    /// Training examples per class.
+    pub train_counts: Vec<usize>,
+    /// The net's settings (after an import, those of the file).
+    pub net: RunSettings,
+    pub num_parameters: usize,
+    /// `[F, H', W']` after the conv and `[F, H'', W'']` after the pool.
+    pub conv_shape: [usize; 3],
+    pub pool_shape: [usize; 3],
+    pub batch_size: usize,
+    pub iterations_per_epoch: usize,
+    pub num_iterations: usize,
+    pub iteration: usize,
+}
+
+/// Examples of a dataset to show in a grid with their labels.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Previews {
+    pub class_names: Vec<String>,
+    /// Label of each tile.
+    pub labels: Vec<usize>,
+    pub tiles: Tiles,
+}
+
+/// One example through the net: the input, every layer, and the prediction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExampleView {
+    pub split: Split,
+    pub index: usize,
+    pub label: usize,
+    pub input: Tiles,
+    pub layers: Vec<LayerActivations>,
+    pub probabilities: Vec<f64>,
+    pub predicted: usize,
+    pub class_names: Vec<String>,
+}
+
+/// Class probabilities for an image of the user's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Prediction {
+    pub class_names: Vec<String>,
+    pub probabilities: Vec<f64>,
+    pub predicted: usize,
+    /// The image as the net sees it (resized to its input).
+    pub input: Tiles,
+}
+
+/// The validation set's confusion matrix: `counts[true][predicted]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Confusion {
+    pub class_names: Vec<String>,
+    pub counts: Vec<Vec<usize>>,
+    pub accuracy: f64,
+}
+
+/// Dataset, net and solver of one training run.
+#[derive(Debug, Clone)]
+pub struct Trainer {
+    data: DataSettings,
+    train: Dataset,
+    val: Dataset,
+    run: RunSettings,
+    solver: Solver<f32>,
+}
+
+/// The user's own images as a shuffled dataset split 4:1 into training and validation.
+fn own_split(own: &[ClassExamples], data: &DataSettings) -> Result<(Dataset, Dataset)> {
+    let all = Dataset::from_rgba_examples(own, 3, data.size, data.size)?;
+    if all.len() < 2 {
+        return Err(Error::InvalidInput(format!(
+            "your dataset has {} image: draw or upload at least 2 (one to train on, one to validate)",
+            all.len()
+        )));
+    }
+    let n_val = (all.len() / 5).max(1);
+    all.shuffled(data.seed).split(all.len() - n_val, n_val)
+}
+
+/// The training and validation sets `data` describes (`own` holds the user's images).
+pub fn load_data(data: &DataSettings, own: &[ClassExamples]) -> Result<(Dataset, Dataset)> {
+    if data.n_val == 0 && data.dataset != DatasetKind::Own {
+        return Err(Error::Zero {
+            what: "the number of validation examples".into(),
+        });
+    }
+    match data.dataset {
+        DatasetKind::Shapes => {
+            let count = data.n_train.checked_add(data.n_val).ok_or_else(|| {
+                Error::InvalidInput("that many shapes would not fit in memory".into())
+            })?;
+            if count > MAX_SHAPES {
+                return Err(Error::InvalidInput(format!(
+                    "{count} shapes ({} training + {} validation) are more than a browser tab \
+                     should hold: the most is {MAX_SHAPES}",
+                    data.n_train, data.n_val
+                )));
+            }
+            let all = data::shapes(&ShapesConfig {
+                count,
+                size: data.size,
+                seed: data.seed,
+                ..ShapesConfig::default()
+            })?;
+            all.split(data.n_train, data.n_val)
+        }
+        DatasetKind::Digits => {
+            let all = if data.size == 8 {
+                data::digits()?
+            } else {
+                data::digits_resized(data.size)?
+            };
+            all.split(data.n_train, data.n_val)
+        }
+        DatasetKind::Own => own_split(own, data),
+    }
+}
+
+/// Most shapes (training + validation) the page may generate.
+pub const MAX_SHAPES: usize = 20_000;
+
+fn training_data(train: &Dataset, val: &Dataset) -> TrainingData<f32> {
+    TrainingData {
+        x_train: train.images().clone(),
+        y_train: train.labels().to_vec(),
+        x_val: val.images().clone(),
+        y_val: val.labels().to_vec(),
+    }
+}
+
+/// A fresh net for `run` on images like `train`'s, named by its classes.
+fn new_net(run: &RunSettings, train: &Dataset) -> Result<ThreeLayerConvNet<f32>> {
+    let mut net = ThreeLayerConvNet::new(run.net_config(train.image_shape(), train.num_classes()))?;
+    net.set_class_names(train.class_names().to_vec())?;
+    Ok(net)
+}
+
+fn tiles_of(image: ndarray::ArrayView3<f32>) -> Tiles {
+    let (_, h, w) = image.dim();
+    Tiles {
+        count: 1,
+        height: h,
+        width: w,
+        rgba: inspect::image_rgba(image),
+    }
+}
+
+impl Trainer {
+    /// Loads the data and makes a fresh net and solver.
+    ///
+    /// Errors: the data cannot be made (too many examples, a bad size, fewer than two images of
+    /// the user's own, …) or the net or solver refuses a setting (the message says which).
+    pub fn new(data: &DataSettings, own: &[ClassExamples], run: &RunSettings) -> Result<Self> {
+        let (train, val) = load_data(data, own)?;
+        let solver = Solver::new(new_net(run, &train)?, training_data(&train, &val), run.solver_config())?;
+        Ok(Trainer {
+            data: data.clone(),
+            train,
+            val,
+            run: run.clone(),
+            solver,
+        })
+    }
+
+    /// Starts over on the same data with a fresh net made from `run`. On error the trainer is
+    /// unchanged.
+    pub fn reset(&mut self, run: &RunSettings) -> Result<()> {
+        let net = new_net(run, &self.train)?;
+        self.solver = Solver::new(net, training_data(&self.train, &self.val), run.solver_config())?;
+        self.run = run.clone();
+        Ok(())
+    }
+
+    /// The data settings this trainer was made with.
+    pub fn data_settings(&self) -> &DataSettings {
+        &self.data
+    }
+
+    /// The training and validation sets.
+    pub fn datasets(&self) -> (&Dataset, &Dataset) {
+        (&self.train, &self.val)
+    }
+
+    /// The solver (and through it the net and the history).
+    pub fn solver(&self) -> &Solver<f32> {
+        &self.solver
+    }
+
+    /// Runs up to `n` iterations, stopping early when training finishes or diverges. Calling it
+    /// after the end does nothing and reports `finished` (or `diverged`) again.
+    ///
+    /// Errors only on an engine failure other than divergence.
+    pub fn step(&mut self, n: usize) -> Result<Progress> {
+        let mut losses = Vec::new();
+        let mut accuracies = Vec::new();
+        let mut diverged = self.solver.diverged().map(|e| e.to_string());
+        let mut finished = self.solver.is_finished();
+        while losses.len() < n && !finished && diverged.is_none() {
+            match self.solver.step() {
+                Ok(step) => {
+                    losses.push(step.loss);
+                    if let Some(a) = step.accuracy {
+                        accuracies.push(AccuracyPoint {
+                            iteration: step.iteration,
+                            epoch: a.epoch,
+                            train_acc: a.train_acc,
+                            val_acc: a.val_acc,
+                        });
+                    }
+                    finished = step.finished;
+                }
+                Err(e @ Error::Diverged { .. }) => diverged = Some(e.to_string()),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Progress {
+            iteration: self.solver.iteration(),
+            num_iterations: self.solver.num_iterations(),
+            epoch: self.solver.epoch(),
+            losses,
+            accuracies,
+            learning_rate: self.solver.learning_rate(),
+            finished,
+            diverged,
+        })
+    }
+
+    fn net(&self) -> &ThreeLayerConvNet<f32> {
+        self.solver.model()
+    }
+
+    /// The dataset and the net in numbers.
+    pub fn summary(&self) -> Result<Summary> {
+        let net = self.net();
+        let config = net.config();
+        let ((f, hc, wc), (_, hp, wp)) = config.layer_dims()?;
+        let (c, h, w) = self.train.image_shape();
+        Ok(Summary {
+            dataset: self.data.dataset,
+            class_names: self.train.class_names().to_vec(),
+            image_shape: [c, h, w],
+            n_train: self.train.len(),
+            n_val: self.val.len(),
+            train_counts: self.train.class_counts(),
+            net: self.run.clone(),
+            num_parameters: net.num_parameters(),
+            conv_shape: [f, hc, wc],
+            pool_shape: [f, hp, wp],
+            batch_size: self.solver.batch_size(),
+            iterations_per_epoch: self.solver.iterations_per_epoch(),
+            num_iterations: self.solver.num_iterations(),
+            iteration: self.solver.iteration(),
+        })
+    }
+
+    /// Up to `per_class` training examples of each class, class by class, as tiles with labels.
+    pub fn previews(&self, per_class: usize) -> Result<Previews> {
+        let d = &self.train;
+        let mut taken = vec![0; d.num_classes()];
+        let mut labels = Vec::new();
+        let mut rgba = Vec::new();
+        let mut indices: Vec<usize> = (0..d.len()).collect();
+        indices.sort_by_key(|&i| d.labels()[i]); // stable: each class keeps the dataset's order
+        for i in indices {
+            let label = d.labels()[i];
+            if taken[label] < per_class {
+                taken[label] += 1;
+                labels.push(label);
+                rgba.extend(d.rgba(i)?);
+            }
+        }
+        let (_, h, w) = d.image_shape();
+        Ok(Previews {
+            class_names: d.class_names().to_vec(),
+            tiles: Tiles {
+                count: labels.len(),
+                height: h,
+                width: w,
+                rgba: Bytes(rgba),
+            },
+            labels,
+        })
+    }
+
+    /// The first-layer filters W1 `(F, C, k, k)` as F small images.
+    pub fn filters(&self) -> Tiles {
+        inspect::filter_tiles(&self.net().params().w1)
+    }
+
+    /// Example `index` of a split through the net (batch norm in test mode, as for predictions).
+    ///
+    /// Errors if the index is out of range.
+    pub fn example(&self, split: Split, index: usize) -> Result<ExampleView> {
+        let d = match split {
+            Split::Train => &self.train,
+            Split::Val => &self.val,
+        };
+        let image = d.example(index)?;
+        let x = image.insert_axis(Axis(0)).to_owned();
+        let net = self.net();
+        let acts = net.activations(&x, Mode::Test)?;
+        let probabilities = net.probabilities(&x)?;
+        let probabilities: Vec<f64> = probabilities.iter().map(|&p| p as f64).collect();
+        Ok(ExampleView {
+            split,
+            index,
+            label: d.labels()[index],
+            input: tiles_of(image),
+            layers: inspect::layer_activations(&acts, 0)?,
+            predicted: argmax(&probabilities),
+            probabilities,
+            class_names: net.class_names().to_vec(),
+        })
+    }
+
+    /// Class probabilities for an RGBA image of any size, converted like the training images
+    /// (composited over black, area-resized to the net's input, grey for one-channel nets).
+    pub fn predict(&self, image: &RgbaImage) -> Result<Prediction> {
+        let net = self.net();
+        let (c, h, w) = net.config().input_dim;
+        let example = data::rgba_to_example(image, c, h, w)?;
+        let x: Array4<f32> = example.view().insert_axis(Axis(0)).to_owned();
+        let probabilities: Vec<f64> = net.probabilities(&x)?.iter().map(|&p| p as f64).collect();
+        Ok(Prediction {
+            class_names: net.class_names().to_vec(),
+            predicted: argmax(&probabilities),
+            probabilities,
+            input: tiles_of(example.view()),
+        })
+    }
+
+    /// The confusion matrix of the current net on the validation set.
+    pub fn confusion(&self) -> Result<Confusion> {
+        let net = self.net();
+        let x = self.val.images();
+        let mut predicted = Vec::with_capacity(self.val.len());
+        let n = x.dim().0;
+        for start in (0..n).step_by(100) {
+            let chunk: Vec<usize> = (start..n.min(start + 100)).collect();
+            predicted.extend(net.predict(&x.select(Axis(0), &chunk))?);
+        }
+        let truth = self.val.labels();
+        let correct = truth.iter().zip(&predicted).filter(|(t, p)| t == p).count();
+        Ok(Confusion {
+            class_names: self.val.class_names().to_vec(),
+            counts: inspect::confusion_matrix(truth, &predicted, self.val.num_classes())?,
+            accuracy: correct as f64 / n as f64,
+        })
+    }
+
+    /// The current net as a model file (see [`crate::models::file`]).
+    pub fn export(&self) -> Vec<u8> {
+        self.net().to_bytes()
+    }
+
+    /// Replaces the net by the one in a model file, ready to train further on the current data
+    /// with the current optimizer settings (a new run starts at iteration 0). Returns the new
+    /// summary, whose `net` holds the file's architecture.
+    ///
+    /// Errors, keeping the current net and run: the file is not a model, has another format
+    /// version, is cut short or damaged, its arrays do not fit its architecture (each with the
+    /// model file's own message), or the net was made for images or classes other than this
+    /// dataset's.
+    pub fn import(&mut self, bytes: &[u8]) -> Result<Summary> {
+        let mut net = ThreeLayerConvNet::<f32>::from_bytes(bytes)?;
+        let config = net.config().clone();
+        let (c, h, w) = self.train.image_shape();
+        let classes = self.train.num_classes();
+        let (fc, fh, fw) = config.input_dim;
+        if (fc, fh, fw, config.num_classes) != (c, h, w, classes) {
+            return Err(Error::ModelFile(format!(
+                "this model takes {fc}×{fh}×{fw} images in {} classes, but the current dataset has \
+                 {c}×{h}×{w} images in {classes} classes: choose the dataset and image size it was \
+                 trained on, then import it again",
+                config.num_classes
+            )));
+        }
+        net.set_reg(self.run.reg)?;
+        let run = RunSettings {
+            num_filters: config.num_filters,
+            filter_size: config.filter_size,
+            hidden_dim: config.hidden_dim,
+            batchnorm: config.batchnorm,
+            weight_scale: config.weight_scale,
+            seed: config.seed,
+            ..self.run.clone()
+        };
+        self.solver = Solver::new(net, training_data(&self.train, &self.val), run.solver_config())?;
+        self.run = run;
+        self.summary()
+    }
+}
+
+/// Index of the largest value (the first on ties).
+fn argmax(values: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &v) in values.iter().enumerate() {
+        if v > values[best] {
+            best = i;
+        }
+    }
+    best
+}

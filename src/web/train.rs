@@ -1,0 +1,147 @@
+//! The training panel's handle on the engine: one [`Trainer`] that the page's Web Worker keeps,
+//! wrapping [`crate::trainer::Trainer`]. Settings arrive as plain objects (the page's
+//! `{ dataset, size, nTrain, … }` and `{ numFilters, filterSize, … }`), results leave as plain
+//! objects whose pixels are `Uint8Array`s, ready to be transferred to the main thread.
+
+use wasm_bindgen::prelude::*;
+
+use super::js_error;
+use crate::data::{ClassExamples, RgbaImage};
+use crate::trainer::{self, DataSettings, DatasetKind, Preset, RunSettings, Split};
+
+fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
+    Ok(serde_wasm_bindgen::to_value(value)?)
+}
+
+/// The user's own images, class by class, gathered before a [`Trainer`] is made from them.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct OwnImages {
+    classes: Vec<ClassExamples>,
+}
+
+#[wasm_bindgen]
+impl OwnImages {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> OwnImages {
+        OwnImages::default()
+    }
+
+    /// Adds an empty class; its images follow with `addImage(classIndex, …)`.
+    #[wasm_bindgen(js_name = addClass)]
+    pub fn add_class(&mut self, name: String) {
+        self.classes.push(ClassExamples {
+            name,
+            images: Vec::new(),
+        });
+    }
+
+    /// Adds an RGBA image (`width · height · 4` bytes) to class `class`.
+    #[wasm_bindgen(js_name = addImage)]
+    pub fn add_image(
+        &mut self,
+        class: usize,
+        width: usize,
+        height: usize,
+        pixels: Vec<u8>,
+    ) -> Result<(), JsError> {
+        let image = RgbaImage::new(width, height, pixels).map_err(js_error)?;
+        let count = self.classes.len();
+        let target = self.classes.get_mut(class).ok_or_else(|| {
+            JsError::new(&format!(
+                "class {class} does not exist: there are {count} classes"
+            ))
+        })?;
+        target.images.push(image);
+        Ok(())
+    }
+}
+
+/// The settings of a preset, `{ data, run }`: `dataset` is "shapes", "digits" or "own", `preset`
+/// "overfit" or "full".
+#[wasm_bindgen(js_name = trainPreset)]
+pub fn train_preset(dataset: JsValue, preset: JsValue) -> Result<JsValue, JsError> {
+    let kind: DatasetKind = serde_wasm_bindgen::from_value(dataset)?;
+    let which: Preset = serde_wasm_bindgen::from_value(preset)?;
+    let (data, run) = trainer::preset(kind, which);
+    let out = js_sys::Object::new();
+    js_sys::Reflect::set(&out, &"data".into(), &to_js(&data)?)
+        .map_err(|_| JsError::new("could not build the preset object"))?;
+    js_sys::Reflect::set(&out, &"run".into(), &to_js(&run)?)
+        .map_err(|_| JsError::new("could not build the preset object"))?;
+    Ok(out.into())
+}
+
+/// Dataset, net and solver of one training run (see [`crate::trainer::Trainer`]).
+#[wasm_bindgen]
+pub struct Trainer {
+    inner: trainer::Trainer,
+}
+
+#[wasm_bindgen]
+impl Trainer {
+    /// Loads the data (`own` holds the user's images when `data.dataset` is "own") and makes a
+    /// fresh net; throws the engine's message if a setting is refused.
+    #[wasm_bindgen(constructor)]
+    pub fn new(data: JsValue, run: JsValue, own: &OwnImages) -> Result<Trainer, JsError> {
+        let data: DataSettings = serde_wasm_bindgen::from_value(data)?;
+        let run: RunSettings = serde_wasm_bindgen::from_value(run)?;
+        let inner = trainer::Trainer::new(&data, &own.classes, &run).map_err(js_error)?;
+        Ok(Trainer { inner })
+    }
+
+    /// A fresh net on the same data; throws (keeping the current net) if a setting is refused.
+    pub fn reset(&mut self, run: JsValue) -> Result<(), JsError> {
+        let run: RunSettings = serde_wasm_bindgen::from_value(run)?;
+        self.inner.reset(&run).map_err(js_error)
+    }
+
+    /// Up to `n` iterations: `{ iteration, numIterations, epoch, losses, accuracies,
+    /// learningRate, finished, diverged }`.
+    pub fn step(&mut self, n: usize) -> Result<JsValue, JsError> {
+        to_js(&self.inner.step(n).map_err(js_error)?)
+    }
+
+    /// The dataset and the net in numbers.
+    pub fn summary(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.summary().map_err(js_error)?)
+    }
+
+    /// Up to `perClass` training examples of each class: `{ classNames, labels, tiles }`.
+    pub fn previews(&self, per_class: usize) -> Result<JsValue, JsError> {
+        to_js(&self.inner.previews(per_class).map_err(js_error)?)
+    }
+
+    /// The first-layer filters as tiles `{ count, height, width, rgba }`.
+    pub fn filters(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.filters())
+    }
+
+    /// Example `index` of "train" or "val" through every layer of the net.
+    pub fn example(&self, split: JsValue, index: usize) -> Result<JsValue, JsError> {
+        let split: Split = serde_wasm_bindgen::from_value(split)?;
+        to_js(&self.inner.example(split, index).map_err(js_error)?)
+    }
+
+    /// Class probabilities for an RGBA image (`width · height · 4` bytes) of any size.
+    pub fn predict(&self, width: usize, height: usize, pixels: Vec<u8>) -> Result<JsValue, JsError> {
+        let image = RgbaImage::new(width, height, pixels).map_err(js_error)?;
+        to_js(&self.inner.predict(&image).map_err(js_error)?)
+    }
+
+    /// The validation set's confusion matrix `{ classNames, counts, accuracy }`.
+    pub fn confusion(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.confusion().map_err(js_error)?)
+    }
+
+    /// The current net as a model file.
+    pub fn export(&self) -> Vec<u8> {
+        self.inner.export()
+    }
+
+    /// Loads a model file in place of the current net and returns the new summary; throws the
+    /// reason a file is refused, keeping the current net.
+    pub fn import(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
+        to_js(&self.inner.import(bytes).map_err(js_error)?)
+    }
+}

@@ -1,0 +1,435 @@
+//! The training page's engine side: presets, stepping, divergence, previews, the views of a net
+//! (filters, activations, confusion matrix, predictions), export/import with its refusals, and
+//! datasets of the user's own images.
+
+use cnn_playground::data::{ClassExamples, RgbaImage};
+use cnn_playground::inspect::{confusion_matrix, filter_tiles, layer_activations};
+use cnn_playground::layers::Mode;
+use cnn_playground::models::{ConvNetConfig, ThreeLayerConvNet};
+use cnn_playground::trainer::{
+    preset, DataSettings, DatasetKind, Preset, RunSettings, Split, Trainer, UpdateRule,
+};
+use cnn_playground::Error;
+use ndarray::Array4;
+
+/// A small, quick set-up: 40 + 20 shapes of 16×16, a net of 4 filters, 2 epochs of batch 10.
+fn small() -> (DataSettings, RunSettings) {
+    let (mut data, mut run) = preset(DatasetKind::Shapes, Preset::Overfit);
+    data.n_train = 40;
+    data.n_val = 20;
+    run.num_filters = 4;
+    run.hidden_dim = 16;
+    run.batch_size = 10;
+    run.num_epochs = 2;
+    (data, run)
+}
+
+#[test]
+fn presets_differ_in_data_and_schedule() {
+    for kind in [DatasetKind::Shapes, DatasetKind::Digits, DatasetKind::Own] {
+        let (od, or) = preset(kind, Preset::Overfit);
+        let (fd, fr) = preset(kind, Preset::Full);
+        assert_eq!((od.dataset, fd.dataset), (kind, kind));
+        assert_eq!(or.update_rule, UpdateRule::Adam);
+        assert_eq!((or.reg, or.lr_decay), (0.0, 1.0), "overfitting uses no regularization");
+        assert!(fr.reg > 0.0 && fr.lr_decay < 1.0);
+        if kind != DatasetKind::Own {
+            assert_eq!(od.n_train, 100);
+            assert!(fd.n_train > 1000);
+        }
+    }
+    assert_eq!(preset(DatasetKind::Shapes, Preset::Overfit).0.size, 16);
+    assert_eq!(preset(DatasetKind::Shapes, Preset::Full).0.size, 32);
+    assert_eq!(preset(DatasetKind::Digits, Preset::Full).0.n_train + 300, 1797);
+}
+
+#[test]
+fn step_runs_up_to_n_iterations_and_stops_at_the_end() {
+    let (data, run) = small();
+    let mut t = Trainer::new(&data, &[], &run).unwrap();
+    let s = t.summary().unwrap();
+    assert_eq!((s.n_train, s.n_val, s.image_shape), (40, 20, [3, 16, 16]));
+    assert_eq!((s.iterations_per_epoch, s.num_iterations, s.iteration), (4, 8, 0));
+    assert_eq!(s.conv_shape, [4, 16, 16]);
+    assert_eq!(s.pool_shape, [4, 8, 8]);
+    assert_eq!(s.train_counts.iter().sum::<usize>(), 40);
+    // 4·3·5·5 + 4 + 256·16 + 16 + 16·5 + 5
+    assert_eq!(s.num_parameters, 300 + 4 + 4096 + 16 + 80 + 5);
+
+    let p = t.step(3).unwrap();
+    assert_eq!((p.iteration, p.losses.len(), p.epoch), (3, 3, 0));
+    assert_eq!(p.accuracies.len(), 1, "measured after the first iteration");
+    assert_eq!(p.accuracies[0].iteration, 1);
+    let p = t.step(100).unwrap();
+    assert_eq!((p.iteration, p.losses.len(), p.epoch), (8, 5, 2));
+    assert!(p.finished);
+    assert_eq!(
+        p.accuracies.iter().map(|a| a.iteration).collect::<Vec<_>>(),
+        vec![4, 8]
+    );
+    // After the end, nothing more happens.
+    let p = t.step(5).unwrap();
+    assert!(p.finished && p.losses.is_empty());
+    assert_eq!(p.iteration, 8);
+}
+
+#[test]
+fn reset_starts_over_on_the_same_data_and_keeps_the_net_on_error() {
+    let (data, run) = small();
+    let mut t = Trainer::new(&data, &[], &run).unwrap();
+    let first = t.step(2).unwrap().losses;
+    t.reset(&run).unwrap();
+    assert_eq!(t.summary().unwrap().iteration, 0);
+    assert_eq!(t.step(2).unwrap().losses, first, "the same seed gives the same run");
+    let before = t.export();
+    let bad = RunSettings {
+        filter_size: 4,
+        ..run.clone()
+    };
+    let err = t.reset(&bad).unwrap_err();
+    assert!(err.to_string().contains("odd filter size"), "{err}");
+    assert_eq!(t.export(), before);
+    assert_eq!(t.summary().unwrap().iteration, 2);
+}
+
+#[test]
+fn a_diverging_run_stops_with_a_message_and_the_trainer_still_works() {
+    let (data, _) = small();
+    let (_, mut run) = preset(DatasetKind::Shapes, Preset::Overfit);
+    run.update_rule = UpdateRule::Sgd;
+    run.learning_rate = 1e3;
+    run.batch_size = 10;
+    run.num_epochs = 20;
+    let mut t = Trainer::new(&data, &[], &run).unwrap();
+    let p = t.step(80).unwrap();
+    let message = p.diverged.expect("sgd at 1e3 diverges");
+    assert!(!p.finished);
+    assert!(p.iteration < 80, "stopped at iteration {}", p.iteration);
+    assert!(message.contains("Try a lower learning rate (for example 1e2)"), "{message}");
+    // Later calls report the same and run nothing; the views still work on the last good weights.
+    let again = t.step(5).unwrap();
+    assert_eq!(again.diverged.as_deref(), Some(message.as_str()));
+    assert!(again.losses.is_empty());
+    let probs = t.example(Split::Val, 0).unwrap().probabilities;
+    assert!(probs.iter().all(|p| p.is_finite()));
+    assert!(t.confusion().is_ok());
+}
+
+#[test]
+fn previews_take_each_class_in_turn() {
+    let (data, run) = small();
+    let t = Trainer::new(&data, &[], &run).unwrap();
+    let p = t.previews(3).unwrap();
+    assert_eq!(p.labels, vec![0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]);
+    assert_eq!(p.class_names[2], "triangle");
+    assert_eq!((p.tiles.count, p.tiles.height, p.tiles.width), (15, 16, 16));
+    assert_eq!(p.tiles.rgba.0.len(), 15 * 16 * 16 * 4);
+    // The first tile is the first circle of the training set, as the dataset draws it.
+    let (train, _) = t.datasets();
+    let first_circle = train.labels().iter().position(|&l| l == 0).unwrap();
+    assert_eq!(&p.tiles.rgba.0[..16 * 16 * 4], train.rgba(first_circle).unwrap().as_slice());
+}
+
+#[test]
+fn the_views_of_a_net_have_the_right_shapes() {
+    let (data, mut run) = small();
+    run.batchnorm = true;
+    let mut t = Trainer::new(&data, &[], &run).unwrap();
+    t.step(4).unwrap();
+
+    let f = t.filters();
+    assert_eq!((f.count, f.height, f.width, f.rgba.0.len()), (4, 5, 5, 4 * 25 * 4));
+
+    let v = t.example(Split::Train, 3).unwrap();
+    assert_eq!((v.split, v.index), (Split::Train, 3));
+    assert_eq!(v.label, t.datasets().0.labels()[3]);
+    let names: Vec<&str> = v.layers.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "conv",
+            "spatial batch norm",
+            "relu",
+            "2×2 max pool",
+            "affine (hidden)",
+            "relu",
+            "scores"
+        ]
+    );
+    assert_eq!(v.layers[0].shape, vec![4, 16, 16]);
+    assert_eq!(v.layers[3].shape, vec![4, 8, 8]);
+    assert_eq!(v.layers[3].maps.as_ref().unwrap().rgba.0.len(), 4 * 64 * 4);
+    assert_eq!(v.layers[4].values.len(), 16);
+    assert!(v.layers[5].values.iter().all(|&x| x >= 0.0), "after a relu");
+    assert_eq!(v.layers[6].values.len(), 5);
+    let sum: f64 = v.probabilities.iter().sum();
+    assert!((sum - 1.0).abs() < 1e-5);
+    let best = (0..5)
+        .max_by(|&a, &b| v.layers[6].values[a].total_cmp(&v.layers[6].values[b]))
+        .unwrap();
+    assert_eq!(v.predicted, best, "the prediction is the highest score");
+    assert_eq!((v.input.width, v.input.rgba.0.len()), (16, 16 * 16 * 4));
+    let err = t.example(Split::Val, 20).unwrap_err();
+    assert!(err.to_string().contains("out of range"), "{err}");
+
+    let c = t.confusion().unwrap();
+    assert_eq!(c.counts.len(), 5);
+    assert_eq!(c.counts.iter().flatten().sum::<usize>(), 20);
+    let diagonal: usize = (0..5).map(|k| c.counts[k][k]).sum();
+    assert_eq!(c.accuracy, diagonal as f64 / 20.0);
+    // Each row holds the validation examples of that class.
+    let (_, val) = t.datasets();
+    for (k, row) in c.counts.iter().enumerate() {
+        assert_eq!(row.iter().sum::<usize>(), val.class_counts()[k]);
+    }
+}
+
+#[test]
+fn predictions_convert_images_like_the_data() {
+    let (data, run) = small();
+    let t = Trainer::new(&data, &[], &run).unwrap();
+    // An image of the dataset, given at 4× its size, predicts exactly as the example itself.
+    let (train, _) = t.datasets();
+    let small_rgba = train.rgba(0).unwrap();
+    let mut big = Vec::with_capacity(64 * 64 * 4);
+    for y in 0..64 {
+        for x in 0..64 {
+            let p = ((y / 4) * 16 + x / 4) * 4;
+            big.extend_from_slice(&small_rgba[p..p + 4]);
+        }
+    }
+    let p = t.predict(&RgbaImage::new(64, 64, big).unwrap()).unwrap();
+    assert_eq!((p.input.width, p.input.height), (16, 16));
+    assert_eq!(p.input.rgba.0, small_rgba, "the net sees the example again");
+    let same = t.predict(&RgbaImage::new(16, 16, small_rgba).unwrap()).unwrap();
+    assert_eq!(p.probabilities, same.probabilities);
+    // Bytes are coarser than the data's floats, so the example itself scores slightly differently.
+    let example = t.example(Split::Train, 0).unwrap();
+    for (a, b) in p.probabilities.iter().zip(&example.probabilities) {
+        assert!((a - b).abs() < 1e-3, "{a} vs {b}");
+    }
+    assert_eq!(p.class_names.len(), 5);
+}
+
+#[test]
+fn export_import_gives_identical_predictions() {
+    let (data, run) = small();
+    let mut trained = Trainer::new(&data, &[], &run).unwrap();
+    trained.step(100).unwrap();
+    let bytes = trained.export();
+    let mut fresh = Trainer::new(&data, &[], &run).unwrap();
+    assert_ne!(
+        fresh.example(Split::Val, 1).unwrap().probabilities,
+        trained.example(Split::Val, 1).unwrap().probabilities
+    );
+    let summary = fresh.import(&bytes).unwrap();
+    assert_eq!(summary.iteration, 0, "an imported net starts a new run");
+    for i in 0..20 {
+        assert_eq!(
+            fresh.example(Split::Val, i).unwrap().probabilities,
+            trained.example(Split::Val, i).unwrap().probabilities
+        );
+    }
+    assert_eq!(fresh.confusion().unwrap(), trained.confusion().unwrap());
+    assert_eq!(fresh.export(), bytes);
+    // It trains further from there.
+    assert_eq!(fresh.step(1).unwrap().iteration, 1);
+}
+
+#[test]
+fn import_takes_the_architecture_of_the_file() {
+    let (data, run) = small();
+    let mut t = Trainer::new(&data, &[], &run).unwrap();
+    let other = ThreeLayerConvNet::<f32>::new(ConvNetConfig {
+        input_dim: (3, 16, 16),
+        num_filters: 6,
+        filter_size: 3,
+        hidden_dim: 12,
+        num_classes: 5,
+        batchnorm: true,
+        ..ConvNetConfig::default()
+    })
+    .unwrap();
+    let s = t.import(&other.to_bytes()).unwrap();
+    assert_eq!(
+        (s.net.num_filters, s.net.filter_size, s.net.hidden_dim, s.net.batchnorm),
+        (6, 3, 12, true)
+    );
+    assert_eq!(s.net.learning_rate, run.learning_rate, "the optimizer settings stay");
+    assert_eq!(t.filters().count, 6);
+}
+
+#[test]
+fn bad_model_files_are_refused_and_the_net_kept() {
+    let (data, run) = small();
+    let mut t = Trainer::new(&data, &[], &run).unwrap();
+    t.step(3).unwrap();
+    let good = t.export();
+    let before = t.example(Split::Val, 0).unwrap();
+
+    let mut version = good.clone();
+    version[8..12].copy_from_slice(&7u32.to_le_bytes());
+    let mut flipped = good.clone();
+    let mid = good.len() / 2;
+    flipped[mid] ^= 0x10;
+    let digits = ThreeLayerConvNet::<f32>::new(ConvNetConfig {
+        input_dim: (1, 16, 16),
+        num_classes: 10,
+        num_filters: 2,
+        filter_size: 3,
+        hidden_dim: 4,
+        ..ConvNetConfig::default()
+    })
+    .unwrap()
+    .to_bytes();
+    let cases: [(&str, &[u8], &str); 5] = [
+        ("not a model", b"hello, this is text", "not a cnn-playground model file"),
+        ("truncated", &good[..good.len() - 10], "truncated"),
+        ("wrong version", &version, "format version 7"),
+        ("damaged", &flipped, "corrupted"),
+        (
+            "another dataset's model",
+            &digits,
+            "takes 1×16×16 images in 10 classes, but the current dataset has 3×16×16 images in 5 classes",
+        ),
+    ];
+    for (what, bytes, expected) in cases {
+        let err = t.import(bytes).unwrap_err();
+        assert!(matches!(err, Error::ModelFile(_)), "{what}: {err:?}");
+        assert!(err.to_string().contains(expected), "{what}: {err}");
+        assert_eq!(t.export(), good, "{what}: the net is kept");
+        assert_eq!(t.summary().unwrap().iteration, 3, "{what}: the run is kept");
+    }
+    assert_eq!(t.example(Split::Val, 0).unwrap(), before);
+}
+
+fn solid(rgb: [u8; 3], side: usize) -> RgbaImage {
+    let px = [rgb[0], rgb[1], rgb[2], 255];
+    RgbaImage::new(side, side, px.repeat(side * side)).unwrap()
+}
+
+#[test]
+fn your_own_images_are_split_four_to_one() {
+    let classes = vec![
+        ClassExamples {
+            name: "red".into(),
+            images: (0..5).map(|i| solid([200 + i, 0, 0], 20)).collect(),
+        },
+        ClassExamples {
+            name: "blue".into(),
+            images: (0..5).map(|i| solid([0, 0, 200 + i], 30)).collect(),
+        },
+    ];
+    let (mut data, mut run) = preset(DatasetKind::Own, Preset::Full);
+    data.size = 8;
+    run.num_filters = 2;
+    run.hidden_dim = 4;
+    let mut t = Trainer::new(&data, &classes, &run).unwrap();
+    let s = t.summary().unwrap();
+    assert_eq!((s.n_train, s.n_val), (8, 2));
+    assert_eq!(s.class_names, vec!["red", "blue"]);
+    assert_eq!(s.image_shape, [3, 8, 8]);
+    assert_eq!(s.batch_size, 8, "a batch is at most the training set");
+    let p = t.step(1000).unwrap();
+    assert!(p.finished);
+    assert_eq!(p.iteration, run.num_epochs);
+
+    let one = vec![
+        ClassExamples {
+            name: "a".into(),
+            images: vec![solid([1, 2, 3], 4)],
+        },
+        ClassExamples {
+            name: "b".into(),
+            images: vec![],
+        },
+    ];
+    let err = Trainer::new(&data, &one, &run).unwrap_err();
+    assert!(err.to_string().contains("class \"b\" has no images"), "{err}");
+    let err = Trainer::new(&data, &[], &run).unwrap_err();
+    assert!(err.to_string().contains("needs 2 to 10 classes, got 0"), "{err}");
+}
+
+#[test]
+fn bad_data_settings_are_explained() {
+    let (mut data, run) = small();
+    data.n_val = 0;
+    let err = Trainer::new(&data, &[], &run).unwrap_err();
+    assert!(err.to_string().contains("validation examples"), "{err}");
+    let (mut data, run) = preset(DatasetKind::Digits, Preset::Full);
+    data.n_train = 1700;
+    let err = Trainer::new(&data, &[], &run).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("cannot take 1700 training and 300 validation examples from a dataset of 1797"),
+        "{err}"
+    );
+    let (mut data, run) = small();
+    data.n_train = 30_000;
+    let err = Trainer::new(&data, &[], &run).unwrap_err();
+    assert!(err.to_string().contains("the most is 20000"), "{err}");
+}
+
+#[test]
+fn digits_train_at_their_native_size_too() {
+    let (mut data, mut run) = preset(DatasetKind::Digits, Preset::Overfit);
+    data.size = 8;
+    run.filter_size = 3;
+    run.num_epochs = 1;
+    let mut t = Trainer::new(&data, &[], &run).unwrap();
+    assert_eq!(t.summary().unwrap().image_shape, [1, 8, 8]);
+    assert_eq!(t.filters().count, 16);
+    assert!(t.step(10).unwrap().finished);
+}
+
+#[test]
+fn inspect_scales_tiles_and_counts_confusions() {
+    // Filters: each scaled on its own, colour for three channels.
+    let mut w = Array4::<f32>::zeros((2, 3, 1, 2));
+    w[[0, 0, 0, 1]] = 2.0; // filter 0: red at pixel 1 is the maximum, all else the minimum 0
+    w[[1, 2, 0, 0]] = -1.0; // filter 1: blue at pixel 0 is the minimum, all else the maximum 0
+    let t = filter_tiles(&w);
+    assert_eq!((t.count, t.height, t.width), (2, 1, 2));
+    assert_eq!(
+        t.rgba.0,
+        vec![0, 0, 0, 255, 255, 0, 0, 255, 255, 255, 0, 255, 255, 255, 255, 255]
+    );
+    // A constant filter is drawn mid-grey rather than dividing by zero.
+    let flat = filter_tiles(&Array4::<f32>::from_elem((1, 1, 1, 1), 0.5));
+    assert_eq!(flat.rgba.0, vec![128, 128, 128, 255]);
+
+    assert_eq!(
+        confusion_matrix(&[0, 0, 1, 2, 2], &[0, 1, 1, 2, 0], 3).unwrap(),
+        vec![vec![1, 1, 0], vec![0, 1, 0], vec![1, 0, 1]]
+    );
+    assert!(matches!(
+        confusion_matrix(&[0, 3], &[0, 0], 3),
+        Err(Error::LabelOutOfRange { label: 3, index: 1, classes: 3 })
+    ));
+    assert!(confusion_matrix(&[0], &[0, 1], 2).is_err());
+
+    // Activations of a batch: layer maps share one scale.
+    let net = ThreeLayerConvNet::<f32>::new(ConvNetConfig {
+        input_dim: (1, 4, 4),
+        num_filters: 2,
+        filter_size: 3,
+        hidden_dim: 3,
+        num_classes: 2,
+        weight_scale: 0.5,
+        ..ConvNetConfig::default()
+    })
+    .unwrap();
+    let x = Array4::from_shape_fn((2, 1, 4, 4), |(n, _, h, w)| (n * 16 + h * 4 + w) as f32 / 10.0);
+    let acts = net.activations(&x, Mode::Test).unwrap();
+    let layers = layer_activations(&acts, 1).unwrap();
+    let conv = &layers[0];
+    let values = acts.conv.index_axis(ndarray::Axis(0), 1);
+    let lo = values.iter().fold(f32::INFINITY, |a, &b| a.min(b)) as f64;
+    let hi = values.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b)) as f64;
+    assert_eq!((conv.min, conv.max), (lo, hi));
+    let bytes = &conv.maps.as_ref().unwrap().rgba.0;
+    assert_eq!(bytes.iter().step_by(4).copied().min(), Some(0));
+    assert_eq!(bytes.iter().step_by(4).copied().max(), Some(255));
+    assert_eq!(layers.last().unwrap().values.len(), 2);
+    assert!(layer_activations(&acts, 2).is_err());
+}

@@ -1,0 +1,167 @@
+// The training chart: the minibatch loss of every iteration (left axis) and the train and
+// validation accuracy after each epoch (right axis, 0 to 100%) on one canvas, sized to its box.
+// It only draws the points it is given.
+
+import { TRAIN } from "../config.js";
+import { el, fmt } from "../widgets/dom.js";
+
+const C = TRAIN.chart;
+const MARGIN = { left: 52, right: 52, top: 12, bottom: 34 };
+
+/** The mean of the last `k` losses at each point, so the trend shows through minibatch noise. */
+function smooth(values, k) {
+  const out = [];
+  let sum = 0;
+  values.forEach((v, i) => {
+    sum += v;
+    if (i >= k) sum -= values[i - k];
+    out.push(sum / Math.min(i + 1, k));
+  });
+  return out;
+}
+
+/** A round step for about `n` ticks over [0, max]. */
+function tickStep(max, n) {
+  const raw = max / n;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? raw;
+}
+
+export function createChart() {
+  const canvas = el("canvas", { class: "chart", role: "img", "data-testid": "train-chart", "data-points": "0" });
+  const legend = el("p", { class: "chart-legend" },
+    el("span", { class: "key loss", text: "loss per iteration (thin) and its moving average" }),
+    el("span", { class: "key train", text: "train accuracy" }),
+    el("span", { class: "key val", text: "validation accuracy" }));
+  const element = el("figure", { class: "chart-box" }, canvas, legend);
+  let losses = [];
+  let accuracies = [];
+  let total = 1;
+
+  function draw() {
+    const width = Math.max(200, canvas.clientWidth || element.clientWidth || 600);
+    const height = C.height;
+    const dpr = window.devicePixelRatio || 1;
+    canvas.width = Math.round(width * dpr);
+    canvas.height = Math.round(height * dpr);
+    canvas.style.height = `${height}px`;
+    const g = canvas.getContext("2d");
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, width, height);
+    g.font = "12px system-ui, sans-serif";
+    const x0 = MARGIN.left;
+    const x1 = width - MARGIN.right;
+    const y0 = height - MARGIN.bottom;
+    const y1 = MARGIN.top;
+    const finite = losses.filter(Number.isFinite);
+    // Before the first loss the axis spans 0 to 2.5 (about ln 10, the loss of a 10-class guess).
+    const maxLoss = finite.length ? Math.max(1e-6, ...finite.slice(0, 2000).concat(finite.slice(-2000))) : 2.5 / 1.05;
+    const lossTop = maxLoss * 1.05;
+    const xs = (it) => x0 + ((x1 - x0) * it) / Math.max(1, total);
+    const yLoss = (v) => y0 - ((y0 - y1) * Math.min(v, lossTop)) / lossTop;
+    const yAcc = (a) => y0 - (y0 - y1) * a;
+
+    // Grid and axes.
+    g.strokeStyle = C.grid;
+    g.lineWidth = 1;
+    g.fillStyle = C.axis;
+    g.textAlign = "right";
+    g.textBaseline = "middle";
+    const ls = tickStep(lossTop, 4);
+    for (let v = 0; v <= lossTop + 1e-12; v += ls) {
+      const y = yLoss(v);
+      g.beginPath();
+      g.moveTo(x0, y);
+      g.lineTo(x1, y);
+      g.stroke();
+      g.fillText(fmt(v, 3), x0 - 6, y);
+    }
+    g.textAlign = "left";
+    for (const a of [0, 0.25, 0.5, 0.75, 1]) g.fillText(`${a * 100}%`, x1 + 6, yAcc(a));
+    g.textAlign = "center";
+    g.textBaseline = "top";
+    const xsStep = tickStep(total, 6);
+    for (let it = 0; it <= total; it += xsStep) g.fillText(String(it), xs(it), y0 + 5);
+    g.fillText("iteration", (x0 + x1) / 2, y0 + 19);
+    g.save();
+    g.translate(12, (y0 + y1) / 2);
+    g.rotate(-Math.PI / 2);
+    g.fillText("loss", 0, -6);
+    g.restore();
+    g.strokeStyle = C.axis;
+    g.strokeRect(x0, y1, x1 - x0, y0 - y1);
+
+    // Loss: every iteration thin, the moving average bold.
+    const line = (values, colour, w) => {
+      g.strokeStyle = colour;
+      g.lineWidth = w;
+      g.beginPath();
+      let open = false;
+      values.forEach((v, i) => {
+        if (!Number.isFinite(v)) {
+          open = false;
+          return;
+        }
+        const x = xs(i + 1);
+        const y = yLoss(v);
+        if (open) g.lineTo(x, y);
+        else g.moveTo(x, y);
+        open = true;
+      });
+      g.stroke();
+    };
+    line(losses, C.loss, 1);
+    line(smooth(losses, Math.max(1, Math.round(losses.length / 25))), C.lossSmooth, 2.2);
+
+    // Accuracies: points joined by lines.
+    for (const [key, colour] of [["trainAcc", C.train], ["valAcc", C.val]]) {
+      g.strokeStyle = colour;
+      g.fillStyle = colour;
+      g.lineWidth = 2;
+      g.beginPath();
+      accuracies.forEach((a, i) => (i ? g.lineTo(xs(a.iteration), yAcc(a[key])) : g.moveTo(xs(a.iteration), yAcc(a[key]))));
+      g.stroke();
+      for (const a of accuracies) {
+        g.beginPath();
+        g.arc(xs(a.iteration), yAcc(a[key]), 3.5, 0, 2 * Math.PI);
+        g.fill();
+      }
+    }
+    canvas.dataset.points = String(losses.length);
+    canvas.dataset.accuracies = String(accuracies.length);
+    canvas.setAttribute("aria-label",
+      `Training chart: ${losses.length} losses${losses.length ? `, latest ${fmt(losses.at(-1), 3)}` : ""}; ` +
+      (accuracies.length
+        ? `latest train accuracy ${fmt(100 * accuracies.at(-1).trainAcc, 3)}%, validation ${fmt(100 * accuracies.at(-1).valAcc, 3)}%`
+        : "no accuracies yet"));
+  }
+
+  let scheduled = false;
+  function redraw() {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(() => {
+      scheduled = false;
+      draw();
+    });
+  }
+  new ResizeObserver(redraw).observe(element);
+
+  return {
+    element,
+    /** Forgets every point; the x axis will span `numIterations`. */
+    reset(numIterations) {
+      losses = [];
+      accuracies = [];
+      total = Math.max(1, numIterations);
+      redraw();
+    },
+    /** Adds the losses and accuracies of a progress message. */
+    add(progress) {
+      losses.push(...progress.losses);
+      accuracies.push(...progress.accuracies);
+      total = Math.max(1, progress.numIterations);
+      redraw();
+    },
+  };
+}

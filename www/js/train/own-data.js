@@ -1,0 +1,107 @@
+// The builder of your own dataset: two to ten named classes, each filled by drawing on the pad or
+// uploading image files. The images stay in this tab (they are not part of the page link).
+// `onChange()` is called whenever the images or names change; `data()` hands them to the worker.
+
+import { TRAIN } from "../config.js";
+import { el, say } from "../widgets/dom.js";
+import { createDrawPad } from "./draw-pad.js";
+import { FileProblem, imageCanvas, readImageFile } from "./images.js";
+
+export function createOwnData({ onChange }) {
+  const classes = [{ name: "class A", images: [] }, { name: "class B", images: [] }];
+  let version = 0;
+  const pad = createDrawPad({ label: "Drawing pad for your dataset" });
+  const list = el("div", { class: "own-classes", "data-testid": "own-classes" });
+  const message = el("p", { class: "message", role: "status", hidden: true });
+  const addClassButton = el("button", { type: "button", text: "Add a class", onclick: () => addClass() });
+  const element = el("div", { class: "own-data" },
+    el("p", { class: "hint", text: "Draw on the pad and press “Add drawing” under a class, or upload images into it. Each class needs at least one image; one image in five is kept for validation. Your images stay in this tab." }),
+    el("div", { class: "own-layout" }, pad.element, el("div", {}, list, addClassButton, message)));
+
+  function changed() {
+    version++;
+    render();
+    onChange();
+  }
+
+  function addClass() {
+    if (classes.length >= TRAIN.maxClasses) return;
+    const letter = String.fromCharCode(65 + classes.length);
+    classes.push({ name: `class ${letter}`, images: [] });
+    changed();
+  }
+
+  async function upload(k, files) {
+    const problems = [];
+    for (const file of files) {
+      try {
+        classes[k].images.push(await readImageFile(file, TRAIN.maxOwnSide));
+      } catch (e) {
+        if (!(e instanceof FileProblem)) throw e;
+        problems.push(e.message);
+      }
+    }
+    say(message, problems.join(" "), "error");
+    changed();
+  }
+
+  function render() {
+    list.replaceChildren(...classes.map((c, k) => {
+      const name = el("input", { type: "text", value: c.name, "aria-label": `Name of class ${k + 1}`, maxlength: 40 });
+      name.addEventListener("change", () => {
+        c.name = name.value;
+        changed();
+      });
+      const file = el("input", { type: "file", accept: "image/*", multiple: true, "aria-label": `Upload images into ${c.name}` });
+      file.addEventListener("change", () => {
+        upload(k, [...file.files]);
+        file.value = "";
+      });
+      const add = el("button", {
+        type: "button", text: "Add drawing", "data-class": k,
+        onclick: () => {
+          if (!pad.drawn) {
+            say(message, "The pad is empty: draw something first.", "notice");
+            return;
+          }
+          c.images.push(pad.image());
+          pad.clear();
+          say(message, "");
+          changed();
+        },
+      });
+      const remove = el("button", {
+        type: "button", text: "Remove class", disabled: classes.length <= TRAIN.minClasses,
+        onclick: () => {
+          classes.splice(k, 1);
+          changed();
+        },
+      });
+      const thumbs = el("div", { class: "thumbs" }, ...c.images.map((im, i) => el("button", {
+        type: "button", class: "thumb", title: "Remove this image", "aria-label": `Remove image ${i + 1} of ${c.name}`,
+        onclick: () => {
+          c.images.splice(i, 1);
+          changed();
+        },
+      }, imageCanvas(im, 36, `image ${i + 1} of ${c.name}`))));
+      return el("fieldset", { class: "own-class" },
+        el("legend", { text: `Class ${k + 1}: ${c.images.length} image${c.images.length === 1 ? "" : "s"}` }),
+        el("div", { class: "controls" }, name, add, el("label", { class: "file-button" }, file), remove),
+        thumbs);
+    }));
+    addClassButton.disabled = classes.length >= TRAIN.maxClasses;
+  }
+  render();
+
+  return {
+    element,
+    /** The classes and a version number that changes with every edit. */
+    data() {
+      return { version, classes: classes.map((c) => ({ name: c.name, images: c.images })) };
+    },
+    /** Total number of images. */
+    count() {
+      return classes.reduce((n, c) => n + c.images.length, 0);
+    },
+  };
+}

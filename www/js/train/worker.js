@@ -1,0 +1,166 @@
+// The training worker: it loads the engine itself (the same wasm-bindgen --target web build the
+// page uses), keeps ONE Trainer, and speaks in plain-data messages. The main thread only draws.
+//
+// Requests are `{ id, type, ... }` and get exactly one reply `{ id, value }` or `{ id, error }`.
+// While a run is going the worker also sends `{ event: "progress", ... }` after every chunk of
+// iterations (about CHUNK_MS of work), then yields so that pause, predict or export requests are
+// answered between chunks. Every start, pause, step, configure or import takes a new run token; a
+// chunk loop runs only while its token is current, so two loops can never train at once.
+
+import init, { OwnImages, Trainer } from "../../pkg/cnn_playground.js";
+
+/** Milliseconds of training between two progress messages. */
+const CHUNK_MS = 80;
+
+const ready = init();
+let trainer = null;
+/** The data settings (and own images) the trainer was made from, to know when to reload. */
+let dataKey = "";
+let token = 0;
+/** Which example the activation view follows. */
+let selected = { split: "val", index: 0 };
+
+function summaryAndViews(extra = {}) {
+  return {
+    summary: trainer.summary(),
+    filters: trainer.filters(),
+    example: exampleView(),
+    confusion: trainer.confusion(),
+    ...extra,
+  };
+}
+
+/** The selected example through the net, or null if the index no longer exists. */
+function exampleView() {
+  try {
+    return trainer.example(selected.split, selected.index);
+  } catch {
+    selected = { ...selected, index: 0 };
+    return trainer.example(selected.split, 0);
+  }
+}
+
+/** The bytes of a typed array (e.g. the Uint8ClampedArray of getImageData) as a Uint8Array. */
+function bytesOf(a) {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function ownImages(classes) {
+  const own = new OwnImages();
+  classes.forEach((c, k) => {
+    own.addClass(c.name);
+    for (const im of c.images) own.addImage(k, im.width, im.height, bytesOf(im.pixels));
+  });
+  return own;
+}
+
+const handlers = {
+  /** Makes the trainer for `data` and `run` (reloading the data only when it changed). */
+  configure({ data, run, own }) {
+    token++;
+    const key = JSON.stringify(data) + (data.dataset === "own" ? `#${own?.version ?? 0}` : "");
+    if (trainer && key === dataKey) {
+      trainer.reset(run);
+    } else {
+      const images = ownImages(data.dataset === "own" ? own?.classes ?? [] : []);
+      try {
+        const next = new Trainer(data, run, images);
+        trainer?.free();
+        trainer = next;
+        dataKey = key;
+      } finally {
+        images.free();
+      }
+    }
+    return { ...summaryAndViews(), previews: trainer.previews(8) };
+  },
+
+  /** Starts (or resumes) training; progress messages carry the page's `run` number. */
+  start({ run }) {
+    const mine = ++token;
+    runLoop(mine, run);
+    return { run };
+  },
+
+  pause() {
+    token++;
+    return { summary: trainer.summary(), confusion: trainer.confusion(), example: exampleView() };
+  },
+
+  /** Exactly one iteration (stops a run first). */
+  step() {
+    token++;
+    const progress = trainer.step(1);
+    return { progress, filters: trainer.filters(), example: exampleView(), confusion: trainer.confusion() };
+  },
+
+  select({ split, index }) {
+    selected = { split, index };
+    return trainer ? exampleView() : null;
+  },
+
+  predict({ width, height, pixels }) {
+    return trainer.predict(width, height, bytesOf(pixels));
+  },
+
+  export() {
+    return trainer.export();
+  },
+
+  /** Replaces the net by a model file's; a refused file leaves everything as it was. */
+  import({ bytes }) {
+    const summary = trainer.import(new Uint8Array(bytes));
+    token++;
+    return { ...summaryAndViews(), summary };
+  },
+};
+
+/** Trains in chunks while `mine` is the current token, tagging progress with `run`. */
+async function runLoop(mine, run) {
+  while (mine === token) {
+    const started = performance.now();
+    const chunk = { losses: [], accuracies: [] };
+    let last;
+    try {
+      do {
+        last = trainer.step(1);
+        chunk.losses.push(...last.losses);
+        chunk.accuracies.push(...last.accuracies);
+      } while (!last.finished && !last.diverged && performance.now() - started < CHUNK_MS);
+    } catch (e) {
+      token++;
+      postMessage({ event: "failed", run, message: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    const done = last.finished || Boolean(last.diverged);
+    const epochEnded = chunk.accuracies.length > 0;
+    postMessage({
+      event: "progress",
+      run,
+      progress: { ...last, losses: chunk.losses, accuracies: chunk.accuracies },
+      computeMs: performance.now() - started,
+      filters: trainer.filters(),
+      example: exampleView(),
+      confusion: done || epochEnded ? trainer.confusion() : null,
+    });
+    if (done) {
+      if (mine === token) token++;
+      return;
+    }
+    // Yield, so that requests waiting in the queue (pause, predict, export) are answered.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+self.onmessage = async (e) => {
+  const { id, type, ...args } = e.data;
+  try {
+    await ready;
+    const handler = handlers[type];
+    if (!handler) throw new Error(`the training worker has no request called "${type}"`);
+    if (!trainer && type !== "configure" && type !== "select") throw new Error("the trainer is not set up yet");
+    postMessage({ id, value: handler(args) });
+  } catch (err) {
+    postMessage({ id, error: err instanceof Error ? err.message : String(err) });
+  }
+};

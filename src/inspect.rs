@@ -1,5 +1,5 @@
-//! What the training page draws about a net, as plain numbers and pixels: the first-layer filters
-//! as small images, every layer's activations for one example, and the confusion matrix.
+//! What the training page draws about a net, as pixels and plain numbers: the first-layer filters
+//! as small images and every layer's activations for one example.
 //!
 //! Pixels are RGBA bytes (4 per pixel, A = 255), ready for the browser's `ImageData`; the page only
 //! places them. Each image is min–max scaled on its own or per layer, as the function says, so
@@ -7,14 +7,13 @@
 //! `visualize_grid` convention of the course.
 //!
 //! ```
-//! use cnn_playground::inspect::{confusion_matrix, filter_tiles};
+//! use cnn_playground::inspect::filter_tiles;
 //! use ndarray::Array4;
 //! // Two 2×2 filters on one channel: each becomes a grey tile, black at its minimum.
 //! let w = Array4::from_shape_vec((2, 1, 2, 2), vec![0.0f32, 1.0, 2.0, 3.0, -1.0, -1.0, 5.0, 5.0]).unwrap();
 //! let tiles = filter_tiles(&w);
 //! assert_eq!((tiles.count, tiles.height, tiles.width), (2, 2, 2));
 //! assert_eq!(&tiles.rgba.0[..8], &[0, 0, 0, 255, 85, 85, 85, 255]);
-//! assert_eq!(confusion_matrix(&[0, 1, 1], &[0, 0, 1], 2).unwrap(), vec![vec![1, 0], vec![1, 1]]);
 //! ```
 
 use crate::error::{Error, Result};
@@ -181,7 +180,10 @@ pub fn layer_activations<F: Float>(
         acts.affine1.index_axis(Axis(0), index),
     ));
     layers.push(vector_layer("relu", acts.relu2.index_axis(Axis(0), index)));
-    layers.push(vector_layer("scores", acts.scores.index_axis(Axis(0), index)));
+    layers.push(vector_layer(
+        "scores",
+        acts.scores.index_axis(Axis(0), index),
+    ));
     Ok(layers)
 }
 
@@ -191,37 +193,4 @@ pub fn image_rgba<F: Float>(image: ArrayView3<F>) -> Bytes {
     let mut out = Vec::with_capacity(image.len() / image.dim().0.max(1) * 4);
     push_image(&mut out, image, -1.0, 1.0);
     Bytes(out)
-}
-
-/// `counts[t][p]`: how many examples of true class t were predicted as class p.
-///
-/// - truth, predicted: one label per example each, in `0..classes`
-///
-/// Errors if the lengths differ or a label is out of range.
-pub fn confusion_matrix(
-    truth: &[usize],
-    predicted: &[usize],
-    classes: usize,
-) -> Result<Vec<Vec<usize>>> {
-    if truth.len() != predicted.len() {
-        return Err(Error::shape(
-            "confusion matrix (one prediction per true label)",
-            format!("{} predictions", truth.len()),
-            format!("{} predictions", predicted.len()),
-        ));
-    }
-    let mut counts = vec![vec![0; classes]; classes];
-    for (index, (&t, &p)) in truth.iter().zip(predicted).enumerate() {
-        for label in [t, p] {
-            if label >= classes {
-                return Err(Error::LabelOutOfRange {
-                    label,
-                    index,
-                    classes,
-                });
-            }
-        }
-        counts[t][p] += 1;
-    }
-    Ok(counts)
 }

@@ -29,7 +29,7 @@ use crate::inspect::{self, Bytes, LayerActivations, Tiles};
 use crate::layers::Mode;
 use crate::models::{ConvNetConfig, ThreeLayerConvNet};
 use crate::optim::{Adam, Optimizer, RmsProp, Sgd, SgdMomentum};
-use crate::solver::{Solver, SolverConfig, TrainingData};
+use crate::solver::{confusion_matrix, Solver, SolverConfig, TrainingData};
 use ndarray::{Array4, Axis};
 use serde::{Deserialize, Serialize};
 
@@ -132,7 +132,10 @@ impl RunSettings {
         }
     }
 
-    /// The solver's configuration (train accuracy on up to 1,000 samples, validation on all).
+    /// The solver's configuration: train accuracy on up to 1,000 samples, validation on all, and
+    /// at the end the net keeps its last parameters (not the course's best-validation ones), so
+    /// that what the page shows after a run — predictions, activations, the confusion matrix — is
+    /// the net the chart ends with, memorised training set included.
     pub fn solver_config(&self) -> SolverConfig {
         SolverConfig {
             optimizer: self.optimizer(),
@@ -140,6 +143,7 @@ impl RunSettings {
             batch_size: self.batch_size,
             num_epochs: self.num_epochs,
             seed: self.seed,
+            restore_best_params: false,
             ..SolverConfig::default()
         }
     }
@@ -240,7 +244,7 @@ pub struct Progress {
     pub accuracies: Vec<AccuracyPoint>,
     /// The learning rate the next update will use.
     pub learning_rate: f64,
-    /// Training has ended; the net holds the parameters with the best validation accuracy.
+    /// Training has ended (the net keeps its last parameters).
     pub finished: bool,
     /// Training stopped on a NaN or infinite loss: the engine's message, which suggests a lower
     /// learning rate. The net keeps its last parameters whose loss was finite.
@@ -380,15 +384,6 @@ pub fn load_data(data: &DataSettings, own: &[ClassExamples]) -> Result<(Dataset,
 /// Most shapes (training + validation) the page may generate.
 pub const MAX_SHAPES: usize = 20_000;
 
-fn training_data(train: &Dataset, val: &Dataset) -> TrainingData<f32> {
-    TrainingData {
-        x_train: train.images().clone(),
-        y_train: train.labels().to_vec(),
-        x_val: val.images().clone(),
-        y_val: val.labels().to_vec(),
-    }
-}
-
 /// A fresh net for `run` on images like `train`'s, named by its classes.
 fn new_net(run: &RunSettings, train: &Dataset) -> Result<ThreeLayerConvNet<f32>> {
     let mut net = ThreeLayerConvNet::new(run.net_config(train.image_shape(), train.num_classes()))?;
@@ -413,7 +408,11 @@ impl Trainer {
     /// the user's own, …) or the net or solver refuses a setting (the message says which).
     pub fn new(data: &DataSettings, own: &[ClassExamples], run: &RunSettings) -> Result<Self> {
         let (train, val) = load_data(data, own)?;
-        let solver = Solver::new(new_net(run, &train)?, training_data(&train, &val), run.solver_config())?;
+        let solver = Solver::new(
+            new_net(run, &train)?,
+            TrainingData::from_datasets(&train, &val),
+            run.solver_config(),
+        )?;
         Ok(Trainer {
             data: data.clone(),
             train,
@@ -427,7 +426,11 @@ impl Trainer {
     /// unchanged.
     pub fn reset(&mut self, run: &RunSettings) -> Result<()> {
         let net = new_net(run, &self.train)?;
-        self.solver = Solver::new(net, training_data(&self.train, &self.val), run.solver_config())?;
+        self.solver = Solver::new(
+            net,
+            TrainingData::from_datasets(&self.train, &self.val),
+            run.solver_config(),
+        )?;
         self.run = run.clone();
         Ok(())
     }
@@ -494,7 +497,8 @@ impl Trainer {
     pub fn summary(&self) -> Result<Summary> {
         let net = self.net();
         let config = net.config();
-        let ((f, hc, wc), (_, hp, wp)) = config.layer_dims()?;
+        let dims = config.layer_dims()?;
+        let ((f, hc, wc), (_, hp, wp)) = (dims.conv, dims.pool);
         let (c, h, w) = self.train.image_shape();
         Ok(Summary {
             dataset: self.data.dataset,
@@ -592,20 +596,12 @@ impl Trainer {
 
     /// The confusion matrix of the current net on the validation set.
     pub fn confusion(&self) -> Result<Confusion> {
-        let net = self.net();
-        let x = self.val.images();
-        let mut predicted = Vec::with_capacity(self.val.len());
-        let n = x.dim().0;
-        for start in (0..n).step_by(100) {
-            let chunk: Vec<usize> = (start..n.min(start + 100)).collect();
-            predicted.extend(net.predict(&x.select(Axis(0), &chunk))?);
-        }
-        let truth = self.val.labels();
-        let correct = truth.iter().zip(&predicted).filter(|(t, p)| t == p).count();
+        let m = confusion_matrix(self.net(), self.val.images(), self.val.labels())?;
+        let correct: usize = m.diag().sum();
         Ok(Confusion {
             class_names: self.val.class_names().to_vec(),
-            counts: inspect::confusion_matrix(truth, &predicted, self.val.num_classes())?,
-            accuracy: correct as f64 / n as f64,
+            counts: m.rows().into_iter().map(|row| row.to_vec()).collect(),
+            accuracy: correct as f64 / self.val.len() as f64,
         })
     }
 
@@ -646,7 +642,11 @@ impl Trainer {
             seed: config.seed,
             ..self.run.clone()
         };
-        self.solver = Solver::new(net, training_data(&self.train, &self.val), run.solver_config())?;
+        self.solver = Solver::new(
+            net,
+            TrainingData::from_datasets(&self.train, &self.val),
+            run.solver_config(),
+        )?;
         self.run = run;
         self.summary()
     }

@@ -29,7 +29,11 @@ fn the_default_net_overfits_100_shapes_deterministically() {
     // 100 examples in batches of 50 for 20 epochs.
     assert_eq!(first.iteration, 40);
     assert_eq!(first.losses.len(), 40);
-    assert_eq!(first.accuracies.len(), 21, "after iteration 1, then after each epoch");
+    assert_eq!(
+        first.accuracies.len(),
+        21,
+        "after iteration 1, then after each epoch"
+    );
     let last = first.accuracies.last().unwrap();
     assert_eq!((last.iteration, last.epoch), (40, 20));
     assert!(

@@ -3,7 +3,7 @@
 //! datasets of the user's own images.
 
 use cnn_playground::data::{ClassExamples, RgbaImage};
-use cnn_playground::inspect::{confusion_matrix, filter_tiles, layer_activations};
+use cnn_playground::inspect::{filter_tiles, layer_activations};
 use cnn_playground::layers::Mode;
 use cnn_playground::models::{ConvNetConfig, ThreeLayerConvNet};
 use cnn_playground::trainer::{
@@ -31,7 +31,11 @@ fn presets_differ_in_data_and_schedule() {
         let (fd, fr) = preset(kind, Preset::Full);
         assert_eq!((od.dataset, fd.dataset), (kind, kind));
         assert_eq!(or.update_rule, UpdateRule::Adam);
-        assert_eq!((or.reg, or.lr_decay), (0.0, 1.0), "overfitting uses no regularization");
+        assert_eq!(
+            (or.reg, or.lr_decay),
+            (0.0, 1.0),
+            "overfitting uses no regularization"
+        );
         assert!(fr.reg > 0.0 && fr.lr_decay < 1.0);
         if kind != DatasetKind::Own {
             assert_eq!(od.n_train, 100);
@@ -40,7 +44,10 @@ fn presets_differ_in_data_and_schedule() {
     }
     assert_eq!(preset(DatasetKind::Shapes, Preset::Overfit).0.size, 16);
     assert_eq!(preset(DatasetKind::Shapes, Preset::Full).0.size, 32);
-    assert_eq!(preset(DatasetKind::Digits, Preset::Full).0.n_train + 300, 1797);
+    assert_eq!(
+        preset(DatasetKind::Digits, Preset::Full).0.n_train + 300,
+        1797
+    );
 }
 
 #[test]
@@ -49,7 +56,10 @@ fn step_runs_up_to_n_iterations_and_stops_at_the_end() {
     let mut t = Trainer::new(&data, &[], &run).unwrap();
     let s = t.summary().unwrap();
     assert_eq!((s.n_train, s.n_val, s.image_shape), (40, 20, [3, 16, 16]));
-    assert_eq!((s.iterations_per_epoch, s.num_iterations, s.iteration), (4, 8, 0));
+    assert_eq!(
+        (s.iterations_per_epoch, s.num_iterations, s.iteration),
+        (4, 8, 0)
+    );
     assert_eq!(s.conv_shape, [4, 16, 16]);
     assert_eq!(s.pool_shape, [4, 8, 8]);
     assert_eq!(s.train_counts.iter().sum::<usize>(), 40);
@@ -80,7 +90,11 @@ fn reset_starts_over_on_the_same_data_and_keeps_the_net_on_error() {
     let first = t.step(2).unwrap().losses;
     t.reset(&run).unwrap();
     assert_eq!(t.summary().unwrap().iteration, 0);
-    assert_eq!(t.step(2).unwrap().losses, first, "the same seed gives the same run");
+    assert_eq!(
+        t.step(2).unwrap().losses,
+        first,
+        "the same seed gives the same run"
+    );
     let before = t.export();
     let bad = RunSettings {
         filter_size: 4,
@@ -105,7 +119,10 @@ fn a_diverging_run_stops_with_a_message_and_the_trainer_still_works() {
     let message = p.diverged.expect("sgd at 1e3 diverges");
     assert!(!p.finished);
     assert!(p.iteration < 80, "stopped at iteration {}", p.iteration);
-    assert!(message.contains("Try a lower learning rate (for example 1e2)"), "{message}");
+    assert!(
+        message.contains("Try a lower learning rate (for example 1e2)"),
+        "{message}"
+    );
     // Later calls report the same and run nothing; the views still work on the last good weights.
     let again = t.step(5).unwrap();
     assert_eq!(again.diverged.as_deref(), Some(message.as_str()));
@@ -127,7 +144,10 @@ fn previews_take_each_class_in_turn() {
     // The first tile is the first circle of the training set, as the dataset draws it.
     let (train, _) = t.datasets();
     let first_circle = train.labels().iter().position(|&l| l == 0).unwrap();
-    assert_eq!(&p.tiles.rgba.0[..16 * 16 * 4], train.rgba(first_circle).unwrap().as_slice());
+    assert_eq!(
+        &p.tiles.rgba.0[..16 * 16 * 4],
+        train.rgba(first_circle).unwrap().as_slice()
+    );
 }
 
 #[test]
@@ -138,7 +158,10 @@ fn the_views_of_a_net_have_the_right_shapes() {
     t.step(4).unwrap();
 
     let f = t.filters();
-    assert_eq!((f.count, f.height, f.width, f.rgba.0.len()), (4, 5, 5, 4 * 25 * 4));
+    assert_eq!(
+        (f.count, f.height, f.width, f.rgba.0.len()),
+        (4, 5, 5, 4 * 25 * 4)
+    );
 
     let v = t.example(Split::Train, 3).unwrap();
     assert_eq!((v.split, v.index), (Split::Train, 3));
@@ -201,7 +224,9 @@ fn predictions_convert_images_like_the_data() {
     let p = t.predict(&RgbaImage::new(64, 64, big).unwrap()).unwrap();
     assert_eq!((p.input.width, p.input.height), (16, 16));
     assert_eq!(p.input.rgba.0, small_rgba, "the net sees the example again");
-    let same = t.predict(&RgbaImage::new(16, 16, small_rgba).unwrap()).unwrap();
+    let same = t
+        .predict(&RgbaImage::new(16, 16, small_rgba).unwrap())
+        .unwrap();
     assert_eq!(p.probabilities, same.probabilities);
     // Bytes are coarser than the data's floats, so the example itself scores slightly differently.
     let example = t.example(Split::Train, 0).unwrap();
@@ -252,10 +277,18 @@ fn import_takes_the_architecture_of_the_file() {
     .unwrap();
     let s = t.import(&other.to_bytes()).unwrap();
     assert_eq!(
-        (s.net.num_filters, s.net.filter_size, s.net.hidden_dim, s.net.batchnorm),
+        (
+            s.net.num_filters,
+            s.net.filter_size,
+            s.net.hidden_dim,
+            s.net.batchnorm
+        ),
         (6, 3, 12, true)
     );
-    assert_eq!(s.net.learning_rate, run.learning_rate, "the optimizer settings stay");
+    assert_eq!(
+        s.net.learning_rate, run.learning_rate,
+        "the optimizer settings stay"
+    );
     assert_eq!(t.filters().count, 6);
 }
 
@@ -345,9 +378,15 @@ fn your_own_images_are_split_four_to_one() {
         },
     ];
     let err = Trainer::new(&data, &one, &run).unwrap_err();
-    assert!(err.to_string().contains("class \"b\" has no images"), "{err}");
+    assert!(
+        err.to_string().contains("class \"b\" has no images"),
+        "{err}"
+    );
     let err = Trainer::new(&data, &[], &run).unwrap_err();
-    assert!(err.to_string().contains("needs 2 to 10 classes, got 0"), "{err}");
+    assert!(
+        err.to_string().contains("needs 2 to 10 classes, got 0"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -360,8 +399,9 @@ fn bad_data_settings_are_explained() {
     data.n_train = 1700;
     let err = Trainer::new(&data, &[], &run).unwrap_err();
     assert!(
-        err.to_string()
-            .contains("cannot take 1700 training and 300 validation examples from a dataset of 1797"),
+        err.to_string().contains(
+            "cannot take 1700 training and 300 validation examples from a dataset of 1797"
+        ),
         "{err}"
     );
     let (mut data, run) = small();
@@ -383,7 +423,7 @@ fn digits_train_at_their_native_size_too() {
 }
 
 #[test]
-fn inspect_scales_tiles_and_counts_confusions() {
+fn inspect_scales_tiles_per_filter_and_per_layer() {
     // Filters: each scaled on its own, colour for three channels.
     let mut w = Array4::<f32>::zeros((2, 3, 1, 2));
     w[[0, 0, 0, 1]] = 2.0; // filter 0: red at pixel 1 is the maximum, all else the minimum 0
@@ -398,16 +438,6 @@ fn inspect_scales_tiles_and_counts_confusions() {
     let flat = filter_tiles(&Array4::<f32>::from_elem((1, 1, 1, 1), 0.5));
     assert_eq!(flat.rgba.0, vec![128, 128, 128, 255]);
 
-    assert_eq!(
-        confusion_matrix(&[0, 0, 1, 2, 2], &[0, 1, 1, 2, 0], 3).unwrap(),
-        vec![vec![1, 1, 0], vec![0, 1, 0], vec![1, 0, 1]]
-    );
-    assert!(matches!(
-        confusion_matrix(&[0, 3], &[0, 0], 3),
-        Err(Error::LabelOutOfRange { label: 3, index: 1, classes: 3 })
-    ));
-    assert!(confusion_matrix(&[0], &[0, 1], 2).is_err());
-
     // Activations of a batch: layer maps share one scale.
     let net = ThreeLayerConvNet::<f32>::new(ConvNetConfig {
         input_dim: (1, 4, 4),
@@ -419,7 +449,9 @@ fn inspect_scales_tiles_and_counts_confusions() {
         ..ConvNetConfig::default()
     })
     .unwrap();
-    let x = Array4::from_shape_fn((2, 1, 4, 4), |(n, _, h, w)| (n * 16 + h * 4 + w) as f32 / 10.0);
+    let x = Array4::from_shape_fn((2, 1, 4, 4), |(n, _, h, w)| {
+        (n * 16 + h * 4 + w) as f32 / 10.0
+    });
     let acts = net.activations(&x, Mode::Test).unwrap();
     let layers = layer_activations(&acts, 1).unwrap();
     let conv = &layers[0];

@@ -124,7 +124,12 @@ impl Trainer {
     }
 
     /// Class probabilities for an RGBA image (`width · height · 4` bytes) of any size.
-    pub fn predict(&self, width: usize, height: usize, pixels: Vec<u8>) -> Result<JsValue, JsError> {
+    pub fn predict(
+        &self,
+        width: usize,
+        height: usize,
+        pixels: Vec<u8>,
+    ) -> Result<JsValue, JsError> {
         let image = RgbaImage::new(width, height, pixels).map_err(js_error)?;
         to_js(&self.inner.predict(&image).map_err(js_error)?)
     }

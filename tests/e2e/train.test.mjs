@@ -102,7 +102,8 @@ test("the overfit preset trains to ≥ 90% training accuracy, far above validati
   const counts = (await page.$$eval("[data-testid=confusion] tbody td", (tds) => tds.map((t) => Number(t.textContent))));
   assert.equal(counts.length, 25);
   assert.equal(counts.reduce((a, b) => a + b, 0), 500, "every validation example is counted once");
-  await page.screenshot({ path: join(SCREENSHOTS, "train.png") });
+  await page.locator("#panel-train .train-layout").first().screenshot({ path: join(SCREENSHOTS, "train.png") });
+  await page.locator("#panel-train .card", { hasText: "Activations of each layer" }).screenshot({ path: join(SCREENSHOTS, "train-activations.png") });
 });
 
 test("export then import restores the same predictions; damaged files are refused and the model kept", async () => {
@@ -184,13 +185,59 @@ test("a diverging learning rate stops the run with a message suggesting a lower 
   await page.waitForFunction((sel) => document.querySelector(sel).dataset.iteration === "1", STATUS);
 });
 
+/** Draws a polyline (points in 0..1 of the canvas) on the canvas matched by `selector`. */
+async function draw(selector, points) {
+  await page.locator(selector).scrollIntoViewIfNeeded();
+  const box = await page.locator(selector).boundingBox();
+  const at = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 4 });
+  await page.mouse.up();
+}
+
+const VERTICAL = [[0.5, 0.15], [0.5, 0.85]];
+const HORIZONTAL = [[0.15, 0.5], [0.85, 0.5]];
+
+test("your own drawn classes train, and a drawing gets class probabilities", async () => {
+  await page.check("input[name=tds][value=own]");
+  await waitForState("error");
+  assert.match(await page.textContent("[data-testid=train-message]"), /has no images: draw or upload at least one/);
+  const own = "#panel-train .own-data";
+  const pad = `${own} canvas.draw-pad`;
+  await page.fill(`${own} input[aria-label='Name of class 1']`, "bar");
+  await page.press(`${own} input[aria-label='Name of class 1']`, "Enter");
+  await page.fill(`${own} input[aria-label='Name of class 2']`, "dash");
+  await page.press(`${own} input[aria-label='Name of class 2']`, "Enter");
+  for (const [k, stroke] of [[0, VERTICAL], [1, HORIZONTAL]]) {
+    for (let i = 0; i < 3; i++) {
+      await draw(pad, stroke.map(([x, y]) => [x + 0.05 * (i - 1), y]));
+      await page.click(`${own} button[data-class='${k}']`);
+    }
+  }
+  await waitForState("idle");
+  assert.match(await page.textContent("[data-testid=train-summary]"), /^5 training and 1 validation images of 3×32×32, 2 classes \(bar, dash\)/);
+  await page.click("[data-action=train-start]");
+  await waitForState("finished");
+  assert.equal(Number(await page.getAttribute("[data-testid=train-acc]", "data-train")), 1);
+  await draw("#panel-train .predict canvas.draw-pad", VERTICAL);
+  const probs = page.locator("[data-testid=predict-probabilities]");
+  await probs.locator("li").first().waitFor();
+  assert.match(await probs.textContent(), /^bar<?[\d.]+%dash<?[\d.]+%$/);
+  assert.equal(await probs.locator("li.best .name").textContent(), "bar");
+  // Back to the shapes.
+  await page.check("input[name=tds][value=shapes]");
+  await waitForState("idle");
+});
+
 test("the panel fits 1280×720 and a phone-width screen", async () => {
   for (const [width, height, shot] of [[1280, 720, null], [375, 667, "train-phone.png"]]) {
     await page.setViewportSize({ width, height });
     await page.waitForTimeout(100);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.equal(overflow, 0, `${width}×${height}: nothing wider than the screen`);
-    if (shot) await page.screenshot({ path: join(SCREENSHOTS, shot) });
+    if (shot) await page.locator("#panel-train .card", { hasText: "Training" }).first().screenshot({ path: join(SCREENSHOTS, shot) });
+    if (process.env.TRAIN_FULL_SHOTS) await page.screenshot({ path: join(process.env.TRAIN_FULL_SHOTS, `train-${width}.png`), fullPage: true });
   }
   await page.setViewportSize({ width: 1280, height: 720 });
 });

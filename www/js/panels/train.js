@@ -26,7 +26,8 @@ function loadStyles() {
 }
 
 const card = (title, ...children) => el("section", { class: "card" }, el("h3", { text: title }), ...children);
-const percent = (p) => `${fmt(100 * p, 3)}%`;
+/** A probability or accuracy as a percentage; tiny ones as "<0.01%" rather than in e-notation. */
+const percent = (p) => (p > 0 && p < 1e-4 ? "<0.01%" : `${fmt(100 * p, 3)}%`);
 
 function duration(ms) {
   if (!Number.isFinite(ms)) return "…";
@@ -128,7 +129,7 @@ export function mount(section, { engine, state }) {
         card("Confusion matrix (validation)", confusion.element))),
     card("Activations of each layer", el("p", { class: "hint", text: "One example through the net. Each map is one filter's response; black is the layer's smallest value, white its largest." }), activations.element),
     el("div", { class: "train-layout" },
-      card("Predict", el("p", { class: "hint", text: "Draw (light ink on black, like the data) or upload an image; the current model gives class probabilities." }),
+      card("Predict", el("p", { class: "hint", text: "Draw on the pad (pick the ink colour; the digits are light ink on black) or upload an image: the current model gives its class probabilities." }),
         el("div", { class: "predict" }, predictPad.element,
           el("div", {}, el("label", { class: "file-button" }, predictFile), predictMessage,
             el("p", { class: "field-label", text: "What the net sees:" }), predictSees, predictProbs.element))),
@@ -186,7 +187,7 @@ export function mount(section, { engine, state }) {
     const n = s.net;
     summaryLine.textContent = `${s.nTrain} training and ${s.nVal} validation images of ${c}×${h}×${w}, ${s.classNames.length} classes (${s.classNames.join(", ")}). ` +
       `Net: ${n.numFilters} filters of ${n.filterSize}×${n.filterSize}${n.batchnorm ? " + spatial batch norm" : ""} → ${s.convShape.join("×")}, pool → ${s.poolShape.join("×")}, hidden ${n.hiddenDim}, ${s.numParameters.toLocaleString("en")} parameters; ` +
-      `${s.iterationsPerEpoch} iterations of ${s.batchSize} per epoch.`;
+      `${s.iterationsPerEpoch} iteration${s.iterationsPerEpoch === 1 ? "" : "s"} of ${s.batchSize} per epoch.`;
     filterNote.textContent = `W1: ${n.numFilters} filters of ${s.imageShape[0]}×${n.filterSize}×${n.filterSize}, each scaled from its own minimum (black) to maximum (white)${s.imageShape[0] === 3 ? " in colour" : ""}.`;
     iteration = s.iteration;
     numIterations = s.numIterations;
@@ -244,6 +245,8 @@ export function mount(section, { engine, state }) {
       fail(data.dataset === "own" ? `Your dataset is not ready: ${e.message}` : `These settings cannot be used: ${e.message}`,
         data.dataset === "own" ? "notice" : "error");
     }
+    // Settings edited while this trainer was being made: the newer one is on its way.
+    if (configureTimer !== null) status = "loading";
     render();
   }
 
@@ -252,6 +255,7 @@ export function mount(section, { engine, state }) {
     clearTimeout(configureTimer);
     status = "loading";
     configureTimer = setTimeout(configure, 250);
+    render();
   }
 
   /** Whether the next run needs a new trainer first. */
@@ -328,7 +332,7 @@ export function mount(section, { engine, state }) {
       fail(divergedText(m.progress.diverged));
     } else if (m.progress.finished) {
       status = "finished";
-      say(runMessage, `Finished in ${duration(elapsed)}. The net now holds the weights of its best validation accuracy; the chart shows every epoch.`, "notice");
+      say(runMessage, `Finished in ${duration(elapsed)}. The net keeps the weights it ended with: the predictions below are those of the last point of the chart.`, "notice");
       if (predictImage) predictFrom(predictImage);
     }
     render();

@@ -4,7 +4,8 @@
 import { el, fmt } from "../widgets/dom.js";
 import { createTileGrid, tileCanvas } from "./tiles.js";
 
-const percent = (p) => `${fmt(100 * p, 3)}%`;
+/** A probability or accuracy as a percentage; tiny ones as "<0.01%" rather than in e-notation. */
+const percent = (p) => (p > 0 && p < 1e-4 ? "<0.01%" : `${fmt(100 * p, 3)}%`);
 
 /** A grid of training examples with their class names. */
 export function createPreviews() {
@@ -107,10 +108,11 @@ export function createActivations({ onSelect }) {
       const name = view.classNames;
       head.replaceChildren(
         tileCanvas(view.input, 0, 72, `example ${view.index}, a ${name[view.label]}`),
-        el("span", { text: ` ${view.split === "val" ? "Validation" : "Training"} example ${view.index}: true class ` }),
-        el("strong", { text: name[view.label] }),
-        el("span", { text: "; the net says " }),
-        el("strong", { class: view.predicted === view.label ? "right" : "wrong", text: `${name[view.predicted]} (${percent(view.probabilities[view.predicted])})` }));
+        el("span", {},
+          `${view.split === "val" ? "Validation" : "Training"} example ${view.index}: true class `,
+          el("strong", { text: name[view.label] }),
+          "; the net says ",
+          el("strong", { class: view.predicted === view.label ? "right" : "wrong", text: `${name[view.predicted]} (${percent(view.probabilities[view.predicted])})` })));
       const seen = new Set();
       const blocks = view.layers.map((layer, k) => {
         const key = `${k}:${layer.name}`;

@@ -12,6 +12,8 @@ import { foreignRequests, openPage, SCREENSHOTS } from "./harness.mjs";
 
 let session;
 let page;
+/** The page link with the diverging settings, to reopen later. */
+let divergingLink;
 
 before(async () => {
   session = await openPage("#tab=train");
@@ -155,6 +157,7 @@ test("export then import restores the same predictions; damaged files are refuse
 test("pause stops the iteration count; step advances it by one", async () => {
   await setSetting("tep", 200);
   await waitForState("idle");
+  assert.match(page.url(), /[#&]tep=200(&|$)/, "the setting is in the page link");
   await page.click("[data-action=train-start]");
   await page.waitForFunction((sel) => Number(document.querySelector(sel).dataset.iteration) >= 3, STATUS);
   await page.click("[data-action=train-pause]");
@@ -171,6 +174,7 @@ test("pause stops the iteration count; step advances it by one", async () => {
 test("a diverging learning rate stops the run with a message suggesting a lower one", async () => {
   await setSetting("topt", "sgd");
   await setSetting("tlr", "1000");
+  divergingLink = page.url();
   await page.waitForSelector("[data-testid=train-pending]:not([hidden])");
   await page.click("[data-action=train-start]");
   await waitForState("diverged");
@@ -240,6 +244,19 @@ test("the panel fits 1280×720 and a phone-width screen", async () => {
     if (process.env.TRAIN_FULL_SHOTS) await page.screenshot({ path: join(process.env.TRAIN_FULL_SHOTS, `train-${width}.png`), fullPage: true });
   }
   await page.setViewportSize({ width: 1280, height: 720 });
+});
+
+test("a link reopens the same set-up", async () => {
+  assert.match(divergingLink, /#.*tab=train/);
+  assert.match(divergingLink, /topt=sgd/);
+  await page.goto("about:blank");
+  await page.goto(divergingLink);
+  await page.waitForSelector("body[data-ready='true']");
+  await waitForState("idle");
+  assert.equal(await page.inputValue("[name=topt]"), "sgd");
+  assert.equal(await page.inputValue("[name=tlr]"), "1000");
+  assert.equal(await page.inputValue("[name=tep]"), "200");
+  assert.match(await page.textContent("[data-testid=train-summary]"), /^100 training and 500 validation images of 3×16×16/);
 });
 
 test("no console errors and no request to another host", async () => {

@@ -144,7 +144,8 @@ export function mount(section, { engine, state }) {
     statusLine.dataset.state = status;
     statusLine.textContent = {
       loading: "Loading…", idle: "Ready", running: "Training…", paused: "Paused",
-      finished: "Finished", diverged: "Stopped: diverged", error: "Cannot train",
+      finished: "Finished", diverged: "Stopped: diverged",
+      error: state.get("tds") === "own" ? "Waiting for your images" : "Cannot train",
     }[status];
     const busy = status === "loading";
     const running = status === "running";
@@ -201,6 +202,25 @@ export function mount(section, { engine, state }) {
     if (v.confusion) confusion.update(v.confusion);
   }
 
+  /** Empties every view: after refused settings there is no trainer that matches the page. */
+  function clearViews() {
+    summary = null;
+    iteration = 0;
+    numIterations = 0;
+    lastAcc = null;
+    elapsed = 0;
+    rate = NaN;
+    summaryLine.textContent = "";
+    filterNote.textContent = "";
+    previews.clear();
+    filters.clear();
+    activations.clear();
+    confusion.clear();
+    predictSees.replaceChildren();
+    predictProbs.clear();
+    chart.reset(1);
+  }
+
   function applyProgress(p) {
     chart.add(p);
     iteration = p.iteration;
@@ -241,6 +261,7 @@ export function mount(section, { engine, state }) {
       if (predictImage) predictFrom(predictImage);
     } catch (e) {
       configuredKey = "";
+      clearViews();
       status = "error";
       fail(data.dataset === "own" ? `Your dataset is not ready: ${e.message}` : `These settings cannot be used: ${e.message}`,
         data.dataset === "own" ? "notice" : "error");

@@ -33,6 +33,11 @@ export function createTileGrid({ className = "tile-grid", px = 32, label = (i) =
   let canvases = [];
   return {
     element,
+    clear() {
+      element.replaceChildren();
+      shape = "";
+      canvases = [];
+    },
     update(tiles, size = px) {
       const key = `${tiles.count}:${tiles.width}:${tiles.height}:${size}`;
       if (key !== shape) {

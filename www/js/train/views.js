@@ -12,6 +12,7 @@ export function createPreviews() {
   const element = el("div", { class: "previews", "data-testid": "train-previews" });
   return {
     element,
+    clear: () => element.replaceChildren(),
     update({ tiles, labels, classNames }) {
       element.replaceChildren(...labels.map((label, i) => el("figure", { class: "preview" },
         tileCanvas(tiles, i, 48, `example of ${classNames[label]}`),
@@ -25,6 +26,7 @@ export function createProbabilities({ testid }) {
   const element = el("ol", { class: "probabilities", "data-testid": testid });
   return {
     element,
+    clear: () => element.replaceChildren(),
     update({ classNames, probabilities, predicted }) {
       element.replaceChildren(...probabilities.map((p, k) => {
         const bar = el("span", { class: "bar" });
@@ -96,6 +98,12 @@ export function createActivations({ onSelect }) {
 
   return {
     element,
+    clear() {
+      head.replaceChildren();
+      layers.replaceChildren();
+      grids.clear();
+      probs.clear();
+    },
     select(s, i) {
       split.value = s;
       index.value = i;
@@ -149,6 +157,10 @@ export function createConfusion() {
   const element = el("div", { class: "table-scroll" }, table, caption);
   return {
     element,
+    clear() {
+      table.replaceChildren();
+      caption.textContent = "";
+    },
     update({ classNames, counts, accuracy }) {
       const total = counts.flat().reduce((a, b) => a + b, 0);
       table.replaceChildren(

@@ -57,6 +57,13 @@ impl OwnImages {
     }
 }
 
+/// A preset as the page receives it.
+#[derive(serde::Serialize)]
+struct PresetSettings {
+    data: DataSettings,
+    run: RunSettings,
+}
+
 /// The settings of a preset, `{ data, run }`: `dataset` is "shapes", "digits" or "own", `preset`
 /// "overfit" or "full".
 #[wasm_bindgen(js_name = trainPreset)]
@@ -64,12 +71,7 @@ pub fn train_preset(dataset: JsValue, preset: JsValue) -> Result<JsValue, JsErro
     let kind: DatasetKind = serde_wasm_bindgen::from_value(dataset)?;
     let which: Preset = serde_wasm_bindgen::from_value(preset)?;
     let (data, run) = trainer::preset(kind, which);
-    let out = js_sys::Object::new();
-    js_sys::Reflect::set(&out, &"data".into(), &to_js(&data)?)
-        .map_err(|_| JsError::new("could not build the preset object"))?;
-    js_sys::Reflect::set(&out, &"run".into(), &to_js(&run)?)
-        .map_err(|_| JsError::new("could not build the preset object"))?;
-    Ok(out.into())
+    to_js(&PresetSettings { data, run })
 }
 
 /// Dataset, net and solver of one training run (see [`crate::trainer::Trainer`]).

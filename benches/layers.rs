@@ -10,6 +10,11 @@
 //!   so "Gelem/s" reads as GFLOP/s.
 //!
 //! Samples are few and short so that the whole run stays within a few minutes on two cores.
+//!
+//! Times are the CPU time of the benchmarking thread (`CLOCK_THREAD_CPUTIME_ID`), not wall
+//! time: everything here runs on one thread, so on an idle machine the two agree, and on a
+//! machine shared with other jobs CPU time does not count the moments the thread waits for a
+//! core (wall-clock figures swung by 2× between runs on the shared two-core machine).
 
 use cnn_playground::gemm::{gemm_nn, gemm_nt, gemm_tn, GemmScratch, MatMut, MatRef, Update};
 use cnn_playground::layers::conv_fast::{
@@ -21,15 +26,57 @@ use cnn_playground::layers::{
     ConvParam, PoolParam,
 };
 use cnn_playground::rng::Rng;
-use criterion::measurement::WallTime;
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{
     black_box, criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode, Throughput,
 };
 use ndarray::{Array1, Array4};
 use std::time::Duration;
 
+/// CPU time of the calling thread.
+struct ThreadCpuTime;
+
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec for the call to fill in.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+impl Measurement for ThreadCpuTime {
+    type Intermediate = Duration;
+    type Value = Duration;
+
+    fn start(&self) -> Duration {
+        thread_cpu_time()
+    }
+    fn end(&self, start: Duration) -> Duration {
+        thread_cpu_time() - start
+    }
+    fn add(&self, a: &Duration, b: &Duration) -> Duration {
+        *a + *b
+    }
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn to_f64(&self, value: &Duration) -> f64 {
+        value.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        // Nanoseconds, like wall time: reuse its formatting.
+        static WALL: WallTime = WallTime;
+        WALL.formatter()
+    }
+}
+
+type Crit = Criterion<ThreadCpuTime>;
+
 /// Few, short samples; flat sampling so that a slow naive layer runs a fixed 10 times.
-fn quick<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+fn quick<'a>(c: &'a mut Crit, name: &str) -> BenchmarkGroup<'a, ThreadCpuTime> {
     let mut g = c.benchmark_group(name);
     g.sample_size(10)
         .warm_up_time(Duration::from_millis(300))
@@ -38,7 +85,7 @@ fn quick<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
     g
 }
 
-fn conv_assignment_size(c: &mut Criterion) {
+fn conv_assignment_size(c: &mut Crit) {
     let mut rng = Rng::new(1);
     let x: Array4<f32> = rng.normal_array((100, 3, 31, 31), 1.0);
     let w: Array4<f32> = rng.normal_array((25, 3, 3, 3), 1.0);
@@ -67,7 +114,7 @@ fn conv_assignment_size(c: &mut Criterion) {
     g.finish();
 }
 
-fn pool_assignment_size(c: &mut Criterion) {
+fn pool_assignment_size(c: &mut Crit) {
     let mut rng = Rng::new(2);
     let x: Array4<f32> = rng.normal_array((100, 3, 32, 32), 1.0);
     let param = PoolParam::default();
@@ -97,7 +144,7 @@ fn pool_assignment_size(c: &mut Criterion) {
 /// The conv layer of the default ThreeLayerConvNet at batch 50 (fast only: the naive loops
 /// take seconds here). "into" reuses its output, gradient and scratch buffers, as a training
 /// loop would, and skips dx (the first layer of a net needs none).
-fn conv_three_layer_net(c: &mut Criterion) {
+fn conv_three_layer_net(c: &mut Crit) {
     let mut rng = Rng::new(3);
     let x: Array4<f32> = rng.normal_array((50, 3, 32, 32), 1.0);
     let w: Array4<f32> = rng.normal_array((32, 3, 7, 7), 1e-3);
@@ -160,7 +207,7 @@ fn conv_three_layer_net(c: &mut Criterion) {
 
 /// GEMM throughput on a square product and on the shapes of the three-layer net's conv
 /// (per image: F = 32, K = 3·7·7 = 147, P = 32·32 = 1024).
-fn gemm(c: &mut Criterion) {
+fn gemm(c: &mut Crit) {
     let mut rng = Rng::new(4);
     let mut g = quick(c, "gemm_f32 (Gelem/s = GFLOP/s)");
     g.sampling_mode(SamplingMode::Auto);
@@ -210,11 +257,9 @@ fn gemm(c: &mut Criterion) {
 // f32) belongs here, as its own function added to the group below, by whoever writes
 // src/models.rs.
 
-criterion_group!(
-    benches,
-    conv_assignment_size,
-    pool_assignment_size,
-    conv_three_layer_net,
-    gemm
-);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(ThreadCpuTime);
+    targets = conv_assignment_size, pool_assignment_size, conv_three_layer_net, gemm
+}
 criterion_main!(benches);

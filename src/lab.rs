@@ -20,6 +20,7 @@
 
 mod batchnorm;
 mod gradcheck;
+mod net;
 mod speed;
 
 pub use batchnorm::{
@@ -28,6 +29,9 @@ pub use batchnorm::{
 pub use gradcheck::{
     compare, gradient_check, Field, GradCheckJob, GradCheckReport, GradCheckSettings,
     GradientReport, LabLayer, Precision, Verdict,
+};
+pub use net::{
+    Kink, KinkReport, KinkSite, SiteSummary, DEFAULT_SEED, DEFAULT_WEIGHT_SCALE, NET_CLASSES,
 };
 pub use speed::{
     Difference, Pass, SpeedBench, SpeedComparison, SpeedLayer, SpeedSettings, Variant,

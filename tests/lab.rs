@@ -218,6 +218,7 @@ fn settings_and_reports_use_the_names_the_page_uses() {
             "f",
             "filterSize",
             "h",
+            "hidden",
             "injectBug",
             "layer",
             "n",
@@ -226,7 +227,8 @@ fn settings_and_reports_use_the_names_the_page_uses() {
             "seed",
             "step",
             "stride",
-            "w"
+            "w",
+            "weightScale"
         ]
     );
     let typo = serde_json::json!({ "layer": "conv", "filtersize": 3 });
@@ -339,5 +341,130 @@ mod speed {
         .err()
         .unwrap();
         assert!(err.to_string().contains("so the arrays fit"), "{err}");
+    }
+}
+
+mod net {
+    use cnn_playground::lab::{
+        gradient_check, GradCheckSettings, KinkSite, LabLayer, Verdict, DEFAULT_WEIGHT_SCALE,
+    };
+
+    #[test]
+    fn the_default_net_crosses_no_kink_and_checks_out() {
+        let settings = GradCheckSettings::for_layer(LabLayer::Net);
+        // The assignment's small net: 2 images 3×16×16, 3 filters 3×3, hidden 7, 10 classes.
+        assert_eq!(
+            (settings.n, settings.c, settings.h, settings.w),
+            (2, 3, 16, 16)
+        );
+        assert_eq!(
+            (settings.f, settings.filter_size, settings.hidden),
+            (3, 3, 7)
+        );
+        let report = gradient_check(&settings).unwrap();
+        let names: Vec<&str> = report.gradients.iter().map(|g| g.name).collect();
+        assert_eq!(names, ["dW1", "db1", "dW2", "db2", "dW3", "db3"]);
+        assert_eq!(report.gradients[2].shape, vec![3 * 8 * 8, 7]);
+        let kinks = report.kinks.as_ref().unwrap();
+        assert_eq!(kinks.parameters, 81 + 3 + 192 * 7 + 7 + 70 + 10);
+        assert_eq!(kinks.kinked_parameters, 0);
+        // Every conv output and hidden unit is watched; a pool window only if its maximum is positive.
+        assert_eq!(kinks.sites[0].total, 2 * 3 * 16 * 16);
+        assert!(kinks.sites[1].total > 0 && kinks.sites[1].total <= 2 * 3 * 8 * 8);
+        assert_eq!(kinks.sites[2].total, 2 * 7);
+        assert!(kinks.sites.iter().all(|s| s.crossed == 0));
+        for g in &report.gradients {
+            assert!(g.kinked.is_empty());
+            assert_eq!(g.kink_free_error, g.rel_error);
+            assert_eq!(g.verdict, Verdict::Correct, "{}: {}", g.name, g.rel_error);
+        }
+    }
+
+    #[test]
+    fn at_the_course_weight_scale_kinks_explain_the_largest_errors() {
+        // The course's weight scale 1e-3 with h = 1e-5: some ±h steps push ReLU inputs and pool
+        // winners across their kinks.
+        let report = gradient_check(&GradCheckSettings {
+            weight_scale: 1e-3,
+            ..GradCheckSettings::for_layer(LabLayer::Net)
+        })
+        .unwrap();
+        let kinks = report.kinks.as_ref().unwrap();
+        assert!(kinks.kinked_parameters > 0);
+        let kinked: usize = report.gradients.iter().map(|g| g.kinked.len()).sum();
+        assert_eq!(kinked, kinks.kinked_parameters);
+        // The listed sites: crossed ones first, each with the parameter that crossed it.
+        let first = &kinks.nearest[0];
+        assert!(first.crossings > 0 && first.example.is_some(), "{first:?}");
+        let crossed_listed = kinks.nearest.iter().take_while(|k| k.crossings > 0).count();
+        assert!(kinks.nearest[crossed_listed..]
+            .iter()
+            .all(|k| k.crossings == 0));
+        assert!(kinks
+            .nearest
+            .iter()
+            .any(|k| k.site == KinkSite::ConvRelu && k.index.len() == 4));
+        // A crossed kink is within reach by definition: its margin is less than one step moved it.
+        assert!(kinks
+            .nearest
+            .iter()
+            .filter(|k| k.crossings > 0)
+            .all(|k| k.margin < k.reach));
+        // Some gradient reads "wrong" only because of kinks: without its kinked elements, its
+        // error drops by orders of magnitude.
+        let worst = report
+            .gradients
+            .iter()
+            .max_by(|a, b| a.rel_error.total_cmp(&b.rel_error))
+            .unwrap();
+        assert!(
+            worst.rel_error > 1e-2,
+            "{}: {}",
+            worst.name,
+            worst.rel_error
+        );
+        assert!(!worst.kinked.is_empty());
+        assert!(
+            worst.kink_free_error < worst.rel_error * 1e-2,
+            "{}: {} without kinks, {} with",
+            worst.name,
+            worst.kink_free_error,
+            worst.rel_error
+        );
+        assert!(report
+            .gradients
+            .iter()
+            .all(|g| g.kink_free_error <= g.rel_error));
+        assert!(DEFAULT_WEIGHT_SCALE > 1e-3);
+    }
+
+    #[test]
+    fn net_settings_are_checked() {
+        let base = GradCheckSettings::for_layer(LabLayer::Net);
+        let err = gradient_check(&GradCheckSettings {
+            h: 15,
+            ..base.clone()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("cannot halve"), "{err}");
+        let err = gradient_check(&GradCheckSettings {
+            hidden: 0,
+            ..base.clone()
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "the hidden size must be at least 1, got 0");
+        let err = gradient_check(&GradCheckSettings {
+            hidden: 100,
+            f: 16,
+            ..base.clone()
+        })
+        .unwrap_err();
+        assert!(err.to_string().starts_with("this net has 103"), "{err}");
+        let err = gradient_check(&GradCheckSettings {
+            weight_scale: -1.0,
+            ..base
+        })
+        .unwrap_err();
+        assert!(err.to_string().starts_with("weight_scale = -1"), "{err}");
     }
 }

@@ -5,6 +5,7 @@
 //! gradient) and centred differences (the numerical gradient), and reports, for each gradient, the
 //! course's relative error, its reading and the elementwise error map for a heat map.
 
+use super::net::NetObjective;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::layers::*;
@@ -25,6 +26,8 @@ pub enum LabLayer {
     Svm,
     #[serde(rename = "batchnorm")]
     SpatialBatchNorm,
+    /// The whole ThreeLayerConvNet: conv – relu – 2×2 max pool – affine – relu – affine – softmax.
+    Net,
 }
 
 /// A setting of [`GradCheckSettings`] the panel shows as a field.
@@ -39,11 +42,13 @@ pub enum Field {
     FilterSize,
     Stride,
     Pad,
+    Hidden,
+    WeightScale,
 }
 
 impl LabLayer {
     /// Every layer, in the order the panel lists them.
-    pub const ALL: [LabLayer; 7] = [
+    pub const ALL: [LabLayer; 8] = [
         LabLayer::Affine,
         LabLayer::Relu,
         LabLayer::Conv,
@@ -51,6 +56,7 @@ impl LabLayer {
         LabLayer::Softmax,
         LabLayer::Svm,
         LabLayer::SpatialBatchNorm,
+        LabLayer::Net,
     ];
 
     /// The name used in the page's URL.
@@ -63,6 +69,7 @@ impl LabLayer {
             LabLayer::Softmax => "softmax",
             LabLayer::Svm => "svm",
             LabLayer::SpatialBatchNorm => "batchnorm",
+            LabLayer::Net => "net",
         }
     }
 
@@ -76,6 +83,7 @@ impl LabLayer {
             LabLayer::Softmax => "Softmax loss",
             LabLayer::Svm => "SVM loss",
             LabLayer::SpatialBatchNorm => "Spatial batch norm",
+            LabLayer::Net => "ThreeLayerConvNet",
         }
     }
 
@@ -102,6 +110,7 @@ impl LabLayer {
             LabLayer::Conv => &[N, C, H, W, F, FilterSize, Stride, Pad],
             LabLayer::MaxPool => &[N, C, H, W, FilterSize, Stride],
             LabLayer::Softmax | LabLayer::Svm => &[N, C],
+            LabLayer::Net => &[N, C, H, W, F, FilterSize, Hidden, WeightScale],
         }
     }
 }
@@ -126,12 +135,16 @@ pub struct GradCheckSettings {
     pub c: usize,
     pub h: usize,
     pub w: usize,
-    /// Filters F of a conv layer; outputs M of an affine layer.
+    /// Filters F of a conv layer (and of the net); outputs M of an affine layer.
     pub f: usize,
-    /// Filter size of conv, window size of max pool.
+    /// Filter size of conv (and of the net's conv), window size of max pool.
     pub filter_size: usize,
     pub stride: usize,
     pub pad: usize,
+    /// Hidden units of the net.
+    pub hidden: usize,
+    /// Standard deviation of the net's initial weights (the layers draw N(0, 1) inputs).
+    pub weight_scale: f64,
     pub seed: u64,
     /// The finite-difference step.
     pub step: f64,
@@ -154,6 +167,8 @@ impl Default for GradCheckSettings {
             filter_size: 3,
             stride: 1,
             pad: 1,
+            hidden: 7,
+            weight_scale: super::net::DEFAULT_WEIGHT_SCALE,
             seed: 231,
             step: 1e-5,
             precision: Precision::F64,
@@ -216,6 +231,18 @@ impl GradCheckSettings {
                 w: 5,
                 ..base
             },
+            // ConvolutionalNetworks.ipynb: 2 images 3×16×16, 3 filters 3×3, hidden 7, 10 classes.
+            LabLayer::Net => GradCheckSettings {
+                n: 2,
+                c: 3,
+                h: 16,
+                w: 16,
+                f: 3,
+                filter_size: 3,
+                pad: 1,
+                seed: super::net::DEFAULT_SEED,
+                ..base
+            },
         }
     }
 }
@@ -249,7 +276,7 @@ impl Verdict {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GradientReport {
-    /// "dx", "dw", "db", "dgamma", "dbeta" or "dscores".
+    /// "dx", "dw", "db", "dgamma", "dbeta", "dscores", or "dW1" … "db3" for the net.
     pub name: &'static str,
     pub shape: Vec<usize>,
     /// The course's relative error (the maximum of [`Self::error_map`]).
@@ -261,6 +288,11 @@ pub struct GradientReport {
     pub worst_index: usize,
     pub analytic: Vec<f64>,
     pub numerical: Vec<f64>,
+    /// Row-major indices of the elements whose ±h steps moved a ReLU or max-pool input across
+    /// its kink (the whole net only; empty otherwise).
+    pub kinked: Vec<usize>,
+    /// The relative error over the elements not in [`Self::kinked`].
+    pub kink_free_error: f64,
 }
 
 /// The result of a gradient check.
@@ -271,6 +303,8 @@ pub struct GradCheckReport {
     /// The shapes of the inputs, for display, e.g. `[("x", [4, 3, 5, 5]), ("w", [2, 3, 3, 3])]`.
     pub input_shapes: Vec<(&'static str, Vec<usize>)>,
     pub gradients: Vec<GradientReport>,
+    /// For the whole net: the ReLU and max-pool inputs near their kinks (see [`super::KinkReport`]).
+    pub kinks: Option<super::KinkReport>,
 }
 
 /// Compares an analytic and a numerical gradient of one input.
@@ -295,6 +329,8 @@ pub fn compare<F: Float, D: Dimension>(
         worst_index,
         analytic: analytic.iter().map(|v| v.as_f64()).collect(),
         numerical: numerical.iter().map(|v| v.as_f64()).collect(),
+        kinked: Vec::new(),
+        kink_free_error: rel_error,
     }
 }
 
@@ -368,17 +404,28 @@ impl GradCheckJob {
     }
 }
 
+/// Which element of which input differs from the drawn point in a call of [`Objective::value`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Moved {
+    pub input: usize,
+    pub index: usize,
+}
+
 /// The scalar whose gradient is checked: a loss, or `Σ out ⊙ dout` for a layer with upstream
 /// gradient `dout` (whose gradient is exactly what the backward pass returns).
 pub(super) trait Objective<F: Float> {
-    fn value(&mut self, inputs: &[ArrayD<F>]) -> F;
+    fn value(&mut self, inputs: &[ArrayD<F>], moved: Moved) -> F;
+    /// What the check learnt beyond the gradients (the net's kinks).
+    fn kinks(&self, _inputs: &[ArrayD<F>], _names: &[&'static str]) -> Option<super::KinkReport> {
+        None
+    }
 }
 
 /// A layer's objective: a closure of the inputs.
 struct Layer<C>(C);
 
 impl<F: Float, C: FnMut(&[ArrayD<F>]) -> F> Objective<F> for Layer<C> {
-    fn value(&mut self, inputs: &[ArrayD<F>]) -> F {
+    fn value(&mut self, inputs: &[ArrayD<F>], _moved: Moved) -> F {
         (self.0)(inputs)
     }
 }
@@ -411,7 +458,10 @@ struct Job<F: Float> {
 
 impl<F: Float> Job<F> {
     fn new(s: &GradCheckSettings) -> Result<Self> {
-        let mut setup = layer_setup(s)?;
+        let mut setup = match s.layer {
+            LabLayer::Net => NetObjective::setup(s)?,
+            _ => layer_setup(s)?,
+        };
         if s.inject_bug {
             if let Some(first) = setup.checked.first_mut() {
                 first.analytic.mapv_inplace(|v| v * F::of(1.01));
@@ -440,11 +490,12 @@ impl<F: Float> Job<F> {
         let mut left = elements;
         while left > 0 && self.cursor.0 < inputs.len() {
             let (k, i) = self.cursor;
+            let moved = Moved { input: k, index: i };
             let old = flat(&inputs[k])[i];
             flat_mut(&mut inputs[k])[i] = old + h;
-            let fxph = objective.value(inputs);
+            let fxph = objective.value(inputs, moved);
             flat_mut(&mut inputs[k])[i] = old - h;
-            let fxmh = objective.value(inputs);
+            let fxmh = objective.value(inputs, moved);
             flat_mut(&mut inputs[k])[i] = old;
             flat_mut(&mut checked[k].numerical)[i] = (fxph - fxmh) / (h + h);
             self.done += 1;
@@ -465,16 +516,35 @@ impl<F: Float> Job<F> {
                 self.done, self.total
             )));
         }
+        let names: Vec<&'static str> = self.setup.checked.iter().map(|c| c.name).collect();
+        let kinks = self.setup.objective.kinks(&self.setup.inputs, &names);
         let gradients = self
             .setup
             .checked
             .iter()
-            .map(|c| compare(c.name, &c.analytic, &c.numerical))
+            .enumerate()
+            .map(|(k, c)| {
+                let mut g = compare(c.name, &c.analytic, &c.numerical);
+                if let Some(kinks) = &kinks {
+                    g.kinked = kinks.kinked_elements[k].clone();
+                    let skip: std::collections::HashSet<usize> = g.kinked.iter().copied().collect();
+                    g.kink_free_error = worst(
+                        g.error_map
+                            .iter()
+                            .copied()
+                            .enumerate()
+                            .filter(|(i, _)| !skip.contains(i)),
+                    )
+                    .1;
+                }
+                g
+            })
             .collect();
         Ok(GradCheckReport {
             settings: self.settings.clone(),
             input_shapes: self.setup.input_shapes.clone(),
             gradients,
+            kinks,
         })
     }
 }
@@ -502,6 +572,7 @@ fn validate(s: &GradCheckSettings) -> Result<()> {
         (Field::F, "F", s.f),
         (Field::FilterSize, "the filter size", s.filter_size),
         (Field::Stride, "the stride", s.stride),
+        (Field::Hidden, "the hidden size", s.hidden),
     ] {
         if fields.contains(&field) && v == 0 {
             return Err(Error::Zero { what: what.into() });
@@ -740,6 +811,7 @@ fn layer_setup<F: Float>(s: &GradCheckSettings) -> Result<Setup<F>> {
                 })),
             }
         }
+        LabLayer::Net => unreachable!("the net has its own setup (lab::net)"),
     };
     Ok(setup)
 }

@@ -30,6 +30,7 @@ async function readNumber(testid) {
 /** Clicks `${section}-run` and waits until the run has finished (its button is enabled again). */
 async function run(section, timeout = 60_000) {
   await page.click(`[data-testid=${section}-run]`);
+  await page.mouse.move(0, 0); // no hover highlight in the screenshots
   await page.waitForFunction(
     (s) => /^Done in /.test(document.querySelector(`[data-testid=${s}-status]`).textContent),
     section,
@@ -54,7 +55,7 @@ test("the panel's defaults are the engine's", async () => {
     const pairs = [
       ["gl", conv.layer], ["gn", conv.n], ["gc", conv.c], ["gh", conv.h], ["gw", conv.w], ["gf", conv.f],
       ["gk", conv.filterSize], ["gs", conv.stride], ["gp", conv.pad], ["gseed", conv.seed], ["gstep", conv.step],
-      ["gprec", conv.precision], ["gbug", conv.injectBug],
+      ["gprec", conv.precision], ["gbug", conv.injectBug], ["ghid", conv.hidden], ["gws", conv.weightScale],
       ["vn", speed.conv.n], ["vc", speed.conv.c], ["vh", speed.conv.h], ["vw", speed.conv.w], ["vf", speed.conv.f],
       ["vk", speed.conv.filterSize], ["vs", speed.conv.stride], ["vp", speed.conv.pad],
       ["qn", speed.maxpool.n], ["qc", speed.maxpool.c], ["qh", speed.maxpool.h], ["qw", speed.maxpool.w],
@@ -164,6 +165,33 @@ test("Cancel stops a long check, and the page answers while it runs", async () =
   await run("gc");
   const errors = await gradErrors();
   assert.ok(Object.values(errors).every((e) => e < 1e-7), JSON.stringify(errors));
+});
+
+test("the whole ThreeLayerConvNet checks out, and at the course's weight scale kinks explain its errors", async () => {
+  await page.selectOption("select[name=lab-layer]", "net");
+  assert.equal(await page.inputValue("input[name=lab-gws]"), "0.2");
+  await run("gc", 120_000);
+  const errors = await gradErrors();
+  assert.deepEqual(Object.keys(errors).sort(), ["dW1", "dW2", "dW3", "db1", "db2", "db3"]);
+  for (const [name, e] of Object.entries(errors)) assert.ok(e < 1e-7, `${name}: ${e}`);
+  for (const site of ["convRelu", "pool", "hiddenRelu"]) {
+    assert.equal(await page.textContent(`[data-testid=gc-kinks-crossed-${site}]`), "0", site);
+  }
+  assert.match(await page.textContent("[data-testid=gc-kink-verdict]"), /No ±h step crossed a kink/);
+  await page.locator(".lab-part").first().screenshot({ path: join(SCREENSHOTS, "lab-net.png") });
+
+  // The button sets the course's weight scale and runs again.
+  await page.click("[data-action=course-scale]");
+  await page.waitForFunction(() => /^Done in /.test(document.querySelector("[data-testid=gc-status]").textContent)
+    && /weight scale 0\.001/.test(document.querySelector("[data-testid=gc-summary]").textContent), null, { timeout: 120_000 });
+  assert.match(await page.evaluate(() => location.hash), /gws=0\.001/);
+  assert.match(await page.textContent("[data-testid=gc-kink-verdict]"), /^\d+ of 1515 parameters had a ±h step that crossed a kink/);
+  const worst = Object.entries(await gradErrors()).sort((a, b) => b[1] - a[1])[0];
+  const free = await readNumber(`gc-kinkfree-${worst[0]}`);
+  assert.ok(worst[1] > 1e-2, `the worst error ${worst[1]} (${worst[0]}) is large at weight scale 1e-3`);
+  assert.ok(free < worst[1] / 100, `${worst[0]}: ${free} without kinked steps, ${worst[1]} with`);
+  await page.locator(".lab-part").first().screenshot({ path: join(SCREENSHOTS, "lab-net-kinks.png") });
+  await page.selectOption("select[name=lab-layer]", "conv");
 });
 
 test("bad settings show the engine's message", async () => {

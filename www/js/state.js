@@ -38,7 +38,7 @@ export const PROPS = [
   // Panel 3 — Lab (defaults are the engine's: GradCheckSettings::default(), SpeedSettings,
   // BatchNormDemoSettings::default(); tests/e2e/lab.test.mjs checks they agree).
   // Gradient check
-  { name: "gl", type: "enum", values: ["affine", "relu", "conv", "maxpool", "softmax", "svm", "batchnorm"], default: "conv" },
+  { name: "gl", type: "enum", values: ["affine", "relu", "conv", "maxpool", "softmax", "svm", "batchnorm", "net"], default: "conv" },
   { name: "gn", type: "int", min: 1, max: 1000, default: 4 },
   { name: "gc", type: "int", min: 1, max: 1000, default: 3 },
   { name: "gh", type: "int", min: 1, max: 1000, default: 5 },
@@ -47,6 +47,8 @@ export const PROPS = [
   { name: "gk", type: "int", min: 1, max: 99, default: 3 },
   { name: "gs", type: "int", min: 1, max: 99, default: 1 },
   { name: "gp", type: "int", min: 0, max: 99, default: 1 },
+  { name: "ghid", type: "int", min: 1, max: 1000, default: 7 },
+  { name: "gws", type: "number", default: 0.2 },
   { name: "gseed", type: "int", min: 0, max: 2 ** 31 - 1, default: 231 },
   { name: "gstep", type: "number", default: 1e-5 },
   { name: "gprec", type: "enum", values: ["f64", "f32"], default: "f64" },

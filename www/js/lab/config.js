@@ -11,8 +11,10 @@ export const HEATMAP = {
   maxWidth: 560,
   minCell: 3,
   maxCell: 22,
-  /** 2-d gradients with more rows than this are drawn transposed (wide rather than tall). */
+  /** 2-d gradients with more rows than this are drawn transposed (wide rather than tall), in
+   * bands of `band` rows (the net's dW2 has F·8·8 rows: one band per conv filter). */
   maxRows: 48,
+  band: 64,
 };
 
 /** Colours drawn on canvases (the DOM uses the CSS variables of css/lab.css). */

@@ -6,7 +6,7 @@
 import { el, numberField, radioGroup } from "../widgets/dom.js";
 import { createHeatmap, heatmapLegend } from "./heatmap.js";
 import { createRunner } from "./runner.js";
-import { reading, sci, shapeText, stepText } from "./stats.js";
+import { indexText, reading, sci, shapeText, stepText } from "./stats.js";
 
 /** Engine field name → [state prop, label, hint, min]. */
 const FIELDS = {
@@ -18,6 +18,7 @@ const FIELDS = {
   filterSize: ["gk", "Filter", "Filter size (HH = WW)", 1],
   stride: ["gs", "Stride", "Stride", 1],
   pad: ["gp", "Pad", "Zero padding on every side", 0],
+  hidden: ["ghid", "Hidden", "Hidden units of the affine layer", 1],
 };
 
 /** Labels that differ for some layers. */
@@ -26,7 +27,14 @@ const LABELS = {
   maxpool: { filterSize: ["Window", "Pool window size"] },
   softmax: { c: ["C", "Number of classes (scores are N × C)"] },
   svm: { c: ["C", "Number of classes (scores are N × C)"] },
+  net: {
+    f: ["F", "Conv filters (k×k, stride 1, pad (k − 1)/2, then ReLU and 2×2 max pool)"],
+    filterSize: ["Filter", "Filter size k (odd, so the conv keeps H and W)"],
+  },
 };
+
+/** The course's ThreeLayerConvNet weight scale, which the net section offers to try. */
+const COURSE_WEIGHT_SCALE = 1e-3;
 
 const READING_TEXT = {
   correct: "correct",
@@ -48,6 +56,7 @@ export function createGradCheck({ engine, state, client }) {
       if (field in layer.defaults) state.set(prop, layer.defaults[field]);
     }
     state.set("gseed", layer.defaults.seed);
+    state.set("gws", layer.defaults.weightScale);
     state.set("gl", layer.name);
   });
 
@@ -65,18 +74,8 @@ export function createGradCheck({ engine, state, client }) {
     label: "Seed", name: "lab-gseed", value: state.get("gseed"), min: 0, hint: "Seed of the random inputs",
     onInput: (v) => Number.isInteger(v) && state.set("gseed", v),
   });
-  const stepInput = el("input", {
-    type: "text", name: "lab-gstep", inputmode: "decimal", size: 7, value: stepText(state.get("gstep")),
-    "data-setting": "gstep",
-  });
-  stepInput.addEventListener("input", () => {
-    const v = Number(stepInput.value);
-    const ok = stepInput.value.trim() !== "" && Number.isFinite(v);
-    stepInput.setAttribute("aria-invalid", String(!ok));
-    if (ok) state.set("gstep", v);
-  });
-  const step = el("label", { class: "field", title: "Step of the centred differences (f(x + h) − f(x − h)) / 2h" },
-    el("span", { text: "Step h" }), stepInput);
+  const step = decimalField({ state, prop: "gstep", label: "Step h", hint: "Step of the centred differences (f(x + h) − f(x − h)) / 2h" });
+  const scale = decimalField({ state, prop: "gws", label: "Weight scale", hint: "Standard deviation of the net's initial weights (the course uses 1e-3)" });
   const precision = radioGroup({
     legend: "Precision", name: "lab-gprec", value: state.get("gprec"),
     options: [["f64", "f64"], ["f32", "f32"]],
@@ -89,6 +88,7 @@ export function createGradCheck({ engine, state, client }) {
 
   function showFields() {
     const layer = byName.get(state.get("gl"));
+    scale.field.hidden = !layer.fields.includes("weightScale");
     const labels = LABELS[layer.name] ?? {};
     for (const [field, { box, input }] of fields) {
       const used = layer.fields.includes(field);
@@ -106,6 +106,7 @@ export function createGradCheck({ engine, state, client }) {
     for (const [field, [prop]] of Object.entries(FIELDS)) {
       if (field in s) s[field] = state.get(prop);
     }
+    s.weightScale = state.get("gws");
     s.seed = state.get("gseed");
     s.step = state.get("gstep");
     s.precision = state.get("gprec");
@@ -117,8 +118,12 @@ export function createGradCheck({ engine, state, client }) {
   const runner = createRunner({
     client, section: "gc", kind: "gradcheck", label: "Run check",
     start: settings,
-    show: (report) => results.replaceChildren(...render(report)),
+    show: (report) => results.replaceChildren(...render(report, { tryCourseScale })),
   });
+  function tryCourseScale() {
+    state.set("gws", COURSE_WEIGHT_SCALE);
+    runner.run();
+  }
 
   state.subscribe((changed) => {
     if (changed.includes("gl")) layerSelect.value = state.get("gl");
@@ -126,7 +131,8 @@ export function createGradCheck({ engine, state, client }) {
       if (changed.includes(prop) && input.valueAsNumber !== state.get(prop)) input.value = state.get(prop);
     }
     if (changed.includes("gseed") && seed.input.valueAsNumber !== state.get("gseed")) seed.input.value = state.get("gseed");
-    if (changed.includes("gstep") && Number(stepInput.value) !== state.get("gstep")) stepInput.value = stepText(state.get("gstep"));
+    step.update(changed);
+    scale.update(changed);
     if (changed.includes("gprec")) precision.select(state.get("gprec"));
     if (changed.includes("gbug")) bug.checked = state.get("gbug");
     showFields();
@@ -139,31 +145,60 @@ export function createGradCheck({ engine, state, client }) {
     el("div", { class: "controls" },
       el("label", { class: "field" }, el("span", { text: "Layer" }), layerSelect),
       shapeBox,
-      el("div", { class: "numbers" }, seed.field, step),
+      el("div", { class: "numbers" }, scale.field, seed.field, step.field),
       precision.set, bugLabel),
     runner.element,
     results);
   return { element, setBusy: runner.setBusy };
 }
 
+/**
+ * A text field for a decimal setting like h = 1e-5 (shown as typed, "1e-5", not "0.00001").
+ * Returns { field, update(changedNames) }.
+ */
+function decimalField({ state, prop, label, hint }) {
+  const input = el("input", {
+    type: "text", name: `lab-${prop}`, inputmode: "decimal", size: 7, value: stepText(state.get(prop)),
+    "data-setting": prop,
+  });
+  input.addEventListener("input", () => {
+    const v = Number(input.value);
+    const ok = input.value.trim() !== "" && Number.isFinite(v);
+    input.setAttribute("aria-invalid", String(!ok));
+    if (ok) state.set(prop, v);
+  });
+  const field = el("label", { class: "field", title: hint }, el("span", { text: label }), input);
+  return {
+    field,
+    update(changed) {
+      if (changed.includes(prop) && Number(input.value) !== state.get(prop)) input.value = stepText(state.get(prop));
+    },
+  };
+}
+
 /** The result of a check: what was checked, the table of errors, the heat maps. */
-function render(report) {
+function render(report, { tryCourseScale }) {
   const s = report.settings;
   const inputs = report.inputShapes.map(([name, shape]) => `${name} ${shapeText(shape)}`).join(", ");
   const bug = s.injectBug ? ` Bug injected: the analytic ${report.gradients[0].name} was scaled by 1.01.` : "";
   const summary = el("p", { class: "checked", "data-testid": "gc-summary" },
-    `Checked ${s.layer} on ${inputs}; seed ${s.seed}, h = ${stepText(s.step)}, ${s.precision}.${bug}`);
+    `Checked ${s.layer} on ${inputs}; ${s.layer === "net" ? `weight scale ${stepText(s.weightScale)}, ` : ""}` +
+    `seed ${s.seed}, h = ${stepText(s.step)}, ${s.precision}.${bug}`);
 
-  const rows = report.gradients.map((g) => {
-    const r = reading(g.relError);
-    return el("tr", {},
-      el("th", { scope: "row", class: "mono", text: g.name }),
-      el("td", { text: shapeText(g.shape) }),
-      el("td", { class: "num mono", "data-testid": `gc-error-${g.name}`, text: sci(g.relError) }),
-      el("td", {}, el("span", { class: `verdict ${r}`, "data-testid": `gc-verdict-${g.name}`, text: READING_TEXT[r] })));
-  });
+  const kinks = report.kinks;
+  const verdict = (e, id) => el("span", { class: `verdict ${reading(e)}`, "data-testid": id, text: READING_TEXT[reading(e)] });
+  const rows = report.gradients.map((g) => el("tr", {},
+    el("th", { scope: "row", class: "mono", text: g.name }),
+    el("td", { text: shapeText(g.shape) }),
+    el("td", { class: "num mono", "data-testid": `gc-error-${g.name}`, text: sci(g.relError) }),
+    el("td", {}, verdict(g.relError, `gc-verdict-${g.name}`)),
+    kinks && el("td", { class: "num mono" },
+      el("span", { "data-testid": `gc-kinkfree-${g.name}`, text: sci(g.kinkFreeError) }),
+      el("span", { class: "kink-count", text: g.kinked.length ? ` (${g.kinked.length} left out)` : "" })),
+    kinks && el("td", {}, verdict(g.kinkFreeError, `gc-kinkfree-verdict-${g.name}`))));
+  const heads = ["Gradient", "Shape", "Relative error", "Reading", ...(kinks ? ["Without kinked steps", "Reading"] : [])];
   const table = el("table", { class: "lab-table", "data-testid": "gc-table" },
-    el("thead", {}, el("tr", {}, ...["Gradient", "Shape", "Relative error", "Reading"].map((h) => el("th", { scope: "col", text: h })))),
+    el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", { scope: "col", text: h })))),
     el("tbody", {}, ...rows));
 
   const notes = [];
@@ -177,9 +212,72 @@ function render(report) {
   return [
     summary,
     el("div", { class: "table-scroll" }, table),
+    ...(kinks ? renderKinks(report, { tryCourseScale }) : []),
     el("p", { class: "hint", text: "The course's reading: below 1e-7 the gradient is correct; from 1e-7 to 1e-4 it is suspicious (acceptable only where the function has kinks, like ReLU or max, near the inputs); above 1e-4 it is probably wrong." }),
     ...notes,
     heatmapLegend(),
     el("div", { class: "heatmaps" }, ...report.gradients.map((g) => createHeatmap(g).element)),
   ];
+}
+
+const SITES = {
+  convRelu: ["ReLU after the conv", "input", "|v|"],
+  pool: ["2×2 max pool", "window", "lead of the winner"],
+  hiddenRelu: ["ReLU after the hidden layer", "input", "|v|"],
+};
+
+/** The whole net's kinks: how many ReLU inputs and pool windows were near or crossed, which. */
+function renderKinks(report, { tryCourseScale }) {
+  const { kinks, settings: s } = report;
+  const crossed = kinks.sites.reduce((n, site) => n + site.crossed, 0);
+  const summary = el("table", { class: "lab-table", "data-testid": "gc-kink-sites" },
+    el("caption", { text: "Within reach: the distance to the kink is less than the most that one ±h step of any single parameter moved it. Crossed: some parameter's ±h step pushed it across (a ReLU input changed sign, or a pool window changed winner)." }),
+    el("thead", {}, el("tr", {}, ...["Where", "Watched", "Within reach", "Crossed"].map((h) => el("th", { scope: "col", text: h })))),
+    el("tbody", {}, ...kinks.sites.map((site) => el("tr", {},
+      el("th", { scope: "row", text: SITES[site.site][0] }),
+      el("td", { class: "num", text: `${site.total} ${SITES[site.site][1]}s` }),
+      el("td", { class: "num", text: String(site.near) }),
+      el("td", { class: "num", "data-testid": `gc-kinks-crossed-${site.site}`, text: String(site.crossed) })))));
+  const parts = [
+    el("h4", { text: "Kinks" }),
+    el("p", { text: "ReLU has a kink at 0 and max pool one wherever the two largest inputs of a window tie. If a ±h step moves an input across its kink, the centred difference averages two different slopes, and the relative error is large although the backward pass is right. The engine watched every ReLU input and pool window during all the steps of this check." }),
+    el("div", { class: "table-scroll" }, summary),
+  ];
+  if (crossed === 0) {
+    parts.push(el("p", { class: "message notice", "data-testid": "gc-kink-verdict" },
+      `No ±h step crossed a kink: with weight scale ${stepText(s.weightScale)} and seed ${s.seed} every input stays clear of its kink, so nothing had to be left out. `,
+      ...(s.weightScale !== COURSE_WEIGHT_SCALE ? [
+        "With the course's weight scale the activations are tiny and kinks are crossed: ",
+        el("button", { type: "button", "data-action": "course-scale", onclick: tryCourseScale, text: `Try weight scale ${stepText(COURSE_WEIGHT_SCALE)}` }),
+      ] : [])));
+  } else {
+    parts.push(el("p", { class: "message notice", "data-testid": "gc-kink-verdict", text:
+      `${kinks.kinkedParameters} of ${kinks.parameters} parameters had a ±h step that crossed a kink. ` +
+      "The last two columns of the table above leave exactly those parameters out: what remains is the error of the backward pass itself. " +
+      "Kinked parameters are marked with a blue corner in the heat maps. To avoid kinks altogether, draw another net (seed), use a larger weight scale, or a smaller h." }));
+  }
+  const worstFree = Math.max(...report.gradients.map((g) => g.kinkFreeError));
+  if (reading(worstFree) !== "correct") {
+    parts.push(el("p", { class: "message notice", text:
+      "Where no kink explains an error above 1e-7, look at the heat maps: the worst elements have the smallest gradients. Their centred difference f(x + h) − f(x − h) is only a few rounding errors of the loss (about 1e-16 × ln 10) large, so their relative error is large too. Small weights make small gradients — this is why the course accepts errors up to 1e-2 in its full-net check." }));
+  }
+  if (kinks.nearest.length) {
+    const name = (k) => `${SITES[k.site][0]} ${SITES[k.site][1]} [${k.index.join(",")}]`;
+    parts.push(el("div", { class: "table-scroll" }, el("table", { class: "lab-table", "data-testid": "gc-kinks" },
+      el("caption", { text: `The ${kinks.nearest.length} closest to their kinks (crossed first). Distance: |v| for a ReLU input, the winner's lead over the runner-up for a pool window; reach: the most one ±h step moved it.` }),
+      el("thead", {}, el("tr", {}, ...["Where", "Distance", "Reach", "Crossed by", "e.g."].map((h) => el("th", { scope: "col", text: h })))),
+      el("tbody", {}, ...kinks.nearest.map((k) => el("tr", { class: k.crossings ? "crossed" : "" },
+        el("th", { scope: "row", text: name(k) }),
+        el("td", { class: "num mono", text: sci(k.margin) }),
+        el("td", { class: "num mono", text: sci(k.reach) }),
+        el("td", { class: "num", text: k.crossings ? `${k.crossings} parameter${k.crossings === 1 ? "" : "s"}` : "—" }),
+        el("td", { class: "mono", text: k.example ? `${k.example[0]}${indexOf(report, k.example)}` : "" })))))));
+  }
+  return parts;
+}
+
+/** The index of a gradient element (`[name, flat index]`) as "[1,0,2,2]". */
+function indexOf(report, [name, i]) {
+  const g = report.gradients.find((x) => x.name === name);
+  return g ? indexText(g.shape, i) : `[${i}]`;
 }

@@ -4,7 +4,7 @@
 // moving with the arrow keys) shows its two values and its error.
 //
 // Layout: a 4-d gradient (A, B, H, W) is a grid of A rows × B columns of H×W tiles; a 2-d one
-// (A, B) a single tile (drawn transposed when A is large); a 1-d one a row of cells.
+// (A, B) a single tile (drawn transposed, in bands, when A is large); a 1-d one rows of cells.
 
 import { el } from "../widgets/dom.js";
 import { COLOURS, HEATMAP } from "./config.js";
@@ -18,10 +18,12 @@ function layout(shape) {
   }
   if (shape.length === 2) {
     const [a, b] = shape;
-    const transposed = a > HEATMAP.maxRows && b < a;
-    return transposed
-      ? { rows: 1, cols: 1, tileH: b, tileW: a, transposed }
-      : { rows: 1, cols: 1, tileH: a, tileW: b, transposed };
+    if (a > HEATMAP.maxRows && b < a) {
+      // Transposed, in bands of `band` gradient rows stacked top to bottom.
+      const band = Math.min(a, HEATMAP.band);
+      return { rows: Math.ceil(a / band), cols: 1, tileH: b, tileW: band, transposed: true, band };
+    }
+    return { rows: 1, cols: 1, tileH: a, tileW: b, transposed: false };
   }
   const n = shape.reduce((p, d) => p * d, 1);
   const w = Math.min(n, 32);
@@ -34,7 +36,11 @@ function elementAt(shape, L, r, c, i, j) {
     const [, b, h, w] = shape;
     return ((r * b + c) * h + i) * w + j;
   }
-  if (shape.length === 2) return L.transposed ? j * shape[0] + i : i * shape[1] + j;
+  if (shape.length === 2) {
+    if (!L.transposed) return i * shape[1] + j;
+    const row = r * L.band + j;
+    return row < shape[0] ? row * shape[1] + i : -1;
+  }
   const k = i * L.wrap + j;
   return k < shape[0] ? k : -1;
 }
@@ -49,9 +55,9 @@ function positionOf(shape, L, k) {
     return [Math.floor(t / b), t % b, i, j];
   }
   if (shape.length === 2) {
-    const i = Math.floor(k / shape[1]);
-    const j = k % shape[1];
-    return L.transposed ? [0, 0, j, i] : [0, 0, i, j];
+    const row = Math.floor(k / shape[1]);
+    const col = k % shape[1];
+    return L.transposed ? [Math.floor(row / L.band), 0, col, row % L.band] : [0, 0, row, col];
   }
   return [0, 0, Math.floor(k / L.wrap), k % L.wrap];
 }
@@ -160,7 +166,9 @@ export function createHeatmap(gradient) {
     select(Math.min(n - 1, Math.max(0, selected + move)));
   });
 
-  const note = L.transposed ? " (drawn transposed: one column per row of the gradient)" : "";
+  const note = L.transposed
+    ? ` (drawn transposed: one column per row of the gradient, ${L.band} rows per band)`
+    : "";
   const caption = shape.length === 4
     ? `${name}: ${shape[0]} rows × ${shape[1]} columns of ${shape[2]}×${shape[3]} maps${note}`
     : `${name}: ${shape.join("×")}${note}`;

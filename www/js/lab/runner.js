@@ -9,7 +9,7 @@ import { duration } from "./stats.js";
  * `section` names the section in test ids (`${section}-run`, `${section}-cancel`,
  * `${section}-status`, `${section}-error`). `start()` returns the settings of job `kind` (or
  * throws an Error whose message is shown); `show(value)` draws the result. Returns
- * { element, setBusy(kind) }.
+ * { element, run(), setBusy(kind) }.
  */
 export function createRunner({ client, section, kind, label = "Run", start, show }) {
   const run = el("button", { type: "button", class: "primary", text: label, "data-testid": `${section}-run` });
@@ -19,7 +19,8 @@ export function createRunner({ client, section, kind, label = "Run", start, show
   const message = el("p", { class: "message error", role: "alert", hidden: true, "data-testid": `${section}-error` });
   let mine = false;
 
-  run.addEventListener("click", async () => {
+  async function go() {
+    if (run.disabled) return;
     let settings;
     try {
       settings = start();
@@ -53,7 +54,8 @@ export function createRunner({ client, section, kind, label = "Run", start, show
       status.textContent = `Done in ${took}.`;
       show(outcome.value);
     }
-  });
+  }
+  run.addEventListener("click", go);
   cancel.addEventListener("click", () => {
     cancel.disabled = true;
     status.textContent = "Cancelling…";
@@ -64,6 +66,8 @@ export function createRunner({ client, section, kind, label = "Run", start, show
     el("div", { class: "run-row" }, run, cancel, bar, status), message);
   return {
     element,
+    /** Runs as if Run had been pressed (nothing happens while a job runs). */
+    run: go,
     /** Called by the panel whenever a job starts (kind) or ends (null). */
     setBusy(busy) {
       run.disabled = busy !== null;

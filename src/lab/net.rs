@@ -230,7 +230,7 @@ impl<F: Float> NetObjective<F> {
             )));
         }
         let mut net = ThreeLayerConvNet::<F>::new(config)?;
-        // The batch comes from its own stream, so the seed draws net and data alike.
+        // The weights came from Rng::new(seed); the batch from a second stream of the same seed.
         let mut rng = Rng::new(s.seed ^ 0x9e37_79b9_7f4a_7c15);
         let x: Array4<F> = rng.normal_array((s.n, s.c, s.h, s.w), 1.0);
         let y: Vec<usize> = (0..s.n).map(|_| rng.below(NET_CLASSES)).collect();

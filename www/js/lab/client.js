@@ -7,16 +7,20 @@ import { CANCEL_GRACE_MS } from "./config.js";
 const WORKER_URL = new URL("./worker.js", import.meta.url);
 
 export class LabClient {
-  /** `onBusy(kind | null)` is called when a job starts (with its kind) and when it ends. */
-  constructor(onBusy = () => {}) {
+  /**
+   * `onBusy(kind | null)` is called when a job starts (with its kind) and when it ends.
+   * `createWorker` makes the worker (tests pass a fake one).
+   */
+  constructor(onBusy = () => {}, { createWorker = () => new Worker(WORKER_URL, { type: "module" }) } = {}) {
     this.onBusy = onBusy;
+    this.createWorker = createWorker;
     this.nextId = 1;
     this.job = null;
     this.spawn();
   }
 
   spawn() {
-    this.worker = new Worker(WORKER_URL, { type: "module" });
+    this.worker = this.createWorker();
     this.worker.addEventListener("message", (e) => this.receive(e.data));
     this.worker.addEventListener("error", (e) => {
       e.preventDefault();

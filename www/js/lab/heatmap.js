@@ -172,7 +172,8 @@ export function createHeatmap(gradient) {
   const caption = shape.length === 4
     ? `${name}: ${shape[0]} rows × ${shape[1]} columns of ${shape[2]}×${shape[3]} maps${note}`
     : `${name}: ${shape.join("×")}${note}`;
-  const element = el("figure", { class: "heatmap-figure" },
+  // As wide as the map, but wide enough for its caption and readout to stay readable.
+  const element = el("figure", { class: "heatmap-figure", style: `width: ${Math.max(width, 260)}px` },
     el("figcaption", { text: caption }), el("div", { class: "heatmap-scroll" }, canvas), info);
   return { element };
 }

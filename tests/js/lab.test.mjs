@@ -1,0 +1,130 @@
+// The Lab panel's pure modules without a browser: the statistics and number formats of
+// www/js/lab/stats.js, and the job protocol of www/js/lab/client.js against a fake worker —
+// one job at a time, progress, results, errors, and a Cancel that always ends the job (by
+// asking, or by terminating a worker that does not answer).
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { LabClient } from "../../www/js/lab/client.js";
+import { CANCEL_GRACE_MS } from "../../www/js/lab/config.js";
+import { indexText, logPosition, median, reading, sci, stepText } from "../../www/js/lab/stats.js";
+
+test("median of odd and even counts, unsorted input left as it was", () => {
+  const times = [5, 1, 4];
+  assert.equal(median(times), 4);
+  assert.deepEqual(times, [5, 1, 4]);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.ok(Number.isNaN(median([])));
+});
+
+test("the course's reading and the heat map's log scale", () => {
+  assert.equal(reading(9.9e-8), "correct");
+  assert.equal(reading(1e-7), "suspicious");
+  assert.equal(reading(1e-4), "suspicious");
+  assert.equal(reading(1.1e-4), "wrong");
+  assert.equal(reading(Infinity), "wrong");
+  assert.equal(logPosition(0), 0);
+  assert.equal(logPosition(1e-16), 0);
+  assert.equal(logPosition(1e-8), 0.5);
+  assert.equal(logPosition(10), 1);
+  assert.equal(logPosition(Infinity), 1);
+});
+
+test("numbers as the page prints them", () => {
+  assert.equal(sci(2.0712e-10), "2.07e-10");
+  assert.equal(sci(0), "0");
+  assert.equal(sci(1234), "1.23e3");
+  assert.equal(stepText(1e-5), "1e-5");
+  assert.equal(stepText(0.2), "0.2");
+  assert.equal(indexText([4, 3, 5, 5], 3 * 75 + 2 * 25 + 5 + 4), "[3,2,1,4]");
+  assert.equal(indexText([7], 6), "[6]");
+});
+
+/** A stand-in for the Lab worker: records messages; the test answers for it. */
+class FakeWorker {
+  static all = [];
+  constructor() {
+    this.sent = [];
+    this.listeners = { message: [], error: [] };
+    this.terminated = false;
+    FakeWorker.all.push(this);
+  }
+  addEventListener(type, f) {
+    this.listeners[type].push(f);
+  }
+  postMessage(m) {
+    this.sent.push(m);
+  }
+  terminate() {
+    this.terminated = true;
+  }
+  reply(data) {
+    for (const f of this.listeners.message) f({ data });
+  }
+}
+
+function client() {
+  FakeWorker.all = [];
+  const busy = [];
+  const c = new LabClient((kind) => busy.push(kind), { createWorker: () => new FakeWorker() });
+  return { c, busy, worker: () => FakeWorker.all.at(-1) };
+}
+
+test("a job runs to its result, with progress, and one job at a time", async () => {
+  const { c, busy, worker } = client();
+  const progress = [];
+  const job = c.run("gradcheck", { layer: "conv" }, (done, total, what) => progress.push([done, total, what]));
+  const { id } = worker().sent[0];
+  assert.deepEqual(worker().sent[0], { id, kind: "gradcheck", settings: { layer: "conv" } });
+  assert.deepEqual(await c.run("speed", {}), { error: "another Lab computation is still running: wait or press Cancel" });
+  worker().reply({ id, type: "progress", done: 3, total: 10, label: "elements" });
+  worker().reply({ id, type: "result", value: 42 });
+  assert.deepEqual(await job, { value: 42 });
+  assert.deepEqual(progress, [[3, 10, "elements"]]);
+  assert.deepEqual(busy, ["gradcheck", null]);
+  assert.equal(c.busy, false);
+});
+
+test("an engine error ends the job with its message; a fatal one restarts the worker", async () => {
+  const { c, worker } = client();
+  let job = c.run("gradcheck", {});
+  worker().reply({ id: worker().sent[0].id, type: "error", message: "N must be at least 1, got 0", fatal: false });
+  assert.deepEqual(await job, { error: "N must be at least 1, got 0" });
+  assert.equal(FakeWorker.all.length, 1);
+  job = c.run("gradcheck", {});
+  worker().reply({ id: worker().sent[1].id, type: "error", message: "unreachable", fatal: true });
+  assert.deepEqual(await job, { error: "unreachable" });
+  assert.equal(FakeWorker.all.length, 2);
+  assert.equal(FakeWorker.all[0].terminated, true);
+});
+
+test("Cancel asks the worker first", async () => {
+  const { c, worker } = client();
+  const job = c.run("gradcheck", {});
+  const { id } = worker().sent[0];
+  c.cancel();
+  assert.deepEqual(worker().sent[1], { id, kind: "cancel" });
+  worker().reply({ id, type: "cancelled" });
+  assert.deepEqual(await job, { cancelled: true });
+  assert.equal(worker().terminated, false, "a worker that stops by itself is kept");
+});
+
+test("a worker that does not answer Cancel is terminated and replaced", async () => {
+  const { c, busy, worker } = client();
+  const first = worker();
+  const job = c.run("speed", {});
+  const { id } = first.sent[0];
+  const t0 = Date.now();
+  c.cancel();
+  assert.deepEqual(await job, { cancelled: true });
+  assert.ok(Date.now() - t0 >= CANCEL_GRACE_MS - 5);
+  assert.equal(first.terminated, true);
+  assert.notEqual(worker(), first);
+  assert.deepEqual(busy, ["speed", null]);
+  // A late answer of the old job changes nothing; the new worker takes the next job.
+  first.reply({ id, type: "result", value: "late" });
+  const next = c.run("batchnorm", {});
+  assert.equal(worker().sent[0].kind, "batchnorm");
+  worker().reply({ id: worker().sent[0].id, type: "result", value: "fresh" });
+  assert.deepEqual(await next, { value: "fresh" });
+});

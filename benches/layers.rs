@@ -6,6 +6,8 @@
 //! - max pool forward and backward on x 100×3×32×32, 2×2 windows, stride 2;
 //! - the fast conv of the three-layer net (x 50×3×32×32, w 32×3×7×7, pad 3), with fresh and with
 //!   reused buffers;
+//! - one training step (loss, gradients and an SGD update) of the default ThreeLayerConvNet
+//!   (3×32×32, 32 filters 7×7, hidden 100, 10 classes) at batch 50;
 //! - GEMM throughput: criterion's "elem/s" counts floating-point operations (2 per multiply-add),
 //!   so "Gelem/s" reads as GFLOP/s.
 //!
@@ -25,6 +27,8 @@ use cnn_playground::layers::{
     max_pool_backward_fast, max_pool_backward_naive, max_pool_forward_fast, max_pool_forward_naive,
     ConvParam, PoolParam,
 };
+use cnn_playground::models::{ConvNetConfig, ThreeLayerConvNet};
+use cnn_playground::optim::{Optimizer, Sgd};
 use cnn_playground::rng::Rng;
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{
@@ -205,6 +209,36 @@ fn conv_three_layer_net(c: &mut Crit) {
     g.finish();
 }
 
+/// One training step of the course's default ThreeLayerConvNet at batch 50, f32: forward, loss,
+/// backward and a plain SGD update of every parameter. About 1.69 GFLOP (conv and affine products,
+/// 2 FLOP per multiply-add, three passes' worth).
+fn training_step(c: &mut Crit) {
+    let mut rng = Rng::new(4);
+    let x: Array4<f32> = rng.normal_array((50, 3, 32, 32), 1.0);
+    let y: Vec<usize> = (0..50).map(|_| rng.below(10)).collect();
+    let mut net = ThreeLayerConvNet::<f32>::new(ConvNetConfig::default()).unwrap();
+    let sgd = Optimizer::Sgd(Sgd::default());
+    let (_, grads) = net.loss(&x, &y).unwrap();
+    let mut states: Vec<_> = grads
+        .slices()
+        .iter()
+        .map(|g| sgd.state::<f32>(g.len()))
+        .collect();
+    let mut g = quick(c, "training step ThreeLayerConvNet default batch 50");
+    g.throughput(Throughput::Elements(1_691_000_000));
+    g.bench_function("loss + sgd", |bch| {
+        bch.iter(|| {
+            let (loss, grads) = net.loss(black_box(&x), &y).unwrap();
+            let params = net.trainable_mut();
+            for ((w, dw), state) in params.into_iter().zip(grads.slices()).zip(&mut states) {
+                sgd.update(w, dw, state).unwrap();
+            }
+            loss
+        })
+    });
+    g.finish();
+}
+
 /// GEMM throughput on a square product and on the shapes of the three-layer net's conv
 /// (per image: F = 32, K = 3·7·7 = 147, P = 32·32 = 1024).
 fn gemm(c: &mut Crit) {
@@ -260,6 +294,6 @@ fn gemm(c: &mut Crit) {
 criterion_group! {
     name = benches;
     config = Criterion::default().with_measurement(ThreadCpuTime);
-    targets = conv_assignment_size, pool_assignment_size, conv_three_layer_net, gemm
+    targets = conv_assignment_size, pool_assignment_size, conv_three_layer_net, training_step, gemm
 }
 criterion_main!(benches);

@@ -31,6 +31,13 @@ step "cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:--C target-feature=+simd128}" \
   cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
 
+# The fast layers against the naive ones, compiled to wasm32 with simd128 and run in Node by
+# wasm-bindgen-test-runner (installed with the wasm-bindgen CLI): covers the SIMD GEMM kernel.
+step "cargo test --target wasm32-unknown-unknown --test fast_vs_naive"
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:--C target-feature=+simd128}" \
+  cargo test --target wasm32-unknown-unknown --test fast_vs_naive
+
 if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
   step "apt-get install chromium chromium-driver"
   sudo=""

@@ -519,6 +519,13 @@ impl<F: Float> ThreeLayerConvNet<F> {
         &mut self.params
     }
 
+    /// The learned arrays as flat mutable slices, in the order of [`Grads::slices`] (W1, b1, W2,
+    /// b2, W3, b3[, gamma, beta]), so a training loop can zip the two into optimizer updates.
+    /// Slices, not arrays: a caller can change values but not shapes.
+    pub fn trainable_mut(&mut self) -> Vec<&mut [F]> {
+        self.params.trainable_mut()
+    }
+
     /// Replaces all arrays. Errors, leaving the net as it was, if a shape differs from
     /// [`ConvNetConfig::tensor_shapes`] or batch norm is present in one and not the other.
     pub fn set_params(&mut self, params: Params<F>) -> Result<()> {

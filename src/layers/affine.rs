@@ -16,6 +16,7 @@
 
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::gemm::{gemm_nn, gemm_nt, gemm_tn, GemmScratch, MatMut, MatRef, Update};
 use ndarray::{Array1, Array2, ArrayD, Axis};
 
 /// What [`affine_backward`] needs: x as given (for dx's shape) and flattened, and w.
@@ -67,7 +68,17 @@ pub fn affine_forward<F: Float>(
         .into_owned()
         .into_shape_with_order((n, d))
         .expect("a standard-layout array of N·D elements reshapes to (N, D)");
-    let out = x2.dot(w) + b;
+    // crate::gemm rather than ndarray's dot: the latter has no WebAssembly SIMD kernel.
+    let w_std = w.as_standard_layout();
+    let mut out = Array2::<F>::zeros((n, m));
+    gemm_nn(
+        MatRef::new(std_slice(&x2), n, d),
+        MatRef::new(std_slice(&w_std), d, m),
+        MatMut::new(out.as_slice_mut().expect("new array"), n, m),
+        Update::Overwrite,
+        &mut GemmScratch::new(),
+    );
+    out += b;
     Ok((
         out,
         AffineCache {
@@ -98,13 +109,43 @@ pub fn affine_backward<F: Float>(
             format!("{:?}", dout.dim()),
         ));
     }
-    let dx = dout
-        .dot(&w.t())
-        .as_standard_layout()
-        .into_owned()
+    let (n, d) = x2.dim();
+    let m = w.ncols();
+    let w_std = w.as_standard_layout();
+    let dout_std = dout.as_standard_layout();
+    let (dout_s, w_s, x_s) = (std_slice(&dout_std), std_slice(&w_std), std_slice(x2));
+    let mut scratch = GemmScratch::new();
+    // dx = dout · wᵀ and dw = xᵀ · dout, the transposes read in place.
+    let mut dx = Array2::<F>::zeros((n, d));
+    let dx_s = dx.as_slice_mut().expect("new array");
+    let (dm, wm) = (MatRef::new(dout_s, n, m), MatRef::new(w_s, d, m));
+    gemm_nt(
+        dm,
+        wm,
+        MatMut::new(dx_s, n, d),
+        Update::Overwrite,
+        &mut scratch,
+    );
+    let dx = dx
         .into_shape_with_order(x_shape.clone())
         .expect("dout · wᵀ has N·D elements, the size of x");
-    let dw = x2.t().dot(dout);
+    let mut dw = Array2::<F>::zeros((d, m));
+    let dw_s = dw.as_slice_mut().expect("new array");
+    let xm = MatRef::new(x_s, n, d);
+    gemm_tn(
+        xm,
+        dm,
+        MatMut::new(dw_s, d, m),
+        Update::Overwrite,
+        &mut scratch,
+    );
     let db = dout.sum_axis(Axis(0));
     Ok((dx, dw, db))
+}
+
+/// The elements of a standard-layout array (every array here was made standard first).
+fn std_slice<F, D: ndarray::Dimension>(
+    a: &ndarray::ArrayBase<impl ndarray::Data<Elem = F>, D>,
+) -> &[F] {
+    a.as_slice().expect("standard layout")
 }

@@ -43,10 +43,8 @@ pub fn relu_backward<F: Float, D: Dimension>(
         ));
     }
     let mut dx = dout.clone();
-    Zip::from(&mut dx).and(&cache.x).for_each(|d, &x| {
-        if x <= F::zero() {
-            *d = F::zero();
-        }
-    });
+    Zip::from(&mut dx)
+        .and(&cache.x)
+        .for_each(|d, &x| *d = if x > F::zero() { *d } else { F::zero() });
     Ok(dx)
 }

@@ -197,20 +197,8 @@ pub fn gemm_nn<F: Float>(
     update: Update,
     scratch: &mut GemmScratch<F>,
 ) {
-    let a = Operand {
-        data: a.data,
-        rows: a.rows,
-        cols: a.cols,
-        rs: a.ld,
-        cs: 1,
-    };
-    let b = Operand {
-        data: b.data,
-        rows: b.rows,
-        cols: b.cols,
-        rs: b.ld,
-        cs: 1,
-    };
+    let a = Operand::as_stored(a);
+    let b = Operand::as_stored(b);
     gemm(a, b, c, update, scratch, Path::best());
 }
 
@@ -225,20 +213,8 @@ pub fn gemm_tn<F: Float>(
     update: Update,
     scratch: &mut GemmScratch<F>,
 ) {
-    let a = Operand {
-        data: a.data,
-        rows: a.cols,
-        cols: a.rows,
-        rs: 1,
-        cs: a.ld,
-    };
-    let b = Operand {
-        data: b.data,
-        rows: b.rows,
-        cols: b.cols,
-        rs: b.ld,
-        cs: 1,
-    };
+    let a = Operand::transposed(a);
+    let b = Operand::as_stored(b);
     gemm(a, b, c, update, scratch, Path::best());
 }
 
@@ -253,20 +229,8 @@ pub fn gemm_nt<F: Float>(
     update: Update,
     scratch: &mut GemmScratch<F>,
 ) {
-    let a = Operand {
-        data: a.data,
-        rows: a.rows,
-        cols: a.cols,
-        rs: a.ld,
-        cs: 1,
-    };
-    let b = Operand {
-        data: b.data,
-        rows: b.cols,
-        cols: b.rows,
-        rs: 1,
-        cs: b.ld,
-    };
+    let a = Operand::as_stored(a);
+    let b = Operand::transposed(b);
     gemm(a, b, c, update, scratch, Path::best());
 }
 
@@ -279,6 +243,30 @@ struct Operand<'a, F> {
     cols: usize,
     rs: usize,
     cs: usize,
+}
+
+impl<'a, F> Operand<'a, F> {
+    /// The matrix as stored, row-major with leading dimension `ld`.
+    fn as_stored(m: MatRef<'a, F>) -> Self {
+        Operand {
+            data: m.data,
+            rows: m.rows,
+            cols: m.cols,
+            rs: m.ld,
+            cs: 1,
+        }
+    }
+
+    /// Its transpose, read in place: rows and columns swap roles, no copy is made.
+    fn transposed(m: MatRef<'a, F>) -> Self {
+        Operand {
+            data: m.data,
+            rows: m.cols,
+            cols: m.rows,
+            rs: 1,
+            cs: m.ld,
+        }
+    }
 }
 
 /// Which micro-kernel runs the product.

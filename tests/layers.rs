@@ -504,6 +504,16 @@ fn spatial_batchnorm_train_mode_normalises_and_updates_running_statistics() {
     }
 }
 
+/// An analytic gradient within 1e-7 relative error of the numerical one.
+fn assert_close<D: ndarray::Dimension>(
+    name: &str,
+    analytic: &ndarray::Array<f64, D>,
+    numerical: &ndarray::Array<f64, D>,
+) {
+    let e = rel_error(analytic, numerical);
+    assert!(e < 1e-7, "{name}: relative error {e}");
+}
+
 #[test]
 fn sandwich_layers_match_numerical_gradients() {
     let mut rng = Rng::new(19);
@@ -517,23 +527,20 @@ fn sandwich_layers_match_numerical_gradients() {
     let f = |x: &Array4<f64>, w: &Array4<f64>, b: &Array1<f64>| {
         conv_relu_pool_forward(x, w, b, cp, pp).unwrap().0
     };
-    assert!(
-        rel_error(
-            &dx,
-            &numerical_gradient_array(|x| f(x, &w, &b), &x, &dout, DEFAULT_H)
-        ) < 1e-7
+    assert_close(
+        "dx",
+        &dx,
+        &numerical_gradient_array(|x| f(x, &w, &b), &x, &dout, DEFAULT_H),
     );
-    assert!(
-        rel_error(
-            &dw,
-            &numerical_gradient_array(|w| f(&x, w, &b), &w, &dout, DEFAULT_H)
-        ) < 1e-7
+    assert_close(
+        "dw",
+        &dw,
+        &numerical_gradient_array(|w| f(&x, w, &b), &w, &dout, DEFAULT_H),
     );
-    assert!(
-        rel_error(
-            &db,
-            &numerical_gradient_array(|b| f(&x, &w, b), &b, &dout, DEFAULT_H)
-        ) < 1e-7
+    assert_close(
+        "db",
+        &db,
+        &numerical_gradient_array(|b| f(&x, &w, b), &b, &dout, DEFAULT_H),
     );
 
     let x: ArrayD<f64> = rng.normal_array(vec![2, 3, 4], 1.0);
@@ -544,23 +551,20 @@ fn sandwich_layers_match_numerical_gradients() {
     let (dx, dw, db) = affine_relu_backward(&dout, &cache).unwrap();
     let f =
         |x: &ArrayD<f64>, w: &Array2<f64>, b: &Array1<f64>| affine_relu_forward(x, w, b).unwrap().0;
-    assert!(
-        rel_error(
-            &dx,
-            &numerical_gradient_array(|x| f(x, &w, &b), &x, &dout, DEFAULT_H)
-        ) < 1e-7
+    assert_close(
+        "dx",
+        &dx,
+        &numerical_gradient_array(|x| f(x, &w, &b), &x, &dout, DEFAULT_H),
     );
-    assert!(
-        rel_error(
-            &dw,
-            &numerical_gradient_array(|w| f(&x, w, &b), &w, &dout, DEFAULT_H)
-        ) < 1e-7
+    assert_close(
+        "dw",
+        &dw,
+        &numerical_gradient_array(|w| f(&x, w, &b), &w, &dout, DEFAULT_H),
     );
-    assert!(
-        rel_error(
-            &db,
-            &numerical_gradient_array(|b| f(&x, &w, b), &b, &dout, DEFAULT_H)
-        ) < 1e-7
+    assert_close(
+        "db",
+        &db,
+        &numerical_gradient_array(|b| f(&x, &w, b), &b, &dout, DEFAULT_H),
     );
 }
 

@@ -645,6 +645,18 @@ fn as1<F: Float>(a: &ArrayD<F>) -> Array1<F> {
         .to_owned()
 }
 
+/// `(name, shape)` of each input, for the report's heading.
+fn named_shapes<F: Float>(
+    names: &[&'static str],
+    inputs: &[ArrayD<F>],
+) -> Vec<(&'static str, Vec<usize>)> {
+    names
+        .iter()
+        .zip(inputs)
+        .map(|(&name, a)| (name, a.shape().to_vec()))
+        .collect()
+}
+
 fn checked<F: Float, D: Dimension>(name: &'static str, analytic: Array<F, D>) -> Checked<F> {
     let analytic = analytic.as_standard_layout().into_owned().into_dyn();
     Checked {
@@ -658,7 +670,6 @@ fn checked<F: Float, D: Dimension>(name: &'static str, analytic: Array<F, D>) ->
 fn layer_setup<F: Float>(s: &GradCheckSettings) -> Result<Setup<F>> {
     let mut rng = Rng::new(s.seed);
     let x4 = |rng: &mut Rng| -> Array4<F> { rng.normal_array((s.n, s.c, s.h, s.w), 1.0) };
-    let shape = |name: &'static str, a: &ArrayD<F>| (name, a.shape().to_vec());
     let setup = match s.layer {
         LabLayer::Affine => {
             let x = x4(&mut rng).into_dyn();
@@ -670,11 +681,7 @@ fn layer_setup<F: Float>(s: &GradCheckSettings) -> Result<Setup<F>> {
             let (dx, dw, db) = affine_backward(&dout, &cache)?;
             let inputs = vec![x, w.into_dyn(), b.into_dyn()];
             Setup {
-                input_shapes: vec![
-                    shape("x", &inputs[0]),
-                    shape("w", &inputs[1]),
-                    shape("b", &inputs[2]),
-                ],
+                input_shapes: named_shapes(&["x", "w", "b"], &inputs),
                 inputs,
                 checked: vec![checked("dx", dx), checked("dw", dw), checked("db", db)],
                 objective: Box::new(Layer(move |v: &[ArrayD<F>]| {
@@ -692,7 +699,7 @@ fn layer_setup<F: Float>(s: &GradCheckSettings) -> Result<Setup<F>> {
             let dx = relu_backward(&dout, &cache)?;
             let inputs = vec![x.into_dyn()];
             Setup {
-                input_shapes: vec![shape("x", &inputs[0])],
+                input_shapes: named_shapes(&["x"], &inputs),
                 inputs,
                 checked: vec![checked("dx", dx)],
                 objective: Box::new(Layer(move |v: &[ArrayD<F>]| {
@@ -714,11 +721,7 @@ fn layer_setup<F: Float>(s: &GradCheckSettings) -> Result<Setup<F>> {
             let (dx, dw, db) = conv_backward_naive(&dout, &cache)?;
             let inputs = vec![x.into_dyn(), w.into_dyn(), b.into_dyn()];
             Setup {
-                input_shapes: vec![
-                    shape("x", &inputs[0]),
-                    shape("w", &inputs[1]),
-                    shape("b", &inputs[2]),
-                ],
+                input_shapes: named_shapes(&["x", "w", "b"], &inputs),
                 inputs,
                 checked: vec![checked("dx", dx), checked("dw", dw), checked("db", db)],
                 objective: Box::new(Layer(move |v: &[ArrayD<F>]| {
@@ -741,7 +744,7 @@ fn layer_setup<F: Float>(s: &GradCheckSettings) -> Result<Setup<F>> {
             let dx = max_pool_backward_naive(&dout, &cache)?;
             let inputs = vec![x.into_dyn()];
             Setup {
-                input_shapes: vec![shape("x", &inputs[0])],
+                input_shapes: named_shapes(&["x"], &inputs),
                 inputs,
                 checked: vec![checked("dx", dx)],
                 objective: Box::new(Layer(move |v: &[ArrayD<F>]| {
@@ -769,7 +772,7 @@ fn layer_setup<F: Float>(s: &GradCheckSettings) -> Result<Setup<F>> {
             let (_, dscores) = loss(&scores)?;
             let inputs = vec![scores.into_dyn()];
             Setup {
-                input_shapes: vec![shape("scores", &inputs[0])],
+                input_shapes: named_shapes(&["scores"], &inputs),
                 inputs,
                 checked: vec![checked("dscores", dscores)],
                 objective: Box::new(Layer(move |v: &[ArrayD<F>]| {
@@ -788,11 +791,7 @@ fn layer_setup<F: Float>(s: &GradCheckSettings) -> Result<Setup<F>> {
             let c = s.c;
             let inputs = vec![x.into_dyn(), gamma.into_dyn(), beta.into_dyn()];
             Setup {
-                input_shapes: vec![
-                    shape("x", &inputs[0]),
-                    shape("gamma", &inputs[1]),
-                    shape("beta", &inputs[2]),
-                ],
+                input_shapes: named_shapes(&["x", "gamma", "beta"], &inputs),
                 inputs,
                 checked: vec![
                     checked("dx", dx),

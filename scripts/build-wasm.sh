@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Builds the engine for the browser into www/pkg/, installing what is missing first:
+# Builds the engine for the browser, installing what is missing first:
 # the wasm32 target (rustup) and a wasm-bindgen CLI of exactly the version Cargo.lock pins.
-# A second run reinstalls nothing and rebuilds only what changed.
+# A second run reinstalls nothing and rebuilds only what changed. Two modules come out of the crate:
+#   www/pkg/      the page's, loaded at start (and by the training worker): the default features;
+#   www/pkg-lab/  the Lab module, loaded by the Lab's worker when the Lab panel is first shown:
+#                 the same exports plus the Lab's computations (feature `lab`, src/web/lab_jobs.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -26,9 +29,21 @@ if [ "$have" != "$want" ]; then
 fi
 
 # simd128: every browser the page targets has it, and the matrix kernels use it when present.
-echo "==> cargo build --release --target $target"
-CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:--C target-feature=+simd128}" \
-  cargo build --release --lib --target "$target"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:--C target-feature=+simd128}"
 
-echo "==> wasm-bindgen --target web --out-dir www/pkg"
-wasm-bindgen "target/$target/release/cnn_playground.wasm" --target web --out-dir www/pkg --no-typescript
+# build OUT_DIR TARGET_DIR [CARGO_ARGS…]: one module. Each has its own target directory, because a
+# cdylib's file name does not depend on the features: in one directory, every run would rebuild
+# both. The name section only serves stack traces (panics still print their message through
+# console_error_panic_hook), so it is left out: 25 KB gzipped.
+build() {
+  local out=$1 dir=$2
+  shift 2
+  echo "==> cargo build --release --lib --target $target --target-dir $dir $*"
+  cargo build --release --lib --target "$target" --target-dir "$dir" "$@"
+  echo "==> wasm-bindgen --target web --out-dir $out --remove-name-section"
+  wasm-bindgen "$dir/$target/release/cnn_playground.wasm" --target web --out-dir "$out" \
+    --no-typescript --remove-name-section
+}
+
+build www/pkg target
+build www/pkg-lab target/lab --features lab

@@ -26,10 +26,13 @@ node --test --test-reporter=spec tests/js/
 step "wasm build"
 ./scripts/build-wasm.sh
 
-# src/web/ is compiled for wasm32 only, so lint it there too.
-step "cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings"
-CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:--C target-feature=+simd128}" \
-  cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+# src/web/ is compiled for wasm32 only, so lint it there too: the page's module (default
+# features) and the Lab module (`lab`), as build-wasm.sh builds them.
+for features in "" "--features lab"; do
+  step "cargo clippy --lib --target wasm32-unknown-unknown $features -- -D warnings"
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:--C target-feature=+simd128}" \
+    cargo clippy --lib --target wasm32-unknown-unknown $features -- -D warnings
+done
 
 # The fast layers against the naive ones, compiled to wasm32 with simd128 and run in Node by
 # wasm-bindgen-test-runner (installed with the wasm-bindgen CLI): covers the SIMD GEMM kernel.

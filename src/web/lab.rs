@@ -1,18 +1,18 @@
-//! The Lab panel's calls: gradient checks run a few elements at a time ([`GradCheckRun`]), naive
-//! against fast layers one timed call at a time ([`SpeedRun`]), and the batch norm demonstration.
-//! The Lab's worker (www/js/lab/worker.js) owns these objects; settings and reports cross the
-//! boundary as plain objects (see the serde names in `crate::lab`).
+//! The Lab panel's defaults: the layers the gradient check knows with their settings, and the
+//! default sizes of the naive-against-fast comparison and the batch norm demonstration. The panel
+//! draws its forms from these on the main thread, so they are in the page's module; the
+//! computations themselves are in `lab_jobs` (the Lab module, feature `lab`), which only the Lab's
+//! worker loads. Settings cross the boundary as plain objects (see the serde names in
+//! `crate::lab`).
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::js_error;
 use crate::lab::{
-    self, BatchNormDemoSettings, Field, GradCheckJob, GradCheckSettings, LabLayer, Pass,
-    SpeedBench, SpeedLayer, SpeedSettings, Variant,
+    BatchNormDemoSettings, Field, GradCheckSettings, LabLayer, SpeedLayer, SpeedSettings,
 };
 
-fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
+pub(super) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
     Ok(serde_wasm_bindgen::to_value(value)?)
 }
 
@@ -40,47 +40,6 @@ pub fn lab_layers() -> Result<JsValue, JsError> {
     to_js(&layers)
 }
 
-/// A gradient check in progress. `new GradCheckRun(settings)` validates the settings and computes
-/// the analytic gradients (throwing the engine's message if the settings are unusable); each
-/// `step(k)` computes k more numerical gradient elements, so the worker can report progress and
-/// stop between steps.
-#[wasm_bindgen]
-pub struct GradCheckRun {
-    inner: GradCheckJob,
-}
-
-#[wasm_bindgen]
-impl GradCheckRun {
-    #[wasm_bindgen(constructor)]
-    pub fn new(settings: JsValue) -> Result<GradCheckRun, JsError> {
-        let settings: GradCheckSettings = serde_wasm_bindgen::from_value(settings)?;
-        let inner = GradCheckJob::new(&settings).map_err(js_error)?;
-        Ok(GradCheckRun { inner })
-    }
-
-    /// Computes up to `elements` more elements; true when the check is complete.
-    pub fn step(&mut self, elements: usize) -> bool {
-        self.inner.step(elements)
-    }
-
-    /// Elements done so far.
-    #[wasm_bindgen(getter)]
-    pub fn done(&self) -> usize {
-        self.inner.progress().0
-    }
-
-    /// Elements in all (every value of every checked input).
-    #[wasm_bindgen(getter)]
-    pub fn total(&self) -> usize {
-        self.inner.progress().1
-    }
-
-    /// The `GradCheckReport` object; throws if the check is not complete.
-    pub fn report(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.report().map_err(js_error)?)
-    }
-}
-
 /// The default sizes of the naive-against-fast comparison: `{ conv: SpeedSettings, maxpool: … }`
 /// (the assignment's).
 #[wasm_bindgen(js_name = speedDefaults)]
@@ -96,49 +55,8 @@ pub fn speed_defaults() -> Result<JsValue, JsError> {
     })
 }
 
-/// The data of one naive-against-fast comparison. `run("naive" | "fast", "forward" | "backward")`
-/// runs that pass once (the worker times it); `comparison()` gives the differences so far.
-#[wasm_bindgen]
-pub struct SpeedRun {
-    inner: SpeedBench,
-}
-
-#[wasm_bindgen]
-impl SpeedRun {
-    #[wasm_bindgen(constructor)]
-    pub fn new(settings: JsValue) -> Result<SpeedRun, JsError> {
-        let settings: SpeedSettings = serde_wasm_bindgen::from_value(settings)?;
-        let inner = SpeedBench::new(&settings).map_err(js_error)?;
-        Ok(SpeedRun { inner })
-    }
-
-    /// Runs one pass of one variant once.
-    pub fn run(&mut self, variant: JsValue, pass: JsValue) -> Result<(), JsError> {
-        let variant: Variant = serde_wasm_bindgen::from_value(variant)?;
-        let pass: Pass = serde_wasm_bindgen::from_value(pass)?;
-        self.inner.run(variant, pass).map_err(js_error)
-    }
-
-    /// `{ out, dx, dw, db }`, each `{ relError, maxAbs }` once both variants computed it.
-    pub fn comparison(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.comparison())
-    }
-
-    /// `[["x", [N, C, H, W]], ["w", …], ["out", …]]`.
-    pub fn shapes(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.shapes())
-    }
-}
-
 /// The default `BatchNormDemoSettings`.
 #[wasm_bindgen(js_name = batchnormDefaults)]
 pub fn batchnorm_defaults() -> Result<JsValue, JsError> {
     to_js(&BatchNormDemoSettings::default())
-}
-
-/// Runs the batch norm demonstration; returns a `BatchNormDemoReport` object.
-#[wasm_bindgen(js_name = batchnormDemo)]
-pub fn batchnorm_demo(settings: JsValue) -> Result<JsValue, JsError> {
-    let settings: BatchNormDemoSettings = serde_wasm_bindgen::from_value(settings)?;
-    to_js(&lab::batchnorm_demo(&settings).map_err(js_error)?)
 }

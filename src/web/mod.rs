@@ -5,16 +5,25 @@
 //! engine errors become a JavaScript `Error` whose message is the engine's own text
 //! (`JsError::new(&e.to_string())`), so the page shows exactly what the engine says. No maths lives
 //! here beyond unpacking shapes; the page's modules in `www/` draw what these functions return.
+//!
+//! Two modules are built from these wrappers (scripts/build-wasm.sh): the page's (www/pkg/),
+//! which the page loads at start (the training worker loads it too), and the Lab module
+//! (www/pkg-lab/, feature `lab`), which adds the Lab's computations (`lab_jobs`) and is loaded by
+//! the Lab's worker only.
 
 pub mod bench;
 mod filters;
 mod lab;
+#[cfg(feature = "lab")]
+mod lab_jobs;
 mod shapes;
 mod stepper;
 pub mod train;
 
 pub use filters::*;
 pub use lab::*;
+#[cfg(feature = "lab")]
+pub use lab_jobs::*;
 pub use shapes::*;
 pub use stepper::*;
 

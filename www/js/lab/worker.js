@@ -1,6 +1,9 @@
-// The Lab's worker: it owns the engine (its own instance of the wasm module) and runs the long
-// computations — gradient checks a few elements at a time, timed naive and fast layers, the batch
-// norm demonstration — so the page never freezes. It speaks in plain-data messages:
+// The Lab's worker: it owns the engine and runs the long computations — gradient checks a few
+// elements at a time, timed naive and fast layers, the batch norm demonstration — so the page never
+// freezes. Its engine is the Lab module (www/pkg-lab/, built by scripts/build-wasm.sh with the
+// `lab` feature): the page's exports plus the Lab's computations, which the page's own module
+// (www/pkg/) leaves out to stay small. The browser fetches it when the Lab panel is first shown.
+// It speaks in plain-data messages:
 //
 //   page → worker  { id, kind: "gradcheck" | "speed" | "batchnorm", settings }
 //                  { id, kind: "cancel" }
@@ -11,7 +14,7 @@
 // Between two steps it yields to the event loop, so a "cancel" message is seen within one step.
 // (If a single step runs too long, the page terminates this worker and starts a new one.)
 
-import init, { batchnormDemo, GradCheckRun, SpeedRun } from "../../pkg/cnn_playground.js";
+import init, { batchnormDemo, GradCheckRun, SpeedRun } from "../../pkg-lab/cnn_playground.js";
 import { STEP_MS } from "./config.js";
 
 const ready = init();

@@ -141,17 +141,23 @@ async function timeToInteractive(browser, base, runs) {
   return out;
 }
 
+/**
+ * Sizes of the two wasm builds: the page's module (www/pkg/, what the page loads at start; issue 5's
+ * target) and the Lab module (www/pkg-lab/, which the Lab's worker loads when the Lab panel is
+ * first shown).
+ */
 async function wasmSize() {
-  const dir = join(ROOT, "www", "pkg");
-  const files = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith("_bg.wasm"));
-  return Promise.all(
-    files.map(async (f) => {
-      const path = join(dir, f);
+  const out = [];
+  for (const [role, dir] of [["page", "pkg"], ["lab", "pkg-lab"]]) {
+    const files = (await readdir(join(ROOT, "www", dir)).catch(() => [])).filter((f) => f.endsWith("_bg.wasm"));
+    for (const f of files) {
+      const path = join(ROOT, "www", dir, f);
       const raw = (await stat(path)).size;
       const gz = execFileSync("gzip", ["-9", "-c", path], { maxBuffer: 1 << 28 }).length;
-      return { file: `www/pkg/${f}`, bytes: raw, gzip9Bytes: gz };
-    }),
-  );
+      out.push({ role, file: `www/${dir}/${f}`, bytes: raw, gzip9Bytes: gz });
+    }
+  }
+  return out;
 }
 
 function machine(browserVersion) {

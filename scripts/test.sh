@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project: formatting, clippy (native and wasm), the native tests, the
-# wasm build, and the browser tests in headless Chromium against the page served by
-# scripts/server.mjs. Installs what it needs: the wasm target and wasm-bindgen CLI (via
+# wasm build, the JS unit tests, and the browser tests in headless Chromium against the page served
+# by scripts/server.mjs. Installs what it needs: the wasm target and wasm-bindgen CLI (via
 # build-wasm.sh), Debian's chromium if /usr/bin/chromium is missing, and playwright-core (npm ci).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,13 +18,14 @@ cargo clippy --all-targets -- -D warnings
 step "cargo test"
 cargo test
 
-# The page's pure modules (URL state, play/pause) need no browser.
-step "JS unit tests (node --test tests/js/)"
-node --test --test-reporter=spec tests/js/
-
 # The wasm build (the target and CLI are installed here if missing).
 step "wasm build"
 ./scripts/build-wasm.sh
+
+# The page's pure modules (URL state, play/pause) need no browser; the exports of the two wasm
+# builds are checked here too, so this comes after the build.
+step "JS unit tests (node --test tests/js/)"
+node --test --test-reporter=spec tests/js/
 
 # src/web/ is compiled for wasm32 only, so lint it there too: the page's module (default
 # features) and the Lab module (`lab`), as build-wasm.sh builds them.

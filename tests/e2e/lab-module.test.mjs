@@ -1,6 +1,6 @@
 // The two wasm modules in a real browser: a page opened on another panel loads only its own module
 // (www/pkg/); the Lab module (www/pkg-lab/) is fetched when the Lab panel is first shown, by the
-// Lab's worker, and the Lab's computations run there.
+// Lab's worker, and the Lab's computations run there. If it cannot be fetched, a job says so once.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -41,4 +41,23 @@ test("the Lab's worker loads the Lab module when the panel is first shown, and c
   });
   assert.deepEqual(missing, ["GradCheckRun", "SpeedRun", "batchnormDemo"]);
   assert.deepEqual(session.log.errors, []);
+});
+
+test("a Lab module that does not load gives a message, and the worker is not restarted over and over", async () => {
+  const missing = await openPage("#tab=filters");
+  try {
+    const { page, log } = missing;
+    await page.context().route("**/pkg-lab/**", (route) => route.fulfill({ status: 404, body: "not found" }));
+    await page.click("#tab-lab");
+    await page.click("[data-testid=bn-run]");
+    await page.waitForSelector("[data-testid=bn-error]:not([hidden])");
+    assert.match(
+      await page.textContent("[data-testid=bn-error]"),
+      /^the Lab module \(www\/pkg-lab\/\) did not load \(.+\); build it with \.\/scripts\/build-wasm\.sh$/,
+    );
+    const requests = log.requests.filter((u) => new URL(u).pathname.startsWith("/pkg-lab/"));
+    assert.deepEqual(requests.map((u) => new URL(u).pathname), ["/pkg-lab/cnn_playground.js"]);
+  } finally {
+    await missing.close();
+  }
 });

@@ -14,10 +14,18 @@
 // Between two steps it yields to the event loop, so a "cancel" message is seen within one step.
 // (If a single step runs too long, the page terminates this worker and starts a new one.)
 
-import init, { batchnormDemo, GradCheckRun, SpeedRun } from "../../pkg-lab/cnn_playground.js";
 import { STEP_MS } from "./config.js";
 
-const ready = init();
+/**
+ * The Lab module's exports, once instantiated. It is imported dynamically so that a module that
+ * does not load (not built yet) fails each job with a message saying what to do, instead of
+ * failing the worker itself, which the page would then restart again and again.
+ */
+const ready = import("../../pkg-lab/cnn_playground.js").then(async (lab) => {
+  await lab.default();
+  return lab;
+});
+ready.catch(() => {}); // reported with each job, not as an unhandled rejection
 const cancelled = new Set();
 const CANCELLED = Symbol("cancelled");
 
@@ -36,9 +44,10 @@ async function using(object, f) {
   }
 }
 
+/** Each job is `(message, progress(done, total, label), lab)`, `lab` the Lab module's exports. */
 const JOBS = {
   /** A gradient check, in steps of about STEP_MS. */
-  gradcheck: ({ id, settings }, progress) =>
+  gradcheck: ({ id, settings }, progress, { GradCheckRun }) =>
     using(new GradCheckRun(settings), async (run) => {
       let budget = 1;
       for (;;) {
@@ -58,7 +67,7 @@ const JOBS = {
    * fast forward, naive backward, fast backward, each call timed on its own. Returns, per layer,
    * the shapes, every time in ms and the engine's comparison of the results.
    */
-  speed: async ({ id, settings }, progress) => {
+  speed: async ({ id, settings }, progress, { SpeedRun }) => {
     const { layers, runs } = settings;
     const total = layers.length * runs * 4;
     let done = 0;
@@ -83,7 +92,7 @@ const JOBS = {
     return results;
   },
 
-  batchnorm: async ({ settings }) => batchnormDemo(settings),
+  batchnorm: async ({ settings }, _progress, { batchnormDemo }) => batchnormDemo(settings),
 };
 
 self.addEventListener("message", async (event) => {
@@ -95,8 +104,10 @@ self.addEventListener("message", async (event) => {
   const { id } = message;
   const progress = (done, total, label) => self.postMessage({ id, type: "progress", done, total, label });
   try {
-    await ready;
-    const value = await JOBS[message.kind](message, progress);
+    const lab = await ready.catch((e) => {
+      throw new Error(`the Lab module (www/pkg-lab/) did not load (${e.message}); build it with ./scripts/build-wasm.sh`);
+    });
+    const value = await JOBS[message.kind](message, progress, lab);
     self.postMessage({ id, type: "result", value });
   } catch (e) {
     if (e === CANCELLED) {

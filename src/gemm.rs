@@ -199,7 +199,7 @@ pub fn gemm_nn<F: Float>(
 ) {
     let a = Operand::as_stored(a);
     let b = Operand::as_stored(b);
-    gemm(a, b, c, update, scratch, Path::best());
+    gemm(a, &b, c, update, scratch, Path::best());
 }
 
 /// `C (+)= Aᵀ·B` with `A` stored as `(K, M)`, `B` of shape `(K, N)` and `C` of shape `(M, N)`.
@@ -215,7 +215,7 @@ pub fn gemm_tn<F: Float>(
 ) {
     let a = Operand::transposed(a);
     let b = Operand::as_stored(b);
-    gemm(a, b, c, update, scratch, Path::best());
+    gemm(a, &b, c, update, scratch, Path::best());
 }
 
 /// `C (+)= A·Bᵀ` with `A` of shape `(M, K)`, `B` stored as `(N, K)` and `C` of shape `(M, N)`.
@@ -231,7 +231,7 @@ pub fn gemm_nt<F: Float>(
 ) {
     let a = Operand::as_stored(a);
     let b = Operand::transposed(b);
-    gemm(a, b, c, update, scratch, Path::best());
+    gemm(a, &b, c, update, scratch, Path::best());
 }
 
 /// A matrix as the product sees it (already transposed if need be): element `(i, j)` is
@@ -269,6 +269,46 @@ impl<'a, F> Operand<'a, F> {
     }
 }
 
+/// The right-hand operand `B` of a product as the product reads it: a block at a time, packed
+/// into strips of `NR` columns. A stored matrix is one ([`MatRef`], possibly transposed);
+/// [`crate::layers::conv_fast`]'s unrolled image is another, packed straight from the image so
+/// that the unrolled matrix (im2col's `cols`) is never written out in full.
+pub trait PackB<F> {
+    /// `(rows, cols)`: `(K, N)` of the product.
+    fn dim(&self) -> (usize, usize);
+
+    /// Packs rows `p0..p0 + kc`, columns `j0..j0 + nc` into `out` in strips of `NR` columns:
+    /// strip `s` holds, for each `p`, the `NR` values of row `p` at columns `j0 + s·NR ..`, zero
+    /// past the last column. `out` has room for `⌈nc/NR⌉` strips of `NR·kc` values.
+    fn pack<const NR: usize>(&self, p0: usize, kc: usize, j0: usize, nc: usize, out: &mut [F]);
+}
+
+impl<F: Float> PackB<F> for Operand<'_, F> {
+    fn dim(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    #[inline(always)]
+    fn pack<const NR: usize>(&self, p0: usize, kc: usize, j0: usize, nc: usize, out: &mut [F]) {
+        pack_b::<F, NR>(self, p0, kc, j0, nc, out)
+    }
+}
+
+/// `C (+)= A·B` with `A` of shape `(M, K)` and `B` any [`PackB`] of shape `(K, N)` — the entry
+/// for operands that pack themselves.
+///
+/// # Panics
+/// If the shapes do not agree.
+pub fn gemm_packed<F: Float, B: PackB<F>>(
+    a: MatRef<'_, F>,
+    b: &B,
+    c: MatMut<'_, F>,
+    update: Update,
+    scratch: &mut GemmScratch<F>,
+) {
+    gemm(Operand::as_stored(a), b, c, update, scratch, Path::best());
+}
+
 /// Which micro-kernel runs the product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Path {
@@ -303,25 +343,26 @@ impl Path {
 }
 
 /// Checks the shapes, then hands the product to the micro-kernel of `path`.
-fn gemm<F: Float>(
+fn gemm<F: Float, B: PackB<F>>(
     a: Operand<'_, F>,
-    b: Operand<'_, F>,
+    b: &B,
     c: MatMut<'_, F>,
     update: Update,
     scratch: &mut GemmScratch<F>,
     path: Path,
 ) {
+    let (b_rows, b_cols) = b.dim();
     assert!(
-        a.cols == b.rows && c.rows == a.rows && c.cols == b.cols,
+        a.cols == b_rows && c.rows == a.rows && c.cols == b_cols,
         "gemm: cannot multiply {}×{} by {}×{} into {}×{}",
         a.rows,
         a.cols,
-        b.rows,
-        b.cols,
+        b_rows,
+        b_cols,
         c.rows,
         c.cols
     );
-    let (m, n, k) = (a.rows, b.cols, a.cols);
+    let (m, n, k) = (a.rows, b_cols, a.cols);
     if m == 0 || n == 0 {
         return;
     }
@@ -345,9 +386,9 @@ fn gemm<F: Float>(
                 return;
             }
             if f32_sized {
-                blocked::<F, 4, 8, _>(a, b, c, ldc, update, pa, pb, kernel::<F, 4, 8, false>)
+                blocked::<F, 4, 8, _, _>(a, b, c, ldc, update, pa, pb, kernel::<F, 4, 8, false>)
             } else {
-                blocked::<F, 4, 4, _>(a, b, c, ldc, update, pa, pb, kernel::<F, 4, 4, false>)
+                blocked::<F, 4, 4, _, _>(a, b, c, ldc, update, pa, pb, kernel::<F, 4, 4, false>)
             }
         }
         #[cfg(target_arch = "x86_64")]
@@ -365,9 +406,9 @@ mod avx2_fma {
     /// # Safety
     /// The CPU must support AVX2 and FMA.
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn gemm<F: Float>(
+    pub(super) unsafe fn gemm<F: Float, B: PackB<F>>(
         a: Operand<'_, F>,
-        b: Operand<'_, F>,
+        b: &B,
         c: &mut [F],
         ldc: usize,
         update: Update,
@@ -375,7 +416,7 @@ mod avx2_fma {
         pack_b: &mut [F],
     ) {
         if std::mem::size_of::<F>() == 4 {
-            blocked::<F, 4, 16, _>(
+            blocked::<F, 4, 16, _, _>(
                 a,
                 b,
                 c,
@@ -386,7 +427,7 @@ mod avx2_fma {
                 kernel::<F, 4, 16, true>,
             )
         } else {
-            blocked::<F, 4, 8, _>(
+            blocked::<F, 4, 8, _, _>(
                 a,
                 b,
                 c,
@@ -405,9 +446,9 @@ mod avx2_fma {
 /// buffers come from [`GemmScratch::buffers`].
 #[inline(always)]
 #[allow(clippy::too_many_arguments)] // one private call site per kernel; a struct would only rename them
-fn blocked<F, const MR: usize, const NR: usize, K>(
+fn blocked<F, const MR: usize, const NR: usize, B, K>(
     a: Operand<'_, F>,
-    b: Operand<'_, F>,
+    b: &B,
     c: &mut [F],
     ldc: usize,
     update: Update,
@@ -416,16 +457,17 @@ fn blocked<F, const MR: usize, const NR: usize, K>(
     kernel: K,
 ) where
     F: Float,
+    B: PackB<F>,
     K: Fn(usize, &[F], &[F]) -> [[F; NR]; MR],
 {
-    let (m, n, k) = (a.rows, b.cols, a.cols);
+    let (m, n, k) = (a.rows, b.dim().1, a.cols);
 
     for jc in (0..n).step_by(NC) {
         let nc = NC.min(n - jc);
         for pc in (0..k).step_by(KC) {
             let kc = KC.min(k - pc);
             let overwrite = pc == 0 && update == Update::Overwrite;
-            pack_b::<F, NR>(&b, pc, kc, jc, nc, pack_b_buf);
+            b.pack::<NR>(pc, kc, jc, nc, pack_b_buf);
             for ic in (0..m).step_by(MC) {
                 let mc = MC.min(m - ic);
                 pack_a::<F, MR>(&a, ic, mc, pc, kc, pack_a_buf);
@@ -592,9 +634,9 @@ mod wasm_simd {
     /// Runs the product with the SIMD kernel if `F` is `f32` (and says so); does nothing and
     /// returns `false` otherwise.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn try_gemm<F: Float>(
+    pub(super) fn try_gemm<F: Float, B: PackB<F>>(
         a: Operand<'_, F>,
-        b: Operand<'_, F>,
+        b: &B,
         c: &mut [F],
         ldc: usize,
         update: Update,
@@ -604,36 +646,17 @@ mod wasm_simd {
         if TypeId::of::<F>() != TypeId::of::<f32>() {
             return false;
         }
-        // SAFETY: F is f32 (checked above), so each slice is reinterpreted as its own type.
-        let cast =
-            |s: &[F]| unsafe { core::slice::from_raw_parts(s.as_ptr() as *const f32, s.len()) };
-        let cast_mut = |s: &mut [F]| unsafe {
-            core::slice::from_raw_parts_mut(s.as_mut_ptr() as *mut f32, s.len())
+        // The loops around the kernel are generic; only the kernel needs to see f32.
+        let kernel = |kc: usize, a: &[F], b: &[F]| -> [[F; NR]; MR] {
+            // SAFETY: F is f32 (checked above), so each slice is reinterpreted as its own type,
+            // and so is the tile on the way back.
+            unsafe {
+                let a = core::slice::from_raw_parts(a.as_ptr() as *const f32, a.len());
+                let b = core::slice::from_raw_parts(b.as_ptr() as *const f32, b.len());
+                core::mem::transmute_copy(&kernel_4x8(kc, a, b))
+            }
         };
-        let a = Operand {
-            data: cast(a.data),
-            rows: a.rows,
-            cols: a.cols,
-            rs: a.rs,
-            cs: a.cs,
-        };
-        let b = Operand {
-            data: cast(b.data),
-            rows: b.rows,
-            cols: b.cols,
-            rs: b.rs,
-            cs: b.cs,
-        };
-        blocked::<f32, MR, NR, _>(
-            a,
-            b,
-            cast_mut(c),
-            ldc,
-            update,
-            cast_mut(pack_a),
-            cast_mut(pack_b),
-            kernel_4x8,
-        );
+        blocked::<F, MR, NR, _, _>(a, b, c, ldc, update, pack_a, pack_b, kernel);
         true
     }
 
@@ -776,7 +799,7 @@ mod tests {
             let mut scratch = GemmScratch::new();
             gemm(
                 op(&a, ar, ac, lda, ta),
-                op(&b, br, bc, ldb, tb),
+                &op(&b, br, bc, ldb, tb),
                 MatMut::with_ld(&mut c, m, n, ldc),
                 update,
                 &mut scratch,
@@ -814,7 +837,7 @@ mod tests {
         let opf = operand::<f32>;
         gemm(
             opf(&a32, ar, ac, lda, ta),
-            opf(&b32, br, bc, ldb, tb),
+            &opf(&b32, br, bc, ldb, tb),
             MatMut::with_ld(&mut c32, m, n, ldc),
             Update::Overwrite,
             &mut GemmScratch::new(),

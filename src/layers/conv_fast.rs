@@ -8,9 +8,12 @@
 //! - backward: `dWm += dout · colsᵀ`, `db += Σ_P dout`, and `dcols = Wmᵀ · dout`, whose columns
 //!   are added back onto the input positions they were copied from (col2im) to give `dx`.
 //!
-//! The products are [`crate::gemm`]'s, which read the transposes without forming them. Only one
-//! image's `cols` exists at a time, in a [`ConvWorkspace`] a training loop can keep; a 1×1
-//! filter with stride 1 and no padding needs no unrolling at all (`cols` is the image itself).
+//! The products are [`crate::gemm`]'s, which read the transposes without forming them. `cols`
+//! itself is never written out: the product packs the blocks it needs straight from the padded
+//! image (element `(k, p)` of `cols` is one pixel of it, at an offset that depends on k plus one
+//! that depends on p), so the forward pass and the weight gradient touch the C·HH·WW-times larger
+//! unrolled matrix only a cache-sized block at a time. Buffers live in a [`ConvWorkspace`] a
+//! training loop can keep.
 //!
 //! ```
 //! use cnn_playground::layers::{conv_backward_fast, conv_forward_fast, ConvParam};
@@ -29,13 +32,15 @@
 
 use crate::error::{Error, Result};
 use crate::float::Float;
-use crate::gemm::{gemm_nn, gemm_nt, gemm_tn, GemmScratch, MatMut, MatRef, Update};
+use crate::gemm::{gemm_packed, gemm_tn, GemmScratch, MatMut, MatRef, PackB, Update};
 use crate::layers::conv::{check_dout, conv_output_shape, ConvParam};
 use crate::shapes::output_size;
 use ndarray::{Array1, Array4, ArrayView1, ArrayView4, ArrayViewMut1, ArrayViewMut4};
 
+mod weight_grad;
+
 /// What [`conv_backward_fast`] needs: the input and filters of the forward pass (the unrolled
-/// columns are rebuilt one image at a time rather than kept for the whole batch).
+/// columns are read from the input again rather than kept).
 #[derive(Debug, Clone)]
 pub struct ConvFastCache<F> {
     pub x: Array4<F>,
@@ -43,13 +48,14 @@ pub struct ConvFastCache<F> {
     pub conv_param: ConvParam,
 }
 
-/// Buffers of the fast conv layer — one image's columns, their gradient, a zero-padded image
-/// and the pack buffers of the matrix products — kept between calls so that a training loop does not allocate.
+/// Buffers of the fast conv layer — one image's column gradient, a zero-padded image, the
+/// unrolling's offsets and the pack buffers of the matrix products — kept between calls so that a
+/// training loop does not allocate.
 #[derive(Debug, Clone, Default)]
 pub struct ConvWorkspace<F> {
-    cols: Vec<F>,
     dcols: Vec<F>,
     xpad: Vec<F>,
+    offsets: Offsets,
     gemm: GemmScratch<F>,
 }
 
@@ -57,9 +63,9 @@ impl<F: Float> ConvWorkspace<F> {
     /// Empty buffers; the first call sizes them.
     pub fn new() -> Self {
         ConvWorkspace {
-            cols: Vec::new(),
             dcols: Vec::new(),
             xpad: Vec::new(),
+            offsets: Offsets::default(),
             gemm: GemmScratch::new(),
         }
     }
@@ -164,17 +170,21 @@ pub fn conv_forward_into<F: Float>(
     let (x, w) = (standard_slice(&x), standard_slice(&w));
     let (k, p, f) = (g.k(), g.p(), g.f);
     let wm = MatRef::new(w, f, k);
+    ws.offsets.fill(&g);
 
     for (xi, oi) in x
         .chunks_exact(g.image_len())
         .zip(out.chunks_exact_mut(f * p))
     {
-        let cols = columns(xi, &g, &mut ws.cols, &mut ws.xpad);
-        let om = MatMut::new(oi, f, p);
-        gemm_nn(
+        let cols = Unrolled {
+            image: padded(xi, &g, &mut ws.xpad),
+            offsets: &ws.offsets,
+            transposed: false,
+        };
+        gemm_packed(
             wm,
-            MatRef::new(cols, k, p),
-            om,
+            &cols,
+            MatMut::new(oi, f, p),
             Update::Overwrite,
             &mut ws.gemm,
         );
@@ -236,17 +246,36 @@ pub fn conv_backward_into<F: Float>(
         }
     }
 
-    // dW (F, K) = Σ_images dout_i (F, P) · cols_iᵀ (P, K).
+    // dW (F, K) = Σ_images dout_i (F, P) · cols_iᵀ (P, K): at stride 1 as dot products along
+    // the image's rows (see `weight_grad`), else as a matrix product.
+    ws.offsets.fill(&g);
     let images = x.chunks_exact(g.image_len()).zip(dout.chunks_exact(f * p));
-    for (idx, (xi, di)) in images.enumerate() {
-        let update = if idx == 0 {
-            Update::Overwrite
-        } else {
-            Update::Accumulate
+    if g.stride == 1 {
+        dw.fill(F::zero());
+        let runs = weight_grad::Runs {
+            k_offset: &ws.offsets.k_offset,
+            h_out: g.h_out,
+            w_out: g.w_out,
+            wp: g.wp(),
         };
-        let cols = columns(xi, &g, &mut ws.cols, &mut ws.xpad);
-        let (dm, dwm) = (MatRef::new(di, f, p), MatMut::new(dw, f, k));
-        gemm_nt(dm, MatRef::new(cols, k, p), dwm, update, &mut ws.gemm);
+        for (xi, di) in images {
+            weight_grad::accumulate(di, padded(xi, &g, &mut ws.xpad), runs, dw);
+        }
+    } else {
+        for (idx, (xi, di)) in images.enumerate() {
+            let update = if idx == 0 {
+                Update::Overwrite
+            } else {
+                Update::Accumulate
+            };
+            let cols_t = Unrolled {
+                image: padded(xi, &g, &mut ws.xpad),
+                offsets: &ws.offsets,
+                transposed: true,
+            };
+            let (dm, dwm) = (MatRef::new(di, f, p), MatMut::new(dw, f, k));
+            gemm_packed(dm, &cols_t, dwm, update, &mut ws.gemm);
+        }
     }
 
     // dcols_i (K, P) = Wmᵀ (K, F) · dout_i (F, P), folded back onto dx_i.
@@ -363,32 +392,21 @@ impl Geometry {
         self.c * self.h * self.w
     }
 
-    /// A 1×1 filter, stride 1, no padding: `cols` would be the image itself.
+    /// A 1×1 filter, stride 1, no padding: `cols` is the image itself, so `dcols` is `dx`.
     fn pointwise(&self) -> bool {
         self.hh == 1 && self.ww == 1 && self.stride == 1 && self.pad == 0
     }
 }
 
-/// The columns of one image `(C, H, W)`: the image itself for a pointwise conv, else
-/// [`im2col`] of it (through the zero-padded copy `xpad` if there is padding) into `cols`.
-fn columns<'a, F: Float>(
-    x: &'a [F],
-    g: &Geometry,
-    cols: &'a mut Vec<F>,
-    xpad: &mut Vec<F>,
-) -> &'a [F] {
-    if g.pointwise() {
+/// One image `(C, H, W)` as the unrolling reads it: itself without padding, else its zero-padded
+/// copy `(C, H + 2P, W + 2P)` in `xpad`.
+fn padded<'a, F: Float>(x: &'a [F], g: &Geometry, xpad: &'a mut Vec<F>) -> &'a [F] {
+    if g.pad == 0 {
         return x;
     }
-    cols.resize(g.k() * g.p(), F::zero());
-    if g.pad == 0 {
-        im2col(x, g, cols);
-    } else {
-        xpad.resize(g.c * g.hp() * g.wp(), F::zero());
-        pad_image(x, g, xpad);
-        im2col(xpad, g, cols);
-    }
-    cols
+    xpad.resize(g.c * g.hp() * g.wp(), F::zero());
+    pad_image(x, g, xpad);
+    xpad
 }
 
 /// Copies one image `(C, H, W)` into the middle of `xpad (C, H + 2P, W + 2P)`, zero around it.
@@ -406,32 +424,96 @@ fn pad_image<F: Float>(x: &[F], g: &Geometry, xpad: &mut [F]) {
     }
 }
 
-/// Unrolls one zero-padded image `(C, H + 2P, W + 2P)` into `cols (K, P)`: row `(c, di, dj)`,
-/// column `(i, j)` holds xpad\[c, i·S + di, j·S + dj\]. Padding first makes every copy a plain
-/// run (strided by S), with no bounds to test.
-fn im2col<F: Float>(xpad: &[F], g: &Geometry, cols: &mut [F]) {
-    let (s, wp, w_out) = (g.stride, g.wp(), g.w_out);
-    let mut rows = cols.chunks_exact_mut(g.p());
-    for plane in xpad.chunks_exact(g.hp() * wp) {
-        for di in 0..g.hh {
-            for dj in 0..g.ww {
-                let row = rows.next().expect("cols has K = C·HH·WW rows");
-                for (i, dst) in row.chunks_exact_mut(w_out).enumerate() {
-                    let src = &plane[(i * s + di) * wp + dj..];
-                    if s == 1 {
-                        dst.copy_from_slice(&src[..w_out]);
-                    } else {
-                        for (d, &v) in dst.iter_mut().zip(src.iter().step_by(s)) {
-                            *d = v;
-                        }
+/// Where the unrolled matrix `cols (K, P)` reads the (padded) image: element `(k, p)` of `cols`
+/// is `image[k_offset[k] + p_offset[p]]` — the receptive field of output position
+/// `p = (i, j)` starts at `p_offset[p] = i·S·Wp + j·S`, and filter weight `k = (c, di, dj)` sits
+/// at `k_offset[k] = c·Hp·Wp + di·Wp + dj` inside it.
+#[derive(Debug, Clone, Default)]
+struct Offsets {
+    k_offset: Vec<usize>,
+    p_offset: Vec<usize>,
+}
+
+impl Offsets {
+    /// The offsets of layer `g` (the buffers are reused).
+    fn fill(&mut self, g: &Geometry) {
+        let (hp, wp, s) = (g.hp(), g.wp(), g.stride);
+        self.k_offset.clear();
+        for c in 0..g.c {
+            for di in 0..g.hh {
+                self.k_offset
+                    .extend((0..g.ww).map(|dj| c * hp * wp + di * wp + dj));
+            }
+        }
+        self.p_offset.clear();
+        for i in 0..g.h_out {
+            self.p_offset
+                .extend((0..g.w_out).map(|j| i * s * wp + j * s));
+        }
+    }
+}
+
+/// One image's unrolled columns `cols (K, P)` (im2col), or their transpose `(P, K)`, read in
+/// place: the matrix product packs its blocks straight from the image, so the K·P matrix —
+/// C·HH·WW times larger than the image — is never written out.
+struct Unrolled<'a, F> {
+    image: &'a [F],
+    offsets: &'a Offsets,
+    /// `(P, K)`, the operand of the weight gradient `dW = dout · colsᵀ`.
+    transposed: bool,
+}
+
+impl<F: Float> PackB<F> for Unrolled<'_, F> {
+    fn dim(&self) -> (usize, usize) {
+        let (k, p) = (self.offsets.k_offset.len(), self.offsets.p_offset.len());
+        if self.transposed {
+            (p, k)
+        } else {
+            (k, p)
+        }
+    }
+
+    #[inline(always)]
+    fn pack<const NR: usize>(&self, p0: usize, kc: usize, j0: usize, nc: usize, out: &mut [F]) {
+        let Offsets { k_offset, p_offset } = self.offsets;
+        let (row_offset, col_offset) = if self.transposed {
+            (p_offset, k_offset)
+        } else {
+            (k_offset, p_offset)
+        };
+        let rows = &row_offset[p0..p0 + kc];
+        for (s, strip) in out
+            .chunks_exact_mut(NR * kc)
+            .take(nc.div_ceil(NR))
+            .enumerate()
+        {
+            let c0 = j0 + s * NR;
+            let cols = &col_offset[c0..(c0 + NR).min(j0 + nc)];
+            // Offsets increase strictly, so NR of them spanning NR − 1 are neighbours in the
+            // image (NR output positions along a row at stride 1): a fixed-size copy per row.
+            if cols.len() == NR && cols[NR - 1] - cols[0] == NR - 1 {
+                for (dst, &r) in strip.chunks_exact_mut(NR).zip(rows) {
+                    let start = r + cols[0];
+                    let src: &[F; NR] = self.image[start..start + NR]
+                        .try_into()
+                        .expect("a slice of NR elements");
+                    let dst: &mut [F; NR] = dst.try_into().expect("a chunk of NR elements");
+                    *dst = *src;
+                }
+            } else {
+                for (dst, &r) in strip.chunks_exact_mut(NR).zip(rows) {
+                    let (dst, zeros) = dst.split_at_mut(cols.len());
+                    for (d, &c) in dst.iter_mut().zip(cols) {
+                        *d = self.image[r + c];
                     }
+                    zeros.fill(F::zero());
                 }
             }
         }
     }
 }
 
-/// The adjoint of [`columns`]: overwrites one image's `dx (C, H, W)` with the sum, over every
+/// The adjoint of unrolling ([`Unrolled`]): overwrites one image's `dx (C, H, W)` with the sum, over every
 /// entry of `dcols (K, P)`, of that entry added to the input position it was copied from
 /// (summed in the padded `dxpad` if there is padding, whose border is then dropped).
 fn col2im<F: Float>(dcols: &[F], g: &Geometry, dx: &mut [F], dxpad: &mut Vec<F>) {

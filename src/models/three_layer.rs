@@ -1,5 +1,11 @@
 //! The three-layer convnet of the assignment's `cnn.py`:
 //! conv – [spatial batch norm] – relu – 2×2 max pool – affine – relu – affine – softmax.
+//!
+//! One liberty with the order of the layers: ReLU then max pooling gives exactly what max pooling
+//! then ReLU gives (ReLU never changes which value of a window is largest, and `max(0, ·)` of
+//! the largest is the largest of `max(0, ·)`), gradients included, so the net pools first and
+//! runs the ReLU on a quarter of the values. [`ThreeLayerConvNet::activations`] still shows the
+//! ReLU's full-size output.
 
 use crate::error::{Error, Result};
 use crate::float::Float;
@@ -261,11 +267,22 @@ pub struct Activations<F> {
     pub scores: Array2<F>,
 }
 
+/// Every layer's output in the order the net computes them (pooling before the first ReLU; see
+/// the module docs).
+struct Outputs<F> {
+    conv: Array4<F>,
+    batchnorm: Option<Array4<F>>,
+    pool: Array4<F>,
+    affine1: Array2<F>,
+    relu2: Array2<F>,
+    scores: Array2<F>,
+}
+
 /// What the backward pass needs: every layer's cache (the conv's inputs, x and W1, are at hand).
 struct Caches<F> {
     bn: Option<BatchNormCache<F>>,
-    relu1: ReluCache<F, Ix4>,
     pool: PoolFastCache,
+    relu1: ReluCache<F, Ix4>,
     affine1: AffineCache<F>,
     relu2: ReluCache<F, Ix2>,
     affine2: AffineCache<F>,
@@ -624,7 +641,7 @@ impl<F: Float> ThreeLayerConvNet<F> {
         x: &Array4<F>,
         bn_param: Option<&mut BatchNormParam<F>>,
         ws: &mut ConvWorkspace<F>,
-    ) -> Result<(Activations<F>, Caches<F>)> {
+    ) -> Result<(Outputs<F>, Caches<F>)> {
         let p = &self.params;
         let (f, hc, wc) = self.config.layer_dims()?.conv;
         let mut conv = Array4::zeros((x.dim().0, f, hc, wc));
@@ -643,8 +660,12 @@ impl<F: Float> ThreeLayerConvNet<F> {
             }
             _ => (None, None),
         };
-        let (relu1, relu1_cache) = relu_forward(batchnorm.as_ref().unwrap_or(&conv));
-        let (pool, pool_cache) = max_pool_forward_fast(&relu1, self.config.pool_param())?;
+        // Pool, then ReLU: the same values as the other way round, on a quarter of the data.
+        let (pooled, pool_cache) = max_pool_forward_fast(
+            batchnorm.as_ref().unwrap_or(&conv),
+            self.config.pool_param(),
+        )?;
+        let (pool, relu1_cache) = relu_forward(&pooled);
         let pool_dyn = pool.into_dyn();
         let (affine1, affine1_cache) = affine_forward(&pool_dyn, &p.w2, &p.b2)?;
         let pool = pool_dyn
@@ -656,10 +677,9 @@ impl<F: Float> ThreeLayerConvNet<F> {
         let relu2 = relu2_dyn
             .into_dimensionality::<Ix2>()
             .expect("hidden activations are 2-d");
-        let activations = Activations {
+        let outputs = Outputs {
             conv,
             batchnorm,
-            relu1,
             pool,
             affine1,
             relu2,
@@ -667,13 +687,13 @@ impl<F: Float> ThreeLayerConvNet<F> {
         };
         let caches = Caches {
             bn: bn_cache,
-            relu1: relu1_cache,
             pool: pool_cache,
+            relu1: relu1_cache,
             affine1: affine1_cache,
             relu2: relu2_cache,
             affine2: affine2_cache,
         };
-        Ok((activations, caches))
+        Ok((outputs, caches))
     }
 
     /// Training loss and gradients for a batch, as the assignment's `loss(X, y)`.
@@ -726,8 +746,8 @@ impl<F: Float> ThreeLayerConvNet<F> {
         let dpool = dpool
             .into_dimensionality::<Ix4>()
             .expect("affine dx has the shape of its 4-d input");
-        let drelu1 = max_pool_backward_fast(&dpool, &c.pool)?;
-        let mut dconv = relu_backward(&drelu1, &c.relu1)?;
+        let dpooled = relu_backward(&dpool, &c.relu1)?;
+        let mut dconv = max_pool_backward_fast(&dpooled, &c.pool)?;
         let (mut dgamma, mut dbeta) = (None, None);
         if let Some(bn_cache) = &c.bn {
             let (dx, dg, db) = spatial_batchnorm_backward(&dconv, bn_cache)?;
@@ -768,6 +788,21 @@ impl<F: Float> ThreeLayerConvNet<F> {
     /// Every layer's output for x `(N, C, H, W)`; batch norm in `mode` (Test: running
     /// statistics, as for predictions; Train: this batch's statistics, without updating the net).
     pub fn activations(&self, x: &Array4<F>, mode: Mode) -> Result<Activations<F>> {
+        let o = self.outputs(x, mode)?;
+        let (relu1, _) = relu_forward(o.batchnorm.as_ref().unwrap_or(&o.conv));
+        Ok(Activations {
+            conv: o.conv,
+            batchnorm: o.batchnorm,
+            relu1,
+            pool: o.pool,
+            affine1: o.affine1,
+            relu2: o.relu2,
+            scores: o.scores,
+        })
+    }
+
+    /// The forward pass's outputs for x `(N, C, H, W)`, batch norm in `mode`, the net unchanged.
+    fn outputs(&self, x: &Array4<F>, mode: Mode) -> Result<Outputs<F>> {
         self.check_input(x)?;
         let mut bn_param = self.bn_param(mode);
         Ok(self
@@ -777,7 +812,7 @@ impl<F: Float> ThreeLayerConvNet<F> {
 
     /// Class scores `(N, classes)` for x `(N, C, H, W)`, batch norm in test mode.
     pub fn scores(&self, x: &Array4<F>) -> Result<Array2<F>> {
-        Ok(self.activations(x, Mode::Test)?.scores)
+        Ok(self.outputs(x, Mode::Test)?.scores)
     }
 
     /// Softmax class probabilities `(N, classes)` for x `(N, C, H, W)`; each row sums to 1.

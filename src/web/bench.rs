@@ -1,6 +1,6 @@
 //! The in-browser benchmark's handle (bench/): one [`ThreeLayerConvNet`] in f32 with a fixed
-//! batch, trained with plain SGD, plus the same net taken apart layer by layer so the harness can
-//! time each part of a training step.
+//! batch, trained with plain SGD, plus the same net taken apart layer by layer, in the model's
+//! order (pooling before the first ReLU), so the harness can time each part of a training step.
 //!
 //! The harness hands over the data and every initial weight (it generates them once, seeded, for
 //! all contenders), so the losses here can be compared with TensorFlow.js's and ConvNetJS's. The
@@ -40,10 +40,10 @@ pub struct TrainBench {
 /// Every intermediate of one training step, kept so that each part can be rerun on its own input.
 struct Parts {
     conv: Array4<f32>,
-    relu1: Array4<f32>,
+    pooled: Array4<f32>,
+    pool_cache: PoolFastCache,
     relu1_cache: ReluCache<f32, Ix4>,
     pool: ArrayD<f32>,
-    pool_cache: PoolFastCache,
     hidden: Array2<f32>,
     affine1_cache: AffineCache<f32>,
     relu2: ArrayD<f32>,
@@ -54,7 +54,7 @@ struct Parts {
     drelu2: Array2<f32>,
     dhidden: Array2<f32>,
     dpool: Array4<f32>,
-    drelu1: Array4<f32>,
+    dpooled: Array4<f32>,
     dconv: Array4<f32>,
     dw1: Array4<f32>,
     dw2: Array2<f32>,
@@ -71,8 +71,8 @@ struct Parts {
 /// The parts of a training step, in order: name, and what each does.
 const PARTS: [&str; 14] = [
     "conv forward",
-    "relu forward",
     "pool forward",
+    "relu forward",
     "affine forward (hidden)",
     "relu forward (hidden)",
     "affine forward (scores)",
@@ -80,8 +80,8 @@ const PARTS: [&str; 14] = [
     "affine backward (scores)",
     "relu backward (hidden)",
     "affine backward (hidden)",
-    "pool backward",
     "relu backward",
+    "pool backward",
     "conv backward (dw, db; no dx)",
     "sgd update",
 ];
@@ -131,8 +131,8 @@ impl TrainBench {
         let config = self.net.config();
         let (conv, conv_cache) = conv_forward_fast(&self.x, &p.w1, &p.b1, config.conv_param())?;
         let conv_dim = conv.raw_dim();
-        let (relu1, relu1_cache) = relu_forward(&conv);
-        let (pool, pool_cache) = max_pool_forward_fast(&relu1, config.pool_param())?;
+        let (pooled, pool_cache) = max_pool_forward_fast(&conv, config.pool_param())?;
+        let (pool, relu1_cache) = relu_forward(&pooled);
         let pool = pool.into_dyn();
         let (hidden, affine1_cache) = affine_forward(&pool, &p.w2, &p.b2)?;
         let (relu2, relu2_cache) = relu_forward(&hidden);
@@ -144,15 +144,15 @@ impl TrainBench {
         let dhidden = relu_backward(&drelu2, &relu2_cache)?;
         let (dpool, dw2, _) = affine_backward(&dhidden, &affine1_cache)?;
         let dpool = dpool.into_dimensionality::<Ix4>().expect("4-d");
-        let drelu1 = max_pool_backward_fast(&dpool, &pool_cache)?;
-        let dconv = relu_backward(&drelu1, &relu1_cache)?;
+        let dpooled = relu_backward(&dpool, &relu1_cache)?;
+        let dconv = max_pool_backward_fast(&dpooled, &pool_cache)?;
         let (_, dw1, _) = conv_backward_fast(&dconv, &conv_cache)?;
         Ok(Parts {
             conv,
-            relu1,
+            pooled,
+            pool_cache,
             relu1_cache,
             pool,
-            pool_cache,
             hidden,
             affine1_cache,
             relu2,
@@ -163,7 +163,7 @@ impl TrainBench {
             drelu2,
             dhidden,
             dpool,
-            drelu1,
+            dpooled,
             dconv,
             dw1,
             dw2,
@@ -287,8 +287,8 @@ impl TrainBench {
                     s.conv_out.view_mut(),
                     &mut s.workspace,
                 )?,
-                1 => drop(relu_forward(&s.conv)),
-                2 => drop(max_pool_forward_fast(&s.relu1, config.pool_param())?),
+                1 => drop(max_pool_forward_fast(&s.conv, config.pool_param())?),
+                2 => drop(relu_forward(&s.pooled)),
                 3 => drop(affine_forward(&s.pool, &p.w2, &p.b2)?),
                 4 => drop(relu_forward(&s.hidden)),
                 5 => drop(affine_forward(&s.relu2, &p.w3, &p.b3)?),
@@ -296,8 +296,8 @@ impl TrainBench {
                 7 => drop(affine_backward(&s.dscores, &s.affine2_cache)?),
                 8 => drop(relu_backward(&s.drelu2, &s.relu2_cache)?),
                 9 => drop(affine_backward(&s.dhidden, &s.affine1_cache)?),
-                10 => drop(max_pool_backward_fast(&s.dpool, &s.pool_cache)?),
-                11 => drop(relu_backward(&s.drelu1, &s.relu1_cache)?),
+                10 => drop(relu_backward(&s.dpool, &s.relu1_cache)?),
+                11 => drop(max_pool_backward_fast(&s.dpooled, &s.pool_cache)?),
                 12 => {
                     let grads = ConvGradsMut {
                         dx: None,

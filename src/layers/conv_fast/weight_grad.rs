@@ -1,0 +1,233 @@
+//! The conv layer's weight gradient at stride 1, read straight from the image.
+//!
+//! `dW[f, k] = Σ_p dout[f, p] · cols[k, p]` is a product of two matrices that are both read along
+//! the output positions p. At stride 1, row k of the unrolled `cols` is the padded image itself:
+//! H' runs of W' neighbouring pixels, starting at `k_offset[k]` and `Wp` apart. So every entry of
+//! dW is a sum of dot products of contiguous runs, and a kernel with its vector lanes along p
+//! needs neither the unrolled matrix nor a packed or transposed copy of anything. (The matrix
+//! product would have to transpose `cols` while packing it, which costs about as much as the
+//! arithmetic here; at stride > 1 the runs are strided and the layer uses the product.)
+//!
+//! The kernel computes a 2×4 block of dW at a time (two filters, four weights): per four output
+//! positions it loads two runs of `dout` and four of the image and does eight vector
+//! multiply-adds into eight accumulators, the same balance as [`crate::gemm`]'s micro-kernel.
+
+use crate::float::Float;
+
+/// Filters per block.
+const MR: usize = 2;
+/// Filter weights per block.
+const NR: usize = 4;
+/// Vector lanes (output positions) per step.
+const LANES: usize = 4;
+// The SIMD kernel names its two filter rows.
+const _: () = assert!(MR == 2);
+
+/// Where the runs of one image are: `k_offset[k]` (of [`super::Offsets`]), the output height H'
+/// and width W', and the padded width Wp.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Runs<'a> {
+    pub k_offset: &'a [usize],
+    pub h_out: usize,
+    pub w_out: usize,
+    pub wp: usize,
+}
+
+/// `dw (F, K) += dout (F, H'·W') · colsᵀ` for one padded image (stride 1).
+///
+/// # Panics
+/// If the slices are shorter than the shapes say (the layer derives both from one checked
+/// geometry, so that would be a bug).
+pub(super) fn accumulate<F: Float>(dout: &[F], image: &[F], runs: Runs<'_>, dw: &mut [F]) {
+    let (k, p) = (runs.k_offset.len(), runs.h_out * runs.w_out);
+    if k == 0 || p == 0 {
+        return;
+    }
+    let f = dw.len() / k;
+    assert!(dout.len() >= f * p && dw.len() == f * k);
+    // The furthest pixel any run reads; checked once so that the kernels need not.
+    let last = runs.k_offset.iter().max().copied().unwrap_or(0) + (runs.h_out - 1) * runs.wp;
+    assert!(
+        last + runs.w_out <= image.len(),
+        "the runs stay inside the image"
+    );
+
+    for f0 in (0..f).step_by(MR) {
+        // A block past the last filter or weight repeats the last one and drops the copy, so
+        // that one kernel of fixed size serves every shape.
+        let filters: [usize; MR] = core::array::from_fn(|a| (f0 + a).min(f - 1));
+        for k0 in (0..k).step_by(NR) {
+            let weights: [usize; NR] = core::array::from_fn(|b| (k0 + b).min(k - 1));
+            let block = block(dout, image, runs, filters, weights);
+            for (a, row) in block.iter().enumerate().take(f - f0) {
+                let dw_row = &mut dw[(f0 + a) * k..(f0 + a + 1) * k];
+                for (b, &v) in row.iter().enumerate().take(k - k0) {
+                    dw_row[k0 + b] += v;
+                }
+            }
+        }
+    }
+}
+
+/// `Σ_p dout[filters[a], p] · cols[weights[b], p]` for the 2×4 block.
+#[inline(always)]
+fn block<F: Float>(
+    dout: &[F],
+    image: &[F],
+    runs: Runs<'_>,
+    filters: [usize; MR],
+    weights: [usize; NR],
+) -> [[F; NR]; MR] {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    if let Some(block) = simd::try_block(dout, image, runs, filters, weights) {
+        return block;
+    }
+    portable(dout, image, runs, filters, weights)
+}
+
+/// The block in plain arithmetic, lanes as arrays the compiler may vectorise.
+#[inline(always)]
+fn portable<F: Float>(
+    dout: &[F],
+    image: &[F],
+    runs: Runs<'_>,
+    filters: [usize; MR],
+    weights: [usize; NR],
+) -> [[F; NR]; MR] {
+    let Runs {
+        k_offset,
+        h_out,
+        w_out,
+        wp,
+    } = runs;
+    let p = h_out * w_out;
+    let body = w_out - w_out % LANES;
+    let mut acc = [[[F::zero(); LANES]; NR]; MR];
+    let mut tail = [[F::zero(); NR]; MR];
+    for i in 0..h_out {
+        let d: [&[F]; MR] = filters.map(|fi| &dout[fi * p + i * w_out..][..w_out]);
+        let x: [&[F]; NR] = weights.map(|kb| &image[k_offset[kb] + i * wp..][..w_out]);
+        for j in (0..body).step_by(LANES) {
+            for (acc_a, d_a) in acc.iter_mut().zip(&d) {
+                let d_lanes = &d_a[j..j + LANES];
+                for (acc_ab, x_b) in acc_a.iter_mut().zip(&x) {
+                    for ((t, &dv), &xv) in acc_ab.iter_mut().zip(d_lanes).zip(&x_b[j..j + LANES]) {
+                        *t += dv * xv;
+                    }
+                }
+            }
+        }
+        for j in body..w_out {
+            for (tail_a, d_a) in tail.iter_mut().zip(&d) {
+                for (t, x_b) in tail_a.iter_mut().zip(&x) {
+                    *t += d_a[j] * x_b[j];
+                }
+            }
+        }
+    }
+    let mut out = tail;
+    for (out_a, acc_a) in out.iter_mut().zip(&acc) {
+        for (o, lanes) in out_a.iter_mut().zip(acc_a) {
+            *o += lanes.iter().fold(F::zero(), |s, &v| s + v);
+        }
+    }
+    out
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd {
+    //! The block with `f32x4` lanes, for WebAssembly SIMD.
+    use super::*;
+    use core::any::TypeId;
+    use core::arch::wasm32::*;
+
+    /// The block with SIMD if `F` is `f32`; `None` otherwise.
+    #[inline(always)]
+    pub(super) fn try_block<F: Float>(
+        dout: &[F],
+        image: &[F],
+        runs: Runs<'_>,
+        filters: [usize; MR],
+        weights: [usize; NR],
+    ) -> Option<[[F; NR]; MR]> {
+        if TypeId::of::<F>() != TypeId::of::<f32>() {
+            return None;
+        }
+        // SAFETY: F is f32 (checked above): the slices and the block are reinterpreted as
+        // their own types.
+        unsafe {
+            let dout = core::slice::from_raw_parts(dout.as_ptr() as *const f32, dout.len());
+            let image = core::slice::from_raw_parts(image.as_ptr() as *const f32, image.len());
+            Some(core::mem::transmute_copy(&block_f32(
+                dout, image, runs, filters, weights,
+            )))
+        }
+    }
+
+    #[inline(always)]
+    fn block_f32(
+        dout: &[f32],
+        image: &[f32],
+        runs: Runs<'_>,
+        filters: [usize; MR],
+        weights: [usize; NR],
+    ) -> [[f32; NR]; MR] {
+        let Runs {
+            k_offset,
+            h_out,
+            w_out,
+            wp,
+        } = runs;
+        let p = h_out * w_out;
+        let body = w_out - w_out % LANES;
+        // Every read below is inside these bounds (`accumulate` checked the image's).
+        assert!(filters.iter().all(|&fi| (fi + 1) * p <= dout.len()));
+        assert!(weights
+            .iter()
+            .all(|&kb| k_offset[kb] + (h_out - 1) * wp + w_out <= image.len()));
+        let k_start: [usize; NR] = weights.map(|kb| k_offset[kb]);
+        let zero = f32x4_splat(0.0);
+        let mut acc = [[zero; NR]; MR];
+        let mut tail = [[0.0_f32; NR]; MR];
+        // Row i of each run starts w_out (dout) or wp (image) elements after row i − 1.
+        let mut d: [*const f32; MR] = filters.map(|fi| dout[fi * p..].as_ptr());
+        let mut x: [*const f32; NR] = k_start.map(|s| image[s..].as_ptr());
+        for i in 0..h_out {
+            if i > 0 {
+                // SAFETY: row i < H' of every run is inside its slice (asserted above).
+                unsafe {
+                    d = d.map(|ptr| ptr.add(w_out));
+                    x = x.map(|ptr| ptr.add(wp));
+                }
+            }
+            for j in (0..body).step_by(LANES) {
+                // SAFETY: j + 4 ≤ W', and each run has W' elements (asserted above).
+                unsafe {
+                    let d0 = v128_load(d[0].add(j) as *const v128);
+                    let d1 = v128_load(d[1].add(j) as *const v128);
+                    for (b, &xb) in x.iter().enumerate() {
+                        let xv = v128_load(xb.add(j) as *const v128);
+                        acc[0][b] = f32x4_add(acc[0][b], f32x4_mul(d0, xv));
+                        acc[1][b] = f32x4_add(acc[1][b], f32x4_mul(d1, xv));
+                    }
+                }
+            }
+            for j in body..w_out {
+                for (tail_a, &da) in tail.iter_mut().zip(&d) {
+                    for (t, &xb) in tail_a.iter_mut().zip(&x) {
+                        // SAFETY: j < W' (asserted above).
+                        unsafe { *t += *da.add(j) * *xb.add(j) };
+                    }
+                }
+            }
+        }
+        let mut out = tail;
+        for (out_a, acc_a) in out.iter_mut().zip(&acc) {
+            for (o, &v) in out_a.iter_mut().zip(acc_a) {
+                *o += (f32x4_extract_lane::<0>(v) + f32x4_extract_lane::<1>(v))
+                    + (f32x4_extract_lane::<2>(v) + f32x4_extract_lane::<3>(v));
+            }
+        }
+        out
+    }
+}

@@ -573,8 +573,19 @@ fn pack_b<F: Float, const NR: usize>(
                 let start = (p0 + p) * b.rs + c0;
                 dst[..cols].copy_from_slice(&b.data[start..start + cols]);
             }
+        } else if b.rs == 1 && cols == NR {
+            // Columns are contiguous (a transposed operand): walk the NR columns side by side,
+            // one value of each per row of the strip, so every read and the write stay sequential.
+            let columns: [&[F]; NR] = core::array::from_fn(|j| {
+                let start = (c0 + j) * b.cs + p0;
+                &b.data[start..start + kc]
+            });
+            for (p, dst) in strip.chunks_exact_mut(NR).enumerate() {
+                for (d, column) in dst.iter_mut().zip(&columns) {
+                    *d = column[p];
+                }
+            }
         } else if b.rs == 1 {
-            // Columns are contiguous (a transposed operand): read each along p.
             for j in 0..cols {
                 let start = (c0 + j) * b.cs + p0;
                 for (dst, &v) in strip[j..]

@@ -78,7 +78,7 @@ pub fn output_size(
         });
     }
     let span = padded - filter;
-    if span % stride != 0 {
+    if !span.is_multiple_of(stride) {
         return Err(Error::NotWhole {
             axis,
             input,
@@ -110,7 +110,7 @@ pub fn valid_strides(input: usize, filter: usize, pad: usize) -> Vec<usize> {
         return Vec::new();
     }
     let span = padded - filter;
-    (1..=span.max(1)).filter(|s| span % s == 0).collect()
+    (1..=span.max(1)).filter(|s| span.is_multiple_of(*s)).collect()
 }
 
 /// The smallest pads (at most `filter`, so the window still overlaps the image) that make
@@ -122,7 +122,7 @@ pub fn valid_pads(input: usize, filter: usize, stride: usize) -> Vec<usize> {
     (0..filter)
         .filter(|&p| {
             let padded = input + 2 * p;
-            filter <= padded && (padded - filter) % stride == 0
+            filter <= padded && (padded - filter).is_multiple_of(stride)
         })
         .collect()
 }
@@ -191,7 +191,7 @@ pub fn formula(input: usize, filter: usize, pad: usize, stride: usize) -> String
         return format!("{text}: the filter is larger than the padded input");
     }
     let span = padded - filter;
-    if span % stride == 0 {
+    if span.is_multiple_of(stride) {
         format!("{text} = {}", span / stride + 1)
     } else {
         format!("{text} = {:.2}", span as f64 / stride as f64 + 1.0)

@@ -422,7 +422,7 @@ impl<F: Float> Solver<F> {
         self.history.loss_history.push(loss);
         self.iteration += 1;
 
-        let epoch_end = self.iteration % self.iterations_per_epoch == 0;
+        let epoch_end = self.iteration.is_multiple_of(self.iterations_per_epoch);
         if epoch_end {
             self.epoch += 1;
             self.optimizer

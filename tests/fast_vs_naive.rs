@@ -145,6 +145,10 @@ fn fast_conv_agrees_with_naive_on_chosen_configurations() {
         ((1, 1, 35, 37), (3, 1, 3, 3), 1, 0),
         // The three-layer net's conv: 7×7 filters, pad 3.
         ((2, 3, 16, 16), (8, 3, 7, 7), 1, 3),
+        // The benchmark's width (W' = 32, four blocks of 8 for the wasm forward kernel), with a
+        // number of filters that leaves a partial strip of four; and W' = 24 without padding.
+        ((2, 3, 32, 32), (10, 3, 7, 7), 1, 3),
+        ((1, 2, 6, 26), (5, 2, 3, 3), 1, 0),
         // Filter larger than the image, reaching into the padding on both sides.
         ((1, 3, 2, 3), (2, 3, 6, 7), 1, 2),
         // Stride larger than the filter (skips input rows and columns entirely).

@@ -17,7 +17,7 @@
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gemm::{gemm_nn, gemm_nt, gemm_tn, GemmScratch, MatMut, MatRef, Update};
-use ndarray::{Array1, Array2, ArrayD, Axis};
+use ndarray::{Array1, Array2, ArrayD, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 
 /// What [`affine_backward`] needs: x as given (for dx's shape) and flattened, and w.
 #[derive(Debug, Clone)]
@@ -56,29 +56,19 @@ pub fn affine_forward<F: Float>(
             format!("w of shape ({wd}, {m})"),
         ));
     }
-    if b.len() != m {
-        return Err(Error::shape(
-            "affine forward (bias b)",
-            format!("({m},)"),
-            format!("({},)", b.len()),
-        ));
-    }
     let x2 = x
         .as_standard_layout()
         .into_owned()
         .into_shape_with_order((n, d))
         .expect("a standard-layout array of N·D elements reshapes to (N, D)");
-    // crate::gemm rather than ndarray's dot: the latter has no WebAssembly SIMD kernel.
-    let w_std = w.as_standard_layout();
     let mut out = Array2::<F>::zeros((n, m));
-    gemm_nn(
-        MatRef::new(std_slice(&x2), n, d),
-        MatRef::new(std_slice(&w_std), d, m),
-        MatMut::new(out.as_slice_mut().expect("new array"), n, m),
-        Update::Overwrite,
+    affine_forward_into(
+        x2.view(),
+        w.view(),
+        b.view(),
+        out.view_mut(),
         &mut GemmScratch::new(),
-    );
-    out += b;
+    )?;
     Ok((
         out,
         AffineCache {
@@ -101,46 +91,152 @@ pub fn affine_backward<F: Float>(
     cache: &AffineCache<F>,
 ) -> Result<(ArrayD<F>, Array2<F>, Array1<F>)> {
     let AffineCache { x_shape, x2, w } = cache;
-    let expected = (x2.nrows(), w.ncols());
-    if dout.dim() != expected {
-        return Err(Error::shape(
-            "affine backward (dout must have the shape of the forward output)",
-            format!("{expected:?}"),
-            format!("{:?}", dout.dim()),
-        ));
-    }
-    let (n, d) = x2.dim();
-    let m = w.ncols();
-    let w_std = w.as_standard_layout();
-    let dout_std = dout.as_standard_layout();
-    let (dout_s, w_s, x_s) = (std_slice(&dout_std), std_slice(&w_std), std_slice(x2));
-    let mut scratch = GemmScratch::new();
-    // dx = dout · wᵀ and dw = xᵀ · dout, the transposes read in place.
-    let mut dx = Array2::<F>::zeros((n, d));
-    let dx_s = dx.as_slice_mut().expect("new array");
-    let (dm, wm) = (MatRef::new(dout_s, n, m), MatRef::new(w_s, d, m));
-    gemm_nt(
-        dm,
-        wm,
-        MatMut::new(dx_s, n, d),
-        Update::Overwrite,
-        &mut scratch,
-    );
+    let mut dx = Array2::<F>::zeros(x2.raw_dim());
+    let mut dw = Array2::<F>::zeros(w.raw_dim());
+    let mut db = Array1::<F>::zeros(w.ncols());
+    let grads = AffineGradsMut {
+        dx: Some(dx.view_mut()),
+        dw: dw.view_mut(),
+        db: db.view_mut(),
+    };
+    affine_backward_into(
+        dout.view(),
+        x2.view(),
+        w.view(),
+        grads,
+        &mut GemmScratch::new(),
+    )?;
     let dx = dx
         .into_shape_with_order(x_shape.clone())
         .expect("dout · wᵀ has N·D elements, the size of x");
-    let mut dw = Array2::<F>::zeros((d, m));
-    let dw_s = dw.as_slice_mut().expect("new array");
-    let xm = MatRef::new(x_s, n, d);
-    gemm_tn(
-        xm,
-        dm,
-        MatMut::new(dw_s, d, m),
-        Update::Overwrite,
-        &mut scratch,
-    );
-    let db = dout.sum_axis(Axis(0));
     Ok((dx, dw, db))
+}
+
+/// The forward pass of [`affine_forward`] for x already flattened to `(N, D)`, into an existing
+/// `out (N, M)` (overwritten), keeping no cache: what a network calls when it holds x and w
+/// itself until the backward pass (copying a large w into a cache every step would cost time).
+pub fn affine_forward_into<F: Float>(
+    x: ArrayView2<'_, F>,
+    w: ArrayView2<'_, F>,
+    b: ArrayView1<'_, F>,
+    mut out: ArrayViewMut2<'_, F>,
+    scratch: &mut GemmScratch<F>,
+) -> Result<()> {
+    let ((n, d), (wd, m)) = (x.dim(), w.dim());
+    if wd != d {
+        return Err(Error::shape(
+            "affine forward (x of shape (N, D) times w of shape (D, M))",
+            format!("w with D = {d} rows, for x of shape ({n}, {d})"),
+            format!("w of shape ({wd}, {m})"),
+        ));
+    }
+    if b.len() != m {
+        return Err(Error::shape(
+            "affine forward (bias b)",
+            format!("({m},)"),
+            format!("({},)", b.len()),
+        ));
+    }
+    check_out("affine forward (out)", out.dim(), (n, m))?;
+    let (x, w) = (x.as_standard_layout(), w.as_standard_layout());
+    let out_s = out
+        .as_slice_mut()
+        .ok_or_else(|| not_contiguous("forward", "out"))?;
+    // crate::gemm rather than ndarray's dot: the latter has no WebAssembly SIMD kernel.
+    gemm_nn(
+        MatRef::new(std_slice(&x), n, d),
+        MatRef::new(std_slice(&w), d, m),
+        MatMut::new(out_s, n, m),
+        Update::Overwrite,
+        scratch,
+    );
+    out += &b;
+    Ok(())
+}
+
+/// The gradients [`affine_backward_into`] writes: `dx (N, D)` (skipped if `None`), `dw (D, M)`,
+/// `db (M,)`.
+#[derive(Debug)]
+pub struct AffineGradsMut<'a, F> {
+    pub dx: Option<ArrayViewMut2<'a, F>>,
+    pub dw: ArrayViewMut2<'a, F>,
+    pub db: ArrayViewMut1<'a, F>,
+}
+
+/// The backward pass of [`affine_backward`] from the forward's inputs x `(N, D)` and w `(D, M)`,
+/// into existing gradient arrays (overwritten, in standard layout).
+pub fn affine_backward_into<F: Float>(
+    dout: ArrayView2<'_, F>,
+    x: ArrayView2<'_, F>,
+    w: ArrayView2<'_, F>,
+    grads: AffineGradsMut<'_, F>,
+    scratch: &mut GemmScratch<F>,
+) -> Result<()> {
+    let ((n, d), m) = (x.dim(), w.ncols());
+    if w.nrows() != d {
+        return Err(Error::shape(
+            "affine backward (x of shape (N, D) and w of shape (D, M))",
+            format!("w with D = {d} rows"),
+            format!("w of shape {:?}", w.dim()),
+        ));
+    }
+    if dout.dim() != (n, m) {
+        return Err(Error::shape(
+            "affine backward (dout must have the shape of the forward output)",
+            format!("{:?}", (n, m)),
+            format!("{:?}", dout.dim()),
+        ));
+    }
+    let AffineGradsMut { dx, mut dw, mut db } = grads;
+    check_out("affine backward (dw)", dw.dim(), (d, m))?;
+    if db.len() != m {
+        return Err(Error::shape(
+            "affine backward (db)",
+            format!("({m},)"),
+            format!("({},)", db.len()),
+        ));
+    }
+    let (dout, x, w) = (
+        dout.as_standard_layout(),
+        x.as_standard_layout(),
+        w.as_standard_layout(),
+    );
+    let (dout_s, w_s, x_s) = (std_slice(&dout), std_slice(&w), std_slice(&x));
+    let dm = MatRef::new(dout_s, n, m);
+    // dx = dout · wᵀ and dw = xᵀ · dout, the transposes read in place.
+    if let Some(mut dx) = dx {
+        check_out("affine backward (dx)", dx.dim(), (n, d))?;
+        let dx_s = dx
+            .as_slice_mut()
+            .ok_or_else(|| not_contiguous("backward", "dx"))?;
+        let wm = MatRef::new(w_s, d, m);
+        gemm_nt(dm, wm, MatMut::new(dx_s, n, d), Update::Overwrite, scratch);
+    }
+    let dw_s = dw
+        .as_slice_mut()
+        .ok_or_else(|| not_contiguous("backward", "dw"))?;
+    let xm = MatRef::new(x_s, n, d);
+    gemm_tn(xm, dm, MatMut::new(dw_s, d, m), Update::Overwrite, scratch);
+    db.assign(&dout.sum_axis(Axis(0)));
+    Ok(())
+}
+
+/// An output array given to an `_into` function must have the shape it will receive.
+fn check_out(context: &str, got: (usize, usize), expected: (usize, usize)) -> Result<()> {
+    if got != expected {
+        return Err(Error::shape(
+            context,
+            format!("{expected:?}"),
+            format!("{got:?}"),
+        ));
+    }
+    Ok(())
+}
+
+fn not_contiguous(pass: &str, name: &str) -> Error {
+    Error::InvalidInput(format!(
+        "affine {pass}: {name} must be a contiguous row-major array"
+    ))
 }
 
 /// The elements of a standard-layout array (every array here was made standard first).

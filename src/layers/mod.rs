@@ -14,7 +14,10 @@ pub mod pool_fast;
 pub mod relu;
 pub mod sandwich;
 
-pub use affine::{affine_backward, affine_forward, AffineCache};
+pub use affine::{
+    affine_backward, affine_backward_into, affine_forward, affine_forward_into, AffineCache,
+    AffineGradsMut,
+};
 pub use batchnorm::{
     spatial_batchnorm_backward, spatial_batchnorm_forward, BatchNormCache, BatchNormParam, Mode,
 };

@@ -9,9 +9,10 @@
 
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::gemm::GemmScratch;
 use crate::layers::{
-    affine_backward, affine_forward, relu_backward, relu_forward, softmax_loss,
-    spatial_batchnorm_backward, spatial_batchnorm_forward, AffineCache, BatchNormCache,
+    affine_backward_into, affine_forward_into, relu_backward, relu_forward, softmax_loss,
+    spatial_batchnorm_backward, spatial_batchnorm_forward, AffineGradsMut, BatchNormCache,
     BatchNormParam, ConvParam, Mode, PoolParam, ReluCache,
 };
 // The fast conv and pool layers: the naive loops' values, much sooner. The conv writes into
@@ -22,7 +23,9 @@ use crate::layers::conv_fast::{
 use crate::layers::{max_pool_backward_fast, max_pool_forward_fast, PoolFastCache};
 use crate::rng::Rng;
 use crate::shapes::output_size;
-use ndarray::{Array, Array1, Array2, Array4, ArrayD, ArrayViewD, Axis, Dimension, Ix2, Ix4};
+use ndarray::{
+    Array, Array1, Array2, Array4, ArrayD, ArrayView2, ArrayViewD, Axis, Dimension, Ix2, Ix4,
+};
 use serde::{Deserialize, Serialize};
 
 /// More parameters than this would not fit in a browser tab's memory (and would take forever to
@@ -278,14 +281,14 @@ struct Outputs<F> {
     scores: Array2<F>,
 }
 
-/// What the backward pass needs: every layer's cache (the conv's inputs, x and W1, are at hand).
+/// What the backward pass needs besides the layers' inputs and weights, which the net has at
+/// hand (so the conv and affine layers keep no cache: copying W2 into one would cost a copy of
+/// the largest array every step).
 struct Caches<F> {
     bn: Option<BatchNormCache<F>>,
     pool: PoolFastCache,
     relu1: ReluCache<F, Ix4>,
-    affine1: AffineCache<F>,
     relu2: ReluCache<F, Ix2>,
-    affine2: AffineCache<F>,
 }
 
 /// `a` in standard layout (a copy only if it is not already).
@@ -301,12 +304,20 @@ fn sum_of_squares<F: Float, D: Dimension>(a: &Array<F, D>) -> F {
     a.fold(F::zero(), |acc, &v| acc + v * v)
 }
 
-fn flat<F: Float, D: Dimension>(a: &Array<F, D>) -> &[F] {
+/// A batch `(N, d1, …, dk)` in standard layout as the affine layer sees it, `(N, d1·…·dk)`.
+fn flat<F: Float>(a: &Array4<F>) -> ArrayView2<'_, F> {
+    let n = a.dim().0;
+    a.view()
+        .into_shape_with_order((n, a.len() / n))
+        .expect("layer outputs are in standard layout")
+}
+
+fn slice<F: Float, D: Dimension>(a: &Array<F, D>) -> &[F] {
     a.as_slice()
         .expect("parameters and gradients are kept in standard layout")
 }
 
-fn flat_mut<F: Float, D: Dimension>(a: &mut Array<F, D>) -> &mut [F] {
+fn slice_mut<F: Float, D: Dimension>(a: &mut Array<F, D>) -> &mut [F] {
     a.as_slice_mut()
         .expect("parameters are kept in standard layout")
 }
@@ -380,16 +391,16 @@ impl<F: Float> Params<F> {
     /// The learned arrays as flat slices, in the order W1, b1, W2, b2, W3, b3[, gamma, beta].
     pub(crate) fn trainable_mut(&mut self) -> Vec<&mut [F]> {
         let mut t = vec![
-            flat_mut(&mut self.w1),
-            flat_mut(&mut self.b1),
-            flat_mut(&mut self.w2),
-            flat_mut(&mut self.b2),
-            flat_mut(&mut self.w3),
-            flat_mut(&mut self.b3),
+            slice_mut(&mut self.w1),
+            slice_mut(&mut self.b1),
+            slice_mut(&mut self.w2),
+            slice_mut(&mut self.b2),
+            slice_mut(&mut self.w3),
+            slice_mut(&mut self.b3),
         ];
         if let Some(bn) = &mut self.bn {
-            t.push(flat_mut(&mut bn.gamma));
-            t.push(flat_mut(&mut bn.beta));
+            t.push(slice_mut(&mut bn.gamma));
+            t.push(slice_mut(&mut bn.beta));
         }
         t
     }
@@ -420,16 +431,16 @@ impl<F: Float> Grads<F> {
     /// b3[, gamma, beta]).
     pub fn slices(&self) -> Vec<&[F]> {
         let mut t = vec![
-            flat(&self.w1),
-            flat(&self.b1),
-            flat(&self.w2),
-            flat(&self.b2),
-            flat(&self.w3),
-            flat(&self.b3),
+            slice(&self.w1),
+            slice(&self.b1),
+            slice(&self.w2),
+            slice(&self.b2),
+            slice(&self.w3),
+            slice(&self.b3),
         ];
         if let (Some(g), Some(b)) = (&self.gamma, &self.beta) {
-            t.push(flat(g));
-            t.push(flat(b));
+            t.push(slice(g));
+            t.push(slice(b));
         }
         t
     }
@@ -666,17 +677,15 @@ impl<F: Float> ThreeLayerConvNet<F> {
             self.config.pool_param(),
         )?;
         let (pool, relu1_cache) = relu_forward(&pooled);
-        let pool_dyn = pool.into_dyn();
-        let (affine1, affine1_cache) = affine_forward(&pool_dyn, &p.w2, &p.b2)?;
-        let pool = pool_dyn
-            .into_dimensionality::<Ix4>()
-            .expect("pool output is 4-d");
+        let n = x.dim().0;
+        let mut scratch = GemmScratch::new();
+        let mut affine1 = Array2::zeros((n, p.w2.ncols()));
+        let (w2, b2) = (p.w2.view(), p.b2.view());
+        affine_forward_into(flat(&pool), w2, b2, affine1.view_mut(), &mut scratch)?;
         let (relu2, relu2_cache) = relu_forward(&affine1);
-        let relu2_dyn = relu2.into_dyn();
-        let (scores, affine2_cache) = affine_forward(&relu2_dyn, &p.w3, &p.b3)?;
-        let relu2 = relu2_dyn
-            .into_dimensionality::<Ix2>()
-            .expect("hidden activations are 2-d");
+        let mut scores = Array2::zeros((n, p.w3.ncols()));
+        let (w3, b3) = (p.w3.view(), p.b3.view());
+        affine_forward_into(relu2.view(), w3, b3, scores.view_mut(), &mut scratch)?;
         let outputs = Outputs {
             conv,
             batchnorm,
@@ -689,9 +698,7 @@ impl<F: Float> ThreeLayerConvNet<F> {
             bn: bn_cache,
             pool: pool_cache,
             relu1: relu1_cache,
-            affine1: affine1_cache,
             relu2: relu2_cache,
-            affine2: affine2_cache,
         };
         Ok((outputs, caches))
     }
@@ -737,15 +744,30 @@ impl<F: Float> ThreeLayerConvNet<F> {
             * reg
             * (sum_of_squares(&p.w1) + sum_of_squares(&p.w2) + sum_of_squares(&p.w3));
 
-        let (drelu2, mut dw3, db3) = affine_backward(&dscores, &c.affine2)?;
-        let drelu2 = drelu2
-            .into_dimensionality::<Ix2>()
-            .expect("affine dx has the shape of its 2-d input");
+        let mut scratch = GemmScratch::new();
+        let mut drelu2 = Array2::zeros(acts.relu2.raw_dim());
+        let (mut dw3, mut db3) = (Array2::zeros(p.w3.raw_dim()), Array1::zeros(p.b3.len()));
+        let grads3 = AffineGradsMut {
+            dx: Some(drelu2.view_mut()),
+            dw: dw3.view_mut(),
+            db: db3.view_mut(),
+        };
+        let (relu2, w3) = (acts.relu2.view(), p.w3.view());
+        affine_backward_into(dscores.view(), relu2, w3, grads3, &mut scratch)?;
         let daffine1 = relu_backward(&drelu2, &c.relu2)?;
-        let (dpool, mut dw2, db2) = affine_backward(&daffine1, &c.affine1)?;
-        let dpool = dpool
-            .into_dimensionality::<Ix4>()
-            .expect("affine dx has the shape of its 4-d input");
+        let mut dpool = Array4::zeros(acts.pool.raw_dim());
+        let (mut dw2, mut db2) = (Array2::zeros(p.w2.raw_dim()), Array1::zeros(p.b2.len()));
+        let dpool_flat = dpool
+            .view_mut()
+            .into_shape_with_order(flat(&acts.pool).raw_dim())
+            .expect("a new array is in standard layout");
+        let grads2 = AffineGradsMut {
+            dx: Some(dpool_flat),
+            dw: dw2.view_mut(),
+            db: db2.view_mut(),
+        };
+        let (pool, w2) = (flat(&acts.pool), p.w2.view());
+        affine_backward_into(daffine1.view(), pool, w2, grads2, &mut scratch)?;
         let dpooled = relu_backward(&dpool, &c.relu1)?;
         let mut dconv = max_pool_backward_fast(&dpooled, &c.pool)?;
         let (mut dgamma, mut dbeta) = (None, None);

@@ -82,12 +82,33 @@ fn block<F: Float>(
     if let Some(block) = simd::try_block(dout, image, runs, filters, weights) {
         return block;
     }
-    portable(dout, image, runs, filters, weights)
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked on the line above).
+        return unsafe { portable_avx2(dout, image, runs, filters, weights) };
+    }
+    portable::<F, LANES>(dout, image, runs, filters, weights)
 }
 
-/// The block in plain arithmetic, lanes as arrays the compiler may vectorise.
+/// [`portable`] compiled for AVX2, eight lanes wide.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn portable_avx2<F: Float>(
+    dout: &[F],
+    image: &[F],
+    runs: Runs<'_>,
+    filters: [usize; MR],
+    weights: [usize; NR],
+) -> [[F; NR]; MR] {
+    portable::<F, 8>(dout, image, runs, filters, weights)
+}
+
+/// The block in plain arithmetic, `L` lanes as arrays the compiler vectorises.
 #[inline(always)]
-fn portable<F: Float>(
+fn portable<F: Float, const L: usize>(
     dout: &[F],
     image: &[F],
     runs: Runs<'_>,
@@ -101,23 +122,25 @@ fn portable<F: Float>(
         wp,
     } = runs;
     let p = h_out * w_out;
-    let body = w_out - w_out % LANES;
-    let mut acc = [[[F::zero(); LANES]; NR]; MR];
+    let mut acc = [[[F::zero(); L]; NR]; MR];
     let mut tail = [[F::zero(); NR]; MR];
     for i in 0..h_out {
         let d: [&[F]; MR] = filters.map(|fi| &dout[fi * p + i * w_out..][..w_out]);
         let x: [&[F]; NR] = weights.map(|kb| &image[k_offset[kb] + i * wp..][..w_out]);
-        for j in (0..body).step_by(LANES) {
-            for (acc_a, d_a) in acc.iter_mut().zip(&d) {
-                let d_lanes = &d_a[j..j + LANES];
-                for (acc_ab, x_b) in acc_a.iter_mut().zip(&x) {
-                    for ((t, &dv), &xv) in acc_ab.iter_mut().zip(d_lanes).zip(&x_b[j..j + LANES]) {
+        let (d_body, x_body) = (
+            d.map(|r| r.as_chunks::<L>().0),
+            x.map(|r| r.as_chunks::<L>().0),
+        );
+        for j in 0..w_out / L {
+            for (acc_a, d_a) in acc.iter_mut().zip(&d_body) {
+                for (acc_ab, x_b) in acc_a.iter_mut().zip(&x_body) {
+                    for ((t, &dv), &xv) in acc_ab.iter_mut().zip(&d_a[j]).zip(&x_b[j]) {
                         *t += dv * xv;
                     }
                 }
             }
         }
-        for j in body..w_out {
+        for j in w_out - w_out % L..w_out {
             for (tail_a, d_a) in tail.iter_mut().zip(&d) {
                 for (t, x_b) in tail_a.iter_mut().zip(&x) {
                     *t += d_a[j] * x_b[j];

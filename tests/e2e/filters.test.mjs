@@ -111,7 +111,9 @@ test("Sobel x on the uploaded PNG matches the native engine", async (t) => {
 test("stride and pad change the output size as the formula says", async (t) => {
   await page.fill("input[name=fstride]", "2");
   await page.selectOption("select[name=fpad]", "0");
-  await page.waitForFunction(() => document.querySelector("[data-testid=filter-shape]").textContent.startsWith("Output: not"));
+  // Stride 2 with the previous pad (1) is refused too, so wait for the refusal of pad 0 itself.
+  await page.waitForFunction(() => document.querySelector("[data-testid=filter-error]")?.textContent.includes("2·0"));
+  assert.match(await page.textContent("[data-testid=filter-shape]"), /^Output: not/);
   // (36 − 3 + 0)/2 + 1 = 17.5: not allowed, and the engine says what would work.
   assert.match(await page.textContent("[data-testid=filter-error]"), /\(36 − 3 \+ 2·0\)\/2 \+ 1 = 17\.50 is not a whole number/);
   // (36 − 3 + 0)/3 + 1 = 12 and (48 − 3 + 0)/3 + 1 = 16.

@@ -110,7 +110,9 @@ pub fn valid_strides(input: usize, filter: usize, pad: usize) -> Vec<usize> {
         return Vec::new();
     }
     let span = padded - filter;
-    (1..=span.max(1)).filter(|s| span.is_multiple_of(*s)).collect()
+    (1..=span.max(1))
+        .filter(|s| span.is_multiple_of(*s))
+        .collect()
 }
 
 /// The smallest pads (at most `filter`, so the window still overlaps the image) that make

@@ -7,7 +7,7 @@
 //! timing itself happens in JavaScript (`performance.now()` around each call): the engine has no
 //! clock.
 
-use ndarray::{Array1, Array2, Array4, ArrayD, Ix2, Ix4};
+use ndarray::{Array1, Array2, Array4, ArrayD, ArrayView2, Ix2, Ix4};
 use wasm_bindgen::prelude::*;
 
 use super::js_error;
@@ -17,9 +17,9 @@ use crate::layers::conv_fast::{
     conv_backward_into, conv_forward_into, ConvGradsMut, ConvWorkspace,
 };
 use crate::layers::{
-    affine_backward, affine_forward, conv_backward_fast, conv_forward_fast, max_pool_backward_fast,
-    max_pool_forward_fast, relu_backward, relu_forward, softmax_loss, AffineCache, PoolFastCache,
-    ReluCache,
+    affine_backward, affine_backward_into, affine_forward, affine_forward_into, conv_backward_fast,
+    conv_forward_fast, max_pool_backward_fast, max_pool_forward_fast, relu_backward, relu_forward,
+    softmax_loss, AffineGradsMut, PoolFastCache, ReluCache,
 };
 use crate::models::{ConvNetConfig, Params, ThreeLayerConvNet};
 use crate::optim::{sgd, Sgd};
@@ -45,11 +45,9 @@ struct Parts {
     relu1_cache: ReluCache<f32, Ix4>,
     pool: ArrayD<f32>,
     hidden: Array2<f32>,
-    affine1_cache: AffineCache<f32>,
     relu2: ArrayD<f32>,
     relu2_cache: ReluCache<f32, Ix2>,
     scores: Array2<f32>,
-    affine2_cache: AffineCache<f32>,
     dscores: Array2<f32>,
     drelu2: Array2<f32>,
     dhidden: Array2<f32>,
@@ -100,6 +98,47 @@ fn array<D: ndarray::Dimension, Sh: ndarray::ShapeBuilder<Dim = D>>(
             format!("{} values", data.len()),
         )
     })
+}
+
+/// x `(N, …)` flattened to `(N, D)`.
+fn flat(x: &ArrayD<f32>) -> ArrayView2<'_, f32> {
+    let n = x.shape()[0];
+    x.view()
+        .into_shape_with_order((n, x.len() / n))
+        .expect("layer outputs are in standard layout")
+}
+
+/// `x · w + b` into a new array, as the model's forward pass computes it.
+fn affine_into(x: &ArrayD<f32>, w: &Array2<f32>, b: &Array1<f32>) -> Result<Array2<f32>> {
+    let x = flat(x);
+    let mut out = Array2::zeros((x.nrows(), w.ncols()));
+    affine_forward_into(
+        x,
+        w.view(),
+        b.view(),
+        out.view_mut(),
+        &mut GemmScratch::new(),
+    )?;
+    Ok(out)
+}
+
+/// The affine layer's gradients into new arrays, as the model's backward pass computes them.
+fn affine_backward_new(
+    dout: &Array2<f32>,
+    x: &ArrayD<f32>,
+    w: &Array2<f32>,
+) -> Result<(Array2<f32>, Array2<f32>, Array1<f32>)> {
+    let x = flat(x);
+    let mut dx = Array2::zeros(x.raw_dim());
+    let mut dw = Array2::zeros(w.raw_dim());
+    let mut db = Array1::zeros(w.ncols());
+    let grads = AffineGradsMut {
+        dx: Some(dx.view_mut()),
+        dw: dw.view_mut(),
+        db: db.view_mut(),
+    };
+    affine_backward_into(dout.view(), x, w.view(), grads, &mut GemmScratch::new())?;
+    Ok((dx, dw, db))
 }
 
 impl TrainBench {
@@ -154,11 +193,9 @@ impl TrainBench {
             relu1_cache,
             pool,
             hidden,
-            affine1_cache,
             relu2,
             relu2_cache,
             scores,
-            affine2_cache,
             dscores,
             drelu2,
             dhidden,
@@ -289,13 +326,14 @@ impl TrainBench {
                 )?,
                 1 => drop(max_pool_forward_fast(&s.conv, config.pool_param())?),
                 2 => drop(relu_forward(&s.pooled)),
-                3 => drop(affine_forward(&s.pool, &p.w2, &p.b2)?),
+                // The affine layers as the model runs them: into new arrays, without a cache.
+                3 => drop(affine_into(&s.pool, &p.w2, &p.b2)?),
                 4 => drop(relu_forward(&s.hidden)),
-                5 => drop(affine_forward(&s.relu2, &p.w3, &p.b3)?),
+                5 => drop(affine_into(&s.relu2, &p.w3, &p.b3)?),
                 6 => drop(softmax_loss(&s.scores, &self.y)?),
-                7 => drop(affine_backward(&s.dscores, &s.affine2_cache)?),
+                7 => drop(affine_backward_new(&s.dscores, &s.relu2, &p.w3)?),
                 8 => drop(relu_backward(&s.drelu2, &s.relu2_cache)?),
-                9 => drop(affine_backward(&s.dhidden, &s.affine1_cache)?),
+                9 => drop(affine_backward_new(&s.dhidden, &s.pool, &p.w2)?),
                 10 => drop(relu_backward(&s.dpool, &s.relu1_cache)?),
                 11 => drop(max_pool_backward_fast(&s.dpooled, &s.pool_cache)?),
                 12 => {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate data/digits.bin, the handwritten digits embedded in the engine (src/data/digits.rs).
+"""Regenerate www/data/digits.bin, the handwritten digits the page fetches (and native builds embed).
 
 Source: the 1,797 8x8 digits scikit-learn ships (`sklearn.datasets.load_digits`), a copy of the test
 set of the UCI ML "Optical Recognition of Handwritten Digits" data (E. Alpaydin, C. Kaynak, 1998;
@@ -8,7 +8,7 @@ bitmap); labels are 0..9. The project itself never runs Python: this script only
 committed file.
 
     python3 -m venv /tmp/skvenv && /tmp/skvenv/bin/pip install scikit-learn
-    /tmp/skvenv/bin/python scripts/make_digits.py          # writes data/digits.bin
+    /tmp/skvenv/bin/python scripts/make_digits.py          # writes www/data/digits.bin
 
 File layout (all integers little-endian), parsed by `parse_digits` in src/data/digits.rs:
 
@@ -33,7 +33,7 @@ VERSION = 1
 
 
 def main() -> None:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "data" / "digits.bin"
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "www" / "data" / "digits.bin"
     digits = load_digits()
     images = digits.images  # (1797, 8, 8) float64 holding integers 0..16
     labels = digits.target  # (1797,) int

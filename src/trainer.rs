@@ -11,12 +11,12 @@
 //! signal; the defaults use a larger scale that trains.
 //!
 //! ```
-//! use cnn_playground::trainer::{preset, DatasetKind, Preset, Trainer};
+//! use cnn_playground::trainer::{preset, DataSources, DatasetKind, Preset, Trainer};
 //! let (mut data, mut run) = preset(DatasetKind::Shapes, Preset::Overfit);
 //! data.size = 16;
 //! data.n_val = 20;
 //! run.num_epochs = 1;
-//! let mut trainer = Trainer::new(&data, &[], &run).unwrap();
+//! let mut trainer = Trainer::new(&data, DataSources::default(), &run).unwrap();
 //! let progress = trainer.step(100).unwrap(); // stops at the end of the run
 //! assert_eq!((progress.iteration, progress.num_iterations), (2, 2));
 //! assert!(progress.finished);
@@ -37,9 +37,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DatasetKind {
-    /// The generated five-class shapes ([`data::shapes`]), `3 × size × size`.
+    /// The generated five-class shapes ([`data::shapes()`]), `3 × size × size`.
     Shapes,
-    /// The 1,797 handwritten digits ([`data::digits`]), `1 × size × size`.
+    /// The 1,797 handwritten digits ([`data::parse_digits_resized`]), `1 × size × size`.
     Digits,
     /// The user's own drawn or uploaded images, `3 × size × size`.
     Own,
@@ -319,6 +319,18 @@ pub struct Confusion {
     pub accuracy: f64,
 }
 
+/// What the engine cannot make by itself: the user's images and, in the browser, the digits file.
+/// `DataSources::default()` has neither, which is all the shapes need (and natively the digits).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DataSources<'a> {
+    /// The user's own images, class by class, for [`DatasetKind::Own`].
+    pub own: &'a [ClassExamples],
+    /// The bytes of the digits file ([`data::DIGITS_URL`]), for [`DatasetKind::Digits`]. `None`
+    /// takes the copy native builds embed ([`data::embedded_digits_file`]); the wasm build has
+    /// none, so the page fetches the file and passes it here.
+    pub digits_file: Option<&'a [u8]>,
+}
+
 /// Dataset, net and solver of one training run.
 #[derive(Debug, Clone)]
 pub struct Trainer {
@@ -342,8 +354,13 @@ fn own_split(own: &[ClassExamples], data: &DataSettings) -> Result<(Dataset, Dat
     all.shuffled(data.seed).split(all.len() - n_val, n_val)
 }
 
-/// The training and validation sets `data` describes (`own` holds the user's images).
-pub fn load_data(data: &DataSettings, own: &[ClassExamples]) -> Result<(Dataset, Dataset)> {
+/// The training and validation sets `data` describes, taking the user's images and the digits
+/// file from `sources`.
+///
+/// Errors: a setting the dataset refuses (each with its message), a digits file that is not valid
+/// ([`data::parse_digits`]'s message), or the digits chosen in a build that embeds no file while
+/// `sources` gives none.
+pub fn load_data(data: &DataSettings, sources: DataSources) -> Result<(Dataset, Dataset)> {
     if data.n_val == 0 && data.dataset != DatasetKind::Own {
         return Err(Error::Zero {
             what: "the number of validation examples".into(),
@@ -370,14 +387,19 @@ pub fn load_data(data: &DataSettings, own: &[ClassExamples]) -> Result<(Dataset,
             all.split(data.n_train, data.n_val)
         }
         DatasetKind::Digits => {
-            let all = if data.size == 8 {
-                data::digits()?
-            } else {
-                data::digits_resized(data.size)?
-            };
-            all.split(data.n_train, data.n_val)
+            let file = sources
+                .digits_file
+                .or(data::embedded_digits_file())
+                .ok_or_else(|| {
+                    Error::InvalidInput(format!(
+                        "the digits dataset's file ({}) was not given: this build does not \
+                         carry it, so the page must fetch it and pass its bytes",
+                        data::DIGITS_URL
+                    ))
+                })?;
+            data::parse_digits_resized(file, data.size)?.split(data.n_train, data.n_val)
         }
-        DatasetKind::Own => own_split(own, data),
+        DatasetKind::Own => own_split(sources.own, data),
     }
 }
 
@@ -402,12 +424,13 @@ fn tiles_of(image: ndarray::ArrayView3<f32>) -> Tiles {
 }
 
 impl Trainer {
-    /// Loads the data and makes a fresh net and solver.
+    /// Loads the data (see [`load_data`]) and makes a fresh net and solver.
     ///
     /// Errors: the data cannot be made (too many examples, a bad size, fewer than two images of
-    /// the user's own, …) or the net or solver refuses a setting (the message says which).
-    pub fn new(data: &DataSettings, own: &[ClassExamples], run: &RunSettings) -> Result<Self> {
-        let (train, val) = load_data(data, own)?;
+    /// the user's own, a missing or invalid digits file, …) or the net or solver refuses a setting
+    /// (the message says which).
+    pub fn new(data: &DataSettings, sources: DataSources, run: &RunSettings) -> Result<Self> {
+        let (train, val) = load_data(data, sources)?;
         let solver = Solver::new(
             new_net(run, &train)?,
             TrainingData::from_datasets(&train, &val),

@@ -1,10 +1,11 @@
-//! The datasets: the shapes generator is deterministic and balanced, the embedded digits are the
-//! ones scikit-learn ships, and datasets of the user's own images are validated and converted
-//! exactly.
+//! The datasets: the shapes generator is deterministic and balanced, the digits (the file the page
+//! serves, which native builds embed) are the ones scikit-learn ships, and datasets of the user's
+//! own images are validated and converted exactly.
 
 use cnn_playground::data::{
-    digits, digits_resized, normalise, parse_digits, resize_rgba, rgba_to_example, shapes,
-    ClassExamples, Dataset, RgbaImage, Shape, ShapesConfig, MAX_CLASSES,
+    digits, digits_resized, embedded_digits_file, normalise, parse_digits, parse_digits_resized,
+    resize_rgba, rgba_to_example, shapes, ClassExamples, Dataset, RgbaImage, Shape, ShapesConfig,
+    DIGITS_URL, MAX_CLASSES,
 };
 use cnn_playground::Error;
 use ndarray::{Array4, Axis};
@@ -369,6 +370,25 @@ fn digits_are_the_scikit_learn_digits() {
     }
     assert_eq!(d.labels()[1796], 8);
     assert_eq!(d.labels()[..10], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+}
+
+#[test]
+fn the_served_digits_file_is_the_embedded_one() {
+    // The page fetches DIGITS_URL relative to www/, the web root; native builds embed that file.
+    let served = std::fs::read(format!("www/{DIGITS_URL}")).unwrap();
+    assert_eq!(served.len(), 116_825);
+    assert_eq!(embedded_digits_file(), Some(served.as_slice()));
+    let d = parse_digits(&served).unwrap();
+    assert_eq!((d.len(), d.image_shape()), (1797, (1, 8, 8)));
+    assert_eq!(d, digits().unwrap());
+    assert_eq!(
+        parse_digits_resized(&served, 16).unwrap(),
+        digits_resized(16).unwrap()
+    );
+    assert_eq!(
+        parse_digits_resized(&served, 300).unwrap_err().to_string(),
+        digits_resized(300).unwrap_err().to_string()
+    );
 }
 
 #[test]

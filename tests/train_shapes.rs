@@ -1,12 +1,12 @@
 //! The training page's default net on 100 shapes learns them: the "Overfit 100 examples" preset
 //! reaches ≥ 95% training accuracy while validation stays far lower, the same every time.
 
-use cnn_playground::trainer::{preset, DatasetKind, Preset, Progress, Trainer};
+use cnn_playground::trainer::{preset, DataSources, DatasetKind, Preset, Progress, Trainer};
 
 /// Runs the preset to the end, returning every progress report merged into one.
 fn overfit() -> (Progress, Trainer) {
     let (data, run) = preset(DatasetKind::Shapes, Preset::Overfit);
-    let mut trainer = Trainer::new(&data, &[], &run).unwrap();
+    let mut trainer = Trainer::new(&data, DataSources::default(), &run).unwrap();
     let mut all = trainer.step(0).unwrap();
     loop {
         let p = trainer.step(7).unwrap();

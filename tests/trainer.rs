@@ -1,13 +1,13 @@
 //! The training page's engine side: presets, stepping, divergence, previews, the views of a net
 //! (filters, activations, confusion matrix, predictions), export/import with its refusals, and
-//! datasets of the user's own images.
+//! datasets of the user's own images, the digits from a given file.
 
 use cnn_playground::data::{ClassExamples, RgbaImage};
 use cnn_playground::inspect::{filter_tiles, layer_activations};
 use cnn_playground::layers::Mode;
 use cnn_playground::models::{ConvNetConfig, ThreeLayerConvNet};
 use cnn_playground::trainer::{
-    preset, DataSettings, DatasetKind, Preset, RunSettings, Split, Trainer, UpdateRule,
+    preset, DataSettings, DataSources, DatasetKind, Preset, RunSettings, Split, Trainer, UpdateRule,
 };
 use cnn_playground::Error;
 use ndarray::Array4;
@@ -53,7 +53,7 @@ fn presets_differ_in_data_and_schedule() {
 #[test]
 fn step_runs_up_to_n_iterations_and_stops_at_the_end() {
     let (data, run) = small();
-    let mut t = Trainer::new(&data, &[], &run).unwrap();
+    let mut t = Trainer::new(&data, DataSources::default(), &run).unwrap();
     let s = t.summary().unwrap();
     assert_eq!((s.n_train, s.n_val, s.image_shape), (40, 20, [3, 16, 16]));
     assert_eq!(
@@ -86,7 +86,7 @@ fn step_runs_up_to_n_iterations_and_stops_at_the_end() {
 #[test]
 fn reset_starts_over_on_the_same_data_and_keeps_the_net_on_error() {
     let (data, run) = small();
-    let mut t = Trainer::new(&data, &[], &run).unwrap();
+    let mut t = Trainer::new(&data, DataSources::default(), &run).unwrap();
     let first = t.step(2).unwrap().losses;
     t.reset(&run).unwrap();
     assert_eq!(t.summary().unwrap().iteration, 0);
@@ -114,7 +114,7 @@ fn a_diverging_run_stops_with_a_message_and_the_trainer_still_works() {
     run.learning_rate = 1e3;
     run.batch_size = 10;
     run.num_epochs = 20;
-    let mut t = Trainer::new(&data, &[], &run).unwrap();
+    let mut t = Trainer::new(&data, DataSources::default(), &run).unwrap();
     let p = t.step(80).unwrap();
     let message = p.diverged.expect("sgd at 1e3 diverges");
     assert!(!p.finished);
@@ -135,7 +135,7 @@ fn a_diverging_run_stops_with_a_message_and_the_trainer_still_works() {
 #[test]
 fn previews_take_each_class_in_turn() {
     let (data, run) = small();
-    let t = Trainer::new(&data, &[], &run).unwrap();
+    let t = Trainer::new(&data, DataSources::default(), &run).unwrap();
     let p = t.previews(3).unwrap();
     assert_eq!(p.labels, vec![0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]);
     assert_eq!(p.class_names[2], "triangle");
@@ -154,7 +154,7 @@ fn previews_take_each_class_in_turn() {
 fn the_views_of_a_net_have_the_right_shapes() {
     let (data, mut run) = small();
     run.batchnorm = true;
-    let mut t = Trainer::new(&data, &[], &run).unwrap();
+    let mut t = Trainer::new(&data, DataSources::default(), &run).unwrap();
     t.step(4).unwrap();
 
     let f = t.filters();
@@ -210,7 +210,7 @@ fn the_views_of_a_net_have_the_right_shapes() {
 #[test]
 fn predictions_convert_images_like_the_data() {
     let (data, run) = small();
-    let t = Trainer::new(&data, &[], &run).unwrap();
+    let t = Trainer::new(&data, DataSources::default(), &run).unwrap();
     // An image of the dataset, given at 4× its size, predicts exactly as the example itself.
     let (train, _) = t.datasets();
     let small_rgba = train.rgba(0).unwrap();
@@ -239,10 +239,10 @@ fn predictions_convert_images_like_the_data() {
 #[test]
 fn export_import_gives_identical_predictions() {
     let (data, run) = small();
-    let mut trained = Trainer::new(&data, &[], &run).unwrap();
+    let mut trained = Trainer::new(&data, DataSources::default(), &run).unwrap();
     trained.step(100).unwrap();
     let bytes = trained.export();
-    let mut fresh = Trainer::new(&data, &[], &run).unwrap();
+    let mut fresh = Trainer::new(&data, DataSources::default(), &run).unwrap();
     assert_ne!(
         fresh.example(Split::Val, 1).unwrap().probabilities,
         trained.example(Split::Val, 1).unwrap().probabilities
@@ -264,7 +264,7 @@ fn export_import_gives_identical_predictions() {
 #[test]
 fn import_takes_the_architecture_of_the_file() {
     let (data, run) = small();
-    let mut t = Trainer::new(&data, &[], &run).unwrap();
+    let mut t = Trainer::new(&data, DataSources::default(), &run).unwrap();
     let other = ThreeLayerConvNet::<f32>::new(ConvNetConfig {
         input_dim: (3, 16, 16),
         num_filters: 6,
@@ -295,7 +295,7 @@ fn import_takes_the_architecture_of_the_file() {
 #[test]
 fn bad_model_files_are_refused_and_the_net_kept() {
     let (data, run) = small();
-    let mut t = Trainer::new(&data, &[], &run).unwrap();
+    let mut t = Trainer::new(&data, DataSources::default(), &run).unwrap();
     t.step(3).unwrap();
     let good = t.export();
     let before = t.example(Split::Val, 0).unwrap();
@@ -357,7 +357,11 @@ fn your_own_images_are_split_four_to_one() {
     data.size = 8;
     run.num_filters = 2;
     run.hidden_dim = 4;
-    let mut t = Trainer::new(&data, &classes, &run).unwrap();
+    let own = DataSources {
+        own: &classes,
+        ..DataSources::default()
+    };
+    let mut t = Trainer::new(&data, own, &run).unwrap();
     let s = t.summary().unwrap();
     assert_eq!((s.n_train, s.n_val), (8, 2));
     assert_eq!(s.class_names, vec!["red", "blue"]);
@@ -377,12 +381,16 @@ fn your_own_images_are_split_four_to_one() {
             images: vec![],
         },
     ];
-    let err = Trainer::new(&data, &one, &run).unwrap_err();
+    let own = DataSources {
+        own: &one,
+        ..DataSources::default()
+    };
+    let err = Trainer::new(&data, own, &run).unwrap_err();
     assert!(
         err.to_string().contains("class \"b\" has no images"),
         "{err}"
     );
-    let err = Trainer::new(&data, &[], &run).unwrap_err();
+    let err = Trainer::new(&data, DataSources::default(), &run).unwrap_err();
     assert!(
         err.to_string().contains("needs 2 to 10 classes, got 0"),
         "{err}"
@@ -393,11 +401,11 @@ fn your_own_images_are_split_four_to_one() {
 fn bad_data_settings_are_explained() {
     let (mut data, run) = small();
     data.n_val = 0;
-    let err = Trainer::new(&data, &[], &run).unwrap_err();
+    let err = Trainer::new(&data, DataSources::default(), &run).unwrap_err();
     assert!(err.to_string().contains("validation examples"), "{err}");
     let (mut data, run) = preset(DatasetKind::Digits, Preset::Full);
     data.n_train = 1700;
-    let err = Trainer::new(&data, &[], &run).unwrap_err();
+    let err = Trainer::new(&data, DataSources::default(), &run).unwrap_err();
     assert!(
         err.to_string().contains(
             "cannot take 1700 training and 300 validation examples from a dataset of 1797"
@@ -406,7 +414,7 @@ fn bad_data_settings_are_explained() {
     );
     let (mut data, run) = small();
     data.n_train = 30_000;
-    let err = Trainer::new(&data, &[], &run).unwrap_err();
+    let err = Trainer::new(&data, DataSources::default(), &run).unwrap_err();
     assert!(err.to_string().contains("the most is 20000"), "{err}");
 }
 
@@ -416,10 +424,63 @@ fn digits_train_at_their_native_size_too() {
     data.size = 8;
     run.filter_size = 3;
     run.num_epochs = 1;
-    let mut t = Trainer::new(&data, &[], &run).unwrap();
+    let mut t = Trainer::new(&data, DataSources::default(), &run).unwrap();
     assert_eq!(t.summary().unwrap().image_shape, [1, 8, 8]);
     assert_eq!(t.filters().count, 16);
     assert!(t.step(10).unwrap().finished);
+}
+
+#[test]
+fn digits_come_from_the_given_file_as_the_page_passes_it() {
+    let (mut data, mut run) = preset(DatasetKind::Digits, Preset::Overfit);
+    run.num_filters = 4;
+    run.num_epochs = 1;
+    // The file the page fetches gives exactly the embedded digits, and trains alike.
+    let served = std::fs::read("www/data/digits.bin").unwrap();
+    let given = DataSources {
+        digits_file: Some(&served),
+        ..DataSources::default()
+    };
+    let mut fetched = Trainer::new(&data, given, &run).unwrap();
+    let mut embedded = Trainer::new(&data, DataSources::default(), &run).unwrap();
+    assert_eq!(fetched.datasets(), embedded.datasets());
+    assert_eq!(fetched.step(3).unwrap(), embedded.step(3).unwrap());
+
+    // A file of 12 blank 8×8 digits: the trainer uses it, not the embedded one.
+    let mut small = b"CNPD".to_vec();
+    for v in [1u32, 12, 8, 8] {
+        small.extend(v.to_le_bytes());
+    }
+    small.extend([0; 12 * 64]);
+    small.extend((0..12).map(|i| i % 10));
+    data.size = 8;
+    let given = DataSources {
+        digits_file: Some(&small),
+        ..DataSources::default()
+    };
+    let err = Trainer::new(&data, given, &run).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot take 100 training and 300 validation examples from a dataset of 12: that needs 400"
+    );
+    (data.n_train, data.n_val) = (10, 2);
+    let t = Trainer::new(&data, given, &run).unwrap();
+    assert_eq!(
+        t.summary().unwrap().train_counts,
+        [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+    );
+
+    // What a server sends for a page it does not have is refused with the parser's message.
+    let html = b"<!DOCTYPE html><title>Not found</title>";
+    let given = DataSources {
+        digits_file: Some(html),
+        ..DataSources::default()
+    };
+    let err = Trainer::new(&data, given, &run).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "not a valid digits file: it starts with \"<!DO\", not the magic bytes \"CNPD\""
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
-//! The datasets the playground trains on, all made or shipped by the crate (nothing is fetched):
-//! generated [`shapes()`], the embedded handwritten [`digits()`], and datasets of the user's own
-//! images built from RGBA buffers with [`Dataset::from_rgba_examples`].
+//! The datasets the playground trains on: generated [`shapes()`], the handwritten digits (a file
+//! that native builds embed, [`digits()`], and the page fetches and parses with
+//! [`parse_digits_resized`]; see [`digits`](mod@digits)), and datasets of the user's own images
+//! built from RGBA buffers with [`Dataset::from_rgba_examples`].
 //!
 //! A [`Dataset`] holds images `(N, C, H, W)` as `f32`, one label in `0..classes` per image, and
 //! the class names.
@@ -32,7 +33,11 @@
 pub mod digits;
 pub mod shapes;
 
-pub use digits::{digits, digits_resized, parse_digits, DIGITS_CLASSES};
+#[cfg(not(target_arch = "wasm32"))]
+pub use digits::{digits, digits_resized};
+pub use digits::{
+    embedded_digits_file, parse_digits, parse_digits_resized, DIGITS_CLASSES, DIGITS_URL,
+};
 pub use shapes::{shapes, Shape, ShapesConfig};
 
 use crate::error::{Error, Result};

@@ -2,12 +2,16 @@
 //! wrapping [`crate::trainer::Trainer`]. Settings arrive as plain objects (the page's
 //! `{ dataset, size, nTrain, … }` and `{ numFilters, filterSize, … }`), results leave as plain
 //! objects whose pixels are `Uint8Array`s, ready to be transferred to the main thread.
+//!
+//! This build carries no digits file: the worker fetches `data/digits.bin` (see
+//! [`crate::data::DIGITS_URL`]) when the digits are first chosen and passes its bytes to the
+//! [`Trainer`] constructor.
 
 use wasm_bindgen::prelude::*;
 
 use super::js_error;
 use crate::data::{ClassExamples, RgbaImage};
-use crate::trainer::{self, DataSettings, DatasetKind, Preset, RunSettings, Split};
+use crate::trainer::{self, DataSettings, DataSources, DatasetKind, Preset, RunSettings, Split};
 
 fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
     Ok(serde_wasm_bindgen::to_value(value)?)
@@ -82,13 +86,24 @@ pub struct Trainer {
 
 #[wasm_bindgen]
 impl Trainer {
-    /// Loads the data (`own` holds the user's images when `data.dataset` is "own") and makes a
-    /// fresh net; throws the engine's message if a setting is refused.
+    /// Loads the data and makes a fresh net; throws the engine's message if a setting is
+    /// refused. `own` holds the user's images (used when `data.dataset` is "own");
+    /// `digitsFile`, a `Uint8Array` of the digits file, is needed when it is "digits" and
+    /// may be left out otherwise.
     #[wasm_bindgen(constructor)]
-    pub fn new(data: JsValue, run: JsValue, own: &OwnImages) -> Result<Trainer, JsError> {
+    pub fn new(
+        data: JsValue,
+        run: JsValue,
+        own: &OwnImages,
+        digits_file: Option<Vec<u8>>,
+    ) -> Result<Trainer, JsError> {
         let data: DataSettings = serde_wasm_bindgen::from_value(data)?;
         let run: RunSettings = serde_wasm_bindgen::from_value(run)?;
-        let inner = trainer::Trainer::new(&data, &own.classes, &run).map_err(js_error)?;
+        let sources = DataSources {
+            own: &own.classes,
+            digits_file: digits_file.as_deref(),
+        };
+        let inner = trainer::Trainer::new(&data, sources, &run).map_err(js_error)?;
         Ok(Trainer { inner })
     }
 

@@ -263,7 +263,8 @@ export function mount(section, { engine, state }) {
       configuredKey = "";
       clearViews();
       status = "error";
-      fail(data.dataset === "own" ? `Your dataset is not ready: ${e.message}` : `These settings cannot be used: ${e.message}`,
+      if (e.kind === "data-unavailable") fail(e.message);
+      else fail(data.dataset === "own" ? `Your dataset is not ready: ${e.message}` : `These settings cannot be used: ${e.message}`,
         data.dataset === "own" ? "notice" : "error");
     }
     // Settings edited while this trainer was being made: the newer one is on its way.

@@ -16,7 +16,7 @@ export class TrainerClient {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
-      if (m.error !== undefined) p.reject(new Error(m.error));
+      if (m.error !== undefined) p.reject(Object.assign(new Error(m.error), m.kind ? { kind: m.kind } : {}));
       else p.resolve(m.value);
     };
     this.worker.onerror = (e) => {
@@ -28,7 +28,10 @@ export class TrainerClient {
     };
   }
 
-  /** Sends request `type` with `args`; resolves to the worker's value or rejects with its message. */
+  /**
+   * Sends request `type` with `args`; resolves to the worker's value or rejects with its message
+   * (an Error whose `kind` is "data-unavailable" when a dataset's file could not be fetched).
+   */
   call(type, args = {}, transfer = []) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

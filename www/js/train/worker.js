@@ -1,16 +1,23 @@
 // The training worker: it loads the engine itself (the same wasm-bindgen --target web build the
 // page uses), keeps ONE Trainer, and speaks in plain-data messages. The main thread only draws.
 //
-// Requests are `{ id, type, ... }` and get exactly one reply `{ id, value }` or `{ id, error }`.
-// While a run is going the worker also sends `{ event: "progress", ... }` after every chunk of
-// iterations (about CHUNK_MS of work), then yields so that pause, predict or export requests are
-// answered between chunks. Every start, pause, step, configure or import takes a new run token; a
-// chunk loop runs only while its token is current, so two loops can never train at once.
+// Requests are `{ id, type, ... }` and get exactly one reply `{ id, value }` or `{ id, error }`
+// (plus `kind: "data-unavailable"` when a dataset's file could not be fetched). They are answered
+// one at a time, in order, so a configure waiting for the digits file holds back the requests sent
+// after it. While a run is going the worker also sends `{ event: "progress", ... }` after every
+// chunk of iterations (about CHUNK_MS of work), then yields so that pause, predict or export
+// requests are answered between chunks. Every start, pause, step, configure or import takes a new
+// run token; a chunk loop runs only while its token is current, so two loops can never train at once.
+//
+// The engine carries no digits: the first time they are chosen, the worker fetches DIGITS_URL (the
+// committed www/data/digits.bin), keeps its bytes for the session and hands them to each Trainer.
 
 import init, { OwnImages, Trainer } from "../../pkg/cnn_playground.js";
 
 /** Milliseconds of training between two progress messages. */
 const CHUNK_MS = 80;
+/** The digits file, relative to this script: www/js/train/ → www/data/digits.bin. */
+const DIGITS_URL = new URL("../../data/digits.bin", import.meta.url);
 
 const ready = init();
 let trainer = null;
@@ -19,6 +26,8 @@ let dataKey = "";
 let token = 0;
 /** Which example the activation view follows. */
 let selected = { split: "val", index: 0 };
+/** The digits file's bytes once fetched, and whether a trainer has accepted them. */
+let digits = { bytes: null, accepted: false };
 
 function summaryAndViews(extra = {}) {
   return {
@@ -45,6 +54,28 @@ function bytesOf(a) {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
+/** An error for the page to show as it is: a dataset's file that could not be fetched. */
+function unavailable(reason) {
+  const error = new Error(`The digits dataset (data/digits.bin) did not load: ${reason}. ` +
+    "Press Reset to try again (the page serves it from www/data/digits.bin); the shapes and your own images still train.");
+  error.kind = "data-unavailable";
+  return error;
+}
+
+/** The digits file's bytes: fetched the first time, then kept. A failed fetch is not kept. */
+async function digitsFile() {
+  if (digits.bytes) return digits.bytes;
+  let response;
+  try {
+    response = await fetch(DIGITS_URL);
+  } catch (e) {
+    throw unavailable(e instanceof Error ? e.message : String(e)); // offline, refused, …
+  }
+  if (!response.ok) throw unavailable(`${response.status} ${response.statusText}`.trim());
+  digits = { bytes: new Uint8Array(await response.arrayBuffer()), accepted: false };
+  return digits.bytes;
+}
+
 function ownImages(classes) {
   const own = new OwnImages();
   classes.forEach((c, k) => {
@@ -56,18 +87,24 @@ function ownImages(classes) {
 
 const handlers = {
   /** Makes the trainer for `data` and `run` (reloading the data only when it changed). */
-  configure({ data, run, own }) {
+  async configure({ data, run, own }) {
     token++;
     const key = JSON.stringify(data) + (data.dataset === "own" ? `#${own?.version ?? 0}` : "");
     if (trainer && key === dataKey) {
       trainer.reset(run);
     } else {
+      const file = data.dataset === "digits" ? await digitsFile() : undefined;
       const images = ownImages(data.dataset === "own" ? own?.classes ?? [] : []);
       try {
-        const next = new Trainer(data, run, images);
+        const next = new Trainer(data, run, images, file);
         trainer?.free();
         trainer = next;
         dataKey = key;
+        if (file) digits.accepted = true;
+      } catch (e) {
+        // Bytes no trainer has accepted may be a server's error page: fetch them again next time.
+        if (file && !digits.accepted) digits = { bytes: null, accepted: false };
+        throw e;
       } finally {
         images.free();
       }
@@ -152,15 +189,20 @@ async function runLoop(mine, run) {
   }
 }
 
-self.onmessage = async (e) => {
-  const { id, type, ...args } = e.data;
+async function answer({ id, type, ...args }) {
   try {
     await ready;
     const handler = handlers[type];
     if (!handler) throw new Error(`the training worker has no request called "${type}"`);
     if (!trainer && type !== "configure" && type !== "select") throw new Error("the trainer is not set up yet");
-    postMessage({ id, value: handler(args) });
+    postMessage({ id, value: await handler(args) });
   } catch (err) {
-    postMessage({ id, error: err instanceof Error ? err.message : String(err) });
+    postMessage({ id, error: err instanceof Error ? err.message : String(err), kind: err?.kind });
   }
+}
+
+/** The requests still to answer, one after the other (`answer` never rejects). */
+let queue = Promise.resolve();
+self.onmessage = (e) => {
+  queue = queue.then(() => answer(e.data));
 };

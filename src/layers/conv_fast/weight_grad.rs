@@ -189,6 +189,7 @@ mod simd {
         }
     }
 
+    /// [`super::portable`]'s block with the lanes in `f32x4` registers.
     #[inline(always)]
     fn block_f32(
         dout: &[f32],

@@ -17,6 +17,7 @@
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gemm::{gemm_nn, gemm_nt, gemm_tn, GemmScratch, MatMut, MatRef, Update};
+use crate::layers::check_output_shape;
 use ndarray::{Array1, Array2, ArrayD, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 
 /// What [`affine_backward`] needs: x as given (for dx's shape) and flattened, and w.
@@ -137,7 +138,7 @@ pub fn affine_forward_into<F: Float>(
             format!("({},)", b.len()),
         ));
     }
-    check_out("affine forward (out)", out.dim(), (n, m))?;
+    check_output_shape("affine forward (out)", out.dim(), (n, m))?;
     let (x, w) = (x.as_standard_layout(), w.as_standard_layout());
     let out_s = out
         .as_slice_mut()
@@ -188,7 +189,7 @@ pub fn affine_backward_into<F: Float>(
         ));
     }
     let AffineGradsMut { dx, mut dw, mut db } = grads;
-    check_out("affine backward (dw)", dw.dim(), (d, m))?;
+    check_output_shape("affine backward (dw)", dw.dim(), (d, m))?;
     if db.len() != m {
         return Err(Error::shape(
             "affine backward (db)",
@@ -205,7 +206,7 @@ pub fn affine_backward_into<F: Float>(
     let dm = MatRef::new(dout_s, n, m);
     // dx = dout · wᵀ and dw = xᵀ · dout, the transposes read in place.
     if let Some(mut dx) = dx {
-        check_out("affine backward (dx)", dx.dim(), (n, d))?;
+        check_output_shape("affine backward (dx)", dx.dim(), (n, d))?;
         let dx_s = dx
             .as_slice_mut()
             .ok_or_else(|| not_contiguous("backward", "dx"))?;
@@ -221,22 +222,22 @@ pub fn affine_backward_into<F: Float>(
     Ok(())
 }
 
-/// An output array given to an `_into` function must have the shape it will receive.
-fn check_out(context: &str, got: (usize, usize), expected: (usize, usize)) -> Result<()> {
-    if got != expected {
-        return Err(Error::shape(
-            context,
-            format!("{expected:?}"),
-            format!("{got:?}"),
-        ));
-    }
-    Ok(())
-}
-
 fn not_contiguous(pass: &str, name: &str) -> Error {
     Error::InvalidInput(format!(
         "affine {pass}: {name} must be a contiguous row-major array"
     ))
+}
+
+/// A batch `(N, d1, …, dk)` in standard layout as the affine layer sees it, `(N, d1·…·dk)`, without
+/// a copy: for callers of the `_into` functions that keep their layer outputs in standard layout.
+///
+/// # Panics
+/// If `x` is not in standard layout or has no batch axis (the callers' own arrays, not user input).
+pub(crate) fn rows<F, D: ndarray::Dimension>(x: &ndarray::Array<F, D>) -> ArrayView2<'_, F> {
+    let n = x.shape()[0];
+    x.view()
+        .into_shape_with_order((n, x.len() / n.max(1)))
+        .expect("layer outputs are in standard layout")
 }
 
 /// The elements of a standard-layout array (every array here was made standard first).

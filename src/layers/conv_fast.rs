@@ -33,6 +33,7 @@
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gemm::{gemm_packed, gemm_tn, GemmScratch, MatMut, MatRef, PackB, Update};
+use crate::layers::check_output_shape;
 use crate::layers::conv::{check_dout, conv_output_shape, ConvParam};
 use crate::shapes::output_size;
 use ndarray::{Array1, Array4, ArrayView1, ArrayView4, ArrayViewMut1, ArrayViewMut4};
@@ -164,7 +165,7 @@ pub fn conv_forward_into<F: Float>(
             format!("({},)", b.len()),
         ));
     }
-    check_shape("conv forward (out)", out.dim(), g.out_dim())?;
+    check_output_shape("conv forward (out)", out.dim(), g.out_dim())?;
     let out = standard_slice_mut("conv forward", "out", &mut out)?;
     let (x, w) = (x.as_standard_layout(), w.as_standard_layout());
     let (x, w) = (standard_slice(&x), standard_slice(&w));
@@ -210,7 +211,7 @@ pub fn conv_backward_into<F: Float>(
     let g = Geometry::new(x.dim(), w.dim(), conv_param)?;
     check_dout("conv backward", dout.dim(), g.out_dim())?;
     let ConvGradsMut { dx, mut dw, mut db } = grads;
-    check_shape("conv backward (dw)", dw.dim(), w.dim())?;
+    check_output_shape("conv backward (dw)", dw.dim(), w.dim())?;
     if db.len() != g.f {
         return Err(Error::shape(
             "conv backward (db)",
@@ -220,7 +221,7 @@ pub fn conv_backward_into<F: Float>(
     }
     let mut dx = dx;
     if let Some(dx) = &dx {
-        check_shape("conv backward (dx)", dx.dim(), x.dim())?;
+        check_output_shape("conv backward (dx)", dx.dim(), x.dim())?;
     }
     let dw = standard_slice_mut("conv backward", "dw", &mut dw)?;
     let dx = match dx.as_mut() {
@@ -572,22 +573,6 @@ fn sum<F: Float>(v: &[F]) -> F {
         }
     }
     acc.iter().fold(tail, |s, &a| s + a)
-}
-
-/// An output array given to an `_into` function must have the shape it will receive.
-fn check_shape(
-    context: &str,
-    got: (usize, usize, usize, usize),
-    expected: (usize, usize, usize, usize),
-) -> Result<()> {
-    if got != expected {
-        return Err(Error::shape(
-            context,
-            format!("{expected:?}"),
-            format!("{got:?}"),
-        ));
-    }
-    Ok(())
 }
 
 /// The elements of a standard-layout array, in row-major order.

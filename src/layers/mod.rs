@@ -14,6 +14,8 @@ pub mod pool_fast;
 pub mod relu;
 pub mod sandwich;
 
+use crate::error::{Error, Result};
+
 pub use affine::{
     affine_backward, affine_backward_into, affine_forward, affine_forward_into, AffineCache,
     AffineGradsMut,
@@ -31,3 +33,19 @@ pub use sandwich::{
     affine_relu_backward, affine_relu_forward, conv_relu_pool_backward, conv_relu_pool_forward,
     AffineReluCache, ConvReluPoolCache,
 };
+
+/// An output array given to an `_into` function must have the shape it will receive (`got`).
+pub(crate) fn check_output_shape<D: PartialEq + std::fmt::Debug>(
+    context: &str,
+    got: D,
+    expected: D,
+) -> Result<()> {
+    if got != expected {
+        return Err(Error::shape(
+            context,
+            format!("{expected:?}"),
+            format!("{got:?}"),
+        ));
+    }
+    Ok(())
+}

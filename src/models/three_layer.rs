@@ -10,6 +10,7 @@
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gemm::GemmScratch;
+use crate::layers::affine::rows;
 use crate::layers::{
     affine_backward_into, affine_forward_into, relu_backward, relu_forward, softmax_loss,
     spatial_batchnorm_backward, spatial_batchnorm_forward, AffineGradsMut, BatchNormCache,
@@ -23,9 +24,7 @@ use crate::layers::conv_fast::{
 use crate::layers::{max_pool_backward_fast, max_pool_forward_fast, PoolFastCache};
 use crate::rng::Rng;
 use crate::shapes::output_size;
-use ndarray::{
-    Array, Array1, Array2, Array4, ArrayD, ArrayView2, ArrayViewD, Axis, Dimension, Ix2, Ix4,
-};
+use ndarray::{Array, Array1, Array2, Array4, ArrayD, ArrayViewD, Axis, Dimension, Ix2, Ix4};
 use serde::{Deserialize, Serialize};
 
 /// More parameters than this would not fit in a browser tab's memory (and would take forever to
@@ -302,14 +301,6 @@ fn standard<F: Float, D: Dimension>(a: Array<F, D>) -> Array<F, D> {
 
 fn sum_of_squares<F: Float, D: Dimension>(a: &Array<F, D>) -> F {
     a.fold(F::zero(), |acc, &v| acc + v * v)
-}
-
-/// A batch `(N, d1, …, dk)` in standard layout as the affine layer sees it, `(N, d1·…·dk)`.
-fn flat<F: Float>(a: &Array4<F>) -> ArrayView2<'_, F> {
-    let n = a.dim().0;
-    a.view()
-        .into_shape_with_order((n, a.len() / n))
-        .expect("layer outputs are in standard layout")
 }
 
 fn slice<F: Float, D: Dimension>(a: &Array<F, D>) -> &[F] {
@@ -681,7 +672,7 @@ impl<F: Float> ThreeLayerConvNet<F> {
         let mut scratch = GemmScratch::new();
         let mut affine1 = Array2::zeros((n, p.w2.ncols()));
         let (w2, b2) = (p.w2.view(), p.b2.view());
-        affine_forward_into(flat(&pool), w2, b2, affine1.view_mut(), &mut scratch)?;
+        affine_forward_into(rows(&pool), w2, b2, affine1.view_mut(), &mut scratch)?;
         let (relu2, relu2_cache) = relu_forward(&affine1);
         let mut scores = Array2::zeros((n, p.w3.ncols()));
         let (w3, b3) = (p.w3.view(), p.b3.view());
@@ -759,14 +750,14 @@ impl<F: Float> ThreeLayerConvNet<F> {
         let (mut dw2, mut db2) = (Array2::zeros(p.w2.raw_dim()), Array1::zeros(p.b2.len()));
         let dpool_flat = dpool
             .view_mut()
-            .into_shape_with_order(flat(&acts.pool).raw_dim())
+            .into_shape_with_order(rows(&acts.pool).raw_dim())
             .expect("a new array is in standard layout");
         let grads2 = AffineGradsMut {
             dx: Some(dpool_flat),
             dw: dw2.view_mut(),
             db: db2.view_mut(),
         };
-        let (pool, w2) = (flat(&acts.pool), p.w2.view());
+        let (pool, w2) = (rows(&acts.pool), p.w2.view());
         affine_backward_into(daffine1.view(), pool, w2, grads2, &mut scratch)?;
         let dpooled = relu_backward(&dpool, &c.relu1)?;
         let mut dconv = max_pool_backward_fast(&dpooled, &c.pool)?;

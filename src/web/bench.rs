@@ -7,12 +7,13 @@
 //! timing itself happens in JavaScript (`performance.now()` around each call): the engine has no
 //! clock.
 
-use ndarray::{Array1, Array2, Array4, ArrayD, ArrayView2, Ix2, Ix4};
+use ndarray::{Array1, Array2, Array4, ArrayD, Ix2, Ix4};
 use wasm_bindgen::prelude::*;
 
 use super::js_error;
 use crate::error::{Error, Result};
 use crate::gemm::{gemm_nn, GemmScratch, MatMut, MatRef, Update};
+use crate::layers::affine::rows;
 use crate::layers::conv_fast::{
     conv_backward_into, conv_forward_into, ConvGradsMut, ConvWorkspace,
 };
@@ -100,17 +101,9 @@ fn array<D: ndarray::Dimension, Sh: ndarray::ShapeBuilder<Dim = D>>(
     })
 }
 
-/// x `(N, …)` flattened to `(N, D)`.
-fn flat(x: &ArrayD<f32>) -> ArrayView2<'_, f32> {
-    let n = x.shape()[0];
-    x.view()
-        .into_shape_with_order((n, x.len() / n))
-        .expect("layer outputs are in standard layout")
-}
-
 /// `x · w + b` into a new array, as the model's forward pass computes it.
 fn affine_into(x: &ArrayD<f32>, w: &Array2<f32>, b: &Array1<f32>) -> Result<Array2<f32>> {
-    let x = flat(x);
+    let x = rows(x);
     let mut out = Array2::zeros((x.nrows(), w.ncols()));
     affine_forward_into(
         x,
@@ -128,7 +121,7 @@ fn affine_backward_new(
     x: &ArrayD<f32>,
     w: &Array2<f32>,
 ) -> Result<(Array2<f32>, Array2<f32>, Array1<f32>)> {
-    let x = flat(x);
+    let x = rows(x);
     let mut dx = Array2::zeros(x.raw_dim());
     let mut dw = Array2::zeros(w.raw_dim());
     let mut db = Array1::zeros(w.ncols());

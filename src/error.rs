@@ -71,6 +71,18 @@ pub enum Error {
     #[error("cannot load the model: {0}")]
     ModelFile(String),
 
+    /// A request that would make the engine hold more memory than its budget
+    /// ([`crate::budget::MAX_BYTES`]); nothing was allocated.
+    #[error("{what} would need {needed}; the engine's limit is {limit}", needed = crate::budget::bytes_text(*.needed), limit = crate::budget::bytes_text(*.limit as u128))]
+    OverBudget {
+        /// What would have been allocated, with its dimensions where there is one array.
+        what: String,
+        /// Bytes it would need (exact; never wrapped).
+        needed: u128,
+        /// The budget in bytes.
+        limit: u64,
+    },
+
     /// Training produced a NaN or infinite loss.
     #[error("training diverged at iteration {iteration}: the loss is {loss}. Try a lower learning rate (for example {suggested_lr:e})")]
     Diverged {

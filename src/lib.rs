@@ -6,6 +6,7 @@
 //! `(dout, cache)`. The engine is plain Rust — no threads, files or clock — so it runs unchanged
 //! natively and in WebAssembly; the `web` module (wasm only) is the thin boundary to the page.
 
+pub mod budget;
 pub mod data;
 pub mod error;
 pub mod filters;

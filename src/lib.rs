@@ -6,6 +6,9 @@
 //! `(dout, cache)`. The engine is plain Rust — no threads, files or clock — so it runs unchanged
 //! natively and in WebAssembly; the `web` module (wasm only) is the thin boundary to the page.
 
+// Every `unsafe` block says why it is sound (clippy checks, with -D warnings in scripts/test.sh).
+#![warn(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
+
 pub mod budget;
 pub mod data;
 pub mod error;

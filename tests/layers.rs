@@ -586,7 +586,7 @@ fn bad_input_is_an_error_with_the_offending_values() {
     let err = conv_forward_naive(&x, &w, &b, ConvParam { stride: 3, pad: 0 }).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "height: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2, or pad 1"
+        "height and width: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2, or pad 1"
     );
 
     // A pool layer has no padding, so only strides are suggested.
@@ -598,7 +598,7 @@ fn bad_input_is_an_error_with_the_offending_values() {
     let err = max_pool_forward_naive(&x, pool).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "height: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2"
+        "height and width: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2"
     );
 
     let err = softmax_loss(&Array2::<f64>::zeros((2, 3)), &[0, 3]).unwrap_err();

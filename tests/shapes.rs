@@ -120,13 +120,14 @@ fn seven_by_seven_walks_to_five_and_three_and_fails_at_stride_three() {
     assert_eq!(error.index, 1);
     assert_eq!(error.label, "conv3x3-1 stride3");
     assert_eq!(error.input, input);
+    // Height and width fail in the same way: one message names both.
     assert_eq!(
         error.message,
-        "height: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2, or pad 1"
+        "height and width: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2, or pad 1"
     );
     assert_eq!(
         error.to_string(),
-        "layer 1 (conv3x3-1 stride3) on 7×7×1: height: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2, or pad 1"
+        "layer 1 (conv3x3-1 stride3) on 7×7×1: height and width: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2, or pad 1"
     );
     assert_eq!(bad.summary.output, input);
 }
@@ -156,7 +157,7 @@ fn walk_errors_on_bad_layers() {
     let message = |layer: LayerSpec| walk(input, &[layer]).unwrap().error.unwrap().message;
     assert_eq!(
         message(conv(2, 7, 1, 1)),
-        "height: a filter of size 7 does not fit in an input of size 4 padded by 1 on each side (6 in all)"
+        "height and width: a filter of size 7 does not fit in an input of size 4 padded by 1 on each side (6 in all)"
     );
     assert_eq!(
         message(conv(2, 3, 0, 1)),
@@ -168,20 +169,20 @@ fn walk_errors_on_bad_layers() {
     );
     assert_eq!(
         message(LayerSpec::Pool { size: 0, stride: 2 }),
-        "the filter height must be at least 1, got 0"
+        "the pool window height and width must be at least 1, got 0"
     );
     assert_eq!(
         message(LayerSpec::Pool { size: 3, stride: 2 }),
-        "height: (4 − 3 + 2·0)/2 + 1 = 1.50 is not a whole number: try stride 1"
+        "height and width: (4 − 3 + 2·0)/2 + 1 = 1.50 is not a whole number: try stride 1"
     );
     // A conv layer could be fixed by padding; a pool layer has none, so only strides are offered.
     assert_eq!(
         message(conv(1, 3, 3, 0)),
-        "height: (4 − 3 + 2·0)/3 + 1 = 1.33 is not a whole number: try stride 1, or pad 1"
+        "height and width: (4 − 3 + 2·0)/3 + 1 = 1.33 is not a whole number: try stride 1, or pad 1"
     );
     assert_eq!(
         message(LayerSpec::Pool { size: 3, stride: 3 }),
-        "height: (4 − 3 + 2·0)/3 + 1 = 1.33 is not a whole number: try stride 1"
+        "height and width: (4 − 3 + 2·0)/3 + 1 = 1.33 is not a whole number: try stride 1"
     );
     assert_eq!(
         message(LayerSpec::Fc { outputs: 0 }),

@@ -202,6 +202,14 @@ fn both_axes(
         (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
         // A zero stride is not an axis's fault: the same error twice.
         (Err(a), Err(b)) if a == b => Err(a),
+        // The same fault on both axes but for the axis name (a zero window of a non-square
+        // input): said once, for both.
+        (Err(a), Err(b)) if a.to_string().replace("height", "width") == b.to_string() => {
+            match size("height and width", h, hh) {
+                Err(both) => Err(both),
+                Ok(_) => Err(a),
+            }
+        }
         (Err(a), Err(b)) => Err(Error::InvalidInput(format!("{a}; {b}"))),
     }
 }

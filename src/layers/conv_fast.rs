@@ -409,7 +409,8 @@ impl Geometry {
     }
 
     /// Adds what a [`ConvWorkspace`] grows to for this layer: one zero-padded image (if there is
-    /// padding), the unrolling's K + P offsets and, for dx, one image's column gradient `(K, P)`.
+    /// padding), the unrolling's K + P offsets and, for dx, one image's unrolled gradient
+    /// `dcols (K, P)` with K = C·HH·WW and P = H'·W'.
     fn add_workspace<F>(&self, allocations: &mut Allocations, dcols: bool) {
         if self.pad > 0 {
             allocations.add::<F>(
@@ -422,7 +423,7 @@ impl Geometry {
             .add::<usize>("the unrolling's offsets", &[self.h_out, self.w_out]);
         if dcols && !self.pointwise() {
             allocations.add::<F>(
-                "one image's column gradient (C·HH·WW × H'·W')",
+                "one image's unrolled gradient dcols",
                 &[self.c, self.hh, self.ww, self.h_out, self.w_out],
             );
         }
@@ -831,13 +832,17 @@ mod tests {
             matches!(
                 err,
                 Error::NotWhole {
-                    axis: "height",
+                    axis: "height and width",
                     input: 8,
                     filter: 3,
                     ..
                 }
             ),
             "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "height and width: (8 − 3 + 2·0)/3 + 1 = 2.67 is not a whole number: try stride 1, or pad 2"
         );
         let err = conv_forward_fast(&Array4::zeros((0, 3, 8, 8)), &w, &b, p).unwrap_err();
         assert!(matches!(err, Error::EmptyBatch { .. }), "{err}");

@@ -79,6 +79,15 @@ impl Allocations {
         if self.first_error.is_none() {
             self.first_error = budget::check::<T>(what, dims).err();
         }
+        // An empty array still needs its other sides to multiply to at most isize::MAX (ndarray
+        // refuses to make it otherwise): a hand-made cache could ask for (2^63, 0, 1, 1).
+        let sides: Vec<usize> = dims.iter().copied().filter(|&d| d != 0).collect();
+        if self.first_error.is_none() && budget::count(&sides) > isize::MAX as u128 {
+            self.first_error = Some(Error::InvalidInput(format!(
+                "{what} of shape {} cannot be made: its sides multiply beyond the largest array",
+                budget::dims_text(dims)
+            )));
+        }
         self.tally.add::<T>(dims);
         self
     }

@@ -4,6 +4,12 @@
 //! One function, [`output_size`], is shared by every layer, so that a configuration the page calls
 //! invalid is exactly one the layers refuse. A configuration whose size is not a whole number is
 //! an error that shows the arithmetic and suggests the nearest strides and pads that work.
+//! [`output_hw`] and [`pool_output_hw`] check both axes and name both when both are wrong.
+//!
+//! The arithmetic is exact whatever the numbers (`input + 2·pad` is computed in `u128`, so a pad
+//! near `usize::MAX/2` is refused with its true size instead of wrapping), and the suggestions do
+//! bounded work: strides by trial division up to 2^16, pads by solving the congruence — a model
+//! file that declares an input 2^31 pixels high is answered at once.
 //!
 //! ```
 //! use cnn_playground::shapes::output_size;
@@ -240,8 +246,10 @@ const DIVISOR_SEARCH: u64 = 1 << 16;
 pub const MAX_LISTED_PADS: usize = 256;
 
 /// The strides that work with the given pad: the divisors of `input − filter + 2·pad`, in
-/// increasing order (for a span of 2^32 or more, only those up to 2^16 and their cofactors; see
-/// the note on bounded work in the module). Empty if no stride works.
+/// increasing order. For a span of 2^32 or more (no image is that large, but a file can claim
+/// one) only the divisors up to 2^16 and their cofactors are listed, so the work stays bounded.
+/// If the filter covers the padded input exactly, every stride gives one output and the list is
+/// `[1]`; if no stride works (the filter does not fit, or a size is zero), it is empty.
 ///
 /// ```
 /// use cnn_playground::shapes::valid_strides;

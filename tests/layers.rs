@@ -951,3 +951,19 @@ fn spatial_batchnorm_refuses_empty_axes_and_keeps_its_running_statistics() {
          expected (2,), got (1,)"
     );
 }
+
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn a_hand_made_cache_with_an_empty_but_enormous_shape_is_refused() {
+    // No bytes, but ndarray cannot make an array whose other sides multiply beyond isize::MAX.
+    let cache = PoolFastCache {
+        x_dim: (usize::MAX / 2, 0, 1, 2),
+        out_dim: (1, 1, 1, 1),
+        argmax: vec![0],
+    };
+    let err = max_pool_backward_fast(&Array4::<f64>::ones((1, 1, 1, 1)), &cache).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "dx of shape 9223372036854775807×0×1×2 cannot be made: its sides multiply beyond the largest array"
+    );
+}

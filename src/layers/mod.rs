@@ -19,7 +19,7 @@ pub mod pool_fast;
 pub mod relu;
 pub mod sandwich;
 
-use crate::budget::{self, Tally};
+use crate::budget;
 use crate::error::{Error, Result};
 
 pub use affine::{
@@ -58,45 +58,62 @@ pub(crate) fn check_output_shape<D: PartialEq + std::fmt::Debug>(
 
 /// The arrays one layer call is about to allocate, checked against the budget before any is:
 /// each on its own (so the error names the array that is too large, with its dimensions), then
-/// all together.
+/// all together. Allocates nothing unless there is an error to report (a training loop calls the
+/// `_into` layers every step).
 #[derive(Debug)]
-pub(crate) struct Allocations {
-    tally: Tally,
+pub(crate) struct Allocations<'a> {
+    request: &'a str,
+    bytes: u128,
     first_error: Option<Error>,
 }
 
-impl Allocations {
+impl<'a> Allocations<'a> {
     /// `request` names the call in the error for the total ("conv forward").
-    pub(crate) fn new(request: &str) -> Self {
+    pub(crate) fn new(request: &'a str) -> Self {
         Allocations {
-            tally: Tally::new(request),
+            request,
+            bytes: 0,
             first_error: None,
         }
     }
 
     /// An array of `dims` values of type `T`, named `what` ("the conv output").
     pub(crate) fn add<T>(&mut self, what: &str, dims: &[usize]) -> &mut Self {
-        if self.first_error.is_none() {
+        let bytes = budget::bytes_of::<T>(dims);
+        self.bytes = self.bytes.saturating_add(bytes);
+        if self.first_error.is_some() {
+            return self;
+        }
+        if bytes > u128::from(budget::MAX_BYTES) {
             self.first_error = budget::check::<T>(what, dims).err();
         }
         // An empty array still needs its other sides to multiply to at most isize::MAX (ndarray
         // refuses to make it otherwise): a hand-made cache could ask for (2^63, 0, 1, 1).
-        let sides: Vec<usize> = dims.iter().copied().filter(|&d| d != 0).collect();
-        if self.first_error.is_none() && budget::count(&sides) > isize::MAX as u128 {
+        let sides = dims
+            .iter()
+            .filter(|&&d| d != 0)
+            .try_fold(1u128, |acc, &d| acc.checked_mul(d as u128));
+        if self.first_error.is_none() && sides.is_none_or(|n| n > isize::MAX as u128) {
             self.first_error = Some(Error::InvalidInput(format!(
                 "{what} of shape {} cannot be made: its sides multiply beyond the largest array",
                 budget::dims_text(dims)
             )));
         }
-        self.tally.add::<T>(dims);
         self
     }
 
     /// The first array over the budget, else the total if that is.
     pub(crate) fn check(&self) -> Result<()> {
-        match &self.first_error {
-            Some(e) => Err(e.clone()),
-            None => self.tally.check(),
+        if let Some(e) = &self.first_error {
+            return Err(e.clone());
         }
+        if self.bytes > u128::from(budget::MAX_BYTES) {
+            return Err(Error::OverBudget {
+                what: self.request.to_string(),
+                needed: self.bytes,
+                limit: budget::MAX_BYTES,
+            });
+        }
+        Ok(())
     }
 }

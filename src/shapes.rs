@@ -289,7 +289,9 @@ pub fn valid_strides(input: usize, filter: usize, pad: usize) -> Vec<usize> {
 /// ```
 /// use cnn_playground::shapes::valid_pads;
 /// assert_eq!(valid_pads(7, 3, 3), vec![1]);
-/// assert_eq!(valid_pads(4, 5, 2), vec![1, 3]);
+/// assert_eq!(valid_pads(8, 5, 1), vec![0, 1, 2, 3, 4]);
+/// // 4 − 5 + 2·pad is odd for every pad: no pad works at stride 2.
+/// assert_eq!(valid_pads(4, 5, 2), Vec::<usize>::new());
 /// ```
 pub fn valid_pads(input: usize, filter: usize, stride: usize) -> Vec<usize> {
     match PadProgression::new(input, filter, stride) {

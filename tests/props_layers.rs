@@ -113,7 +113,8 @@ fn expected_size(input: usize, filter: usize, pad: usize, stride: usize) -> Opti
         return None;
     }
     let span = padded - filter as u128;
-    (span % stride as u128 == 0).then(|| (span / stride as u128 + 1) as usize)
+    span.is_multiple_of(stride as u128)
+        .then(|| (span / stride as u128 + 1) as usize)
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -543,17 +544,17 @@ proptest! {
         }
         let gamma = Array1::ones(g_len);
         let beta = Array1::zeros(g_len);
+        let good_dims = n > 0 && c > 0 && h > 0 && w > 0 && g_len == c;
+        let good_settings =
+            eps.is_finite() && eps >= 0.0 && momentum.is_finite() && momentum >= 0.0;
         match spatial_batchnorm_forward(&x, &gamma, &beta, &mut bn) {
             Ok((out, cache)) => {
-                prop_assert!(n > 0 && c > 0 && h > 0 && w > 0 && g_len == c);
+                prop_assert!(good_dims && good_settings);
                 prop_assert_eq!(out.dim(), dims);
                 let (dx, dgamma, dbeta) = spatial_batchnorm_backward(&Array4::ones(dims), &cache)?;
                 prop_assert_eq!((dx.dim(), dgamma.len(), dbeta.len()), (dims, c, c));
             }
-            Err(_) => {
-                prop_assert!(!(n > 0 && c > 0 && h > 0 && w > 0 && g_len == c)
-                    || !eps.is_finite() || eps < 0.0 || !momentum.is_finite() || momentum < 0.0);
-            }
+            Err(_) => prop_assert!(!(good_dims && good_settings)),
         }
         // Finite inputs keep finite running statistics, accepted or refused.
         prop_assert!(bn.running_mean.iter().chain(&bn.running_var).all(|v| v.is_finite()));

@@ -967,3 +967,18 @@ fn a_hand_made_cache_with_an_empty_but_enormous_shape_is_refused() {
         "dx of shape 9223372036854775807×0×1×2 cannot be made: its sides multiply beyond the largest array"
     );
 }
+
+#[test]
+fn a_loss_with_no_classes_says_so() {
+    // It used to read "label 0 at position 0 is out of range: there are 0 classes (0 to 0)".
+    let err = softmax_loss(&Array2::<f64>::zeros((2, 0)), &[0, 0]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "softmax loss: the number of classes C (columns of scores) must be at least 1, got 0"
+    );
+    let err = svm_loss(&Array2::<f32>::zeros((1, 0)), &[0]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "svm loss: the number of classes C (columns of scores) must be at least 1, got 0"
+    );
+}

@@ -10,7 +10,9 @@
 //! from one would hide it (the hinge used to skip a NaN margin and report 2). The rule is that a
 //! batch with any NaN or infinite score has the loss NaN — never a finite number — so that a
 //! training loop sees it: the solver stops with [`crate::Error::Diverged`] and its advice on the
-//! learning rate. Code that wants the position of the bad score calls [`check_scores`] first,
+//! learning rate (an error from the loss instead would reach the student as a message about
+//! scores, with the model left at its broken weights). Code that wants the position of the bad
+//! score calls [`check_scores`] first,
 //! which refuses it with a message: "softmax loss: the score at (3, 1) is NaN: the scores must
 //! be finite numbers".
 //!
@@ -26,12 +28,18 @@ use crate::error::{Error, Result};
 use crate::float::Float;
 use ndarray::Array2;
 
-/// Checks that there is at least one example, one label per example, and every label is a class.
+/// Checks that there is at least one example and one class, one label per example, and every
+/// label is a class.
 fn check_labels<F: Float>(context: &str, scores: &Array2<F>, y: &[usize]) -> Result<()> {
     let (n, classes) = scores.dim();
     if n == 0 {
         return Err(Error::EmptyBatch {
             context: context.into(),
+        });
+    }
+    if classes == 0 {
+        return Err(Error::Zero {
+            what: format!("{context}: the number of classes C (columns of scores)"),
         });
     }
     if y.len() != n {
@@ -90,7 +98,7 @@ fn finite_or_nan<F: Float>(scores: &Array2<F>, loss: F) -> F {
 /// Returns `(loss, dscores)` with dscores `(N, C)`. A NaN or infinite score makes the loss NaN
 /// (see the module's note; [`check_scores`] names the score).
 ///
-/// Errors: no examples, a label count that is not N, a label outside `0..C`.
+/// Errors: no examples, no classes (C = 0), a label count that is not N, a label outside `0..C`.
 pub fn softmax_loss<F: Float>(scores: &Array2<F>, y: &[usize]) -> Result<(F, Array2<F>)> {
     check_labels("softmax loss", scores, y)?;
     let n = F::of(y.len() as f64);

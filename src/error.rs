@@ -29,7 +29,7 @@ pub enum Error {
         suggestion: String,
     },
 
-    /// The filter (or pool window) does not fit in the padded input.
+    /// The filter does not fit in the padded input.
     #[error("{axis}: a filter of size {filter} does not fit in an input of size {input} padded by {pad} on each side ({padded} in all)")]
     FilterTooLarge {
         axis: &'static str,
@@ -37,6 +37,14 @@ pub enum Error {
         filter: usize,
         pad: usize,
         padded: usize,
+    },
+
+    /// A pool window larger than its input (a pool layer has no padding).
+    #[error("{axis}: a pool window of size {window} does not fit in an input of size {input}")]
+    WindowTooLarge {
+        axis: &'static str,
+        input: usize,
+        window: usize,
     },
 
     /// A size, stride or count that must be positive is zero.

@@ -4,6 +4,12 @@
 //! One function, [`output_size`], is shared by every layer, so that a configuration the page calls
 //! invalid is exactly one the layers refuse. A configuration whose size is not a whole number is
 //! an error that shows the arithmetic and suggests the nearest strides and pads that work.
+//! [`output_hw`] and [`pool_output_hw`] check both axes and name both when both are wrong.
+//!
+//! The arithmetic is exact whatever the numbers (`input + 2·pad` is computed in `u128`, so a pad
+//! near `usize::MAX/2` is refused with its true size instead of wrapping), and the suggestions do
+//! bounded work: strides by trial division up to 2^16, pads by solving the congruence — a model
+//! file that declares an input 2^31 pixels high is answered at once.
 //!
 //! ```
 //! use cnn_playground::shapes::output_size;
@@ -43,8 +49,9 @@ use crate::error::{Error, Result};
 
 /// `(input − filter + 2·pad)/stride + 1` along one axis (`axis` names it in messages).
 ///
-/// Errors: a zero input, filter or stride; a filter larger than the padded input; a result that
-/// is not a whole number.
+/// Errors: a zero input, filter or stride; a padded input `input + 2·pad` too large to index
+/// (its true size is in the message, never a wrapped one); a filter larger than the padded input;
+/// a result that is not a whole number.
 pub fn output_size(
     axis: &'static str,
     input: usize,
@@ -67,7 +74,7 @@ pub fn output_size(
             what: "the stride".into(),
         });
     }
-    let padded = input + 2 * pad;
+    let padded = indexable_padded(axis, input, pad)?;
     if filter > padded {
         return Err(Error::FilterTooLarge {
             axis,
@@ -92,41 +99,267 @@ pub fn output_size(
     Ok(span / stride + 1)
 }
 
-/// The output size of a pooling window along one axis: [`output_size`] with no padding, whose
-/// error suggests strides only (a pool layer has no padding to change).
+/// The output height and width of a conv layer, `(H − HH + 2P)/S + 1` and `(W − WW + 2P)/S + 1`,
+/// with [`output_size`]'s checks on both axes. When both are wrong, the one error names both:
+/// as "height and width: …" when they are wrong in the same way (a square input and filter), else
+/// as the height's message and the width's, joined by "; ".
+///
+/// ```
+/// use cnn_playground::shapes::output_hw;
+/// assert_eq!(output_hw((7, 9), (3, 3), 0, 2).unwrap(), (3, 4));
+/// assert_eq!(
+///     output_hw((7, 7), (3, 3), 0, 3).unwrap_err().to_string(),
+///     "height and width: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2, or pad 1"
+/// );
+/// ```
+pub fn output_hw(
+    (h, w): (usize, usize),
+    (hh, ww): (usize, usize),
+    pad: usize,
+    stride: usize,
+) -> Result<(usize, usize)> {
+    both_axes((h, hh), (w, ww), |axis, input, filter| {
+        output_size(axis, input, filter, pad, stride)
+    })
+}
+
+/// The output size of a pooling window along one axis, `(input − window)/stride + 1` (a pool
+/// layer has no padding). Errors as [`output_size`]'s, in the words of a pool: a zero window, a
+/// window larger than the input ([`Error::WindowTooLarge`]), and a size that is not whole, whose
+/// message suggests strides only.
+///
+/// ```
+/// use cnn_playground::shapes::pool_output_size;
+/// assert_eq!(pool_output_size("height", 8, 2, 2).unwrap(), 4);
+/// assert_eq!(
+///     pool_output_size("height", 4, 5, 1).unwrap_err().to_string(),
+///     "height: a pool window of size 5 does not fit in an input of size 4"
+/// );
+/// ```
 pub fn pool_output_size(
     axis: &'static str,
     input: usize,
     window: usize,
     stride: usize,
 ) -> Result<usize> {
-    output_size(axis, input, window, 0, stride).map_err(without_pad)
+    if input == 0 {
+        return Err(Error::Zero {
+            what: format!("the input {axis}"),
+        });
+    }
+    if window == 0 {
+        return Err(Error::Zero {
+            what: format!("the pool window {axis}"),
+        });
+    }
+    if stride == 0 {
+        return Err(Error::Zero {
+            what: "the stride".into(),
+        });
+    }
+    if window > input {
+        return Err(Error::WindowTooLarge {
+            axis,
+            input,
+            window,
+        });
+    }
+    let span = input - window;
+    if !span.is_multiple_of(stride) {
+        return Err(Error::NotWhole {
+            axis,
+            input,
+            filter: window,
+            pad: 0,
+            stride,
+            value: span as f64 / stride as f64 + 1.0,
+            suggestion: suggest_for(input, window, 0, stride, false),
+        });
+    }
+    Ok(span / stride + 1)
 }
 
-/// Strides that work with the given pad, and the nearest pad that works with the given stride.
+/// The output height and width of max pooling, [`pool_output_size`] on both axes; an error names
+/// both axes when both are wrong (see [`output_hw`]).
+pub fn pool_output_hw(
+    (h, w): (usize, usize),
+    (pool_height, pool_width): (usize, usize),
+    stride: usize,
+) -> Result<(usize, usize)> {
+    both_axes((h, pool_height), (w, pool_width), |axis, input, window| {
+        pool_output_size(axis, input, window, stride)
+    })
+}
+
+/// Runs `size(axis, input, filter)` for the height and the width, and names both axes in the
+/// error when both fail.
+fn both_axes(
+    (h, hh): (usize, usize),
+    (w, ww): (usize, usize),
+    size: impl Fn(&'static str, usize, usize) -> Result<usize>,
+) -> Result<(usize, usize)> {
+    if (h, hh) == (w, ww) {
+        // Both axes give the same answer, right or wrong: say it once, for both.
+        let n = size("height and width", h, hh)?;
+        return Ok((n, n));
+    }
+    match (size("height", h, hh), size("width", w, ww)) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
+        // A zero stride is not an axis's fault: the same error twice.
+        (Err(a), Err(b)) if a == b => Err(a),
+        // The same fault on both axes but for the axis name (a zero window of a non-square
+        // input): said once, for both.
+        (Err(a), Err(b)) if a.to_string().replace("height", "width") == b.to_string() => {
+            match size("height and width", h, hh) {
+                Err(both) => Err(both),
+                Ok(_) => Err(a),
+            }
+        }
+        (Err(a), Err(b)) => Err(Error::InvalidInput(format!("{a}; {b}"))),
+    }
+}
+
+/// `input + 2·pad`, exact (in `u128`, so it never wraps).
+fn padded_size(input: usize, pad: usize) -> u128 {
+    input as u128 + 2 * pad as u128
+}
+
+/// `input + 2·pad` as an index, or an error with the true size if that is beyond `usize`.
+fn indexable_padded(axis: &str, input: usize, pad: usize) -> Result<usize> {
+    let padded = padded_size(input, pad);
+    usize::try_from(padded).map_err(|_| {
+        Error::InvalidInput(format!(
+            "{axis}: pad {pad} is far too large: an input of size {input} padded by {pad} on each side \
+             would be {padded} in all, beyond the largest size the engine can index ({})",
+            usize::MAX
+        ))
+    })
+}
+
+/// How far [`valid_strides`] looks for divisors: every divisor of a span below 2^32 (far beyond
+/// any image) is found; of a larger span, the divisors up to 2^16 and their cofactors. This keeps
+/// the work bounded (at most 65 536 trial divisions) even for a span of 2^63 from a crafted file.
+const DIVISOR_SEARCH: u64 = 1 << 16;
+
+/// How many pads [`valid_pads`] lists at most.
+pub const MAX_LISTED_PADS: usize = 256;
+
+/// The strides that work with the given pad: the divisors of `input − filter + 2·pad`, in
+/// increasing order. For a span of 2^32 or more (no image is that large, but a file can claim
+/// one) only the divisors up to 2^16 and their cofactors are listed, so the work stays bounded.
+/// If the filter covers the padded input exactly, every stride gives one output and the list is
+/// `[1]`; if no stride works (the filter does not fit, or a size is zero), it is empty.
+///
+/// ```
+/// use cnn_playground::shapes::valid_strides;
+/// assert_eq!(valid_strides(7, 3, 0), vec![1, 2, 4]);
+/// assert_eq!(valid_strides(2, 5, 0), Vec::<usize>::new());
+/// ```
 pub fn valid_strides(input: usize, filter: usize, pad: usize) -> Vec<usize> {
-    let padded = input + 2 * pad;
-    if filter == 0 || filter > padded {
+    let padded = padded_size(input, pad);
+    if input == 0 || filter == 0 || filter as u128 > padded || padded > usize::MAX as u128 {
         return Vec::new();
     }
-    let span = padded - filter;
-    (1..=span.max(1))
-        .filter(|s| span.is_multiple_of(*s))
-        .collect()
+    let span = padded as u64 - filter as u64;
+    if span == 0 {
+        // The filter covers the padded input exactly: one output, whatever the stride.
+        return vec![1];
+    }
+    let mut small = Vec::new();
+    let mut large = Vec::new();
+    let mut d: u64 = 1;
+    while d <= DIVISOR_SEARCH && d.saturating_mul(d) <= span {
+        if span.is_multiple_of(d) {
+            small.push(d as usize);
+            if d * d != span {
+                large.push((span / d) as usize);
+            }
+        }
+        d += 1;
+    }
+    small.extend(large.into_iter().rev());
+    small
 }
 
-/// The smallest pads (at most `filter`, so the window still overlaps the image) that make
-/// `stride` valid, nearest to `pad` first.
+/// The pads below `filter` (so the window still overlaps the image) that make `stride` valid, in
+/// increasing order, at most [`MAX_LISTED_PADS`] of them. Found by arithmetic, not by trying
+/// every pad, so a huge filter costs no time.
+///
+/// ```
+/// use cnn_playground::shapes::valid_pads;
+/// assert_eq!(valid_pads(7, 3, 3), vec![1]);
+/// assert_eq!(valid_pads(8, 5, 1), vec![0, 1, 2, 3, 4]);
+/// // 4 − 5 + 2·pad is odd for every pad: no pad works at stride 2.
+/// assert_eq!(valid_pads(4, 5, 2), Vec::<usize>::new());
+/// ```
 pub fn valid_pads(input: usize, filter: usize, stride: usize) -> Vec<usize> {
-    if stride == 0 || filter == 0 {
-        return Vec::new();
+    match PadProgression::new(input, filter, stride) {
+        Some(p) => (0..MAX_LISTED_PADS as u128)
+            .map(|k| p.first + k * p.period)
+            .take_while(|&pad| pad <= p.last)
+            .map(|pad| pad as usize)
+            .collect(),
+        None => Vec::new(),
     }
-    (0..filter)
-        .filter(|&p| {
-            let padded = input + 2 * p;
-            filter <= padded && (padded - filter).is_multiple_of(stride)
+}
+
+/// The pads that make `stride` valid form an arithmetic progression `first, first + period, …,
+/// last` (every pad with `input − filter + 2·pad ≡ 0 (mod stride)`, the filter fitting, below
+/// `filter`, and the padded input indexable).
+#[derive(Debug, Clone, Copy)]
+struct PadProgression {
+    first: u128,
+    period: u128,
+    last: u128,
+}
+
+impl PadProgression {
+    fn new(input: usize, filter: usize, stride: usize) -> Option<Self> {
+        if input == 0 || filter == 0 || stride == 0 {
+            return None;
+        }
+        let (input, filter, s) = (input as u128, filter as u128, stride as u128);
+        // Solve 2·pad ≡ filter − input (mod s).
+        let r = (filter + s - input % s) % s;
+        let (residue, period) = if s % 2 == 1 {
+            // 2 has the inverse (s + 1)/2 modulo an odd s.
+            (r * s.div_ceil(2) % s, s)
+        } else if r % 2 == 0 {
+            (r / 2, s / 2)
+        } else {
+            return None;
+        };
+        // The filter fits from pad ⌈(filter − input)/2⌉ on; below `filter`; indexable.
+        let lowest = filter.saturating_sub(input).div_ceil(2);
+        let highest = (filter - 1).min((usize::MAX as u128 - input) / 2);
+        let first = lowest + (residue + period - lowest % period) % period;
+        if first > highest {
+            return None;
+        }
+        let last = first + (highest - first) / period * period;
+        Some(PadProgression {
+            first,
+            period,
+            last,
         })
-        .collect()
+    }
+
+    /// The pad of the progression nearest to `pad` (the smaller one on a tie).
+    fn nearest(&self, pad: usize) -> usize {
+        let pad = pad as u128;
+        if pad <= self.first {
+            return self.first as usize;
+        }
+        let below = (self.first + (pad - self.first) / self.period * self.period).min(self.last);
+        let above = below + self.period;
+        let best = if above <= self.last && above - pad < pad - below {
+            above
+        } else {
+            below
+        };
+        best as usize
+    }
 }
 
 /// "try stride 1 or 2, or pad 1": the (up to two) largest valid strides below `stride` — or, if
@@ -149,23 +382,25 @@ fn suggest_for(input: usize, filter: usize, pad: usize, stride: usize, padding: 
     } else {
         below[below.len().saturating_sub(2)..].to_vec()
     };
-    let mut pads = if padding {
-        valid_pads(input, filter, stride)
+    let nearest_pad = if padding {
+        PadProgression::new(input, filter, stride).map(|p| p.nearest(pad))
     } else {
-        Vec::new()
+        None
     };
-    pads.sort_by_key(|&p| (p.abs_diff(pad), p));
     let mut parts = Vec::new();
     if !strides.is_empty() {
         let list: Vec<String> = strides.iter().map(|s| s.to_string()).collect();
         parts.push(format!("stride {}", list.join(" or ")));
     }
-    if let Some(p) = pads.first() {
+    if let Some(p) = nearest_pad {
         parts.push(format!("pad {p}"));
     }
     if parts.is_empty() {
-        let what = if padding { "stride or pad" } else { "stride" };
-        format!("no {what} makes this filter fit")
+        if padding {
+            "no stride or pad makes this filter fit".into()
+        } else {
+            "no stride makes this pool window fit".into()
+        }
     } else {
         format!("try {}", parts.join(", or "))
     }
@@ -174,8 +409,9 @@ fn suggest_for(input: usize, filter: usize, pad: usize, stride: usize, padding: 
 /// The arithmetic of [`output_size`] written out with the numbers filled in, as the page shows it:
 /// `"(7 − 3 + 2·0)/1 + 1 = 5"`, or `"(7 − 3 + 2·0)/3 + 1 = 2.33"` when it is not whole.
 ///
-/// The caller checks validity with [`output_size`]; this only renders the formula. A filter larger
-/// than the padded input or a zero stride has no value, and says so.
+/// The caller checks validity with [`output_size`]; this only renders the formula (with exact
+/// arithmetic, whatever the numbers). A filter larger than the padded input or a zero stride has
+/// no value, and says so.
 ///
 /// ```
 /// use cnn_playground::shapes::formula;
@@ -185,14 +421,14 @@ fn suggest_for(input: usize, filter: usize, pad: usize, stride: usize, padding: 
 /// ```
 pub fn formula(input: usize, filter: usize, pad: usize, stride: usize) -> String {
     let text = format!("({input} − {filter} + 2·{pad})/{stride} + 1");
-    let padded = input + 2 * pad;
+    let padded = padded_size(input, pad);
     if stride == 0 {
         return format!("{text}: the stride must be at least 1");
     }
-    if filter > padded {
+    if filter as u128 > padded {
         return format!("{text}: the filter is larger than the padded input");
     }
-    let span = padded - filter;
+    let (span, stride) = (padded - filter as u128, stride as u128);
     if span.is_multiple_of(stride) {
         format!("{text} = {}", span / stride + 1)
     } else {
@@ -327,7 +563,7 @@ impl FromStr for LayerSpec {
             if let Some(extra) = options.first() {
                 return Err(bad_layer(
                     text,
-                    &format!("relu takes no settings, got \"{extra}\""),
+                    &format!("relu takes no settings, got {}", quoted(extra)),
                 ));
             }
             return Ok(LayerSpec::Relu);
@@ -363,7 +599,7 @@ impl FromStr for LayerSpec {
             if let Some(extra) = options.first() {
                 return Err(bad_layer(
                     text,
-                    &format!("fc takes no settings, got \"{extra}\""),
+                    &format!("fc takes no settings, got {}", quoted(extra)),
                 ));
             }
             let outputs = number(text, rest, "the number of outputs (fc5 has 5)")?;
@@ -377,16 +613,29 @@ impl FromStr for LayerSpec {
 }
 
 fn bad_layer(text: &str, why: &str) -> Error {
-    Error::InvalidInput(format!("cannot read the layer \"{}\": {why}", text.trim()))
+    Error::InvalidInput(format!("cannot read the layer {}: {why}", quoted(text)))
 }
 
 fn number(text: &str, digits: &str, what: &str) -> Result<usize> {
     digits.parse().map_err(|_| {
         bad_layer(
             text,
-            &format!("{what} should be a whole number, got \"{digits}\""),
+            &format!("{what} should be a whole number, got {}", quoted(digits)),
         )
     })
+}
+
+/// How many characters of an input a message quotes.
+const QUOTED_CHARS: usize = 40;
+
+/// `text`, trimmed, in quotes — cut to its first [`QUOTED_CHARS`] characters and "…" if longer,
+/// so that a message never echoes a whole 100 000-character input.
+fn quoted(text: &str) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(QUOTED_CHARS) {
+        Some((end, _)) => format!("\"{}…\"", &text[..end]),
+        None => format!("\"{text}\""),
+    }
 }
 
 /// Reads `stride2`, `pad1`, … (each at most once, names from `names`) over the given defaults.
@@ -407,7 +656,8 @@ fn settings(
             return Err(bad_layer(
                 text,
                 &format!(
-                    "unknown setting \"{option}\" (allowed: {})",
+                    "unknown setting {} (allowed: {})",
+                    quoted(option),
                     names.join(", ")
                 ),
             ));
@@ -481,8 +731,8 @@ impl FromStr for Network {
     fn from_str(text: &str) -> Result<Self> {
         let (input, layers) = text.split_once(':').ok_or_else(|| {
             Error::InvalidInput(format!(
-                "cannot read the network \"{}\": it starts with the input and a colon, e.g. \"32x32x3: conv3x3-16 pad1, relu, pool2, fc5\"",
-                text.trim()
+                "cannot read the network {}: it starts with the input and a colon, e.g. \"32x32x3: conv3x3-16 pad1, relu, pool2, fc5\"",
+                quoted(text)
             ))
         })?;
         let dims: Option<Vec<usize>> = input
@@ -492,8 +742,8 @@ impl FromStr for Network {
             .collect();
         let Some(&[h, w, c]) = dims.as_deref() else {
             return Err(Error::InvalidInput(format!(
-                "cannot read the input \"{}\": it is height x width x channels in whole numbers, e.g. 32x32x3",
-                input.trim()
+                "cannot read the input {}: it is height x width x channels in whole numbers, e.g. 32x32x3",
+                quoted(input)
             )));
         };
         let layers = if layers.trim().is_empty() {
@@ -702,6 +952,7 @@ pub fn walk(input: Shape, layers: &[LayerSpec]) -> Result<NetworkReport> {
         params,
         macs,
         activations,
+        // activations ≤ MAX_COUNT = 2^53 − 1, so the bytes (·4) stay below 2^55: no overflow.
         bytes: activations * BYTES_PER_VALUE,
         output: shape,
         fc: FcComparison {
@@ -735,8 +986,7 @@ fn row(index: usize, layer: LayerSpec, input: Shape) -> Result<LayerRow> {
                     what: "the number of filters".into(),
                 });
             }
-            let hout = output_size("height", h, size, pad, stride)?;
-            let wout = output_size("width", w, size, pad, stride)?;
+            let (hout, wout) = output_hw((h, w), (size, size), pad, stride)?;
             let output = Shape::new(filters, hout, wout);
             let per_filter = count(&[c, size, size], &label, "weights per filter")?;
             let weights = count(&[filters, c, size, size], &label, "weights")?;
@@ -748,8 +998,7 @@ fn row(index: usize, layer: LayerSpec, input: Shape) -> Result<LayerRow> {
         }
         LayerSpec::Relu => (input, 0, 0, 0, None),
         LayerSpec::Pool { size, stride } => {
-            let hout = pool_output_size("height", h, size, stride)?;
-            let wout = pool_output_size("width", w, size, stride)?;
+            let (hout, wout) = pool_output_hw((h, w), (size, size), stride)?;
             let formula = two_axis_formula(h, w, size, 0, stride);
             (Shape::new(c, hout, wout), 0, 0, 0, Some(formula))
         }
@@ -785,33 +1034,10 @@ fn row(index: usize, layer: LayerSpec, input: Shape) -> Result<LayerRow> {
         params,
         macs,
         activations,
+        // ≤ (2^53 − 1)·4 < 2^55, as `activations` is at most MAX_COUNT.
         bytes: activations * BYTES_PER_VALUE,
         formula,
     })
-}
-
-/// Pool layers have no padding, so their fixes are strides only.
-fn without_pad(error: Error) -> Error {
-    match error {
-        Error::NotWhole {
-            axis,
-            input,
-            filter,
-            pad,
-            stride,
-            value,
-            ..
-        } => Error::NotWhole {
-            axis,
-            input,
-            filter,
-            pad,
-            stride,
-            value,
-            suggestion: suggest_for(input, filter, pad, stride, false),
-        },
-        other => other,
-    }
 }
 
 fn two_axis_formula(h: usize, w: usize, size: usize, pad: usize, stride: usize) -> String {

@@ -72,7 +72,7 @@ fn bad_settings_are_refused_with_a_message() {
     .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "height: (5 − 3 + 2·0)/3 + 1 = 1.67 is not a whole number: try stride 1 or 2, or pad 2"
+        "height and width: (5 − 3 + 2·0)/3 + 1 = 1.67 is not a whole number: try stride 1 or 2, or pad 2"
     );
     let err = gradient_check(&GradCheckSettings {
         step: f64::NAN,
@@ -329,7 +329,7 @@ mod speed {
         .unwrap();
         assert!(
             err.to_string()
-                .starts_with("height: (31 − 3 + 2·1)/4 + 1 = 8.50 is not a whole number"),
+                .starts_with("height and width: (31 − 3 + 2·1)/4 + 1 = 8.50 is not a whole number"),
             "{err}"
         );
         let err = SpeedBench::new(&SpeedSettings {

@@ -586,7 +586,7 @@ fn bad_input_is_an_error_with_the_offending_values() {
     let err = conv_forward_naive(&x, &w, &b, ConvParam { stride: 3, pad: 0 }).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "height: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2, or pad 1"
+        "height and width: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2, or pad 1"
     );
 
     // A pool layer has no padding, so only strides are suggested.
@@ -598,7 +598,7 @@ fn bad_input_is_an_error_with_the_offending_values() {
     let err = max_pool_forward_naive(&x, pool).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "height: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2"
+        "height and width: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2"
     );
 
     let err = softmax_loss(&Array2::<f64>::zeros((2, 3)), &[0, 3]).unwrap_err();
@@ -636,4 +636,349 @@ fn bad_input_is_an_error_with_the_offending_values() {
     let err =
         spatial_batchnorm_forward(&x, &Array1::ones(3), &Array1::zeros(3), &mut bn).unwrap_err();
     assert!(matches!(err, Error::InvalidHyperparameter { .. }), "{err}");
+}
+
+// ---------------------------------------------------------------- hostile input (issue 10)
+
+use cnn_playground::layers::conv_fast::{
+    conv_backward_into, conv_forward_into, ConvGradsMut, ConvWorkspace,
+};
+
+#[test]
+fn conv_with_no_channels_is_refused_by_both_paths_alike() {
+    // The fast layer used to panic ("chunk size must be non-zero"); the naive one returned the
+    // bias alone. Both now refuse: a filter with no weights is never what a student means.
+    let x = Array4::<f64>::zeros((2, 0, 4, 4));
+    let w = Array4::<f64>::zeros((3, 0, 3, 3));
+    let b = Array1::<f64>::ones(3);
+    let p = ConvParam { stride: 1, pad: 1 };
+    let naive = conv_forward_naive(&x, &w, &b, p).unwrap_err();
+    let fast = conv_forward_fast(&x, &w, &b, p).unwrap_err();
+    assert_eq!(
+        naive.to_string(),
+        "the number of channels C must be at least 1, got 0"
+    );
+    assert_eq!(fast, naive);
+    let mut out = Array4::<f64>::zeros((2, 3, 4, 4));
+    let err = conv_forward_into(
+        x.view(),
+        w.view(),
+        b.view(),
+        p,
+        out.view_mut(),
+        &mut ConvWorkspace::new(),
+    )
+    .unwrap_err();
+    assert_eq!(err, naive);
+}
+
+#[test]
+fn a_pad_of_ten_thousand_on_a_four_by_four_image_is_over_budget_before_allocating() {
+    // A 20 002 × 20 002 output: 1.49 GiB in f32, 2.98 GiB in f64 (it used to be computed).
+    let x = Array4::<f32>::ones((1, 1, 4, 4));
+    let w = Array4::<f32>::ones((1, 1, 3, 3));
+    let b = Array1::<f32>::zeros(1);
+    let p = ConvParam {
+        stride: 1,
+        pad: 10_000,
+    };
+    let want =
+        "the conv output (1×1×20002×20002 values) would need 1.49 GiB; the engine's limit is 1 GiB";
+    assert_eq!(
+        conv_forward_naive(&x, &w, &b, p).unwrap_err().to_string(),
+        want
+    );
+    assert_eq!(
+        conv_forward_fast(&x, &w, &b, p).unwrap_err().to_string(),
+        want
+    );
+    let (x, w, b) = (x.mapv(f64::from), w.mapv(f64::from), b.mapv(f64::from));
+    let want =
+        "the conv output (1×1×20002×20002 values) would need 2.98 GiB; the engine's limit is 1 GiB";
+    assert_eq!(
+        conv_forward_naive(&x, &w, &b, p).unwrap_err().to_string(),
+        want
+    );
+    assert_eq!(
+        conv_forward_fast(&x, &w, &b, p).unwrap_err().to_string(),
+        want
+    );
+    let err = conv_forward_fast(&x, &w, &b, p).unwrap_err();
+    assert_eq!(
+        err,
+        Error::OverBudget {
+            what: "the conv output (1×1×20002×20002 values)".into(),
+            needed: 20_002 * 20_002 * 8,
+            limit: 1 << 30,
+        }
+    );
+}
+
+#[test]
+fn a_pad_of_a_billion_is_over_budget_not_a_capacity_overflow() {
+    let x = Array4::<f64>::ones((1, 1, 4, 4));
+    let w = Array4::<f64>::ones((1, 1, 3, 3));
+    let b = Array1::<f64>::zeros(1);
+    let p = ConvParam {
+        stride: 1,
+        pad: 1_000_000_000,
+    };
+    let want = "the conv output (1×1×2000000002×2000000002 values) would need 3.2e19 bytes; \
+                the engine's limit is 1 GiB";
+    assert_eq!(
+        conv_forward_naive(&x, &w, &b, p).unwrap_err().to_string(),
+        want
+    );
+    assert_eq!(
+        conv_forward_fast(&x, &w, &b, p).unwrap_err().to_string(),
+        want
+    );
+    let err = max_pool_forward_fast(
+        &x,
+        PoolParam {
+            pool_height: 5,
+            pool_width: 1,
+            stride: 1,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "height: a pool window of size 5 does not fit in an input of size 4"
+    );
+}
+
+#[test]
+fn a_huge_pad_with_a_small_output_is_refused_for_the_padded_input_in_every_path() {
+    // Stride 200 001 makes the output 2×2, but the padded input is 200 004 × 200 004.
+    let x = Array4::<f64>::ones((1, 1, 4, 4));
+    let w = Array4::<f64>::ones((1, 1, 3, 3));
+    let b = Array1::<f64>::zeros(1);
+    let p = ConvParam {
+        stride: 200_001,
+        pad: 100_000,
+    };
+    let padded_input = "the padded input (1×1×200004×200004 values) would need 298.04 GiB; \
+                        the engine's limit is 1 GiB";
+    let padded_image = "one zero-padded image (1×200004×200004 values) would need 298.04 GiB; \
+                        the engine's limit is 1 GiB";
+    assert_eq!(
+        conv_forward_naive(&x, &w, &b, p).unwrap_err().to_string(),
+        padded_input
+    );
+    assert_eq!(
+        conv_forward_fast(&x, &w, &b, p).unwrap_err().to_string(),
+        padded_image
+    );
+
+    let dout = Array4::<f64>::ones((1, 1, 2, 2));
+    let naive_cache = ConvCache {
+        x: x.clone(),
+        w: w.clone(),
+        b: b.clone(),
+        conv_param: p,
+    };
+    assert_eq!(
+        conv_backward_naive(&dout, &naive_cache)
+            .unwrap_err()
+            .to_string(),
+        padded_input
+    );
+    let fast_cache = conv_fast::ConvFastCache {
+        x: x.clone(),
+        w: w.clone(),
+        conv_param: p,
+    };
+    assert_eq!(
+        conv_backward_fast(&dout, &fast_cache)
+            .unwrap_err()
+            .to_string(),
+        padded_image
+    );
+
+    let mut ws = ConvWorkspace::new();
+    let mut out = Array4::<f64>::zeros((1, 1, 2, 2));
+    let err =
+        conv_forward_into(x.view(), w.view(), b.view(), p, out.view_mut(), &mut ws).unwrap_err();
+    assert_eq!(err.to_string(), padded_image);
+    let (mut dx, mut dw, mut db) = (
+        Array4::zeros((1, 1, 4, 4)),
+        Array4::zeros((1, 1, 3, 3)),
+        Array1::zeros(1),
+    );
+    let grads = ConvGradsMut {
+        dx: Some(dx.view_mut()),
+        dw: dw.view_mut(),
+        db: db.view_mut(),
+    };
+    let err = conv_backward_into(dout.view(), x.view(), w.view(), p, grads, &mut ws).unwrap_err();
+    assert_eq!(err.to_string(), padded_image);
+}
+
+#[test]
+fn the_unrolled_column_gradient_is_budgeted_too() {
+    // 128 channels of 128×128 with an 11×11 filter: one image's dcols is 128·121 × 118·118
+    // values (1.61 GiB in f64), though x (16 MB), w and the output are small.
+    let x = Array4::<f64>::zeros((1, 128, 128, 128));
+    let w = Array4::<f64>::zeros((1, 128, 11, 11));
+    let b = Array1::<f64>::zeros(1);
+    let p = ConvParam { stride: 1, pad: 0 };
+    let (out, cache) = conv_forward_fast(&x, &w, &b, p).unwrap();
+    assert_eq!(out.dim(), (1, 1, 118, 118));
+    let err = conv_backward_fast(&out, &cache).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "one image's unrolled gradient dcols (128×11×11×118×118 values) would need 1.61 GiB; \
+         the engine's limit is 1 GiB"
+    );
+}
+
+#[test]
+fn a_hand_made_pool_cache_cannot_ask_for_a_huge_dx() {
+    let cache = PoolFastCache {
+        x_dim: (1 << 20, 1 << 20, 1 << 20, 1 << 20),
+        out_dim: (1, 1, 1, 1),
+        argmax: vec![0],
+    };
+    let err = max_pool_backward_fast(&Array4::<f32>::ones((1, 1, 1, 1)), &cache).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "dx (1048576×1048576×1048576×1048576 values) would need 4.8e24 bytes; the engine's limit is 1 GiB"
+    );
+}
+
+#[test]
+fn affine_refuses_an_empty_example_and_an_output_over_budget() {
+    let x = ArrayD::<f64>::zeros(vec![2, 0]);
+    let err = affine_forward(&x, &Array2::zeros((0, 3)), &Array1::zeros(3)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the number of values D per example (x has shape [2, 0]) must be at least 1, got 0"
+    );
+    // 800 KB of x and w ask for a 100 000 × 100 000 output.
+    let x = ArrayD::<f64>::zeros(vec![100_000, 1]);
+    let err =
+        affine_forward(&x, &Array2::zeros((1, 100_000)), &Array1::zeros(100_000)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the affine output (100000×100000 values) would need 74.51 GiB; the engine's limit is 1 GiB"
+    );
+    // A hand-made cache whose x_shape does not hold x: an error, not a panic.
+    let x = ArrayD::<f64>::zeros(vec![2, 3]);
+    let (out, mut cache) = affine_forward(&x, &Array2::zeros((3, 4)), &Array1::zeros(4)).unwrap();
+    cache.x_shape = vec![2, 5];
+    assert_eq!(
+        affine_backward(&out, &cache).unwrap_err().to_string(),
+        "shape mismatch in affine backward (the cache's x_shape must hold x flattened to (N, D)): \
+         expected a shape (N, …) with N = 2 and 6 values, got [2, 5]"
+    );
+}
+
+#[test]
+fn a_non_finite_score_never_gives_a_finite_loss() {
+    // The hinge skipped the NaN margin and returned 2; now the loss is NaN, which the solver
+    // reads as divergence. check_scores names the position.
+    let mut scores = Array2::<f64>::zeros((4, 3));
+    scores[[3, 1]] = f64::NAN;
+    let y = [0, 1, 2, 0];
+    assert!(svm_loss(&scores, &y).unwrap().0.is_nan());
+    assert!(softmax_loss(&scores, &y).unwrap().0.is_nan());
+    assert_eq!(
+        check_scores("svm loss", &scores).unwrap_err().to_string(),
+        "svm loss: the score at (3, 1) is NaN: the scores must be finite numbers"
+    );
+    // −inf on a wrong class made a finite softmax loss (its probability is 0): NaN all the same.
+    let mut scores = Array2::<f32>::zeros((2, 3));
+    scores[[1, 2]] = f32::NEG_INFINITY;
+    assert!(softmax_loss(&scores, &[0, 0]).unwrap().0.is_nan());
+    assert!(svm_loss(&scores, &[0, 0]).unwrap().0.is_nan());
+    assert_eq!(
+        check_scores("softmax loss", &scores)
+            .unwrap_err()
+            .to_string(),
+        "softmax loss: the score at (1, 2) is -inf: the scores must be finite numbers"
+    );
+    scores[[1, 2]] = f32::INFINITY;
+    assert!(softmax_loss(&scores, &[0, 0]).unwrap().0.is_nan());
+    assert_eq!(
+        check_scores("softmax loss", &scores)
+            .unwrap_err()
+            .to_string(),
+        "softmax loss: the score at (1, 2) is inf: the scores must be finite numbers"
+    );
+    assert_eq!(
+        check_scores("softmax loss", &Array2::<f64>::zeros((2, 2))),
+        Ok(())
+    );
+}
+
+#[test]
+fn spatial_batchnorm_refuses_empty_axes_and_keeps_its_running_statistics() {
+    let mut bn = BatchNormParam::<f64>::new(2);
+    bn.running_mean.fill(0.5);
+    bn.running_var.fill(2.0);
+    let x = Array4::<f64>::zeros((4, 2, 0, 0));
+    let err =
+        spatial_batchnorm_forward(&x, &Array1::ones(2), &Array1::zeros(2), &mut bn).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "spatial batch norm forward: x of shape (4, 2, 0, 0) has an empty axis (H = 0, W = 0): \
+         every channel needs at least one value to take its mean and variance"
+    );
+    assert_eq!(bn.running_mean, array![0.5, 0.5]);
+    assert_eq!(bn.running_var, array![2.0, 2.0]);
+    let mut bn0 = BatchNormParam::<f64>::new(0);
+    let err = spatial_batchnorm_forward(
+        &Array4::zeros((4, 0, 3, 3)),
+        &Array1::ones(0),
+        &Array1::zeros(0),
+        &mut bn0,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "spatial batch norm forward: x of shape (4, 0, 3, 3) has an empty axis (C = 0): \
+         every channel needs at least one value to take its mean and variance"
+    );
+    // A hand-made cache with too few γ: an error, not an index out of bounds.
+    let x = Rng::new(1).normal_array((2, 2, 3, 3), 1.0);
+    let (out, mut cache) =
+        spatial_batchnorm_forward(&x, &Array1::ones(2), &Array1::zeros(2), &mut bn).unwrap();
+    cache.gamma = Array1::ones(1);
+    assert_eq!(
+        spatial_batchnorm_backward(&out, &cache).unwrap_err().to_string(),
+        "shape mismatch in spatial batch norm backward (the cache's gamma, one value per channel): \
+         expected (2,), got (1,)"
+    );
+}
+
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn a_hand_made_cache_with_an_empty_but_enormous_shape_is_refused() {
+    // No bytes, but ndarray cannot make an array whose other sides multiply beyond isize::MAX.
+    let cache = PoolFastCache {
+        x_dim: (usize::MAX / 2, 0, 1, 2),
+        out_dim: (1, 1, 1, 1),
+        argmax: vec![0],
+    };
+    let err = max_pool_backward_fast(&Array4::<f64>::ones((1, 1, 1, 1)), &cache).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "dx of shape 9223372036854775807×0×1×2 cannot be made: its sides multiply beyond the largest array"
+    );
+}
+
+#[test]
+fn a_loss_with_no_classes_says_so() {
+    // It used to read "label 0 at position 0 is out of range: there are 0 classes (0 to 0)".
+    let err = softmax_loss(&Array2::<f64>::zeros((2, 0)), &[0, 0]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "softmax loss: the number of classes C (columns of scores) must be at least 1, got 0"
+    );
+    let err = svm_loss(&Array2::<f32>::zeros((1, 0)), &[0]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "svm loss: the number of classes C (columns of scores) must be at least 1, got 0"
+    );
 }

@@ -120,13 +120,14 @@ fn seven_by_seven_walks_to_five_and_three_and_fails_at_stride_three() {
     assert_eq!(error.index, 1);
     assert_eq!(error.label, "conv3x3-1 stride3");
     assert_eq!(error.input, input);
+    // Height and width fail in the same way: one message names both.
     assert_eq!(
         error.message,
-        "height: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2, or pad 1"
+        "height and width: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2, or pad 1"
     );
     assert_eq!(
         error.to_string(),
-        "layer 1 (conv3x3-1 stride3) on 7×7×1: height: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2, or pad 1"
+        "layer 1 (conv3x3-1 stride3) on 7×7×1: height and width: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2, or pad 1"
     );
     assert_eq!(bad.summary.output, input);
 }
@@ -156,7 +157,7 @@ fn walk_errors_on_bad_layers() {
     let message = |layer: LayerSpec| walk(input, &[layer]).unwrap().error.unwrap().message;
     assert_eq!(
         message(conv(2, 7, 1, 1)),
-        "height: a filter of size 7 does not fit in an input of size 4 padded by 1 on each side (6 in all)"
+        "height and width: a filter of size 7 does not fit in an input of size 4 padded by 1 on each side (6 in all)"
     );
     assert_eq!(
         message(conv(2, 3, 0, 1)),
@@ -168,20 +169,20 @@ fn walk_errors_on_bad_layers() {
     );
     assert_eq!(
         message(LayerSpec::Pool { size: 0, stride: 2 }),
-        "the filter height must be at least 1, got 0"
+        "the pool window height and width must be at least 1, got 0"
     );
     assert_eq!(
         message(LayerSpec::Pool { size: 3, stride: 2 }),
-        "height: (4 − 3 + 2·0)/2 + 1 = 1.50 is not a whole number: try stride 1"
+        "height and width: (4 − 3 + 2·0)/2 + 1 = 1.50 is not a whole number: try stride 1"
     );
     // A conv layer could be fixed by padding; a pool layer has none, so only strides are offered.
     assert_eq!(
         message(conv(1, 3, 3, 0)),
-        "height: (4 − 3 + 2·0)/3 + 1 = 1.33 is not a whole number: try stride 1, or pad 1"
+        "height and width: (4 − 3 + 2·0)/3 + 1 = 1.33 is not a whole number: try stride 1, or pad 1"
     );
     assert_eq!(
         message(LayerSpec::Pool { size: 3, stride: 3 }),
-        "height: (4 − 3 + 2·0)/3 + 1 = 1.33 is not a whole number: try stride 1"
+        "height and width: (4 − 3 + 2·0)/3 + 1 = 1.33 is not a whole number: try stride 1"
     );
     assert_eq!(
         message(LayerSpec::Fc { outputs: 0 }),
@@ -466,5 +467,183 @@ fn description_and_report_serialise_for_javascript() {
     assert_eq!(
         serde_json::from_str::<cnn_playground::shapes::NetworkReport>(&json).unwrap(),
         report
+    );
+}
+
+// ------------------------------------------------------------------------------------------------
+// Hostile arguments: no wrap, no panic, bounded work (issue 10)
+// ------------------------------------------------------------------------------------------------
+
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn a_pad_near_half_of_usize_max_is_refused_with_the_true_numbers() {
+    let pad = usize::MAX / 2;
+    assert_eq!(
+        output_size("height", 4, 3, pad, 1).unwrap_err().to_string(),
+        "height: pad 9223372036854775807 is far too large: an input of size 4 padded by \
+         9223372036854775807 on each side would be 18446744073709551618 in all, beyond the \
+         largest size the engine can index (18446744073709551615)"
+    );
+    // The formula renders the exact arithmetic, neither wrapped nor panicking.
+    assert_eq!(
+        formula(4, 3, usize::MAX, 1),
+        "(4 − 3 + 2·18446744073709551615)/1 + 1 = 36893488147419103232"
+    );
+    assert_eq!(valid_strides(4, 3, pad), Vec::<usize>::new());
+    // The network table stops at that layer with the same message.
+    let report = walk(Shape::new(1, 4, 4), &[conv(1, 3, 1, pad)]).unwrap();
+    assert_eq!(
+        report.error.unwrap().message,
+        "height and width: pad 9223372036854775807 is far too large: an input of size 4 padded by \
+         9223372036854775807 on each side would be 18446744073709551618 in all, beyond the \
+         largest size the engine can index (18446744073709551615)"
+    );
+}
+
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn strides_and_pads_of_astronomical_spans_are_found_without_walking_the_span() {
+    // A span of 2^64 − 2 = 2·7²·73·127·337·92737·649657: the old search walked 1..=span, forever.
+    let span = usize::MAX - 1;
+    let strides = valid_strides(usize::MAX, 1, 0);
+    assert_eq!(&strides[..6], &[1, 2, 7, 14, 49, 73]);
+    assert_eq!(&strides[strides.len() - 3..], &[span / 7, span / 2, span]);
+    assert!(strides.windows(2).all(|p| p[0] < p[1]));
+    assert!(strides.iter().all(|&s| span % s == 0));
+    // The only pad below a filter of usize::MAX that fits an input of 5 at stride 2, by arithmetic.
+    let pads = valid_pads(5, usize::MAX, 2);
+    assert_eq!(pads, vec![(1usize << 63) - 3]);
+    assert_eq!(output_size("width", 5, usize::MAX, pads[0], 2), Ok(1));
+}
+
+#[test]
+fn a_model_file_input_of_two_to_the_31_gets_its_suggestion_at_once() {
+    // 2^31 − 2 = 2·3²·7·11·31·151·331: divisors below 4 are 1, 2, 3; pads must be odd.
+    let input = 1usize << 31;
+    assert_eq!(
+        output_size("height", input, 2, 0, 4).unwrap_err().to_string(),
+        "height: (2147483648 − 2 + 2·0)/4 + 1 = 536870912.50 is not a whole number: try stride 2 or 3, or pad 1"
+    );
+    // Every divisor of a span below 2^32 is found: 2^31 − 1 is prime.
+    assert_eq!(valid_strides(input, 1, 0), vec![1, (1 << 31) - 1]);
+}
+
+#[test]
+fn valid_strides_and_pads_match_a_brute_force_search_on_page_sizes() {
+    for input in 1..=12 {
+        for filter in 1..=9 {
+            for pad in 0..=4 {
+                let brute: Vec<usize> = if input + 2 * pad == filter {
+                    vec![1] // one output whatever the stride: 1 stands for them all
+                } else {
+                    (1..=40)
+                        .filter(|&s| output_size("width", input, filter, pad, s).is_ok())
+                        .collect()
+                };
+                assert_eq!(
+                    valid_strides(input, filter, pad),
+                    brute,
+                    "valid_strides({input}, {filter}, {pad})"
+                );
+            }
+            for stride in 1..=6 {
+                let brute: Vec<usize> = (0..filter)
+                    .filter(|&p| output_size("width", input, filter, p, stride).is_ok())
+                    .collect();
+                assert_eq!(
+                    valid_pads(input, filter, stride),
+                    brute,
+                    "valid_pads({input}, {filter}, {stride})"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn both_bad_axes_are_named_in_one_error() {
+    // Different inputs: each axis says what is wrong with it.
+    let report = walk(Shape::new(1, 7, 8), &[conv(1, 3, 3, 0)]).unwrap();
+    assert_eq!(
+        report.error.unwrap().message,
+        "height: (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2, or pad 1; \
+         width: (8 − 3 + 2·0)/3 + 1 = 2.67 is not a whole number: try stride 1, or pad 2"
+    );
+    // A zero stride is nobody's axis: said once.
+    let report = walk(Shape::new(1, 7, 8), &[conv(1, 3, 0, 0)]).unwrap();
+    assert_eq!(
+        report.error.unwrap().message,
+        "the stride must be at least 1, got 0"
+    );
+}
+
+#[test]
+fn pool_errors_speak_of_windows_and_strides() {
+    let message =
+        |input: Shape, layer: LayerSpec| walk(input, &[layer]).unwrap().error.unwrap().message;
+    assert_eq!(
+        message(Shape::new(3, 4, 4), LayerSpec::Pool { size: 5, stride: 1 }),
+        "height and width: a pool window of size 5 does not fit in an input of size 4"
+    );
+    assert_eq!(
+        message(Shape::new(3, 4, 6), LayerSpec::Pool { size: 5, stride: 1 }),
+        "height: a pool window of size 5 does not fit in an input of size 4"
+    );
+    assert_eq!(
+        message(Shape::new(3, 4, 6), LayerSpec::Pool { size: 0, stride: 1 }),
+        "the pool window height and width must be at least 1, got 0"
+    );
+    assert_eq!(
+        message(Shape::new(3, 4, 6), LayerSpec::Pool { size: 4, stride: 3 }),
+        "width: (6 − 4 + 2·0)/3 + 1 = 1.67 is not a whole number: try stride 1 or 2"
+    );
+}
+
+#[test]
+fn a_very_long_network_string_is_quoted_shortened() {
+    let long = "x".repeat(100_000);
+    let err = long.parse::<Network>().unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "cannot read the network \"{}…\": it starts with the input and a colon, e.g. \"32x32x3: conv3x3-16 pad1, relu, pool2, fc5\"",
+            "x".repeat(40)
+        )
+    );
+    let digits = "9".repeat(100_000);
+    let err = format!("{digits}x32x3: relu")
+        .parse::<Network>()
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        format!(
+            "cannot read the input \"{}…\": it is height x width x channels in whole numbers, e.g. 32x32x3",
+            "9".repeat(40)
+        )
+    );
+    let err = format!("32x32x3: relu, conv3x3-{digits}")
+        .parse::<Network>()
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        format!(
+            "layer 2: cannot read the layer \"conv3x3-{}…\": the number of filters should be a whole number, got \"{}…\"",
+            "9".repeat(32),
+            "9".repeat(40)
+        )
+    );
+    // Characters, not bytes, are counted: a long line of multi-byte characters is cut cleanly.
+    let err = "é".repeat(50).parse::<Network>().unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!("cannot read the network \"{}…\"", "é".repeat(40))),
+        "{err}"
+    );
+    // Exactly 40 characters are quoted whole.
+    let err = "y".repeat(40).parse::<Network>().unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!("cannot read the network \"{}\":", "y".repeat(40))),
+        "{err}"
     );
 }

@@ -14,10 +14,11 @@
 //! assert_eq!(out, array![[1.5, 2.5, 3.5]]);
 //! ```
 
+use crate::budget;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gemm::{gemm_nn, gemm_nt, gemm_tn, GemmScratch, MatMut, MatRef, Update};
-use crate::layers::check_output_shape;
+use crate::layers::{check_output_shape, Allocations};
 use ndarray::{Array1, Array2, ArrayD, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 
 /// What [`affine_backward`] needs: x as given (for dx's shape) and flattened, and w.
@@ -37,6 +38,10 @@ pub struct AffineCache<F> {
 /// - b: `(M,)`
 ///
 /// Returns `out = x · w + b` of shape `(N, M)`, and the cache `(x, w)`.
+///
+/// Errors: an empty batch, an example with no values (D = 0: the output would be the bias alone),
+/// w or b that do not match, and [`Error::OverBudget`] for the output and the cache (checked
+/// before anything is allocated: a small x and w can ask for a large N × M output).
 pub fn affine_forward<F: Float>(
     x: &ArrayD<F>,
     w: &Array2<F>,
@@ -49,6 +54,14 @@ pub fn affine_forward<F: Float>(
         });
     }
     let d = x.len() / n;
+    if d == 0 {
+        return Err(Error::Zero {
+            what: format!(
+                "the number of values D per example (x has shape {:?})",
+                x.shape()
+            ),
+        });
+    }
     let (wd, m) = w.dim();
     if wd != d {
         return Err(Error::shape(
@@ -57,6 +70,18 @@ pub fn affine_forward<F: Float>(
             format!("w of shape ({wd}, {m})"),
         ));
     }
+    if b.len() != m {
+        return Err(Error::shape(
+            "affine forward (bias b)",
+            format!("({m},)"),
+            format!("({},)", b.len()),
+        ));
+    }
+    Allocations::new("affine forward (the output and the cache)")
+        .add::<F>("the affine output", &[n, m])
+        .add::<F>("the cache's copy of x", &[n, d])
+        .add::<F>("the cache's copy of w", &[d, m])
+        .check()?;
     let x2 = x
         .as_standard_layout()
         .into_owned()
@@ -87,11 +112,30 @@ pub fn affine_forward<F: Float>(
 ///
 /// Returns `(dx, dw, db)`: dx = dout · wᵀ reshaped to x's shape `(N, d1, …, dk)`,
 /// dw = xᵀ · dout `(D, M)`, db = Σ_n dout `(M,)`.
+///
+/// Errors: a dout of another shape than the output, a cache whose parts do not agree (its
+/// `x_shape` must have N·D values), and [`Error::OverBudget`] for the gradients.
 pub fn affine_backward<F: Float>(
     dout: &Array2<F>,
     cache: &AffineCache<F>,
 ) -> Result<(ArrayD<F>, Array2<F>, Array1<F>)> {
     let AffineCache { x_shape, x2, w } = cache;
+    if budget::count(x_shape) != x2.len() as u128 || x_shape.first() != Some(&x2.nrows()) {
+        return Err(Error::shape(
+            "affine backward (the cache's x_shape must hold x flattened to (N, D))",
+            format!(
+                "a shape (N, …) with N = {} and {} values",
+                x2.nrows(),
+                x2.len()
+            ),
+            format!("{x_shape:?}"),
+        ));
+    }
+    Allocations::new("affine backward (dx, dw and db)")
+        .add::<F>("dx", x2.shape())
+        .add::<F>("dw", w.shape())
+        .add::<F>("db", &[w.ncols()])
+        .check()?;
     let mut dx = Array2::<F>::zeros(x2.raw_dim());
     let mut dw = Array2::<F>::zeros(w.raw_dim());
     let mut db = Array1::<F>::zeros(w.ncols());
@@ -109,7 +153,7 @@ pub fn affine_backward<F: Float>(
     )?;
     let dx = dx
         .into_shape_with_order(x_shape.clone())
-        .expect("dout · wᵀ has N·D elements, the size of x");
+        .map_err(|e| Error::InvalidInput(format!("affine backward: dx as x's shape: {e}")))?;
     Ok((dx, dw, db))
 }
 

@@ -19,6 +19,7 @@
 
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::layers::Allocations;
 use ndarray::{Array1, Array4, Axis, Zip};
 
 /// Which statistics batch norm uses.
@@ -89,17 +90,34 @@ pub fn channel_mean_var<F: Float>(x: &Array4<F>) -> (Array1<F>, Array1<F>) {
 /// - bn_param: mode, eps, momentum and running statistics `(C,)` (updated in train mode)
 ///
 /// Returns `out` `(N, C, H, W)` and the cache.
+///
+/// Errors: an empty batch or any other empty axis (C, H or W = 0: a channel with no values has no
+/// mean, and the running statistics would become NaN), γ, β or the running statistics not of
+/// length C, an eps or momentum that is negative or not finite, and
+/// [`Error::OverBudget`] for the output and the cache. On an error nothing is updated.
 pub fn spatial_batchnorm_forward<F: Float>(
     x: &Array4<F>,
     gamma: &Array1<F>,
     beta: &Array1<F>,
     bn_param: &mut BatchNormParam<F>,
 ) -> Result<(Array4<F>, BatchNormCache<F>)> {
-    let (n, c, _, _) = x.dim();
+    let (n, c, h, w) = x.dim();
     if n == 0 {
         return Err(Error::EmptyBatch {
             context: "spatial batch norm forward".into(),
         });
+    }
+    let empty: Vec<String> = [("C", c), ("H", h), ("W", w)]
+        .iter()
+        .filter(|(_, len)| *len == 0)
+        .map(|(name, _)| format!("{name} = 0"))
+        .collect();
+    if !empty.is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "spatial batch norm forward: x of shape ({n}, {c}, {h}, {w}) has an empty axis ({}): \
+             every channel needs at least one value to take its mean and variance",
+            empty.join(", ")
+        )));
     }
     for (name, len) in [
         ("gamma", gamma.len()),
@@ -124,6 +142,10 @@ pub fn spatial_batchnorm_forward<F: Float>(
             });
         }
     }
+    Allocations::new("spatial batch norm forward (the output and the cache)")
+        .add::<F>("the output", x.shape())
+        .add::<F>("the cache's x̂", x.shape())
+        .check()?;
     let eps = F::of(bn_param.eps);
     let (mean, var) = match bn_param.mode {
         Mode::Train => {
@@ -169,6 +191,9 @@ pub fn spatial_batchnorm_forward<F: Float>(
 /// Returns `(dx, dgamma, dbeta)` of shapes `(N, C, H, W)`, `(C,)`, `(C,)`. In train mode, with
 /// M = N·H·W values per channel, dx = (γ/σ)/M · (M·dout − Σdout − x̂·Σ(dout·x̂)), because the
 /// batch mean and variance depend on every x; in test mode they are constants and dx = γ·dout/σ.
+///
+/// Errors: a dout of another shape than x, a cache whose γ or 1/σ is not of length C, and
+/// [`Error::OverBudget`] for dx.
 pub fn spatial_batchnorm_backward<F: Float>(
     dout: &Array4<F>,
     cache: &BatchNormCache<F>,
@@ -187,6 +212,18 @@ pub fn spatial_batchnorm_backward<F: Float>(
         ));
     }
     let c = x_hat.dim().1;
+    for (name, len) in [("gamma", gamma.len()), ("inv_std", inv_std.len())] {
+        if len != c {
+            return Err(Error::shape(
+                format!("spatial batch norm backward (the cache's {name}, one value per channel)"),
+                format!("({c},)"),
+                format!("({len},)"),
+            ));
+        }
+    }
+    Allocations::new("spatial batch norm backward")
+        .add::<F>("dx", x_hat.shape())
+        .check()?;
     let mut dx = Array4::zeros(x_hat.raw_dim());
     let mut dgamma = Array1::zeros(c);
     let mut dbeta = Array1::zeros(c);

@@ -24,7 +24,8 @@
 
 use crate::error::{Error, Result};
 use crate::float::Float;
-use crate::shapes::output_size;
+use crate::layers::Allocations;
+use crate::shapes::output_hw;
 use ndarray::{s, Array1, Array4};
 
 /// Stride and zero padding of a conv layer (padding is applied on every side).
@@ -51,6 +52,11 @@ pub struct ConvCache<F> {
 
 /// Checks x `(N, C, H, W)`, w `(F, C, HH, WW)` and b `(F,)` against each other and returns the
 /// output shape `(N, F, H', W')`. Shared by the naive and fast conv layers.
+///
+/// Errors: an empty batch (N = 0), no filters (F = 0), no channels (C = 0: a filter with no
+/// weights would make a bias-only output, which is never what a student means), channels or
+/// bias that do not match, and the output-size errors of [`output_hw`] (both axes named when
+/// both are wrong).
 pub fn conv_output_shape<F: Float>(
     x: &Array4<F>,
     w: &Array4<F>,
@@ -76,6 +82,11 @@ pub fn conv_output_shape<F: Float>(
             format!("w of shape ({f}, {wc}, {hh}, {ww})"),
         ));
     }
+    if c == 0 {
+        return Err(Error::Zero {
+            what: "the number of channels C".into(),
+        });
+    }
     if b.len() != f {
         return Err(Error::shape(
             "conv forward (bias b)",
@@ -84,18 +95,44 @@ pub fn conv_output_shape<F: Float>(
         ));
     }
     let ConvParam { stride, pad } = conv_param;
-    let h_out = output_size("height", h, hh, pad, stride)?;
-    let w_out = output_size("width", wd, ww, pad, stride)?;
+    let (h_out, w_out) = output_hw((h, wd), (hh, ww), pad, stride)?;
     Ok((n, f, h_out, w_out))
 }
 
+/// The shape `(N, C, H + 2P, W + 2P)` of `x (N, C, H, W)` padded by `pad`, or an error if a
+/// side would be too large to index.
+pub(crate) fn padded_dim(
+    (n, c, h, w): (usize, usize, usize, usize),
+    pad: usize,
+) -> Result<(usize, usize, usize, usize)> {
+    let side = |size: usize| {
+        pad.checked_mul(2)
+            .and_then(|p| p.checked_add(size))
+            .ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "pad {pad} is far too large: a side of {size} padded by {pad} on each side \
+                     would be {} in all, beyond the largest size the engine can index ({})",
+                    size as u128 + 2 * pad as u128,
+                    usize::MAX
+                ))
+            })
+    };
+    Ok((n, c, side(h)?, side(w)?))
+}
+
 /// `x` with `pad` zeros added on every side of the two spatial axes: `(N, C, H + 2P, W + 2P)`.
-pub fn zero_pad<F: Float>(x: &Array4<F>, pad: usize) -> Array4<F> {
-    let (n, c, h, w) = x.dim();
-    let mut xpad = Array4::zeros((n, c, h + 2 * pad, w + 2 * pad));
+///
+/// Errors: a padded size too large to index, or an [`Error::OverBudget`] for the padded copy.
+pub fn zero_pad<F: Float>(x: &Array4<F>, pad: usize) -> Result<Array4<F>> {
+    let (_, _, h, w) = x.dim();
+    let dim = padded_dim(x.dim(), pad)?;
+    Allocations::new("zero padding")
+        .add::<F>("the padded input", &[dim.0, dim.1, dim.2, dim.3])
+        .check()?;
+    let mut xpad = Array4::zeros(dim);
     xpad.slice_mut(s![.., .., pad..pad + h, pad..pad + w])
         .assign(x);
-    xpad
+    Ok(xpad)
 }
 
 /// Naive forward pass of a conv layer.
@@ -107,6 +144,10 @@ pub fn zero_pad<F: Float>(x: &Array4<F>, pad: usize) -> Array4<F> {
 ///
 /// Returns `out` of shape `(N, F, H', W')`, H' = (H − HH + 2P)/S + 1, W' = (W − WW + 2P)/S + 1,
 /// and the cache `(x, w, b, conv_param)`.
+///
+/// Errors: see [`conv_output_shape`]; and [`crate::Error::OverBudget`] if the output, the padded
+/// input and the cache would exceed the engine's memory budget (checked before anything is
+/// allocated).
 pub fn conv_forward_naive<F: Float>(
     x: &Array4<F>,
     w: &Array4<F>,
@@ -116,7 +157,15 @@ pub fn conv_forward_naive<F: Float>(
     let (n, f, h_out, w_out) = conv_output_shape(x, w, b, conv_param)?;
     let (_, c, hh, ww) = w.dim();
     let stride = conv_param.stride;
-    let xpad = zero_pad(x, conv_param.pad);
+    let (_, _, hp, wp) = padded_dim(x.dim(), conv_param.pad)?;
+    Allocations::new("conv forward (the output, the padded input and the cache)")
+        .add::<F>("the conv output", &[n, f, h_out, w_out])
+        .add::<F>("the padded input", &[n, c, hp, wp])
+        .add::<F>("the cache's copy of x", x.shape())
+        .add::<F>("the cache's copy of w", w.shape())
+        .add::<F>("the cache's copy of b", b.shape())
+        .check()?;
+    let xpad = zero_pad(x, conv_param.pad)?;
     let mut out = Array4::zeros((n, f, h_out, w_out));
     for img in 0..n {
         for filt in 0..f {
@@ -151,6 +200,9 @@ pub fn conv_forward_naive<F: Float>(
 /// - cache: from [`conv_forward_naive`]
 ///
 /// Returns `(dx, dw, db)` of shapes `(N, C, H, W)`, `(F, C, HH, WW)`, `(F,)`.
+///
+/// Errors: the cache's arrays checked as in [`conv_forward_naive`], a dout that does not have the
+/// output's shape, and [`crate::Error::OverBudget`] before anything is allocated.
 pub fn conv_backward_naive<F: Float>(
     dout: &Array4<F>,
     cache: &ConvCache<F>,
@@ -166,7 +218,15 @@ pub fn conv_backward_naive<F: Float>(
     let (n, f, h_out, w_out) = expected;
     let (_, c, hh, ww) = w.dim();
     let ConvParam { stride, pad } = *conv_param;
-    let xpad = zero_pad(x, pad);
+    let (_, _, hp, wp) = padded_dim(x.dim(), pad)?;
+    Allocations::new("conv backward (the padded input, its gradient, dx, dw and db)")
+        .add::<F>("the padded input", &[n, c, hp, wp])
+        .add::<F>("the gradient of the padded input", &[n, c, hp, wp])
+        .add::<F>("dx", x.shape())
+        .add::<F>("dw", w.shape())
+        .add::<F>("db", &[f])
+        .check()?;
+    let xpad = zero_pad(x, pad)?;
     let mut dxpad = Array4::zeros(xpad.raw_dim());
     let mut dw = Array4::zeros(w.raw_dim());
     let mut db = Array1::zeros(f);

@@ -33,9 +33,9 @@
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gemm::{gemm_packed, gemm_tn, GemmScratch, MatMut, MatRef, PackB, Update};
-use crate::layers::check_output_shape;
 use crate::layers::conv::{check_dout, conv_output_shape, ConvParam};
-use crate::shapes::output_size;
+use crate::layers::{check_output_shape, Allocations};
+use crate::shapes::output_hw;
 use ndarray::{Array1, Array4, ArrayView1, ArrayView4, ArrayViewMut1, ArrayViewMut4};
 
 mod weight_grad;
@@ -90,7 +90,9 @@ pub struct ConvGradsMut<'a, F> {
 ///
 /// Returns `out` of shape `(N, F, H', W')`, H' = (H − HH + 2P)/S + 1, W' = (W − WW + 2P)/S + 1,
 /// and the cache `(x, w, conv_param)`. Same results and errors as
-/// [`crate::layers::conv_forward_naive`].
+/// [`crate::layers::conv_forward_naive`] (C = 0 included: both refuse it), and
+/// [`Error::OverBudget`] if the output, the cache and the workspace would exceed the engine's
+/// memory budget (checked before anything is allocated).
 pub fn conv_forward_fast<F: Float>(
     x: &Array4<F>,
     w: &Array4<F>,
@@ -98,6 +100,15 @@ pub fn conv_forward_fast<F: Float>(
     conv_param: ConvParam,
 ) -> Result<(Array4<F>, ConvFastCache<F>)> {
     let shape = conv_output_shape(x, w, b, conv_param)?;
+    let g = Geometry::new(x.dim(), w.dim(), conv_param)?;
+    let mut allocations =
+        Allocations::new("conv forward (the output, the cache and the workspace)");
+    allocations
+        .add::<F>("the conv output", &[shape.0, shape.1, shape.2, shape.3])
+        .add::<F>("the cache's copy of x", x.shape())
+        .add::<F>("the cache's copy of w", w.shape());
+    g.add_workspace::<F>(&mut allocations, false);
+    allocations.check()?;
     let mut out = Array4::zeros(shape);
     conv_forward_into(
         x.view(),
@@ -121,11 +132,23 @@ pub fn conv_forward_fast<F: Float>(
 /// - cache: from [`conv_forward_fast`]
 ///
 /// Returns `(dx, dw, db)` of shapes `(N, C, H, W)`, `(F, C, HH, WW)`, `(F,)`.
+///
+/// Errors: as [`conv_backward_into`]'s; the gradients and the workspace are checked against the
+/// memory budget before anything is allocated.
 pub fn conv_backward_fast<F: Float>(
     dout: &Array4<F>,
     cache: &ConvFastCache<F>,
 ) -> Result<(Array4<F>, Array4<F>, Array1<F>)> {
     let ConvFastCache { x, w, conv_param } = cache;
+    let g = Geometry::new(x.dim(), w.dim(), *conv_param)?;
+    check_dout("conv backward", dout.dim(), g.out_dim())?;
+    let mut allocations = Allocations::new("conv backward (dx, dw, db and the workspace)");
+    allocations
+        .add::<F>("dx", x.shape())
+        .add::<F>("dw", w.shape())
+        .add::<F>("db", &[g.f]);
+    g.add_workspace::<F>(&mut allocations, true);
+    allocations.check()?;
     let mut dx = Array4::zeros(x.raw_dim());
     let mut dw = Array4::zeros(w.raw_dim());
     let mut db = Array1::zeros(w.dim().0);
@@ -149,6 +172,7 @@ pub fn conv_backward_fast<F: Float>(
 /// reusable buffers and no cache: what a training loop calls to avoid allocating.
 ///
 /// `out` must be in standard (row-major, contiguous) layout; the inputs may have any layout.
+/// The workspace's buffers are checked against the memory budget before they grow.
 pub fn conv_forward_into<F: Float>(
     x: ArrayView4<'_, F>,
     w: ArrayView4<'_, F>,
@@ -166,6 +190,9 @@ pub fn conv_forward_into<F: Float>(
         ));
     }
     check_output_shape("conv forward (out)", out.dim(), g.out_dim())?;
+    let mut allocations = Allocations::new("conv forward (the workspace)");
+    g.add_workspace::<F>(&mut allocations, false);
+    allocations.check()?;
     let out = standard_slice_mut("conv forward", "out", &mut out)?;
     let (x, w) = (x.as_standard_layout(), w.as_standard_layout());
     let (x, w) = (standard_slice(&x), standard_slice(&w));
@@ -199,7 +226,8 @@ pub fn conv_forward_into<F: Float>(
 /// The backward pass of [`conv_backward_fast`] from the forward's inputs `x` and `w`, into
 /// existing gradient arrays (overwritten), with reusable buffers.
 ///
-/// The gradient arrays must be in standard (row-major, contiguous) layout.
+/// The gradient arrays must be in standard (row-major, contiguous) layout. The workspace's
+/// buffers are checked against the memory budget before they grow.
 pub fn conv_backward_into<F: Float>(
     dout: ArrayView4<'_, F>,
     x: ArrayView4<'_, F>,
@@ -223,6 +251,9 @@ pub fn conv_backward_into<F: Float>(
     if let Some(dx) = &dx {
         check_output_shape("conv backward (dx)", dx.dim(), x.dim())?;
     }
+    let mut allocations = Allocations::new("conv backward (the workspace)");
+    g.add_workspace::<F>(&mut allocations, dx.is_some());
+    allocations.check()?;
     let dw = standard_slice_mut("conv backward", "dw", &mut dw)?;
     let dx = match dx.as_mut() {
         Some(dx) => Some(standard_slice_mut("conv backward", "dx", dx)?),
@@ -306,7 +337,8 @@ pub fn conv_backward_into<F: Float>(
     Ok(())
 }
 
-/// The sizes of one conv layer, checked.
+/// The sizes of one conv layer, checked: every product the layer forms from them (K, P, the
+/// padded sides) fits in a `usize` once the arrays of those sizes passed the budget.
 #[derive(Debug, Clone, Copy)]
 struct Geometry {
     n: usize,
@@ -323,7 +355,8 @@ struct Geometry {
 }
 
 impl Geometry {
-    /// Checks x `(N, C, H, W)` against w `(F, C, HH, WW)` with the same errors as the naive layer.
+    /// Checks x `(N, C, H, W)` against w `(F, C, HH, WW)` with the same errors as the naive layer
+    /// ([`conv_output_shape`]).
     fn new(
         x: (usize, usize, usize, usize),
         w: (usize, usize, usize, usize),
@@ -348,9 +381,14 @@ impl Geometry {
                 format!("w of shape ({f}, {wc}, {hh}, {ww})"),
             ));
         }
+        if c == 0 {
+            return Err(Error::Zero {
+                what: "the number of channels C".into(),
+            });
+        }
         let ConvParam { stride, pad } = conv_param;
-        let h_out = output_size("height", h, hh, pad, stride)?;
-        let w_out = output_size("width", wd, ww, pad, stride)?;
+        // output_hw also checks that H + 2P and W + 2P fit in a usize.
+        let (h_out, w_out) = output_hw((h, wd), (hh, ww), pad, stride)?;
         Ok(Geometry {
             n,
             c,
@@ -368,6 +406,27 @@ impl Geometry {
 
     fn out_dim(&self) -> (usize, usize, usize, usize) {
         (self.n, self.f, self.h_out, self.w_out)
+    }
+
+    /// Adds what a [`ConvWorkspace`] grows to for this layer: one zero-padded image (if there is
+    /// padding), the unrolling's K + P offsets and, for dx, one image's unrolled gradient
+    /// `dcols (K, P)` with K = C·HH·WW and P = H'·W'.
+    fn add_workspace<F>(&self, allocations: &mut Allocations, dcols: bool) {
+        if self.pad > 0 {
+            allocations.add::<F>(
+                "one zero-padded image",
+                &[self.c, self.h + 2 * self.pad, self.w + 2 * self.pad],
+            );
+        }
+        allocations
+            .add::<usize>("the unrolling's offsets", &[self.c, self.hh, self.ww])
+            .add::<usize>("the unrolling's offsets", &[self.h_out, self.w_out]);
+        if dcols && !self.pointwise() {
+            allocations.add::<F>(
+                "one image's unrolled gradient dcols",
+                &[self.c, self.hh, self.ww, self.h_out, self.w_out],
+            );
+        }
     }
 
     /// Rows of `cols`: one per filter weight, K = C·HH·WW.
@@ -773,13 +832,17 @@ mod tests {
             matches!(
                 err,
                 Error::NotWhole {
-                    axis: "height",
+                    axis: "height and width",
                     input: 8,
                     filter: 3,
                     ..
                 }
             ),
             "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "height and width: (8 − 3 + 2·0)/3 + 1 = 2.67 is not a whole number: try stride 1, or pad 2"
         );
         let err = conv_forward_fast(&Array4::zeros((0, 3, 8, 8)), &w, &b, p).unwrap_err();
         assert!(matches!(err, Error::EmptyBatch { .. }), "{err}");

@@ -6,6 +6,16 @@
 //!
 //! scores are `(N, C)` (C classes), labels `y` are N class indices in `0..C`.
 //!
+//! Non-finite scores: neither loss has a meaning for a NaN or infinite score, and a finite loss
+//! from one would hide it (the hinge used to skip a NaN margin and report 2). The rule is that a
+//! batch with any NaN or infinite score has the loss NaN — never a finite number — so that a
+//! training loop sees it: the solver stops with [`crate::Error::Diverged`] and its advice on the
+//! learning rate (an error from the loss instead would reach the student as a message about
+//! scores, with the model left at its broken weights). Code that wants the position of the bad
+//! score calls [`check_scores`] first,
+//! which refuses it with a message: "softmax loss: the score at (3, 1) is NaN: the scores must
+//! be finite numbers".
+//!
 //! ```
 //! use cnn_playground::layers::softmax_loss;
 //! use ndarray::Array2;
@@ -18,12 +28,18 @@ use crate::error::{Error, Result};
 use crate::float::Float;
 use ndarray::Array2;
 
-/// Checks that there is at least one example, one label per example, and every label is a class.
+/// Checks that there is at least one example and one class, one label per example, and every
+/// label is a class.
 fn check_labels<F: Float>(context: &str, scores: &Array2<F>, y: &[usize]) -> Result<()> {
     let (n, classes) = scores.dim();
     if n == 0 {
         return Err(Error::EmptyBatch {
             context: context.into(),
+        });
+    }
+    if classes == 0 {
+        return Err(Error::Zero {
+            what: format!("{context}: the number of classes C (columns of scores)"),
         });
     }
     if y.len() != n {
@@ -43,12 +59,46 @@ fn check_labels<F: Float>(context: &str, scores: &Array2<F>, y: &[usize]) -> Res
     Ok(())
 }
 
+/// Refuses scores `(N, C)` with a NaN or infinite entry, naming the first in row-major order
+/// (`context` starts the message, e.g. "softmax loss").
+///
+/// ```
+/// use cnn_playground::layers::check_scores;
+/// use ndarray::array;
+/// let scores = array![[0.0, 1.0], [f64::NAN, 2.0]];
+/// assert_eq!(
+///     check_scores("softmax loss", &scores).unwrap_err().to_string(),
+///     "softmax loss: the score at (1, 0) is NaN: the scores must be finite numbers"
+/// );
+/// ```
+pub fn check_scores<F: Float>(context: &str, scores: &Array2<F>) -> Result<()> {
+    match scores.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        Some(((i, j), v)) => Err(Error::InvalidInput(format!(
+            "{context}: the score at ({i}, {j}) is {}: the scores must be finite numbers",
+            v.as_f64()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The loss, or NaN if any score is not finite (see the module's note).
+fn finite_or_nan<F: Float>(scores: &Array2<F>, loss: F) -> F {
+    if scores.iter().all(|v| v.is_finite()) {
+        loss
+    } else {
+        F::nan()
+    }
+}
+
 /// Softmax (cross-entropy) loss and its gradient.
 ///
 /// - scores: `(N, C)`
 /// - y: N labels in `0..C`
 ///
-/// Returns `(loss, dscores)` with dscores `(N, C)`.
+/// Returns `(loss, dscores)` with dscores `(N, C)`. A NaN or infinite score makes the loss NaN
+/// (see the module's note; [`check_scores`] names the score).
+///
+/// Errors: no examples, no classes (C = 0), a label count that is not N, a label outside `0..C`.
 pub fn softmax_loss<F: Float>(scores: &Array2<F>, y: &[usize]) -> Result<(F, Array2<F>)> {
     check_labels("softmax loss", scores, y)?;
     let n = F::of(y.len() as f64);
@@ -65,7 +115,7 @@ pub fn softmax_loss<F: Float>(scores: &Array2<F>, y: &[usize]) -> Result<(F, Arr
         }
         drow[label] -= F::one() / n;
     }
-    Ok((loss / n, dscores))
+    Ok((finite_or_nan(scores, loss / n), dscores))
 }
 
 /// Multiclass SVM (hinge) loss with margin 1, and its gradient.
@@ -73,7 +123,10 @@ pub fn softmax_loss<F: Float>(scores: &Array2<F>, y: &[usize]) -> Result<(F, Arr
 /// - scores: `(N, C)`
 /// - y: N labels in `0..C`
 ///
-/// Returns `(loss, dscores)` with dscores `(N, C)`.
+/// Returns `(loss, dscores)` with dscores `(N, C)`. A NaN or infinite score makes the loss NaN
+/// (see the module's note; [`check_scores`] names the score).
+///
+/// Errors: as [`softmax_loss`]'s.
 pub fn svm_loss<F: Float>(scores: &Array2<F>, y: &[usize]) -> Result<(F, Array2<F>)> {
     check_labels("svm loss", scores, y)?;
     let n = F::of(y.len() as f64);
@@ -90,5 +143,5 @@ pub fn svm_loss<F: Float>(scores: &Array2<F>, y: &[usize]) -> Result<(F, Array2<
             }
         }
     }
-    Ok((loss / n, dscores))
+    Ok((finite_or_nan(scores, loss / n), dscores))
 }

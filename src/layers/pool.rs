@@ -19,7 +19,8 @@
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::layers::conv::check_dout;
-use crate::shapes::pool_output_size;
+use crate::layers::Allocations;
+use crate::shapes::pool_output_hw;
 use ndarray::Array4;
 
 /// The pooling window and its stride.
@@ -50,6 +51,9 @@ pub struct PoolCache<F> {
 
 /// The output shape `(N, C, H', W')` of max pooling an input of shape `(N, C, H, W)`, with
 /// H' = (H − pool_height)/S + 1 and W' = (W − pool_width)/S + 1. Shared by naive and fast pooling.
+///
+/// Errors: an empty batch, no channels, and the errors of [`pool_output_hw`], which speak of the
+/// pool window and its stride and name both axes when both are wrong.
 pub fn pool_output_shape(
     x_dim: (usize, usize, usize, usize),
     pool_param: PoolParam,
@@ -70,8 +74,7 @@ pub fn pool_output_shape(
         pool_width,
         stride,
     } = pool_param;
-    let h_out = pool_output_size("height", h, pool_height, stride)?;
-    let w_out = pool_output_size("width", w, pool_width, stride)?;
+    let (h_out, w_out) = pool_output_hw((h, w), (pool_height, pool_width), stride)?;
     Ok((n, c, h_out, w_out))
 }
 
@@ -109,6 +112,10 @@ pub fn max_pool_forward_naive<F: Float>(
     pool_param: PoolParam,
 ) -> Result<(Array4<F>, PoolCache<F>)> {
     let (n, c, h_out, w_out) = pool_output_shape(x.dim(), pool_param)?;
+    Allocations::new("max pool forward (the output and the cache)")
+        .add::<F>("the pool output", &[n, c, h_out, w_out])
+        .add::<F>("the cache's copy of x", x.shape())
+        .check()?;
     let mut out = Array4::zeros((n, c, h_out, w_out));
     for img in 0..n {
         for ch in 0..c {
@@ -143,6 +150,9 @@ pub fn max_pool_backward_naive<F: Float>(
     let expected = pool_output_shape(x.dim(), *pool_param)?;
     check_dout("max pool backward", dout.dim(), expected)?;
     let (n, c, h_out, w_out) = expected;
+    Allocations::new("max pool backward")
+        .add::<F>("dx", x.shape())
+        .check()?;
     let mut dx = Array4::zeros(x.raw_dim());
     for img in 0..n {
         for ch in 0..c {

@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::layers::conv::check_dout;
 use crate::layers::pool::{pool_output_shape, PoolParam};
+use crate::layers::Allocations;
 use ndarray::{Array4, ArrayView4, ArrayViewMut4};
 
 /// What [`max_pool_backward_fast`] needs: the shapes, and for every output cell (in row-major
@@ -45,6 +46,11 @@ pub fn max_pool_forward_fast<F: Float>(
     pool_param: PoolParam,
 ) -> Result<(Array4<F>, PoolFastCache)> {
     let out_dim = pool_output_shape(x.dim(), pool_param)?;
+    let (n, c, h_out, w_out) = out_dim;
+    Allocations::new("max pool forward (the output and its argmax indices)")
+        .add::<F>("the pool output", &[n, c, h_out, w_out])
+        .add::<usize>("the argmax indices", &[n, c, h_out, w_out])
+        .check()?;
     let mut out = Array4::zeros(out_dim);
     let mut argmax = vec![0; out.len()];
     max_pool_forward_into(x.view(), pool_param, out.view_mut(), &mut argmax)?;
@@ -62,11 +68,18 @@ pub fn max_pool_forward_fast<F: Float>(
 /// - cache: from [`max_pool_forward_fast`]
 ///
 /// Returns `dx` of shape `(N, C, H, W)`: each dout cell added to the argmax of its window.
+///
+/// Errors: a dout of another shape than the forward output, a cache whose indices lie outside x,
+/// and [`Error::OverBudget`] for a `dx` (of the cache's `x_dim`) over the memory budget.
 pub fn max_pool_backward_fast<F: Float>(
     dout: &Array4<F>,
     cache: &PoolFastCache,
 ) -> Result<Array4<F>> {
     check_dout("max pool backward", dout.dim(), cache.out_dim)?;
+    let (n, c, h, w) = cache.x_dim;
+    Allocations::new("max pool backward")
+        .add::<F>("dx", &[n, c, h, w])
+        .check()?;
     let mut dx = Array4::zeros(cache.x_dim);
     max_pool_backward_into(dout.view(), &cache.argmax, dx.view_mut())?;
     Ok(dx)

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use super::js_error;
+use crate::budget::Tally;
 use crate::layers::{
     conv_backward_naive, conv_forward_naive, max_pool_backward_naive, max_pool_forward_naive,
     ConvParam, PoolParam,
@@ -97,7 +98,8 @@ pub struct StepperPlan {
 /// The plan of the grid for `config` (a `StepperConfig` object): values, windows and gradients.
 ///
 /// Throws the engine's message (with the arithmetic and the nearest valid strides/pads) when
-/// `(W − F + 2P)/S + 1` is not a whole number or the filter does not fit.
+/// `(W − F + 2P)/S + 1` is not a whole number or the filter does not fit, and the engine's
+/// budget message when the plan would be too large to hold (see [`plan_budget`]).
 #[wasm_bindgen(js_name = stepperPlan)]
 pub fn stepper_plan(config: JsValue) -> std::result::Result<JsValue, JsError> {
     let config: StepperConfig = serde_wasm_bindgen::from_value(config)?;
@@ -139,6 +141,7 @@ fn plan(config: StepperConfig) -> Result<StepperPlan> {
         w: out_width,
         ..
     } = report.summary.output;
+    plan_budget(op, (height, width), (out_height, out_width), filter)?;
 
     let mut rng = Rng::new(u64::from(seed));
     let x = Array4::from_shape_fn((1, 1, height, width), |_| rng.below(10) as f64);
@@ -220,6 +223,44 @@ fn plan(config: StepperConfig) -> Result<StepperPlan> {
         }
     }
     Ok(plan)
+}
+
+/// Checks that everything the plan holds fits in the engine's memory budget, before any of it is
+/// made: the input, output and gradient grids, the windows, and — the large parts — the lists of
+/// terms of a conv layer (H'·W'·F² each way) or the running dx of a pool layer (one H×W grid per
+/// output cell). The layers check their own arrays.
+fn plan_budget(
+    op: Op,
+    (height, width): (usize, usize),
+    (out_height, out_width): (usize, usize),
+    filter: usize,
+) -> Result<()> {
+    let mut tally = Tally::new(format!(
+        "the step-by-step plan of a {height}×{width} input with a {filter}×{filter} {}",
+        match op {
+            Op::Conv => "filter",
+            Op::Pool => "pool window",
+        }
+    ));
+    tally
+        .add::<f64>(&[2, height, width]) // input, dx
+        .add::<f64>(&[2, out_height, out_width]) // output, dout
+        .add::<[usize; 2]>(&[out_height, out_width]); // windows
+    match op {
+        Op::Conv => {
+            tally
+                .add::<f64>(&[2, filter, filter]) // weights, dw
+                .add::<Vec<Term>>(&[height, width]) // dx_terms
+                .add::<Vec<Term>>(&[filter, filter]) // dw_terms
+                .add::<Term>(&[2, out_height, out_width, filter, filter]); // their terms
+        }
+        Op::Pool => {
+            tally
+                .add::<usize>(&[out_height, out_width]) // argmax
+                .add::<f64>(&[out_height, out_width, height, width]); // dx_after
+        }
+    }
+    tally.check()
 }
 
 /// Which products make up each dx and dw cell of the conv layer: output (i, j) multiplies

@@ -10,6 +10,7 @@ import { el, fmt, say } from "../widgets/dom.js";
 import { TRAIN } from "../config.js";
 import { createChart } from "../train/chart.js";
 import { TrainerClient } from "../train/client.js";
+import { duration } from "../train/format.js";
 import { createDrawPad } from "../train/draw-pad.js";
 import { FileProblem, readImageFile } from "../train/images.js";
 import { createOwnData } from "../train/own-data.js";
@@ -28,12 +29,6 @@ function loadStyles() {
 const card = (title, ...children) => el("section", { class: "card" }, el("h3", { text: title }), ...children);
 /** A probability or accuracy as a percentage; tiny ones as "<0.01%" rather than in e-notation. */
 const percent = (p) => (p > 0 && p < 1e-4 ? "<0.01%" : `${fmt(100 * p, 3)}%`);
-
-function duration(ms) {
-  if (!Number.isFinite(ms)) return "…";
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
-}
 
 export function mount(section, { engine, state }) {
   loadStyles();

@@ -1,9 +1,10 @@
 // Starts the page: loads the engine, builds the tabs from panels/index.js and mounts each panel
 // the first time it is shown. The selected tab is part of the page state (and so of the URL).
 
+import { useEngineLimits } from "./config.js";
 import { attempt, loadEngine } from "./engine.js";
 import { PANELS } from "./panels/index.js";
-import { State } from "./state.js";
+import { problemsText, State } from "./state.js";
 import { createTabs } from "./widgets/tabs.js";
 
 async function main() {
@@ -17,8 +18,19 @@ async function main() {
   if (!engine) return;
   loading.remove();
 
+  useEngineLimits(engine.limits());
   const state = new State();
-  window.addEventListener("hashchange", () => state.readUrl());
+  // Values of a link the page had to replace are said, not changed silently.
+  const linkNotice = document.getElementById("link-notice");
+  const showLinkProblems = () => {
+    linkNotice.textContent = problemsText(state.problems);
+    linkNotice.hidden = state.problems.length === 0;
+  };
+  showLinkProblems();
+  window.addEventListener("hashchange", () => {
+    state.readUrl();
+    showLinkProblems();
+  });
   const root = document.getElementById("panels");
   const mounted = new Map();
 

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { TRAP_MESSAGE } from "../../www/js/engine-trap.js";
 import { foreignRequests, openPage } from "./harness.mjs";
+import { encodePng } from "./png.mjs";
 
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; img-src 'self' data: blob:; " +
   "style-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
@@ -27,6 +28,19 @@ before(async () => {
     window.__violations = [];
     document.addEventListener("securitypolicyviolation", (e) =>
       window.__violations.push(`${e.violatedDirective}: ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`));
+    // Image decoding or scaling on the main thread: a file handed to createImageBitmap, or an
+    // image larger than the page processes (512 px) drawn on a canvas.
+    window.__mainThreadImageWork = [];
+    const decode = window.createImageBitmap;
+    window.createImageBitmap = function (source, ...rest) {
+      if (source instanceof Blob) window.__mainThreadImageWork.push(`createImageBitmap(${source.size}-byte file)`);
+      return decode.call(this, source, ...rest);
+    };
+    const draw = CanvasRenderingContext2D.prototype.drawImage;
+    CanvasRenderingContext2D.prototype.drawImage = function (image, ...rest) {
+      if (image.width > 512 || image.height > 512) window.__mainThreadImageWork.push(`drawImage(${image.width}×${image.height})`);
+      return draw.call(this, image, ...rest);
+    };
   });
   // The first Train worker is served with one line more: its first training step makes the
   // engine's instance trap for real (a malloc the allocator cannot meet aborts: `unreachable`),
@@ -123,6 +137,27 @@ test("no panel violates the Content-Security-Policy", async () => {
   await page.waitForFunction(() => /^Done in /.test(document.querySelector("[data-testid=gc-status]").textContent), null, { timeout: 120_000 });
   await page.click("#tab-train");
   assert.deepEqual(await page.evaluate(() => window.__violations), []);
+});
+
+test("a large image is decoded and scaled in a worker, with the notice", async () => {
+  // 6000×4000 in horizontal bands: a large image whose PNG stays small.
+  const width = 6000;
+  const height = 4000;
+  const rgba = Buffer.alloc(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    const band = Math.floor(y / 500);
+    rgba.fill(Buffer.from([40 * band, 255 - 30 * band, 128, 255]), y * width * 4, (y + 1) * width * 4);
+  }
+  await page.click("#tab-filters");
+  await page.setInputFiles("[data-testid=file-input]", { name: "large.png", mimeType: "image/png", buffer: encodePng(rgba, width, height) });
+  await page.waitForSelector('[data-testid=result][data-image="large.png"][data-status=ok]');
+  assert.equal(await page.textContent("[data-testid=image-message]"),
+    "Scaled down from 6000×4000 to 512×341 pixels: images are processed at most 512 pixels on their longer side.");
+  assert.deepEqual(await page.$eval("[data-testid=input-canvas]", (c) => [c.width, c.height]), [512, 341]);
+  // The top band's colour, as the worker scaled it.
+  assert.deepEqual(await page.$eval("[data-testid=input-canvas]", (c) => Array.from(c.getContext("2d").getImageData(256, 10, 1, 1).data)),
+    [0, 255, 128, 255]);
+  assert.deepEqual(await page.evaluate(() => window.__mainThreadImageWork), [], "nothing decoded or scaled on the main thread");
 });
 
 test("a link's values the page cannot use are replaced, and the page says which and why", async () => {

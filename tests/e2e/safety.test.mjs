@@ -181,6 +181,14 @@ test("a link's values the page cannot use are replaced, and the page says which 
     location.hash = "#tab=shapes&ss=2";
   });
   await notice.waitFor({ state: "hidden" });
+  // The tab must be one of the panels.
+  await page.evaluate(() => {
+    location.hash = "#tab=nowhere";
+  });
+  await notice.waitFor({ state: "visible" });
+  assert.equal(await notice.textContent(),
+    "This link asked for values the page cannot use: tab = nowhere is not one of filters, shapes, lab, train, using the default filters.");
+  await page.waitForSelector("#panel-filters:not([hidden])");
 });
 
 test("the engine's limits are the page's", async () => {

@@ -4,7 +4,7 @@
 import { useEngineLimits } from "./config.js";
 import { attempt, loadEngine } from "./engine.js";
 import { PANELS } from "./panels/index.js";
-import { problemsText, State } from "./state.js";
+import { problemsText, PROPS, State } from "./state.js";
 import { createTabs } from "./widgets/tabs.js";
 
 async function main() {
@@ -19,7 +19,8 @@ async function main() {
   loading.remove();
 
   useEngineLimits(engine.limits());
-  const state = new State();
+  // The tab is one of the panels: a link naming another is said, like any value out of range.
+  const state = new State(PROPS.map((p) => (p.name === "tab" ? { ...p, type: "enum", values: PANELS.map((q) => q.id) } : p)));
   // Values of a link the page had to replace are said, not changed silently.
   const linkNotice = document.getElementById("link-notice");
   const showLinkProblems = () => {

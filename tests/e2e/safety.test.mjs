@@ -139,8 +139,8 @@ test("no panel violates the Content-Security-Policy", async () => {
   assert.deepEqual(await page.evaluate(() => window.__violations), []);
 });
 
-test("a large image is decoded and scaled in a worker, with the notice", async () => {
-  // 6000×4000 in horizontal bands: a large image whose PNG stays small.
+/** A 6000×4000 PNG in horizontal bands of 500 rows: a large image whose file stays small. */
+function largePng() {
   const width = 6000;
   const height = 4000;
   const rgba = Buffer.alloc(width * height * 4);
@@ -148,8 +148,12 @@ test("a large image is decoded and scaled in a worker, with the notice", async (
     const band = Math.floor(y / 500);
     rgba.fill(Buffer.from([40 * band, 255 - 30 * band, 128, 255]), y * width * 4, (y + 1) * width * 4);
   }
+  return encodePng(rgba, width, height);
+}
+
+test("a large image is decoded and scaled in a worker, with the notice", async () => {
   await page.click("#tab-filters");
-  await page.setInputFiles("[data-testid=file-input]", { name: "large.png", mimeType: "image/png", buffer: encodePng(rgba, width, height) });
+  await page.setInputFiles("[data-testid=file-input]", { name: "large.png", mimeType: "image/png", buffer: largePng() });
   await page.waitForSelector('[data-testid=result][data-image="large.png"][data-status=ok]');
   assert.equal(await page.textContent("[data-testid=image-message]"),
     "Scaled down from 6000×4000 to 512×341 pixels: images are processed at most 512 pixels on their longer side.");
@@ -157,6 +161,14 @@ test("a large image is decoded and scaled in a worker, with the notice", async (
   // The top band's colour, as the worker scaled it.
   assert.deepEqual(await page.$eval("[data-testid=input-canvas]", (c) => Array.from(c.getContext("2d").getImageData(256, 10, 1, 1).data)),
     [0, 255, 128, 255]);
+  assert.deepEqual(await page.evaluate(() => window.__mainThreadImageWork), [], "nothing decoded or scaled on the main thread");
+});
+
+test("a large image to classify is decoded and scaled in a worker too", async () => {
+  await page.click("#tab-train");
+  await waitForState("idle", "finished");
+  await page.setInputFiles("[data-testid=predict-file]", { name: "large.png", mimeType: "image/png", buffer: largePng() });
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=predict-probabilities] li").length === 5);
   assert.deepEqual(await page.evaluate(() => window.__mainThreadImageWork), [], "nothing decoded or scaled on the main thread");
 });
 

@@ -211,6 +211,16 @@ test("the engine's limits are the page's", async () => {
   });
 });
 
+test("a trap of the page's own engine reads as a plain message too (last: it breaks this page's instance)", async () => {
+  const outcome = await page.evaluate(async () => {
+    const { attempt } = await import("./js/engine.js");
+    const exports = await (await import("./pkg/cnn_playground.js")).default();
+    return [attempt(() => typeof exports.__wbindgen_malloc), attempt(() => exports.__wbindgen_malloc(0xfffffff0, 8))];
+  });
+  const { PAGE_TRAP_MESSAGE } = await import("../../www/js/engine-trap.js");
+  assert.deepEqual(outcome, [{ value: "function" }, { error: PAGE_TRAP_MESSAGE }]);
+});
+
 test("no console errors, no CSP violation and no request to another host", async () => {
   assert.deepEqual(session.log.errors, []);
   assert.deepEqual(await page.evaluate(() => window.__violations), []);

@@ -9,6 +9,14 @@ export const TRAP_MESSAGE =
   "Try again, or change the settings if it happens again (the browser's console has the details).";
 
 /**
+ * The message after a trap of the page's own instance (main thread), which only a reload replaces.
+ * The settings are in the address bar, so a reload keeps them.
+ */
+export const PAGE_TRAP_MESSAGE =
+  "The engine stopped on an internal error. Reload the page to restart it; your settings are kept in the address bar " +
+  "(the browser's console has the details).";
+
+/**
  * Errors the wasm-bindgen glue throws only when a trap left an object in use (e.g. a trap inside
  * `new Trainer(…, images, …)` leaves `images` borrowed, and freeing it afterwards throws the first).
  */

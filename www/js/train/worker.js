@@ -2,14 +2,16 @@
 // page uses), keeps ONE Trainer, and speaks in plain-data messages. The main thread only draws.
 //
 // Requests are `{ id, type, ... }` and get exactly one reply `{ id, value }` or `{ id, error, fatal }`
-// (plus `kind: "data-unavailable"` when a dataset's file could not be fetched). `fatal` means the
-// engine's instance trapped (../engine-trap.js): the error is then a plain sentence, and the page
-// replaces this worker. They are answered
+// (plus `kind: "data-unavailable"` when a dataset's file could not be fetched). They are answered
 // one at a time, in order, so a configure waiting for the digits file holds back the requests sent
 // after it. While a run is going the worker also sends `{ event: "progress", ... }` after every
 // chunk of iterations (about CHUNK_MS of work), then yields so that pause, predict or export
-// requests are answered between chunks. Every start, pause, step, configure or import takes a new
-// run token; a chunk loop runs only while its token is current, so two loops can never train at once.
+// requests are answered between chunks; a chunk that fails sends `{ event: "failed", run,
+// message, fatal }` instead. Every start, pause, step, configure or import takes a new run token;
+// a chunk loop runs only while its token is current, so two loops can never train at once.
+//
+// `fatal` means the engine's instance trapped (../engine-trap.js): the message is then a plain
+// sentence, never the trap's or the bindings' own words, and the page replaces this worker.
 //
 // The engine carries no digits: the first time they are chosen, the worker fetches DIGITS_URL (the
 // committed www/data/digits.bin), keeps its bytes for the session and hands them to each Trainer.

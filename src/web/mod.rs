@@ -16,6 +16,7 @@ mod filters;
 mod lab;
 #[cfg(feature = "lab")]
 mod lab_jobs;
+mod limits;
 mod shapes;
 mod stepper;
 pub mod train;
@@ -24,6 +25,7 @@ pub use filters::*;
 pub use lab::*;
 #[cfg(feature = "lab")]
 pub use lab_jobs::*;
+pub use limits::*;
 pub use shapes::*;
 pub use stepper::*;
 

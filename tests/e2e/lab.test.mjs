@@ -144,20 +144,32 @@ test("Cancel stops a long check, and the page answers while it runs", async () =
   await page.waitForFunction(() => /elements$/.test(document.querySelector("[data-testid=gc-status]").textContent));
   assert.equal(await page.isDisabled("[data-testid=speed-run]"), true, "one job at a time");
 
-  // The main thread is free: a frame is drawn and an edit reaches the URL at once.
-  const frame = await page.evaluate(() => new Promise((resolve) => {
-    const t0 = performance.now();
-    requestAnimationFrame(() => resolve(performance.now() - t0));
+  // The main thread is free while the check runs: two frames are drawn and progress keeps
+  // arriving between them, before the check has ended (it takes minutes; nothing ends it but Cancel).
+  const frames = await page.evaluate(() => new Promise((resolve) => {
+    const status = () => document.querySelector("[data-testid=gc-status]").textContent;
+    const seen = [status()];
+    requestAnimationFrame(() => {
+      seen.push(status());
+      const observer = new MutationObserver(() => {
+        observer.disconnect();
+        requestAnimationFrame(() => resolve([...seen, status()]));
+      });
+      observer.observe(document.querySelector("[data-testid=gc-status]"), { childList: true, characterData: true, subtree: true });
+    });
   }));
-  assert.ok(frame < 500, `a frame took ${frame} ms during the check`);
+  assert.equal(frames.length, 3);
+  for (const text of frames) assert.match(text, /elements$/, "each frame is drawn while the check still runs");
+  assert.notEqual(frames[2], frames[1], "progress arrived between the frames");
   await page.fill("input[name=lab-gseed]", "7");
   assert.match(await page.evaluate(() => location.hash), /gseed=7/);
+  assert.match(await page.textContent("[data-testid=gc-status]"), /elements$/, "the edit was taken while the check runs");
 
-  const t0 = Date.now();
+  // Cancel ends the job as cancelled (not done, not failed), and the Run button is back.
   await page.click("[data-testid=gc-cancel]");
   await page.waitForFunction(() => document.querySelector("[data-testid=gc-status]").textContent === "Cancelled.");
-  assert.ok(Date.now() - t0 < 3000, `cancelling took ${Date.now() - t0} ms`);
   assert.equal(await page.isDisabled("[data-testid=gc-run]"), false);
+  assert.equal(await page.isVisible("[data-testid=gc-error]"), false);
 
   // The worker still works: back to the defaults, and a check runs to the end.
   await page.selectOption("select[name=lab-layer]", "maxpool");

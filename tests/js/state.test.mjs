@@ -2,7 +2,13 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PROPS, State } from "../../www/js/state.js";
+import { problemsText, PROPS, State } from "../../www/js/state.js";
+
+/**
+ * The engine's limits the props name (`maxFrom`), as src/web/limits.rs exports them; the browser
+ * tests read the real ones (tests/e2e/safety.test.mjs checks the page's bounds come from there).
+ */
+const LIMITS = { maxShapes: 20000 };
 
 /** A location whose hash the fake history's replaceState writes, as a browser's would. */
 function fakeWindow(hash = "") {
@@ -17,7 +23,7 @@ function fakeWindow(hash = "") {
 
 function state(hash) {
   const { location, history } = fakeWindow(hash);
-  return { s: new State(PROPS, location, history), location };
+  return { s: new State(PROPS, location, history, LIMITS), location };
 }
 
 test("every prop has a unique name and a default its own parser accepts", () => {
@@ -51,7 +57,7 @@ test("set writes only non-default values to the URL and tells the listeners", ()
   s.set("ss", 1); // back to the default: gone from the URL
   assert.equal(location.hash, "#net=8x8x1%3A%20conv3x3-2%2C%20fc4");
   assert.deepEqual(seen, [["ss"], ["net"], ["ss"]]);
-  const again = new State(PROPS, location, fakeWindow().history);
+  const again = new State(PROPS, location, fakeWindow().history, LIMITS);
   assert.equal(again.get("net"), "8x8x1: conv3x3-2, fc4", "the URL round-trips");
 });
 
@@ -70,4 +76,54 @@ test("an unknown name is a programming error, not a silent no-op", () => {
   const { s } = state("");
   assert.throws(() => s.get("nope"), /no setting called "nope"/);
   assert.throws(() => s.set("nope", 1), /no setting called "nope"/);
+});
+
+test("every value a link cannot use is replaced and said, with what is used instead", () => {
+  const { s } = state("#ss=-5&sp=100000&tbatch=1e9&tlr=NaN&topt=fast&tbn=yes&k3=1,2&gws=&sw=7&bogus=1&sh=%E0%A4%A");
+  assert.equal(s.get("ss"), 1);
+  assert.equal(s.get("sp"), 3);
+  assert.equal(s.get("tbatch"), 20000);
+  assert.equal(s.get("tlr"), 0.005);
+  assert.equal(s.get("topt"), "adam");
+  assert.equal(s.get("tbn"), false);
+  assert.equal(s.get("gws"), 0.2, "an empty value is not read as 0");
+  assert.equal(s.get("sw"), 7);
+  assert.deepEqual(s.problems.map((p) => p.message), [
+    "ss = -5 is out of range (1–6), using 1",
+    "sp = 100000 is out of range (0–3), using 3",
+    "tbatch = 1e9 is out of range (1–20000), using 20000",
+    "tlr = NaN is not a number, using the default 0.005",
+    "topt = fast is not one of sgd, sgd_momentum, rmsprop, adam, using the default adam",
+    "tbn = yes is not 0 or 1, using the default 0",
+    "k3 = 1,2 is not a list of 9 numbers, using the default",
+    "gws =  is not a number, using the default 0.2",
+    "bogus is not a setting of this page, ignored",
+    "sh = %E0%A4%A is not valid percent-encoding, using the default 7",
+  ]);
+  assert.deepEqual(s.problems[1], { name: "sp", text: "100000", value: 3, message: "sp = 100000 is out of range (0–3), using 3" });
+  assert.equal(problemsText(s.problems.slice(0, 2)),
+    "This link asked for values the page cannot use: ss = -5 is out of range (1–6), using 1; sp = 100000 is out of range (0–3), using 3.");
+});
+
+test("a link the page can use as it is reports nothing; a long bad value is quoted shortened", () => {
+  assert.deepEqual(state("#ss=2&tlr=0.01&tbn=1&topt=sgd&k3=1,2,3,4,5,6,7,8,9").s.problems, []);
+  assert.equal(problemsText([]), "");
+  const { s } = state(`#tlr=${"9".repeat(400)}x`);
+  assert.deepEqual(s.problems.map((p) => p.message), [`tlr = ${"9".repeat(37)}… is not a number, using the default 0.005`]);
+});
+
+test("readUrl lists the problems of the current link only", () => {
+  const { s, location } = state("#sp=9");
+  assert.equal(s.problems.length, 1);
+  location.hash = "#sp=2";
+  s.readUrl();
+  assert.deepEqual(s.problems, []);
+});
+
+test("the engine's limits bound the settings that name them, and are required", () => {
+  const { location, history } = fakeWindow("#tntrain=30000");
+  const s = new State(PROPS, location, history, { maxShapes: 25000 });
+  assert.equal(s.get("tntrain"), 25000);
+  assert.throws(() => new State(PROPS, location, history, {}),
+    /setting "tntrain" needs the engine's limit maxShapes, which is not loaded/);
 });

@@ -1,5 +1,18 @@
 // Sizes, limits and colours used by the page, in one place. Numbers about the maths live in the engine.
 
+/**
+ * The engine's own limits (src/web/limits.rs `limits()`: most classes, image and dataset sides,
+ * shapes, the memory budget…), filled in once by main.js when the engine has loaded, before any
+ * panel or the URL state reads them. The page reads its rules from here instead of repeating them.
+ */
+export const ENGINE_LIMITS = {};
+
+/** Keeps the engine's `limits()` in ENGINE_LIMITS (main.js, once, after the engine loads). */
+export function useEngineLimits(limits) {
+  Object.assign(ENGINE_LIMITS, limits);
+  Object.freeze(ENGINE_LIMITS);
+}
+
 /** Images larger than this (width or height, in pixels) are scaled down before filtering. */
 export const MAX_IMAGE_SIDE = 512;
 
@@ -33,9 +46,13 @@ export const TRAIN = {
   keptSide: 64,
   /** Uploaded images for your own dataset are scaled to at most this side before they are kept. */
   maxOwnSide: 128,
-  /** Classes of your own dataset. */
-  minClasses: 2,
-  maxClasses: 10,
+  /** Classes of your own dataset: the engine's rule. */
+  get minClasses() {
+    return ENGINE_LIMITS.minClasses;
+  },
+  get maxClasses() {
+    return ENGINE_LIMITS.maxClasses;
+  },
   /** Previews of each class in the dataset grid. */
   previewsPerClass: 8,
   chart: {

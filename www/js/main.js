@@ -1,9 +1,10 @@
 // Starts the page: loads the engine, builds the tabs from panels/index.js and mounts each panel
 // the first time it is shown. The selected tab is part of the page state (and so of the URL).
 
+import { useEngineLimits } from "./config.js";
 import { attempt, loadEngine } from "./engine.js";
 import { PANELS } from "./panels/index.js";
-import { State } from "./state.js";
+import { problemsText, PROPS, State } from "./state.js";
 import { createTabs } from "./widgets/tabs.js";
 
 async function main() {
@@ -17,8 +18,20 @@ async function main() {
   if (!engine) return;
   loading.remove();
 
-  const state = new State();
-  window.addEventListener("hashchange", () => state.readUrl());
+  useEngineLimits(engine.limits());
+  // The tab is one of the panels: a link naming another is said, like any value out of range.
+  const state = new State(PROPS.map((p) => (p.name === "tab" ? { ...p, type: "enum", values: PANELS.map((q) => q.id) } : p)));
+  // Values of a link the page had to replace are said, not changed silently.
+  const linkNotice = document.getElementById("link-notice");
+  const showLinkProblems = () => {
+    linkNotice.textContent = problemsText(state.problems);
+    linkNotice.hidden = state.problems.length === 0;
+  };
+  showLinkProblems();
+  window.addEventListener("hashchange", () => {
+    state.readUrl();
+    showLinkProblems();
+  });
   const root = document.getElementById("panels");
   const mounted = new Map();
 

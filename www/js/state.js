@@ -3,7 +3,14 @@
 //
 // A prop: { name (the URL key), type, default, ...limits }. Types: "int" (min, max), "number",
 // "bool", "enum" (values), "string", "numbers" (a comma-separated list of `length` numbers).
+// An int whose bound is one of the engine's rules names it instead (`maxFrom: "maxShapes"`): the
+// State reads it from the engine's `limits()` (config.js ENGINE_LIMITS), so it is never typed twice.
 // Only values that differ from their default are written to the URL, so links stay short.
+//
+// A value from a link that cannot be used as it is, is replaced (clamped into range, or the
+// default) and said: `state.problems` lists each one, and `problemsText` makes the page's notice.
+
+import { ENGINE_LIMITS } from "./config.js";
 
 export const PROPS = [
   // The page
@@ -82,8 +89,8 @@ export const PROPS = [
   // shapes (trainPreset("shapes", "overfit"); a browser test checks that they agree).
   { name: "tds", type: "enum", values: ["shapes", "digits", "own"], default: "shapes" },
   { name: "tsize", type: "int", min: 1, max: 128, default: 16 },
-  { name: "tntrain", type: "int", min: 1, max: 20000, default: 100 },
-  { name: "tnval", type: "int", min: 1, max: 20000, default: 500 },
+  { name: "tntrain", type: "int", min: 1, maxFrom: "maxShapes", default: 100 },
+  { name: "tnval", type: "int", min: 1, maxFrom: "maxShapes", default: 500 },
   { name: "tdseed", type: "int", min: 0, max: 2 ** 31 - 1, default: 0 },
   { name: "tf", type: "int", min: 1, max: 256, default: 16 },
   { name: "tk", type: "int", min: 1, max: 15, default: 5 },
@@ -94,35 +101,78 @@ export const PROPS = [
   { name: "tlr", type: "number", default: 0.005 },
   { name: "tdecay", type: "number", default: 1 },
   { name: "treg", type: "number", default: 0 },
-  { name: "tbatch", type: "int", min: 1, max: 20000, default: 50 },
+  { name: "tbatch", type: "int", min: 1, maxFrom: "maxShapes", default: 50 },
   { name: "tep", type: "int", min: 1, max: 1000, default: 20 },
   { name: "tseed", type: "int", min: 0, max: 2 ** 31 - 1, default: 0 },
   { name: "tsplit", type: "enum", values: ["val", "train"], default: "val" },
-  { name: "tex", type: "int", min: 0, max: 20000, default: 0 },
+  { name: "tex", type: "int", min: 0, maxFrom: "maxShapes", default: 0 },
 ];
 
-function parse(prop, text) {
+/** `text` as a number, or NaN for an empty or blank one (which Number would read as 0). */
+const number = (text) => (text.trim() === "" ? NaN : Number(text));
+
+/**
+ * Reads `text` as a value of `prop`: `{ value }`, or `{ value, why }` when it had to be replaced —
+ * `value` clamped into range, or undefined for "use the default".
+ */
+function read(prop, text) {
   switch (prop.type) {
     case "int": {
-      const v = Number(text);
-      if (!Number.isInteger(v)) return undefined;
-      return Math.min(prop.max ?? v, Math.max(prop.min ?? v, v));
+      const v = number(text);
+      if (!Number.isInteger(v)) return { value: undefined, why: "is not a whole number" };
+      const value = Math.min(prop.max ?? v, Math.max(prop.min ?? v, v));
+      return value === v ? { value } : { value, why: `is out of range (${prop.min}–${prop.max})` };
     }
     case "number": {
-      const v = Number(text);
-      return Number.isFinite(v) ? v : undefined;
+      const v = number(text);
+      return Number.isFinite(v) ? { value: v } : { value: undefined, why: "is not a number" };
     }
     case "bool":
-      return text === "1" || text === "true";
+      if (["1", "true"].includes(text)) return { value: true };
+      if (["0", "false"].includes(text)) return { value: false };
+      return { value: undefined, why: "is not 0 or 1" };
     case "enum":
-      return prop.values.includes(text) ? text : undefined;
+      return prop.values.includes(text)
+        ? { value: text }
+        : { value: undefined, why: `is not one of ${prop.values.join(", ")}` };
     case "numbers": {
-      const vs = text.split(",").map(Number);
-      return vs.length === prop.length && vs.every(Number.isFinite) ? vs : undefined;
+      const vs = text.split(",").map(number);
+      if (vs.length !== prop.length) return { value: undefined, why: `is not a list of ${prop.length} numbers` };
+      return vs.every(Number.isFinite) ? { value: vs } : { value: undefined, why: "holds something that is not a number" };
     }
     default:
-      return text;
+      return { value: text };
   }
+}
+
+function parse(prop, text) {
+  return read(prop, text).value;
+}
+
+/** `text` quoted as typed, shortened to about 40 characters. */
+function quote(text) {
+  return text.length > 40 ? `${text.slice(0, 37)}…` : text;
+}
+
+/** The props with each engine-bound limit (`maxFrom`) read from `limits`. */
+function withLimits(props, limits) {
+  return props.map((p) => {
+    if (!p.maxFrom) return p;
+    const max = limits[p.maxFrom];
+    if (!Number.isInteger(max)) {
+      throw new Error(`state.js: setting "${p.name}" needs the engine's limit ${p.maxFrom}, which is not loaded`);
+    }
+    return { ...p, max };
+  });
+}
+
+/**
+ * The page's notice for `problems` (a State's `problems`), or "" when there are none:
+ * "This link asked for values the page cannot use: sp = 100000 is out of range (0–3), using 3; …".
+ */
+export function problemsText(problems) {
+  if (!problems.length) return "";
+  return `This link asked for values the page cannot use: ${problems.map((p) => p.message).join("; ")}.`;
 }
 
 function format(prop, value) {
@@ -137,12 +187,14 @@ function same(a, b) {
 
 /** The page's settings, read from and written to `location.hash`. */
 export class State {
-  constructor(props = PROPS, location = window.location, history = window.history) {
-    this.props = new Map(props.map((p) => [p.name, p]));
+  constructor(props = PROPS, location = window.location, history = window.history, limits = ENGINE_LIMITS) {
+    this.props = new Map(withLimits(props, limits).map((p) => [p.name, p]));
     this.location = location;
     this.history = history;
     this.values = new Map();
     this.listeners = new Set();
+    /** What the last readUrl replaced: `{ name, text, value, message }` each (value: what is used). */
+    this.problems = [];
     this.readUrl();
   }
 
@@ -182,23 +234,39 @@ export class State {
     return parts.join("&");
   }
 
-  /** Re-reads the URL (after the user edits it or goes back) and reports what changed. */
+  /**
+   * Re-reads the URL (after the user edits it or goes back) and reports what changed; values it
+   * had to replace are listed in `problems`.
+   */
   readUrl() {
     const before = new Map([...this.props.keys()].map((n) => [n, this.get(n)]));
     this.values.clear();
+    this.problems = [];
+    const problem = (name, text, value, message) => this.problems.push({ name, text, value, message });
     for (const part of this.location.hash.replace(/^#/, "").split("&")) {
+      if (part === "") continue;
       const eq = part.indexOf("=");
-      if (eq <= 0) continue;
-      const prop = this.props.get(part.slice(0, eq));
-      if (!prop) continue;
-      let text;
-      try {
-        text = decodeURIComponent(part.slice(eq + 1));
-      } catch {
+      const name = eq < 0 ? part : part.slice(0, eq);
+      const raw = eq < 0 ? "" : part.slice(eq + 1);
+      const prop = this.props.get(name);
+      if (!prop) {
+        problem(name, raw, undefined, `${quote(name)} is not a setting of this page, ignored`);
         continue;
       }
-      const value = parse(prop, text);
+      let text;
+      try {
+        text = decodeURIComponent(raw);
+      } catch {
+        problem(name, raw, prop.default, `${name} = ${quote(raw)} is not valid percent-encoding, using the default ${format(prop, prop.default)}`);
+        continue;
+      }
+      const { value, why } = read(prop, text);
       if (value !== undefined) this.values.set(prop.name, value);
+      if (why) {
+        const fallback = prop.type === "numbers" ? "the default" : `the default ${format(prop, prop.default)}`;
+        const used = value === undefined ? fallback : format(prop, value);
+        problem(name, text, value ?? prop.default, `${name} = ${quote(text)} ${why}, using ${used}`);
+      }
     }
     const changed = [...before].filter(([n, v]) => !same(v, this.get(n))).map(([n]) => n);
     if (changed.length) this.notify(changed);

@@ -14,6 +14,7 @@
 // Between two steps it yields to the event loop, so a "cancel" message is seen within one step.
 // (If a single step runs too long, the page terminates this worker and starts a new one.)
 
+import { describeError } from "../engine-trap.js";
 import { STEP_MS } from "./config.js";
 
 /**
@@ -113,9 +114,10 @@ self.addEventListener("message", async (event) => {
     if (e === CANCELLED) {
       self.postMessage({ id, type: "cancelled" });
     } else {
-      // A RuntimeError is a panic or trap inside the module: its state can no longer be trusted.
-      const fatal = e instanceof WebAssembly.RuntimeError;
-      self.postMessage({ id, type: "error", message: e instanceof Error ? e.message : String(e), fatal });
+      // A trap (a panic inside the module) leaves its state untrusted: the page restarts this
+      // worker, and the student reads a plain sentence, not "unreachable".
+      const { message, fatal } = describeError(e);
+      self.postMessage({ id, type: "error", message, fatal });
     }
   } finally {
     cancelled.delete(id);

@@ -10,6 +10,7 @@ import { el, fmt, say } from "../widgets/dom.js";
 import { TRAIN } from "../config.js";
 import { createChart } from "../train/chart.js";
 import { TrainerClient } from "../train/client.js";
+import { duration } from "../train/format.js";
 import { createDrawPad } from "../train/draw-pad.js";
 import { FileProblem, readImageFile } from "../train/images.js";
 import { createOwnData } from "../train/own-data.js";
@@ -28,12 +29,6 @@ function loadStyles() {
 const card = (title, ...children) => el("section", { class: "card" }, el("h3", { text: title }), ...children);
 /** A probability or accuracy as a percentage; tiny ones as "<0.01%" rather than in e-notation. */
 const percent = (p) => (p > 0 && p < 1e-4 ? "<0.01%" : `${fmt(100 * p, 3)}%`);
-
-function duration(ms) {
-  if (!Number.isFinite(ms)) return "…";
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
-}
 
 export function mount(section, { engine, state }) {
   loadStyles();
@@ -144,18 +139,18 @@ export function mount(section, { engine, state }) {
     statusLine.dataset.state = status;
     statusLine.textContent = {
       loading: "Loading…", idle: "Ready", running: "Training…", paused: "Paused",
-      finished: "Finished", diverged: "Stopped: diverged",
+      finished: "Finished", diverged: "Stopped: diverged", restarted: "Stopped: the engine was restarted",
       error: state.get("tds") === "own" ? "Waiting for your images" : "Cannot train",
     }[status];
     const busy = status === "loading";
     const running = status === "running";
-    startButton.textContent = status === "paused" && !dirty ? "Resume" : status === "finished" || status === "diverged" ? "Start again" : "Start";
+    startButton.textContent = status === "paused" && !dirty ? "Resume" : status === "finished" || status === "diverged" || status === "restarted" ? "Start again" : "Start";
     startButton.disabled = busy || running || status === "error";
     pauseButton.disabled = !running;
     stepButton.disabled = busy || running || status === "error" || status === "finished" || status === "diverged";
     resetButton.disabled = busy || running;
     importInput.disabled = busy || running;
-    exportButton.disabled = busy || status === "error";
+    exportButton.disabled = busy || status === "error" || status === "restarted";
     form.setDisabled(running);
     pendingNote.hidden = !dirty || running;
     ownCard.hidden = state.get("tds") !== "own";
@@ -262,8 +257,9 @@ export function mount(section, { engine, state }) {
     } catch (e) {
       configuredKey = "";
       clearViews();
-      status = "error";
-      if (e.kind === "data-unavailable") fail(e.message);
+      status = e.kind === "engine-restarted" ? "restarted" : "error";
+      if (e.kind === "engine-restarted") fail(e.message);
+      else if (e.kind === "data-unavailable") fail(e.message);
       else fail(data.dataset === "own" ? `Your dataset is not ready: ${e.message}` : `These settings cannot be used: ${e.message}`,
         data.dataset === "own" ? "notice" : "error");
     }
@@ -296,7 +292,7 @@ export function mount(section, { engine, state }) {
     try {
       await client.call("start", { run });
     } catch (e) {
-      status = "error";
+      status = e.kind === "engine-restarted" ? "restarted" : "error";
       fail(e.message);
       render();
     }
@@ -304,7 +300,14 @@ export function mount(section, { engine, state }) {
 
   async function pause() {
     if (status !== "running") return;
-    const v = await client.call("pause");
+    let v;
+    try {
+      v = await client.call("pause");
+    } catch (e) {
+      if (e.kind !== "engine-restarted") fail(e.message); // a restart has said so already
+      render();
+      return;
+    }
     if (status === "running") status = "paused";
     showViews(v);
     render();
@@ -321,6 +324,7 @@ export function mount(section, { engine, state }) {
       status = v.progress.diverged ? "diverged" : v.progress.finished ? "finished" : "paused";
       if (v.progress.diverged) fail(divergedText(v.progress.diverged));
     } catch (e) {
+      if (e.kind === "engine-restarted") status = "restarted";
       fail(e.message);
     }
     render();
@@ -331,6 +335,15 @@ export function mount(section, { engine, state }) {
   }
 
   function onEvent(m) {
+    if (m.restarted) {
+      // A fresh worker has no trainer: the next Start makes one from the settings, which are kept.
+      configuredKey = "";
+      clearViews();
+      status = "restarted";
+      fail(m.message);
+      render();
+      return;
+    }
     if (m.event === "failed") {
       status = "error";
       fail(`Training stopped: ${m.message}`);
@@ -363,7 +376,7 @@ export function mount(section, { engine, state }) {
   async function selectExample(split, index) {
     state.set("tsplit", split);
     state.set("tex", index);
-    if (status === "loading" || status === "error") return;
+    if (status === "loading" || status === "error" || status === "restarted") return;
     try {
       const view = await client.call("select", { split, index });
       activations.update(view, split === "val" ? summary.nVal : summary.nTrain);
@@ -374,7 +387,7 @@ export function mount(section, { engine, state }) {
 
   async function predictFrom(image) {
     predictImage = image;
-    if (status === "loading" || status === "error") return;
+    if (status === "loading" || status === "error" || status === "restarted") return;
     try {
       const p = await client.call("predict", { width: image.width, height: image.height, pixels: image.pixels });
       predictSees.replaceChildren(tileCanvas(p.input, 0, 96, "the image at the net's input size"));
@@ -433,7 +446,8 @@ export function mount(section, { engine, state }) {
       say(fileMessage, `Loaded “${file.name}”: ${n.numFilters} filters of ${n.filterSize}×${n.filterSize}, hidden ${n.hiddenDim}${n.batchnorm ? ", batch norm" : ""}. Start trains it further.`, "notice");
       if (predictImage) predictFrom(predictImage);
     } catch (e) {
-      say(fileMessage, `“${file.name}” was not loaded: ${e.message}. The current model is kept.`, "error");
+      if (e.kind === "engine-restarted") say(fileMessage, `“${file.name}” was not loaded: ${e.message}`, "error");
+      else say(fileMessage, `“${file.name}” was not loaded: ${e.message}. The current model is kept.`, "error");
     }
     render();
   }

@@ -4,6 +4,7 @@
 
 import { TRAIN } from "../config.js";
 import { el, fmt } from "../widgets/dom.js";
+import { ticks } from "./format.js";
 
 const C = TRAIN.chart;
 const MARGIN = { left: 52, right: 52, top: 12, bottom: 34 };
@@ -18,13 +19,6 @@ function smooth(values, k) {
     out.push(sum / Math.min(i + 1, k));
   });
   return out;
-}
-
-/** A round step for about `n` ticks over [0, max]. */
-function tickStep(max, n) {
-  const raw = max / n;
-  const p = 10 ** Math.floor(Math.log10(raw));
-  return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? raw;
 }
 
 export function createChart() {
@@ -67,21 +61,21 @@ export function createChart() {
     g.fillStyle = C.axis;
     g.textAlign = "right";
     g.textBaseline = "middle";
-    const ls = tickStep(lossTop, 4);
-    for (let v = 0; v <= lossTop + 1e-12; v += ls) {
-      const y = yLoss(v);
+    const lossTicks = ticks(lossTop, 4);
+    for (const { value, label } of lossTicks) {
+      const y = yLoss(value);
       g.beginPath();
       g.moveTo(x0, y);
       g.lineTo(x1, y);
       g.stroke();
-      g.fillText(fmt(v, 3), x0 - 6, y);
+      g.fillText(label, x0 - 6, y);
     }
     g.textAlign = "left";
     for (const a of [0, 0.25, 0.5, 0.75, 1]) g.fillText(`${a * 100}%`, x1 + 6, yAcc(a));
     g.textAlign = "center";
     g.textBaseline = "top";
-    const xsStep = tickStep(total, 6);
-    for (let it = 0; it <= total; it += xsStep) g.fillText(String(it), xs(it), y0 + 5);
+    const iterationTicks = ticks(total, 6, { integer: true });
+    for (const { value, label } of iterationTicks) g.fillText(label, xs(value), y0 + 5);
     g.fillText("iteration", (x0 + x1) / 2, y0 + 19);
     g.save();
     g.translate(12, (y0 + y1) / 2);
@@ -128,6 +122,9 @@ export function createChart() {
       }
     }
     canvas.dataset.points = String(losses.length);
+    // The axis labels as drawn, for the browser tests (a canvas has no text to read).
+    canvas.dataset.lossTicks = lossTicks.map((t) => t.label).join(" ");
+    canvas.dataset.iterationTicks = iterationTicks.map((t) => t.label).join(" ");
     canvas.dataset.accuracies = String(accuracies.length);
     canvas.setAttribute("aria-label",
       `Training chart: ${losses.length} losses${losses.length ? `, latest ${fmt(losses.at(-1), 3)}` : ""}; ` +

@@ -1,7 +1,9 @@
-// Image files to RGBA pixels for the training panel (your own dataset and Predict): decoded in
-// the browser, scaled down to at most `maxSide`, transparency kept (the engine composites over
-// black). A file that is empty, not an image or undecodable gives a message saying which.
+// Image files to RGBA pixels for the training panel (your own dataset and Predict): decoded and
+// scaled down to at most `maxSide` in a worker (../widgets/decode.js), off the main thread,
+// transparency kept (the engine composites over black). A file that is empty, not an image or
+// undecodable gives a message saying which.
 
+import { decodeImageFile } from "../widgets/decode.js";
 import { el } from "../widgets/dom.js";
 
 /** A problem with the user's file, to be shown as it is. */
@@ -11,24 +13,15 @@ export class FileProblem extends Error {}
 export async function readImageFile(file, maxSide) {
   const name = file.name ? `“${file.name}”` : "The file";
   if (file.size === 0) throw new FileProblem(`${name} is empty (0 bytes): choose a PNG, JPEG, GIF, WebP or BMP image.`);
-  let bitmap;
-  try {
-    bitmap = await createImageBitmap(file, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
-  } catch {
+  const result = await decodeImageFile(file, maxSide, null);
+  if (result.failed) throw new FileProblem(`${name} could not be read: the page's image decoder stopped. Try again, or reload the page.`);
+  if (result.undecodable) {
     const what = file.type ? `a ${file.type} file` : "a file of unknown type";
     throw new FileProblem(file.type.startsWith("image/")
       ? `${name} could not be decoded as an image: it may be damaged or in a format this browser cannot read.`
       : `${name} is not an image (it is ${what}): choose a PNG, JPEG, GIF, WebP or BMP image.`);
   }
-  const scale = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
-  const width = Math.max(1, Math.round(bitmap.width * scale));
-  const height = Math.max(1, Math.round(bitmap.height * scale));
-  const canvas = el("canvas", { width, height });
-  const g = canvas.getContext("2d", { willReadFrequently: true });
-  g.imageSmoothingQuality = "high";
-  g.drawImage(bitmap, 0, 0, width, height);
-  bitmap.close();
-  return { width, height, pixels: g.getImageData(0, 0, width, height).data };
+  return { width: result.width, height: result.height, pixels: result.pixels };
 }
 
 /** A canvas showing `{ width, height, pixels }`, `px` CSS pixels wide. */

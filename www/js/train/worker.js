@@ -1,18 +1,23 @@
 // The training worker: it loads the engine itself (the same wasm-bindgen --target web build the
 // page uses), keeps ONE Trainer, and speaks in plain-data messages. The main thread only draws.
 //
-// Requests are `{ id, type, ... }` and get exactly one reply `{ id, value }` or `{ id, error }`
+// Requests are `{ id, type, ... }` and get exactly one reply `{ id, value }` or `{ id, error, fatal }`
 // (plus `kind: "data-unavailable"` when a dataset's file could not be fetched). They are answered
 // one at a time, in order, so a configure waiting for the digits file holds back the requests sent
 // after it. While a run is going the worker also sends `{ event: "progress", ... }` after every
 // chunk of iterations (about CHUNK_MS of work), then yields so that pause, predict or export
-// requests are answered between chunks. Every start, pause, step, configure or import takes a new
-// run token; a chunk loop runs only while its token is current, so two loops can never train at once.
+// requests are answered between chunks; a chunk that fails sends `{ event: "failed", run,
+// message, fatal }` instead. Every start, pause, step, configure or import takes a new run token;
+// a chunk loop runs only while its token is current, so two loops can never train at once.
+//
+// `fatal` means the engine's instance trapped (../engine-trap.js): the message is then a plain
+// sentence, never the trap's or the bindings' own words, and the page replaces this worker.
 //
 // The engine carries no digits: the first time they are chosen, the worker fetches DIGITS_URL (the
 // committed www/data/digits.bin), keeps its bytes for the session and hands them to each Trainer.
 
 import init, { OwnImages, Trainer } from "../../pkg/cnn_playground.js";
+import { describeError } from "../engine-trap.js";
 
 /** Milliseconds of training between two progress messages. */
 const CHUNK_MS = 80;
@@ -155,31 +160,14 @@ const handlers = {
 /** Trains in chunks while `mine` is the current token, tagging progress with `run`. */
 async function runLoop(mine, run) {
   while (mine === token) {
-    const started = performance.now();
-    const chunk = { losses: [], accuracies: [] };
-    let last;
+    let done;
     try {
-      do {
-        last = trainer.step(1);
-        chunk.losses.push(...last.losses);
-        chunk.accuracies.push(...last.accuracies);
-      } while (!last.finished && !last.diverged && performance.now() - started < CHUNK_MS);
+      done = trainChunk(run);
     } catch (e) {
       token++;
-      postMessage({ event: "failed", run, message: e instanceof Error ? e.message : String(e) });
+      postMessage({ event: "failed", run, ...describeError(e) });
       return;
     }
-    const done = last.finished || Boolean(last.diverged);
-    const epochEnded = chunk.accuracies.length > 0;
-    postMessage({
-      event: "progress",
-      run,
-      progress: { ...last, losses: chunk.losses, accuracies: chunk.accuracies },
-      computeMs: performance.now() - started,
-      filters: trainer.filters(),
-      example: exampleView(),
-      confusion: done || epochEnded ? trainer.confusion() : null,
-    });
     if (done) {
       if (mine === token) token++;
       return;
@@ -187,6 +175,30 @@ async function runLoop(mine, run) {
     // Yield, so that requests waiting in the queue (pause, predict, export) are answered.
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
+}
+
+/** One chunk of about CHUNK_MS of iterations and its progress message; whether the run ended. */
+function trainChunk(run) {
+  const started = performance.now();
+  const chunk = { losses: [], accuracies: [] };
+  let last;
+  do {
+    last = trainer.step(1);
+    chunk.losses.push(...last.losses);
+    chunk.accuracies.push(...last.accuracies);
+  } while (!last.finished && !last.diverged && performance.now() - started < CHUNK_MS);
+  const done = last.finished || Boolean(last.diverged);
+  const epochEnded = chunk.accuracies.length > 0;
+  postMessage({
+    event: "progress",
+    run,
+    progress: { ...last, losses: chunk.losses, accuracies: chunk.accuracies },
+    computeMs: performance.now() - started,
+    filters: trainer.filters(),
+    example: exampleView(),
+    confusion: done || epochEnded ? trainer.confusion() : null,
+  });
+  return done;
 }
 
 async function answer({ id, type, ...args }) {
@@ -197,7 +209,8 @@ async function answer({ id, type, ...args }) {
     if (!trainer && type !== "configure" && type !== "select") throw new Error("the trainer is not set up yet");
     postMessage({ id, value: await handler(args) });
   } catch (err) {
-    postMessage({ id, error: err instanceof Error ? err.message : String(err), kind: err?.kind });
+    const { message, fatal } = describeError(err);
+    postMessage({ id, error: message, fatal, kind: err?.kind });
   }
 }
 

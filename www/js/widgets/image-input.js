@@ -1,34 +1,55 @@
-// Where images come in: a file picker, drag-and-drop, paste, and the page's own samples. It
-// decodes the file in the browser, flattens transparency onto white, scales anything larger than
-// MAX_IMAGE_SIDE down (and says so), and hands RGBA pixels on. Files that are empty, not images or
-// cannot be decoded give a message; the previous image stays.
+// Where images come in: a file picker, drag-and-drop, paste, and the page's own samples. A file is
+// decoded in a worker (decode.js), off the main thread, which flattens transparency onto white and
+// scales anything larger than MAX_IMAGE_SIDE down (the page says so); RGBA pixels are handed on.
+// Files that are empty, not images or cannot be decoded give a message; the previous image stays.
 
 import { MAX_IMAGE_SIDE } from "../config.js";
+import { decodeImageFile } from "./decode.js";
 import { el, say } from "./dom.js";
 import { SAMPLES } from "./samples.js";
 
 /** A problem with the user's file, shown to them as it is. */
 class FileProblem extends Error {}
 
-/** Decodes `file` (a File or Blob) to an ImageBitmap, or throws a FileProblem that says why not. */
+/**
+ * `{ data, width, height, notice }` of `file` (a File or Blob), decoded and scaled in the worker,
+ * or throws a FileProblem that says why not.
+ */
 async function decode(file) {
   const name = file.name ? `“${file.name}”` : "The pasted item";
   if (file.size === 0) {
     throw new FileProblem(`${name} is empty (0 bytes). Choose an image file such as a PNG or JPEG.`);
   }
-  try {
-    // "none": keep the file's pixel values as they are, so they match what the engine is given.
-    return await createImageBitmap(file, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
-  } catch {
+  const result = await decodeImageFile(file, MAX_IMAGE_SIDE, "#ffffff");
+  if (result.failed) {
+    throw new FileProblem(`${name} could not be read: the page's image decoder stopped. Try again, or reload the page.`);
+  }
+  if (result.undecodable) {
     if (!file.type.startsWith("image/")) {
       const type = file.type ? `a ${file.type} file` : "a file of unknown type";
       throw new FileProblem(`${name} is not an image (it is ${type}). Choose a PNG, JPEG, GIF, WebP or BMP image.`);
     }
     throw new FileProblem(`${name} could not be decoded as an image: it may be damaged or in a format this browser cannot read.`);
   }
+  const { width, height, pixels: data, original } = result;
+  return { data, width, height, notice: scaleNotice(original, width, height) };
 }
 
-/** RGBA pixels of `source` (bitmap or canvas), at most `MAX_IMAGE_SIDE` on its longer side. */
+/** What the page says when an image of `original` size is processed at `w`×`h`. */
+function scaleNotice(original, w, h) {
+  return original.width === w && original.height === h
+    ? ""
+    : `Scaled down from ${original.width}×${original.height} to ${w}×${h} pixels: images are processed at most ${MAX_IMAGE_SIDE} pixels on their longer side.`;
+}
+
+/** `pixels` (RGBA, `width`×`height`) drawn on `canvas`. */
+function drawPixels(canvas, { data, width, height }) {
+  canvas.width = width;
+  canvas.height = height;
+  canvas.getContext("2d").putImageData(new ImageData(data, width, height), 0, 0);
+}
+
+/** RGBA pixels of a sample's canvas, at most `MAX_IMAGE_SIDE` on its longer side (drawn on `canvas`). */
 function pixels(source, canvas) {
   const { width, height } = source;
   const scale = Math.min(1, MAX_IMAGE_SIDE / Math.max(width, height));
@@ -41,10 +62,7 @@ function pixels(source, canvas) {
   g.fillRect(0, 0, w, h);
   g.imageSmoothingQuality = "high";
   g.drawImage(source, 0, 0, w, h);
-  const notice = scale < 1
-    ? `Scaled down from ${width}×${height} to ${w}×${h} pixels: images are processed at most ${MAX_IMAGE_SIDE} pixels on their longer side.`
-    : "";
-  return { data: g.getImageData(0, 0, w, h).data, width: w, height: h, notice };
+  return { data: g.getImageData(0, 0, w, h).data, width: w, height: h, notice: scaleNotice({ width, height }, w, h) };
 }
 
 /**
@@ -74,9 +92,8 @@ export function createImageInput({ onImage, onSample }) {
   async function loadFile(f) {
     if (!f) return;
     try {
-      const bitmap = await decode(f);
-      const result = pixels(bitmap, canvas);
-      bitmap.close();
+      const result = await decode(f);
+      drawPixels(canvas, result);
       show(result, f.name || "pasted image");
     } catch (e) {
       if (!(e instanceof FileProblem)) throw e;

@@ -1,0 +1,34 @@
+// Numbers as the Train panel prints them: durations of a run and the chart's axis ticks. Pure
+// functions (tests/js/train-format.test.mjs), no DOM.
+
+/**
+ * A run's duration for people: "under 0.1 s", "0.4 s", "12 s", "2 min 05 s"; "…" while unknown.
+ * Tenths below 10 s, so a short run does not read "0 s".
+ */
+export function duration(ms) {
+  if (!Number.isFinite(ms) || ms < 0) return "…";
+  if (ms < 100) return "under 0.1 s";
+  if (ms < 9950) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+}
+
+/**
+ * About `n` ticks over [0, max] at a round step (1, 2 or 5 × 10^k; at least 1 when `integer`),
+ * each `{ value, label }`. Values are k·step, not a running sum, and labels carry the step's
+ * decimals only, so an axis reads 0.6, never 0.6000000000000001.
+ */
+export function ticks(max, n, { integer = false } = {}) {
+  if (!(max > 0) || !Number.isFinite(max) || !(n >= 1)) return [{ value: 0, label: "0" }];
+  const raw = max / n;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  let step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? raw;
+  if (integer) step = Math.max(1, Math.round(step));
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  const out = [];
+  for (let k = 0; k * step <= max * (1 + 1e-9); k++) {
+    const value = k * step;
+    out.push({ value, label: value.toFixed(decimals) });
+  }
+  return out;
+}

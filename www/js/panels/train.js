@@ -4,9 +4,16 @@
 // Run states: loading → idle → running ⇄ paused → finished | diverged; "error" when the settings
 // are refused. Settings edited after some training apply to the next run (a notice says so);
 // before any training they apply at once.
+//
+// Saved work (persist/): the own images are saved at every edit; the trained model (the worker's
+// export) and the chart are saved after a step, a pause, the end of a run and every few seconds
+// of a run, and deleted when a new trainer replaces it. After a reload they come back: the images
+// before the first trainer is made, then the model if it was trained on the same data settings.
 
 import { attempt } from "../engine.js";
 import { el, fmt, say } from "../widgets/dom.js";
+import { createSavedLine } from "../persist/saved-line.js";
+import { modelPhrase } from "../persist/text.js";
 import { TRAIN } from "../config.js";
 import { createChart } from "../train/chart.js";
 import { TrainerClient } from "../train/client.js";
@@ -35,7 +42,10 @@ function duration(ms) {
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
 }
 
-export function mount(section, { engine, state }) {
+/** Milliseconds between two saves of the model while a run goes on. */
+const SAVE_EVERY_MS = 3000;
+
+export function mount(section, { engine, state, store }) {
   loadStyles();
   const client = new TrainerClient(onEvent);
 
@@ -56,10 +66,22 @@ export function mount(section, { engine, state }) {
   let configureTimer = null;
   /** The settings the worker's trainer was made with, to tell whether an edit changes anything. */
   let configuredKey = "";
+  /** The data settings of the worker's trainer (JSON), saved with the model. */
+  let configuredData = "";
+  /** Until the saved work is back, nothing is saved or deleted. */
+  let restoring = true;
+  /** Whether the worker's model is worth saving (trained or imported, not freshly made). */
+  let modelWorthSaving = false;
+  let saveTimer = null;
 
   // --- Widgets ------------------------------------------------------------------------------
   const form = createSettingsForm({ state, onPreset: applyPreset });
-  const own = createOwnData({ onChange: () => state.get("tds") === "own" && scheduleConfigure() });
+  const own = createOwnData({
+    onChange: () => {
+      store.saveOwn(own.data().classes);
+      if (state.get("tds") === "own") scheduleConfigure();
+    },
+  });
   const ownCard = card("Your own dataset", own.element);
   const previews = createPreviews();
   const summaryLine = el("p", { class: "summary", "data-testid": "train-summary" });
@@ -136,7 +158,8 @@ export function mount(section, { engine, state }) {
       card("Save or load the model",
         el("p", { class: "hint", text: "The file records the architecture and every weight (a versioned format). A file that does not fit is refused and the current model is kept." }),
         el("div", { class: "controls" }, exportButton, el("label", { class: "field" }, el("span", { text: "Import a model file" }), importInput)),
-        fileMessage)),
+        fileMessage,
+        createSavedLine(store))),
   );
 
   // --- Drawing ------------------------------------------------------------------------------
@@ -250,6 +273,12 @@ export function mount(section, { engine, state }) {
     try {
       const v = await client.call("configure", { data, run: runSettings, own: ownData });
       configuredKey = key;
+      configuredData = JSON.stringify(data);
+      // A fresh net replaces the model: the saved one no longer matches the page.
+      modelWorthSaving = false;
+      clearTimeout(saveTimer);
+      saveTimer = null;
+      if (!restoring) store.forgetModel();
       dirty = false;
       lastAcc = null;
       elapsed = 0;
@@ -308,6 +337,7 @@ export function mount(section, { engine, state }) {
     if (status === "running") status = "paused";
     showViews(v);
     render();
+    saveModel();
   }
 
   async function step() {
@@ -316,6 +346,8 @@ export function mount(section, { engine, state }) {
     if (status !== "idle" && status !== "paused") return;
     try {
       const v = await client.call("step");
+      modelWorthSaving = true;
+      saveModel();
       applyProgress(v.progress);
       showViews(v);
       status = v.progress.diverged ? "diverged" : v.progress.finished ? "finished" : "paused";
@@ -349,6 +381,9 @@ export function mount(section, { engine, state }) {
     }
     applyProgress(m.progress);
     showViews(m);
+    modelWorthSaving = true;
+    if (m.progress.diverged || m.progress.finished) saveModel();
+    else saveTimer ??= setTimeout(saveModel, SAVE_EVERY_MS);
     if (m.progress.diverged) {
       status = "diverged";
       fail(divergedText(m.progress.diverged));
@@ -413,29 +448,81 @@ export function mount(section, { engine, state }) {
     }
     try {
       const v = await client.call("import", { bytes }, [bytes]);
-      applying = true;
-      try {
-        writeSettings(state, { run: v.summary.net });
-      } finally {
-        applying = false;
-      }
-      form.sync();
-      configuredKey = settingsKey();
-      dirty = false;
-      lastAcc = null;
-      elapsed = 0;
-      rate = NaN;
-      showViews(v);
-      chart.reset(numIterations);
-      status = "idle";
-      say(runMessage, "");
+      adoptModel(v);
       const n = v.summary.net;
       say(fileMessage, `Loaded “${file.name}”: ${n.numFilters} filters of ${n.filterSize}×${n.filterSize}, hidden ${n.hiddenDim}${n.batchnorm ? ", batch norm" : ""}. Start trains it further.`, "notice");
-      if (predictImage) predictFrom(predictImage);
+      saveModel();
     } catch (e) {
       say(fileMessage, `“${file.name}” was not loaded: ${e.message}. The current model is kept.`, "error");
     }
     render();
+  }
+
+  /** Shows the model the worker imported (`v`: its summary and views) as the page's model. */
+  function adoptModel(v) {
+    applying = true;
+    try {
+      writeSettings(state, { run: v.summary.net });
+    } finally {
+      applying = false;
+    }
+    form.sync();
+    configuredKey = settingsKey();
+    dirty = false;
+    lastAcc = null;
+    elapsed = 0;
+    rate = NaN;
+    showViews(v);
+    chart.reset(numIterations);
+    status = "idle";
+    say(runMessage, "");
+    modelWorthSaving = true;
+    if (predictImage) predictFrom(predictImage);
+  }
+
+  // --- Saved work ---------------------------------------------------------------------------
+  /** Saves the worker's model with the chart (now; a run's periodic save comes back here). */
+  async function saveModel() {
+    clearTimeout(saveTimer);
+    saveTimer = null;
+    if (restoring || !modelWorthSaving) return;
+    let bytes;
+    try {
+      bytes = await client.call("export");
+    } catch {
+      return; // no trainer to export (its settings were refused): nothing to save
+    }
+    // Progress sent before the export's reply has been drawn: the chart matches these weights.
+    const history = chart.history();
+    if (modelWorthSaving) store.saveModel({ bytes, history, iteration: history.losses.length, dataKey: configuredData });
+  }
+
+  /** After the first trainer is made: the saved model, if it was trained on these data settings. */
+  async function restoreModel() {
+    const saved = store.saved.model;
+    try {
+      if (!saved) return;
+      if (saved.dataKey !== configuredData) {
+        fail(`The model saved in this browser (${modelPhrase(saved)}) was trained on other data settings than these, ` +
+          "so it was not loaded. A new model made here replaces it.", "notice");
+        return;
+      }
+      if (status !== "idle") {
+        fail(`The model saved in this browser (${modelPhrase(saved)}) was not loaded: there is no trainer for these settings.`, "notice");
+        return;
+      }
+      const bytes = saved.bytes.slice().buffer;
+      const v = await client.call("import", { bytes }, [bytes]);
+      adoptModel(v);
+      chart.restore(saved.history);
+      lastAcc = saved.history.accuracies.at(-1) ?? null;
+      say(runMessage, `Restored ${modelPhrase(saved)}. Start trains it further.`, "notice");
+    } catch (e) {
+      fail(`The model saved in this browser was not loaded: ${e.message}.`, "notice");
+    } finally {
+      restoring = false;
+      render();
+    }
   }
 
   // --- Settings -----------------------------------------------------------------------------
@@ -476,10 +563,11 @@ export function mount(section, { engine, state }) {
     settingsChanged(ours.some((n) => DATA_PROPS.has(n)));
   });
 
+  if (store.saved.own) own.restore(store.saved.own.classes);
   activations.select(state.get("tsplit"), state.get("tex"));
   client.call("select", { split: state.get("tsplit"), index: state.get("tex") }).catch(() => {});
   render();
-  configure();
+  configure().then(restoreModel);
 
   return {};
 }

@@ -24,6 +24,8 @@ import { createSettingsForm, FIELDS, readSettings, writeSettings } from "../trai
 import { createTileGrid, tileCanvas } from "../train/tiles.js";
 import { createActivations, createConfusion, createPreviews, createProbabilities } from "../train/views.js";
 
+/** The run settings that make the net's architecture (a model file records them). */
+const NET_KEYS = ["numFilters", "filterSize", "hiddenDim", "batchnorm", "weightScale", "seed"];
 const TRAIN_PROPS = new Set(["tds", ...FIELDS.map((f) => f.prop)]);
 const DATA_PROPS = new Set(["tds", ...FIELDS.filter((f) => f.group === "data").map((f) => f.prop)]);
 
@@ -66,8 +68,8 @@ export function mount(section, { engine, state, store }) {
   let configureTimer = null;
   /** The settings the worker's trainer was made with, to tell whether an edit changes anything. */
   let configuredKey = "";
-  /** The data settings of the worker's trainer (JSON), saved with the model. */
-  let configuredData = "";
+  /** The data settings of the worker's trainer, saved with its model. */
+  let configuredData = null;
   /** Until the saved work is back, nothing is saved or deleted. */
   let restoring = true;
   /** Whether the worker's model is worth saving (trained or imported, not freshly made). */
@@ -273,7 +275,7 @@ export function mount(section, { engine, state, store }) {
     try {
       const v = await client.call("configure", { data, run: runSettings, own: ownData });
       configuredKey = key;
-      configuredData = JSON.stringify(data);
+      configuredData = data;
       // A fresh net replaces the model: the saved one no longer matches the page.
       modelWorthSaving = false;
       clearTimeout(saveTimer);
@@ -290,6 +292,7 @@ export function mount(section, { engine, state, store }) {
       if (predictImage) predictFrom(predictImage);
     } catch (e) {
       configuredKey = "";
+      modelWorthSaving = false;
       clearViews();
       status = "error";
       if (e.kind === "data-unavailable") fail(e.message);
@@ -494,16 +497,24 @@ export function mount(section, { engine, state, store }) {
     }
     // Progress sent before the export's reply has been drawn: the chart matches these weights.
     const history = chart.history();
-    if (modelWorthSaving) store.saveModel({ bytes, history, iteration: history.losses.length, dataKey: configuredData });
+    if (modelWorthSaving && summary) {
+      store.saveModel({ bytes, history, iteration: history.losses.length, trainedWith: trainedWith(configuredData, summary.net) });
+    }
   }
 
-  /** After the first trainer is made: the saved model, if it was trained on these data settings. */
+  /** What a saved model must match to be restored: the data settings and the net's architecture. */
+  function trainedWith(data, run) {
+    return JSON.stringify({ data, net: NET_KEYS.map((k) => run[k]) });
+  }
+
+  /** After the first trainer is made: the saved model, if it was trained with these settings. */
   async function restoreModel() {
     const saved = store.saved.model;
     try {
       if (!saved) return;
-      if (saved.dataKey !== configuredData) {
-        fail(`The model saved in this browser (${modelPhrase(saved)}) was trained on other data settings than these, ` +
+      const settings = readSettings(state);
+      if (saved.trainedWith !== trainedWith(settings.data, settings.run)) {
+        fail(`The model saved in this browser (${modelPhrase(saved)}) was trained with other data or net settings than these, ` +
           "so it was not loaded. A new model made here replaces it.", "notice");
         return;
       }

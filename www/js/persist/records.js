@@ -3,7 +3,7 @@
 //
 //   "own-data": { classes: [{ name, images: [{ width, height, pixels: Uint8ClampedArray }] }], savedAt }
 //   "model":    { bytes: Uint8Array (the engine's model file), history: { losses, accuracies, total },
-//                 iteration, savedAt, dataKey (the data settings it was trained on, as JSON) }
+//                 iteration, savedAt, trainedWith (its data settings and net architecture, as JSON) }
 //   "settings": { hash (the page link after the #, without it), savedAt }
 
 import { TRAIN } from "../config.js";
@@ -37,7 +37,7 @@ export function readModel(record) {
   const h = record.history;
   if (!h || !Array.isArray(h.losses) || !h.losses.every((v) => typeof v === "number")) return null;
   if (!Array.isArray(h.accuracies) || !h.accuracies.every((a) => isCount(a?.iteration) && Number.isFinite(a.trainAcc) && Number.isFinite(a.valAcc))) return null;
-  if (!isCount(h.total) || !isCount(record.iteration) || !isTime(record.savedAt) || typeof record.dataKey !== "string") return null;
+  if (!isCount(h.total) || !isCount(record.iteration) || !isTime(record.savedAt) || typeof record.trainedWith !== "string") return null;
   return record;
 }
 

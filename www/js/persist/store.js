@@ -67,7 +67,7 @@ class Store {
     return this.write(KEYS.own, { classes: classes.map((c) => ({ name: c.name, images: c.images })), savedAt: Date.now() });
   }
 
-  /** Saves a trained model: { bytes, history, iteration, dataKey }. */
+  /** Saves a trained model: { bytes, history, iteration, trainedWith }. */
   saveModel(model) {
     return this.write(KEYS.model, { ...model, savedAt: Date.now() });
   }

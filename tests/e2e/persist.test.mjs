@@ -180,6 +180,12 @@ test("Back and Forward move between panels, stay on the page and keep the settin
   assert.match(url.hash, /(^|&)tds=own(&|$)/, "Back did not undo the dataset choice");
   await page.click("#tab-train");
   await waitForPanel("train");
+  // The skip link's #panels is an anchor, not settings: nothing is reset.
+  await page.focus("a.skip");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => /(^#|&)tds=own(&|$)/.test(location.hash));
+  assert.match(new URL(page.url()).hash, /^#tab=train&/);
+  await waitForPanel("train");
   assert.deepEqual(await legends(), ["Class 1: 4 images", "Class 2: 3 images"]);
   assert.equal(await page.getAttribute("[data-testid=train-chart]", "data-points"), "4");
 });

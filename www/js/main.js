@@ -94,11 +94,20 @@ async function main() {
     show(id);
   }
 
-  /** Back, Forward or an edited address: our entries change the panel only, others are read whole. */
+  /**
+   * Back, Forward or an edited address: our entries change the panel only, others are read whole,
+   * except an in-page anchor such as the skip link's #panels (no "="), which is not settings.
+   */
   function navigated() {
     const panel = history.state?.panel;
-    if (PANELS.some((p) => p.id === panel)) show(panel);
-    else state.readUrl();
+    if (PANELS.some((p) => p.id === panel)) {
+      show(panel);
+    } else if (/^#[^=]+$/.test(window.location.hash)) {
+      state.writeUrl();
+      history.replaceState({ panel: current }, "", window.location.href);
+    } else {
+      state.readUrl();
+    }
   }
   window.addEventListener("popstate", navigated);
   window.addEventListener("hashchange", navigated);

@@ -22,7 +22,7 @@ export function createStorageBanner(store, notice) {
   store.subscribe((e) => {
     if (e.type === "problem") show(e.message, "error", store.available);
     else if (e.type === "forgotten") show(FORGOTTEN, "notice", false);
-    else if (message.dataset.kind === "error") show("", "notice", false);
+    else if (message.dataset.kind === "error" && !store.problem) show("", "notice", false);
   });
   return element;
 }

@@ -17,10 +17,26 @@ const problem = (e, fallback = "UnknownError") =>
 /**
  * Opens (creating if needed) database `name` at `version` with object store `store`. Rejects with a
  * StorageProblem: "unavailable" when the browser has no IndexedDB, "blocked" when another tab keeps
- * an older version open, or the browser's error (e.g. "SecurityError" when storage is refused).
+ * an older version open, "timeout" when the browser does not answer within `timeoutMs` (some
+ * browsers leave an open pending for ever), or the browser's error (e.g. "SecurityError" when
+ * storage is refused). A connection that opens after the promise gave up is closed again.
  */
-export function openDatabase(name, version, store, idb = globalThis.indexedDB) {
-  return new Promise((resolve, reject) => {
+export function openDatabase(name, version, store, { idb = globalThis.indexedDB, timeoutMs = 5000 } = {}) {
+  let settled = false;
+  let timer = null;
+  return new Promise((resolveOpen, rejectOpen) => {
+    const reject = (e) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      rejectOpen(e);
+    };
+    const resolve = (db) => {
+      settled = true;
+      clearTimeout(timer);
+      resolveOpen(db);
+    };
+    timer = setTimeout(() => reject(new StorageProblem("timeout")), timeoutMs);
     if (!idb) {
       reject(new StorageProblem("unavailable"));
       return;
@@ -39,6 +55,10 @@ export function openDatabase(name, version, store, idb = globalThis.indexedDB) {
     request.onerror = () => reject(problem(request.error));
     request.onsuccess = () => {
       const db = request.result;
+      if (settled) {
+        db.close();
+        return;
+      }
       // A newer version of the page in another tab wants to upgrade: let it.
       db.onversionchange = () => db.close();
       resolve(new Database(db, store));

@@ -21,7 +21,7 @@ export async function openStore(idb = globalThis.indexedDB) {
   let problem = null;
   let records = new Map();
   try {
-    db = await openDatabase(DB_NAME, DB_VERSION, STORE_NAME, idb);
+    db = await openDatabase(DB_NAME, DB_VERSION, STORE_NAME, { idb });
     records = await db.all();
   } catch (e) {
     if (!(e instanceof StorageProblem)) throw e;
@@ -34,7 +34,7 @@ class Store {
   constructor(db, records, problem) {
     this.db = db;
     this.listeners = new Set();
-    /** The reason of the last failure (null after a success). */
+    /** The reason of the last failure (null after a write or a forget that worked). */
     this.problem = problem;
     /** What was saved when the page opened: { own, model, settings } (null / "" when absent). */
     this.saved = {
@@ -87,6 +87,7 @@ class Store {
     this.pending.clear();
     return this.enqueue(async () => {
       await this.db.clear();
+      this.problem = null;
       this.emit({ type: "forgotten" });
     });
   }
@@ -101,10 +102,12 @@ class Store {
       const newest = this.pending.get(key);
       this.pending.delete(key);
       if (newest === undefined) {
+        // A deletion that works says nothing about whether a write would: a problem stays.
         await this.db.delete(key);
         this.emit({ type: "deleted", key });
       } else {
         await this.db.put(key, newest);
+        this.problem = null;
         this.emit({ type: "saved", key, value: newest });
       }
     });
@@ -116,7 +119,6 @@ class Store {
     this.queue = this.queue.then(async () => {
       try {
         await job();
-        this.problem = null;
         return true;
       } catch (e) {
         // db.js turns every IndexedDB failure into a StorageProblem; anything else is still a

@@ -48,6 +48,8 @@ export function problemText(reason) {
     case "SecurityError":
     case "InvalidStateError":
       return `This browser does not let the page store anything (private browsing, or site data is blocked). ${lost}`;
+    case "timeout":
+      return `This browser did not open the page's storage (it gave no answer). ${lost}`;
     case "blocked":
       return `Another tab with an older version of this page keeps its saved work open. ${lost} Close the other tab and reload to save again.`;
     default:

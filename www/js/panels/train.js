@@ -8,7 +8,8 @@
 // Saved work (persist/): the own images are saved at every edit; the trained model (the worker's
 // export) and the chart are saved after a step, a pause, the end of a run and every few seconds
 // of a run, and deleted when a new trainer replaces it. After a reload they come back: the images
-// before the first trainer is made, then the model if it was trained on the same data settings.
+// before the first trainer is made, then the model if it was trained with the same data settings
+// and net architecture (a link with other settings wins; the notice says the model was not loaded).
 
 import { attempt } from "../engine.js";
 import { el, fmt, say } from "../widgets/dom.js";

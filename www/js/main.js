@@ -1,9 +1,20 @@
 // Starts the page: loads the engine, builds the tabs from panels/index.js and mounts each panel
 // the first time it is shown. The selected tab is part of the page state (and so of the URL).
+//
+// History: choosing a tab pushes a history entry (marked { panel }), so Back shows the panel
+// before instead of leaving the page; going Back changes only the panel, never the settings made
+// since. An address the user edits (an entry without the mark) is read whole.
+//
+// Saved work (persist/): the store is opened before the settings are read, so that a page opened
+// without a link (no #) gets the last visit's settings; a link always wins. Every change of the
+// settings is saved; the panels get the store to save and restore their own work.
 
 import { useEngineLimits } from "./config.js";
 import { attempt, loadEngine } from "./engine.js";
 import { PANELS } from "./panels/index.js";
+import { createStorageBanner } from "./persist/banner.js";
+import { openStore } from "./persist/store.js";
+import { restoreNotice } from "./persist/text.js";
 import { problemsText, PROPS, State } from "./state.js";
 import { createTabs } from "./widgets/tabs.js";
 
@@ -19,8 +30,14 @@ async function main() {
   loading.remove();
 
   useEngineLimits(engine.limits());
+  const store = await openStore();
+  const lastSettings = !window.location.hash.replace(/^#/, "") && store.saved.settings;
+  if (lastSettings) history.replaceState(history.state, "", `#${store.saved.settings}`);
+  // State writes the URL with replaceState; keeping the entry's mark lets Back tell our entries apart.
+  const keepMark = { replaceState: (_s, title, url) => history.replaceState(history.state, title, url) };
   // The tab is one of the panels: a link naming another is said, like any value out of range.
-  const state = new State(PROPS.map((p) => (p.name === "tab" ? { ...p, type: "enum", values: PANELS.map((q) => q.id) } : p)));
+  const props = PROPS.map((p) => (p.name === "tab" ? { ...p, type: "enum", values: PANELS.map((q) => q.id) } : p));
+  const state = new State(props, window.location, keepMark);
   // Values of a link the page had to replace are said, not changed silently.
   const linkNotice = document.getElementById("link-notice");
   const showLinkProblems = () => {
@@ -28,11 +45,16 @@ async function main() {
     linkNotice.hidden = state.problems.length === 0;
   };
   showLinkProblems();
-  window.addEventListener("hashchange", () => {
-    state.readUrl();
-    showLinkProblems();
-  });
   const root = document.getElementById("panels");
+  root.before(createStorageBanner(store, restoreNotice({
+    own: store.saved.own?.classes ?? null, model: store.saved.model, settings: Boolean(lastSettings),
+  })));
+  store.saveSettings(state.serialize());
+  let savingSettings = null;
+  state.subscribe(() => {
+    clearTimeout(savingSettings);
+    savingSettings = setTimeout(() => store.saveSettings(state.serialize()), 300);
+  });
   const mounted = new Map();
 
   const sections = new Map(
@@ -59,12 +81,13 @@ async function main() {
     current = panel.id;
     selectTab(panel.id);
     state.set("tab", panel.id);
+    history.replaceState({ panel: panel.id }, "", window.location.href);
     const section = sections.get(panel.id);
     section.hidden = false;
     if (!mounted.has(panel.id)) {
       mounted.set(panel.id, null);
       const module = await panel.load();
-      const hooks = attempt(() => module.mount(section, { engine, state }));
+      const hooks = attempt(() => module.mount(section, { engine, state, store }));
       if (hooks.error) {
         section.textContent = `This panel failed to start: ${hooks.error}`;
         throw new Error(hooks.error);
@@ -75,7 +98,33 @@ async function main() {
     document.body.dataset.panel = panel.id;
   }
 
-  const selectTab = createTabs(document.getElementById("tabs"), PANELS, show);
+  /** A tab the user picked: a new history entry, so that Back returns to the panel before. */
+  function choose(id) {
+    if (id === current) return;
+    history.pushState({ panel: id }, "", window.location.href);
+    show(id);
+  }
+
+  /**
+   * Back, Forward or an edited address: our entries change the panel only, others are read whole,
+   * except an in-page anchor such as the skip link's #panels (no "="), which is not settings.
+   */
+  function navigated() {
+    const panel = history.state?.panel;
+    if (PANELS.some((p) => p.id === panel)) {
+      show(panel);
+    } else if (/^#[^=]+$/.test(window.location.hash)) {
+      state.writeUrl();
+      history.replaceState({ panel: current }, "", window.location.href);
+    } else {
+      state.readUrl();
+      showLinkProblems();
+    }
+  }
+  window.addEventListener("popstate", navigated);
+  window.addEventListener("hashchange", navigated);
+
+  const selectTab = createTabs(document.getElementById("tabs"), PANELS, choose);
   state.subscribe((changed) => {
     if (changed.includes("tab")) show(state.get("tab"));
   });

@@ -4,9 +4,17 @@
 // Run states: loading → idle → running ⇄ paused → finished | diverged; "error" when the settings
 // are refused. Settings edited after some training apply to the next run (a notice says so);
 // before any training they apply at once.
+//
+// Saved work (persist/): the own images are saved at every edit; the trained model (the worker's
+// export) and the chart are saved after a step, a pause, the end of a run and every few seconds
+// of a run, and deleted when a new trainer replaces it. After a reload they come back: the images
+// before the first trainer is made, then the model if it was trained with the same data settings
+// and net architecture (a link with other settings wins; the notice says the model was not loaded).
 
 import { attempt } from "../engine.js";
 import { el, fmt, say } from "../widgets/dom.js";
+import { createSavedLine } from "../persist/saved-line.js";
+import { modelPhrase } from "../persist/text.js";
 import { TRAIN } from "../config.js";
 import { createChart } from "../train/chart.js";
 import { TrainerClient } from "../train/client.js";
@@ -18,6 +26,8 @@ import { createSettingsForm, FIELDS, readSettings, writeSettings } from "../trai
 import { createTileGrid, tileCanvas } from "../train/tiles.js";
 import { createActivations, createConfusion, createPreviews, createProbabilities } from "../train/views.js";
 
+/** The run settings that make the net's architecture (a model file records them). */
+const NET_KEYS = ["numFilters", "filterSize", "hiddenDim", "batchnorm", "weightScale", "seed"];
 const TRAIN_PROPS = new Set(["tds", ...FIELDS.map((f) => f.prop)]);
 const DATA_PROPS = new Set(["tds", ...FIELDS.filter((f) => f.group === "data").map((f) => f.prop)]);
 
@@ -30,7 +40,10 @@ const card = (title, ...children) => el("section", { class: "card" }, el("h3", {
 /** A probability or accuracy as a percentage; tiny ones as "<0.01%" rather than in e-notation. */
 const percent = (p) => (p > 0 && p < 1e-4 ? "<0.01%" : `${fmt(100 * p, 3)}%`);
 
-export function mount(section, { engine, state }) {
+/** Milliseconds between two saves of the model while a run goes on. */
+const SAVE_EVERY_MS = 3000;
+
+export function mount(section, { engine, state, store }) {
   loadStyles();
   const client = new TrainerClient(onEvent);
 
@@ -51,10 +64,22 @@ export function mount(section, { engine, state }) {
   let configureTimer = null;
   /** The settings the worker's trainer was made with, to tell whether an edit changes anything. */
   let configuredKey = "";
+  /** The data settings of the worker's trainer, saved with its model. */
+  let configuredData = null;
+  /** Until the saved work is back, nothing is saved or deleted. */
+  let restoring = true;
+  /** Whether the worker's model is worth saving (trained or imported, not freshly made). */
+  let modelWorthSaving = false;
+  let saveTimer = null;
 
   // --- Widgets ------------------------------------------------------------------------------
   const form = createSettingsForm({ state, onPreset: applyPreset });
-  const own = createOwnData({ onChange: () => state.get("tds") === "own" && scheduleConfigure() });
+  const own = createOwnData({
+    onChange: () => {
+      store.saveOwn(own.data().classes);
+      if (state.get("tds") === "own") scheduleConfigure();
+    },
+  });
   const ownCard = card("Your own dataset", own.element);
   const previews = createPreviews();
   const summaryLine = el("p", { class: "summary", "data-testid": "train-summary" });
@@ -131,7 +156,8 @@ export function mount(section, { engine, state }) {
       card("Save or load the model",
         el("p", { class: "hint", text: "The file records the architecture and every weight (a versioned format). A file that does not fit is refused and the current model is kept." }),
         el("div", { class: "controls" }, exportButton, el("label", { class: "field" }, el("span", { text: "Import a model file" }), importInput)),
-        fileMessage)),
+        fileMessage,
+        createSavedLine(store))),
   );
 
   // --- Drawing ------------------------------------------------------------------------------
@@ -245,6 +271,12 @@ export function mount(section, { engine, state }) {
     try {
       const v = await client.call("configure", { data, run: runSettings, own: ownData });
       configuredKey = key;
+      configuredData = data;
+      // A fresh net replaces the model: the saved one no longer matches the page.
+      modelWorthSaving = false;
+      clearTimeout(saveTimer);
+      saveTimer = null;
+      if (!restoring) store.forgetModel();
       dirty = false;
       lastAcc = null;
       elapsed = 0;
@@ -256,6 +288,7 @@ export function mount(section, { engine, state }) {
       if (predictImage) predictFrom(predictImage);
     } catch (e) {
       configuredKey = "";
+      modelWorthSaving = false;
       clearViews();
       status = e.kind === "engine-restarted" ? "restarted" : "error";
       if (e.kind === "engine-restarted") fail(e.message);
@@ -311,6 +344,7 @@ export function mount(section, { engine, state }) {
     if (status === "running") status = "paused";
     showViews(v);
     render();
+    saveModel();
   }
 
   async function step() {
@@ -319,6 +353,8 @@ export function mount(section, { engine, state }) {
     if (status !== "idle" && status !== "paused") return;
     try {
       const v = await client.call("step");
+      modelWorthSaving = true;
+      saveModel();
       applyProgress(v.progress);
       showViews(v);
       status = v.progress.diverged ? "diverged" : v.progress.finished ? "finished" : "paused";
@@ -362,6 +398,9 @@ export function mount(section, { engine, state }) {
     }
     applyProgress(m.progress);
     showViews(m);
+    modelWorthSaving = true;
+    if (m.progress.diverged || m.progress.finished) saveModel();
+    else saveTimer ??= setTimeout(saveModel, SAVE_EVERY_MS);
     if (m.progress.diverged) {
       status = "diverged";
       fail(divergedText(m.progress.diverged));
@@ -426,30 +465,90 @@ export function mount(section, { engine, state }) {
     }
     try {
       const v = await client.call("import", { bytes }, [bytes]);
-      applying = true;
-      try {
-        writeSettings(state, { run: v.summary.net });
-      } finally {
-        applying = false;
-      }
-      form.sync();
-      configuredKey = settingsKey();
-      dirty = false;
-      lastAcc = null;
-      elapsed = 0;
-      rate = NaN;
-      showViews(v);
-      chart.reset(numIterations);
-      status = "idle";
-      say(runMessage, "");
+      adoptModel(v);
       const n = v.summary.net;
       say(fileMessage, `Loaded “${file.name}”: ${n.numFilters} filters of ${n.filterSize}×${n.filterSize}, hidden ${n.hiddenDim}${n.batchnorm ? ", batch norm" : ""}. Start trains it further.`, "notice");
-      if (predictImage) predictFrom(predictImage);
+      saveModel();
     } catch (e) {
       if (e.kind === "engine-restarted") say(fileMessage, `“${file.name}” was not loaded: ${e.message}`, "error");
       else say(fileMessage, `“${file.name}” was not loaded: ${e.message}. The current model is kept.`, "error");
     }
     render();
+  }
+
+  /** Shows the model the worker imported (`v`: its summary and views) as the page's model. */
+  function adoptModel(v) {
+    applying = true;
+    try {
+      writeSettings(state, { run: v.summary.net });
+    } finally {
+      applying = false;
+    }
+    form.sync();
+    configuredKey = settingsKey();
+    dirty = false;
+    lastAcc = null;
+    elapsed = 0;
+    rate = NaN;
+    showViews(v);
+    chart.reset(numIterations);
+    status = "idle";
+    say(runMessage, "");
+    modelWorthSaving = true;
+    if (predictImage) predictFrom(predictImage);
+  }
+
+  // --- Saved work ---------------------------------------------------------------------------
+  /** Saves the worker's model with the chart (now; a run's periodic save comes back here). */
+  async function saveModel() {
+    clearTimeout(saveTimer);
+    saveTimer = null;
+    if (restoring || !modelWorthSaving) return;
+    let bytes;
+    try {
+      bytes = await client.call("export");
+    } catch {
+      return; // no trainer to export (its settings were refused): nothing to save
+    }
+    // Progress sent before the export's reply has been drawn: the chart matches these weights.
+    const history = chart.history();
+    if (modelWorthSaving && summary) {
+      store.saveModel({ bytes, history, iteration: history.losses.length, trainedWith: trainedWith(configuredData, summary.net) });
+    }
+  }
+
+  /** What a saved model must match to be restored: the data settings and the net's architecture. */
+  function trainedWith(data, run) {
+    return JSON.stringify({ data, net: NET_KEYS.map((k) => run[k]) });
+  }
+
+  /** After the first trainer is made: the saved model, if it was trained with these settings. */
+  async function restoreModel() {
+    const saved = store.saved.model;
+    try {
+      if (!saved) return;
+      const settings = readSettings(state);
+      if (saved.trainedWith !== trainedWith(settings.data, settings.run)) {
+        fail(`The model saved in this browser (${modelPhrase(saved)}) was trained with other data or net settings than these, ` +
+          "so it was not loaded. A new model made here replaces it.", "notice");
+        return;
+      }
+      if (status !== "idle") {
+        fail(`The model saved in this browser (${modelPhrase(saved)}) was not loaded: there is no trainer for these settings.`, "notice");
+        return;
+      }
+      const bytes = saved.bytes.slice().buffer;
+      const v = await client.call("import", { bytes }, [bytes]);
+      adoptModel(v);
+      chart.restore(saved.history);
+      lastAcc = saved.history.accuracies.at(-1) ?? null;
+      say(runMessage, `Restored ${modelPhrase(saved)}. Start trains it further.`, "notice");
+    } catch (e) {
+      fail(`The model saved in this browser was not loaded: ${e.message}.`, "notice");
+    } finally {
+      restoring = false;
+      render();
+    }
   }
 
   // --- Settings -----------------------------------------------------------------------------
@@ -490,10 +589,11 @@ export function mount(section, { engine, state }) {
     settingsChanged(ours.some((n) => DATA_PROPS.has(n)));
   });
 
+  if (store.saved.own) own.restore(store.saved.own.classes);
   activations.select(state.get("tsplit"), state.get("tex"));
   client.call("select", { split: state.get("tsplit"), index: state.get("tex") }).catch(() => {});
   render();
-  configure();
+  configure().then(restoreModel);
 
   return {};
 }

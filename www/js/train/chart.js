@@ -31,6 +31,8 @@ export function createChart() {
   let losses = [];
   let accuracies = [];
   let total = 1;
+  /** Iterations of a restored history before the current run's first (see `restore`). */
+  let base = 0;
 
   function draw() {
     const width = Math.max(200, canvas.clientWidth || element.clientWidth || 600);
@@ -151,13 +153,29 @@ export function createChart() {
       losses = [];
       accuracies = [];
       total = Math.max(1, numIterations);
+      base = 0;
       redraw();
     },
     /** Adds the losses and accuracies of a progress message. */
     add(progress) {
       losses.push(...progress.losses);
-      accuracies.push(...progress.accuracies);
-      total = Math.max(1, progress.numIterations);
+      accuracies.push(...progress.accuracies.map((a) => ({ ...a, iteration: a.iteration + base })));
+      total = Math.max(1, base + progress.numIterations);
+      redraw();
+    },
+    /** Everything drawn, to save: `{ losses, accuracies, total }` (copies). */
+    history() {
+      return { losses: [...losses], accuracies: accuracies.map((a) => ({ ...a })), total };
+    },
+    /**
+     * Draws a saved `history()` again. The run that continues it counts from iteration 0, so its
+     * points are drawn after the restored ones.
+     */
+    restore(history) {
+      losses = [...history.losses];
+      accuracies = history.accuracies.map((a) => ({ ...a }));
+      base = losses.length;
+      total = Math.max(1, history.total, base);
       redraw();
     },
   };

@@ -1,5 +1,6 @@
 // The builder of your own dataset: two to ten named classes, each filled by drawing on the pad or
-// uploading image files. The images stay in this tab (they are not part of the page link).
+// uploading image files. The images are not part of the page link; the Train panel saves them in
+// this browser (persist/) and gives them back with `restore(classes)` after a reload.
 // `onChange()` is called whenever the images or names change; `data()` hands them to the worker.
 
 import { TRAIN } from "../config.js";
@@ -15,7 +16,7 @@ export function createOwnData({ onChange }) {
   const message = el("p", { class: "message", role: "status", hidden: true });
   const addClassButton = el("button", { type: "button", text: "Add a class", onclick: () => addClass() });
   const element = el("div", { class: "own-data" },
-    el("p", { class: "hint", text: "Draw on the pad and press “Add drawing” under a class, or upload images into it. Each class needs at least one image; one image in five is kept for validation. Your images stay in this tab." }),
+    el("p", { class: "hint", text: "Draw on the pad and press “Add drawing” under a class, or upload images into it. Each class needs at least one image; one image in five is kept for validation. Your classes and images are saved in this browser only (nothing is uploaded) and come back when you reopen the page; “Forget my saved work” deletes them." }),
     el("div", { class: "own-layout" }, pad.element, el("div", {}, list, addClassButton, message)));
 
   function changed() {
@@ -98,6 +99,12 @@ export function createOwnData({ onChange }) {
     /** The classes and a version number that changes with every edit. */
     data() {
       return { version, classes: classes.map((c) => ({ name: c.name, images: c.images })) };
+    },
+    /** Puts back saved classes ({ name, images }); does not call `onChange`. */
+    restore(saved) {
+      classes.splice(0, classes.length, ...saved.map((c) => ({ name: c.name, images: [...c.images] })));
+      version++;
+      render();
     },
     /** Total number of images. */
     count() {

@@ -4,20 +4,8 @@
 // (./scripts/build-wasm.sh).
 
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
-
-const PKG = fileURLToPath(new URL("../../www/pkg/", import.meta.url));
-
-async function engine() {
-  const js = `${PKG}cnn_playground.js`;
-  const wasm = `${PKG}cnn_playground_bg.wasm`;
-  assert.ok(existsSync(js) && existsSync(wasm), "www/pkg/ is not built: run ./scripts/build-wasm.sh first");
-  const bindings = await import(js);
-  bindings.initSync({ module: readFileSync(wasm) });
-  return bindings;
-}
+import { loadWasmEngine as engine } from "./wasm-engine.mjs";
 
 /** The plan for `config`, or the message it throws. */
 function plan(e, config) {

@@ -5,11 +5,16 @@
 process.env.TZ = "UTC"; // clock() prints local time: fix the zone before any Date is made
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { before, test } from "node:test";
+import { useEngineLimits } from "../../www/js/config.js";
 import { openDatabase } from "../../www/js/persist/db.js";
 import { imageCount, KEYS, readModel, readOwn, readSettings } from "../../www/js/persist/records.js";
 import { DB_NAME, openStore, STORE_NAME } from "../../www/js/persist/store.js";
 import { clock, problemText, restoreNotice } from "../../www/js/persist/text.js";
+import { loadWasmEngine } from "./wasm-engine.mjs";
+
+// The class counts a saved dataset may have are the engine's rules, read as the page reads them.
+before(async () => useEngineLimits((await loadWasmEngine()).limits()));
 
 /**
  * An IndexedDB with the parts db.js uses. `fail` picks a failure: "put-throws" (put throws a

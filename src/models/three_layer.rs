@@ -515,7 +515,7 @@ fn check_representable<F: Float>(name: &str, value: f64, what: &str) -> Result<(
          {what} would be infinite: use a small value such as 1e-2",
         short_number(value),
         8 * std::mem::size_of::<F>(),
-        short_number(F::max_value().as_f64()),
+        format!("{:.1e}", F::max_value().as_f64()),
     )))
 }
 

@@ -411,6 +411,19 @@ impl<F: Float> Solver<F> {
                 reason: "it must be a finite number ≥ 0 (1 keeps the learning rate, 0.95 lowers it by 5% per epoch)".into(),
             });
         }
+        // A decay above 1 raises the learning rate every epoch: refused if by the last epoch it
+        // would pass the largest number (an update would then be refused mid-run).
+        let last_lr =
+            config.optimizer.learning_rate() * config.lr_decay.powf(config.num_epochs as f64);
+        if config.lr_decay > 1.0 && !last_lr.is_finite() {
+            return Err(Error::InvalidInput(format!(
+                "lr_decay = {} is not allowed here: over {} epochs it would raise the learning rate {} past \
+                 the largest number; use at most 1 (0.95 lowers it by 5% per epoch)",
+                short_number(config.lr_decay),
+                config.num_epochs,
+                short_number(config.optimizer.learning_rate()),
+            )));
+        }
         for (what, v) in [
             ("batch_size", config.batch_size),
             ("num_epochs", config.num_epochs),

@@ -551,6 +551,8 @@ impl Dataset {
         for (pos, &i) in indices.iter().enumerate() {
             self.check_index(i, pos)?;
         }
+        let (c, h, w) = self.image_shape();
+        crate::budget::check::<f32>("the subset's images", &[indices.len(), c, h, w])?;
         Ok(Dataset {
             images: self.images.select(Axis(0), indices),
             labels: indices.iter().map(|&i| self.labels[i]).collect(),
@@ -598,6 +600,7 @@ impl Dataset {
         }
         let (c, h, w) = self.image_shape();
         let shape = (indices.len(), c, h, w);
+        crate::budget::check::<F>("the minibatch", &[indices.len(), c, h, w])?;
         if x.dim() != shape {
             *x = Array4::zeros(shape);
         }

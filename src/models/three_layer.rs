@@ -511,11 +511,11 @@ fn check_representable<F: Float>(name: &str, value: f64, what: &str) -> Result<(
         return Ok(());
     }
     Err(Error::InvalidInput(format!(
-        "{name} = {} is not allowed: the net computes in {}-bit numbers, whose largest is {}, so \
+        "{name} = {} is not allowed: the net computes in {}-bit numbers, whose largest is {:.1e}, so \
          {what} would be infinite: use a small value such as 1e-2",
         short_number(value),
         8 * std::mem::size_of::<F>(),
-        format!("{:.1e}", F::max_value().as_f64()),
+        F::max_value().as_f64(),
     )))
 }
 

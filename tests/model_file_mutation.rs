@@ -351,3 +351,17 @@ fn the_trainer_keeps_its_net_when_a_crafted_file_is_refused() {
         assert_eq!(t.summary().unwrap().iteration, 2);
     }
 }
+
+#[test]
+fn the_link_that_panicked_allocates_nothing_large() {
+    // `#tab=train&tntrain=19000&tnval=1000&tsize=128&tf=256&th=4096`: refused by the budget
+    // before the 3.9 GB training set (or the net) is allocated.
+    let (mut data, mut run) = preset(DatasetKind::Shapes, Preset::Overfit);
+    (data.n_train, data.n_val, data.size) = (19_000, 1_000, 128);
+    (run.num_filters, run.hidden_dim) = (256, 4096);
+    LARGEST.with(|l| l.set(0));
+    let err = Trainer::new(&data, DataSources::default(), &run).unwrap_err();
+    let largest = LARGEST.with(|l| l.get());
+    assert!(matches!(err, Error::OverBudget { .. }), "{err:?}");
+    assert!(largest < 4096, "largest allocation {largest} bytes");
+}

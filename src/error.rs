@@ -98,6 +98,12 @@ pub enum Error {
         loss: f64,
         suggested_lr: f64,
     },
+
+    /// The loss is NaN or infinite on the first minibatch, before any update: the learning rate
+    /// cannot be the cause; `cause` names what is (the starting weights' scale, or the
+    /// regularization) and what to change.
+    #[error("training diverged at iteration 1: the loss is {loss} before any update, so the learning rate is not the cause: {cause}")]
+    DivergedAtStart { loss: f64, cause: String },
 }
 
 /// Shorthand for results of the engine.

@@ -42,10 +42,11 @@
 //! assert_eq!(solver.history().val_acc_history.len(), 6); // after iteration 1, then 5 epochs
 //! ```
 
+use crate::budget::{self, Tally};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::float::Float;
-use crate::models::{Params, ThreeLayerConvNet};
+use crate::models::{short_number, ConvNetConfig, Params, ThreeLayerConvNet};
 use crate::optim::{Optimizer, State};
 use crate::rng::Rng;
 use ndarray::{Array2, Array4, Axis};
@@ -103,7 +104,7 @@ pub struct TrainingData<F> {
 }
 
 impl TrainingData<f32> {
-    /// The images and labels of two [`Dataset`]s (e.g. the halves of [`Dataset::split`]).
+    /// The images and labels of two [`Dataset`]s (e.g. the halves of [`Dataset::split`]), copied.
     pub fn from_datasets(train: &Dataset, val: &Dataset) -> Self {
         TrainingData {
             x_train: train.images().clone(),
@@ -111,6 +112,39 @@ impl TrainingData<f32> {
             x_val: val.images().clone(),
             y_val: val.labels().to_vec(),
         }
+    }
+
+    /// The images and labels of two [`Dataset`]s, moved rather than copied; the class names are
+    /// dropped (the solver has no use for them).
+    pub fn from_owned_datasets(train: Dataset, val: Dataset) -> Self {
+        let (x_train, y_train, _) = train.into_parts();
+        let (x_val, y_val, _) = val.into_parts();
+        TrainingData {
+            x_train,
+            y_train,
+            x_val,
+            y_val,
+        }
+    }
+}
+
+impl<F: Float> TrainingData<F> {
+    /// No images at all (allocates nothing); a placeholder while the data changes hands.
+    fn empty() -> Self {
+        TrainingData {
+            x_train: Array4::zeros((0, 0, 0, 0)),
+            y_train: Vec::new(),
+            x_val: Array4::zeros((0, 0, 0, 0)),
+            y_val: Vec::new(),
+        }
+    }
+
+    /// The bytes these images and labels occupy.
+    pub fn bytes(&self) -> usize {
+        let value = std::mem::size_of::<F>();
+        let label = std::mem::size_of::<usize>();
+        (self.x_train.len() + self.x_val.len()) * value
+            + (self.y_train.len() + self.y_val.len()) * label
     }
 }
 
@@ -296,17 +330,79 @@ pub fn confusion_matrix<F: Float>(
     Ok(m)
 }
 
+/// The memory a [`Solver`] needs besides its data to train a net of `net` with `config` on
+/// `n_train` training and `n_val` validation images, as a [`Tally`] to check against the budget:
+/// the largest forward and backward pass (a minibatch, or a chunk of up to 100 images when
+/// accuracy is scored; [`ConvNetConfig::batch_tally`]), the minibatch itself, the epoch's order,
+/// and the parameters' gradients, last good and best copies and the optimizer's state.
+///
+/// Errors as [`ConvNetConfig::layer_dims`].
+pub fn training_tally<F>(
+    net: &ConvNetConfig,
+    config: &SolverConfig,
+    n_train: usize,
+    n_val: usize,
+) -> Result<Tally> {
+    let batch_size = config.batch_size.min(n_train).max(1);
+    let scored = n_train.max(n_val).min(100);
+    let pass = net.batch_tally::<F>(batch_size.max(scored))?;
+    let parameters: u128 = net
+        .tensor_shapes()?
+        .iter()
+        .map(|(_, shape)| budget::count(shape))
+        .sum();
+    let copies: u128 = 3 + match config.optimizer {
+        Optimizer::Sgd(_) => 0,
+        Optimizer::SgdMomentum(_) | Optimizer::RmsProp(_) => 1,
+        Optimizer::Adam(_) => 2,
+    };
+    let (c, h, w) = net.input_dim;
+    let mut tally = Tally::new(format!(
+        "training this net ({parameters} parameters, {} filters of {h}×{w}) on minibatches of {batch_size}",
+        net.num_filters
+    ));
+    tally
+        .add_bytes(pass.bytes())
+        .add_bytes(copies * parameters * std::mem::size_of::<F>() as u128)
+        .add::<F>(&[batch_size, c, h, w])
+        .add::<usize>(&[n_train]);
+    Ok(tally)
+}
+
 impl<F: Float> Solver<F> {
     /// A solver ready to train `model` on `data`.
     ///
     /// Errors if a hyperparameter is invalid (learning rate, betas, decay, …), batch_size,
-    /// num_epochs or num_train_samples is 0, a split is empty, images do not fit the model's
-    /// input, labels are missing or out of range, or the images hold NaN or infinite values.
+    /// num_epochs or num_train_samples is 0, the run would have more iterations than a `usize`
+    /// counts, a split is empty, images do not fit the model's input, labels are missing or out
+    /// of range, the images hold NaN or infinite values, or training would need more memory than
+    /// the budget ([`crate::budget`]: the minibatch's activations and gradients, and the copies of
+    /// the parameters the optimizer and the solver keep).
     pub fn new(
         model: ThreeLayerConvNet<F>,
         data: TrainingData<F>,
         config: SolverConfig,
     ) -> Result<Self> {
+        Self::check(&model, &data, &config)?;
+        Ok(Self::fresh(model, data, config))
+    }
+
+    /// Starts over with a new `model` and `config` on the data this solver holds, without
+    /// copying it (iteration 0, empty history). Errors as [`Solver::new`], leaving the solver as
+    /// it was.
+    pub fn restart(&mut self, model: ThreeLayerConvNet<F>, config: SolverConfig) -> Result<()> {
+        Self::check(&model, &self.data, &config)?;
+        let data = std::mem::replace(&mut self.data, TrainingData::empty());
+        *self = Self::fresh(model, data, config);
+        Ok(())
+    }
+
+    /// Every check of [`Solver::new`].
+    fn check(
+        model: &ThreeLayerConvNet<F>,
+        data: &TrainingData<F>,
+        config: &SolverConfig,
+    ) -> Result<()> {
         config.optimizer.validate()?;
         if !(config.lr_decay.is_finite() && config.lr_decay >= 0.0) {
             return Err(Error::InvalidHyperparameter {
@@ -314,6 +410,19 @@ impl<F: Float> Solver<F> {
                 value: config.lr_decay,
                 reason: "it must be a finite number ≥ 0 (1 keeps the learning rate, 0.95 lowers it by 5% per epoch)".into(),
             });
+        }
+        // A decay above 1 raises the learning rate every epoch: refused if by the last epoch it
+        // would pass the largest number (an update would then be refused mid-run).
+        let last_lr =
+            config.optimizer.learning_rate() * config.lr_decay.powf(config.num_epochs as f64);
+        if config.lr_decay > 1.0 && !last_lr.is_finite() {
+            return Err(Error::InvalidInput(format!(
+                "lr_decay = {} is not allowed here: over {} epochs it would raise the learning rate {} past \
+                 the largest number; use at most 1 (0.95 lowers it by 5% per epoch)",
+                short_number(config.lr_decay),
+                config.num_epochs,
+                short_number(config.optimizer.learning_rate()),
+            )));
         }
         for (what, v) in [
             ("batch_size", config.batch_size),
@@ -326,6 +435,21 @@ impl<F: Float> Solver<F> {
         }
         check_split("train", &data.x_train, &data.y_train)?;
         check_split("val", &data.x_val, &data.y_val)?;
+        let n = data.x_train.dim().0;
+        let batch_size = config.batch_size.min(n);
+        let iterations_per_epoch = (n / batch_size).max(1);
+        if config
+            .num_epochs
+            .checked_mul(iterations_per_epoch)
+            .is_none()
+        {
+            return Err(Error::InvalidInput(format!(
+                "num_epochs = {} with {iterations_per_epoch} iterations per epoch makes more \
+                 iterations than can be counted: use fewer epochs",
+                config.num_epochs
+            )));
+        }
+        training_tally::<F>(model.config(), config, n, data.x_val.dim().0)?.check()?;
         // Scoring one image of each split checks the image shape and the labels against the model.
         let classes = model.config().num_classes;
         for (x, y) in [(&data.x_train, &data.y_train), (&data.x_val, &data.y_val)] {
@@ -338,7 +462,11 @@ impl<F: Float> Solver<F> {
                 });
             }
         }
+        Ok(())
+    }
 
+    /// A solver at iteration 0; [`Solver::check`] has passed.
+    fn fresh(model: ThreeLayerConvNet<F>, data: TrainingData<F>, config: SolverConfig) -> Self {
         let n = data.x_train.dim().0;
         let batch_size = config.batch_size.min(n);
         let iterations_per_epoch = (n / batch_size).max(1);
@@ -350,7 +478,7 @@ impl<F: Float> Solver<F> {
             .iter()
             .map(|p| config.optimizer.state(p.len()))
             .collect();
-        Ok(Solver {
+        Solver {
             last_good: model.params().clone(),
             best_params: model.params().clone(),
             model,
@@ -368,7 +496,7 @@ impl<F: Float> Solver<F> {
             status: Status::Running,
             data,
             config,
-        })
+        }
     }
 
     /// One iteration: the next minibatch's loss and gradients, then one optimizer update.
@@ -406,10 +534,17 @@ impl<F: Float> Solver<F> {
         if !loss.is_finite() {
             // The current weights (and the running statistics this pass just moved) are unusable.
             self.model.params_mut().copy_from(&self.last_good);
-            let err = Error::Diverged {
-                iteration: self.iteration + 1,
-                loss,
-                suggested_lr: learning_rate / 10.0,
+            let err = if self.iteration == 0 {
+                Error::DivergedAtStart {
+                    loss,
+                    cause: self.cause_at_start(),
+                }
+            } else {
+                Error::Diverged {
+                    iteration: self.iteration + 1,
+                    loss,
+                    suggested_lr: learning_rate / 10.0,
+                }
             };
             self.status = Status::Diverged(err.clone());
             return Err(err);
@@ -450,6 +585,30 @@ impl<F: Float> Solver<F> {
             accuracy,
             finished,
         })
+    }
+
+    /// Why the loss of the first minibatch, before any update, is not finite (the data are
+    /// finite, checked by [`Solver::new`]): the regularization loss `0.5·reg·ΣW²` overflows, or
+    /// else the weights the net starts from make its scores overflow.
+    fn cause_at_start(&self) -> String {
+        let config = self.model.config();
+        let p = self.model.params();
+        let squares: f64 = (p.w1.iter().chain(p.w2.iter()).chain(p.w3.iter()))
+            .map(|v| v.as_f64() * v.as_f64())
+            .sum();
+        let reg_loss = 0.5 * config.reg * squares;
+        if !F::of(reg_loss).is_finite() {
+            return format!(
+                "the regularization loss 0.5·reg·ΣW² = {} is too large (reg = {}): use a smaller reg, for example 1e-3",
+                short_number(reg_loss),
+                short_number(config.reg)
+            );
+        }
+        format!(
+            "the starting weights (weight scale {}) make the class scores overflow: use a smaller \
+             weight scale, for example 1e-2",
+            short_number(config.weight_scale)
+        )
     }
 
     /// Measures train and validation accuracy, records them, and keeps the parameters if their
@@ -498,6 +657,11 @@ impl<F: Float> Solver<F> {
     /// Ends the solver and hands back its model.
     pub fn into_model(self) -> ThreeLayerConvNet<F> {
         self.model
+    }
+
+    /// The images and labels this solver trains and validates on (its own, only copy).
+    pub fn data(&self) -> &TrainingData<F> {
+        &self.data
     }
 
     /// Losses and accuracies recorded so far.

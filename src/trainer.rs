@@ -23,13 +23,14 @@
 //! assert_eq!(trainer.confusion().unwrap().counts.iter().flatten().sum::<usize>(), 20);
 //! ```
 
-use crate::data::{self, ClassExamples, Dataset, RgbaImage, ShapesConfig};
+use crate::budget::{self, Tally};
+use crate::data::{self, ClassExamples, Dataset, DatasetView, RgbaImage, ShapesConfig};
 use crate::error::{Error, Result};
 use crate::inspect::{self, Bytes, LayerActivations, Tiles};
 use crate::layers::Mode;
-use crate::models::{ConvNetConfig, ThreeLayerConvNet};
+use crate::models::{ConvNetConfig, ThreeLayerConvNet, MAX_PARAMETERS};
 use crate::optim::{Adam, Optimizer, RmsProp, Sgd, SgdMomentum};
-use crate::solver::{confusion_matrix, Solver, SolverConfig, TrainingData};
+use crate::solver::{confusion_matrix, training_tally, Solver, SolverConfig, TrainingData};
 use ndarray::{Array4, Axis};
 use serde::{Deserialize, Serialize};
 
@@ -246,8 +247,9 @@ pub struct Progress {
     pub learning_rate: f64,
     /// Training has ended (the net keeps its last parameters).
     pub finished: bool,
-    /// Training stopped on a NaN or infinite loss: the engine's message, which suggests a lower
-    /// learning rate. The net keeps its last parameters whose loss was finite.
+    /// Training stopped on a NaN or infinite loss: the engine's message, which names the likely
+    /// cause (a lower learning rate, or at the first iteration the weight scale or the
+    /// regularization). The net keeps its last parameters whose loss was finite.
     pub diverged: Option<String>,
 }
 
@@ -331,14 +333,55 @@ pub struct DataSources<'a> {
     pub digits_file: Option<&'a [u8]>,
 }
 
-/// Dataset, net and solver of one training run.
+/// Dataset, net and solver of one training run. The images are held once, by the solver
+/// ([`Solver::data`]); the trainer reads its datasets, previews and examples from there.
 #[derive(Debug, Clone)]
 pub struct Trainer {
     data: DataSettings,
-    train: Dataset,
-    val: Dataset,
+    /// The datasets' class names (the solver keeps only images and labels).
+    class_names: Vec<String>,
     run: RunSettings,
     solver: Solver<f32>,
+}
+
+/// The limits the engine puts on what the Train panel may ask for, in one place so the page
+/// reads them instead of repeating them ([`limits`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    /// Most generated shapes, training and validation together ([`MAX_SHAPES`]).
+    pub max_shapes: usize,
+    /// Smallest and largest side of the generated shapes ([`data::shapes::SIZE_RANGE`]).
+    pub min_shapes_side: usize,
+    pub max_shapes_side: usize,
+    /// Largest side of a dataset's images ([`data::MAX_DATASET_SIDE`]).
+    pub max_dataset_side: usize,
+    /// Fewest and most classes of a dataset of the user's own ([`data::MIN_CLASSES`],
+    /// [`data::MAX_CLASSES`]).
+    pub min_classes: usize,
+    pub max_classes: usize,
+    /// Largest width or height of an image of the user's own ([`data::MAX_IMAGE_SIDE`]).
+    pub max_image_side: usize,
+    /// Most parameters a net may have ([`MAX_PARAMETERS`]).
+    pub max_parameters: usize,
+    /// The memory budget of one request, in bytes ([`budget::MAX_BYTES`]).
+    pub budget_bytes: u64,
+}
+
+/// The engine's limits for the Train panel.
+pub fn limits() -> Limits {
+    let (min_shapes_side, max_shapes_side) = data::shapes::SIZE_RANGE;
+    Limits {
+        max_shapes: MAX_SHAPES,
+        min_shapes_side,
+        max_shapes_side,
+        max_dataset_side: data::MAX_DATASET_SIDE,
+        min_classes: data::MIN_CLASSES,
+        max_classes: data::MAX_CLASSES,
+        max_image_side: data::MAX_IMAGE_SIDE,
+        max_parameters: MAX_PARAMETERS,
+        budget_bytes: budget::MAX_BYTES,
+    }
 }
 
 /// The user's own images as a shuffled dataset split 4:1 into training and validation.
@@ -351,25 +394,28 @@ fn own_split(own: &[ClassExamples], data: &DataSettings) -> Result<(Dataset, Dat
         )));
     }
     let n_val = (all.len() / 5).max(1);
-    all.shuffled(data.seed).split(all.len() - n_val, n_val)
+    let n_train = all.len() - n_val;
+    all.shuffled(data.seed).into_split(n_train, n_val)
 }
 
-/// The training and validation sets `data` describes, taking the user's images and the digits
-/// file from `sources`.
-///
-/// Errors: a setting the dataset refuses (each with its message), a digits file that is not valid
-/// ([`data::parse_digits`]'s message), or the digits chosen in a build that embeds no file while
-/// `sources` gives none.
-pub fn load_data(data: &DataSettings, sources: DataSources) -> Result<(Dataset, Dataset)> {
+/// Checks what `data` asks for before anything is made: the counts, and the memory of the
+/// images and labels of both sets plus the validation images copied out while splitting
+/// (the generated shapes and the user's images; the digits are checked as their file is read,
+/// since their count comes from it).
+fn check_data(data: &DataSettings, sources: &DataSources) -> Result<()> {
     if data.n_val == 0 && data.dataset != DatasetKind::Own {
         return Err(Error::Zero {
             what: "the number of validation examples".into(),
         });
     }
+    let side = data.size;
     match data.dataset {
         DatasetKind::Shapes => {
             let count = data.n_train.checked_add(data.n_val).ok_or_else(|| {
-                Error::InvalidInput("that many shapes would not fit in memory".into())
+                Error::InvalidInput(format!(
+                    "{} training + {} validation shapes are more than can be counted: the most is {MAX_SHAPES}",
+                    data.n_train, data.n_val
+                ))
             })?;
             if count > MAX_SHAPES {
                 return Err(Error::InvalidInput(format!(
@@ -378,13 +424,70 @@ pub fn load_data(data: &DataSettings, sources: DataSources) -> Result<(Dataset, 
                     data.n_train, data.n_val
                 )));
             }
+            data::shapes::check_side(side)?;
+            Tally::new(format!(
+                "{count} shapes of 3×{side}×{side} ({} training + {} validation)",
+                data.n_train, data.n_val
+            ))
+            .add::<f32>(&[count, 3, side, side])
+            .add::<f32>(&[data.n_val, 3, side, side])
+            .add::<usize>(&[2, count])
+            .check()
+        }
+        DatasetKind::Digits => Ok(()),
+        DatasetKind::Own => {
+            let n: usize = sources.own.iter().map(|c| c.images.len()).sum();
+            // The converted images, their shuffled copy, and the validation part split off.
+            Tally::new(format!("your {n} images at 3×{side}×{side}"))
+                .add::<f32>(&[2, n, 3, side, side])
+                .add::<f32>(&[n.div_ceil(5), 3, side, side])
+                .add::<usize>(&[3, n])
+                .check()
+        }
+    }
+}
+
+/// Checks the net and the solver `run` describes against images `(C, H, W)` in `classes`
+/// classes, `n_train` and `n_val` of them, and against the memory budget, before any data are
+/// made.
+fn check_run(
+    run: &RunSettings,
+    input_dim: (usize, usize, usize),
+    classes: usize,
+    n_train: usize,
+    n_val: usize,
+) -> Result<()> {
+    let config = run.net_config(input_dim, classes);
+    config.validate()?;
+    let solver = run.solver_config();
+    solver.optimizer.validate()?;
+    if n_train == 0 {
+        return Err(Error::Zero {
+            what: "the number of training examples".into(),
+        });
+    }
+    training_tally::<f32>(&config, &solver, n_train, n_val)?.check()
+}
+
+/// The training and validation sets `data` describes, taking the user's images and the digits
+/// file from `sources`.
+///
+/// Errors: a setting the dataset refuses (each with its message), a request over the memory
+/// budget ([`crate::budget`], checked before anything is generated), a digits file that is not
+/// valid ([`data::parse_digits`]'s message), or the digits chosen in a build that embeds no file
+/// while `sources` gives none.
+pub fn load_data(data: &DataSettings, sources: DataSources) -> Result<(Dataset, Dataset)> {
+    check_data(data, &sources)?;
+    match data.dataset {
+        DatasetKind::Shapes => {
             let all = data::shapes(&ShapesConfig {
-                count,
+                // check_data refused a sum that overflows.
+                count: data.n_train + data.n_val,
                 size: data.size,
                 seed: data.seed,
                 ..ShapesConfig::default()
             })?;
-            all.split(data.n_train, data.n_val)
+            all.into_split(data.n_train, data.n_val)
         }
         DatasetKind::Digits => {
             let file = sources
@@ -397,7 +500,7 @@ pub fn load_data(data: &DataSettings, sources: DataSources) -> Result<(Dataset, 
                         data::DIGITS_URL
                     ))
                 })?;
-            data::parse_digits_resized(file, data.size)?.split(data.n_train, data.n_val)
+            data::parse_digits_resized(file, data.size)?.into_split(data.n_train, data.n_val)
         }
         DatasetKind::Own => own_split(sources.own, data),
     }
@@ -406,10 +509,14 @@ pub fn load_data(data: &DataSettings, sources: DataSources) -> Result<(Dataset, 
 /// Most shapes (training + validation) the page may generate.
 pub const MAX_SHAPES: usize = 20_000;
 
-/// A fresh net for `run` on images like `train`'s, named by its classes.
-fn new_net(run: &RunSettings, train: &Dataset) -> Result<ThreeLayerConvNet<f32>> {
-    let mut net = ThreeLayerConvNet::new(run.net_config(train.image_shape(), train.num_classes()))?;
-    net.set_class_names(train.class_names().to_vec())?;
+/// A fresh net for `run` on images `(C, H, W)`, named by its classes.
+fn new_net(
+    run: &RunSettings,
+    input_dim: (usize, usize, usize),
+    class_names: &[String],
+) -> Result<ThreeLayerConvNet<f32>> {
+    let mut net = ThreeLayerConvNet::new(run.net_config(input_dim, class_names.len()))?;
+    net.set_class_names(class_names.to_vec())?;
     Ok(net)
 }
 
@@ -426,34 +533,52 @@ fn tiles_of(image: ndarray::ArrayView3<f32>) -> Tiles {
 impl Trainer {
     /// Loads the data (see [`load_data`]) and makes a fresh net and solver.
     ///
+    /// Before anything large is made, the settings are checked against the memory budget
+    /// ([`crate::budget`]): the images, and the net's parameters and activations for a minibatch;
+    /// the first that does not fit is the error.
+    ///
     /// Errors: the data cannot be made (too many examples, a bad size, fewer than two images of
-    /// the user's own, a missing or invalid digits file, …) or the net or solver refuses a setting
-    /// (the message says which).
+    /// the user's own, a missing or invalid digits file, more memory than the budget, …) or the
+    /// net or solver refuses a setting (the message says which).
     pub fn new(data: &DataSettings, sources: DataSources, run: &RunSettings) -> Result<Self> {
+        check_data(data, &sources)?;
+        // The net is checked on the settings before the data are generated, which can take long.
+        let (s, n_train, n_val) = (data.size, data.n_train, data.n_val);
+        match data.dataset {
+            DatasetKind::Shapes => {
+                check_run(run, (3, s, s), data::Shape::ALL.len(), n_train, n_val)?
+            }
+            DatasetKind::Digits => check_run(run, (1, s, s), data::DIGITS_CLASSES, n_train, n_val)?,
+            // The user's images are few; their count and classes are known once converted.
+            DatasetKind::Own => {}
+        }
         let (train, val) = load_data(data, sources)?;
+        let class_names = train.class_names().to_vec();
+        let net = new_net(run, train.image_shape(), &class_names)?;
         let solver = Solver::new(
-            new_net(run, &train)?,
-            TrainingData::from_datasets(&train, &val),
+            net,
+            TrainingData::from_owned_datasets(train, val),
             run.solver_config(),
         )?;
         Ok(Trainer {
             data: data.clone(),
-            train,
-            val,
+            class_names,
             run: run.clone(),
             solver,
         })
     }
 
+    /// `(C, H, W)` of the images.
+    fn image_shape(&self) -> (usize, usize, usize) {
+        let (_, c, h, w) = self.solver.data().x_train.dim();
+        (c, h, w)
+    }
+
     /// Starts over on the same data with a fresh net made from `run`. On error the trainer is
     /// unchanged.
     pub fn reset(&mut self, run: &RunSettings) -> Result<()> {
-        let net = new_net(run, &self.train)?;
-        self.solver = Solver::new(
-            net,
-            TrainingData::from_datasets(&self.train, &self.val),
-            run.solver_config(),
-        )?;
+        let net = new_net(run, self.image_shape(), &self.class_names)?;
+        self.solver.restart(net, run.solver_config())?;
         self.run = run.clone();
         Ok(())
     }
@@ -463,9 +588,20 @@ impl Trainer {
         &self.data
     }
 
-    /// The training and validation sets.
-    pub fn datasets(&self) -> (&Dataset, &Dataset) {
-        (&self.train, &self.val)
+    /// The training and validation sets, borrowed from the solver, which holds the only copy.
+    pub fn datasets(&self) -> (DatasetView<'_>, DatasetView<'_>) {
+        let d = self.solver.data();
+        let names = self.class_names.as_slice();
+        (
+            DatasetView::trusted(d.x_train.view(), &d.y_train, names),
+            DatasetView::trusted(d.x_val.view(), &d.y_val, names),
+        )
+    }
+
+    /// The bytes of images and labels this trainer holds: one copy of the training and the
+    /// validation set ([`TrainingData::bytes`]).
+    pub fn data_bytes(&self) -> usize {
+        self.solver.data().bytes()
     }
 
     /// The solver (and through it the net and the history).
@@ -496,7 +632,9 @@ impl Trainer {
                     }
                     finished = step.finished;
                 }
-                Err(e @ Error::Diverged { .. }) => diverged = Some(e.to_string()),
+                Err(e @ (Error::Diverged { .. } | Error::DivergedAtStart { .. })) => {
+                    diverged = Some(e.to_string())
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -522,14 +660,15 @@ impl Trainer {
         let config = net.config();
         let dims = config.layer_dims()?;
         let ((f, hc, wc), (_, hp, wp)) = (dims.conv, dims.pool);
-        let (c, h, w) = self.train.image_shape();
+        let (train, val) = self.datasets();
+        let (c, h, w) = train.image_shape();
         Ok(Summary {
             dataset: self.data.dataset,
-            class_names: self.train.class_names().to_vec(),
+            class_names: self.class_names.clone(),
             image_shape: [c, h, w],
-            n_train: self.train.len(),
-            n_val: self.val.len(),
-            train_counts: self.train.class_counts(),
+            n_train: train.len(),
+            n_val: val.len(),
+            train_counts: train.class_counts(),
             net: self.run.clone(),
             num_parameters: net.num_parameters(),
             conv_shape: [f, hc, wc],
@@ -543,7 +682,7 @@ impl Trainer {
 
     /// Up to `per_class` training examples of each class, class by class, as tiles with labels.
     pub fn previews(&self, per_class: usize) -> Result<Previews> {
-        let d = &self.train;
+        let (d, _) = self.datasets();
         let mut taken = vec![0; d.num_classes()];
         let mut labels = Vec::new();
         let mut rgba = Vec::new();
@@ -579,9 +718,10 @@ impl Trainer {
     ///
     /// Errors if the index is out of range.
     pub fn example(&self, split: Split, index: usize) -> Result<ExampleView> {
+        let (train, val) = self.datasets();
         let d = match split {
-            Split::Train => &self.train,
-            Split::Val => &self.val,
+            Split::Train => train,
+            Split::Val => val,
         };
         let image = d.example(index)?;
         let x = image.insert_axis(Axis(0)).to_owned();
@@ -619,12 +759,13 @@ impl Trainer {
 
     /// The confusion matrix of the current net on the validation set.
     pub fn confusion(&self) -> Result<Confusion> {
-        let m = confusion_matrix(self.net(), self.val.images(), self.val.labels())?;
+        let d = self.solver.data();
+        let m = confusion_matrix(self.net(), &d.x_val, &d.y_val)?;
         let correct: usize = m.diag().sum();
         Ok(Confusion {
-            class_names: self.val.class_names().to_vec(),
+            class_names: self.class_names.clone(),
             counts: m.rows().into_iter().map(|row| row.to_vec()).collect(),
-            accuracy: correct as f64 / self.val.len() as f64,
+            accuracy: correct as f64 / d.y_val.len() as f64,
         })
     }
 
@@ -644,8 +785,8 @@ impl Trainer {
     pub fn import(&mut self, bytes: &[u8]) -> Result<Summary> {
         let mut net = ThreeLayerConvNet::<f32>::from_bytes(bytes)?;
         let config = net.config().clone();
-        let (c, h, w) = self.train.image_shape();
-        let classes = self.train.num_classes();
+        let (c, h, w) = self.image_shape();
+        let classes = self.class_names.len();
         let (fc, fh, fw) = config.input_dim;
         if (fc, fh, fw, config.num_classes) != (c, h, w, classes) {
             return Err(Error::ModelFile(format!(
@@ -665,11 +806,7 @@ impl Trainer {
             seed: config.seed,
             ..self.run.clone()
         };
-        self.solver = Solver::new(
-            net,
-            TrainingData::from_datasets(&self.train, &self.val),
-            run.solver_config(),
-        )?;
+        self.solver.restart(net, run.solver_config())?;
         self.run = run;
         self.summary()
     }

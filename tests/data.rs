@@ -639,3 +639,65 @@ fn own_dataset_validates_its_inputs() {
     ));
     assert!(RgbaImage::new(5000, 1, vec![0; 20000]).is_err());
 }
+
+#[test]
+fn long_class_names_are_quoted_shortened() {
+    let image = RgbaImage::new(2, 2, vec![9; 16]).unwrap();
+    let long = "y".repeat(100_000);
+    let classes = vec![
+        ClassExamples {
+            name: long.clone(),
+            images: vec![image.clone()],
+        },
+        ClassExamples {
+            name: long.to_uppercase(),
+            images: vec![image],
+        },
+    ];
+    assert_eq!(
+        Dataset::from_rgba_examples(&classes, 3, 4, 4)
+            .unwrap_err()
+            .to_string(),
+        format!(
+            "classes 1 and 2 are both named \"{}…\" (100000 characters): give them different names",
+            "Y".repeat(40)
+        )
+    );
+}
+
+#[test]
+fn into_split_gives_what_split_gives() {
+    let data = shapes(&ShapesConfig {
+        count: 30,
+        size: 8,
+        ..ShapesConfig::default()
+    })
+    .unwrap();
+    let (want_train, want_val) = data.split(20, 7).unwrap();
+    let (train, val) = data.into_split(20, 7).unwrap();
+    assert_eq!((&train, &val), (&want_train, &want_val));
+    let data = shapes(&ShapesConfig {
+        count: 30,
+        size: 8,
+        ..ShapesConfig::default()
+    })
+    .unwrap();
+    assert_eq!(
+        data.into_split(20, 11).unwrap_err().to_string(),
+        "cannot take 20 training and 11 validation examples from a dataset of 30: that needs 31"
+    );
+}
+
+#[test]
+fn a_dataset_over_the_budget_is_refused_before_it_is_made() {
+    assert_eq!(
+        shapes(&ShapesConfig {
+            count: 1 << 40,
+            size: 8,
+            ..ShapesConfig::default()
+        })
+        .unwrap_err()
+        .to_string(),
+        "the shapes dataset (1099511627776 images of 3×8×8) would need 784 TiB; the engine's limit is 1 GiB"
+    );
+}

@@ -528,3 +528,37 @@ fn settings_read_from_json_with_defaults_for_what_is_left_out() {
     assert!(step["accuracy"]["val_acc"].is_number());
     assert!(serde_json::to_value(solver.history()).unwrap()["loss_history"].is_array());
 }
+
+#[test]
+fn settings_whose_run_cannot_be_counted_or_computed_are_refused() {
+    let new = |config: SolverConfig| {
+        Solver::new(tiny_net(0.1), dataset(10, 5, (1, 6, 6), 3, 6), config)
+            .unwrap_err()
+            .to_string()
+    };
+    // A decay above 1 that would take the learning rate past the largest f64 by the last epoch
+    // (found by tests/props_train.rs: the run was accepted, then an update refused mid-run).
+    assert_eq!(
+        new(SolverConfig {
+            optimizer: Optimizer::Sgd(Sgd { learning_rate: 1e308 }),
+            lr_decay: 3e38,
+            num_epochs: 2,
+            ..SolverConfig::default()
+        }),
+        "lr_decay = 3e38 is not allowed here: over 2 epochs it would raise the learning rate 1e308 past \
+         the largest number; use at most 1 (0.95 lowers it by 5% per epoch)"
+    );
+    // More iterations than a usize counts: 10 images in batches of 5 are 2 iterations an epoch.
+    assert_eq!(
+        new(SolverConfig {
+            batch_size: 5,
+            num_epochs: usize::MAX,
+            ..SolverConfig::default()
+        }),
+        format!(
+            "num_epochs = {} with 2 iterations per epoch makes more iterations than can be counted: \
+             use fewer epochs",
+            usize::MAX
+        )
+    );
+}

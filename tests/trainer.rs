@@ -7,7 +7,8 @@ use cnn_playground::inspect::{filter_tiles, layer_activations};
 use cnn_playground::layers::Mode;
 use cnn_playground::models::{ConvNetConfig, ThreeLayerConvNet};
 use cnn_playground::trainer::{
-    preset, DataSettings, DataSources, DatasetKind, Preset, RunSettings, Split, Trainer, UpdateRule,
+    limits, load_data, preset, DataSettings, DataSources, DatasetKind, Limits, Preset, RunSettings,
+    Split, Trainer, UpdateRule, MAX_SHAPES,
 };
 use cnn_playground::Error;
 use ndarray::Array4;
@@ -525,4 +526,180 @@ fn inspect_scales_tiles_per_filter_and_per_layer() {
     assert_eq!(bytes.iter().step_by(4).copied().max(), Some(255));
     assert_eq!(layers.last().unwrap().values.len(), 2);
     assert!(layer_activations(&acts, 2).is_err());
+}
+
+/// The settings of the link `#tab=train&tntrain=19000&tnval=1000&tsize=128&tf=256&th=4096` (the
+/// rest the page's defaults), which made the wasm engine panic with "capacity overflow".
+fn the_link_that_panicked() -> (DataSettings, RunSettings) {
+    let (mut data, mut run) = preset(DatasetKind::Shapes, Preset::Overfit);
+    data.n_train = 19_000;
+    data.n_val = 1_000;
+    data.size = 128;
+    run.num_filters = 256;
+    run.hidden_dim = 4096;
+    (data, run)
+}
+
+#[test]
+fn a_training_set_over_the_budget_is_refused_before_it_is_made() {
+    let (data, run) = the_link_that_panicked();
+    let err = Trainer::new(&data, DataSources::default(), &run).unwrap_err();
+    // 20 000 × 3 × 128 × 128 f32, the validation part copied out once, and the labels.
+    let needed: u128 = 4 * 20_000 * 3 * 128 * 128 + 4 * 1_000 * 3 * 128 * 128 + 8 * 2 * 20_000;
+    assert_eq!(
+        err,
+        Error::OverBudget {
+            what: "20000 shapes of 3×128×128 (19000 training + 1000 validation)".into(),
+            needed,
+            limit: 1 << 30,
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "20000 shapes of 3×128×128 (19000 training + 1000 validation) would need 3.85 GiB; the \
+         engine's limit is 1 GiB"
+    );
+    // load_data on its own refuses it the same way.
+    assert_eq!(load_data(&data, DataSources::default()).unwrap_err(), err);
+}
+
+#[test]
+fn a_net_over_the_budget_is_refused_before_the_data_are_made() {
+    // Few images, but 256 filters on 128×128 with minibatches of 50: the conv outputs alone are
+    // 50 × 256 × 128 × 128 f32 = 800 MiB, twice (the output and its gradient).
+    let (mut data, mut run) = the_link_that_panicked();
+    data.n_train = 100;
+    data.n_val = 20;
+    run.hidden_dim = 2;
+    let err = Trainer::new(&data, DataSources::default(), &run).unwrap_err();
+    let Error::OverBudget { what, needed, .. } = &err else {
+        panic!("expected OverBudget, got {err:?}");
+    };
+    assert_eq!(
+        what,
+        "training this net (2116625 parameters, 256 filters of 128×128) on minibatches of 50"
+    );
+    assert!(*needed > 2 * 4 * 100 * 256 * 128 * 128, "{err}");
+    // Too many parameters is said as such, before the data are generated too.
+    let (data, run) = {
+        let (mut d, r) = the_link_that_panicked();
+        d.size = 64;
+        d.n_train = 100;
+        d.n_val = 20;
+        (d, r)
+    };
+    assert!(Trainer::new(&data, DataSources::default(), &run)
+        .unwrap_err()
+        .to_string()
+        .starts_with("this net would have more than 50000000 parameters"));
+}
+
+#[test]
+fn the_data_are_held_once_by_the_solver() {
+    let (data, run) = small();
+    let mut t = Trainer::new(&data, DataSources::default(), &run).unwrap();
+    // Exactly one copy of 40 + 20 images of 3×16×16 f32 and their labels.
+    let one_copy = (40 + 20) * 3 * 16 * 16 * 4 + (40 + 20) * std::mem::size_of::<usize>();
+    assert_eq!(t.data_bytes(), one_copy);
+    assert_eq!(t.solver().data().bytes(), one_copy);
+    // The datasets the trainer shows are the solver's arrays, not a copy.
+    let x_train = t.solver().data().x_train.as_ptr();
+    let x_val = t.solver().data().x_val.as_ptr();
+    let (train, val) = t.datasets();
+    assert_eq!(
+        (train.images().as_ptr(), val.images().as_ptr()),
+        (x_train, x_val)
+    );
+    assert_eq!((train.len(), val.len()), (40, 20));
+    // A reset and an import start over on the same arrays.
+    t.step(2).unwrap();
+    t.reset(&run).unwrap();
+    assert_eq!(t.solver().data().x_train.as_ptr(), x_train);
+    let bytes = t.export();
+    t.import(&bytes).unwrap();
+    assert_eq!(t.solver().data().x_train.as_ptr(), x_train);
+    assert_eq!(t.solver().data().x_val.as_ptr(), x_val);
+    assert_eq!(t.data_bytes(), one_copy);
+    // And they are the images load_data makes for these settings.
+    let (want_train, want_val) = load_data(&data, DataSources::default()).unwrap();
+    let (train, val) = t.datasets();
+    assert_eq!((train, val), (want_train.view(), want_val.view()));
+}
+
+#[test]
+fn a_huge_weight_scale_is_named_not_the_learning_rate() {
+    let (data, mut run) = small();
+    // 1e308 is a valid f64 but every f32 weight would be infinite: refused up front.
+    run.weight_scale = 1e308;
+    assert_eq!(
+        Trainer::new(&data, DataSources::default(), &run)
+            .unwrap_err()
+            .to_string(),
+        "weight_scale = 1e308 is not allowed: the net computes in 32-bit numbers, whose largest is \
+         3.4e38, so the initial weights would be infinite: use a small value such as 1e-2"
+    );
+    // 1e20 gives finite weights whose scores overflow: the loss of the first minibatch, before
+    // any update, is not finite, and the message says the weight scale is the cause.
+    run.weight_scale = 1e20;
+    let mut t = Trainer::new(&data, DataSources::default(), &run).unwrap();
+    let progress = t.step(5).unwrap();
+    assert_eq!(progress.iteration, 0);
+    assert_eq!(
+        progress.diverged.as_deref(),
+        Some(
+            "training diverged at iteration 1: the loss is NaN before any update, so the learning \
+             rate is not the cause: the starting weights (weight scale 1e20) make the class scores \
+             overflow: use a smaller weight scale, for example 1e-2"
+        )
+    );
+    // A huge regularization is named as such.
+    run.weight_scale = 3e-2;
+    run.reg = 3e38;
+    let mut t = Trainer::new(&data, DataSources::default(), &run).unwrap();
+    let message = t.step(1).unwrap().diverged.unwrap();
+    assert!(
+        message.starts_with(
+            "training diverged at iteration 1: the loss is inf before any update, so the learning \
+             rate is not the cause: the regularization loss 0.5·reg·ΣW² = "
+        ) && message.ends_with("is too large (reg = 3e38): use a smaller reg, for example 1e-3"),
+        "{message}"
+    );
+    // A learning rate that blows up later is still blamed on the learning rate.
+    run.reg = 0.0;
+    run.weight_scale = 1.0;
+    run.update_rule = UpdateRule::Sgd;
+    run.learning_rate = 1e6;
+    let mut t = Trainer::new(&data, DataSources::default(), &run).unwrap();
+    let message = t.step(8).unwrap().diverged.unwrap();
+    assert!(
+        message.starts_with("training diverged at iteration ")
+            && !message.starts_with("training diverged at iteration 1:")
+            && message.ends_with("Try a lower learning rate (for example 1e5)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_limits_are_the_engines_constants() {
+    let l = limits();
+    assert_eq!(
+        l,
+        Limits {
+            max_shapes: MAX_SHAPES,
+            min_shapes_side: 8,
+            max_shapes_side: 128,
+            max_dataset_side: 256,
+            min_classes: 2,
+            max_classes: 10,
+            max_image_side: 4096,
+            max_parameters: 50_000_000,
+            budget_bytes: 1 << 30,
+        }
+    );
+    assert_eq!(
+        serde_json::to_string(&l).unwrap(),
+        "{\"maxShapes\":20000,\"minShapesSide\":8,\"maxShapesSide\":128,\"maxDatasetSide\":256,\
+         \"minClasses\":2,\"maxClasses\":10,\"maxImageSide\":4096,\"maxParameters\":50000000,\
+         \"budgetBytes\":1073741824}"
+    );
 }

@@ -142,6 +142,15 @@ fn build(raw: &RawDigits, height: usize, width: usize) -> Result<Dataset> {
     const SCALE: u8 = 15;
     let full = (SCALE * MAX_INK) as f32;
     let per_image = raw.height * raw.width;
+    // The file's count is bounded by its length, but resizing each 8×8 digit up to 256×256
+    // multiplies it by a thousand.
+    crate::budget::Tally::new(format!(
+        "the digits dataset ({} images of 1×{height}×{width})",
+        raw.count
+    ))
+    .add::<f32>(&[raw.count, 1, height, width])
+    .add::<usize>(&[raw.count])
+    .check()?;
     let mut images = Array4::zeros((raw.count, 1, height, width));
     let mut src = vec![0u8; per_image];
     for (i, mut image) in images.outer_iter_mut().enumerate() {

@@ -40,10 +40,11 @@ pub use digits::{
 };
 pub use shapes::{shapes, Shape, ShapesConfig};
 
+use crate::budget::Tally;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::rng::Rng;
-use ndarray::{s, Array3, Array4, ArrayView3, Axis};
+use ndarray::{s, Array3, Array4, ArrayView3, ArrayView4, Axis};
 
 /// Fewest classes a dataset of the user's own may have.
 pub const MIN_CLASSES: usize = 2;
@@ -54,6 +55,20 @@ pub const MAX_CLASSES: usize = 10;
 pub const MAX_IMAGE_SIDE: usize = 4096;
 /// Largest height or width of a dataset's images.
 pub const MAX_DATASET_SIDE: usize = 256;
+
+/// Longest part of a user's text (a class name) that a message quotes.
+const QUOTE_CHARS: usize = 40;
+
+/// A user's text quoted for a message: whole when short, else its first 40 characters, an
+/// ellipsis and the full length (`"aaaa…" (100000 characters)`), so a pasted novel is not echoed.
+pub(crate) fn quoted(text: &str) -> String {
+    let total = text.chars().count();
+    if total <= QUOTE_CHARS {
+        return format!("\"{text}\"");
+    }
+    let head: String = text.chars().take(QUOTE_CHARS).collect();
+    format!("\"{head}…\" ({total} characters)")
+}
 
 /// Intensity `p ∈ [0, 1]` → the value training sees, `2p − 1 ∈ [−1, 1]`.
 pub fn normalise(p: f32) -> f32 {
@@ -355,14 +370,16 @@ impl Dataset {
                 .position(|n| n.to_lowercase() == name.to_lowercase())
             {
                 return Err(Error::InvalidInput(format!(
-                    "classes {} and {} are both named \"{name}\": give them different names",
+                    "classes {} and {} are both named {}: give them different names",
                     j + 1,
-                    i + 1
+                    i + 1,
+                    quoted(name)
                 )));
             }
             if class.images.is_empty() {
                 return Err(Error::InvalidInput(format!(
-                    "class \"{name}\" has no images: draw or upload at least one"
+                    "class {} has no images: draw or upload at least one",
+                    quoted(name)
                 )));
             }
             names.push(name.to_string());
@@ -374,6 +391,12 @@ impl Dataset {
             )));
         }
         check_dataset_side(width, height)?;
+        Tally::new(format!(
+            "your dataset ({n} images of {channels}×{height}×{width})"
+        ))
+        .add::<f32>(&[n, channels, height, width])
+        .add::<usize>(&[n])
+        .check()?;
         let mut images = Array4::zeros((n, channels, height, width));
         let mut labels = Vec::with_capacity(n);
         let mut i = 0;
@@ -426,47 +449,101 @@ impl Dataset {
 
     /// How many examples each class has.
     pub fn class_counts(&self) -> Vec<usize> {
-        let mut counts = vec![0; self.num_classes()];
-        self.labels.iter().for_each(|&l| counts[l] += 1);
-        counts
+        self.view().class_counts()
     }
 
     fn check_index(&self, index: usize, position: usize) -> Result<()> {
-        if index >= self.len() {
-            return Err(Error::InvalidInput(format!(
-                "example index {index} (at position {position}) is out of range: the dataset has \
-                 {} examples (0 to {})",
-                self.len(),
-                self.len().saturating_sub(1)
-            )));
-        }
-        Ok(())
+        check_index(self.len(), index, position)
     }
 
     /// Example `i` as a `(C, H, W)` view.
     pub fn example(&self, i: usize) -> Result<ArrayView3<'_, f32>> {
-        self.check_index(i, 0)?;
-        Ok(self.images.index_axis(Axis(0), i))
+        self.view().example(i)
     }
 
     /// Example `i` as displayable pixels: `H · W · 4` bytes, row by row, R G B A with A = 255.
     /// A three-channel image gives its colours, any other its first channel as grey.
     pub fn rgba(&self, i: usize) -> Result<Vec<u8>> {
-        let x = self.example(i)?;
-        let (c, h, w) = x.dim();
-        let mut out = Vec::with_capacity(h * w * 4);
-        for y in 0..h {
-            for xx in 0..w {
-                let px = if c == 3 {
-                    [0, 1, 2].map(|ch| display_byte(x[[ch, y, xx]]))
-                } else {
-                    [display_byte(x[[0, y, xx]]); 3]
-                };
-                out.extend_from_slice(&px);
-                out.push(255);
+        self.view().rgba(i)
+    }
+
+    /// The dataset borrowed as a [`DatasetView`].
+    pub fn view(&self) -> DatasetView<'_> {
+        DatasetView {
+            images: self.images.view(),
+            labels: &self.labels,
+            class_names: &self.class_names,
+        }
+    }
+
+    /// Images, labels and class names, taken apart without a copy.
+    pub fn into_parts(self) -> (Array4<f32>, Vec<usize>, Vec<String>) {
+        (self.images, self.labels, self.class_names)
+    }
+
+    /// [`Dataset::split`] that consumes the dataset: the training set keeps the first `n_train`
+    /// images in place (no copy), only the validation set is copied out, so the two together
+    /// never need more than the dataset plus its validation part.
+    ///
+    /// Errors as [`Dataset::split`].
+    pub fn into_split(self, n_train: usize, n_val: usize) -> Result<(Dataset, Dataset)> {
+        let needed = self.check_split(n_train, n_val)?;
+        let val = self.part(n_train, needed);
+        let (_, c, h, w) = self.images.dim();
+        let per_image = c * h * w;
+        let Dataset {
+            images,
+            mut labels,
+            class_names,
+        } = self;
+        labels.truncate(n_train);
+        let images = if images.is_standard_layout() {
+            let (mut raw, offset) = images.into_raw_vec_and_offset();
+            // A standard-layout array starts at `offset` of its buffer (0 unless sliced in place).
+            raw.drain(..offset.unwrap_or(0).min(raw.len()));
+            raw.truncate(n_train * per_image);
+            // Shrinking reallocates in place with the usual allocators.
+            raw.shrink_to_fit();
+            Array4::from_shape_vec((n_train, c, h, w), raw)
+                .map_err(|e| Error::InvalidInput(format!("splitting a dataset: {e}")))?
+        } else {
+            images.slice(s![..n_train, .., .., ..]).to_owned()
+        };
+        let train = Dataset {
+            images,
+            labels,
+            class_names,
+        };
+        Ok((train, val))
+    }
+
+    /// Errors unless `n_train ≥ 1` and `n_train + n_val ≤ N`; returns `n_train + n_val`.
+    fn check_split(&self, n_train: usize, n_val: usize) -> Result<usize> {
+        if n_train == 0 {
+            return Err(Error::Zero {
+                what: "the number of training examples".into(),
+            });
+        }
+        match n_train.checked_add(n_val) {
+            Some(needed) if needed <= self.len() => Ok(needed),
+            sum => {
+                Err(Error::InvalidInput(format!(
+                "cannot take {n_train} training and {n_val} validation examples from a dataset \
+                 of {}: that needs {}",
+                self.len(),
+                sum.map_or_else(|| (n_train as u128 + n_val as u128).to_string(), |s| s.to_string())
+            )))
             }
         }
-        Ok(out)
+    }
+
+    /// Examples `lo..hi` as a new dataset (a copy); the caller has checked the range.
+    fn part(&self, lo: usize, hi: usize) -> Dataset {
+        Dataset {
+            images: self.images.slice(s![lo..hi, .., .., ..]).to_owned(),
+            labels: self.labels[lo..hi].to_vec(),
+            class_names: self.class_names.clone(),
+        }
     }
 
     /// A new dataset of the examples at `indices`, in that order (repeats allowed).
@@ -474,6 +551,8 @@ impl Dataset {
         for (pos, &i) in indices.iter().enumerate() {
             self.check_index(i, pos)?;
         }
+        let (c, h, w) = self.image_shape();
+        crate::budget::check::<f32>("the subset's images", &[indices.len(), c, h, w])?;
         Ok(Dataset {
             images: self.images.select(Axis(0), indices),
             labels: indices.iter().map(|&i| self.labels[i]).collect(),
@@ -486,25 +565,8 @@ impl Dataset {
     ///
     /// Errors: `n_train` is zero, or `n_train + n_val` exceeds `N`.
     pub fn split(&self, n_train: usize, n_val: usize) -> Result<(Dataset, Dataset)> {
-        if n_train == 0 {
-            return Err(Error::Zero {
-                what: "the number of training examples".into(),
-            });
-        }
-        let needed = n_train.saturating_add(n_val);
-        if needed > self.len() {
-            return Err(Error::InvalidInput(format!(
-                "cannot take {n_train} training and {n_val} validation examples from a dataset \
-                 of {}: that needs {needed}",
-                self.len()
-            )));
-        }
-        let part = |lo: usize, hi: usize| Dataset {
-            images: self.images.slice(s![lo..hi, .., .., ..]).to_owned(),
-            labels: self.labels[lo..hi].to_vec(),
-            class_names: self.class_names.clone(),
-        };
-        Ok((part(0, n_train), part(n_train, needed)))
+        let needed = self.check_split(n_train, n_val)?;
+        Ok((self.part(0, n_train), self.part(n_train, needed)))
     }
 
     /// The same examples in an order fixed by `seed`.
@@ -538,6 +600,7 @@ impl Dataset {
         }
         let (c, h, w) = self.image_shape();
         let shape = (indices.len(), c, h, w);
+        crate::budget::check::<F>("the minibatch", &[indices.len(), c, h, w])?;
         if x.dim() != shape {
             *x = Array4::zeros(shape);
         }
@@ -565,5 +628,149 @@ impl Dataset {
     pub fn example_from_rgba(&self, image: &RgbaImage) -> Result<Array3<f32>> {
         let (c, h, w) = self.image_shape();
         rgba_to_example(image, c, h, w)
+    }
+}
+
+fn check_index(len: usize, index: usize, position: usize) -> Result<()> {
+    if index >= len {
+        return Err(Error::InvalidInput(format!(
+            "example index {index} (at position {position}) is out of range: the dataset has \
+             {len} examples (0 to {})",
+            len.saturating_sub(1)
+        )));
+    }
+    Ok(())
+}
+
+/// A dataset borrowed from arrays held elsewhere (a [`Dataset`], or the training data a solver
+/// owns): images `(N, C, H, W)`, one label per image below the number of class names. It reads
+/// like a [`Dataset`] without copying one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DatasetView<'a> {
+    images: ArrayView4<'a, f32>,
+    labels: &'a [usize],
+    class_names: &'a [String],
+}
+
+impl<'a> DatasetView<'a> {
+    /// A view of images `(N, C, H, W)`, N labels and the class names, checked as
+    /// [`Dataset::new`] checks them.
+    pub fn new(
+        images: ArrayView4<'a, f32>,
+        labels: &'a [usize],
+        class_names: &'a [String],
+    ) -> Result<Self> {
+        let n = images.dim().0;
+        if labels.len() != n {
+            return Err(Error::shape(
+                "dataset labels",
+                format!("one per image ({n})"),
+                labels.len(),
+            ));
+        }
+        let classes = class_names.len();
+        if let Some((index, &label)) = labels.iter().enumerate().find(|(_, &l)| l >= classes) {
+            return Err(Error::LabelOutOfRange {
+                label,
+                index,
+                classes,
+            });
+        }
+        Ok(DatasetView {
+            images,
+            labels,
+            class_names,
+        })
+    }
+
+    /// A view whose invariants the caller guarantees (labels checked when the data were made).
+    pub(crate) fn trusted(
+        images: ArrayView4<'a, f32>,
+        labels: &'a [usize],
+        class_names: &'a [String],
+    ) -> Self {
+        debug_assert_eq!(images.dim().0, labels.len());
+        DatasetView {
+            images,
+            labels,
+            class_names,
+        }
+    }
+
+    /// Number of examples `N`.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether there are no examples.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Number of classes.
+    pub fn num_classes(&self) -> usize {
+        self.class_names.len()
+    }
+
+    /// The shape `(C, H, W)` of one image.
+    pub fn image_shape(&self) -> (usize, usize, usize) {
+        let (_, c, h, w) = self.images.dim();
+        (c, h, w)
+    }
+
+    /// All images, `(N, C, H, W)`.
+    pub fn images(&self) -> ArrayView4<'a, f32> {
+        self.images
+    }
+
+    /// The `N` labels.
+    pub fn labels(&self) -> &'a [usize] {
+        self.labels
+    }
+
+    /// The class names; label `k` is `class_names()[k]`.
+    pub fn class_names(&self) -> &'a [String] {
+        self.class_names
+    }
+
+    /// How many examples each class has.
+    pub fn class_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.num_classes()];
+        self.labels.iter().for_each(|&l| counts[l] += 1);
+        counts
+    }
+
+    /// Example `i` as a `(C, H, W)` view.
+    pub fn example(&self, i: usize) -> Result<ArrayView3<'a, f32>> {
+        check_index(self.len(), i, 0)?;
+        Ok(self.images.index_axis_move(Axis(0), i))
+    }
+
+    /// Example `i` as displayable pixels (see [`Dataset::rgba`]).
+    pub fn rgba(&self, i: usize) -> Result<Vec<u8>> {
+        let x = self.example(i)?;
+        let (c, h, w) = x.dim();
+        let mut out = Vec::with_capacity(h * w * 4);
+        for y in 0..h {
+            for xx in 0..w {
+                let px = if c == 3 {
+                    [0, 1, 2].map(|ch| display_byte(x[[ch, y, xx]]))
+                } else {
+                    [display_byte(x[[0, y, xx]]); 3]
+                };
+                out.extend_from_slice(&px);
+                out.push(255);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A [`Dataset`] holding a copy of these examples.
+    pub fn to_owned(&self) -> Dataset {
+        Dataset {
+            images: self.images.to_owned(),
+            labels: self.labels.to_vec(),
+            class_names: self.class_names.to_vec(),
+        }
     }
 }

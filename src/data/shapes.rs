@@ -229,6 +229,17 @@ impl Placed {
     }
 }
 
+/// Errors unless `size` is in [`SIZE_RANGE`].
+pub fn check_side(size: usize) -> Result<()> {
+    let (lo, hi) = SIZE_RANGE;
+    if size < lo || size > hi {
+        return Err(Error::InvalidInput(format!(
+            "shapes are drawn at {lo}×{lo} to {hi}×{hi} pixels, not {size}×{size}"
+        )));
+    }
+    Ok(())
+}
+
 /// The shapes dataset: `config.count` images `(N, 3, size, size)` normalised to `[−1, 1]`, labels
 /// in `0..5` (see [`Shape::ALL`]), balanced and shuffled.
 ///
@@ -245,12 +256,7 @@ pub fn shapes(config: &ShapesConfig) -> Result<Dataset> {
             what: "the number of shapes".into(),
         });
     }
-    let (lo, hi) = SIZE_RANGE;
-    if size < lo || size > hi {
-        return Err(Error::InvalidInput(format!(
-            "shapes are drawn at {lo}×{lo} to {hi}×{hi} pixels, not {size}×{size}"
-        )));
-    }
+    check_side(size)?;
     if !(0.0..=0.5).contains(&noise) {
         return Err(Error::InvalidHyperparameter {
             name: "noise".into(),
@@ -258,6 +264,13 @@ pub fn shapes(config: &ShapesConfig) -> Result<Dataset> {
             reason: "the noise amplitude must be between 0 and 0.5".into(),
         });
     }
+    // The images, the labels and the permutation they are drawn from.
+    crate::budget::Tally::new(format!(
+        "the shapes dataset ({count} images of 3×{size}×{size})"
+    ))
+    .add::<f32>(&[count, 3, size, size])
+    .add::<usize>(&[2, count])
+    .check()?;
     let mut rng = Rng::new(seed);
     let classes = Shape::ALL.len();
     let labels: Vec<usize> = rng

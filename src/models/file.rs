@@ -159,133 +159,200 @@ impl<F: Float> ThreeLayerConvNet<F> {
     /// are of another format version or architecture, end too soon, declare an unusable
     /// architecture or one the arrays do not match, go on after the checksum, fail the checksum,
     /// or hold a NaN or infinite value.
+    ///
+    /// Nothing is reserved from a count the file declares until the whole file has been walked
+    /// (every count checked against the bytes actually there, with checked arithmetic), its
+    /// length found exact and its checksum verified; the arrays then also pass the memory budget
+    /// ([`crate::budget`]). So a small crafted file cannot make the engine hold more than the
+    /// file's own size in names and the net's (budget-checked) arrays.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        if bytes.is_empty() {
-            return Err(model_error("the file is empty"));
-        }
-        let head = &bytes[..bytes.len().min(MAGIC.len())];
-        if head != &MAGIC[..head.len()] {
-            return Err(model_error(
-                "this is not a cnn-playground model file (it does not start with the bytes \"CNNMODEL\")",
-            ));
-        }
-        let mut r = Reader { bytes, pos: 0 };
-        r.take(MAGIC.len(), "the magic bytes")?;
-        let version = r.u32("the format version")?;
-        if version != VERSION {
-            let why = if version > VERSION {
-                "it was written by a newer version of the playground"
-            } else {
-                "it is older than any version this playground knows"
-            };
-            return Err(model_error(format!(
-                "the file has format version {version}, but this playground reads only version {VERSION} ({why})"
-            )));
-        }
-        let architecture = r.u32("the architecture")?;
-        if architecture != THREE_LAYER_CONVNET {
-            return Err(model_error(format!(
-                "the file holds architecture {architecture}, but this playground knows only the three-layer \
-                 convnet (architecture {THREE_LAYER_CONVNET})"
-            )));
-        }
-        let mut dims = [0usize; 7];
-        for d in &mut dims {
-            *d = r.u32("the architecture")? as usize;
-        }
-        let batchnorm = match r.u8("the architecture")? {
-            0 => false,
-            1 => true,
-            b => {
-                return Err(model_error(format!(
-                    "the batch norm flag is {b}; it must be 0 or 1"
-                )))
-            }
-        };
-        let config = ConvNetConfig {
-            input_dim: (dims[0], dims[1], dims[2]),
-            num_filters: dims[3],
-            filter_size: dims[4],
-            hidden_dim: dims[5],
-            num_classes: dims[6],
-            batchnorm,
-            weight_scale: r.f64("the architecture")?,
-            reg: r.f64("the architecture")?,
-            seed: r.u64("the architecture")?,
-        };
-        let shapes = config
-            .validate()
-            .and_then(|()| config.tensor_shapes())
-            .map_err(|e| model_error(format!("the architecture it declares is unusable: {e}")))?;
+        let layout = walk(bytes)?;
+        let config = layout.config;
 
+        // Every class name and array was found where the header says; only now allocate.
+        let mut tally =
+            crate::budget::Tally::new(format!("the model in the file ({})", describe(&config)));
+        for (_, shape) in &layout.shapes {
+            tally.add::<F>(shape);
+        }
+        tally.check().map_err(|e| model_error(e.to_string()))?;
+        let mut r = Reader {
+            bytes,
+            pos: NAMES_AT,
+        };
+        // The names were walked and are valid UTF-8, each at least the 4 bytes of its length,
+        // so there are at most (file length)/4 of them.
         let mut class_names = Vec::with_capacity(config.num_classes);
-        for i in 0..config.num_classes {
+        for _ in 0..config.num_classes {
             let len = r.u32("the class names")? as usize;
             let name = r.take(len, "the class names")?;
-            let name = std::str::from_utf8(name).map_err(|_| {
-                model_error(format!("the name of class {i} is not valid UTF-8 text"))
-            })?;
-            class_names.push(name.to_string());
+            class_names.push(String::from_utf8_lossy(name).into_owned());
         }
-
-        let mut tensors = Vec::with_capacity(shapes.len());
-        for (name, want) in &shapes {
-            let what = format!("the array {name}");
-            let rank = r.u32(&what)?;
-            let mismatch = |got: String| {
-                model_error(format!(
-                    "{name} has shape {got} in the file, but the architecture it declares ({}) needs {want:?}",
-                    describe(&config)
-                ))
-            };
-            if rank > MAX_RANK {
-                return Err(mismatch(format!("of rank {rank}")));
-            }
-            let mut got = Vec::with_capacity(rank as usize);
-            for _ in 0..rank {
-                got.push(r.u32(&what)? as usize);
-            }
-            if &got != want {
-                return Err(mismatch(format!("{got:?}")));
-            }
-            // The shape matched the (size-checked) architecture, so this product cannot overflow.
-            let count: usize = want.iter().product();
-            let raw = r.take(4 * count, &what)?;
+        let mut tensors = Vec::with_capacity(layout.shapes.len());
+        for ((_, shape), &at) in layout.shapes.iter().zip(&layout.values_at) {
+            let count = crate::budget::count(shape) as usize;
+            let raw = &bytes[at..at + 4 * count];
             let values: Vec<F> = raw
                 .chunks_exact(4)
                 .map(|b| F::of(f32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64))
                 .collect();
-            tensors.push(
-                ArrayD::from_shape_vec(want.clone(), values)
-                    .expect("count is the product of the shape"),
-            );
-        }
-
-        let body_end = r.pos;
-        let stored = r.u32("the checksum")?;
-        if r.pos != bytes.len() {
-            return Err(model_error(format!(
-                "the file has {} unexpected bytes after the end of the model (which ends at byte {})",
-                bytes.len() - r.pos,
-                r.pos
-            )));
-        }
-        let computed = crc32(&bytes[..body_end]);
-        if stored != computed {
-            return Err(model_error(format!(
-                "the file is corrupted: its checksum is {stored:08x} but its contents give {computed:08x}"
-            )));
-        }
-        for ((name, _), t) in shapes.iter().zip(&tensors) {
-            if let Some(i) = t.iter().position(|v| !v.is_finite()) {
-                return Err(model_error(format!(
-                    "{name} holds a NaN or infinite value (at position {i}): the model was saved from a broken run"
-                )));
-            }
+            let tensor = ArrayD::from_shape_vec(shape.clone(), values)
+                .map_err(|e| model_error(format!("an array does not fit its shape: {e}")))?;
+            tensors.push(tensor);
         }
         ThreeLayerConvNet::from_parts(config, Params::from_tensors(tensors), class_names)
             .map_err(|e| model_error(e.to_string()))
     }
+}
+
+/// Where the class names start: right after the fixed-size header.
+const NAMES_AT: usize = 69;
+
+/// What [`walk`] found: the declared architecture, its arrays' shapes, and where each array's
+/// values start.
+struct Layout {
+    config: ConvNetConfig,
+    shapes: Vec<(&'static str, Vec<usize>)>,
+    values_at: Vec<usize>,
+}
+
+/// The first pass over a model file: every check that needs no memory in proportion to what the
+/// file declares. It reads the header, validates the architecture (sizes go through the budget
+/// before any shape arithmetic), walks the class names and the arrays' shapes, skipping their
+/// bytes, then checks that the file ends exactly after the checksum, that the checksum matches
+/// and that no value is NaN or infinite.
+fn walk(bytes: &[u8]) -> Result<Layout> {
+    if bytes.is_empty() {
+        return Err(model_error("the file is empty"));
+    }
+    let head = &bytes[..bytes.len().min(MAGIC.len())];
+    if head != &MAGIC[..head.len()] {
+        return Err(model_error(
+            "this is not a cnn-playground model file (it does not start with the bytes \"CNNMODEL\")",
+        ));
+    }
+    let mut r = Reader { bytes, pos: 0 };
+    r.take(MAGIC.len(), "the magic bytes")?;
+    let version = r.u32("the format version")?;
+    if version != VERSION {
+        let why = if version > VERSION {
+            "it was written by a newer version of the playground"
+        } else {
+            "it is older than any version this playground knows"
+        };
+        return Err(model_error(format!(
+            "the file has format version {version}, but this playground reads only version {VERSION} ({why})"
+        )));
+    }
+    let architecture = r.u32("the architecture")?;
+    if architecture != THREE_LAYER_CONVNET {
+        return Err(model_error(format!(
+            "the file holds architecture {architecture}, but this playground knows only the three-layer \
+             convnet (architecture {THREE_LAYER_CONVNET})"
+        )));
+    }
+    let mut dims = [0usize; 7];
+    for d in &mut dims {
+        *d = r.u32("the architecture")? as usize;
+    }
+    let batchnorm = match r.u8("the architecture")? {
+        0 => false,
+        1 => true,
+        b => {
+            return Err(model_error(format!(
+                "the batch norm flag is {b}; it must be 0 or 1"
+            )))
+        }
+    };
+    let config = ConvNetConfig {
+        input_dim: (dims[0], dims[1], dims[2]),
+        num_filters: dims[3],
+        filter_size: dims[4],
+        hidden_dim: dims[5],
+        num_classes: dims[6],
+        batchnorm,
+        weight_scale: r.f64("the architecture")?,
+        reg: r.f64("the architecture")?,
+        seed: r.u64("the architecture")?,
+    };
+    debug_assert_eq!(r.pos, NAMES_AT);
+    let shapes = config
+        .validate()
+        .and_then(|()| config.tensor_shapes())
+        .map_err(|e| model_error(format!("the architecture it declares is unusable: {e}")))?;
+
+    // Walk the names without keeping them: a file declaring 25 million classes runs out of
+    // bytes after a few, before anything is reserved for them.
+    for i in 0..config.num_classes {
+        let len = r.u32("the class names")? as usize;
+        let name = r.take(len, "the class names")?;
+        if std::str::from_utf8(name).is_err() {
+            return Err(model_error(format!(
+                "the name of class {i} is not valid UTF-8 text"
+            )));
+        }
+    }
+
+    let mut values_at = Vec::with_capacity(shapes.len());
+    for (name, want) in &shapes {
+        let what = format!("the array {name}");
+        let rank = r.u32(&what)?;
+        let mismatch = |got: String| {
+            model_error(format!(
+                "{name} has shape {got} in the file, but the architecture it declares ({}) needs {want:?}",
+                describe(&config)
+            ))
+        };
+        if rank > MAX_RANK {
+            return Err(mismatch(format!("of rank {rank}")));
+        }
+        let mut got = [0usize; MAX_RANK as usize];
+        for d in got.iter_mut().take(rank as usize) {
+            *d = r.u32(&what)? as usize;
+        }
+        let got = &got[..rank as usize];
+        if got != want.as_slice() {
+            return Err(mismatch(format!("{got:?}")));
+        }
+        // The shape matched the architecture, whose arrays hold at most MAX_PARAMETERS values.
+        let count = crate::budget::count(want);
+        let len = usize::try_from(count.saturating_mul(4)).unwrap_or(usize::MAX);
+        values_at.push(r.pos);
+        r.take(len, &what)?;
+    }
+
+    let body_end = r.pos;
+    let stored = r.u32("the checksum")?;
+    if r.pos != bytes.len() {
+        return Err(model_error(format!(
+            "the file has {} unexpected bytes after the end of the model (which ends at byte {})",
+            bytes.len() - r.pos,
+            r.pos
+        )));
+    }
+    let computed = crc32(&bytes[..body_end]);
+    if stored != computed {
+        return Err(model_error(format!(
+            "the file is corrupted: its checksum is {stored:08x} but its contents give {computed:08x}"
+        )));
+    }
+    for ((name, want), &at) in shapes.iter().zip(&values_at) {
+        let count = crate::budget::count(want) as usize;
+        let raw = &bytes[at..at + 4 * count];
+        let bad = raw
+            .chunks_exact(4)
+            .position(|b| !f32::from_le_bytes([b[0], b[1], b[2], b[3]]).is_finite());
+        if let Some(i) = bad {
+            return Err(model_error(format!(
+                "{name} holds a NaN or infinite value (at position {i}): the model was saved from a broken run"
+            )));
+        }
+    }
+    Ok(Layout {
+        config,
+        shapes,
+        values_at,
+    })
 }
 
 /// Reads little-endian values from the front of a byte slice, reporting where it ran out.
@@ -296,7 +363,7 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
-        let left = self.bytes.len() - self.pos;
+        let left = self.bytes.len().saturating_sub(self.pos);
         if n > left {
             return Err(model_error(format!(
                 "the file is truncated: it ends after {} bytes, in the middle of {what} (was the download cut short?)",

@@ -22,6 +22,7 @@
 pub mod file;
 mod three_layer;
 
+pub(crate) use three_layer::short_number;
 pub use three_layer::{
     Activations, BatchNorm, ConvNetConfig, Grads, LayerDims, Params, ThreeLayerConvNet,
     MAX_PARAMETERS,

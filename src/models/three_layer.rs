@@ -7,6 +7,7 @@
 //! runs the ReLU on a quarter of the values. [`ThreeLayerConvNet::activations`] still shows the
 //! ReLU's full-size output.
 
+use crate::budget::{self, Tally};
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gemm::GemmScratch;
@@ -124,24 +125,27 @@ impl ConvNetConfig {
                 return Err(Error::Zero { what: what.into() });
             }
         }
+        // Absurd sizes (a model file may declare an input 2^31 pixels high) are refused by the
+        // budget before any shape arithmetic: after these checks every side and the pad are below
+        // 2^28, so `input + 2·pad` cannot overflow even in a 32-bit usize.
+        let k = self.filter_size;
+        budget::check::<f32>("one input image", &[c, h, w])?;
+        budget::check::<f32>("the conv filters W1", &[self.num_filters, c, k, k])?;
+        budget::check::<f32>("the conv output of one image", &[self.num_filters, h, w])?;
         let conv = self.conv_param();
-        let pool = self.pool_param();
         let (hc, wc) = (
-            output_size("height", h, self.filter_size, conv.pad, conv.stride)?,
-            output_size("width", w, self.filter_size, conv.pad, conv.stride)?,
+            output_size("height", h, k, conv.pad, conv.stride)?,
+            output_size("width", w, k, conv.pad, conv.stride)?,
         );
-        let halve = |axis, size, window| {
-            output_size(axis, size, window, 0, pool.stride).map_err(|_| {
-                Error::InvalidInput(format!(
-                    "the conv output is {hc}×{wc} (height × width), which 2×2 max pooling with stride 2 cannot \
-                     halve: use an even image height and width, and an odd filter size"
-                ))
-            })
-        };
-        let (hp, wp) = (
-            halve("height", hc, pool.pool_height)?,
-            halve("width", wc, pool.pool_width)?,
-        );
+        // 2×2 windows with stride 2 fit exactly when the side is even (and at least 2); said
+        // directly rather than through `output_size`, whose suggestions this message replaces.
+        if hc < 2 || wc < 2 || hc % 2 != 0 || wc % 2 != 0 {
+            return Err(Error::InvalidInput(format!(
+                "the conv output is {hc}×{wc} (height × width), which 2×2 max pooling with stride 2 cannot \
+                 halve: use an even image height and width, and an odd filter size"
+            )));
+        }
+        let (hp, wp) = (hc / 2, wc / 2);
         Ok(LayerDims {
             conv: (self.num_filters, hc, wc),
             pool: (self.num_filters, hp, wp),
@@ -198,6 +202,36 @@ impl ConvNetConfig {
             return Err(too_big());
         }
         Ok(shapes)
+    }
+
+    /// The arrays one training pass (forward and backward) of `n` images allocates, in values of
+    /// `F`, as a [`Tally`] to check against the budget. An estimate from above of the net's own
+    /// buffers: the conv output and its gradient `(N, F, H', W')` (three more with batch norm: its
+    /// output, its cache and its dx), five arrays `(N, F, H'', W'')` around the pool and the
+    /// first ReLU plus the pool's argmax, the padded input `(N, C, H + 2P, W + 2P)`, five
+    /// `(N, hidden)` and three `(N, classes)`.
+    ///
+    /// Errors as [`ConvNetConfig::layer_dims`].
+    pub fn batch_tally<F>(&self, n: usize) -> Result<Tally> {
+        let (c, h, w) = self.input_dim;
+        let LayerDims {
+            conv: (f, hc, wc),
+            pool: (_, hp, wp),
+        } = self.layer_dims()?;
+        // layer_dims refused any side or pad of 2^28 or more, so this cannot overflow.
+        let pad = self.conv_param().pad;
+        let conv_copies = if self.batchnorm { 5 } else { 2 };
+        let mut tally = Tally::new(format!(
+            "a pass of {n} images through the net ({f} filters of {h}×{w})"
+        ));
+        tally
+            .add::<F>(&[conv_copies, n, f, hc, wc])
+            .add::<F>(&[5, n, f, hp, wp])
+            .add::<usize>(&[n, f, hp, wp])
+            .add::<F>(&[n, c, h + 2 * pad, w + 2 * pad])
+            .add::<F>(&[5, n, self.hidden_dim])
+            .add::<F>(&[3, n, self.num_classes]);
+        Ok(tally)
     }
 
     /// Errors if a size is zero, the conv or pool does not fit the input (shown with the
@@ -459,14 +493,43 @@ impl<F: Float> PartialEq for ThreeLayerConvNet<F> {
     }
 }
 
+/// A number for a message: plain when it is short (`0.003`, `-1`), in exponent form when plain
+/// would be long (`1e308` rather than 309 digits).
+pub(crate) fn short_number(v: f64) -> String {
+    let a = v.abs();
+    if v.is_finite() && a != 0.0 && !(1e-4..1e6).contains(&a) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Errors unless `value` (weight_scale or reg, already finite and ≥ 0) is finite in `F` too,
+/// where the net computes with it: 1e308 is a valid f64 but an infinite f32.
+fn check_representable<F: Float>(name: &str, value: f64, what: &str) -> Result<()> {
+    if F::of(value).is_finite() {
+        return Ok(());
+    }
+    Err(Error::InvalidInput(format!(
+        "{name} = {} is not allowed: the net computes in {}-bit numbers, whose largest is {:.1e}, so \
+         {what} would be infinite: use a small value such as 1e-2",
+        short_number(value),
+        8 * std::mem::size_of::<F>(),
+        F::max_value().as_f64(),
+    )))
+}
+
 impl<F: Float> ThreeLayerConvNet<F> {
     /// A net with weights drawn from `Rng::new(config.seed)`: W1, W2, W3 in that order, each
     /// `weight_scale · N(0, 1)`; biases 0; batch norm's gamma 1, beta 0, running statistics 0.
     /// Classes are named "0", "1", … until [`ThreeLayerConvNet::set_class_names`].
     ///
-    /// Errors as [`ConvNetConfig::validate`].
+    /// Errors as [`ConvNetConfig::validate`], and if weight_scale or reg is too large for `F`
+    /// (1e308 is a valid f64 but would make every f32 weight infinite).
     pub fn new(config: ConvNetConfig) -> Result<Self> {
         config.validate()?;
+        check_representable::<F>("weight_scale", config.weight_scale, "the initial weights")?;
+        check_representable::<F>("reg", config.reg, "the regularization loss")?;
         let (f, c, k) = (config.num_filters, config.input_dim.0, config.filter_size);
         let (_, hp, wp) = config.layer_dims()?.pool;
         let (hidden, classes, scale) = (config.hidden_dim, config.num_classes, config.weight_scale);
@@ -505,6 +568,7 @@ impl<F: Float> ThreeLayerConvNet<F> {
         class_names: Vec<String>,
     ) -> Result<Self> {
         config.validate()?;
+        check_representable::<F>("reg", config.reg, "the regularization loss")?;
         check_params(&config, &params)?;
         let mut net = ThreeLayerConvNet {
             config,
@@ -525,6 +589,7 @@ impl<F: Float> ThreeLayerConvNet<F> {
     /// Errors if it is NaN, infinite or negative.
     pub fn set_reg(&mut self, reg: f64) -> Result<()> {
         check_non_negative("reg", reg)?;
+        check_representable::<F>("reg", reg, "the regularization loss")?;
         self.config.reg = reg;
         Ok(())
     }
@@ -566,6 +631,13 @@ impl<F: Float> ThreeLayerConvNet<F> {
                 "{} class names given for a net with {} classes",
                 names.len(),
                 self.config.num_classes
+            )));
+        }
+        // The model file stores each name's length as a u32.
+        if let Some(i) = names.iter().position(|n| u32::try_from(n.len()).is_err()) {
+            return Err(Error::InvalidInput(format!(
+                "the name of class {i} is {} bytes long: a class name must be shorter than 4 GiB",
+                names[i].len()
             )));
         }
         self.class_names = names;
@@ -646,6 +718,8 @@ impl<F: Float> ThreeLayerConvNet<F> {
     ) -> Result<(Outputs<F>, Caches<F>)> {
         let p = &self.params;
         let (f, hc, wc) = self.config.layer_dims()?.conv;
+        // A batch the net's buffers would not fit in the budget is refused before any of them.
+        self.config.batch_tally::<F>(x.dim().0)?.check()?;
         let mut conv = Array4::zeros((x.dim().0, f, hc, wc));
         conv_forward_into(
             x.view(),

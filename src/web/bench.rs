@@ -11,6 +11,7 @@ use ndarray::{Array1, Array2, Array4, ArrayD, Ix2, Ix4};
 use wasm_bindgen::prelude::*;
 
 use super::js_error;
+use crate::budget;
 use crate::error::{Error, Result};
 use crate::gemm::{gemm_nn, GemmScratch, MatMut, MatRef, Update};
 use crate::layers::affine::rows;
@@ -243,7 +244,14 @@ impl TrainBench {
             };
             let mut net = ThreeLayerConvNet::new(config)?;
             let n = y.len();
-            let (fk, d) = (filter_size, filters * (size / 2) * (size / 2));
+            // The batch's buffers (the conv output kept for `convForward`, and one training pass)
+            // must fit the budget before any is allocated.
+            let mut tally = net.config().batch_tally::<f32>(n)?;
+            tally.add::<f32>(&[2, n, channels, size, size]).check()?;
+            let (fk, d) = (
+                filter_size,
+                budget::count(&[filters, size / 2, size / 2]) as usize,
+            );
             net.set_params(Params {
                 w1: array("w1", (filters, channels, fk, fk), w1)?,
                 b1: array("b1", filters, b1)?,
@@ -380,17 +388,21 @@ pub struct GemmBench {
 
 #[wasm_bindgen]
 impl GemmBench {
-    /// Two `n × n` matrices of small varied values (any values time the same).
+    /// Two `n × n` matrices of small varied values (any values time the same). Throws if the
+    /// three matrices would not fit the engine's memory budget.
     #[wasm_bindgen(constructor)]
-    pub fn new(n: usize) -> GemmBench {
+    pub fn new(n: usize) -> std::result::Result<GemmBench, JsError> {
+        let mut tally = budget::Tally::new(format!("three {n}×{n} matrices"));
+        tally.add::<f32>(&[3, n, n]).check().map_err(js_error)?;
+        // Within the budget, n·n·17 fits in a usize.
         let fill = |k: usize| (0..n * n).map(|i| ((i * k) % 17) as f32 / 17.0).collect();
-        GemmBench {
+        Ok(GemmBench {
             n,
             a: fill(3),
             b: fill(5),
             c: vec![0.0; n * n],
             scratch: GemmScratch::new(),
-        }
+        })
     }
 
     /// One product.

@@ -6,42 +6,45 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::lab::to_js;
-use crate::{budget, data, filters, trainer};
+use crate::{filters, trainer};
 
-/// The limits as the page sees them (camelCase names; every count fits a JS Number exactly).
+/// The Train panel's limits ([`trainer::Limits`], field by field: serde's `flatten` would make a JS
+/// `Map`) and the Filters panel's, as one object.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Limits {
-    /// Fewest and most classes of a dataset of the user's own.
+struct PageLimits {
+    max_shapes: usize,
+    min_shapes_side: usize,
+    max_shapes_side: usize,
+    max_dataset_side: usize,
     min_classes: usize,
     max_classes: usize,
-    /// Largest width or height of an RGBA image the engine accepts.
     max_image_side: usize,
-    /// Largest height or width of a dataset's images.
-    max_dataset_side: usize,
-    /// Most shapes (training + validation) the shapes generator makes.
-    max_shapes: usize,
+    max_parameters: usize,
+    budget_bytes: u64,
     /// Largest image a filter accepts, in pixels.
     max_filter_pixels: usize,
     /// Largest side of a filter kernel.
     max_kernel: usize,
-    /// The memory budget of one request, in bytes (2³⁰: a Number holds it exactly).
-    max_bytes: f64,
 }
 
-/// `{ minClasses, maxClasses, maxImageSide, maxDatasetSide, maxShapes, maxFilterPixels,
-/// maxKernel, maxBytes }`, from the engine's constants.
+/// `{ maxShapes, minShapesSide, maxShapesSide, maxDatasetSide, minClasses, maxClasses,
+/// maxImageSide, maxParameters, budgetBytes, maxFilterPixels, maxKernel }`, from the engine's
+/// constants (every count is far below 2^53, so a JS Number holds it exactly).
 #[wasm_bindgen]
 pub fn limits() -> Result<JsValue, JsError> {
-    to_js(&Limits {
-        min_classes: data::MIN_CLASSES,
-        max_classes: data::MAX_CLASSES,
-        max_image_side: data::MAX_IMAGE_SIDE,
-        max_dataset_side: data::MAX_DATASET_SIDE,
-        max_shapes: trainer::MAX_SHAPES,
+    let train = trainer::limits();
+    to_js(&PageLimits {
+        max_shapes: train.max_shapes,
+        min_shapes_side: train.min_shapes_side,
+        max_shapes_side: train.max_shapes_side,
+        max_dataset_side: train.max_dataset_side,
+        min_classes: train.min_classes,
+        max_classes: train.max_classes,
+        max_image_side: train.max_image_side,
+        max_parameters: train.max_parameters,
+        budget_bytes: train.budget_bytes,
         max_filter_pixels: filters::MAX_PIXELS,
         max_kernel: filters::MAX_KERNEL,
-        // Exact: MAX_BYTES is 2^30, far below 2^53.
-        max_bytes: budget::MAX_BYTES as f64,
     })
 }

@@ -8,6 +8,7 @@
 use super::net::NetObjective;
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::gradient_check::centred_difference_array;
 use crate::layers::*;
 use crate::rng::Rng;
 use ndarray::{Array, Array1, Array2, Array4, ArrayD, Dimension, Ix1, Ix2, Ix4, Zip};
@@ -411,23 +412,52 @@ pub(super) struct Moved {
     pub index: usize,
 }
 
-/// The scalar whose gradient is checked: a loss, or `Σ out ⊙ dout` for a layer with upstream
-/// gradient `dout` (whose gradient is exactly what the backward pass returns).
+/// The function whose gradient is checked: a layer's output, weighted by its upstream gradient
+/// `dout` (the gradient of `Σ out ⊙ dout` is exactly what the backward pass returns), or a loss,
+/// a 0-d output weighted by 1.
 pub(super) trait Objective<F: Float> {
-    fn value(&mut self, inputs: &[ArrayD<F>], moved: Moved) -> F;
+    /// The output at `inputs`, or `None` if the forward pass failed (a perturbed input cannot make
+    /// a valid forward pass invalid, but if it did the check must show it, not hide it).
+    fn value(&mut self, inputs: &[ArrayD<F>], moved: Moved) -> Option<ArrayD<F>>;
+    /// What the output is weighted by: dout for a layer, a 0-d 1 for a loss.
+    fn upstream(&self) -> &ArrayD<F>;
     /// What the check learnt beyond the gradients (the net's kinks).
     fn kinks(&self, _inputs: &[ArrayD<F>], _names: &[&'static str]) -> Option<super::KinkReport> {
         None
     }
 }
 
-/// A layer's objective: a closure of the inputs.
-struct Layer<C>(C);
+/// A layer's objective: its forward pass as a closure of the inputs, and its upstream gradient.
+struct Layer<F, C> {
+    forward: C,
+    dout: ArrayD<F>,
+}
 
-impl<F: Float, C: FnMut(&[ArrayD<F>]) -> F> Objective<F> for Layer<C> {
-    fn value(&mut self, inputs: &[ArrayD<F>], _moved: Moved) -> F {
-        (self.0)(inputs)
+impl<F: Float, C: FnMut(&[ArrayD<F>]) -> Result<ArrayD<F>>> Layer<F, C> {
+    fn boxed<D: Dimension>(dout: Array<F, D>, forward: C) -> Box<Self> {
+        let dout = dout.as_standard_layout().into_owned().into_dyn();
+        Box::new(Layer { forward, dout })
     }
+}
+
+impl<F: Float, C: FnMut(&[ArrayD<F>]) -> Result<ArrayD<F>>> Objective<F> for Layer<F, C> {
+    fn value(&mut self, inputs: &[ArrayD<F>], _moved: Moved) -> Option<ArrayD<F>> {
+        (self.forward)(inputs).ok()
+    }
+
+    fn upstream(&self) -> &ArrayD<F> {
+        &self.dout
+    }
+}
+
+/// A loss as a 0-d output, which its objective weights by [`one`].
+pub(super) fn scalar<F: Float>(loss: F) -> ArrayD<F> {
+    ArrayD::from_elem(ndarray::IxDyn(&[]), loss)
+}
+
+/// The 0-d weight of a loss.
+pub(super) fn one<F: Float>() -> ArrayD<F> {
+    scalar(F::one())
 }
 
 /// One checked input: its gradient's name, the analytic gradient and the numerical one so far.
@@ -477,8 +507,10 @@ impl<F: Float> Job<F> {
         })
     }
 
-    /// Centred differences, `(f(x + h·e_i) − f(x − h·e_i)) / 2h`, exactly as
-    /// [`crate::gradient_check::numerical_gradient`] computes them, one element at a time.
+    /// Centred differences the course's way, one element at a time, exactly as
+    /// [`crate::gradient_check::numerical_gradient_array`] computes them:
+    /// `Σ (f(x + h·e_i) − f(x − h·e_i)) ⊙ dout / 2h`, the outputs subtracted element by element
+    /// before they are weighted (for a loss, `(L(x + h·e_i) − L(x − h·e_i)) / 2h`).
     fn step(&mut self, elements: usize) -> bool {
         let h = F::of(self.settings.step);
         let Setup {
@@ -497,7 +529,10 @@ impl<F: Float> Job<F> {
             flat_mut(&mut inputs[k])[i] = old - h;
             let fxmh = objective.value(inputs, moved);
             flat_mut(&mut inputs[k])[i] = old;
-            flat_mut(&mut checked[k].numerical)[i] = (fxph - fxmh) / (h + h);
+            flat_mut(&mut checked[k].numerical)[i] = match (fxph, fxmh) {
+                (Some(p), Some(m)) => centred_difference_array(&p, &m, objective.upstream(), h),
+                _ => F::nan(),
+            };
             self.done += 1;
             left -= 1;
             self.cursor = if i + 1 < inputs[k].len() {
@@ -611,19 +646,6 @@ fn validate(s: &GradCheckSettings) -> Result<()> {
     Ok(())
 }
 
-/// `Σ a ⊙ b` over all elements, in logical order (as the course's `np.sum(f(x) * df)`).
-pub(super) fn weighted_sum<F: Float, E: Dimension>(a: &Array<F, E>, b: &Array<F, E>) -> F {
-    let mut s = F::zero();
-    Zip::from(a).and(b).for_each(|&x, &y| s += x * y);
-    s
-}
-
-/// The forward output weighted by dout, or NaN if the forward failed: a perturbed input cannot
-/// make a valid forward pass invalid, but if it did the check must show it, not hide it.
-fn or_nan<F: Float, D: Dimension>(r: Result<Array<F, D>>, dout: &Array<F, D>) -> F {
-    r.map_or(F::nan(), |out| weighted_sum(&out, dout))
-}
-
 fn as4<F: Float>(a: &ArrayD<F>) -> Array4<F> {
     a.view()
         .into_dimensionality::<Ix4>()
@@ -684,12 +706,11 @@ fn layer_setup<F: Float>(s: &GradCheckSettings) -> Result<Setup<F>> {
                 input_shapes: named_shapes(&["x", "w", "b"], &inputs),
                 inputs,
                 checked: vec![checked("dx", dx), checked("dw", dw), checked("db", db)],
-                objective: Box::new(Layer(move |v: &[ArrayD<F>]| {
-                    or_nan(
-                        affine_forward(&v[0], &as2(&v[1]), &as1(&v[2])).map(|r| r.0),
-                        &dout,
-                    )
-                })),
+                objective: Layer::boxed(dout, |v: &[ArrayD<F>]| {
+                    Ok(affine_forward(&v[0], &as2(&v[1]), &as1(&v[2]))?
+                        .0
+                        .into_dyn())
+                }),
             }
         }
         LabLayer::Relu => {
@@ -702,9 +723,9 @@ fn layer_setup<F: Float>(s: &GradCheckSettings) -> Result<Setup<F>> {
                 input_shapes: named_shapes(&["x"], &inputs),
                 inputs,
                 checked: vec![checked("dx", dx)],
-                objective: Box::new(Layer(move |v: &[ArrayD<F>]| {
-                    weighted_sum(&relu_forward(&as4(&v[0])).0, &dout)
-                })),
+                objective: Layer::boxed(dout, |v: &[ArrayD<F>]| {
+                    Ok(relu_forward(&as4(&v[0])).0.into_dyn())
+                }),
             }
         }
         LabLayer::Conv => {
@@ -724,12 +745,13 @@ fn layer_setup<F: Float>(s: &GradCheckSettings) -> Result<Setup<F>> {
                 input_shapes: named_shapes(&["x", "w", "b"], &inputs),
                 inputs,
                 checked: vec![checked("dx", dx), checked("dw", dw), checked("db", db)],
-                objective: Box::new(Layer(move |v: &[ArrayD<F>]| {
-                    or_nan(
-                        conv_forward_naive(&as4(&v[0]), &as4(&v[1]), &as1(&v[2]), p).map(|r| r.0),
-                        &dout,
+                objective: Layer::boxed(dout, move |v: &[ArrayD<F>]| {
+                    Ok(
+                        conv_forward_naive(&as4(&v[0]), &as4(&v[1]), &as1(&v[2]), p)?
+                            .0
+                            .into_dyn(),
                     )
-                })),
+                }),
             }
         }
         LabLayer::MaxPool => {
@@ -747,9 +769,9 @@ fn layer_setup<F: Float>(s: &GradCheckSettings) -> Result<Setup<F>> {
                 input_shapes: named_shapes(&["x"], &inputs),
                 inputs,
                 checked: vec![checked("dx", dx)],
-                objective: Box::new(Layer(move |v: &[ArrayD<F>]| {
-                    or_nan(max_pool_forward_naive(&as4(&v[0]), p).map(|r| r.0), &dout)
-                })),
+                objective: Layer::boxed(dout, move |v: &[ArrayD<F>]| {
+                    Ok(max_pool_forward_naive(&as4(&v[0]), p)?.0.into_dyn())
+                }),
             }
         }
         LabLayer::Softmax | LabLayer::Svm => {
@@ -775,9 +797,9 @@ fn layer_setup<F: Float>(s: &GradCheckSettings) -> Result<Setup<F>> {
                 input_shapes: named_shapes(&["scores"], &inputs),
                 inputs,
                 checked: vec![checked("dscores", dscores)],
-                objective: Box::new(Layer(move |v: &[ArrayD<F>]| {
-                    loss(&as2(&v[0])).map_or(F::nan(), |r| r.0)
-                })),
+                objective: Layer::boxed(one(), move |v: &[ArrayD<F>]| {
+                    Ok(scalar(loss(&as2(&v[0]))?.0))
+                }),
             }
         }
         LabLayer::SpatialBatchNorm => {
@@ -798,16 +820,16 @@ fn layer_setup<F: Float>(s: &GradCheckSettings) -> Result<Setup<F>> {
                     checked("dgamma", dgamma),
                     checked("dbeta", dbeta),
                 ],
-                objective: Box::new(Layer(move |v: &[ArrayD<F>]| {
+                objective: Layer::boxed(dout, move |v: &[ArrayD<F>]| {
                     // A fresh train-mode param each time: batch statistics, nothing carried over.
-                    let r = spatial_batchnorm_forward(
+                    let (out, _) = spatial_batchnorm_forward(
                         &as4(&v[0]),
                         &as1(&v[1]),
                         &as1(&v[2]),
                         &mut BatchNormParam::new(c),
-                    );
-                    or_nan(r.map(|r| r.0), &dout)
-                })),
+                    )?;
+                    Ok(out.into_dyn())
+                }),
             }
         }
         LabLayer::Net => unreachable!("the net has its own setup (lab::net)"),

@@ -9,7 +9,7 @@
 //! during every step and reports which ones were within reach of their kink, which ones a step
 //! actually pushed across, and the error over the parameters whose steps crossed none.
 
-use super::gradcheck::{flat, Checked, GradCheckSettings, Moved, Objective, Setup};
+use super::gradcheck::{flat, one, scalar, Checked, GradCheckSettings, Moved, Objective, Setup};
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::layers::Mode;
@@ -200,6 +200,8 @@ pub(super) struct NetObjective<F: Float> {
     conv_dim: (usize, usize, usize, usize),
     pool_dim: (usize, usize, usize, usize),
     hidden_dim: (usize, usize),
+    /// The loss's weight in the centred difference.
+    one: ArrayD<F>,
 }
 
 impl<F: Float> NetObjective<F> {
@@ -282,6 +284,7 @@ impl<F: Float> NetObjective<F> {
             net,
             x,
             y,
+            one: one(),
         };
         Ok(Setup {
             input_shapes,
@@ -344,18 +347,17 @@ impl<F: Float> NetObjective<F> {
 }
 
 impl<F: Float> Objective<F> for NetObjective<F> {
-    fn value(&mut self, inputs: &[ArrayD<F>], moved: Moved) -> F {
-        if self.net.set_params(Self::params_of(inputs)).is_err() {
-            return F::nan();
-        }
-        let loss = match self.net.loss(&self.x, &self.y) {
-            Ok((loss, _)) => loss,
-            Err(_) => return F::nan(),
-        };
+    fn value(&mut self, inputs: &[ArrayD<F>], moved: Moved) -> Option<ArrayD<F>> {
+        self.net.set_params(Self::params_of(inputs)).ok()?;
+        let (loss, _) = self.net.loss(&self.x, &self.y).ok()?;
         if let Ok(a) = self.net.activations(&self.x, Mode::Train) {
             self.watch(&a, moved);
         }
-        loss
+        Some(scalar(loss))
+    }
+
+    fn upstream(&self) -> &ArrayD<F> {
+        &self.one
     }
 
     fn kinks(&self, inputs: &[ArrayD<F>], names: &[&'static str]) -> Option<KinkReport> {

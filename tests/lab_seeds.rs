@@ -34,7 +34,8 @@ fn drawn(layer: LabLayer, seed: u64) -> GradCheckSettings {
             };
             let (h, w) = (size(&mut rng), size(&mut rng));
             // An input smaller than k − 2·pad after the max(1) may not tile: redraw the pad to 0.
-            let tiles = |x: usize, pad: usize| x + 2 * pad >= k && (x + 2 * pad - k) % stride == 0;
+            let tiles =
+                |x: usize, pad: usize| x + 2 * pad >= k && (x + 2 * pad - k).is_multiple_of(stride);
             let pad = if tiles(h, pad) && tiles(w, pad) {
                 pad
             } else {

@@ -27,7 +27,7 @@ pub use batchnorm::{
     batchnorm_demo, channel_stats, BatchNormDemoReport, BatchNormDemoSettings, ChannelStats,
 };
 pub use gradcheck::{
-    compare, gradient_check, Field, GradCheckJob, GradCheckReport, GradCheckSettings,
+    compare, gradient_check, number_text, Field, GradCheckJob, GradCheckReport, GradCheckSettings,
     GradientReport, LabLayer, Precision, Verdict,
 };
 pub use net::{

@@ -6,6 +6,7 @@
 //! course's relative error, its reading and the elementwise error map for a heat map.
 
 use super::net::NetObjective;
+use crate::budget;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gradient_check::centred_difference_array;
@@ -597,6 +598,49 @@ fn flat_mut<F, D: Dimension>(a: &mut Array<F, D>) -> &mut [F] {
 /// The largest x a check accepts: it runs the layer twice per input value.
 const MAX_ELEMENTS: usize = 20_000;
 
+/// The largest layer output a check accepts: every step computes two of them.
+const MAX_OUTPUT: usize = 100_000;
+
+/// A number for a message, short however large or small: `"0.2"`, `"1e-5"`, `"1e308"`, `"NaN"`
+/// (`{}` would print 1e308 with 309 digits).
+///
+/// ```
+/// use cnn_playground::lab::number_text;
+/// assert_eq!(number_text(1e308), "1e308");
+/// assert_eq!(number_text(1e-5), "1e-5");
+/// assert_eq!(number_text(0.2), "0.2");
+/// assert_eq!(number_text(-2.5e-7), "-2.5e-7");
+/// assert_eq!(number_text(f64::NEG_INFINITY), "-inf");
+/// ```
+pub fn number_text(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || (1e-3..1e6).contains(&v.abs()) {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
+/// Refuses a count over one of the Lab's own limits, saying the true count (never a saturated
+/// one) and the limit; `what` names it ("x has N·C·H·W =").
+fn at_most(what: &str, dims: &[usize], limit: usize, why: &str) -> Result<()> {
+    let count = budget::count(dims);
+    if count > limit as u128 {
+        return Err(Error::InvalidInput(format!(
+            "{what} {count} values; {why}, so keep it at most {limit}"
+        )));
+    }
+    Ok(())
+}
+
+/// `(input + 2·pad − k)/stride + 1` in u128, or `None` where the layer itself will explain why
+/// the window does not fit (it is only used to refuse outputs that are too large).
+fn out_size(input: usize, k: usize, pad: usize, stride: usize) -> Option<usize> {
+    let padded = input as u128 + 2 * pad as u128;
+    let span = padded.checked_sub(k as u128)?;
+    let size = span / (stride.max(1) as u128) + 1;
+    Some(usize::try_from(size).unwrap_or(usize::MAX))
+}
+
 fn validate(s: &GradCheckSettings) -> Result<()> {
     let fields = s.layer.fields();
     for (field, what, v) in [
@@ -614,36 +658,60 @@ fn validate(s: &GradCheckSettings) -> Result<()> {
         }
     }
     if !(s.step.is_finite() && s.step > 0.0 && s.step < 1.0) {
-        return Err(Error::InvalidHyperparameter {
-            name: "h".into(),
-            value: s.step,
-            reason: "the step must be a number between 0 and 1 (the course uses 1e-5)".into(),
-        });
-    }
-    let elements = [s.n, s.c, s.h, s.w]
-        .iter()
-        .try_fold(1usize, |a, &d| a.checked_mul(d))
-        .unwrap_or(usize::MAX);
-    if elements > MAX_ELEMENTS {
         return Err(Error::InvalidInput(format!(
-            "x has N·C·H·W = {} values; a gradient check runs the layer twice per value, so keep it \
-             at most {MAX_ELEMENTS}",
-            s.n.saturating_mul(s.c)
-                .saturating_mul(s.h)
-                .saturating_mul(s.w)
+            "h = {} is not allowed: the step must be a number between 0 and 1, above 0 (the course \
+             uses 1e-5)",
+            number_text(s.step)
         )));
     }
-    let params = match s.layer {
-        LabLayer::Affine => s.c * s.h * s.w * s.f,
-        LabLayer::Conv => s.f.saturating_mul(s.c).saturating_mul(s.filter_size.pow(2)),
-        _ => 0,
+    let (n, c, h, w) = match s.layer {
+        // Scores are N × C: H and W are not used.
+        LabLayer::Softmax | LabLayer::Svm => (s.n, s.c, 1, 1),
+        _ => (s.n, s.c, s.h, s.w),
     };
-    if params > MAX_ELEMENTS {
-        return Err(Error::InvalidInput(format!(
-            "w has {params} values; keep it at most {MAX_ELEMENTS} (the check perturbs each one)"
-        )));
+    let twice = "a gradient check runs the layer twice per value";
+    at_most("x has N·C·H·W =", &[n, c, h, w], MAX_ELEMENTS, twice)?;
+    let k = s.filter_size;
+    let (params, out): (Vec<usize>, Vec<usize>) = match s.layer {
+        LabLayer::Affine => (vec![c, h, w, s.f], vec![n, s.f]),
+        LabLayer::Conv => {
+            let ho = out_size(h, k, s.pad, s.stride).unwrap_or(0);
+            let wo = out_size(w, k, s.pad, s.stride).unwrap_or(0);
+            (vec![s.f, c, k, k], vec![n, s.f, ho, wo])
+        }
+        LabLayer::MaxPool => {
+            let ho = out_size(h, k, 0, s.stride).unwrap_or(0);
+            let wo = out_size(w, k, 0, s.stride).unwrap_or(0);
+            (vec![0], vec![n, c, ho, wo])
+        }
+        // The net's conv keeps (at most) the size: its activations are at most N·F·H·W.
+        LabLayer::Net => (vec![0], vec![n, s.f, h, w]),
+        LabLayer::Relu | LabLayer::SpatialBatchNorm => (vec![0], vec![n, c, h, w]),
+        LabLayer::Softmax | LabLayer::Svm => (vec![0], vec![1]),
+    };
+    at_most(
+        "w has",
+        &params,
+        MAX_ELEMENTS,
+        "the check perturbs each one",
+    )?;
+    let out_what = if s.layer == LabLayer::Net {
+        "the net's conv layer would output"
+    } else {
+        "the output would have"
+    };
+    at_most(out_what, &out, MAX_OUTPUT, "every step computes it twice")?;
+    // Within the Lab's limits these are far below the engine's budget; counted all the same:
+    // x and its analytic and numerical gradients, w likewise, the output, dout and the two
+    // outputs of a step.
+    let mut tally = budget::Tally::new("the gradient check");
+    for _ in 0..3 {
+        tally.add::<f64>(&[n, c, h, w]).add::<f64>(&params);
     }
-    Ok(())
+    for _ in 0..4 {
+        tally.add::<f64>(&out);
+    }
+    tally.check()
 }
 
 fn as4<F: Float>(a: &ArrayD<F>) -> Array4<F> {

@@ -522,6 +522,11 @@ pub fn run_with<F: Float>(
 ) -> Result<(Array3<F>, ConvLayer)> {
     let (_, _, hh, ww) = layer.w.dim();
     let k = hh.max(ww);
+    if hh == 0 || ww == 0 {
+        return Err(Error::Zero {
+            what: "the filter size".into(),
+        });
+    }
     if conv_param.pad >= k {
         return Err(Error::InvalidInput(format!(
             "pad {} is too large for a {hh}×{ww} filter: with pad {k} or more the outermost outputs see only zero padding (use pad 0 to {})",

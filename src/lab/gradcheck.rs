@@ -4,6 +4,16 @@
 //! A check draws random inputs from a shown seed, runs the layer's backward pass (the analytic
 //! gradient) and centred differences (the numerical gradient), and reports, for each gradient, the
 //! course's relative error, its reading and the elementwise error map for a heat map.
+//!
+//! The numerical gradient of a layer is the course's `eval_numerical_gradient_array`: for each
+//! input element, `Σ (out(x + h·e_i) − out(x − h·e_i)) ⊙ dout / 2h`, the two outputs subtracted
+//! element by element before they are weighted
+//! ([`crate::gradient_check::centred_difference_array`]). The outputs the element does not touch
+//! then cancel exactly; differentiating the scalar `Σ out ⊙ dout` instead keeps their rounding,
+//! divided by 2h, and read a correct conv layer as "suspicious" at about one seed in eight. What
+//! is left is the rounding of the outputs the element does move (about 1e-16 · |out| / 2h in
+//! f64): a gradient element a thousand or more times smaller than the largest can still read
+//! "suspicious" (tests/lab_seeds.rs counts how often).
 
 use super::net::NetObjective;
 use crate::budget;

@@ -103,9 +103,14 @@ fn drawn(layer: LabLayer, seed: u64) -> GradCheckSettings {
 /// the largest, whose relative error is the f64 rounding of the layer's outputs (about
 /// 1e-16 · |out| / 2h) over its own size.
 fn correct_seeds(layer: LabLayer) -> usize {
+    correct_of((0..SEEDS).map(|seed| drawn(layer, seed)))
+}
+
+/// [`correct_seeds`] over any settings: how many read "correct" in every gradient.
+fn correct_of(all: impl Iterator<Item = GradCheckSettings>) -> usize {
     let mut correct = 0;
-    for seed in 0..SEEDS {
-        let settings = drawn(layer, seed);
+    for settings in all {
+        let seed = settings.seed;
         let report =
             gradient_check(&settings).unwrap_or_else(|e| panic!("{settings:?} was refused: {e}"));
         for g in &report.gradients {
@@ -161,6 +166,27 @@ fn the_issue_case_reads_correct() {
         assert!(g.rel_error < 1e-8, "{}: {:e}", g.name, g.rel_error);
         assert_eq!(g.verdict, Verdict::Correct, "{}", g.name);
     }
+}
+
+#[test]
+fn the_issue_shape_reads_correct_at_59_of_60_seeds() {
+    // The issue's simulation: differentiating Σ out ⊙ dout put 8 of these 60 seeds at 1e-7 or
+    // more (the worst 1.5e-6); the course's method leaves one, at 3.9e-7, whose worst dx element
+    // is small enough for the f64 rounding of its outputs to show.
+    let issue = |seed| GradCheckSettings {
+        layer: LabLayer::Conv,
+        n: 2,
+        c: 3,
+        h: 7,
+        w: 7,
+        f: 4,
+        filter_size: 3,
+        stride: 2,
+        pad: 1,
+        seed,
+        ..Default::default()
+    };
+    assert_eq!(correct_of((0..60).map(issue)), 59);
 }
 
 // The counts below are those of the course's method; differentiating Σ out ⊙ dout instead read

@@ -670,3 +670,22 @@ mod messages {
         );
     }
 }
+
+#[test]
+fn channel_stats_refuses_zero_or_too_many_bins() {
+    use cnn_playground::lab::channel_stats;
+    let x = ndarray::Array4::<f64>::from_shape_fn((2, 2, 3, 3), |(n, c, i, j)| {
+        (n + c * 10 + i * 3 + j) as f64
+    });
+    assert_eq!(
+        channel_stats(&x, 0).unwrap_err().to_string(),
+        "the number of bins must be at least 1, got 0"
+    );
+    assert_eq!(
+        channel_stats(&x, usize::MAX).unwrap_err().to_string(),
+        format!("{} bins: keep the bins at most 1000", usize::MAX)
+    );
+    let stats = channel_stats(&x, 4).unwrap();
+    assert_eq!(stats.len(), 2);
+    assert_eq!(stats[0].histogram.iter().sum::<usize>(), 18);
+}

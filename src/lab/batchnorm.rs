@@ -150,10 +150,10 @@ pub fn batchnorm_demo(s: &BatchNormDemoSettings) -> Result<BatchNormDemoReport> 
     };
     let (test_out, _) = spatial_batchnorm_forward(&test_batch, &gamma, &beta, &mut test_bn)?;
     Ok(BatchNormDemoReport {
-        before: channel_stats(&first, s.bins),
-        train: channel_stats(&train_out, s.bins),
-        test_before: channel_stats(&test_batch, s.bins),
-        test: channel_stats(&test_out, s.bins),
+        before: channel_stats(&first, s.bins)?,
+        train: channel_stats(&train_out, s.bins)?,
+        test_before: channel_stats(&test_batch, s.bins)?,
+        test: channel_stats(&test_out, s.bins)?,
         running_mean: bn.running_mean.to_vec(),
         running_var: bn.running_var.to_vec(),
         true_mean: (sum_mean / batches).to_vec(),
@@ -161,10 +161,23 @@ pub fn batchnorm_demo(s: &BatchNormDemoSettings) -> Result<BatchNormDemoReport> 
     })
 }
 
-/// Mean, std and a histogram of each channel of x `(N, C, H, W)`.
-pub fn channel_stats(x: &Array4<f64>, bins: usize) -> Vec<ChannelStats> {
+/// Mean, std and a histogram of `bins` bins of each channel of x `(N, C, H, W)`.
+///
+/// Errors: 0 bins, or more than 1000.
+pub fn channel_stats(x: &Array4<f64>, bins: usize) -> Result<Vec<ChannelStats>> {
+    if bins == 0 {
+        return Err(Error::Zero {
+            what: "the number of bins".into(),
+        });
+    }
+    if bins > MAX_BINS {
+        return Err(Error::InvalidInput(format!(
+            "{bins} bins: keep the bins at most {MAX_BINS}"
+        )));
+    }
     let (mean, var) = batchnorm::channel_mean_var(x);
-    x.axis_iter(ndarray::Axis(1))
+    let stats = x
+        .axis_iter(ndarray::Axis(1))
         .enumerate()
         .map(|(ch, plane)| {
             let lo = plane.fold(f64::INFINITY, |m, &v| m.min(v));
@@ -177,6 +190,7 @@ pub fn channel_stats(x: &Array4<f64>, bins: usize) -> Vec<ChannelStats> {
                 } else {
                     0
                 };
+                // bins ≥ 1 (checked above); NaN and values past hi land in the last bin.
                 histogram[i.min(bins - 1)] += 1;
             }
             ChannelStats {
@@ -187,5 +201,6 @@ pub fn channel_stats(x: &Array4<f64>, bins: usize) -> Vec<ChannelStats> {
                 hi,
             }
         })
-        .collect()
+        .collect();
+    Ok(stats)
 }

@@ -9,6 +9,11 @@
 //! H' = (H − k + 2P)/S + 1; [`to_pixels`] and [`FilterOutput::pictures`] turn them into 0–255
 //! pixels for a canvas.
 //!
+//! The filters are generic over the float type like the layers ([`Float`]: `f32` or `f64`): the
+//! page computes in `f32` (the functions without a type parameter, such as [`apply_rgba`], and
+//! the types' default `F = f32`), a check against a reference in `f64` ([`apply_rgba_as`],
+//! [`apply`] on an `f64` input).
+//!
 //! Images come in as RGBA bytes (a canvas's `ImageData`, `(H·W·4,)`, alpha ignored) or as
 //! grayscale floats `(H·W,)`, and become an input `x` of shape `(1, C, H, W)` with C = 3 or 1 and
 //! values 0–255. A single-channel kernel meets a colour image in one of two ways ([`Channels`]):
@@ -32,12 +37,17 @@ use ndarray::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::budget;
 use crate::error::{Error, Result};
+use crate::float::Float;
 use crate::layers::{conv_forward_fast, conv_forward_naive, ConvParam};
 use crate::shapes::output_size;
 
 /// ITU-R BT.601 luma weights of R, G, B: Y = 0.299 R + 0.587 G + 0.114 B.
 pub const LUMA: [f32; 3] = [0.299, 0.587, 0.114];
+
+/// [`LUMA`] in `f64`, from which the weights of every float type are rounded.
+pub const LUMA_F64: [f64; 3] = [0.299, 0.587, 0.114];
 
 /// The largest kernel side accepted: 9×9 (81 weights) is plenty to see what a kernel does.
 pub const MAX_KERNEL: usize = 9;
@@ -46,16 +56,17 @@ pub const MAX_KERNEL: usize = 9;
 pub const MAX_PIXELS: usize = 4096 * 4096;
 
 /// A `size × size` kernel, row-major: `values[r·size + c]` is row r, column c. Any size from 1
-/// to [`MAX_KERNEL`], odd or even; every value finite.
+/// to [`MAX_KERNEL`], odd or even; every value finite. The page's kernels are `f32`
+/// (`Kernel` is `Kernel<f32>`); [`Filter::kernel_as`] gives a built-in kernel in any float type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Kernel {
+pub struct Kernel<F = f32> {
     pub size: usize,
-    pub values: Vec<f32>,
+    pub values: Vec<F>,
 }
 
-impl Kernel {
+impl<F: Float> Kernel<F> {
     /// A checked kernel; see [`Kernel::check`] for the errors.
-    pub fn new(size: usize, values: Vec<f32>) -> Result<Self> {
+    pub fn new(size: usize, values: Vec<F>) -> Result<Self> {
         let kernel = Kernel { size, values };
         kernel.check()?;
         Ok(kernel)
@@ -84,10 +95,18 @@ impl Kernel {
         Ok(())
     }
 
-    fn from_rows<const K: usize>(rows: [[f32; K]; K]) -> Self {
+    fn from_rows<const K: usize>(rows: [[f64; K]; K]) -> Self {
         Kernel {
             size: K,
-            values: rows.iter().flatten().copied().collect(),
+            values: rows.iter().flatten().map(|&v| F::of(v)).collect(),
+        }
+    }
+
+    /// The same kernel in another float type (rounded to it).
+    pub fn cast<G: Float>(&self) -> Kernel<G> {
+        Kernel {
+            size: self.size,
+            values: self.values.iter().map(|v| G::of(v.as_f64())).collect(),
         }
     }
 }
@@ -138,6 +157,12 @@ impl Filter {
     /// The single-channel kernel behind the filter; for [`Filter::GradientMagnitude`], Sobel x
     /// (its second kernel is Sobel y).
     pub fn kernel(&self) -> Result<Kernel> {
+        self.kernel_as::<f32>()
+    }
+
+    /// [`Filter::kernel`] in the float type `F`: built-in weights such as a blur's `1/k²` are
+    /// computed in `F`; a custom kernel's `f32` values are converted (exactly, to `f64`).
+    pub fn kernel_as<F: Float>(&self) -> Result<Kernel<F>> {
         let kernel = match self {
             Filter::Grayscale => Kernel::from_rows([[1.0]]),
             Filter::SobelX | Filter::GradientMagnitude => {
@@ -152,12 +177,12 @@ impl Filter {
             Filter::BoxBlur { size } => {
                 let k = *size;
                 check_kernel_size(k)?; // before allocating k² values
-                Kernel::new(k, vec![1.0 / (k * k) as f32; k * k])?
+                Kernel::new(k, vec![F::one() / F::of((k * k) as f64); k * k])?
             }
             Filter::Sharpen => {
                 Kernel::from_rows([[0.0, -1.0, 0.0], [-1.0, 5.0, -1.0], [0.0, -1.0, 0.0]])
             }
-            Filter::Custom(kernel) => kernel.clone(),
+            Filter::Custom(kernel) => kernel.cast(),
         };
         kernel.check()?;
         Ok(kernel)
@@ -178,6 +203,11 @@ impl Filter {
     /// F = 3 per colour channel ([`Channels::Color`]); twice that for the gradient magnitude (the
     /// first half Sobel x, the second Sobel y). [`Filter::Grayscale`] always gives one map.
     pub fn layer(&self, channels: usize, mode: Channels) -> Result<FilterLayer> {
+        self.layer_as::<f32>(channels, mode)
+    }
+
+    /// [`Filter::layer`] in the float type `F`.
+    pub fn layer_as<F: Float>(&self, channels: usize, mode: Channels) -> Result<FilterLayer<F>> {
         if channels != 1 && channels != 3 {
             return Err(Error::shape(
                 "filter input",
@@ -185,9 +215,9 @@ impl Filter {
                 format!("{channels} channels"),
             ));
         }
-        let mut kernels = vec![self.kernel()?];
+        let mut kernels = vec![self.kernel_as::<F>()?];
         if *self == Filter::GradientMagnitude {
-            kernels.push(Filter::SobelY.kernel()?);
+            kernels.push(Filter::SobelY.kernel_as::<F>()?);
         }
         let k = kernels[0].size;
         let per_channel = channels == 3 && mode == Channels::Color && *self != Filter::Grayscale;
@@ -195,11 +225,11 @@ impl Filter {
         // How much of input channel c output map m sees: all of a gray input, its own colour
         // channel per channel, the luma weights on the luma.
         let share = |m: usize, c: usize| match (channels, per_channel) {
-            (1, _) => 1.0,
-            (_, true) => f32::from(u8::from(c == m)),
-            (_, false) => LUMA[c],
+            (1, _) => F::one(),
+            (_, true) => F::of(f64::from(u8::from(c == m))),
+            (_, false) => F::of(LUMA_F64[c]),
         };
-        let mut w = Array4::<f32>::zeros((maps * kernels.len(), channels, k, k));
+        let mut w = Array4::<F>::zeros((maps * kernels.len(), channels, k, k));
         for (half, kernel) in kernels.iter().enumerate() {
             let kernel = ArrayView2::from_shape((k, k), &kernel.values)
                 .map_err(|e| Error::InvalidInput(format!("kernel: {e}")))?;
@@ -257,18 +287,18 @@ impl FilterParam {
 /// A conv layer that computes a filter: weights `w (F, C, k, k)`, biases `b (F,)`, and whether the
 /// maps are combined pairwise into `sqrt(gx² + gy²)` afterwards.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FilterLayer {
-    pub w: Array4<f32>,
-    pub b: Array1<f32>,
+pub struct FilterLayer<F = f32> {
+    pub w: Array4<F>,
+    pub b: Array1<F>,
     /// Map `f` and map `f + F/2` are combined into `sqrt(map_f² + map_{f+F/2}²)`.
     pub magnitude: bool,
     /// The output maps are R, G, B of one picture.
     pub color: bool,
 }
 
-impl FilterLayer {
+impl<F: Float> FilterLayer<F> {
     /// The weights as plain data for the page: shape `[F, C, k, k]`, `w` row-major, `b`.
-    pub fn weights(&self) -> Weights {
+    pub fn weights(&self) -> Weights<F> {
         let (f, c, hh, ww) = self.w.dim();
         Weights {
             shape: [f, c, hh, ww],
@@ -280,10 +310,10 @@ impl FilterLayer {
 
 /// Conv weights as plain, serialisable data: `w[((f·C + c)·k + r)·k + col]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Weights {
+pub struct Weights<F = f32> {
     pub shape: [usize; 4],
-    pub w: Vec<f32>,
-    pub b: Vec<f32>,
+    pub w: Vec<F>,
+    pub b: Vec<F>,
 }
 
 /// How float maps become 0–255 pixels.
@@ -299,17 +329,17 @@ pub enum Scale {
 
 /// The result of a filter: the float maps, the layer that made them, and how to show them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FilterOutput {
+pub struct FilterOutput<F = f32> {
     /// `(F', H', W')`: F' is the conv's F, halved for the gradient magnitude.
-    pub maps: Array3<f32>,
-    pub layer: FilterLayer,
+    pub maps: Array3<F>,
+    pub layer: FilterLayer<F>,
     pub conv_param: ConvParam,
     pub scale: Scale,
     /// Which conv layer computed the maps.
     pub computed_by: ConvLayer,
 }
 
-impl FilterOutput {
+impl<F: Float> FilterOutput<F> {
     /// RGBA pictures `(H'·W'·4,)` for a canvas: one colour picture when the maps are R, G, B
     /// (normalised together, so colours keep their balance), else one gray picture per map
     /// (each normalised on its own, as the assignment shows its two maps).
@@ -359,7 +389,13 @@ fn pixel_count(width: usize, height: usize) -> Result<usize> {
 ///
 /// Errors: a zero width or height, more than [`MAX_PIXELS`], a length other than `W·H·4`.
 pub fn rgba_to_input(rgba: &[u8], width: usize, height: usize) -> Result<Array4<f32>> {
+    rgba_to_input_as(rgba, width, height)
+}
+
+/// [`rgba_to_input`] in the float type `F`.
+pub fn rgba_to_input_as<F: Float>(rgba: &[u8], width: usize, height: usize) -> Result<Array4<F>> {
     let n = pixel_count(width, height)?;
+    budget::check::<F>("the image", &[1, 3, height, width])?;
     if rgba.len() != n * 4 {
         return Err(Error::shape(
             format!("RGBA image of {width}×{height}"),
@@ -371,7 +407,7 @@ pub fn rgba_to_input(rgba: &[u8], width: usize, height: usize) -> Result<Array4<
     for (p, px) in rgba.chunks_exact(4).enumerate() {
         let (i, j) = (p / width, p % width);
         for c in 0..3 {
-            x[[0, c, i, j]] = f32::from(px[c]);
+            x[[0, c, i, j]] = F::of(f64::from(px[c]));
         }
     }
     Ok(x)
@@ -381,8 +417,9 @@ pub fn rgba_to_input(rgba: &[u8], width: usize, height: usize) -> Result<Array4<
 ///
 /// Errors: a zero width or height, more than [`MAX_PIXELS`], a length other than `W·H`, a value
 /// that is NaN or infinite.
-pub fn gray_to_input(gray: &[f32], width: usize, height: usize) -> Result<Array4<f32>> {
+pub fn gray_to_input<F: Float>(gray: &[F], width: usize, height: usize) -> Result<Array4<F>> {
     let n = pixel_count(width, height)?;
+    budget::check::<F>("the image", &[1, 1, height, width])?;
     if gray.len() != n {
         return Err(Error::shape(
             format!("grayscale image of {width}×{height}"),
@@ -435,12 +472,17 @@ impl ConvLayer {
     /// 21 / 21 ms; 3×3 per colour channel 65 / 23 ms; gradient magnitude per channel 124 / 16 ms;
     /// but 5×5 blur on the luma 25 / 135 ms and 9×9 per channel 250 / 580 ms.
     pub fn choose(channels: usize, kernel: usize, h_out: usize, w_out: usize) -> Self {
+        Self::choose_for::<f32>(channels, kernel, h_out, w_out)
+    }
+
+    /// [`ConvLayer::choose`] for values of type `F` (whose size the unrolled input's bytes count).
+    pub fn choose_for<F>(channels: usize, kernel: usize, h_out: usize, w_out: usize) -> Self {
         let pixels = h_out.saturating_mul(w_out);
-        let column_bytes = pixels
-            .saturating_mul(channels)
-            .saturating_mul(kernel * kernel)
-            .saturating_mul(4);
-        if pixels >= FAST_FROM_PIXELS && kernel <= 3 && column_bytes <= FAST_MAX_COLUMN_BYTES {
+        let column_bytes = budget::bytes_of::<F>(&[pixels, channels, kernel, kernel]);
+        if pixels >= FAST_FROM_PIXELS
+            && kernel <= 3
+            && column_bytes <= FAST_MAX_COLUMN_BYTES as u128
+        {
             ConvLayer::Fast
         } else {
             ConvLayer::Naive
@@ -462,20 +504,29 @@ impl ConvLayer {
 ///
 /// Errors: C not matching the layer's weights, a pad of `k` or more, and every error of
 /// [`output_size`] (a stride of 0, a size that is not whole, a kernel larger than the padded image).
-pub fn run(x: &Array4<f32>, layer: &FilterLayer, conv_param: ConvParam) -> Result<Array3<f32>> {
+pub fn run<F: Float>(
+    x: &Array4<F>,
+    layer: &FilterLayer<F>,
+    conv_param: ConvParam,
+) -> Result<Array3<F>> {
     run_with(x, layer, conv_param, None).map(|(maps, _)| maps)
 }
 
 /// [`run`] with the conv layer chosen by the caller (`None`: by [`ConvLayer::choose`]);
 /// returns the maps and the layer that computed them.
-pub fn run_with(
-    x: &Array4<f32>,
-    layer: &FilterLayer,
+pub fn run_with<F: Float>(
+    x: &Array4<F>,
+    layer: &FilterLayer<F>,
     conv_param: ConvParam,
     conv: Option<ConvLayer>,
-) -> Result<(Array3<f32>, ConvLayer)> {
+) -> Result<(Array3<F>, ConvLayer)> {
     let (_, _, hh, ww) = layer.w.dim();
     let k = hh.max(ww);
+    if hh == 0 || ww == 0 {
+        return Err(Error::Zero {
+            what: "the filter size".into(),
+        });
+    }
     if conv_param.pad >= k {
         return Err(Error::InvalidInput(format!(
             "pad {} is too large for a {hh}×{ww} filter: with pad {k} or more the outermost outputs see only zero padding (use pad 0 to {})",
@@ -487,8 +538,9 @@ pub fn run_with(
     // Checked here too so that the message names the image's axes before the layer runs.
     let h_out = output_size("height", h, hh, conv_param.pad, conv_param.stride)?;
     let w_out = output_size("width", w, ww, conv_param.pad, conv_param.stride)?;
-    let (_, c, _, _) = x.dim();
-    let conv = conv.unwrap_or(ConvLayer::choose(c, k, h_out, w_out));
+    let (n, c, _, _) = x.dim();
+    budget::check::<F>("the filter's output", &[n, layer.w.dim().0, h_out, w_out])?;
+    let conv = conv.unwrap_or(ConvLayer::choose_for::<F>(c, k, h_out, w_out));
     let out = match conv {
         ConvLayer::Naive => conv_forward_naive(x, &layer.w, &layer.b, conv_param)?.0,
         ConvLayer::Fast => conv_forward_fast(x, &layer.w, &layer.b, conv_param)?.0,
@@ -519,25 +571,40 @@ pub fn apply_rgba(
     filter: &Filter,
     param: FilterParam,
 ) -> Result<FilterOutput> {
-    let x = rgba_to_input(rgba, width, height)?;
-    apply(&x, filter, param)
+    apply_rgba_as(rgba, width, height, filter, param)
 }
 
-/// Applies `filter` to a grayscale image `(H·W,)` (see [`gray_to_input`]); maps `(F', H', W')`.
-pub fn apply_gray(
-    gray: &[f32],
+/// [`apply_rgba`] in the float type `F`.
+pub fn apply_rgba_as<F: Float>(
+    rgba: &[u8],
     width: usize,
     height: usize,
     filter: &Filter,
     param: FilterParam,
-) -> Result<FilterOutput> {
+) -> Result<FilterOutput<F>> {
+    let x = rgba_to_input_as::<F>(rgba, width, height)?;
+    apply(&x, filter, param)
+}
+
+/// Applies `filter` to a grayscale image `(H·W,)` (see [`gray_to_input`]); maps `(F', H', W')`.
+pub fn apply_gray<F: Float>(
+    gray: &[F],
+    width: usize,
+    height: usize,
+    filter: &Filter,
+    param: FilterParam,
+) -> Result<FilterOutput<F>> {
     let x = gray_to_input(gray, width, height)?;
     apply(&x, filter, param)
 }
 
 /// Applies `filter` to an input `x (1, C, H, W)` with C = 1 or 3; maps `(F', H', W')`.
-pub fn apply(x: &Array4<f32>, filter: &Filter, param: FilterParam) -> Result<FilterOutput> {
-    let layer = filter.layer(x.dim().1, param.channels)?;
+pub fn apply<F: Float>(
+    x: &Array4<F>,
+    filter: &Filter,
+    param: FilterParam,
+) -> Result<FilterOutput<F>> {
+    let layer = filter.layer_as::<F>(x.dim().1, param.channels)?;
     let conv_param = ConvParam {
         stride: param.stride,
         pad: param.pad,
@@ -563,19 +630,24 @@ pub const DEMO_CONV_PARAM: ConvParam = ConvParam { stride: 1, pad: 1 };
 /// but for filter 0's centre taps R 0.3, G 0.6, B 0.1 (grayscale) and filter 1's blue channel,
 /// the horizontal-edge Sobel `[[1, 2, 1], [0, 0, 0], [-1, -2, -1]]`; b = (0, 128).
 pub fn assignment_demo_layer() -> FilterLayer {
-    let mut w = Array4::<f32>::zeros((2, 3, 3, 3));
-    w[[0, 0, 1, 1]] = 0.3;
-    w[[0, 1, 1, 1]] = 0.6;
-    w[[0, 2, 1, 1]] = 0.1;
+    assignment_demo_layer_as::<f32>()
+}
+
+/// [`assignment_demo_layer`] in the float type `F`.
+pub fn assignment_demo_layer_as<F: Float>() -> FilterLayer<F> {
+    let mut w = Array4::<F>::zeros((2, 3, 3, 3));
+    w[[0, 0, 1, 1]] = F::of(0.3);
+    w[[0, 1, 1, 1]] = F::of(0.6);
+    w[[0, 2, 1, 1]] = F::of(0.1);
     let sobel = [[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0]];
     for (r, row) in sobel.iter().enumerate() {
         for (c, &v) in row.iter().enumerate() {
-            w[[1, 2, r, c]] = v;
+            w[[1, 2, r, c]] = F::of(v);
         }
     }
     FilterLayer {
         w,
-        b: Array1::from(vec![0.0, 128.0]),
+        b: Array1::from(vec![F::zero(), F::of(128.0)]),
         magnitude: false,
         color: false,
     }
@@ -584,8 +656,17 @@ pub fn assignment_demo_layer() -> FilterLayer {
 /// Runs the assignment's demo ([`assignment_demo_layer`], [`DEMO_CONV_PARAM`]) on an RGBA image:
 /// maps `(2, H, W)`, shown min-max normalised one map at a time.
 pub fn assignment_demo(rgba: &[u8], width: usize, height: usize) -> Result<FilterOutput> {
-    let x = rgba_to_input(rgba, width, height)?;
-    let layer = assignment_demo_layer();
+    assignment_demo_as(rgba, width, height)
+}
+
+/// [`assignment_demo`] in the float type `F`.
+pub fn assignment_demo_as<F: Float>(
+    rgba: &[u8],
+    width: usize,
+    height: usize,
+) -> Result<FilterOutput<F>> {
+    let x = rgba_to_input_as::<F>(rgba, width, height)?;
+    let layer = assignment_demo_layer_as::<F>();
     let (maps, computed_by) = run_with(&x, &layer, DEMO_CONV_PARAM, None)?;
     Ok(FilterOutput {
         maps,
@@ -611,28 +692,31 @@ pub fn assignment_demo(rgba: &[u8], width: usize, height: usize) -> Result<Filte
 /// assert_eq!(to_pixels(&v, Scale::MinMax), vec![0, 3, 7, 255]);
 /// assert_eq!(to_pixels(&v, Scale::Clamp), vec![0, 0, 4, 255]);
 /// ```
-pub fn to_pixels<S, D>(values: &ArrayBase<S, D>, scale: Scale) -> Vec<u8>
+pub fn to_pixels<F, S, D>(values: &ArrayBase<S, D>, scale: Scale) -> Vec<u8>
 where
-    S: Data<Elem = f32>,
+    F: Float,
+    S: Data<Elem = F>,
     D: Dimension,
 {
+    // Rounded in F, then `as u8` (through f64, which holds every f32 exactly), which saturates:
+    // NaN → 0, below 0 → 0, above 255 → 255.
+    let byte = |v: F| v.round().as_f64() as u8;
     match scale {
-        // `as u8` saturates: NaN → 0, below 0 → 0, above 255 → 255.
-        Scale::Clamp => values.iter().map(|&v| v.round() as u8).collect(),
+        Scale::Clamp => values.iter().map(|&v| byte(v)).collect(),
         Scale::MinMax => {
             let (lo, hi) = values
                 .iter()
                 .filter(|v| v.is_finite())
-                .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+                .fold((F::infinity(), F::neg_infinity()), |(lo, hi), &v| {
                     (lo.min(v), hi.max(v))
                 });
             let range = hi - lo;
             values
                 .iter()
                 .map(|&v| {
-                    if range > 0.0 && range.is_finite() {
-                        (255.0 * (v - lo) / range).round() as u8
-                    } else if v.is_infinite() && v > 0.0 {
+                    if range > F::zero() && range.is_finite() {
+                        byte(F::of(255.0) * (v - lo) / range)
+                    } else if v.is_infinite() && v > F::zero() {
                         255
                     } else {
                         0
@@ -644,7 +728,7 @@ where
 }
 
 /// One map `(H', W')` as a gray RGBA picture `(H'·W'·4,)`, opaque.
-pub fn map_to_rgba(map: ArrayView2<f32>, scale: Scale) -> Vec<u8> {
+pub fn map_to_rgba<F: Float>(map: ArrayView2<F>, scale: Scale) -> Vec<u8> {
     to_pixels(&map, scale)
         .into_iter()
         .flat_map(|g| [g, g, g, 255])
@@ -655,7 +739,7 @@ pub fn map_to_rgba(map: ArrayView2<f32>, scale: Scale) -> Vec<u8> {
 /// together.
 ///
 /// Errors: a number of maps other than 3.
-pub fn color_to_rgba(maps: ArrayView3<f32>, scale: Scale) -> Result<Vec<u8>> {
+pub fn color_to_rgba<F: Float>(maps: ArrayView3<F>, scale: Scale) -> Result<Vec<u8>> {
     let (f, h, w) = maps.dim();
     if f != 3 {
         return Err(Error::shape(

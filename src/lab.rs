@@ -4,7 +4,9 @@
 //!
 //! - [`gradient_check`] (or, a few elements at a time, [`GradCheckJob`]) draws random inputs from
 //!   a shown seed, runs the layer's backward pass (the analytic gradient) and centred differences
-//!   (the numerical gradient), and reports, for each gradient, the course's relative error, its
+//!   the course's way (the numerical gradient: `eval_numerical_gradient_array`, the outputs at
+//!   x ± h·e_i subtracted element by element, then weighted by dout), and reports, for each
+//!   gradient, the course's relative error, its
 //!   reading (correct / suspicious / wrong) and the elementwise error map for a heat map. It runs
 //!   in `f64` or in `f32`, to show why the course checks in double precision.
 //! - [`SpeedBench`] holds the data of a naive-against-fast comparison and runs one pass of one
@@ -27,7 +29,7 @@ pub use batchnorm::{
     batchnorm_demo, channel_stats, BatchNormDemoReport, BatchNormDemoSettings, ChannelStats,
 };
 pub use gradcheck::{
-    compare, gradient_check, Field, GradCheckJob, GradCheckReport, GradCheckSettings,
+    compare, gradient_check, number_text, Field, GradCheckJob, GradCheckReport, GradCheckSettings,
     GradientReport, LabLayer, Precision, Verdict,
 };
 pub use net::{

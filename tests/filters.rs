@@ -595,6 +595,15 @@ fn bad_settings_are_errors_with_the_numbers() {
         run(&gray_x, &layer, ConvParam { stride: 1, pad: 1 }),
         Err(Error::ShapeMismatch { .. })
     ));
+    // A hand-built layer with 0×0 filters is refused, not a panic.
+    let mut empty = Filter::SobelX.layer(1, Channels::Luma).unwrap();
+    empty.w = Array4::zeros((1, 1, 0, 0));
+    assert_eq!(
+        run(&gray_x, &empty, ConvParam { stride: 1, pad: 0 })
+            .unwrap_err()
+            .to_string(),
+        "the filter size must be at least 1, got 0"
+    );
 }
 
 #[test]

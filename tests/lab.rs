@@ -468,3 +468,224 @@ mod net {
         assert!(err.to_string().starts_with("weight_scale = -1"), "{err}");
     }
 }
+
+mod messages {
+    use cnn_playground::lab::{
+        batchnorm_demo, gradient_check, BatchNormDemoSettings, GradCheckSettings, LabLayer,
+        Precision, SpeedBench, SpeedSettings,
+    };
+
+    fn refused(settings: GradCheckSettings) -> String {
+        gradient_check(&settings).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn counts_are_exact_however_large() {
+        // 10¹² values: on a 32-bit target a saturating product read 4294967295.
+        assert_eq!(
+            refused(GradCheckSettings {
+                n: 1_000_000,
+                c: 1_000_000,
+                h: 1,
+                w: 1,
+                ..Default::default()
+            }),
+            "x has N·C·H·W = 1000000000000 values; a gradient check runs the layer twice per \
+             value, so keep it at most 20000"
+        );
+        assert_eq!(
+            refused(GradCheckSettings {
+                n: 1_000_000,
+                c: 1_000_000,
+                h: 1_000_000,
+                w: 1_000_000,
+                ..Default::default()
+            }),
+            "x has N·C·H·W = 1000000000000000000000000 values; a gradient check runs the layer \
+             twice per value, so keep it at most 20000"
+        );
+        // w of an affine layer: D·M without overflow.
+        assert_eq!(
+            refused(GradCheckSettings {
+                n: 1,
+                c: 1,
+                h: 1,
+                w: 1,
+                f: usize::MAX,
+                ..GradCheckSettings::for_layer(LabLayer::Affine)
+            }),
+            format!(
+                "w has {} values; the check perturbs each one, so keep it at most 20000",
+                usize::MAX
+            )
+        );
+    }
+
+    #[test]
+    fn outputs_are_limited_before_the_layer_runs() {
+        // Pad 10⁹ on a 1×1 image: a (2·10⁹ + 1)² output, refused by its true size.
+        assert_eq!(
+            refused(GradCheckSettings {
+                n: 1,
+                c: 1,
+                h: 1,
+                w: 1,
+                f: 1,
+                filter_size: 1,
+                stride: 1,
+                pad: 1_000_000_000,
+                ..Default::default()
+            }),
+            "the output would have 4000000004000000001 values; every step computes it twice, so \
+             keep it at most 100000"
+        );
+        // x and w within the limits, but N·M = 4·10⁸ outputs.
+        assert_eq!(
+            refused(GradCheckSettings {
+                n: 20_000,
+                c: 1,
+                h: 1,
+                w: 1,
+                f: 20_000,
+                ..GradCheckSettings::for_layer(LabLayer::Affine)
+            }),
+            "the output would have 400000000 values; every step computes it twice, so keep it at \
+             most 100000"
+        );
+        // The page's largest conv settings stay allowed: x 8×8×16×16, 16 filters 5×5, pad 2.
+        let big = GradCheckSettings {
+            n: 8,
+            c: 8,
+            h: 16,
+            w: 16,
+            f: 16,
+            filter_size: 5,
+            pad: 2,
+            ..Default::default()
+        };
+        assert!(cnn_playground::lab::GradCheckJob::new(&big).is_ok());
+    }
+
+    #[test]
+    fn the_step_h_is_refused_with_a_short_message() {
+        let why = "is not allowed: the step must be a number between 0 and 1, above 0 (the \
+                   course uses 1e-5)";
+        for (h, text) in [
+            (1e308, "1e308"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "inf"),
+            (-1e-5, "-1e-5"),
+            (0.0, "0"),
+            (1.0, "1"),
+        ] {
+            assert_eq!(
+                refused(GradCheckSettings {
+                    step: h,
+                    ..Default::default()
+                }),
+                format!("h = {text} {why}")
+            );
+        }
+    }
+
+    #[test]
+    fn an_overflowing_weight_scale_is_named_as_the_cause() {
+        for (precision, scale, name) in [
+            (Precision::F64, 1e308, "f64"),
+            (Precision::F32, 1e308, "f32"),
+            (Precision::F32, 1e39, "f32"),
+        ] {
+            let message = refused(GradCheckSettings {
+                weight_scale: scale,
+                precision,
+                ..GradCheckSettings::for_layer(LabLayer::Net)
+            });
+            assert!(
+                message.starts_with(&format!(
+                    "weight scale {} is too large: the net's scores overflow {name}",
+                    cnn_playground::lab::number_text(scale)
+                )),
+                "{message}"
+            );
+            assert!(message.contains("0.2 is the panel's default"), "{message}");
+            assert!(!message.contains("learning rate"), "{message}");
+        }
+    }
+
+    #[test]
+    fn speed_and_batch_norm_sizes_are_exact_and_limited() {
+        let err = SpeedBench::new(&SpeedSettings {
+            n: 1_000_000,
+            c: 1_000_000,
+            ..SpeedSettings::default()
+        })
+        .err()
+        .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "x has 961000000000000 values and w 225000000: keep x at most 4000000 and w at most \
+             1000000 values, so the arrays fit in a browser tab"
+        );
+        let err = SpeedBench::new(&SpeedSettings {
+            n: 1,
+            c: 1,
+            h: 1,
+            w: 1,
+            f: 1,
+            filter_size: 1,
+            stride: 1,
+            pad: 1_000_000_000,
+            ..SpeedSettings::default()
+        })
+        .err()
+        .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "the output would have 4000000004000000001 values; keep it at most 4000000"
+        );
+        let big = 1 << 20;
+        let err = batchnorm_demo(&BatchNormDemoSettings {
+            n: big,
+            c: big,
+            h: big,
+            w: big,
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "N·C·H·W = 1208925819614629174706176, F = 4, 10 warm-up batches and 20 bins: keep \
+             N·C·H·W at most 200000, F at most 64, the warm-up at most 1000 batches and the bins \
+             at most 1000"
+        );
+        let err = batchnorm_demo(&BatchNormDemoSettings {
+            bins: 1_000_000_000_000,
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("N·C·H·W = 3840, F = 4, 10 warm-up batches and 1000000000000 bins"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn channel_stats_refuses_zero_or_too_many_bins() {
+    use cnn_playground::lab::channel_stats;
+    let x = ndarray::Array4::<f64>::from_shape_fn((2, 2, 3, 3), |(n, c, i, j)| {
+        (n + c * 10 + i * 3 + j) as f64
+    });
+    assert_eq!(
+        channel_stats(&x, 0).unwrap_err().to_string(),
+        "the number of bins must be at least 1, got 0"
+    );
+    assert_eq!(
+        channel_stats(&x, usize::MAX).unwrap_err().to_string(),
+        format!("{} bins: keep the bins at most 1000", usize::MAX)
+    );
+    let stats = channel_stats(&x, 4).unwrap();
+    assert_eq!(stats.len(), 2);
+    assert_eq!(stats[0].histogram.iter().sum::<usize>(), 18);
+}

@@ -2,6 +2,7 @@
 //! and after spatial batch norm in train mode, and a fresh batch in test mode after a number of
 //! warm-up batches have moved the running mean and variance.
 
+use crate::budget;
 use crate::error::{Error, Result};
 use crate::layers::*;
 use crate::rng::Rng;
@@ -74,6 +75,15 @@ pub struct BatchNormDemoReport {
     pub true_var: Vec<f64>,
 }
 
+/// The demonstration's own limits: a batch of at most this many values N·C·H·W, …
+const MAX_ELEMENTS: usize = 200_000;
+/// … at most this many conv filters, …
+const MAX_FILTERS: usize = 64;
+/// … warm-up batches …
+const MAX_WARMUP: usize = 1000;
+/// … and histogram bins per channel.
+const MAX_BINS: usize = 1000;
+
 /// Runs the batch norm demonstration in f64.
 pub fn batchnorm_demo(s: &BatchNormDemoSettings) -> Result<BatchNormDemoReport> {
     for (what, v) in [
@@ -88,11 +98,28 @@ pub fn batchnorm_demo(s: &BatchNormDemoSettings) -> Result<BatchNormDemoReport> 
             return Err(Error::Zero { what: what.into() });
         }
     }
-    if s.n * s.c * s.h * s.w > 200_000 || s.warmup_batches > 1000 || s.f > 64 {
-        return Err(Error::InvalidInput(
-            "keep N·C·H·W at most 200000, F at most 64 and the warm-up at most 1000 batches".into(),
-        ));
+    // Exact counts (u128), never wrapped or saturated.
+    let x_len = budget::count(&[s.n, s.c, s.h, s.w]);
+    if x_len > MAX_ELEMENTS as u128
+        || s.f > MAX_FILTERS
+        || s.warmup_batches > MAX_WARMUP
+        || s.bins > MAX_BINS
+    {
+        return Err(Error::InvalidInput(format!(
+            "N·C·H·W = {x_len}, F = {}, {} warm-up batches and {} bins: keep N·C·H·W at most \
+             {MAX_ELEMENTS}, F at most {MAX_FILTERS}, the warm-up at most {MAX_WARMUP} batches and \
+             the bins at most {MAX_BINS}",
+            s.f, s.warmup_batches, s.bins
+        )));
     }
+    // A batch, its conv activations (N, F, H, W) and their normalised copy, counted all the same.
+    let mut tally = budget::Tally::new("the batch norm demonstration");
+    tally
+        .add::<f64>(&[s.n, s.c, s.h, s.w])
+        .add::<f64>(&[s.n, s.f, s.h, s.w])
+        .add::<f64>(&[s.n, s.f, s.h, s.w])
+        .add::<f64>(&[s.n, s.f, s.h, s.w]);
+    tally.check()?;
     let mut rng = Rng::new(s.seed);
     // Filters and biases chosen so each channel has its own mean and spread, far from (0, 1).
     let w: Array4<f64> = rng.normal_array((s.f, s.c, 3, 3), 0.7);
@@ -123,10 +150,10 @@ pub fn batchnorm_demo(s: &BatchNormDemoSettings) -> Result<BatchNormDemoReport> 
     };
     let (test_out, _) = spatial_batchnorm_forward(&test_batch, &gamma, &beta, &mut test_bn)?;
     Ok(BatchNormDemoReport {
-        before: channel_stats(&first, s.bins),
-        train: channel_stats(&train_out, s.bins),
-        test_before: channel_stats(&test_batch, s.bins),
-        test: channel_stats(&test_out, s.bins),
+        before: channel_stats(&first, s.bins)?,
+        train: channel_stats(&train_out, s.bins)?,
+        test_before: channel_stats(&test_batch, s.bins)?,
+        test: channel_stats(&test_out, s.bins)?,
         running_mean: bn.running_mean.to_vec(),
         running_var: bn.running_var.to_vec(),
         true_mean: (sum_mean / batches).to_vec(),
@@ -134,10 +161,23 @@ pub fn batchnorm_demo(s: &BatchNormDemoSettings) -> Result<BatchNormDemoReport> 
     })
 }
 
-/// Mean, std and a histogram of each channel of x `(N, C, H, W)`.
-pub fn channel_stats(x: &Array4<f64>, bins: usize) -> Vec<ChannelStats> {
+/// Mean, std and a histogram of `bins` bins of each channel of x `(N, C, H, W)`.
+///
+/// Errors: 0 bins, or more than 1000.
+pub fn channel_stats(x: &Array4<f64>, bins: usize) -> Result<Vec<ChannelStats>> {
+    if bins == 0 {
+        return Err(Error::Zero {
+            what: "the number of bins".into(),
+        });
+    }
+    if bins > MAX_BINS {
+        return Err(Error::InvalidInput(format!(
+            "{bins} bins: keep the bins at most {MAX_BINS}"
+        )));
+    }
     let (mean, var) = batchnorm::channel_mean_var(x);
-    x.axis_iter(ndarray::Axis(1))
+    let stats = x
+        .axis_iter(ndarray::Axis(1))
         .enumerate()
         .map(|(ch, plane)| {
             let lo = plane.fold(f64::INFINITY, |m, &v| m.min(v));
@@ -150,6 +190,7 @@ pub fn channel_stats(x: &Array4<f64>, bins: usize) -> Vec<ChannelStats> {
                 } else {
                     0
                 };
+                // bins ≥ 1 (checked above); NaN and values past hi land in the last bin.
                 histogram[i.min(bins - 1)] += 1;
             }
             ChannelStats {
@@ -160,5 +201,6 @@ pub fn channel_stats(x: &Array4<f64>, bins: usize) -> Vec<ChannelStats> {
                 hi,
             }
         })
-        .collect()
+        .collect();
+    Ok(stats)
 }

@@ -9,7 +9,10 @@
 //! during every step and reports which ones were within reach of their kink, which ones a step
 //! actually pushed across, and the error over the parameters whose steps crossed none.
 
-use super::gradcheck::{flat, Checked, GradCheckSettings, Moved, Objective, Setup};
+use super::gradcheck::{
+    flat, number_text, one, scalar, Checked, GradCheckSettings, Moved, Objective, Precision, Setup,
+};
+use crate::budget;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::layers::Mode;
@@ -200,6 +203,24 @@ pub(super) struct NetObjective<F: Float> {
     conv_dim: (usize, usize, usize, usize),
     pool_dim: (usize, usize, usize, usize),
     hidden_dim: (usize, usize),
+    /// The loss's weight in the centred difference.
+    one: ArrayD<F>,
+}
+
+/// The message for a weight scale whose net overflows: the weights, not anything else, are to
+/// blame.
+fn too_large_a_scale(s: &GradCheckSettings, loss: f64) -> Error {
+    Error::InvalidInput(format!(
+        "weight scale {} is too large: the net's scores overflow {} (the loss is {}), so there is \
+         no gradient to check. Use a weight scale of about 0.01 to 1 ({DEFAULT_WEIGHT_SCALE} is \
+         the panel's default, 1e-3 the course's)",
+        number_text(s.weight_scale),
+        match s.precision {
+            Precision::F32 => "f32",
+            Precision::F64 => "f64",
+        },
+        number_text(loss)
+    ))
 }
 
 impl<F: Float> NetObjective<F> {
@@ -218,12 +239,12 @@ impl<F: Float> NetObjective<F> {
             batchnorm: false,
             seed: s.seed,
         };
-        let parameters: usize = config
+        let parameters: u128 = config
             .tensor_shapes()?
             .iter()
-            .map(|(_, shape)| shape.iter().product::<usize>())
+            .map(|(_, shape)| budget::count(shape))
             .sum();
-        if parameters > MAX_PARAMETERS {
+        if parameters > MAX_PARAMETERS as u128 {
             return Err(Error::InvalidInput(format!(
                 "this net has {parameters} parameters; the check runs the net twice per parameter, so keep \
                  it at most {MAX_PARAMETERS} (fewer filters, a smaller hidden layer or smaller images)"
@@ -234,7 +255,11 @@ impl<F: Float> NetObjective<F> {
         let mut rng = Rng::new(s.seed ^ 0x9e37_79b9_7f4a_7c15);
         let x: Array4<F> = rng.normal_array((s.n, s.c, s.h, s.w), 1.0);
         let y: Vec<usize> = (0..s.n).map(|_| rng.below(NET_CLASSES)).collect();
-        let (_, grads) = net.loss(&x, &y)?;
+        let (loss, grads) = net.loss(&x, &y)?;
+        let finite = |a: &[F]| a.iter().all(|v| v.is_finite());
+        if !loss.is_finite() || !grads.slices().into_iter().all(finite) {
+            return Err(too_large_a_scale(s, loss.as_f64()));
+        }
         let acts = net.activations(&x, Mode::Train)?;
         let base = Pattern::of(&acts);
         let p = net.params();
@@ -282,6 +307,7 @@ impl<F: Float> NetObjective<F> {
             net,
             x,
             y,
+            one: one(),
         };
         Ok(Setup {
             input_shapes,
@@ -344,18 +370,17 @@ impl<F: Float> NetObjective<F> {
 }
 
 impl<F: Float> Objective<F> for NetObjective<F> {
-    fn value(&mut self, inputs: &[ArrayD<F>], moved: Moved) -> F {
-        if self.net.set_params(Self::params_of(inputs)).is_err() {
-            return F::nan();
-        }
-        let loss = match self.net.loss(&self.x, &self.y) {
-            Ok((loss, _)) => loss,
-            Err(_) => return F::nan(),
-        };
+    fn value(&mut self, inputs: &[ArrayD<F>], moved: Moved) -> Option<ArrayD<F>> {
+        self.net.set_params(Self::params_of(inputs)).ok()?;
+        let (loss, _) = self.net.loss(&self.x, &self.y).ok()?;
         if let Ok(a) = self.net.activations(&self.x, Mode::Train) {
             self.watch(&a, moved);
         }
-        loss
+        Some(scalar(loss))
+    }
+
+    fn upstream(&self) -> &ArrayD<F> {
+        &self.one
     }
 
     fn kinks(&self, inputs: &[ArrayD<F>], names: &[&'static str]) -> Option<KinkReport> {

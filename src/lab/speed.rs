@@ -18,6 +18,7 @@
 //! assert!(diff.dw.unwrap().max_abs < 1e-9);
 //! ```
 
+use crate::budget;
 use crate::error::{Error, Result};
 use crate::layers::conv::conv_output_shape;
 use crate::layers::pool::pool_output_shape;
@@ -161,12 +162,6 @@ struct Results {
 const MAX_ELEMENTS: usize = 4_000_000;
 const MAX_WEIGHTS: usize = 1_000_000;
 
-fn product(dims: &[usize]) -> usize {
-    dims.iter()
-        .try_fold(1usize, |a, &d| a.checked_mul(d))
-        .unwrap_or(usize::MAX)
-}
-
 impl SpeedBench {
     /// Draws x, w, b and dout from N(0, 1) with the settings' seed (as the assignment's
     /// `np.random.randn`). Errors if a size is zero, the layer does not fit, or the arrays would
@@ -186,16 +181,34 @@ impl SpeedBench {
                 return Err(Error::Zero { what: what.into() });
             }
         }
-        let x_len = product(&[s.n, s.c, s.h, s.w]);
+        // Exact counts (u128): never a wrapped or saturated number in the message.
+        let x_len = budget::count(&[s.n, s.c, s.h, s.w]);
         let w_len = if conv {
-            product(&[s.f, s.c, s.filter_size, s.filter_size])
+            budget::count(&[s.f, s.c, s.filter_size, s.filter_size])
         } else {
             0
         };
-        if x_len > MAX_ELEMENTS || w_len > MAX_WEIGHTS {
+        if x_len > MAX_ELEMENTS as u128 || w_len > MAX_WEIGHTS as u128 {
             return Err(Error::InvalidInput(format!(
                 "x has {x_len} values and w {w_len}: keep x at most {MAX_ELEMENTS} and w at most \
                  {MAX_WEIGHTS} values, so the arrays fit in a browser tab"
+            )));
+        }
+        // The output's size before the layer computes it (a pad of 10⁹ must not reach the
+        // layer's own arithmetic): (H + 2·pad − k)/stride + 1 in u128.
+        let pad = if conv { s.pad } else { 0 };
+        let side = |input: usize| {
+            (input as u128 + 2 * pad as u128)
+                .checked_sub(s.filter_size as u128)
+                .map_or(0, |span| span / s.stride as u128 + 1)
+        };
+        let channels = if conv { s.f } else { s.c };
+        let out_len = (s.n as u128 * channels as u128)
+            .saturating_mul(side(s.h))
+            .saturating_mul(side(s.w));
+        if out_len > MAX_ELEMENTS as u128 {
+            return Err(Error::InvalidInput(format!(
+                "the output would have {out_len} values; keep it at most {MAX_ELEMENTS}"
             )));
         }
         let mut rng = Rng::new(s.seed);
@@ -214,12 +227,23 @@ impl SpeedBench {
             (Array4::zeros((0, 0, 0, 0)), Array1::zeros(0), out_dim)
         };
         let (n, f, ho, wo) = out_dim;
-        if product(&[n, f, ho, wo]) > MAX_ELEMENTS {
-            return Err(Error::InvalidInput(format!(
-                "the output would have {} values; keep it at most {MAX_ELEMENTS}",
-                product(&[n, f, ho, wo])
-            )));
+        // What both variants hold at once: x, w, dout, each variant's out, dx and dw, and the
+        // fast conv's unrolled input (C·k² rows, N·H'·W' columns) and its gradient.
+        let mut tally = budget::Tally::new("the naive-against-fast comparison");
+        tally
+            .add::<f64>(&[s.n, s.c, s.h, s.w])
+            .add::<f64>(&[n, f, ho, wo]);
+        for _ in 0..2 {
+            tally
+                .add::<f64>(&[n, f, ho, wo])
+                .add::<f64>(&[s.n, s.c, s.h, s.w])
+                .add::<f64>(w.shape());
         }
+        if conv {
+            let columns = [s.c, s.filter_size, s.filter_size, n, ho, wo];
+            tally.add::<f64>(&columns).add::<f64>(&columns);
+        }
+        tally.check()?;
         let dout: Array4<f64> = rng.normal_array(out_dim, 1.0);
         Ok(SpeedBench {
             settings: s.clone(),

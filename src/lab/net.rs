@@ -209,9 +209,10 @@ pub(super) struct NetObjective<F: Float> {
 
 /// The message for a weight scale whose net overflows: the weights, not anything else, are to
 /// blame.
-fn too_large_a_scale(s: &GradCheckSettings, loss: f64) -> Error {
+/// `why` says what overflowed ("the loss is inf", "the weights themselves are infinite in f32").
+fn too_large_a_scale(s: &GradCheckSettings, why: &str) -> Error {
     Error::InvalidInput(format!(
-        "weight scale {} is too large: the net's scores overflow {} (the loss is {}), so there is \
+        "weight scale {} is too large: the net's scores overflow {} ({why}), so there is \
          no gradient to check. Use a weight scale of about 0.01 to 1 ({DEFAULT_WEIGHT_SCALE} is \
          the panel's default, 1e-3 the course's)",
         number_text(s.weight_scale),
@@ -219,7 +220,6 @@ fn too_large_a_scale(s: &GradCheckSettings, loss: f64) -> Error {
             Precision::F32 => "f32",
             Precision::F64 => "f64",
         },
-        number_text(loss)
     ))
 }
 
@@ -250,6 +250,14 @@ impl<F: Float> NetObjective<F> {
                  it at most {MAX_PARAMETERS} (fewer filters, a smaller hidden layer or smaller images)"
             )));
         }
+        // A scale past F's largest number would be refused by the net itself in words about
+        // training; here the check says it in the Lab's.
+        if !F::of(s.weight_scale).is_finite() {
+            return Err(too_large_a_scale(
+                s,
+                "the weights themselves would be infinite",
+            ));
+        }
         let mut net = ThreeLayerConvNet::<F>::new(config)?;
         // The weights came from Rng::new(seed); the batch from a second stream of the same seed.
         let mut rng = Rng::new(s.seed ^ 0x9e37_79b9_7f4a_7c15);
@@ -258,7 +266,10 @@ impl<F: Float> NetObjective<F> {
         let (loss, grads) = net.loss(&x, &y)?;
         let finite = |a: &[F]| a.iter().all(|v| v.is_finite());
         if !loss.is_finite() || !grads.slices().into_iter().all(finite) {
-            return Err(too_large_a_scale(s, loss.as_f64()));
+            return Err(too_large_a_scale(
+                s,
+                &format!("the loss is {}", number_text(loss.as_f64())),
+            ));
         }
         let acts = net.activations(&x, Mode::Train)?;
         let base = Pattern::of(&acts);

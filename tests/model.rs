@@ -629,3 +629,21 @@ fn each_kind_of_bad_file_is_refused_with_its_own_message() {
         "cannot load the model: the file is empty"
     );
 }
+
+#[test]
+fn a_weight_scale_that_overflows_once_drawn_is_refused() {
+    // 3e38 is a finite f32, but 3e38 · z overflows for |z| > 1.13: some weight would be infinite.
+    let config = ConvNetConfig {
+        weight_scale: 3e38,
+        ..tiny_config()
+    };
+    let err = ThreeLayerConvNet::<f32>::new(config.clone()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "weight_scale = 3e38 is not allowed: weight_scale · N(0, 1) overflows the net's 32-bit \
+         numbers (the largest is 3.4e38), so some initial weights would be infinite: use a small \
+         value such as 1e-2"
+    );
+    // In f64 the same scale gives finite weights.
+    assert!(ThreeLayerConvNet::<f64>::new(config).is_ok());
+}

@@ -73,6 +73,8 @@ fn config() -> Config {
         cases: 1000,
         // Nothing is written next to the tests (a failure prints its minimal case).
         failure_persistence: None,
+        // The same cases on every run: a test that passes passes again.
+        rng_seed: proptest::test_runner::RngSeed::Fixed(231),
         ..Config::default()
     }
 }

@@ -52,6 +52,8 @@ fn accepted<S: Strategy>(
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
         cases,
         failure_persistence: None,
+        // The same cases on every run: a test that passes passes again.
+        rng_seed: proptest::test_runner::RngSeed::Fixed(231),
         ..ProptestConfig::default()
     });
     let result = runner.run(&strategy, |value| {

@@ -537,6 +537,23 @@ impl<F: Float> ThreeLayerConvNet<F> {
         let w1 = rng.normal_array((f, c, k, k), scale);
         let w2 = rng.normal_array((f * hp * wp, hidden), scale);
         let w3 = rng.normal_array((hidden, classes), scale);
+        // A scale below F's largest number can still overflow once multiplied by a draw (3e38 in
+        // f32): the weights must come out finite.
+        if !w1
+            .iter()
+            .chain(w2.iter())
+            .chain(w3.iter())
+            .all(|v: &F| v.is_finite())
+        {
+            return Err(Error::InvalidInput(format!(
+                "weight_scale = {} is not allowed: weight_scale · N(0, 1) overflows the net's \
+                 {}-bit numbers (the largest is {:.1e}), so some initial weights would be \
+                 infinite: use a small value such as 1e-2",
+                short_number(scale),
+                8 * std::mem::size_of::<F>(),
+                F::max_value().as_f64(),
+            )));
+        }
         let bn = config.batchnorm.then(|| BatchNorm {
             gamma: Array1::ones(f),
             beta: Array1::zeros(f),

@@ -30,6 +30,6 @@ export function copiedText(note) {
 
 /** When the browser refused the clipboard: the link is in a selected field instead. */
 export function refusedText(note) {
-  const text = "The browser did not let the page copy the link: it is selected in the field below, copy it with Ctrl+C (⌘C on a Mac).";
+  const text = "The browser did not let the page copy the link: it is selected in the Link field, copy it with Ctrl+C (⌘C on a Mac).";
   return note ? `${text} ${note}` : text;
 }

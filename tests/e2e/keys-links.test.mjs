@@ -233,7 +233,7 @@ test("a browser that refuses the clipboard gets the link selected in a field", a
   const selection = await field.evaluate((f) => [f.selectionStart, f.selectionEnd, f.value.length]);
   assert.deepEqual(selection.slice(0, 2), [0, selection[2]], "the whole link is selected");
   assert.equal(await page.textContent("[data-testid=copy-link-message]"),
-    "The browser did not let the page copy the link: it is selected in the field below, copy it with Ctrl+C (⌘C on a Mac).");
+    "The browser did not let the page copy the link: it is selected in the Link field, copy it with Ctrl+C (⌘C on a Mac).");
   // Keys typed in the link's field are the field's.
   const at = await position();
   await press("ArrowLeft");
@@ -252,7 +252,7 @@ test("Copy link says that an uploaded image stays on this computer, and a sample
   await message.waitFor({ state: "visible" });
   // The clipboard was refused in the test before, so the link is in the field.
   assert.equal(await message.textContent(),
-    "The browser did not let the page copy the link: it is selected in the field below, copy it with Ctrl+C (⌘C on a Mac). " +
+    "The browser did not let the page copy the link: it is selected in the Link field, copy it with Ctrl+C (⌘C on a Mac). " +
     "This link opens the circle sample: the image you uploaded stays on this computer.");
   assert.equal(await page.inputValue("[data-testid=copy-link-field]"), await page.evaluate(() => window.location.href));
   await page.evaluate(() => { delete navigator.clipboard.writeText; });
@@ -285,6 +285,25 @@ test("Copy link says that a trained model stays in this browser", async () => {
   await press("Escape");
   await page.locator("[data-testid=shortcuts]").waitFor({ state: "hidden" });
   assert.equal(await focused(), "#tab-train");
+});
+
+test("Copy link says that your own images stay on this computer", async () => {
+  const STATUS = "[data-testid=train-status]";
+  const settled = () => page.waitForFunction((sel) => ["idle", "error"].includes(document.querySelector(sel)?.dataset.state),
+    STATUS, { timeout: 120_000 });
+  await page.check("input[name=tds][value=own]");
+  await settled();
+  await page.click("[data-action=copy-link]");
+  await page.waitForFunction(() => document.querySelector("[data-testid=copy-link-message]").textContent === "Link copied.");
+  const own = "#panel-train .own-data";
+  const W = 20;
+  await page.setInputFiles(`${own} input[type=file] >> nth=0`, [1, 2].map((seed) => (
+    { name: `mine-${seed}.png`, mimeType: "image/png", buffer: encodePng(testImage(W, W, seed), W, W) })));
+  await page.waitForFunction((sel) => document.querySelector(`${sel} legend`)?.textContent === "Class 1: 2 images", own);
+  await settled();
+  await page.click("[data-action=copy-link]");
+  await page.waitForFunction(() => document.querySelector("[data-testid=copy-link-message]").textContent ===
+    "Link copied. This link opens “Your own” dataset without the 2 images you added: they stay on this computer.");
 });
 
 test("no console errors and no request to another host", async () => {

@@ -59,7 +59,7 @@ test("what Copy link says, with and without something that cannot travel", () =>
   assert.equal(upload, "This link opens the circle sample: the image you uploaded stays on this computer.");
   assert.equal(copiedText(upload), `Link copied. ${upload}`);
   assert.equal(refusedText(""),
-    "The browser did not let the page copy the link: it is selected in the field below, copy it with Ctrl+C (⌘C on a Mac).");
+    "The browser did not let the page copy the link: it is selected in the Link field, copy it with Ctrl+C (⌘C on a Mac).");
   assert.equal(refusedText(upload), `${refusedText("")} ${upload}`);
   assert.equal(trainNote({ ownImages: 0, trained: false }), "");
   assert.equal(trainNote({ ownImages: 1, trained: false }),

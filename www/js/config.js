@@ -28,8 +28,10 @@ export const STEPPER = {
   maxFilter: 7,
   maxStride: 6,
   maxPad: 3,
-  /** Milliseconds between steps while playing. */
+  /** Milliseconds between steps while playing at 1×. */
   playInterval: 700,
+  /** The play speeds offered (multiples of 1×), slowest first; + and − move along them. */
+  speeds: ["0.25", "0.5", "1", "2", "4"],
 };
 
 /** Colours drawn on canvases (the DOM uses the CSS variables in css/style.css). */

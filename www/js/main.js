@@ -13,6 +13,7 @@ import { useEngineLimits } from "./config.js";
 import { attempt, loadEngine } from "./engine.js";
 import { PANELS } from "./panels/index.js";
 import { createStorageBanner } from "./persist/banner.js";
+import { installPageTools } from "./page-tools.js";
 import { openStore } from "./persist/store.js";
 import { restoreNotice } from "./persist/text.js";
 import { problemsText, PROPS, State } from "./state.js";
@@ -125,6 +126,8 @@ async function main() {
   window.addEventListener("hashchange", navigated);
 
   const selectTab = createTabs(document.getElementById("tabs"), PANELS, choose);
+  // Copy link and the page's keys, both for the visible panel.
+  installPageTools({ header: document.querySelector("header.site"), state, panel: () => mounted.get(current) });
   state.subscribe((changed) => {
     if (changed.includes("tab")) show(state.get("tab"));
   });

@@ -10,7 +10,7 @@
 // A value from a link that cannot be used as it is, is replaced (clamped into range, or the
 // default) and said: `state.problems` lists each one, and `problemsText` makes the page's notice.
 
-import { ENGINE_LIMITS } from "./config.js";
+import { ENGINE_LIMITS, STEPPER } from "./config.js";
 
 export const PROPS = [
   // The page
@@ -40,6 +40,12 @@ export const PROPS = [
   { name: "ss", type: "int", min: 1, max: 6, default: 1 },
   { name: "sp", type: "int", min: 0, max: 3, default: 0 },
   { name: "seed", type: "int", min: 0, max: 2 ** 31 - 1, default: 231 },
+  // The stepper's step, counted from 1 as "Step 6 of 16" says. The bound is the most steps any
+  // setting has (F = 1, S = 1, the largest side and pad: an 18×18 output); a step past the
+  // current layer's last is said by the stepper and shown as the last.
+  { name: "step", type: "int", min: 1, max: (STEPPER.maxSide + 2 * STEPPER.maxPad) ** 2, default: 1 },
+  // Play speed, a multiple of STEPPER.playInterval's pace.
+  { name: "speed", type: "enum", values: STEPPER.speeds, default: "1" },
   { name: "net", type: "string", default: "" },
 
   // Panel 3 — Lab (defaults are the engine's: GradCheckSettings::default(), SpeedSettings,

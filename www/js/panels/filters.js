@@ -4,9 +4,11 @@
 
 import { KERNEL_TYPING_DELAY } from "../config.js";
 import { attempt } from "../engine.js";
+import { uploadNote } from "../link-notes.js";
 import { el, fmt, radioGroup, say } from "../widgets/dom.js";
 import { createImageInput } from "../widgets/image-input.js";
 import { createKernelGrid } from "../widgets/kernel-grid.js";
+import { SAMPLES } from "../widgets/samples.js";
 
 /** The filters on offer: what the engine is asked for, and one line on what each does. */
 const FILTERS = [
@@ -247,6 +249,9 @@ export function mount(section, { engine, state }) {
   input.loadSample(state.get("sample"));
   syncControls();
   return {
+    // An image the user loaded cannot travel in a link: the link opens the sample it names.
+    linkNote: () => (image && image.sample === undefined
+      ? uploadNote((SAMPLES[state.get("sample")] ?? SAMPLES.circle).label.toLowerCase()) : ""),
     show: () => document.addEventListener("paste", input.pasteHandler),
     hide: () => document.removeEventListener("paste", input.pasteHandler),
   };

@@ -14,5 +14,6 @@ export function mount(section, { engine, state }) {
     stepper.element,
     network.element,
   );
-  return { hide: stepper.hide };
+  // The page's keys (keys.js) work the stepper while this panel is shown.
+  return { hide: stepper.hide, keys: stepper.keys };
 }

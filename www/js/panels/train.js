@@ -12,6 +12,7 @@
 // and net architecture (a link with other settings wins; the notice says the model was not loaded).
 
 import { attempt } from "../engine.js";
+import { trainNote } from "../link-notes.js";
 import { el, fmt, say } from "../widgets/dom.js";
 import { createSavedLine } from "../persist/saved-line.js";
 import { modelPhrase } from "../persist/text.js";
@@ -595,5 +596,8 @@ export function mount(section, { engine, state, store }) {
   render();
   configure().then(restoreModel);
 
-  return {};
+  return {
+    // The own images and a trained (or imported) model stay in this browser, not in the link.
+    linkNote: () => trainNote({ ownImages: state.get("tds") === "own" ? own.count() : 0, trained: modelWorthSaving }),
+  };
 }

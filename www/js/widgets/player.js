@@ -52,3 +52,18 @@ export class Player {
     this.timer = null;
   }
 }
+
+/**
+ * The speed `delta` places from `current` along `speeds` (slowest first), held at the ends:
+ * nextSpeed(["0.5", "1", "2"], "1", +1) is "2"; from "2", +1 stays "2".
+ */
+export function nextSpeed(speeds, current, delta) {
+  const i = speeds.indexOf(current);
+  if (i < 0) throw new Error(`player.js: speed "${current}" is not one of ${speeds.join(", ")}`);
+  return speeds[Math.min(speeds.length - 1, Math.max(0, i + delta))];
+}
+
+/** Milliseconds between steps at `speed` (a multiple, as text) of the pace of `base` ms per step. */
+export function intervalAt(base, speed) {
+  return Math.round(base / Number(speed));
+}

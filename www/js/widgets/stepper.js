@@ -1,12 +1,16 @@
 // The step-by-step grid: one conv or max-pool layer on a small input, forward (a window sliding
 // over the input) and backward (where each gradient goes). Every number comes from the engine's
 // `stepperPlan`; this module only chooses what to highlight and writes the captions.
+//
+// The step is part of the link (`step`, counted from 1), and so is the play speed (`speed`).
+// Back and Step stay focusable at the ends (aria-disabled, not disabled), so that the focus of a
+// keyboard user never falls to <body>. `keys` are the actions the page's keys call (keys.js).
 
 import { STEPPER } from "../config.js";
 import { attempt } from "../engine.js";
 import { el, fmt, numberField, radioGroup, say } from "./dom.js";
 import { cellText, createGrid } from "./grid.js";
-import { Player } from "./player.js";
+import { intervalAt, nextSpeed, Player } from "./player.js";
 
 const SETTINGS = [
   // [state name, label, config key, max, hint]
@@ -67,13 +71,21 @@ export function createStepper({ engine, state }) {
   const shape = el("p", { class: "shape", "data-testid": "stepper-shape", "aria-live": "polite" });
   const error = el("p", { class: "message error", role: "alert", "data-testid": "stepper-error", hidden: true });
 
-  const back = el("button", { type: "button", text: "◀ Back", "data-action": "back" });
-  const play = el("button", { type: "button", text: "▶ Play", "data-action": "play", "aria-pressed": "false" });
-  const next = el("button", { type: "button", text: "Step ▶", "data-action": "step" });
-  const reset = el("button", { type: "button", text: "⟲ Reset", "data-action": "reset" });
+  const back = el("button", { type: "button", text: "◀ Back", "data-action": "back", "aria-keyshortcuts": "ArrowLeft" });
+  const play = el("button", { type: "button", text: "▶ Play", "data-action": "play", "aria-pressed": "false", "aria-keyshortcuts": "Space" });
+  const next = el("button", { type: "button", text: "Step ▶", "data-action": "step", "aria-keyshortcuts": "ArrowRight" });
+  const reset = el("button", { type: "button", text: "⟲ Reset", "data-action": "reset", "aria-keyshortcuts": "Home" });
+  const speed = el("select", { name: "stepper-speed", "aria-label": "Play speed", "aria-keyshortcuts": "+ -", "data-setting": "speed" },
+    ...STEPPER.speeds.map((v) => el("option", { value: v, text: `${v}×` })));
+  speed.value = state.get("speed");
+  speed.addEventListener("change", () => state.set("speed", speed.value));
+  const speedField = el("label", { class: "field speed", title: "Steps per second while playing, as a multiple of 1×" },
+    el("span", { text: "Speed" }), speed);
   const position = el("span", { class: "position", "data-testid": "stepper-position", "aria-live": "polite" });
   const transport = el("div", { class: "transport", role: "group", "aria-label": "Stepper" },
-    back, play, next, reset, position);
+    back, play, speedField, next, reset, position);
+  // A link's step past this layer's last: said here, not changed silently.
+  const stepNotice = el("p", { class: "message notice", role: "status", "data-testid": "stepper-step-notice", hidden: true });
 
   const grids = {
     dout: createGrid({ caption: "dout", name: "dout", onPick: (r, c) => pick("dout", r, c) }),
@@ -92,25 +104,49 @@ export function createStepper({ engine, state }) {
     el("span", { class: "cell contrib", text: "contributes" }), " ",
     el("span", { class: "cell pad", text: "0" }), " padding");
 
-  const element = el("section", { class: "card stepper", "aria-labelledby": "stepper-title" },
+  const element = el("section", { class: "card stepper", "aria-labelledby": "stepper-title", tabindex: "-1" },
     el("h3", { id: "stepper-title", text: "One layer, one window at a time" }),
-    controls, formula, shape, error, transport, gridBox, explain, legend);
+    controls, formula, shape, error, stepNotice, transport, gridBox, explain, legend);
 
   let plan = null;
-  let cursor = 0;
-  const player = new Player(() => step(1), STEPPER.playInterval, (on) => {
+  let cursor = state.get("step") - 1;
+  /** The step a link asked for (0-based) until a plan shows whether this layer has it. */
+  let requested = cursor;
+  const player = new Player(() => step(1), intervalAt(STEPPER.playInterval, state.get("speed")), (on) => {
     play.textContent = on ? "❚❚ Pause" : "▶ Play";
     play.setAttribute("aria-pressed", String(on));
   });
 
-  back.addEventListener("click", () => { player.pause(); step(-1); });
-  next.addEventListener("click", () => { player.pause(); step(1); });
-  reset.addEventListener("click", () => { player.pause(); cursor = 0; draw(); });
-  play.addEventListener("click", () => {
+  function togglePlay() {
     // Playing from the last step starts again from the first.
     if (!player.playing && cursor >= count() - 1) { cursor = 0; draw(); }
     player.toggle();
-  });
+  }
+
+  function goTo(k) {
+    player.pause();
+    if (!plan) return;
+    cursor = Math.min(count() - 1, Math.max(0, k));
+    draw();
+  }
+
+  back.addEventListener("click", () => { player.pause(); step(-1); });
+  next.addEventListener("click", () => { player.pause(); step(1); });
+  reset.addEventListener("click", () => goTo(0));
+  play.addEventListener("click", togglePlay);
+
+  const keys = {
+    back: () => { player.pause(); step(-1); },
+    forward: () => { player.pause(); step(1); },
+    first: () => goTo(0),
+    last: () => goTo(count() - 1),
+    play: () => plan && togglePlay(),
+    faster: () => state.set("speed", nextSpeed(STEPPER.speeds, state.get("speed"), 1)),
+    slower: () => state.set("speed", nextSpeed(STEPPER.speeds, state.get("speed"), -1)),
+    /** Whether `target` is one of the stepper's buttons (where Space plays rather than presses). */
+    owns: (target) => target?.tagName === "BUTTON" && transport.contains(target),
+    focus: () => (transport.hidden ? element : play).focus({ preventScroll: true }),
+  };
 
   function config() {
     return {
@@ -193,6 +229,12 @@ export function createStepper({ engine, state }) {
     say(error, "");
     transport.hidden = gridBox.hidden = explain.hidden = false;
     shape.textContent = `Output: ${plan.outHeight}×${plan.outWidth}`;
+    if (requested !== null && requested > count() - 1) {
+      say(stepNotice, `This link asked for step ${requested + 1}, but this layer has ${count()} steps: showing step ${count()}.`);
+    } else if (requested !== null) {
+      say(stepNotice, "");
+    }
+    requested = null;
     cursor = Math.min(cursor, count() - 1);
     draw();
   }
@@ -202,8 +244,9 @@ export function createStepper({ engine, state }) {
     const m = mode();
     grad.set.hidden = !(state.get("dir") === "backward" && plan.op === "conv");
     position.textContent = `Step ${cursor + 1} of ${count()}`;
-    back.disabled = cursor === 0;
-    next.disabled = cursor >= count() - 1;
+    back.setAttribute("aria-disabled", String(cursor === 0));
+    next.setAttribute("aria-disabled", String(cursor >= count() - 1));
+    state.set("step", cursor + 1);
     const visible = {
       forward: plan.op === "conv" ? ["x", "w", "out"] : ["x", "out"],
       route: ["dout", "x", "dx"],
@@ -340,12 +383,23 @@ export function createStepper({ engine, state }) {
   }
 
   state.subscribe((changed) => {
-    if (changed.some((n) => ["op", "dir", "sgrad", "sw", "sh", "sf", "ss", "sp", "seed"].includes(n))) {
-      if (changed.some((n) => ["op", "dir", "sgrad"].includes(n))) cursor = 0;
-      update();
+    if (changed.includes("speed")) {
+      speed.value = state.get("speed");
+      player.interval = intervalAt(STEPPER.playInterval, state.get("speed"));
     }
+    const layer = changed.some((n) => ["op", "dir", "sgrad", "sw", "sh", "sf", "ss", "sp", "seed"].includes(n));
+    if (changed.some((n) => ["op", "dir", "sgrad"].includes(n))) cursor = 0;
+    // A step from the address (an edited link, Back); the stepper's own moves already match.
+    if (changed.includes("step") && state.get("step") - 1 !== cursor) {
+      cursor = requested = state.get("step") - 1;
+      if (!layer) {
+        player.pause();
+        if (plan) update();
+      }
+    }
+    if (layer) update();
   });
   update();
 
-  return { element, hide: () => player.pause() };
+  return { element, keys, hide: () => player.pause() };
 }

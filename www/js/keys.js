@@ -1,0 +1,117 @@
+// Keys for the whole page: ←/→ step, Space plays or pauses, Home/End go to the first or last step,
+// +/− change the play speed and ? opens the sheet of shortcuts. They act on the visible panel's
+// stepper (its hooks' `keys`), wherever the focus is, except where the focused control uses the
+// key itself (typing in a field, arrows in a radio group or the tabs, Space on another button).
+// `keyAction` and `focusKeeps` are pure; `installKeys` wires them to the document.
+
+import { el } from "./widgets/dom.js";
+
+/** The sheet's rows: the keys, and what they do. */
+export const SHORTCUTS = [
+  { keys: ["←", "→"], does: "Step back, step forward" },
+  { keys: ["Space"], does: "Play or pause" },
+  { keys: ["Home", "End"], does: "First step, last step" },
+  { keys: ["+", "−"], does: "Play faster, play slower" },
+  { keys: ["?"], does: "Open this sheet" },
+  { keys: ["Esc"], does: "Close this sheet" },
+];
+
+const ACTIONS = new Map([
+  ["ArrowLeft", "back"], ["ArrowRight", "forward"], [" ", "play"], ["Home", "first"], ["End", "last"],
+  // "=" is + without Shift on many keyboards; the numeric keypad sends "+" and "-".
+  ["+", "faster"], ["=", "faster"], ["-", "slower"], ["?", "help"],
+]);
+
+/**
+ * What a key press asks for ("back", "forward", "play", "first", "last", "faster", "slower",
+ * "help"), or null. With Ctrl, Alt or ⌘ held it is the browser's (Ctrl + is zoom), never ours.
+ */
+export function keyAction({ key, ctrlKey = false, metaKey = false, altKey = false }) {
+  if (ctrlKey || metaKey || altKey) return null;
+  return ACTIONS.get(key) ?? null;
+}
+
+/** Input types whose keys are plain presses, not typing. */
+const PRESSED = new Set(["button", "submit", "reset", "checkbox", "radio", "file", "color", "image", "range"]);
+
+/**
+ * Whether the focused element `target` (an element or a plain { tagName, type, role,
+ * isContentEditable }) uses the key of `action` itself, so that the page must leave it alone.
+ */
+export function focusKeeps(target, action) {
+  if (!target) return false;
+  const tag = (target.tagName ?? "").toUpperCase();
+  if (target.isContentEditable || tag === "TEXTAREA" || tag === "SELECT") return true;
+  const arrows = ["back", "forward"].includes(action);
+  if (tag === "INPUT") {
+    const type = (target.type ?? "text").toLowerCase();
+    if (!PRESSED.has(type)) return true; // a text, number, date… field: every key is typing
+    if (type === "range") return action !== "help";
+    if (type === "radio") return arrows || action === "play";
+    return action === "play"; // Space presses a button or ticks a box
+  }
+  if (target.role === "tab" || target.getAttribute?.("role") === "tab") {
+    return arrows || ["first", "last", "play"].includes(action); // and Space presses the tab
+  }
+  if (["BUTTON", "A", "SUMMARY"].includes(tag)) return action === "play";
+  return false;
+}
+
+/** The sheet of shortcuts: a modal dialog; Esc or Close shuts it and the focus goes back. */
+export function createShortcutSheet() {
+  const close = el("button", { type: "button", text: "Close", "data-action": "close-shortcuts" });
+  const rows = SHORTCUTS.flatMap((s) => [
+    el("dt", {}, ...s.keys.flatMap((k, i) => (i ? [" ", el("kbd", { text: k })] : [el("kbd", { text: k })]))),
+    el("dd", { text: s.does }),
+  ]);
+  const dialog = el("dialog", { class: "shortcuts", "aria-labelledby": "shortcuts-title", "data-testid": "shortcuts" },
+    el("h2", { id: "shortcuts-title", text: "Keyboard shortcuts" }),
+    el("p", { text: "They work the stepper of the Shapes panel from anywhere on the page, except while you type in a field." }),
+    el("dl", {}, ...rows), close);
+  let returnTo = null;
+  close.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => {
+    // Back to where the focus was when the sheet opened.
+    if (returnTo?.isConnected && returnTo !== document.body) returnTo.focus({ preventScroll: true });
+    returnTo = null;
+  });
+  return {
+    element: dialog,
+    get open() {
+      return dialog.open;
+    },
+    show() {
+      if (dialog.open) return;
+      returnTo = document.activeElement;
+      dialog.showModal();
+      close.focus();
+    },
+  };
+}
+
+/**
+ * Listens for the page's keys. `keys()` gives the visible panel's stepper actions ({ back,
+ * forward, play, first, last, faster, slower, owns(element), focus() }) or null; `sheet` is a
+ * createShortcutSheet().
+ */
+export function installKeys({ keys, sheet }) {
+  document.addEventListener("keydown", (e) => {
+    if (e.defaultPrevented || e.isComposing || sheet.open) return;
+    const action = keyAction(e);
+    if (!action) return;
+    const target = document.activeElement;
+    const stepper = keys();
+    // Space on the stepper's own buttons plays, as it does anywhere else.
+    if (!stepper?.owns(target) && focusKeeps(target, action)) return;
+    if (action === "help") {
+      e.preventDefault();
+      sheet.show();
+      return;
+    }
+    if (!stepper) return;
+    e.preventDefault();
+    stepper[action]();
+    // The focus stays on a control, never on <body>.
+    if (!document.activeElement || document.activeElement === document.body) stepper.focus();
+  });
+}

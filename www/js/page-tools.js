@@ -1,0 +1,20 @@
+// The page's own tools, in the header: "Copy link" and the keyboard shortcuts (keys.js). Both ask
+// the visible panel's hooks: `keys` (its stepper's actions) and `linkNote()` (what its link
+// cannot carry).
+
+import { createShortcutSheet, installKeys } from "./keys.js";
+import { createCopyLink } from "./widgets/copy-link.js";
+import { el } from "./widgets/dom.js";
+
+/** `panel()` gives the visible panel's hooks (or undefined while it loads). */
+export function installPageTools({ header, state, panel }) {
+  const sheet = createShortcutSheet();
+  document.body.append(sheet.element);
+  const copy = createCopyLink({ note: () => panel()?.linkNote?.() ?? "" });
+  // A message about the link of another view would be wrong: it goes when the view changes.
+  state.subscribe(() => copy.clear());
+  const shortcuts = el("button", { type: "button", text: "Keys (?)", "data-action": "shortcuts",
+    "aria-keyshortcuts": "?", title: "Keyboard shortcuts", onclick: () => sheet.show() });
+  header.append(el("div", { class: "page-tools" }, copy.element, shortcuts));
+  installKeys({ keys: () => panel()?.keys ?? null, sheet });
+}

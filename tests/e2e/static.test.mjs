@@ -3,7 +3,8 @@
 // nosniff, no cache headers); the page filters and trains there and asks for nothing outside the
 // sub-path. Its service worker then takes it offline: with the server stopped and the browser
 // offline, a reload still shows the page, filters, trains on the shapes and the digits, and runs
-// the Lab's gradient check (the Lab's own wasm module).
+// the Lab's gradient check (the Lab's own wasm module). A new build on the host replaces the old
+// one and its cache; served from www/ by the dev server, no service worker is left in the way.
 //
 // The build uses the www/pkg/ and www/pkg-lab/ already built (--no-build): scripts/test.sh builds
 // them before the browser tests, and the other browser tests need them too.
@@ -17,7 +18,7 @@ import { tmpdir } from "node:os";
 import { extname, join, normalize, sep } from "node:path";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
-import { CHROMIUM, FLAGS, ROOT } from "./harness.mjs";
+import { CHROMIUM, FLAGS, openPage, ROOT } from "./harness.mjs";
 
 const PREFIX = "/course/cnn/";
 const TYPES = {
@@ -229,6 +230,61 @@ test("offline, a reload shows the page; it filters, trains on shapes and digits,
     assert.equal(await page.textContent(`[data-testid=gc-verdict-${name}]`), "correct");
   }
   await context.setOffline(false);
+});
+
+test("a new build on the host replaces the old one and its cache", async () => {
+  // What the host gets from a build of changed sources: a changed file, so another version in
+  // sw.js and index.html (the build itself is checked above; here, what the browser does with it).
+  const { version, files } = precache();
+  const next = "fedcba9876543210";
+  await writeFile(join(out, "data/README.md"), `${readFileSync(join(out, "data/README.md"), "utf8")}\nchanged\n`);
+  await writeFile(join(out, "index.html"), readFileSync(join(out, "index.html"), "utf8").replace(version, next));
+  const sw = readFileSync(join(out, "sw.js"), "utf8");
+  await writeFile(join(out, "sw.js"), sw.replace(`"version":"${version}"`, `"version":"${next}"`));
+  await new Promise((resolve) => server.listen(new URL(base).port, "127.0.0.1", resolve));
+
+  const updated = await page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.getRegistration();
+    await registration.update();
+    const worker = registration.installing;
+    if (!worker) return "no new worker";
+    await new Promise((resolve) => worker.addEventListener("statechange", () => /^(activated|redundant)$/.test(worker.state) && resolve()));
+    const names = await caches.keys();
+    const readme = await (await caches.open(names[0])).match("data/README.md");
+    return { state: worker.state, names, changed: (await readme.text()).endsWith("\nchanged\n") };
+  });
+  assert.deepEqual(updated, { state: "activated", names: [`cnn-playground-${next}`], changed: true });
+  await open("#tab=filters");
+  assert.equal(await page.getAttribute("meta[name=cnn-playground-build]", "content"), next);
+  assert.equal(await page.evaluate(async () => (await (await caches.open((await caches.keys())[0])).keys()).length), files.length);
+});
+
+test("served from www/ by the dev server, no service worker gets in the way", { timeout: 120_000 }, async () => {
+  const dev = await openPage("#tab=filters");
+  try {
+    const start = await dev.page.evaluate(async () => ({
+      build: document.querySelector("meta[name=cnn-playground-build]"),
+      registrations: (await navigator.serviceWorker.getRegistrations()).length,
+    }));
+    assert.deepEqual(start, { build: null, registrations: 0 }, "the page registers no worker");
+    // A worker left on the origin by a build once served there is replaced by www/sw.js, which has
+    // no precache list: it deletes the caches, controls nothing and unregisters itself.
+    const left = await dev.page.evaluate(async () => {
+      await (await caches.open("cnn-playground-0123456789abcdef")).put("js/main.js", new Response("stale"));
+      const worker = (await navigator.serviceWorker.register("sw.js")).installing;
+      // "activated" once its activate handler has finished, or "redundant" if unregistering it
+      // (with no page to wait for) ended it first.
+      await new Promise((resolve) => worker.addEventListener("statechange", () => /^(activated|redundant)$/.test(worker.state) && resolve()));
+      return { registrations: (await navigator.serviceWorker.getRegistrations()).length, caches: await caches.keys() };
+    });
+    assert.deepEqual(left, { registrations: 0, caches: [] });
+    await dev.page.reload();
+    await dev.page.waitForSelector("body[data-ready='true']");
+    assert.equal(await dev.page.evaluate(() => navigator.serviceWorker.controller), null);
+    assert.deepEqual(dev.log.errors, []);
+  } finally {
+    await dev.close();
+  }
 });
 
 test("no request left the sub-path, none failed, no console errors", async () => {

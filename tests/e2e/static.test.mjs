@@ -47,10 +47,10 @@ function build(dir) {
 /** A plain static host: the folder under PREFIX, Content-Type only; anything else is a 404. */
 function plainServer(root) {
   return createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url, "http://host").pathname);
-    served.push(path);
-    const file = path.startsWith(PREFIX) ? normalize(join(root, path.slice(PREFIX.length))) : null;
+    served.push(new URL(req.url, "http://host").pathname);
     try {
+      const path = decodeURIComponent(new URL(req.url, "http://host").pathname);
+      const file = path.startsWith(PREFIX) ? normalize(join(root, path.slice(PREFIX.length))) : null;
       if (!file || !(file === root || file.startsWith(root + sep))) throw new Error("outside");
       const target = statSync(file).isDirectory() ? join(file, "index.html") : file;
       const body = await readFile(target);

@@ -17,8 +17,8 @@ export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === "1"
   ? join(ROOT, "docs", "screenshots")
   : mkdtempSync(join(tmpdir(), "cnn-playground-screenshots-"));
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const FLAGS = [
+export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+export const FLAGS = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ];

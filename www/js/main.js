@@ -8,9 +8,12 @@
 // Saved work (persist/): the store is opened before the settings are read, so that a page opened
 // without a link (no #) gets the last visit's settings; a link always wins. Every change of the
 // settings is saved; the panels get the store to save and restore their own work.
+//
+// Offline (offline.js): the static build registers its service worker once the page is ready.
 
 import { useEngineLimits } from "./config.js";
 import { attempt, loadEngine } from "./engine.js";
+import { registerOffline } from "./offline.js";
 import { PANELS } from "./panels/index.js";
 import { createStorageBanner } from "./persist/banner.js";
 import { installPageTools } from "./page-tools.js";
@@ -133,6 +136,8 @@ async function main() {
   });
   await show(state.get("tab"));
   document.body.dataset.ready = "true";
+  // After the first panel is up, so caching the files for offline use does not delay it.
+  registerOffline();
 }
 
 main();

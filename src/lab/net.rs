@@ -250,15 +250,12 @@ impl<F: Float> NetObjective<F> {
                  it at most {MAX_PARAMETERS} (fewer filters, a smaller hidden layer or smaller images)"
             )));
         }
-        // A scale past F's largest number would be refused by the net itself in words about
-        // training; here the check says it in the Lab's.
-        if !F::of(s.weight_scale).is_finite() {
-            return Err(too_large_a_scale(
-                s,
-                "the weights themselves would be infinite",
-            ));
-        }
-        let mut net = ThreeLayerConvNet::<F>::new(config)?;
+        // With the sizes valid and reg 0, the net refuses only a weight scale whose weights would
+        // be infinite in F; it says so in words about training, the Lab in its own.
+        config.validate()?;
+        config.layer_dims()?;
+        let mut net = ThreeLayerConvNet::<F>::new(config)
+            .map_err(|_| too_large_a_scale(s, "the initial weights would be infinite"))?;
         // The weights came from Rng::new(seed); the batch from a second stream of the same seed.
         let mut rng = Rng::new(s.seed ^ 0x9e37_79b9_7f4a_7c15);
         let x: Array4<F> = rng.normal_array((s.n, s.c, s.h, s.w), 1.0);

@@ -40,6 +40,7 @@ test("the notation is stated once, in the header, before any panel", async () =>
   const texts = await panelTexts();
   const whole = await page.innerText("body");
   assert.equal(whole.split("Notation, as in the lecture").length - 1, 1, "the legend appears exactly once");
+  assert.ok(!whole.includes("W×H"), "no width-first size anywhere");
   for (const [id, text] of Object.entries(texts)) {
     assert.ok(!text.includes("Notation, as in the lecture"), `${id}: no second legend`);
     // The lecture's formula with F; never the old "k" for the filter size.

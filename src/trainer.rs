@@ -790,8 +790,8 @@ impl Trainer {
         let (fc, fh, fw) = config.input_dim;
         if (fc, fh, fw, config.num_classes) != (c, h, w, classes) {
             return Err(Error::ModelFile(format!(
-                "this model takes {fc}×{fh}×{fw} images in {} classes, but the current dataset has \
-                 {c}×{h}×{w} images in {classes} classes: choose the dataset and image size it was \
+                "this model takes {fh}×{fw}×{fc} images in {} classes, but the current dataset has \
+                 {h}×{w}×{c} images in {classes} classes: choose the dataset and image size it was \
                  trained on, then import it again",
                 config.num_classes
             )));

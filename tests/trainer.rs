@@ -324,7 +324,7 @@ fn bad_model_files_are_refused_and_the_net_kept() {
         (
             "another dataset's model",
             &digits,
-            "takes 1×16×16 images in 10 classes, but the current dataset has 3×16×16 images in 5 classes",
+            "takes 16×16×1 images in 10 classes, but the current dataset has 16×16×3 images in 5 classes",
         ),
     ];
     for (what, bytes, expected) in cases {

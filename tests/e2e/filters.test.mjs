@@ -119,7 +119,7 @@ test("stride and pad change the output size as the formula says", async (t) => {
   // (36 − 3 + 0)/3 + 1 = 12 and (48 − 3 + 0)/3 + 1 = 16.
   await page.fill("input[name=fstride]", "3");
   await page.waitForFunction(() => document.querySelector("[data-testid=filter-shape]").textContent === "Output: 12×16×1  (from 36×48×3)");
-  assert.match(await page.textContent("[data-testid=filter-formula]"), /\(36 − 3 \+ 2·0\)\/3 \+ 1 = 12/);
+  assert.match(await page.textContent("[data-testid=filter-formula]"), /^H′ = \(H − F \+ 2P\)\/S \+ 1 = \(36 − 3 \+ 2·0\)\/3 \+ 1 = 12W′ = \(W − F \+ 2P\)\/S \+ 1 = /);
   const native = await nativePictures(rgba, W, H, { type: "sobelX" }, { stride: 3, pad: 0, channels: "luma" });
   assertSamePictures(t, await canvasPixels("[data-testid^=output-canvas-]"), native, "Sobel x, stride 3");
   await page.fill("input[name=fstride]", "1");
@@ -145,7 +145,7 @@ test("a custom 3×3 kernel typed into the grid, per colour channel, matches the 
   // the kernel (on R), and the layer has one filter per colour channel.
   await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=weights] table")][0]
     ?.textContent === "10−120.5−210−1");
-  assert.match(await page.textContent("[data-testid=weights-shape]"), /^w: \(F, C, k, k\) = \(3, 3, 3, 3\)/);
+  assert.match(await page.textContent("[data-testid=weights-shape]"), /^w: \(K, C, F, F\) = \(3, 3, 3, 3\) · b: \(K,\) = /);
   assert.equal(await rendered("test.png", "custom3"), "ok");
   const native = await nativePictures(rgba, W, H, { type: "custom", size: 3, values: kernel }, { stride: 1, pad: 1, channels: "color" });
   assertSamePictures(t, await canvasPixels("[data-testid^=output-canvas-]"), native, "custom 3×3 per channel");
@@ -186,7 +186,10 @@ test("a large image is scaled down with a notice", async () => {
   await upload("wide.png", "image/png", encodePng(big, 1200, 300));
   assert.equal(await rendered("wide.png", "sobelX"), "ok");
   assert.match(await page.textContent("[data-testid=image-message]"),
-    /Scaled down from 1200×300 to 512×128 pixels: images are processed at most 512 pixels/);
+    /^Scaled down from 300×1200 to 128×512 pixels \(H×W\): images are processed at most 512 pixels/);
+  // One order everywhere: the caption's H×W is the output's H×W (pad 1, stride 1 keep the size).
+  assert.equal(await page.textContent("[data-testid=input-caption]"), "Input: wide.png, 128×512 pixels (H×W)");
+  assert.equal(await page.textContent("[data-testid=filter-shape]"), "Output: 128×512×1  (from 128×512×3)");
 });
 
 test("paste and drag-and-drop load images too", async () => {

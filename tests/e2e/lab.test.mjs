@@ -76,7 +76,7 @@ test("the conv gradient check with the defaults reads below 1e-7", async () => {
     assert.ok(e < 1e-7, `${name}: relative error ${e} should be below 1e-7 in f64`);
     assert.equal(await page.textContent(`[data-testid=gc-verdict-${name}]`), "correct");
   }
-  assert.match(await page.textContent("[data-testid=gc-summary]"), /x 4×3×5×5, w 2×3×3×3, b 2; seed 231, h = 1e-5, f64/);
+  assert.match(await page.textContent("[data-testid=gc-summary]"), /x \(4, 3, 5, 5\), w \(2, 3, 3, 3\), b \(2,\); seed 231, h = 1e-5, f64/);
   assert.equal(await page.locator("[data-testid^=heatmap-]").count(), 3);
   await page.locator(".lab-part").first().screenshot({ path: join(SCREENSHOTS, "lab-gradcheck.png") });
 });
@@ -113,7 +113,7 @@ test("naive vs fast: the fast layers are faster and agree with the naive ones", 
   for (const name of ["dw", "db"]) {
     assert.ok(await readNumber(`speed-rel-conv-backward-${name}`) < 1e-6, `conv ${name}`);
   }
-  assert.match(await page.textContent("[data-testid=speed-results]"), /x 100×3×31×31, w 25×3×3×3, out 100×25×16×16/);
+  assert.match(await page.textContent("[data-testid=speed-results]"), /x \(100, 3, 31, 31\), w \(25, 3, 3, 3\), out \(100, 25, 16, 16\)/);
   await page.locator(".lab-part").nth(1).screenshot({ path: join(SCREENSHOTS, "lab-speed.png") });
 });
 

@@ -243,7 +243,7 @@ test("a page opened without a link gets the last visit's settings; a link wins",
   await page.waitForFunction((sel) => /^The model saved/.test(document.querySelector(sel)?.textContent ?? ""), "[data-testid=train-message]");
   assert.match(await page.textContent("[data-testid=train-message]"),
     /^The model saved in this browser \(the model trained at \d\d:\d\d \(iteration 4\)\) was trained with other data or net settings than these, so it was not loaded\. A new model made here replaces it\.$/);
-  assert.match(await page.textContent("[data-testid=train-summary]"), /^100 training and 500 validation images of 3×16×16/);
+  assert.match(await page.textContent("[data-testid=train-summary]"), /^100 training and 500 validation images of 16×16×3/);
   assert.deepEqual(await storedKeys(), ["model", "own-data", "settings"]);
   await waitForSavedSettings("tab=train");
 });

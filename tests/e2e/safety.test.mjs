@@ -156,7 +156,7 @@ test("a large image is decoded and scaled in a worker, with the notice", async (
   await page.setInputFiles("[data-testid=file-input]", { name: "large.png", mimeType: "image/png", buffer: largePng() });
   await page.waitForSelector('[data-testid=result][data-image="large.png"][data-status=ok]');
   assert.equal(await page.textContent("[data-testid=image-message]"),
-    "Scaled down from 6000×4000 to 512×341 pixels: images are processed at most 512 pixels on their longer side.");
+    "Scaled down from 4000×6000 to 341×512 pixels (H×W): images are processed at most 512 pixels on their longer side.");
   assert.deepEqual(await page.$eval("[data-testid=input-canvas]", (c) => [c.width, c.height]), [512, 341]);
   // The top band's colour, as the worker scaled it.
   assert.deepEqual(await page.$eval("[data-testid=input-canvas]", (c) => Array.from(c.getContext("2d").getImageData(256, 10, 1, 1).data)),

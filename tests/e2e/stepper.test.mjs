@@ -133,8 +133,8 @@ test("the network table walks the lecture's network and marks a layer that does 
   assert.match(await page.textContent("[data-testid=fc-comparison]"), /3,072/);
   await page.locator(".network-card").screenshot({ path: join(SCREENSHOTS, "shapes-network.png") });
   // A 3×3 pool with stride 3 on 32×32 does not divide evenly: the error sits on that layer.
-  await page.fill("input[aria-label='Layer 5 size']", "3");
-  await page.fill("input[aria-label='Layer 5 stride']", "3");
+  await page.fill("input[aria-label='Layer 5 F (size)']", "3");
+  await page.fill("input[aria-label='Layer 5 S (stride)']", "3");
   const failed = page.locator("[data-testid=network-table] tr.failed");
   await failed.waitFor();
   assert.equal(await failed.getAttribute("data-layer"), "4");

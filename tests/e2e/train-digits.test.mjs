@@ -43,7 +43,7 @@ test("Digits are fetched once, when first chosen, and train to ≥ 90% training 
   await waitForState(page, "idle");
   assert.equal(requestsFor(session, DIGITS), 1);
   assert.match(await page.textContent("[data-testid=train-summary]"),
-    /^100 training and 300 validation images of 1×16×16, 10 classes \(0, 1, 2, 3, 4, 5, 6, 7, 8, 9\)/);
+    /^100 training and 300 validation images of 16×16×1, 10 classes \(0, 1, 2, 3, 4, 5, 6, 7, 8, 9\)/);
   assert.equal(await page.locator("[data-testid=train-previews] figure").count(), 80, "8 previews of each of the 10 digits");
 
   await page.click("[data-action=train-start]");
@@ -58,7 +58,7 @@ test("Digits are fetched once, when first chosen, and train to ≥ 90% training 
   await waitForState(page, "idle");
   await page.selectOption("[name=tsize]", "8");
   await waitForState(page, "idle");
-  await page.waitForFunction(() => /of 1×8×8, 10 classes/.test(document.querySelector("[data-testid=train-summary]").textContent));
+  await page.waitForFunction(() => /of 8×8×1, 10 classes/.test(document.querySelector("[data-testid=train-summary]").textContent));
   assert.equal(requestsFor(session, DIGITS), 1, "fetched once for the session");
   assert.deepEqual(session.log.errors, []);
   assert.deepEqual(foreignRequests(session.log.requests, session.url), []);
@@ -99,7 +99,7 @@ test("a digits file that does not load gives a clear message; Shapes still train
   await page.click("[data-action=train-reset]");
   await waitForState(page, "idle");
   assert.equal(requestsFor(session, DIGITS), 3);
-  assert.match(await page.textContent("[data-testid=train-summary]"), /^100 training and 300 validation images of 1×16×16, 10 classes/);
+  assert.match(await page.textContent("[data-testid=train-summary]"), /^100 training and 300 validation images of 16×16×1, 10 classes/);
   assert.equal(requestsFor(session, "/js/train/worker.js"), 1, "the worker was never restarted");
   assert.deepEqual(session.log.errors, []);
 });

@@ -65,7 +65,7 @@ test("the page opens on the engine's overfit preset for the shapes", async () =>
       preset.run.updateRule, preset.run.learningRate, preset.run.reg, preset.run.batchSize, preset.run.numEpochs].map(String),
   );
   assert.equal(values.tbn, preset.run.batchnorm);
-  assert.match(await page.textContent("[data-testid=train-summary]"), /^100 training and 500 validation images of 3×16×16, 5 classes/);
+  assert.match(await page.textContent("[data-testid=train-summary]"), /^100 training and 500 validation images of 16×16×3, 5 classes/);
   assert.equal(await page.locator("[data-testid=train-previews] figure").count(), 40, "8 previews of each of the 5 classes");
 });
 
@@ -236,7 +236,7 @@ test("your own drawn classes train, and a drawing gets class probabilities", asy
     }
   }
   await waitForState("idle");
-  assert.match(await page.textContent("[data-testid=train-summary]"), /^5 training and 1 validation images of 3×32×32, 2 classes \(bar, dash\)/);
+  assert.match(await page.textContent("[data-testid=train-summary]"), /^5 training and 1 validation images of 32×32×3, 2 classes \(bar, dash\)/);
   await page.click("[data-action=train-start]");
   await waitForState("finished");
   assert.equal(Number(await page.getAttribute("[data-testid=train-acc]", "data-train")), 1);
@@ -272,7 +272,7 @@ test("a link reopens the same set-up", async () => {
   assert.equal(await page.inputValue("[name=topt]"), "sgd");
   assert.equal(await page.inputValue("[name=tlr]"), "1000");
   assert.equal(await page.inputValue("[name=tep]"), "200");
-  assert.match(await page.textContent("[data-testid=train-summary]"), /^100 training and 500 validation images of 3×16×16/);
+  assert.match(await page.textContent("[data-testid=train-summary]"), /^100 training and 500 validation images of 16×16×3/);
 });
 
 test("no console errors and no request to another host", async () => {

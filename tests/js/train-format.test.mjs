@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { duration, ticks } from "../../www/js/train/format.js";
+import { duration, hwc, ticks } from "../../www/js/train/format.js";
 
 test("durations read in tenths below 10 s and never as 0 s", () => {
   assert.equal(duration(0), "under 0.1 s");
@@ -41,4 +41,11 @@ test("an empty or absurd range gives the single tick 0", () => {
   assert.deepEqual(labels(0, 4), ["0"]);
   assert.deepEqual(labels(NaN, 4), ["0"]);
   assert.deepEqual(labels(Infinity, 4), ["0"]);
+});
+
+test("shapes from the engine's (C, H, W) read H×W×C, as everywhere on the page", () => {
+  assert.equal(hwc([8, 16, 12]), "16×12×8");
+  assert.equal(hwc([1, 8, 8]), "8×8×1");
+  // A vector (the scores, the hidden layer) has one dimension and is written as it is.
+  assert.equal(hwc([10]), "10");
 });

@@ -13,7 +13,7 @@ import { createRunner } from "./runner.js";
 const FIELDS = [
   ["n", "bnn", "N", "Images per batch", 1], ["c", "bnc", "C", "Channels of the images", 1],
   ["h", "bnh", "H", "Image height", 1], ["w", "bnw", "W", "Image width", 1],
-  ["f", "bnf", "F", "Conv filters: the channels batch norm normalises", 1],
+  ["f", "bnf", "K", "Conv filters: the channels batch norm normalises", 1],
   ["seed", "bnseed", "Seed", "Seed of the images and filters", 0],
   ["warmupBatches", "bnwarm", "Warm-up", "Train-mode batches before the test-mode batch", 0],
 ];

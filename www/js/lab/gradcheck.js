@@ -14,8 +14,8 @@ const FIELDS = {
   c: ["gc", "C", "Channels", 1],
   h: ["gh", "H", "Height", 1],
   w: ["gw", "W", "Width", 1],
-  f: ["gf", "F", "Number of filters", 1],
-  filterSize: ["gk", "Filter", "Filter size (HH = WW)", 1],
+  f: ["gf", "K", "Number of filters", 1],
+  filterSize: ["gk", "F", "Filter size F (HH = WW = F)", 1],
   stride: ["gs", "Stride", "Stride", 1],
   pad: ["gp", "Pad", "Zero padding on every side", 0],
   hidden: ["ghid", "Hidden", "Hidden units of the affine layer", 1],
@@ -28,8 +28,8 @@ const LABELS = {
   softmax: { c: ["C", "Number of classes (scores are N × C)"] },
   svm: { c: ["C", "Number of classes (scores are N × C)"] },
   net: {
-    f: ["F", "Conv filters (k×k, stride 1, pad (k − 1)/2, then ReLU and 2×2 max pool)"],
-    filterSize: ["Filter", "Filter size k (odd, so the conv keeps H and W)"],
+    f: ["K", "Conv filters (F×F, stride 1, pad (F − 1)/2, then ReLU and 2×2 max pool)"],
+    filterSize: ["F", "Filter size F (odd, so the conv keeps H and W)"],
   },
 };
 

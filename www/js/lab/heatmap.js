@@ -84,7 +84,7 @@ export function createHeatmap(gradient) {
   const canvas = el("canvas", {
     class: "heatmap", tabindex: "0", width, height,
     role: "img", "data-testid": `heatmap-${name}`,
-    "aria-label": `Heat map of the relative error of ${name}, shape ${shape.join("×")}; arrow keys move between elements`,
+    "aria-label": `Heat map of the relative error of ${name}, shape (${shape.join(", ")}); arrow keys move between elements`,
   });
   const ratio = window.devicePixelRatio || 1;
   canvas.width = Math.round(width * ratio);
@@ -171,7 +171,7 @@ export function createHeatmap(gradient) {
     : "";
   const caption = shape.length === 4
     ? `${name}: ${shape[0]} rows × ${shape[1]} columns of ${shape[2]}×${shape[3]} maps${note}`
-    : `${name}: ${shape.join("×")}${note}`;
+    : `${name}: (${shape.join(", ")})${note}`;
   // As wide as the map, but wide enough for its caption and readout to stay readable.
   const element = el("figure", { class: "heatmap-figure", style: `width: ${Math.max(width, 260)}px` },
     el("figcaption", { text: caption }), el("div", { class: "heatmap-scroll" }, canvas), info);

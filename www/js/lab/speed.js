@@ -10,8 +10,8 @@ import { duration, median, sci, shapeText } from "./stats.js";
 /** [engine field, state prop, label, hint, min] for each layer. */
 const CONV = [
   ["n", "vn", "N", "Batch size", 1], ["c", "vc", "C", "Channels", 1], ["h", "vh", "H", "Height", 1],
-  ["w", "vw", "W", "Width", 1], ["f", "vf", "F", "Number of filters", 1],
-  ["filterSize", "vk", "Filter", "Filter size (HH = WW)", 1], ["stride", "vs", "Stride", "Stride", 1],
+  ["w", "vw", "W", "Width", 1], ["f", "vf", "K", "Number of filters", 1],
+  ["filterSize", "vk", "F", "Filter size F (HH = WW = F)", 1], ["stride", "vs", "Stride", "Stride", 1],
   ["pad", "vp", "Pad", "Zero padding", 0],
 ];
 const POOL = [

@@ -61,9 +61,12 @@ export function stepText(v) {
   return v > 0 && v < 1e-3 ? v.toExponential().replace("e+", "e") : String(v);
 }
 
-/** A shape as "4×3×5×5". */
+/**
+ * An array's shape in the course's order, as a tuple: "(4, 3, 5, 5)" for x of (N, C, H, W), "(2,)"
+ * for b. Tuples keep the Lab's arrays apart from the page's H×W×C shapes of images and activations.
+ */
 export function shapeText(shape) {
-  return shape.join("×");
+  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
 }
 
 /** The row-major index `i` of an array of `shape` as "[1,0,2,3]". */

@@ -23,7 +23,7 @@ const FILTERS = [
   { id: "laplacian", label: "Laplacian", spec: () => ({ type: "laplacian" }),
     about: "The second derivative: strong on edges, lines and dots, zero on flat areas and smooth ramps." },
   { id: "boxBlur", label: "Blur", spec: (s) => ({ type: "boxBlur", size: s.get("blur") }),
-    about: "The mean of each window: every weight is 1/k²." },
+    about: "The mean of each F×F window: every weight is 1/F²." },
   { id: "sharpen", label: "Sharpen", spec: () => ({ type: "sharpen" }),
     about: "The image plus its negative Laplacian: edges get crisper." },
   { id: "custom3", label: "Custom 3×3", spec: (s) => ({ type: "custom", size: 3, values: s.get("k3") }),
@@ -31,7 +31,7 @@ const FILTERS = [
   { id: "custom5", label: "Custom 5×5", spec: (s) => ({ type: "custom", size: 5, values: s.get("k5") }),
     about: "Your own kernel: type the 25 weights below." },
   { id: "demo", label: "Assignment demo", spec: null,
-    about: "The assignment's own layer, exactly: w of shape (2, 3, 3, 3), stride 1, pad 1. Filter 0 is grayscale by its centre taps R 0.3, G 0.6, B 0.1; filter 1 is the horizontal Sobel [[1, 2, 1], [0, 0, 0], [−1, −2, −1]] on the blue channel only; biases (0, 128). Each output map is min-max normalised for display." },
+    about: "The assignment's own layer, exactly: K = 2 filters of 3×3×3, w of shape (K, C, F, F) = (2, 3, 3, 3), stride 1, pad 1. Filter 0 is grayscale by its centre taps R 0.3, G 0.6, B 0.1; filter 1 is the horizontal Sobel [[1, 2, 1], [0, 0, 0], [−1, −2, −1]] on the blue channel only; biases (0, 128). Each output map is min-max normalised for display." },
 ];
 
 const CHANNEL_NAMES = ["R", "G", "B"];
@@ -56,14 +56,14 @@ export function mount(section, { engine, state }) {
   const stride = el("input", { type: "number", min: 1, max: 8, step: 1, value: state.get("fstride"), name: "fstride", inputmode: "numeric" });
   stride.addEventListener("input", () => Number.isInteger(stride.valueAsNumber) && state.set("fstride", stride.valueAsNumber));
   const pad = el("select", { name: "fpad" },
-    el("option", { value: "same", text: "same: (k − 1)/2" }),
+    el("option", { value: "same", text: "same: (F − 1)/2" }),
     ...[0, 1, 2, 3, 4, 5, 6, 7, 8].map((p) => el("option", { value: String(p), text: String(p) })));
   pad.value = state.get("fpad");
   pad.addEventListener("change", () => state.set("fpad", pad.value));
   const blur = el("select", { name: "blur" }, ...[2, 3, 4, 5, 7, 9].map((k) => el("option", { value: String(k), text: `${k}×${k}` })));
   blur.value = String(state.get("blur"));
   blur.addEventListener("change", () => state.set("blur", Number(blur.value)));
-  const blurField = el("label", { class: "field" }, el("span", { text: "Blur size" }), blur);
+  const blurField = el("label", { class: "field" }, el("span", { text: "Blur size F" }), blur);
   const strideField = el("label", { class: "field" }, el("span", { text: "Stride S" }), stride);
   const padField = el("label", { class: "field" }, el("span", { text: "Pad P" }), pad);
 
@@ -140,7 +140,7 @@ export function mount(section, { engine, state }) {
     k5.set(state.get("k5"));
   }
 
-  /** The settings the engine is asked for, and the kernel side k (for the formula). */
+  /** The settings the engine is asked for, and the kernel side F (`k` here; for the formula). */
   function request() {
     const f = currentFilter();
     if (!f.spec) return { demo: true, k: 3, stride: 1, pad: 1 };
@@ -154,7 +154,7 @@ export function mount(section, { engine, state }) {
 
   function showFormula(req) {
     formula.replaceChildren(...[["H", image.height], ["W", image.width]].map(([sym, n]) =>
-      el("p", {}, el("span", { class: "symbolic", text: `${sym}′ = (${sym} − k + 2P)/S + 1 = ` }),
+      el("p", {}, el("span", { class: "symbolic", text: `${sym}′ = (${sym} − F + 2P)/S + 1 = ` }),
         el("span", { text: engine.formula(n, req.k, req.pad, req.stride) }))));
   }
 
@@ -219,8 +219,9 @@ export function mount(section, { engine, state }) {
   function drawWeights(summary, req) {
     const { shape: [f, c, kh, kw], w, b } = summary.weights;
     weightsShape.textContent = [
-      `w: (F, C, k, k) = (${f}, ${c}, ${kh}, ${kw})`,
-      `b: (${f},) = (${b.map((v) => fmt(v)).join(", ")})`,
+      // The course's array shape (F, C, HH, WW), in the page's notation: K filters of F×F.
+      `w: (K, C, F, F) = (${f}, ${c}, ${kh}, ${kw})`,
+      `b: (K,) = (${b.map((v) => fmt(v)).join(", ")})`,
       `stride ${summary.stride}, pad ${summary.pad}${req.demo ? " (fixed by the assignment)" : ""}`,
     ].join(" · ");
     computedBy.textContent = `Computed by the engine's ${summary.computedBy}${summary.computedBy.endsWith("fast") ? " (im2col and a matrix product; the same numbers as the naive loops, faster on large images)" : " (the assignment's nested loops)"}.`;

@@ -19,7 +19,7 @@ import { modelPhrase } from "../persist/text.js";
 import { TRAIN } from "../config.js";
 import { createChart } from "../train/chart.js";
 import { TrainerClient } from "../train/client.js";
-import { duration } from "../train/format.js";
+import { duration, hwc } from "../train/format.js";
 import { createDrawPad } from "../train/draw-pad.js";
 import { FileProblem, readImageFile } from "../train/images.js";
 import { createOwnData } from "../train/own-data.js";
@@ -206,12 +206,13 @@ export function mount(section, { engine, state, store }) {
 
   function showSummary(s) {
     summary = s;
-    const [c, h, w] = s.imageShape;
+    // The engine's shapes are (C, H, W), the course's array order; the page writes H×W×C.
+    const [c] = s.imageShape;
     const n = s.net;
-    summaryLine.textContent = `${s.nTrain} training and ${s.nVal} validation images of ${c}×${h}×${w}, ${s.classNames.length} classes (${s.classNames.join(", ")}). ` +
-      `Net: ${n.numFilters} filters of ${n.filterSize}×${n.filterSize}${n.batchnorm ? " + spatial batch norm" : ""} → ${s.convShape.join("×")}, pool → ${s.poolShape.join("×")}, hidden ${n.hiddenDim}, ${s.numParameters.toLocaleString("en")} parameters; ` +
+    summaryLine.textContent = `${s.nTrain} training and ${s.nVal} validation images of ${hwc(s.imageShape)}, ${s.classNames.length} classes (${s.classNames.join(", ")}). ` +
+      `Net: K = ${n.numFilters} filters of ${n.filterSize}×${n.filterSize}×${c}${n.batchnorm ? " + spatial batch norm" : ""} → ${hwc(s.convShape)}, pool → ${hwc(s.poolShape)}, hidden ${n.hiddenDim}, ${s.numParameters.toLocaleString("en")} parameters; ` +
       `${s.iterationsPerEpoch} iteration${s.iterationsPerEpoch === 1 ? "" : "s"} of ${s.batchSize} per epoch.`;
-    filterNote.textContent = `W1: ${n.numFilters} filters of ${s.imageShape[0]}×${n.filterSize}×${n.filterSize}, each scaled from its own minimum (black) to maximum (white)${s.imageShape[0] === 3 ? " in colour" : ""}.`;
+    filterNote.textContent = `W1: K = ${n.numFilters} filters of ${n.filterSize}×${n.filterSize}×${c}, each scaled from its own minimum (black) to maximum (white)${s.imageShape[0] === 3 ? " in colour" : ""}.`;
     iteration = s.iteration;
     numIterations = s.numIterations;
   }

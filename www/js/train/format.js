@@ -1,4 +1,4 @@
-// Numbers as the Train panel prints them: durations of a run and the chart's axis ticks. Pure
+// Numbers as the Train panel prints them: durations of a run, the chart's axis ticks and shapes. Pure
 // functions (tests/js/train-format.test.mjs), no DOM.
 
 /**
@@ -31,4 +31,14 @@ export function ticks(max, n, { integer = false } = {}) {
     out.push({ value, label: value.toFixed(decimals) });
   }
   return out;
+}
+
+/**
+ * A shape from the engine, (C, H, W) in the course's array order, as the page writes every shape:
+ * H×W×C ("16×16×8"). A shape of another length (a vector's (D,)) is written as it is.
+ */
+export function hwc(shape) {
+  if (shape.length !== 3) return shape.join("×");
+  const [c, h, w] = shape;
+  return `${h}×${w}×${c}`;
 }

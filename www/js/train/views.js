@@ -2,6 +2,7 @@
 // confusion matrix and class probabilities. Each draws exactly what the engine returned.
 
 import { el, fmt } from "../widgets/dom.js";
+import { hwc } from "./format.js";
 import { createTileGrid, tileCanvas } from "./tiles.js";
 
 /** A probability or accuracy as a percentage; tiny ones as "<0.01%" rather than in e-notation. */
@@ -132,7 +133,7 @@ export function createActivations({ onSelect }) {
           block = { grid, caption, element: el("figure", { class: "layer" }, caption, grid.element), vector: null };
           grids.set(key, block);
         }
-        block.caption.textContent = `${layer.name} ${layer.shape.join("×")} · ${fmt(layer.min, 3)} (black) to ${fmt(layer.max, 3)} (white)`;
+        block.caption.textContent = `${layer.name} ${hwc(layer.shape)} · ${fmt(layer.min, 3)} (black) to ${fmt(layer.max, 3)} (white)`;
         if (layer.maps) {
           block.grid.update(layer.maps, Math.max(28, Math.min(64, 256 / layer.maps.width)));
         } else {

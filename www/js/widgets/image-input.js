@@ -35,11 +35,12 @@ async function decode(file) {
   return { data, width, height, notice: scaleNotice(original, width, height) };
 }
 
-/** What the page says when an image of `original` size is processed at `w`×`h`. */
+/** What the page says when an image of `original` size is processed at `w` wide, `h` high
+ * (sizes read height × width, as every shape on the page). */
 function scaleNotice(original, w, h) {
   return original.width === w && original.height === h
     ? ""
-    : `Scaled down from ${original.width}×${original.height} to ${w}×${h} pixels: images are processed at most ${MAX_IMAGE_SIDE} pixels on their longer side.`;
+    : `Scaled down from ${original.height}×${original.width} to ${h}×${w} pixels (H×W): images are processed at most ${MAX_IMAGE_SIDE} pixels on their longer side.`;
 }
 
 /** `pixels` (RGBA, `width`×`height`) drawn on `canvas`. */
@@ -84,7 +85,7 @@ export function createImageInput({ onImage, onSample }) {
     drop, message);
 
   function show(result, name, sample) {
-    caption.textContent = `Input: ${name}, ${result.width}×${result.height} pixels`;
+    caption.textContent = `Input: ${name}, ${result.height}×${result.width} pixels (H×W)`;
     say(message, result.notice, "notice");
     onImage({ data: result.data, width: result.width, height: result.height, name, sample });
   }

@@ -8,13 +8,17 @@ import { el, say } from "./dom.js";
 
 const KINDS = [["conv", "conv"], ["relu", "relu"], ["pool", "max pool"], ["fc", "fc"]];
 
-/** The settings of each kind of layer: [key, label, min]. */
+/** The settings of each kind of layer: [key, label, what, min]. Labels are the page's notation
+ * (K filters of F×F, stride S, pad P; the legend in the header says so). */
 const FIELDS = {
-  conv: [["filters", "filters", 1], ["size", "size", 1], ["stride", "stride", 1], ["pad", "pad", 0]],
+  conv: [["filters", "K", "filters", 1], ["size", "F", "size", 1], ["stride", "S", "stride", 1], ["pad", "P", "pad", 0]],
   relu: [],
-  pool: [["size", "size", 1], ["stride", "stride", 1]],
-  fc: [["outputs", "outputs", 1]],
+  pool: [["size", "F", "size", 1], ["stride", "S", "stride", 1]],
+  fc: [["outputs", "outputs", "outputs", 1]],
 };
+
+/** The column headings; on a phone each cell repeats its own as a label (css/style.css). */
+const HEADINGS = ["#", "Layer", "Settings", "Output", "Params", "MACs", "Memory", ""];
 
 /** A new layer of `type` with the course's usual settings. */
 const FRESH = {
@@ -44,7 +48,7 @@ export function createNetworkTable({ engine, state }) {
   const foot = el("tfoot");
   const table = el("table", { class: "network", "data-testid": "network-table" },
     el("caption", { text: "Per example, f32 (4 bytes per value). MACs: multiply-adds of the forward pass." }),
-    el("thead", {}, el("tr", {}, ...["#", "Layer", "Settings", "Output", "Params", "MACs", "Memory", ""].map((h) =>
+    el("thead", {}, el("tr", {}, ...HEADINGS.map((h) =>
       el("th", { scope: "col", text: h })))),
     body, foot);
   const addKind = el("select", { "aria-label": "Kind of layer to add" },
@@ -101,9 +105,10 @@ export function createNetworkTable({ engine, state }) {
       const kind = el("select", { "aria-label": `Layer ${i + 1} kind` },
         ...KINDS.map(([v, t]) => el("option", { value: v, text: t, selected: v === layer.type })));
       kind.addEventListener("change", () => { network.layers[i] = FRESH[kind.value](); commit({ rebuild: true }); });
-      const settings = el("div", { class: "settings" }, ...FIELDS[layer.type].map(([key, label, min]) =>
+      const settings = el("div", { class: "settings" }, ...FIELDS[layer.type].map(([key, label, what, min]) =>
         el("label", { class: "mini" }, el("span", { text: label }),
-          numberInput(layer[key], min, `Layer ${i + 1} ${label}`, (v) => { layer[key] = v; commit(); }))));
+          numberInput(layer[key], min, label === what ? `Layer ${i + 1} ${what}` : `Layer ${i + 1} ${label} (${what})`,
+            (v) => { layer[key] = v; commit(); }))));
       const move = (to) => () => {
         const [l] = network.layers.splice(i, 1);
         network.layers.splice(to, 0, l);
@@ -115,9 +120,10 @@ export function createNetworkTable({ engine, state }) {
         el("button", { type: "button", text: "✕", "aria-label": `Remove layer ${i + 1}`,
           onclick: () => { network.layers.splice(i, 1); commit({ rebuild: true }); } }));
       return el("tr", { "data-layer": i },
-        el("td", { text: String(i + 1) }), el("td", {}, kind), el("td", {}, settings),
-        el("td", { class: "out" }), el("td", { class: "num params" }), el("td", { class: "num macs" }),
-        el("td", { class: "num mem" }), el("td", {}, actions));
+        el("td", { class: "index", text: String(i + 1) }), el("td", {}, kind), el("td", { class: "settings-cell" }, settings),
+        el("td", { class: "out", "data-label": "Output" }), el("td", { class: "num params", "data-label": "Params" }),
+        el("td", { class: "num macs", "data-label": "MACs" }), el("td", { class: "num mem", "data-label": "Memory" }),
+        el("td", { class: "actions" }, actions));
     }));
     refresh();
   }
@@ -157,8 +163,10 @@ export function createNetworkTable({ engine, state }) {
     const s = report.summary;
     foot.replaceChildren(el("tr", {},
       el("th", { scope: "row", colspan: 3, text: report.error ? `Total up to layer ${report.error.index}` : "Total" }),
-      el("td", { text: shapeText(s.output) }), el("td", { class: "num", text: count(s.params) }),
-      el("td", { class: "num", text: count(s.macs) }), el("td", { class: "num", text: bytes(s.bytes) }), el("td")));
+      el("td", { class: "out", "data-label": "Output", text: shapeText(s.output) }),
+      el("td", { class: "num", "data-label": "Params", text: count(s.params) }),
+      el("td", { class: "num", "data-label": "MACs", text: count(s.macs) }),
+      el("td", { class: "num", "data-label": "Memory", text: bytes(s.bytes) }), el("td")));
     const fc = s.fc;
     const perFilter = fc.conv_weights_per_filter;
     const parts = [el("p", {}, `A fully connected neuron on the ${shapeText(report.input)} input needs `,

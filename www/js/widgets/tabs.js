@@ -2,7 +2,7 @@
 // selected tab is the only one in the Tab order. Knows nothing about what the panels contain.
 
 /**
- * Builds one tab button in `list` per item of `items` ({ id, title }) and calls `onSelect(id)`
+ * Builds one tab button in `list` per item of `items` ({ id, title, short }) and calls `onSelect(id)`
  * when the user picks one. Returns `select(id)` to change the tab from code.
  */
 export function createTabs(list, items, onSelect) {
@@ -11,7 +11,14 @@ export function createTabs(list, items, onSelect) {
     b.type = "button";
     b.setAttribute("role", "tab");
     b.id = `tab-${item.id}`;
-    b.textContent = item.title;
+    // Both titles are in the button; css/style.css shows the short one on a narrow screen.
+    const long = document.createElement("span");
+    long.className = "tab-long";
+    long.textContent = item.title;
+    const short = document.createElement("span");
+    short.className = "tab-short";
+    short.textContent = item.short ?? item.title;
+    b.append(long, short);
     b.setAttribute("aria-controls", `panel-${item.id}`);
     b.addEventListener("click", () => onSelect(item.id));
     list.append(b);

@@ -219,7 +219,7 @@ test("offline, a reload shows the page; it filters, trains on shapes and digits,
   await waitForState("idle", "error");
   assert.equal(await page.getAttribute(STATUS, "data-state"), "idle", await page.textContent("[data-testid=train-message]"));
   assert.match(await page.textContent("[data-testid=train-summary]"),
-    /^100 training and 300 validation images of 1×16×16, 10 classes \(0, 1, 2, 3, 4, 5, 6, 7, 8, 9\)/);
+    /^100 training and 300 validation images of 16×16×1, 10 classes \(0, 1, 2, 3, 4, 5, 6, 7, 8, 9\)/);
   await steps(2);
 
   await page.click("#tab-lab");

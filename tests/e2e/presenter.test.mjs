@@ -154,24 +154,26 @@ test("Shapes at 1280×720: grid numbers of 28 px and more, and the screenshot", 
   }
 });
 
-test("Filters at 1024×768: input and output side by side, in view", async () => {
-  const session = await openPage("#tab=filters&present=1", { width: 1024, height: 768 });
-  const { page } = session;
-  try {
-    await page.waitForSelector("[data-testid=result][data-status=ok]");
-    const input = await page.locator("[data-testid=input-canvas]").boundingBox();
-    const output = await page.locator("[data-testid=output-canvas-0]").boundingBox();
-    assert.ok(Math.abs(input.y - output.y) <= 4, `tops at ${input.y} and ${output.y}`);
-    assert.ok(input.x + input.width <= output.x, "the input left of the output");
-    assert.deepEqual(await outOfView(page, ["[data-testid=input-canvas]", "[data-testid=output-canvas-0]"]), []);
-    // The pictures are larger than the sample's own 192 pixels.
-    assert.ok(input.height > 300 && output.height > 300, `heights ${input.height}, ${output.height}`);
-    assert.deepEqual(session.log.errors, []);
-    assert.deepEqual(foreignRequests(session.log.requests, session.url), []);
-  } finally {
-    await session.close();
-  }
-});
+for (const [width, height, scale, label] of [[1024, 768, 1, "1024×768"], [640, 360, 2, "1280×720 at 200 % zoom"]]) {
+  test(`Filters at ${label}: input and output side by side, in view`, async () => {
+    const session = await openPage("#tab=filters&present=1", { width, height, deviceScaleFactor: scale });
+    const { page } = session;
+    try {
+      await page.waitForSelector("[data-testid=result][data-status=ok]");
+      const input = await page.locator("[data-testid=input-canvas]").boundingBox();
+      const output = await page.locator("[data-testid=output-canvas-0]").boundingBox();
+      assert.ok(Math.abs(input.y - output.y) <= 4, `tops at ${input.y} and ${output.y}`);
+      assert.ok(input.x + input.width <= output.x, "the input left of the output");
+      assert.deepEqual(await outOfView(page, ["[data-testid=input-canvas]", "[data-testid=output-canvas-0]"]), []);
+      // The pictures take more than half of the window's height.
+      assert.ok(input.height > height / 2 && output.height > height / 2, `heights ${input.height}, ${output.height}`);
+      assert.deepEqual(session.log.errors, []);
+      assert.deepEqual(foreignRequests(session.log.requests, session.url), []);
+    } finally {
+      await session.close();
+    }
+  });
+}
 
 test("Train at 1024×768: the chart, Start and the accuracy line in view", async () => {
   const session = await openPage("#tab=train&present=1", { width: 1024, height: 768 });

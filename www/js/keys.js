@@ -1,8 +1,8 @@
 // Keys for the whole page: ←/→ step, Space plays or pauses, Home/End go to the first or last step,
 // +/− change the play speed, ? opens the sheet of shortcuts, P turns presenter mode on or off
-// (presenter.js) and Esc leaves it. They act on the visible panel's
-// stepper (its hooks' `keys`), wherever the focus is, except where the focused control uses the
-// key itself (typing in a field, arrows in a radio group or the tabs, Space on another button).
+// (presenter.js) and Esc leaves it. The stepper's keys act on the visible panel's stepper (its
+// hooks' `keys`), wherever the focus is, except where the focused control uses the key itself
+// (typing in a field, arrows in a radio group or the tabs, Space on another button).
 // `keyAction` and `focusKeeps` are pure; `installKeys` wires them to the document.
 
 import { el } from "./widgets/dom.js";

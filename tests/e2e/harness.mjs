@@ -41,10 +41,11 @@ export function startServer() {
 
 /**
  * Serves the page, opens it in a fresh Chromium profile at `hash` (e.g. "#tab=shapes") and waits
- * until the first panel is ready. Returns { page, url, log, close }; `log.errors` holds console
+ * until the first panel is ready. `deviceScaleFactor` 2 with half the window's size is that window
+ * at 200 % browser zoom (e.g. 640×360 at 2 for 1280×720). Returns { page, url, log, close }; `log.errors` holds console
  * errors and uncaught exceptions, `log.requests` every URL the page asked for.
  */
-export async function openPage(hash = "", { width = 1280, height = 720 } = {}) {
+export async function openPage(hash = "", { width = 1280, height = 720, deviceScaleFactor = 1 } = {}) {
   const server = await startServer();
   const profile = await mkdtemp(join(tmpdir(), "cnn-playground-chromium-"));
   // Playwright passes the new, empty profile directory to Chromium as --user-data-dir.
@@ -53,6 +54,7 @@ export async function openPage(hash = "", { width = 1280, height = 720 } = {}) {
     headless: true,
     args: FLAGS,
     viewport: { width, height },
+    deviceScaleFactor,
   });
   const log = { errors: [], requests: [] };
   context.on("request", (r) => log.requests.push(r.url()));

@@ -39,7 +39,22 @@ test("a focused field keeps the keys it uses; elsewhere the page takes them", ()
 });
 
 test("the sheet lists every key the page answers", () => {
-  assert.deepEqual(SHORTCUTS.flatMap((s) => s.keys), ["←", "→", "Space", "Home", "End", "+", "−", "?", "Esc"]);
+  assert.deepEqual(SHORTCUTS.flatMap((s) => s.keys), ["←", "→", "Space", "Home", "End", "+", "−", "P", "?", "Esc"]);
+});
+
+test("P turns presenter mode on or off and Esc leaves it, except where a field uses the key", () => {
+  assert.deepEqual(["p", "P", "Escape"].map((key) => keyAction({ key })), ["present", "present", "leave"]);
+  assert.equal(keyAction({ key: "p", ctrlKey: true }), null, "Ctrl P is the browser's print");
+  const kept = (target) => ["present", "leave"].filter((a) => focusKeeps(target, a));
+  assert.deepEqual(kept({ tagName: "INPUT", type: "text" }), ["present"], "P is typed; Esc still leaves");
+  assert.deepEqual(kept({ tagName: "INPUT", type: "number" }), ["present"]);
+  assert.deepEqual(kept({ tagName: "TEXTAREA" }), ["present"]);
+  assert.deepEqual(kept({ tagName: "SELECT" }), ["present", "leave"], "Esc closes the select's list");
+  assert.deepEqual(kept({ tagName: "INPUT", type: "range" }), []);
+  assert.deepEqual(kept({ tagName: "INPUT", type: "radio" }), []);
+  assert.deepEqual(kept({ tagName: "BUTTON" }), []);
+  assert.deepEqual(kept({ tagName: "BUTTON", role: "tab" }), []);
+  assert.deepEqual(kept({ tagName: "DIV", isContentEditable: true }), ["present"]);
 });
 
 test("+ and − move along the speeds and hold at the ends", () => {

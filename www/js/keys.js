@@ -1,7 +1,8 @@
 // Keys for the whole page: ←/→ step, Space plays or pauses, Home/End go to the first or last step,
-// +/− change the play speed and ? opens the sheet of shortcuts. They act on the visible panel's
-// stepper (its hooks' `keys`), wherever the focus is, except where the focused control uses the
-// key itself (typing in a field, arrows in a radio group or the tabs, Space on another button).
+// +/− change the play speed, ? opens the sheet of shortcuts, P turns presenter mode on or off
+// (presenter.js) and Esc leaves it. The stepper's keys act on the visible panel's stepper (its
+// hooks' `keys`), wherever the focus is, except where the focused control uses the key itself
+// (typing in a field, arrows in a radio group or the tabs, Space on another button).
 // `keyAction` and `focusKeeps` are pure; `installKeys` wires them to the document.
 
 import { el } from "./widgets/dom.js";
@@ -12,19 +13,22 @@ export const SHORTCUTS = [
   { keys: ["Space"], does: "Play or pause" },
   { keys: ["Home", "End"], does: "First step, last step" },
   { keys: ["+", "−"], does: "Play faster, play slower" },
+  { keys: ["P"], does: "Presenter mode on or off" },
   { keys: ["?"], does: "Open this sheet" },
-  { keys: ["Esc"], does: "Close this sheet" },
+  { keys: ["Esc"], does: "Close this sheet; leave presenter mode" },
 ];
 
 const ACTIONS = new Map([
   ["ArrowLeft", "back"], ["ArrowRight", "forward"], [" ", "play"], ["Home", "first"], ["End", "last"],
   // "=" is + without Shift on many keyboards; the numeric keypad sends "+" and "-".
   ["+", "faster"], ["=", "faster"], ["-", "slower"], ["?", "help"],
+  // P with or without Shift (Caps Lock), so that it works however it is typed.
+  ["p", "present"], ["P", "present"], ["Escape", "leave"],
 ]);
 
 /**
  * What a key press asks for ("back", "forward", "play", "first", "last", "faster", "slower",
- * "help"), or null. With Ctrl, Alt or ⌘ held it is the browser's (Ctrl + is zoom), never ours.
+ * "help", "present", "leave"), or null. With Ctrl, Alt or ⌘ held it is the browser's (Ctrl + is zoom), never ours.
  */
 export function keyAction({ key, ctrlKey = false, metaKey = false, altKey = false }) {
   if (ctrlKey || metaKey || altKey) return null;
@@ -41,12 +45,14 @@ const PRESSED = new Set(["button", "submit", "reset", "checkbox", "radio", "file
 export function focusKeeps(target, action) {
   if (!target) return false;
   const tag = (target.tagName ?? "").toUpperCase();
+  // Esc means nothing to a field but an open list of a <select>, which it closes.
+  if (action === "leave") return tag === "SELECT";
   if (target.isContentEditable || tag === "TEXTAREA" || tag === "SELECT") return true;
   const arrows = ["back", "forward"].includes(action);
   if (tag === "INPUT") {
     const type = (target.type ?? "text").toLowerCase();
     if (!PRESSED.has(type)) return true; // a text, number, date… field: every key is typing
-    if (type === "range") return action !== "help";
+    if (type === "range") return !["help", "present"].includes(action);
     if (type === "radio") return arrows || action === "play";
     return action === "play"; // Space presses a button or ticks a box
   }
@@ -92,9 +98,10 @@ export function createShortcutSheet() {
 /**
  * Listens for the page's keys. `keys()` gives the visible panel's stepper actions ({ back,
  * forward, play, first, last, faster, slower, owns(element), focus() }) or null; `sheet` is a
- * createShortcutSheet().
+ * createShortcutSheet(); `presenter` is presenter.js's { on, toggle(), leave() }. While the sheet is
+ * open, every key is the sheet's: Esc then closes the sheet only.
  */
-export function installKeys({ keys, sheet }) {
+export function installKeys({ keys, sheet, presenter }) {
   document.addEventListener("keydown", (e) => {
     if (e.defaultPrevented || e.isComposing || sheet.open) return;
     const action = keyAction(e);
@@ -106,6 +113,13 @@ export function installKeys({ keys, sheet }) {
     if (action === "help") {
       e.preventDefault();
       sheet.show();
+      return;
+    }
+    if (action === "present" || action === "leave") {
+      if (action === "leave" && !presenter.on) return;
+      e.preventDefault();
+      if (action === "present") presenter.toggle();
+      else presenter.leave();
       return;
     }
     if (!stepper) return;

@@ -1,8 +1,9 @@
-// The page's own tools, in the header: "Copy link" and the keyboard shortcuts (keys.js). Both ask
-// the visible panel's hooks: `keys` (its stepper's actions) and `linkNote()` (what its link
-// cannot carry).
+// The page's own tools, in the header: "Copy link", the keyboard shortcuts (keys.js) and presenter
+// mode (presenter.js). The first two ask the visible panel's hooks: `keys` (its stepper's actions)
+// and `linkNote()` (what its link cannot carry).
 
 import { createShortcutSheet, installKeys } from "./keys.js";
+import { createPresenter } from "./presenter.js";
 import { createCopyLink } from "./widgets/copy-link.js";
 import { el } from "./widgets/dom.js";
 
@@ -15,6 +16,7 @@ export function installPageTools({ header, state, panel }) {
   state.subscribe(() => copy.clear());
   const shortcuts = el("button", { type: "button", text: "Keys (?)", "data-action": "shortcuts",
     "aria-keyshortcuts": "?", title: "Keyboard shortcuts", onclick: () => sheet.show() });
-  header.append(el("div", { class: "page-tools" }, copy.element, shortcuts));
-  installKeys({ keys: () => panel()?.keys ?? null, sheet });
+  const presenter = createPresenter(state);
+  header.append(el("div", { class: "page-tools" }, copy.element, shortcuts, presenter.element));
+  installKeys({ keys: () => panel()?.keys ?? null, sheet, presenter });
 }

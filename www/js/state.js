@@ -15,6 +15,8 @@ import { ENGINE_LIMITS, STEPPER } from "./config.js";
 export const PROPS = [
   // The page
   { name: "tab", type: "string", default: "filters" },
+  // Presenter mode (presenter.js): the page laid out for a projector.
+  { name: "present", type: "bool", default: false },
 
   // Panel 1 — Filters on your image
   { name: "filter", type: "enum", default: "sobelX", values: [

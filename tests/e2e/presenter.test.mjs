@@ -1,0 +1,189 @@
+// Presenter mode (www/js/presenter.js, css/presenter.css): the header's "Present" button, the key P
+// and a link's `present=1` each turn it on, Esc leaves it (but only closes the shortcut sheet when
+// that is open). On a projector's screen the picture fits: in Shapes the x, w and out grids, the
+// formula and the step's explanation at 1024×768 and at 1280×720 under 200 % zoom (a 640×360
+// window at device scale 2), with grid numbers of 28 px and more at 1280×720; in Filters the
+// input and output images side by side; in Train the chart, Start and the accuracy line.
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import { foreignRequests, openPage, SCREENSHOTS } from "./harness.mjs";
+
+const STEPPER_PARTS = ["[data-grid=x]", "[data-grid=w]", "[data-grid=out]", "[data-testid=stepper-formula]", "[data-testid=stepper-explain]"];
+
+/** Whether presenter mode is on, as the page shows it: the class, the button and the link. */
+async function presenting(page) {
+  return page.evaluate(() => ({
+    cls: document.documentElement.classList.contains("presenter"),
+    pressed: document.querySelector("[data-action=present]").getAttribute("aria-pressed"),
+    link: /[#&]present=1(&|$)/.test(window.location.hash),
+  }));
+}
+const ON = { cls: true, pressed: "true", link: true };
+const OFF = { cls: false, pressed: "false", link: false };
+
+/** Each selector's box against the window: those not wholly inside it, with their boxes. */
+async function outOfView(page, selectors) {
+  return page.evaluate((sels) => sels.flatMap((s) => {
+    const el = document.querySelector(s);
+    if (!el) return [`${s}: missing`];
+    const r = el.getBoundingClientRect();
+    const inside = r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0
+      && r.bottom <= window.innerHeight && r.right <= window.innerWidth;
+    return inside ? [] : [`${s}: ${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)} in ${window.innerWidth}×${window.innerHeight}`];
+  }), selectors);
+}
+
+async function shapesReady(page) {
+  await page.waitForSelector("[data-grid=out] .cell.current");
+}
+
+test("the Present button, P and a link each turn it on; Esc leaves it", async () => {
+  const session = await openPage("#tab=shapes", { width: 1024, height: 768 });
+  const { page } = session;
+  try {
+    await shapesReady(page);
+    assert.deepEqual(await presenting(page), OFF);
+    assert.equal(await page.isVisible(".tagline"), true);
+
+    await page.click("[data-action=present]");
+    assert.deepEqual(await presenting(page), ON);
+    assert.equal(await page.isVisible(".tagline"), false, "the tagline is hidden");
+    assert.equal(await page.isVisible("footer.site"), false, "the footer is hidden");
+    assert.equal(await page.isVisible("[data-action=present]"), true, "the button stays to leave by");
+    await page.keyboard.press("Escape");
+    assert.deepEqual(await presenting(page), OFF);
+    assert.equal(await page.isVisible(".tagline"), true);
+
+    // P from the page; P again turns it off.
+    await page.focus("[data-action=step]");
+    await page.keyboard.press("p");
+    assert.deepEqual(await presenting(page), ON);
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.action), "step", "the focus stays where it was");
+    await page.keyboard.press("P");
+    assert.deepEqual(await presenting(page), OFF);
+
+    // P typed in a number field is typing, not the mode.
+    await page.focus("input[name=stepper-sw]");
+    await page.keyboard.press("p");
+    assert.deepEqual(await presenting(page), OFF);
+
+    // With the shortcut sheet open, Esc closes the sheet only; the next Esc leaves the mode.
+    await page.focus("[data-action=step]");
+    await page.keyboard.press("p");
+    await page.keyboard.press("?");
+    const sheet = page.locator("[data-testid=shortcuts]");
+    await sheet.waitFor({ state: "visible" });
+    const rows = await page.$$eval("[data-testid=shortcuts] dt", (dts) => dts.map((d) => d.textContent));
+    assert.deepEqual(rows, ["← →", "Space", "Home End", "+ −", "P", "?", "Esc"]);
+    await page.keyboard.press("Escape");
+    await sheet.waitFor({ state: "hidden" });
+    assert.deepEqual(await presenting(page), ON);
+    await page.keyboard.press("Escape");
+    assert.deepEqual(await presenting(page), OFF);
+    assert.deepEqual(session.log.errors, []);
+  } finally {
+    await session.close();
+  }
+});
+
+test("a link with present=1 opens in presenter mode, and Esc leaves it", async () => {
+  const session = await openPage("#tab=shapes&present=1", { width: 1024, height: 768 });
+  const { page } = session;
+  try {
+    await shapesReady(page);
+    assert.deepEqual(await presenting(page), ON);
+    assert.equal(await page.isVisible("[data-testid=link-notice]"), false, "present=1 is a setting of the page");
+    await page.keyboard.press("Escape");
+    assert.deepEqual(await presenting(page), OFF);
+    assert.deepEqual(session.log.errors, []);
+  } finally {
+    await session.close();
+  }
+});
+
+for (const [width, height, scale, label] of [[1024, 768, 1, "1024×768"], [640, 360, 2, "1280×720 at 200 % zoom"]]) {
+  test(`Shapes at ${label}: grids, formula and explanation in view together`, async () => {
+    const session = await openPage("#tab=shapes&present=1", { width, height, deviceScaleFactor: scale });
+    const { page } = session;
+    try {
+      await shapesReady(page);
+      assert.equal(await page.evaluate(() => window.devicePixelRatio), scale);
+      // The lecture's first view: 7×7 input, 3×3 filter, a 5×5 output, at the first and a later step.
+      assert.equal(await page.textContent("[data-testid=stepper-shape]"), "Output: 5×5");
+      assert.deepEqual(await outOfView(page, STEPPER_PARTS), []);
+      await page.keyboard.press("End");
+      assert.equal(await page.textContent("[data-testid=stepper-position]"), "Step 25 of 25");
+      assert.deepEqual(await outOfView(page, STEPPER_PARTS), []);
+      // Max pool: x, out, the formula and the explanation.
+      await page.check("input[name=stepper-op][value=pool]");
+      await shapesReady(page);
+      // Checking the radio scrolled it into view; the class sees the top of the panel.
+      await page.evaluate(() => window.scrollTo(0, 0));
+      assert.deepEqual(await outOfView(page, STEPPER_PARTS.filter((s) => s !== "[data-grid=w]")), []);
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0,
+        "nothing wider than the window");
+      assert.deepEqual(session.log.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+}
+
+test("Shapes at 1280×720: grid numbers of 28 px and more, and the screenshot", async () => {
+  const session = await openPage("#tab=shapes&present=1&step=7", { width: 1280, height: 720 });
+  const { page } = session;
+  try {
+    await shapesReady(page);
+    const sizes = await page.$$eval("[data-grid] .cell", (cells) =>
+      cells.filter((c) => c.offsetParent).map((c) => parseFloat(getComputedStyle(c).fontSize)));
+    assert.equal(sizes.length, 49 + 9 + 25, "the x, w and out cells");
+    assert.ok(Math.min(...sizes) >= 28, `grid numbers at ${Math.min(...sizes)} px`);
+    assert.deepEqual(await outOfView(page, STEPPER_PARTS), []);
+    // In normal mode the cells are as before: 18 px numbers.
+    await page.keyboard.press("Escape");
+    const normal = await page.$eval("[data-grid=x] .cell", (c) => getComputedStyle(c).fontSize);
+    assert.equal(normal, "18px");
+    await page.keyboard.press("p");
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: join(SCREENSHOTS, "presenter-shapes.png") });
+    assert.deepEqual(session.log.errors, []);
+  } finally {
+    await session.close();
+  }
+});
+
+for (const [width, height, scale, label] of [[1024, 768, 1, "1024×768"], [640, 360, 2, "1280×720 at 200 % zoom"]]) {
+  test(`Filters at ${label}: input and output side by side, in view`, async () => {
+    const session = await openPage("#tab=filters&present=1", { width, height, deviceScaleFactor: scale });
+    const { page } = session;
+    try {
+      await page.waitForSelector("[data-testid=result][data-status=ok]");
+      const input = await page.locator("[data-testid=input-canvas]").boundingBox();
+      const output = await page.locator("[data-testid=output-canvas-0]").boundingBox();
+      assert.ok(Math.abs(input.y - output.y) <= 4, `tops at ${input.y} and ${output.y}`);
+      assert.ok(input.x + input.width <= output.x, "the input left of the output");
+      assert.deepEqual(await outOfView(page, ["[data-testid=input-canvas]", "[data-testid=output-canvas-0]"]), []);
+      // The pictures take more than half of the window's height.
+      assert.ok(input.height > height / 2 && output.height > height / 2, `heights ${input.height}, ${output.height}`);
+      assert.deepEqual(session.log.errors, []);
+      assert.deepEqual(foreignRequests(session.log.requests, session.url), []);
+    } finally {
+      await session.close();
+    }
+  });
+}
+
+test("Train at 1024×768: the chart, Start and the accuracy line in view", async () => {
+  const session = await openPage("#tab=train&present=1", { width: 1024, height: 768 });
+  const { page } = session;
+  try {
+    await page.waitForSelector("[data-testid=train-status][data-state=idle]");
+    assert.deepEqual(await outOfView(page, ["[data-testid=train-chart]", "[data-action=train-start]",
+      "[data-action=train-pause]", "[data-action=train-step]", "[data-testid=train-acc]"]), []);
+    assert.deepEqual(session.log.errors, []);
+  } finally {
+    await session.close();
+  }
+});

@@ -96,7 +96,9 @@ test("conv dw, 5×5 and 3×3, stride 1: the dout-sized window over x and its sum
   assert.deepEqual(marked(x, "window"), block);
   assert.deepEqual(marked(x, "contrib"), block);
   const xv = numbers(x);
-  const dout = numbers(await readGrid("dout"));
+  const doutGrid = await readGrid("dout");
+  assert.equal(marked(doutGrid, "window").length, 9, "dout is drawn as the window");
+  const dout = numbers(doutGrid);
   const dw = numbers(await readGrid("dw"));
   const symbols = [];
   const products = [];

@@ -399,8 +399,8 @@ export function createStepper({ engine, state }) {
     const { outHeight: oh, outWidth: ow, width: w, height: h, filter: f, pad: p } = plan;
     const terms = plan.dwTerms[k];
     const cells = new Set(terms.map((t) => `${t.row},${t.col}`));
-    drawSmall(grids.dout, oh, ow, plan.dout, () => ["contrib"], `dout: ${oh}×${ow}`);
-    // The dout-sized window over x, drawn as the forward pass draws the filter's window.
+    // dout is the window that slides over x here, drawn as the forward pass draws the filter.
+    drawSmall(grids.dout, oh, ow, plan.dout, () => ["window"], `dout: ${oh}×${ow}`);
     drawInput((r, c) => (cells.has(`${r},${c}`) ? ["window", "contrib"] : []));
     drawWeights((i) => (i === k ? ["current"] : []));
     drawSmall(grids.dx, h, w, plan.dx, () => [], `dx: ${h}×${w}`);

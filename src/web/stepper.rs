@@ -93,6 +93,23 @@ pub struct StepperPlan {
     pub dx_terms: Vec<Vec<Term>>,
     /// Conv: for each weight, the (dout cell, padded input cell) pairs that make up its dw.
     pub dw_terms: Vec<Vec<Term>>,
+    /// Conv: db, the bias gradient from the engine's backward pass (the sum of dout).
+    pub db: f64,
+    /// Conv: w rotated by 180°, `(F, F)`: flipped\[u, v\] = w\[F−1−u, F−1−v\].
+    pub flipped: Vec<f64>,
+    /// Conv: the size of [`StepperPlan::dout_full`]: dout dilated by the stride and padded by
+    /// F − 1 on every side, ((H′−1)·S + 1 + 2(F−1)) × ((W′−1)·S + 1 + 2(F−1)) = (H + 2P + F − 1) × (W + 2P + F − 1).
+    pub dout_full_height: usize,
+    pub dout_full_width: usize,
+    /// Conv: dout with S − 1 zeros between its cells and F − 1 zeros around, row-major, so that
+    /// dx\[i, j\] = Σ dout_full\[i + P + u, j + P + v\] · flipped\[u, v\] (a convolution of it
+    /// with the flipped filter, cropped by the padding P).
+    pub dout_full: Vec<f64>,
+    /// Conv: for each cell of `dout_full`, the row-major dout index it holds (none for the zeros).
+    pub dout_full_source: Vec<Option<usize>>,
+    /// Conv: for each dx cell, the top-left corner in `dout_full` of the F×F window that the
+    /// flipped filter multiplies: (i + P, j + P).
+    pub dx_windows: Vec<[usize; 2]>,
 }
 
 /// The plan of the grid for `config` (a `StepperConfig` object): values, windows and gradients.
@@ -141,7 +158,7 @@ fn plan(config: StepperConfig) -> Result<StepperPlan> {
         w: out_width,
         ..
     } = report.summary.output;
-    plan_budget(op, (height, width), (out_height, out_width), filter)?;
+    plan_budget(op, (height, width), (out_height, out_width), filter, pad)?;
 
     let mut rng = Rng::new(u64::from(seed));
     let x = Array4::from_shape_fn((1, 1, height, width), |_| rng.below(10) as f64);
@@ -170,18 +187,30 @@ fn plan(config: StepperConfig) -> Result<StepperPlan> {
         dx_after: Vec::new(),
         dx_terms: Vec::new(),
         dw_terms: Vec::new(),
+        db: 0.0,
+        flipped: Vec::new(),
+        dout_full_height: 0,
+        dout_full_width: 0,
+        dout_full: Vec::new(),
+        dout_full_source: Vec::new(),
+        dx_windows: Vec::new(),
     };
     match op {
         Op::Conv => {
             let w = Array4::from_shape_fn((1, 1, filter, filter), |_| rng.below(3) as f64 - 1.0);
             let b = Array1::zeros(1);
             let (out, cache) = conv_forward_naive(&x, &w, &b, ConvParam { stride, pad })?;
-            let (dx, dw, _db) = conv_backward_naive(&dout, &cache)?;
+            let (dx, dw, db) = conv_backward_naive(&dout, &cache)?;
+            plan.db = db[0];
+            plan.flipped = (0..filter * filter)
+                .map(|k| w[[0, 0, filter - 1 - k / filter, filter - 1 - k % filter]])
+                .collect();
             plan.weights = w.iter().copied().collect();
             plan.output = out.iter().copied().collect();
             plan.dx = dx.iter().copied().collect();
             plan.dw = dw.iter().copied().collect();
             (plan.dx_terms, plan.dw_terms) = conv_terms(&plan);
+            dout_full(&mut plan);
         }
         Op::Pool => {
             let param = PoolParam {
@@ -234,7 +263,13 @@ fn plan_budget(
     (height, width): (usize, usize),
     (out_height, out_width): (usize, usize),
     filter: usize,
+    pad: usize,
 ) -> Result<()> {
+    // Saturating: a side past usize is refused by the budget all the same.
+    let full = [height, width].map(|n| {
+        n.saturating_add(pad.saturating_mul(2))
+            .saturating_add(filter.saturating_sub(1))
+    });
     let mut tally = Tally::new(format!(
         "the step-by-step plan of a {height}×{width} input with a {filter}×{filter} {}",
         match op {
@@ -252,7 +287,11 @@ fn plan_budget(
                 .add::<f64>(&[2, filter, filter]) // weights, dw
                 .add::<Vec<Term>>(&[height, width]) // dx_terms
                 .add::<Vec<Term>>(&[filter, filter]) // dw_terms
-                .add::<Term>(&[2, out_height, out_width, filter, filter]); // their terms
+                .add::<Term>(&[2, out_height, out_width, filter, filter]) // their terms
+                .add::<f64>(&[filter, filter]) // flipped
+                .add::<[usize; 2]>(&[height, width]) // dx_windows
+                .add::<f64>(&full) // dout_full
+                .add::<Option<usize>>(&full); // dout_full_source
         }
         Op::Pool => {
             tally
@@ -291,4 +330,28 @@ fn conv_terms(plan: &StepperPlan) -> (Vec<Vec<Term>>, Vec<Vec<Term>>) {
         }
     }
     (dx_terms, dw_terms)
+}
+
+/// dout laid out for dx as a convolution: each dout\[a, b\] at (F − 1 + a·S, F − 1 + b·S) of a
+/// zero grid (H + 2P + F − 1) × (W + 2P + F − 1), and the window of each dx cell in it. Index
+/// bookkeeping only: the plan's dx is still the engine's backward pass.
+fn dout_full(plan: &mut StepperPlan) {
+    let (f, s, p) = (plan.filter, plan.stride, plan.pad);
+    let rows = plan.height + 2 * p + f - 1;
+    let cols = plan.width + 2 * p + f - 1;
+    let mut full = vec![0.0; rows * cols];
+    let mut source = vec![None; rows * cols];
+    for (k, &g) in plan.dout.iter().enumerate() {
+        let (a, b) = (k / plan.out_width, k % plan.out_width);
+        let at = (f - 1 + a * s) * cols + (f - 1 + b * s);
+        full[at] = g;
+        source[at] = Some(k);
+    }
+    plan.dout_full_height = rows;
+    plan.dout_full_width = cols;
+    plan.dout_full = full;
+    plan.dout_full_source = source;
+    plan.dx_windows = (0..plan.height * plan.width)
+        .map(|k| [k / plan.width + p, k % plan.width + p])
+        .collect();
 }

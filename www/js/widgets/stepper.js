@@ -1,6 +1,8 @@
 // The step-by-step grid: one conv or max-pool layer on a small input, forward (a window sliding
 // over the input) and backward (where each gradient goes). Every number comes from the engine's
 // `stepperPlan`; this module only chooses what to highlight and writes the captions.
+// In the backward pass a short "Why" paragraph per mode (stepper-why.js) says where the rule comes from;
+// conv dx also draws dout dilated and padded and the flipped filter (plan.doutFull, plan.flipped).
 //
 // The step is part of the link (`step`, counted from 1), and so is the play speed (`speed`).
 // Back and Step stay focusable at the ends (aria-disabled, not disabled), so that the focus of a
@@ -11,6 +13,7 @@ import { attempt } from "../engine.js";
 import { el, fmt, numberField, radioGroup, say } from "./dom.js";
 import { cellText, createGrid } from "./grid.js";
 import { intervalAt, nextSpeed, Player } from "./player.js";
+import { loadWhyStyles, showWhy } from "./stepper-why.js";
 
 const SETTINGS = [
   // [state name, label, config key, max, hint]
@@ -94,9 +97,13 @@ export function createStepper({ engine, state }) {
     out: createGrid({ caption: "out", name: "out", onPick: (r, c) => pick("out", r, c) }),
     dx: createGrid({ caption: "dx", name: "dx", onPick: (r, c) => pick("dx", r, c) }),
     dw: createGrid({ caption: "dw", name: "dw", onPick: (r, c) => pick("dw", r, c) }),
+    doutFull: createGrid({ caption: "dout, padded", name: "dout-full" }),
+    flipped: createGrid({ caption: "w rotated 180°", name: "w-flipped" }),
   };
   const gridBox = el("div", { class: "grids" }, ...Object.values(grids).map((g) => g.figure));
   const explain = el("p", { class: "explain", "data-testid": "stepper-explain", "aria-live": "polite" });
+  const why = el("div", { class: "why", "data-testid": "stepper-why" });
+  loadWhyStyles();
   const legend = el("p", { class: "legend" },
     el("span", { class: "cell window", text: "window" }), " ",
     el("span", { class: "cell current", text: "current" }), " ",
@@ -106,7 +113,7 @@ export function createStepper({ engine, state }) {
 
   const element = el("section", { class: "card stepper", "aria-labelledby": "stepper-title", tabindex: "-1" },
     el("h3", { id: "stepper-title", text: "One layer, one window at a time" }),
-    controls, formula, shape, error, stepNotice, transport, gridBox, explain, legend);
+    controls, formula, shape, error, stepNotice, transport, gridBox, explain, why, legend);
 
   let plan = null;
   let cursor = state.get("step") - 1;
@@ -222,7 +229,7 @@ export function createStepper({ engine, state }) {
       const note = cfg.op === "pool" ? " (Max pool has no padding here, as in the assignment.)" : "";
       say(error, `Not allowed — ${result.error}.${note}`, "error");
       shape.textContent = `Output: not defined for ${cfg.height}×${cfg.width}, F = ${cfg.filter}, S = ${cfg.stride}, P = ${cfg.pad}`;
-      transport.hidden = gridBox.hidden = explain.hidden = true;
+      transport.hidden = gridBox.hidden = explain.hidden = why.hidden = true;
       return;
     }
     plan = result.value;
@@ -250,10 +257,11 @@ export function createStepper({ engine, state }) {
     const visible = {
       forward: plan.op === "conv" ? ["x", "w", "out"] : ["x", "out"],
       route: ["dout", "x", "dx"],
-      dx: ["dout", "x", "w", "dx", "dw"],
+      dx: ["dout", "x", "w", "dx", "dw", "doutFull", "flipped"],
       dw: ["dout", "x", "w", "dx", "dw"],
     }[m];
     for (const [name, g] of Object.entries(grids)) g.hide(!visible.includes(name));
+    showWhy(why, plan, m);
     ({ forward: drawForward, route: drawRoute, dx: drawDx, dw: drawDw })[m]();
   }
 
@@ -341,7 +349,7 @@ export function createStepper({ engine, state }) {
     const f = plan.filter;
     const values = [];
     for (let di = 0; di < f; di++) for (let dj = 0; dj < f; dj++) values.push(fmt(xValue(r0 + di, c0 + dj)));
-    explain.textContent = `${at("dout", k, ow)} = ${fmt(plan.dout[k])} goes unchanged to ${at("x", target, w)} = ${fmt(plan.input[target])}, the largest of its window (${values.join(", ")}; the first one if tied); the other cells of the window get 0. ${at("dx", target, w)} is now ${fmt(plan.dxAfter[k][target])}.`;
+    explain.textContent = `${at("dout", k, ow)} = ${fmt(plan.dout[k])} goes unchanged to ${at("x", target, w)} = ${fmt(plan.input[target])}, the argmax of its window, its largest value (${values.join(", ")}; the first one if tied); the other cells of the window get 0. ${at("dx", target, w)} is now ${fmt(plan.dxAfter[k][target])}.`;
   }
 
   function drawDx() {
@@ -355,14 +363,35 @@ export function createStepper({ engine, state }) {
     drawWeights((i) => (ws.has(i) ? ["contrib"] : []));
     drawSmall(grids.dx, h, w, plan.dx, (i) => (i === k ? ["current"] : []), `dx: ${h}×${w}`);
     drawSmall(grids.dw, f, f, plan.dw, () => [], `dw: ${f}×${f}`);
+    // The same sum as a convolution: the flipped filter over a window of dout, dilated and padded.
+    const { doutFullHeight: fh, doutFullWidth: fw } = plan;
+    const [r0, c0] = plan.dxWindows[k];
+    const inFull = (r, c) => r >= r0 && r < r0 + f && c >= c0 && c < c0 + f;
+    drawSmall(grids.doutFull, fh, fw, plan.doutFull, (i) => {
+      const classes = plan.doutFullSource[i] === undefined ? ["pad"] : [];
+      if (inFull(Math.floor(i / fw), i % fw)) classes.push("window");
+      return classes;
+    }, `dout${plan.stride > 1 ? `, ${plan.stride - 1} zero${plan.stride > 2 ? "s" : ""} between cells,` : ""} padded by F − 1 = ${f - 1}: ${fh}×${fw}`);
+    drawSmall(grids.flipped, f, f, plan.flipped, () => ["window"], `w rotated 180°: ${f}×${f}`);
+    const used = [];
+    for (let u = 0; u < f; u++) {
+      for (let v = 0; v < f; v++) {
+        const i = (r0 + u) * fw + (c0 + v);
+        if (plan.doutFullSource[i] !== undefined) used.push(`${paren(plan.doutFull[i])}·${paren(plan.flipped[u * f + v])}`);
+      }
+    }
+    const window = `the flipped filter over rows ${r0}–${r0 + f - 1}, columns ${c0}–${c0 + f - 1} of the padded dout`;
+    const convolution = used.length
+      ? ` As a convolution: ${window}: ${used.join(" + ")} = ${fmt(plan.dx[k])} (the zeros drop out).`
+      : ` As a convolution: ${window} holds only zeros, so it gives 0.`;
     const name = at("dx", k, w);
     if (!terms.length) {
-      explain.textContent = `No window covers ${at("x", k, w)} (the stride skips it), so ${name} = 0.`;
+      explain.textContent = `No window covers ${at("x", k, w)} (the stride skips it), so ${name} = 0.${convolution}`;
       return;
     }
     const symbols = terms.map((t) => `${at("dout", t.out, ow)}·w[${t.row},${t.col}]`).join(" + ");
     const numbers = terms.map((t) => `${paren(plan.dout[t.out])}·${paren(plan.weights[t.row * f + t.col])}`).join(" + ");
-    explain.textContent = `${name} = ${symbols} = ${numbers} = ${fmt(plan.dx[k])}: every output whose window covered ${at("x", k, w)} sends back its gradient times the weight that multiplied it.`;
+    explain.textContent = `${name} = ${symbols} = ${numbers} = ${fmt(plan.dx[k])}: every output whose window covered ${at("x", k, w)} sends back its gradient times the weight that multiplied it.${convolution}`;
   }
 
   function drawDw() {
@@ -370,16 +399,21 @@ export function createStepper({ engine, state }) {
     const { outHeight: oh, outWidth: ow, width: w, height: h, filter: f, pad: p } = plan;
     const terms = plan.dwTerms[k];
     const cells = new Set(terms.map((t) => `${t.row},${t.col}`));
-    drawSmall(grids.dout, oh, ow, plan.dout, () => ["contrib"], `dout: ${oh}×${ow}`);
-    drawInput((r, c) => (cells.has(`${r},${c}`) ? ["contrib"] : []));
+    // dout is the window that slides over x here, drawn as the forward pass draws the filter.
+    drawSmall(grids.dout, oh, ow, plan.dout, () => ["window"], `dout: ${oh}×${ow}`);
+    drawInput((r, c) => (cells.has(`${r},${c}`) ? ["window", "contrib"] : []));
     drawWeights((i) => (i === k ? ["current"] : []));
     drawSmall(grids.dx, h, w, plan.dx, () => [], `dx: ${h}×${w}`);
     drawSmall(grids.dw, f, f, plan.dw, (i) => (i === k ? ["current"] : []), `dw: ${f}×${f}`);
     const name = at("dw", k, f);
-    const xName = (t) => (p ? `xpad[${t.row},${t.col}]` : `x[${t.row},${t.col}]`);
-    const symbols = terms.map((t) => `${at("dout", t.out, ow)}·${xName(t)}`).join(" + ");
-    const numbers = terms.map((t) => `${paren(plan.dout[t.out])}·${paren(xValue(t.row, t.col))}`).join(" + ");
-    explain.textContent = `${name} = ${symbols} = ${numbers} = ${fmt(plan.dw[k])}: the weight was used at every output position, so every dout cell sends back its gradient times the input the weight saw there.`;
+    const xs = p ? "xpad" : "x";
+    const symbols = terms.map((t) => `${xs}[${t.row},${t.col}]·${at("dout", t.out, ow)}`).join(" + ");
+    const numbers = terms.map((t) => `${paren(xValue(t.row, t.col))}·${paren(plan.dout[t.out])}`).join(" + ");
+    const s = plan.stride;
+    const [first, last] = [terms[0], terms[terms.length - 1]];
+    const span = (a, b) => (s > 1 ? `${a}–${b} in steps of ${s}` : `${a}–${b}`);
+    const r = Math.floor(k / f), c = k % f;
+    explain.textContent = `${name} = Σ ${xs}[${r}+${s}·a, ${c}+${s}·b]·dout[a,b], the ${oh}×${ow} dout laid over ${xs} at rows ${span(first.row, last.row)}, columns ${span(first.col, last.col)}: ${symbols} = ${numbers} = ${fmt(plan.dw[k])}.`;
   }
 
   state.subscribe((changed) => {

@@ -301,34 +301,7 @@ impl Dataset {
     /// Errors: `C`, `H` or `W` is zero; the label count is not `N`; a label is not below the
     /// number of classes.
     pub fn new(images: Array4<f32>, labels: Vec<usize>, class_names: Vec<String>) -> Result<Self> {
-        let (n, c, h, w) = images.dim();
-        for (size, what) in [(c, "channels"), (h, "height"), (w, "width")] {
-            if size == 0 {
-                return Err(Error::Zero {
-                    what: format!("the dataset's image {what}"),
-                });
-            }
-        }
-        if class_names.is_empty() {
-            return Err(Error::Zero {
-                what: "the number of classes".into(),
-            });
-        }
-        if labels.len() != n {
-            return Err(Error::shape(
-                "dataset labels",
-                format!("one per image ({n})"),
-                labels.len(),
-            ));
-        }
-        let classes = class_names.len();
-        if let Some((index, &label)) = labels.iter().enumerate().find(|(_, &l)| l >= classes) {
-            return Err(Error::LabelOutOfRange {
-                label,
-                index,
-                classes,
-            });
-        }
+        DatasetView::new(images.view(), &labels, &class_names)?;
         Ok(Dataset {
             images,
             labels,
@@ -413,23 +386,22 @@ impl Dataset {
 
     /// Number of examples `N`.
     pub fn len(&self) -> usize {
-        self.labels.len()
+        self.view().len()
     }
 
     /// Whether there are no examples.
     pub fn is_empty(&self) -> bool {
-        self.labels.is_empty()
+        self.view().is_empty()
     }
 
     /// Number of classes.
     pub fn num_classes(&self) -> usize {
-        self.class_names.len()
+        self.view().num_classes()
     }
 
     /// The shape `(C, H, W)` of one image.
     pub fn image_shape(&self) -> (usize, usize, usize) {
-        let (_, c, h, w) = self.images.dim();
-        (c, h, w)
+        self.view().image_shape()
     }
 
     /// All images, `(N, C, H, W)`, normalised to `[−1, 1]`.
@@ -653,14 +625,27 @@ pub struct DatasetView<'a> {
 }
 
 impl<'a> DatasetView<'a> {
-    /// A view of images `(N, C, H, W)`, N labels and the class names, checked as
-    /// [`Dataset::new`] checks them.
+    /// A view of images `(N, C, H, W)`, N labels and the class names. Errors: a zero channel
+    /// count, height or width, no class names, a label count other than N, a label out of range
+    /// (the checks of [`Dataset::new`], which calls this).
     pub fn new(
         images: ArrayView4<'a, f32>,
         labels: &'a [usize],
         class_names: &'a [String],
     ) -> Result<Self> {
-        let n = images.dim().0;
+        let (n, c, h, w) = images.dim();
+        for (size, what) in [(c, "channels"), (h, "height"), (w, "width")] {
+            if size == 0 {
+                return Err(Error::Zero {
+                    what: format!("the dataset's image {what}"),
+                });
+            }
+        }
+        if class_names.is_empty() {
+            return Err(Error::Zero {
+                what: "the number of classes".into(),
+            });
+        }
         if labels.len() != n {
             return Err(Error::shape(
                 "dataset labels",

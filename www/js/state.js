@@ -33,7 +33,8 @@ export const PROPS = [
   { name: "sample", type: "enum", values: ["circle", "checkerboard", "gradient", "shapes"], default: "circle" },
 
   // Panel 2 — Shapes, step by step
-  { name: "op", type: "enum", values: ["conv", "pool"], default: "conv" },
+  // "pool" is max pooling (the name links have always used); "avgpool" is average pooling.
+  { name: "op", type: "enum", values: ["conv", "pool", "avgpool"], default: "conv" },
   { name: "dir", type: "enum", values: ["forward", "backward"], default: "forward" },
   { name: "sgrad", type: "enum", values: ["dx", "dw"], default: "dx" },
   { name: "sw", type: "int", min: 1, max: 12, default: 7 },
@@ -41,6 +42,10 @@ export const PROPS = [
   { name: "sf", type: "int", min: 1, max: 7, default: 3 },
   { name: "ss", type: "int", min: 1, max: 6, default: 1 },
   { name: "sp", type: "int", min: 0, max: 3, default: 0 },
+  // Depth: input channels C and number of filters K (conv only), as in the lecture's 32×32×3
+  // image and six 5×5×3 filters.
+  { name: "sc", type: "int", min: 1, max: 3, default: 1 },
+  { name: "sk", type: "int", min: 1, max: 6, default: 1 },
   { name: "seed", type: "int", min: 0, max: 2 ** 31 - 1, default: 231 },
   // The stepper's step, counted from 1 as "Step 6 of 16" says. The bound is the most steps any
   // setting has (F = 1, S = 1, the largest side and pad: an 18×18 output); a step past the

@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { mock, test } from "node:test";
+import { TRAP_MESSAGE } from "../../www/js/engine-trap.js";
 import { LabClient } from "../../www/js/lab/client.js";
 import { CANCEL_GRACE_MS } from "../../www/js/lab/config.js";
 import { indexText, logPosition, median, reading, sci, stepText } from "../../www/js/lab/stats.js";
@@ -78,7 +79,7 @@ test("a job runs to its result, with progress, and one job at a time", async () 
   assert.deepEqual(worker().sent[0], { id, kind: "gradcheck", settings: { layer: "conv" } });
   assert.deepEqual(await c.run("speed", {}), { error: "another Lab computation is still running: wait or press Cancel" });
   worker().reply({ id, type: "progress", done: 3, total: 10, label: "elements" });
-  worker().reply({ id, type: "result", value: 42 });
+  worker().reply({ id, type: "reply", value: 42 });
   assert.deepEqual(await job, { value: 42 });
   assert.deepEqual(progress, [[3, 10, "elements"]]);
   assert.deepEqual(busy, ["gradcheck", null]);
@@ -88,12 +89,12 @@ test("a job runs to its result, with progress, and one job at a time", async () 
 test("an engine error ends the job with its message; a fatal one restarts the worker", async () => {
   const { c, worker } = client();
   let job = c.run("gradcheck", {});
-  worker().reply({ id: worker().sent[0].id, type: "error", message: "N must be at least 1, got 0", fatal: false });
+  worker().reply({ id: worker().sent[0].id, type: "error", message: "N must be at least 1, got 0", kind: "refused" });
   assert.deepEqual(await job, { error: "N must be at least 1, got 0" });
   assert.equal(FakeWorker.all.length, 1);
   job = c.run("gradcheck", {});
-  worker().reply({ id: worker().sent[1].id, type: "error", message: "unreachable", fatal: true });
-  assert.deepEqual(await job, { error: "unreachable" });
+  worker().reply({ id: worker().sent[1].id, type: "error", message: TRAP_MESSAGE, kind: "trap" });
+  assert.deepEqual(await job, { error: TRAP_MESSAGE });
   assert.equal(FakeWorker.all.length, 2);
   assert.equal(FakeWorker.all[0].terminated, true);
 });
@@ -133,9 +134,9 @@ test("a worker that does not answer Cancel is terminated and replaced", async ()
   assert.notEqual(worker(), first);
   assert.deepEqual(busy, ["speed", null]);
   // A late answer of the old job changes nothing; the new worker takes the next job.
-  first.reply({ id, type: "result", value: "late" });
+  first.reply({ id, type: "reply", value: "late" });
   const next = c.run("batchnorm", {});
   assert.equal(worker().sent[0].kind, "batchnorm");
-  worker().reply({ id: worker().sent[0].id, type: "result", value: "fresh" });
+  worker().reply({ id: worker().sent[0].id, type: "reply", value: "fresh" });
   assert.deepEqual(await next, { value: "fresh" });
 });

@@ -41,7 +41,7 @@ export const COLOURS = {
   sampleAccent: "#d1495b",
 };
 
-/** The training panel (Panel 3): sizes, limits and chart colours. */
+/** The Train panel: sizes, limits and chart colours. */
 export const TRAIN = {
   /** Side of the drawing pads, in CSS pixels, and of the images they keep. */
   padSide: 192,

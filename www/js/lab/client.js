@@ -1,7 +1,10 @@
-// The page's side of the Lab worker: runs one job at a time and can always stop it. Cancel first
-// asks the worker (which stops between two steps); if it has not answered within
-// CANCEL_GRACE_MS, the worker is terminated and a fresh one started, so a Cancel always works.
+// The page's side of the Lab worker: runs one job at a time and can always stop it. It speaks the
+// page's worker protocol (../worker-protocol.js): a job is one request, its progress messages move
+// the bar, and Cancel asks the worker first (it stops between two steps); if it has not answered
+// within CANCEL_GRACE_MS, the worker is terminated and a fresh one started, so a Cancel always
+// works. A trap replaces the worker too, and the job ends with the plain message.
 
+import { ERROR_KIND, WorkerClient } from "../worker-protocol.js";
 import { CANCEL_GRACE_MS } from "./config.js";
 
 const WORKER_URL = new URL("./worker.js", import.meta.url);
@@ -13,25 +16,9 @@ export class LabClient {
    */
   constructor(onBusy = () => {}, { createWorker = () => new Worker(WORKER_URL, { type: "module" }) } = {}) {
     this.onBusy = onBusy;
-    this.createWorker = createWorker;
-    this.nextId = 1;
+    this.worker = new WorkerClient({ createWorker, name: "Lab worker" });
+    /** The running job's request (a promise with its `id`), or null. */
     this.job = null;
-    this.spawn();
-  }
-
-  spawn() {
-    this.worker = this.createWorker();
-    this.worker.addEventListener("message", (e) => this.receive(e.data));
-    this.worker.addEventListener("error", (e) => {
-      e.preventDefault();
-      this.finish({ error: `the Lab worker failed: ${e.message || "it could not start"}` });
-      this.restart();
-    });
-  }
-
-  restart() {
-    this.worker.terminate();
-    this.spawn();
   }
 
   get busy() {
@@ -43,49 +30,23 @@ export class LabClient {
    * `{ value }`, `{ error }` (the engine's message) or `{ cancelled: true }`. Refuses (resolves
    * to an error) while another job runs.
    */
-  run(kind, settings, onProgress = () => {}) {
-    if (this.job) return Promise.resolve({ error: "another Lab computation is still running: wait or press Cancel" });
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.job = { id, kind, resolve, onProgress, timer: null };
-      this.onBusy(kind);
-      this.worker.postMessage({ id, kind, settings });
-    });
+  async run(kind, settings, onProgress = () => {}) {
+    if (this.job) return { error: "another Lab computation is still running: wait or press Cancel" };
+    const job = this.worker.request(kind, { settings }, { onProgress: (m) => onProgress(m.done, m.total, m.label) });
+    this.job = job;
+    this.onBusy(kind);
+    try {
+      return { value: await job };
+    } catch (e) {
+      return e.kind === ERROR_KIND.cancelled ? { cancelled: true } : { error: e.message };
+    } finally {
+      this.job = null;
+      this.onBusy(null);
+    }
   }
 
   /** Stops the running job, if any (see the top of this file). */
   cancel() {
-    const job = this.job;
-    if (!job || job.timer) return;
-    this.worker.postMessage({ id: job.id, kind: "cancel" });
-    job.timer = setTimeout(() => {
-      if (this.job !== job) return;
-      this.restart();
-      this.finish({ cancelled: true });
-    }, CANCEL_GRACE_MS);
-  }
-
-  receive(message) {
-    const job = this.job;
-    if (!job || message.id !== job.id) return; // a late message of a job already ended
-    if (message.type === "progress") {
-      job.onProgress(message.done, message.total, message.label);
-    } else if (message.type === "result") {
-      this.finish({ value: message.value });
-    } else if (message.type === "cancelled") {
-      this.finish({ cancelled: true });
-    } else if (message.type === "error") {
-      if (message.fatal) this.restart();
-      this.finish({ error: message.message });
-    }
-  }
-
-  finish(outcome) {
-    const job = this.job;
-    if (!job) return;
-    clearTimeout(job.timer);
-    this.job = null;
-    this.onBusy(null);
-    job.resolve(outcome);
+    if (this.job) this.worker.cancel(this.job.id, CANCEL_GRACE_MS);
   }
 }

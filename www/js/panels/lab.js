@@ -1,4 +1,4 @@
-// Panel 3 — Lab: the assignment's checks, live. Three parts — gradient check, naive vs fast,
+// The Lab panel: the assignment's checks, live. Three parts — gradient check, naive vs fast,
 // batch norm — each computed by the engine in the Lab's worker (js/lab/worker.js), so the page
 // never freezes; one job runs at a time and Cancel always stops it. This module lays the parts
 // out and tells them when a job starts or ends.

@@ -1,9 +1,6 @@
-// Panel 3 — Train a convnet. A Web Worker (train/worker.js) owns the engine's Trainer; this
-// module lays out the widgets, turns clicks into worker requests and draws what comes back.
-//
-// Run states: loading → idle → running ⇄ paused → finished | diverged; "error" when the settings
-// are refused. Settings edited after some training apply to the next run (a notice says so);
-// before any training they apply at once.
+// The Train panel — Train a convnet. A Web Worker (train/worker.js) owns the engine's Trainer;
+// the run's state machine and its requests are train/run.js; this module lays out the widgets,
+// turns clicks into the run's actions and draws what it holds.
 //
 // Saved work (persist/): the own images are saved at every edit; the trained model (the worker's
 // export) and the chart are saved after a step, a pause, the end of a run and every few seconds
@@ -18,9 +15,10 @@ import { createSavedLine } from "../persist/saved-line.js";
 import { modelPhrase } from "../persist/text.js";
 import { TRAIN } from "../config.js";
 import { createChart } from "../train/chart.js";
-import { TrainerClient } from "../train/client.js";
+import { trainerClient } from "../train/client.js";
 import { duration, hwc } from "../train/format.js";
 import { createDrawPad } from "../train/draw-pad.js";
+import { TrainRun } from "../train/run.js";
 import { FileProblem, readImageFile } from "../train/images.js";
 import { createOwnData } from "../train/own-data.js";
 import { createSettingsForm, FIELDS, readSettings, writeSettings } from "../train/settings.js";
@@ -46,31 +44,36 @@ const SAVE_EVERY_MS = 3000;
 
 export function mount(section, { engine, state, store }) {
   loadStyles();
-  const client = new TrainerClient(onEvent);
+  const client = trainerClient((message) => run.restarted(message));
+  const run = new TrainRun({
+    client,
+    settings: currentSettings,
+    ui: {
+      changed: () => render(),
+      views: (v) => showViews(v),
+      progress: (p) => chart.add(p),
+      cleared: () => clearViews(),
+      newModel(origin) {
+        chart.reset(run.numIterations);
+        if (origin === "configured") {
+          // A fresh net replaces the model: the saved one no longer matches the page.
+          clearTimeout(saveTimer);
+          saveTimer = null;
+          if (!restoring) store.forgetModel();
+        }
+        if (predictImage) predictFrom(predictImage);
+      },
+      trained: (final) => (final ? saveModel() : (saveTimer ??= setTimeout(saveModel, SAVE_EVERY_MS))),
+      finished: () => predictImage && predictFrom(predictImage),
+    },
+  });
 
-  // --- Run state ----------------------------------------------------------------------------
-  let status = "loading";
-  let summary = null;
-  let iteration = 0;
-  let numIterations = 0;
-  let dirty = false;
+  // --- Page state (the run's is in `run`) ----------------------------------------------------
   let applying = false;
   let lastPreset = "overfit";
-  let run = 0;
-  let lastTick = 0;
-  let rate = NaN;
-  let elapsed = 0;
-  let lastAcc = null;
   let predictImage = null;
-  let configureTimer = null;
-  /** The settings the worker's trainer was made with, to tell whether an edit changes anything. */
-  let configuredKey = "";
-  /** The data settings of the worker's trainer, saved with its model. */
-  let configuredData = null;
   /** Until the saved work is back, nothing is saved or deleted. */
   let restoring = true;
-  /** Whether the worker's model is worth saving (trained or imported, not freshly made). */
-  let modelWorthSaving = false;
   let saveTimer = null;
 
   // --- Widgets ------------------------------------------------------------------------------
@@ -78,7 +81,7 @@ export function mount(section, { engine, state, store }) {
   const own = createOwnData({
     onChange: () => {
       store.saveOwn(own.data().classes);
-      if (state.get("tds") === "own") scheduleConfigure();
+      if (state.get("tds") === "own") run.scheduleConfigure();
     },
   });
   const ownCard = card("Your own dataset", own.element);
@@ -91,11 +94,11 @@ export function mount(section, { engine, state, store }) {
   const confusion = createConfusion();
 
   const button = (action, text, onclick) => el("button", { type: "button", "data-action": action, text, onclick });
-  const startButton = button("train-start", "Start", () => start());
+  const startButton = button("train-start", "Start", () => run.start());
   startButton.classList.add("primary");
-  const pauseButton = button("train-pause", "Pause", () => pause());
-  const stepButton = button("train-step", "Step", () => step());
-  const resetButton = button("train-reset", "Reset", () => configure());
+  const pauseButton = button("train-pause", "Pause", () => run.pause());
+  const stepButton = button("train-step", "Step", () => run.step());
+  const resetButton = button("train-reset", "Reset", () => run.configure());
   const statusLine = el("p", { class: "status", role: "status", "data-testid": "train-status", "data-state": "loading" });
   const bar = el("progress", { max: 1, value: 0, "data-testid": "train-progress", "aria-label": "Training progress" });
   const progressText = el("span", { class: "progress-text", "data-testid": "train-iteration" });
@@ -163,6 +166,7 @@ export function mount(section, { engine, state, store }) {
 
   // --- Drawing ------------------------------------------------------------------------------
   function render() {
+    const { status, dirty, iteration, numIterations, rate, elapsed, lastAcc } = run;
     statusLine.dataset.state = status;
     statusLine.textContent = {
       loading: "Loading…", idle: "Ready", running: "Training…", paused: "Paused",
@@ -188,6 +192,7 @@ export function mount(section, { engine, state, store }) {
       (Number.isFinite(rate) && iteration ? ` · ${fmt(rate, 3)} it/s` : "") +
       (running && Number.isFinite(rate) && rate > 0 ? ` · about ${duration((1000 * left) / rate)} left` : "") +
       (elapsed ? ` · ${duration(elapsed)} so far` : "");
+    say(runMessage, run.message.text, run.message.kind);
     statusLine.dataset.elapsedMs = String(Math.round(elapsed));
     statusLine.dataset.iteration = String(iteration);
     if (lastAcc) {
@@ -205,7 +210,6 @@ export function mount(section, { engine, state, store }) {
   }
 
   function showSummary(s) {
-    summary = s;
     // The engine's shapes are (C, H, W), the course's array order; the page writes H×W×C.
     const [c] = s.imageShape;
     const n = s.net;
@@ -213,26 +217,18 @@ export function mount(section, { engine, state, store }) {
       `Net: K = ${n.numFilters} filters of ${n.filterSize}×${n.filterSize}×${c}${n.batchnorm ? " + spatial batch norm" : ""} → ${hwc(s.convShape)}, pool → ${hwc(s.poolShape)}, hidden ${n.hiddenDim}, ${s.numParameters.toLocaleString("en")} parameters; ` +
       `${s.iterationsPerEpoch} iteration${s.iterationsPerEpoch === 1 ? "" : "s"} of ${s.batchSize} per epoch.`;
     filterNote.textContent = `W1: K = ${n.numFilters} filters of ${n.filterSize}×${n.filterSize}×${c}, each scaled from its own minimum (black) to maximum (white)${s.imageShape[0] === 3 ? " in colour" : ""}.`;
-    iteration = s.iteration;
-    numIterations = s.numIterations;
   }
 
   function showViews(v) {
     if (v.summary) showSummary(v.summary);
     if (v.previews) previews.update(v.previews);
     if (v.filters) filters.update(v.filters);
-    if (v.example) activations.update(v.example, v.example.split === "val" ? summary?.nVal ?? 1 : summary?.nTrain ?? 1);
+    if (v.example) activations.update(v.example, v.example.split === "val" ? run.summary?.nVal ?? 1 : run.summary?.nTrain ?? 1);
     if (v.confusion) confusion.update(v.confusion);
   }
 
   /** Empties every view: after refused settings there is no trainer that matches the page. */
   function clearViews() {
-    summary = null;
-    iteration = 0;
-    numIterations = 0;
-    lastAcc = null;
-    elapsed = 0;
-    rate = NaN;
     summaryLine.textContent = "";
     filterNote.textContent = "";
     previews.clear();
@@ -244,193 +240,31 @@ export function mount(section, { engine, state, store }) {
     chart.reset(1);
   }
 
-  function applyProgress(p) {
-    chart.add(p);
-    iteration = p.iteration;
-    numIterations = p.numIterations;
-    if (p.accuracies.length) lastAcc = p.accuracies.at(-1);
-  }
-
-  function fail(message, kind = "error") {
-    say(runMessage, message, kind);
-  }
-
   // --- Actions ------------------------------------------------------------------------------
-  /** The current settings (and the version of your own images) as one string. */
-  function settingsKey() {
+  /** The current settings, the version of your own images, and both as one string (`key`). */
+  function currentSettings() {
     const settings = readSettings(state);
-    return JSON.stringify(settings) + (settings.data.dataset === "own" ? `#${own.data().version}` : "");
-  }
-
-  async function configure() {
-    clearTimeout(configureTimer);
-    configureTimer = null;
-    status = "loading";
-    render();
-    const key = settingsKey();
-    const { data, run: runSettings } = readSettings(state);
-    const ownData = data.dataset === "own" ? own.data() : undefined;
-    try {
-      const v = await client.call("configure", { data, run: runSettings, own: ownData });
-      configuredKey = key;
-      configuredData = data;
-      // A fresh net replaces the model: the saved one no longer matches the page.
-      modelWorthSaving = false;
-      clearTimeout(saveTimer);
-      saveTimer = null;
-      if (!restoring) store.forgetModel();
-      dirty = false;
-      lastAcc = null;
-      elapsed = 0;
-      rate = NaN;
-      showViews(v);
-      chart.reset(numIterations);
-      say(runMessage, "");
-      status = "idle";
-      if (predictImage) predictFrom(predictImage);
-    } catch (e) {
-      configuredKey = "";
-      modelWorthSaving = false;
-      clearViews();
-      status = e.kind === "engine-restarted" ? "restarted" : "error";
-      if (e.kind === "engine-restarted") fail(e.message);
-      else if (e.kind === "data-unavailable") fail(e.message);
-      else fail(data.dataset === "own" ? `Your dataset is not ready: ${e.message}` : `These settings cannot be used: ${e.message}`,
-        data.dataset === "own" ? "notice" : "error");
-    }
-    // Settings edited while this trainer was being made: the newer one is on its way.
-    if (configureTimer !== null) status = "loading";
-    render();
-  }
-
-  /** Reconfigures after a short pause, so that a burst of edits makes one new trainer. */
-  function scheduleConfigure() {
-    clearTimeout(configureTimer);
-    status = "loading";
-    configureTimer = setTimeout(configure, 250);
-    render();
-  }
-
-  /** Whether the next run needs a new trainer first. */
-  const needsConfigure = () =>
-    configureTimer !== null || settingsKey() !== configuredKey || status === "finished" || status === "diverged";
-
-  async function start() {
-    if (status === "running") return;
-    if (needsConfigure()) await configure();
-    if (status !== "idle" && status !== "paused") return;
-    run++;
-    status = "running";
-    lastTick = performance.now();
-    say(runMessage, "");
-    render();
-    try {
-      await client.call("start", { run });
-    } catch (e) {
-      status = e.kind === "engine-restarted" ? "restarted" : "error";
-      fail(e.message);
-      render();
-    }
-  }
-
-  async function pause() {
-    if (status !== "running") return;
-    let v;
-    try {
-      v = await client.call("pause");
-    } catch (e) {
-      if (e.kind !== "engine-restarted") fail(e.message); // a restart has said so already
-      render();
-      return;
-    }
-    if (status === "running") status = "paused";
-    showViews(v);
-    render();
-    saveModel();
-  }
-
-  async function step() {
-    if (status === "running") return;
-    if (needsConfigure()) await configure();
-    if (status !== "idle" && status !== "paused") return;
-    try {
-      const v = await client.call("step");
-      modelWorthSaving = true;
-      saveModel();
-      applyProgress(v.progress);
-      showViews(v);
-      status = v.progress.diverged ? "diverged" : v.progress.finished ? "finished" : "paused";
-      if (v.progress.diverged) fail(divergedText(v.progress.diverged));
-    } catch (e) {
-      if (e.kind === "engine-restarted") status = "restarted";
-      fail(e.message);
-    }
-    render();
-  }
-
-  function divergedText(message) {
-    return `${message} Training stopped by itself; the net keeps its last weights whose loss was finite. Lower the learning rate and press Start again.`;
-  }
-
-  function onEvent(m) {
-    if (m.restarted) {
-      // A fresh worker has no trainer: the next Start makes one from the settings, which are kept.
-      configuredKey = "";
-      clearViews();
-      status = "restarted";
-      fail(m.message);
-      render();
-      return;
-    }
-    if (m.event === "failed") {
-      status = "error";
-      fail(`Training stopped: ${m.message}`);
-      render();
-      return;
-    }
-    if (m.run !== run) return;
-    const now = performance.now();
-    const dt = now - lastTick;
-    lastTick = now;
-    elapsed += dt;
-    const its = m.progress.losses.length;
-    if (dt > 0 && its > 0) {
-      const r = (1000 * its) / dt;
-      rate = Number.isFinite(rate) ? 0.7 * rate + 0.3 * r : r;
-    }
-    applyProgress(m.progress);
-    showViews(m);
-    modelWorthSaving = true;
-    if (m.progress.diverged || m.progress.finished) saveModel();
-    else saveTimer ??= setTimeout(saveModel, SAVE_EVERY_MS);
-    if (m.progress.diverged) {
-      status = "diverged";
-      fail(divergedText(m.progress.diverged));
-    } else if (m.progress.finished) {
-      status = "finished";
-      say(runMessage, `Finished in ${duration(elapsed)}. The net keeps the weights it ended with: the predictions below are those of the last point of the chart.`, "notice");
-      if (predictImage) predictFrom(predictImage);
-    }
-    render();
+    const ownData = settings.data.dataset === "own" ? own.data() : undefined;
+    return { ...settings, own: ownData, key: JSON.stringify(settings) + (ownData ? `#${ownData.version}` : "") };
   }
 
   async function selectExample(split, index) {
     state.set("tsplit", split);
     state.set("tex", index);
-    if (status === "loading" || status === "error" || status === "restarted") return;
+    if (!run.answering) return;
     try {
-      const view = await client.call("select", { split, index });
-      activations.update(view, split === "val" ? summary.nVal : summary.nTrain);
+      const view = await client.request("select", { split, index });
+      activations.update(view, split === "val" ? run.summary.nVal : run.summary.nTrain);
     } catch (e) {
-      fail(e.message);
+      run.say(e.message, "error");
     }
   }
 
   async function predictFrom(image) {
     predictImage = image;
-    if (status === "loading" || status === "error" || status === "restarted") return;
+    if (!run.answering) return;
     try {
-      const p = await client.call("predict", { width: image.width, height: image.height, pixels: image.pixels });
+      const p = await client.request("predict", { width: image.width, height: image.height, pixels: image.pixels });
       predictSees.replaceChildren(tileCanvas(p.input, 0, 96, "the image at the net's input size"));
       predictProbs.update(p);
       say(predictMessage, "");
@@ -441,10 +275,10 @@ export function mount(section, { engine, state, store }) {
 
   async function exportModel() {
     try {
-      const bytes = await client.call("export");
+      const bytes = await client.request("export");
       const blob = new Blob([bytes], { type: "application/octet-stream" });
       const url = URL.createObjectURL(blob);
-      const [c, h] = summary.imageShape;
+      const [c, h] = run.summary.imageShape;
       const a = el("a", { href: url, download: `convnet-${state.get("tds")}-${c}x${h}x${h}.cnnmodel` });
       document.body.append(a);
       a.click();
@@ -457,7 +291,7 @@ export function mount(section, { engine, state, store }) {
   }
 
   async function importModel(file) {
-    if (status === "running" || status === "loading") return;
+    if (run.status === "running" || run.status === "loading") return;
     let bytes;
     try {
       bytes = await file.arrayBuffer();
@@ -466,7 +300,7 @@ export function mount(section, { engine, state, store }) {
       return;
     }
     try {
-      const v = await client.call("import", { bytes }, [bytes]);
+      const v = await client.request("import", { bytes }, { transfer: [bytes] });
       adoptModel(v);
       const n = v.summary.net;
       say(fileMessage, `Loaded “${file.name}”: ${n.numFilters} filters of ${n.filterSize}×${n.filterSize}, hidden ${n.hiddenDim}${n.batchnorm ? ", batch norm" : ""}. Start trains it further.`, "notice");
@@ -487,17 +321,7 @@ export function mount(section, { engine, state, store }) {
       applying = false;
     }
     form.sync();
-    configuredKey = settingsKey();
-    dirty = false;
-    lastAcc = null;
-    elapsed = 0;
-    rate = NaN;
-    showViews(v);
-    chart.reset(numIterations);
-    status = "idle";
-    say(runMessage, "");
-    modelWorthSaving = true;
-    if (predictImage) predictFrom(predictImage);
+    run.adopt(v);
   }
 
   // --- Saved work ---------------------------------------------------------------------------
@@ -505,17 +329,17 @@ export function mount(section, { engine, state, store }) {
   async function saveModel() {
     clearTimeout(saveTimer);
     saveTimer = null;
-    if (restoring || !modelWorthSaving) return;
+    if (restoring || !run.modelWorthSaving) return;
     let bytes;
     try {
-      bytes = await client.call("export");
+      bytes = await client.request("export");
     } catch {
       return; // no trainer to export (its settings were refused): nothing to save
     }
     // Progress sent before the export's reply has been drawn: the chart matches these weights.
     const history = chart.history();
-    if (modelWorthSaving && summary) {
-      store.saveModel({ bytes, history, iteration: history.losses.length, trainedWith: trainedWith(configuredData, summary.net) });
+    if (run.modelWorthSaving && run.summary) {
+      store.saveModel({ bytes, history, iteration: history.losses.length, trainedWith: trainedWith(run.configuredData, run.summary.net) });
     }
   }
 
@@ -531,22 +355,22 @@ export function mount(section, { engine, state, store }) {
       if (!saved) return;
       const settings = readSettings(state);
       if (saved.trainedWith !== trainedWith(settings.data, settings.run)) {
-        fail(`The model saved in this browser (${modelPhrase(saved)}) was trained with other data or net settings than these, ` +
+        run.say(`The model saved in this browser (${modelPhrase(saved)}) was trained with other data or net settings than these, ` +
           "so it was not loaded. A new model made here replaces it.", "notice");
         return;
       }
-      if (status !== "idle") {
-        fail(`The model saved in this browser (${modelPhrase(saved)}) was not loaded: there is no trainer for these settings.`, "notice");
+      if (run.status !== "idle") {
+        run.say(`The model saved in this browser (${modelPhrase(saved)}) was not loaded: there is no trainer for these settings.`, "notice");
         return;
       }
       const bytes = saved.bytes.slice().buffer;
-      const v = await client.call("import", { bytes }, [bytes]);
+      const v = await client.request("import", { bytes }, { transfer: [bytes] });
       adoptModel(v);
       chart.restore(saved.history);
-      lastAcc = saved.history.accuracies.at(-1) ?? null;
-      say(runMessage, `Restored ${modelPhrase(saved)}. Start trains it further.`, "notice");
+      run.lastAcc = saved.history.accuracies.at(-1) ?? null;
+      run.say(`Restored ${modelPhrase(saved)}. Start trains it further.`, "notice");
     } catch (e) {
-      fail(`The model saved in this browser was not loaded: ${e.message}.`, "notice");
+      run.say(`The model saved in this browser was not loaded: ${e.message}.`, "notice");
     } finally {
       restoring = false;
       render();
@@ -557,7 +381,7 @@ export function mount(section, { engine, state, store }) {
   function applyPreset(name) {
     const preset = attempt(() => engine.trainPreset(state.get("tds"), name));
     if (preset.error) {
-      fail(preset.error);
+      run.say(preset.error, "error");
       return;
     }
     lastPreset = name;
@@ -568,15 +392,7 @@ export function mount(section, { engine, state, store }) {
       applying = false;
     }
     form.sync();
-    settingsChanged(true);
-  }
-
-  function settingsChanged(dataChanged) {
-    if (settingsKey() === configuredKey && configureTimer === null) dirty = false;
-    else if (status === "running") dirty = true;
-    else if (status === "loading" || status === "error" || dataChanged || iteration === 0) scheduleConfigure();
-    else dirty = true;
-    render();
+    run.settingsChanged(true);
   }
 
   state.subscribe((changed) => {
@@ -588,17 +404,17 @@ export function mount(section, { engine, state, store }) {
       applyPreset(lastPreset);
       return;
     }
-    settingsChanged(ours.some((n) => DATA_PROPS.has(n)));
+    run.settingsChanged(ours.some((n) => DATA_PROPS.has(n)));
   });
 
   if (store.saved.own) own.restore(store.saved.own.classes);
   activations.select(state.get("tsplit"), state.get("tex"));
-  client.call("select", { split: state.get("tsplit"), index: state.get("tex") }).catch(() => {});
+  client.request("select", { split: state.get("tsplit"), index: state.get("tex") }).catch(() => {});
   render();
-  configure().then(restoreModel);
+  run.configure().then(restoreModel);
 
   return {
     // The own images and a trained (or imported) model stay in this browser, not in the link.
-    linkNote: () => trainNote({ ownImages: state.get("tds") === "own" ? own.count() : 0, trained: modelWorthSaving }),
+    linkNote: () => trainNote({ ownImages: state.get("tds") === "own" ? own.count() : 0, trained: run.modelWorthSaving }),
   };
 }

@@ -1,23 +1,21 @@
 // The training worker: it loads the engine itself (the same wasm-bindgen --target web build the
-// page uses), keeps ONE Trainer, and speaks in plain-data messages. The main thread only draws.
+// page uses), keeps ONE Trainer, and speaks the page's worker protocol (../worker-protocol.js; the
+// message table is in ARCHITECTURE.md, "Workers"). The main thread only draws.
 //
-// Requests are `{ id, type, ... }` and get exactly one reply `{ id, value }` or `{ id, error, fatal }`
-// (plus `kind: "data-unavailable"` when a dataset's file could not be fetched). They are answered
-// one at a time, in order, so a configure waiting for the digits file holds back the requests sent
-// after it. While a run is going the worker also sends `{ event: "progress", ... }` after every
-// chunk of iterations (about CHUNK_MS of work), then yields so that pause, predict or export
-// requests are answered between chunks; a chunk that fails sends `{ event: "failed", run,
-// message, fatal }` instead. Every start, pause, step, configure or import takes a new run token;
-// a chunk loop runs only while its token is current, so two loops can never train at once.
-//
-// `fatal` means the engine's instance trapped (../engine-trap.js): the message is then a plain
-// sentence, never the trap's or the bindings' own words, and the page replaces this worker.
+// Requests are answered one at a time, in order, so a configure waiting for the digits file holds
+// back the requests sent after it. A "start" is the exception: it lets the next requests in at
+// once and stays open while the run goes on, sending a progress message after every chunk of
+// iterations (about CHUNK_MS of work) and yielding between chunks so that pause, predict or export
+// are answered; its reply `{ ended }` comes when the run ends: "finished", "diverged", or
+// "stopped" by a later pause, step, configure, import or start. A chunk that fails ends it with an
+// error instead. Every one of those requests takes a new run token; a chunk loop runs only while
+// its token is current, so two loops can never train at once.
 //
 // The engine carries no digits: the first time they are chosen, the worker fetches DIGITS_URL (the
 // committed www/data/digits.bin), keeps its bytes for the session and hands them to each Trainer.
 
 import init, { OwnImages, Trainer } from "../../pkg/cnn_playground.js";
-import { describeError } from "../engine-trap.js";
+import { ERROR_KIND, serve, WorkerError } from "../worker-protocol.js";
 
 /** Milliseconds of training between two progress messages. */
 const CHUNK_MS = 80;
@@ -61,10 +59,9 @@ function bytesOf(a) {
 
 /** An error for the page to show as it is: a dataset's file that could not be fetched. */
 function unavailable(reason) {
-  const error = new Error(`The digits dataset (data/digits.bin) did not load: ${reason}. ` +
-    "Press Reset to try again (the page serves it from www/data/digits.bin); the shapes and your own images still train.");
-  error.kind = "data-unavailable";
-  return error;
+  return new WorkerError(`The digits dataset (data/digits.bin) did not load: ${reason}. ` +
+    "Press Reset to try again (the page serves it from www/data/digits.bin); the shapes and your own images still train.",
+    ERROR_KIND.dataUnavailable);
 }
 
 /** The digits file's bytes: fetched the first time, then kept. A failed fetch is not kept. */
@@ -117,11 +114,11 @@ const handlers = {
     return { ...summaryAndViews(), previews: trainer.previews(8) };
   },
 
-  /** Starts (or resumes) training; progress messages carry the page's `run` number. */
-  start({ run }) {
+  /** Starts (or resumes) training: progress while it runs, `{ ended }` when it ends. */
+  start(_args, request) {
     const mine = ++token;
-    runLoop(mine, run);
-    return { run };
+    request.detach();
+    return runLoop(mine, request);
   },
 
   pause() {
@@ -157,28 +154,28 @@ const handlers = {
   },
 };
 
-/** Trains in chunks while `mine` is the current token, tagging progress with `run`. */
-async function runLoop(mine, run) {
-  while (mine === token) {
-    let done;
+/** Trains in chunks while `mine` is the current token; resolves to how the run ended. */
+async function runLoop(mine, request) {
+  for (;;) {
+    // Yield first, so that requests waiting in the queue (pause, predict, export) are answered.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (mine !== token) return { ended: "stopped" };
+    let last;
     try {
-      done = trainChunk(run);
+      last = trainChunk(request);
     } catch (e) {
       token++;
-      postMessage({ event: "failed", run, ...describeError(e) });
-      return;
+      throw e;
     }
-    if (done) {
-      if (mine === token) token++;
-      return;
+    if (last.finished || last.diverged) {
+      token++;
+      return { ended: last.diverged ? "diverged" : "finished" };
     }
-    // Yield, so that requests waiting in the queue (pause, predict, export) are answered.
-    await new Promise((resolve) => setTimeout(resolve, 0));
   }
 }
 
-/** One chunk of about CHUNK_MS of iterations and its progress message; whether the run ended. */
-function trainChunk(run) {
+/** One chunk of about CHUNK_MS of iterations and its progress message; the chunk's last step. */
+function trainChunk(request) {
   const started = performance.now();
   const chunk = { losses: [], accuracies: [] };
   let last;
@@ -189,33 +186,21 @@ function trainChunk(run) {
   } while (!last.finished && !last.diverged && performance.now() - started < CHUNK_MS);
   const done = last.finished || Boolean(last.diverged);
   const epochEnded = chunk.accuracies.length > 0;
-  postMessage({
-    event: "progress",
-    run,
+  request.progress({
     progress: { ...last, losses: chunk.losses, accuracies: chunk.accuracies },
     computeMs: performance.now() - started,
     filters: trainer.filters(),
     example: exampleView(),
     confusion: done || epochEnded ? trainer.confusion() : null,
   });
-  return done;
+  return last;
 }
 
-async function answer({ id, type, ...args }) {
-  try {
+serve(handlers, {
+  inOrder: true,
+  name: "training worker",
+  async before(kind) {
     await ready;
-    const handler = handlers[type];
-    if (!handler) throw new Error(`the training worker has no request called "${type}"`);
-    if (!trainer && type !== "configure" && type !== "select") throw new Error("the trainer is not set up yet");
-    postMessage({ id, value: await handler(args) });
-  } catch (err) {
-    const { message, fatal } = describeError(err);
-    postMessage({ id, error: message, fatal, kind: err?.kind });
-  }
-}
-
-/** The requests still to answer, one after the other (`answer` never rejects). */
-let queue = Promise.resolve();
-self.onmessage = (e) => {
-  queue = queue.then(() => answer(e.data));
-};
+    if (!trainer && kind !== "configure" && kind !== "select") throw new Error("the trainer is not set up yet");
+  },
+});

@@ -52,7 +52,7 @@ export const STEPS = [
         + `A conv filter of ${conv.layer.size}×${conv.layer.size}×${report.input.c} sees one small window and is shared across the image: ${count(fc.conv_weights_per_filter)} weights. `
         + `For the same ${count(same.outputs)} outputs (${shape(conv.output)}), a fully connected layer needs ${count(same.fc_params)} parameters; the conv layer of K = ${conv.layer.filters} filters has ${count(same.conv_params)}.`;
     },
-    picture: ["[data-testid=fc-comparison]", "[data-testid=network-table] tbody tr:first-child"],
+    picture: ["[data-testid=fc-comparison]"],
   },
   {
     id: "slide",

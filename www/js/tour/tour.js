@@ -17,9 +17,11 @@ import { STEPS } from "./steps.js";
 /** The class on <html> while the tour is open (css/tour.css keys on it). */
 export const TOURING_CLASS = "touring";
 
-/** How long a step waits for its picture to be drawn (a panel's first mount, an image) before it
- * scrolls to what there is. */
+/** How long a step keeps its picture in view while the panel settles (half of it waiting for
+ * every part to be drawn before it shows the parts there are). */
 const SETTLE_MS = 4000;
+/** Frames the picture must stand still before the step stops keeping it in view. */
+const STILL_FRAMES = 20;
 
 /** The state names a link sets explicitly, from the address `hash`. */
 function linkNames(hash) {
@@ -39,7 +41,8 @@ export function installTour({ header, state, engine }) {
   if (tools) tools.insertBefore(button, tools.querySelector("[data-action=present]"));
   else header.append(button);
 
-  const position = el("span", { class: "tour-position", "data-testid": "tour-position" });
+  const count = el("span", { "data-testid": "tour-count" });
+  const position = el("span", { class: "tour-position" }, el("span", { class: "tour-name", text: "Lecture 5 tour · " }), count);
   const title = el("h2", { id: "tour-title", "data-testid": "tour-title" });
   const text = el("p", { class: "tour-text", "data-testid": "tour-text" });
   const back = el("button", { type: "button", text: "◀ Back", "data-action": "tour-back", "aria-keyshortcuts": "PageUp",
@@ -117,7 +120,7 @@ export function installTour({ header, state, engine }) {
     }
     const step = STEPS[k - 1];
     card.dataset.step = step.id;
-    position.textContent = `Lecture 5 tour · ${k} of ${STEPS.length}`;
+    count.textContent = `${k} of ${STEPS.length}`;
     title.textContent = step.title;
     const words = attempt(() => step.text(engine));
     text.textContent = words.error ? `This step's numbers could not be computed: ${words.error}.` : words.value;
@@ -134,37 +137,54 @@ export function installTour({ header, state, engine }) {
     }
   }
 
-  /** Once the step's picture is drawn, scrolls it into the band between the tabs and the card. */
+  /**
+   * Once the step's picture is drawn, scrolls it into the band between the tabs and the card, and
+   * again while the panel is still settling (a first mount, an image, a saved model move things),
+   * until it has stood still for STILL_FRAMES frames, SETTLE_MS have passed or the user scrolls.
+   */
   function settle(step) {
     const token = ++settling;
     const since = performance.now();
+    let last = null;
+    let still = 0;
     const wait = () => {
-      if (token !== settling || !state.get("tour")) return;
-      const boxes = step.picture.map((s) => document.querySelector(s)).filter((e) => e?.checkVisibility());
-      if (boxes.length < step.picture.length && performance.now() - since < SETTLE_MS) {
-        requestAnimationFrame(wait);
-        return;
+      if (token !== settling || !state.get("tour") || performance.now() - since > SETTLE_MS) return;
+      const shown = step.picture.map((s) => document.querySelector(s)).filter((e) => e?.checkVisibility());
+      if (shown.length === step.picture.length || (shown.length && performance.now() - since > SETTLE_MS / 2)) {
+        keepFocus();
+        const where = span(shown);
+        if (!last || Math.abs(where.top - last.top) >= 1 || Math.abs(where.bottom - last.bottom) >= 1) {
+          reveal(where);
+          still = 0;
+        } else if (++still >= STILL_FRAMES) {
+          return;
+        }
+        last = where;
       }
-      keepFocus();
-      if (boxes.length) reveal(boxes);
+      requestAnimationFrame(wait);
     };
     requestAnimationFrame(wait);
   }
+  // Scrolling by hand ends the step's own scrolling.
+  for (const type of ["wheel", "touchmove"]) window.addEventListener(type, () => { settling += 1; }, { passive: true });
 
-  /** Scrolls as little as needed for `elements` to show between the sticky tabs and the card
-   * (their tops first when they are taller than that). */
-  function reveal(elements) {
+  /** The top and bottom of `elements` together, in page coordinates. */
+  function span(elements) {
+    const rects = elements.map((e) => e.getBoundingClientRect());
+    return { top: Math.min(...rects.map((r) => r.top)) + window.scrollY, bottom: Math.max(...rects.map((r) => r.bottom)) + window.scrollY };
+  }
+
+  /** Scrolls as little as needed for `where` (a span of the page) to show between the sticky
+   * tabs and the card (its top first when it is taller than that). */
+  function reveal({ top, bottom }) {
     const tabs = document.querySelector("nav.tabs");
     const bandTop = tabs && getComputedStyle(tabs).position === "sticky" ? tabs.offsetHeight : 0;
     const bandBottom = window.innerHeight - (card.hidden ? 0 : card.offsetHeight);
-    const rects = elements.map((e) => e.getBoundingClientRect());
-    const top = Math.min(...rects.map((r) => r.top)) + window.scrollY;
-    const bottom = Math.max(...rects.map((r) => r.bottom)) + window.scrollY;
     const margin = 8;
     const highest = top - bandTop - margin; // the largest scroll that still shows the top
     const lowest = bottom - bandBottom + margin; // the smallest scroll that shows the bottom
-    const target = lowest > highest ? highest : Math.min(highest, Math.max(lowest, window.scrollY));
-    if (Math.abs(target - window.scrollY) >= 1) window.scrollTo({ top: Math.max(0, target), behavior: "instant" });
+    const target = Math.max(0, lowest > highest ? highest : Math.min(highest, Math.max(lowest, window.scrollY)));
+    if (Math.abs(target - window.scrollY) >= 1) window.scrollTo({ top: target, behavior: "instant" });
   }
 
   // The tour's keys, after keys.js's listener: Esc there leaves presenter mode first.

@@ -109,7 +109,7 @@ export const STEPS = [
     tab: "shapes",
     settings: () => stepper({ sw: 7, sf: 3, ss: 3 }),
     text(engine) {
-      return `Every size above comes from W′ = (W − F + 2P)/S + 1. On the 7×7 input with F = 3, S = 2 gives ${engine.formula(7, 3, 0, 2)}: allowed. `
+      return `Every output size here comes from W′ = (W − F + 2P)/S + 1. On the 7×7 input with F = 3, S = 2 gives ${engine.formula(7, 3, 0, 2)}: allowed. `
         + `S = 3 gives ${engine.formula(7, 3, 0, 3)}, not a whole number: the windows do not fit the input evenly, so this layer is not allowed, and the page says why.`;
     },
     picture: ["[data-testid=stepper-formula]", "[data-testid=stepper-error]"],

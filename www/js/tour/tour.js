@@ -53,9 +53,7 @@ export function installTour({ header, state, engine }) {
     title: "Close the tour (Esc)", onclick: () => close() });
   const card = el("section", { id: "tour-card", class: "tour-card", "aria-labelledby": "tour-title", "aria-live": "polite",
     "data-testid": "tour-card", hidden: true },
-  el("div", { class: "tour-head" }, position, title),
-  el("div", { class: "tour-nav", role: "group", "aria-label": "Tour" }, back, next, closer),
-  text);
+  position, title, el("div", { class: "tour-nav", role: "group", "aria-label": "Tour" }, back, next, closer), text);
   // Early in the Tab order (after the tabs and the link notice), though it is drawn at the foot.
   (document.getElementById("link-notice") ?? header).after(card);
 

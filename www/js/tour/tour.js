@@ -172,16 +172,18 @@ export function installTour({ header, state, engine }) {
     return { top: Math.min(...rects.map((r) => r.top)) + window.scrollY, bottom: Math.max(...rects.map((r) => r.bottom)) + window.scrollY };
   }
 
-  /** Scrolls as little as needed for `where` (a span of the page) to show between the sticky
-   * tabs and the card (its top first when it is taller than that). */
+  /** Scrolls for `where` (a span of the page) to show between the sticky tabs and the card: not
+   * at all when it does; else with as much as possible above it (the panel's own controls and
+   * headings), or its top first when it is taller than that band. */
   function reveal({ top, bottom }) {
     const tabs = document.querySelector("nav.tabs");
     const bandTop = tabs && getComputedStyle(tabs).position === "sticky" ? tabs.offsetHeight : 0;
     const bandBottom = window.innerHeight - (card.hidden ? 0 : card.offsetHeight);
-    const margin = 8;
+    const margin = 4;
     const highest = top - bandTop - margin; // the largest scroll that still shows the top
     const lowest = bottom - bandBottom + margin; // the smallest scroll that shows the bottom
-    const target = Math.max(0, lowest > highest ? highest : Math.min(highest, Math.max(lowest, window.scrollY)));
+    const shown = window.scrollY >= lowest && window.scrollY <= highest;
+    const target = Math.max(0, lowest > highest ? highest : shown ? window.scrollY : lowest);
     if (Math.abs(target - window.scrollY) >= 1) window.scrollTo({ top: target, behavior: "instant" });
   }
 

@@ -221,6 +221,11 @@ test("the step is in the link: a reload and a link opened afresh show it, with w
     const edited = await settings(page);
     assert.deepEqual(["op", "sw", "sh", "sf", "ss", "sp"].map((n) => edited[n]), ["conv", "4", "4", "3", "1", "2"]);
     assert.equal(await page.textContent("[data-testid=stepper-shape]"), "Output: 6×6", "(4 − 3 + 2·2)/1 + 1");
+    // An address without the step closes the card; the focus it had goes to the header's button.
+    await page.focus("[data-action=tour-next]");
+    await page.evaluate(() => { window.location.hash = "#tab=shapes&sp=2"; });
+    await page.waitForSelector("[data-testid=tour-card]", { state: "hidden" });
+    assert.equal(await focused(page), "tour");
 
     // A link that names only the step opens its panel and settings, in a new window.
     const fresh = await page.context().newPage();

@@ -62,6 +62,8 @@ export function installTour({ header, state, engine }) {
     document.documentElement.style.setProperty("--tour-space", `${card.hidden ? 0 : card.offsetHeight}px`);
   }).observe(card);
 
+  /** The engine's message when the open step could not make its settings (said on the card). */
+  let setupError = null;
   /** Whether the tour is moving itself (its own settings are then not read from the link). */
   let moving = false;
   /** The latest scroll request; an older one that is still waiting for its picture gives up. */
@@ -89,19 +91,14 @@ export function installTour({ header, state, engine }) {
   }
 
   function close() {
-    const inside = card.contains(document.activeElement);
     state.set("tour", 0);
-    render();
-    if (inside) button.focus({ preventScroll: true });
   }
 
   /** Sets what `step` shows, except the settings named in `keep` (those a link gave). */
   function apply(step, keep) {
     const settings = attempt(() => step.settings(engine));
-    if (settings.error) {
-      text.textContent = `This step could not set up the page: ${settings.error}.`;
-      return;
-    }
+    setupError = settings.error ?? null;
+    if (setupError) return;
     for (const [name, value] of Object.entries(settings.value)) if (!keep.has(name)) state.set(name, value);
     if (!keep.has("tab")) state.set("tab", step.tab);
   }
@@ -109,7 +106,10 @@ export function installTour({ header, state, engine }) {
   function render() {
     const k = state.get("tour");
     const open = k > 0;
+    // A card that closes with the focus in it gives the focus to the header's button, not <body>.
+    const hadFocus = card.contains(document.activeElement);
     card.hidden = !open;
+    if (!open && hadFocus) button.focus({ preventScroll: true });
     document.documentElement.classList.toggle(TOURING_CLASS, open);
     button.setAttribute("aria-pressed", String(open));
     if (!open) {
@@ -121,7 +121,8 @@ export function installTour({ header, state, engine }) {
     count.textContent = `${k} of ${STEPS.length}`;
     title.textContent = step.title;
     const words = attempt(() => step.text(engine));
-    text.textContent = words.error ? `This step's numbers could not be computed: ${words.error}.` : words.value;
+    text.textContent = setupError ? `This step could not set up the page: ${setupError}.`
+      : words.error ? `This step's numbers could not be computed: ${words.error}.` : words.value;
     // At the ends the buttons stay focusable (aria-disabled), so the focus never falls to <body>.
     back.setAttribute("aria-disabled", String(k === 1));
     next.setAttribute("aria-disabled", String(k === STEPS.length));
@@ -204,21 +205,17 @@ export function installTour({ header, state, engine }) {
     }
   });
 
-  // A link, Back or an edited address that changes the step: the settings it names win.
-  state.subscribe((changed) => {
-    if (!changed.includes("tour") || moving) return;
+  /** The step the link names, with the settings it names itself kept (a shared link's moment). */
+  function follow() {
     const k = state.get("tour");
+    if (k) apply(STEPS[k - 1], linkNames(window.location.hash));
     render();
-    if (k) {
-      apply(STEPS[k - 1], linkNames(window.location.hash));
-      settle(STEPS[k - 1]);
-    }
-  });
-
-  render();
-  const k = state.get("tour");
-  if (k) {
-    apply(STEPS[k - 1], linkNames(window.location.hash));
-    settle(STEPS[k - 1]);
+    if (k) settle(STEPS[k - 1]);
   }
+
+  // A link, Back or an edited address that changes the step.
+  state.subscribe((changed) => {
+    if (changed.includes("tour") && !moving) follow();
+  });
+  follow();
 }

@@ -63,6 +63,7 @@ test("the words take their numbers from the engine", async () => {
   assert.match(text("activation-maps"), /a dot product of 75 numbers plus a bias\. .* an output of 28×28×6\.$/);
   assert.match(text("formula"), /S = 2 gives \(7 − 3 \+ 2·0\)\/2 \+ 1 = 3: allowed\. S = 3 gives \(7 − 3 \+ 2·0\)\/3 \+ 1 = 2\.33, not a whole number/);
   assert.match(text("network"), /to 16×16×16, then 8×8×32, then 4×4×64; a fully connected layer turns those 1,024 values into 5 class scores\.$/);
+  assert.match(text("filter-demo"), /^The assignment's first experiment: two hand-made 3×3×3 filters as one conv layer, K = 2, stride 1, pad 1\. /);
   assert.match(text("overfit"), /^The assignment trains the three-layer convnet on only 100 examples: /);
 });
 

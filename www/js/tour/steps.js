@@ -149,8 +149,10 @@ export const STEPS = [
       const pools = report.rows.filter((r) => r.layer.type === "pool");
       const last = report.rows.at(-1);
       const seen = pools.at(-1).output;
-      return `CONV-RELU-CONV-RELU-POOL is one block: two 3×3 convs with P = 1 keep the size, and the pool halves it. `
-        + `Three blocks take the ${shape(report.input)} image to ${pools.map((p) => shape(p.output)).join(", then ")}; a fully connected layer turns those ${count(seen.h * seen.w * seen.c)} values into ${last.output.c} class scores.`;
+      const conv = report.rows[0].layer;
+      const blocks = ["One", "Two", "Three", "Four"][pools.length - 1] ?? String(pools.length);
+      return `CONV-RELU-CONV-RELU-POOL is one block: two ${conv.size}×${conv.size} convs with P = ${conv.pad} keep the size, and the pool halves it. `
+        + `${blocks} blocks take the ${shape(report.input)} image to ${pools.map((p) => shape(p.output)).join(", then ")}; a fully connected layer turns those ${count(seen.h * seen.w * seen.c)} values into ${last.output.c} class scores.`;
     },
     picture: ["[data-testid=network-table] thead", ...[1, 2, 3, 4, 5].map((i) => `[data-testid=network-table] tbody tr:nth-child(${i})`)],
   },
@@ -159,8 +161,19 @@ export const STEPS = [
     title: "The assignment's filters",
     tab: "filters",
     settings: () => ({ filter: "demo" }),
-    text: () => "The assignment's first experiment: two hand-made 3×3×3 filters as one conv layer, K = 2, stride 1, pad 1. "
-      + "Filter 0 turns the image grey, filter 1 finds horizontal edges in the blue channel: each filter gives one activation map. Load your own photo to try it.",
+    text(engine) {
+      // The layer's settings, from the engine's demo on a blank 4×4 image (its pictures unused).
+      const probe = engine.assignmentDemo(new Uint8ClampedArray(4 * 4 * 4), 4, 4);
+      let layer;
+      try {
+        layer = probe.summary();
+      } finally {
+        probe.free();
+      }
+      const [k, c, f] = layer.weights.shape;
+      return `The assignment's first experiment: two hand-made ${f}×${f}×${c} filters as one conv layer, K = ${k}, stride ${layer.stride}, pad ${layer.pad}. `
+        + "Filter 0 turns the image grey, filter 1 finds horizontal edges in the blue channel: each filter gives one activation map. Load your own photo to try it.";
+    },
     picture: ["[data-testid=output-canvas-0]", "[data-testid=output-canvas-1]"],
   },
   {

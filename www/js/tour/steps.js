@@ -7,7 +7,7 @@
 //
 // A step: { id, title, tab (the panel), settings(engine) → { state name: value } (what the step
 // sets, through the page's State), text(engine) → the card's sentences, picture (selectors of
-// what the step shows: the card must not cover them; the first is scrolled into view) }.
+// what the step shows: tour.js scrolls them into view above the card) }.
 
 import { FIELDS as TRAIN_FIELDS } from "../train/settings.js";
 
@@ -26,7 +26,7 @@ function stepper({ op = "conv", sw, sh = sw, sf, ss = 1, sp = 0, sc = 1, sk = 1 
 }
 
 /** The stepper's picture: its grids in the forward pass (conv shows the filter w too), the
- * formula above them and the step counter of its transport. */
+ * formula and the step counter of its transport. */
 const VIEW = ["[data-testid=stepper-formula]", "[data-testid=stepper-position]"];
 const GRIDS = ["[data-grid=x]", "[data-grid=w]", "[data-grid=out]", ...VIEW];
 const POOL_GRIDS = ["[data-grid=x]", "[data-grid=out]", ...VIEW];

@@ -145,7 +145,7 @@ test("? opens the sheet of shortcuts; Esc closes it and the focus goes back", as
   assert.equal(await sheet.getAttribute("open"), "");
   assert.equal(await focused(), "BUTTON[close-shortcuts]");
   const rows = await page.$$eval("[data-testid=shortcuts] dt", (dts) => dts.map((d) => d.textContent));
-  assert.deepEqual(rows, ["← →", "Space", "Home End", "+ −", "P", "?", "Esc"]);
+  assert.deepEqual(rows, ["← →", "Space", "Home End", "+ −", "P", "PgUp PgDn", "?", "Esc"]);
   const at = await position();
   await press("ArrowRight");
   assert.equal(await position(), at, "the keys do not reach the stepper behind the sheet");

@@ -76,7 +76,7 @@ test("the Present button, P and a link each turn it on; Esc leaves it", async ()
     const sheet = page.locator("[data-testid=shortcuts]");
     await sheet.waitFor({ state: "visible" });
     const rows = await page.$$eval("[data-testid=shortcuts] dt", (dts) => dts.map((d) => d.textContent));
-    assert.deepEqual(rows, ["← →", "Space", "Home End", "+ −", "P", "?", "Esc"]);
+    assert.deepEqual(rows, ["← →", "Space", "Home End", "+ −", "P", "PgUp PgDn", "?", "Esc"]);
     await page.keyboard.press("Escape");
     await sheet.waitFor({ state: "hidden" });
     assert.deepEqual(await presenting(page), ON);

@@ -1,8 +1,11 @@
 // Keys for the whole page: ←/→ step, Space plays or pauses, Home/End go to the first or last step,
 // +/− change the play speed, ? opens the sheet of shortcuts, P turns presenter mode on or off
-// (presenter.js) and Esc leaves it. The stepper's keys act on the visible panel's stepper (its
-// hooks' `keys`), wherever the focus is, except where the focused control uses the key itself
-// (typing in a field, arrows in a radio group or the tabs, Space on another button).
+// (presenter.js) and Esc leaves it; while the Lecture 5 tour is open (tour/tour.js), PageUp and
+// PageDown (what a presentation clicker sends) go to its previous and next step, and Esc closes
+// it when presenter mode is off (tour.js listens for those itself, after this module). The
+// stepper's keys act on the visible panel's stepper (its hooks' `keys`), wherever the focus is,
+// except where the focused control uses the key itself (typing in a field, arrows in a radio group
+// or the tabs, Space on another button).
 // `keyAction` and `focusKeeps` are pure; `installKeys` wires them to the document.
 
 import { el } from "./widgets/dom.js";
@@ -14,8 +17,9 @@ export const SHORTCUTS = [
   { keys: ["Home", "End"], does: "First step, last step" },
   { keys: ["+", "−"], does: "Play faster, play slower" },
   { keys: ["P"], does: "Presenter mode on or off" },
+  { keys: ["PgUp", "PgDn"], does: "Lecture 5 tour: previous step, next step (while the tour is open)" },
   { keys: ["?"], does: "Open this sheet" },
-  { keys: ["Esc"], does: "Close this sheet; leave presenter mode" },
+  { keys: ["Esc"], does: "Close this sheet; leave presenter mode; close the tour" },
 ];
 
 const ACTIONS = new Map([
@@ -24,11 +28,15 @@ const ACTIONS = new Map([
   ["+", "faster"], ["=", "faster"], ["-", "slower"], ["?", "help"],
   // P with or without Shift (Caps Lock), so that it works however it is typed.
   ["p", "present"], ["P", "present"], ["Escape", "leave"],
+  ["PageUp", "tourBack"], ["PageDown", "tourNext"],
 ]);
+
+/** The tour's actions: tour/tour.js answers them (only while the tour is open), not installKeys. */
+export const TOUR_ACTIONS = new Set(["tourBack", "tourNext"]);
 
 /**
  * What a key press asks for ("back", "forward", "play", "first", "last", "faster", "slower",
- * "help", "present", "leave"), or null. With Ctrl, Alt or ⌘ held it is the browser's (Ctrl + is zoom), never ours.
+ * "help", "present", "leave", "tourBack", "tourNext"), or null. With Ctrl, Alt or ⌘ held it is the browser's (Ctrl + is zoom), never ours.
  */
 export function keyAction({ key, ctrlKey = false, metaKey = false, altKey = false }) {
   if (ctrlKey || metaKey || altKey) return null;
@@ -105,7 +113,7 @@ export function installKeys({ keys, sheet, presenter }) {
   document.addEventListener("keydown", (e) => {
     if (e.defaultPrevented || e.isComposing || sheet.open) return;
     const action = keyAction(e);
-    if (!action) return;
+    if (!action || TOUR_ACTIONS.has(action)) return;
     const target = document.activeElement;
     const stepper = keys();
     // Space on the stepper's own buttons plays, as it does anywhere else.

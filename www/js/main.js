@@ -20,6 +20,7 @@ import { installPageTools } from "./page-tools.js";
 import { openStore } from "./persist/store.js";
 import { restoreNotice } from "./persist/text.js";
 import { problemsText, PROPS, State } from "./state.js";
+import { installTour } from "./tour/tour.js";
 import { createTabs } from "./widgets/tabs.js";
 
 async function main() {
@@ -135,6 +136,8 @@ async function main() {
     if (changed.includes("tab")) show(state.get("tab"));
   });
   await show(state.get("tab"));
+  // The Lecture 5 tour (its button joins the header's tools; its keys listen after keys.js's).
+  installTour({ header: document.querySelector("header.site"), state, engine });
   document.body.dataset.ready = "true";
   // After the first panel is up, so caching the files for offline use does not delay it.
   registerOffline();

@@ -17,6 +17,8 @@ export const PROPS = [
   { name: "tab", type: "string", default: "filters" },
   // Presenter mode (presenter.js): the page laid out for a projector.
   { name: "present", type: "bool", default: false },
+  // The Lecture 5 tour's open step (tour/tour.js; 0: closed); max is tour/steps.js STEPS.length.
+  { name: "tour", type: "int", min: 0, max: 11, default: 0 },
 
   // Panel 1 — Filters on your image
   { name: "filter", type: "enum", default: "sobelX", values: [

@@ -1,0 +1,84 @@
+// The Lecture 5 tour's table (www/js/tour/steps.js) without a browser: the steps in the lecture's
+// order, each step's settings names of the page's State that take its values as they are, the
+// `tour` setting's bound equal to the number of steps, and the engine's numbers in the words
+// (the page's wasm module in Node). Needs the build (./scripts/build-wasm.sh).
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { PANELS } from "../../www/js/panels/index.js";
+import { PROPS, State } from "../../www/js/state.js";
+import { FC_NETWORK, LECTURE_DEPTH, STEPS } from "../../www/js/tour/steps.js";
+import { loadWasmEngine } from "./wasm-engine.mjs";
+
+const prop = (name) => PROPS.find((p) => p.name === name);
+
+/** A State on a fake address, as tests/js/state.test.mjs makes them. */
+function freshState() {
+  const location = { hash: "", pathname: "/", search: "" };
+  const history = { replaceState: (_s, _t, url) => { location.hash = url.startsWith("#") ? url : ""; } };
+  return new State(PROPS, location, history, { maxShapes: 20000 });
+}
+
+test("eleven steps in the lecture's order, the tour setting bounded by them", () => {
+  assert.deepEqual(STEPS.map((s) => s.id), ["fc-vs-conv", "slide", "activation-maps", "stride", "padding", "formula",
+    "max-pool", "average-pool", "network", "filter-demo", "overfit"]);
+  assert.deepEqual(STEPS.map((s) => s.tab), ["shapes", "shapes", "shapes", "shapes", "shapes", "shapes", "shapes",
+    "shapes", "shapes", "filters", "train"]);
+  const tour = prop("tour");
+  assert.deepEqual([tour.type, tour.min, tour.max, tour.default], ["int", 0, STEPS.length, 0]);
+  for (const s of STEPS) {
+    assert.ok(PANELS.some((p) => p.id === s.tab), `${s.id}: no panel ${s.tab}`);
+    assert.ok(s.picture.length > 0, `${s.id}: nothing to keep in view`);
+  }
+});
+
+test("each step sets settings of the State, which keeps its values as they are", async () => {
+  const engine = await loadWasmEngine();
+  // The stepper's side bound: the lecture's 32×32 needs the stepper with depth (STEPPER.maxSide).
+  const side = Math.min(LECTURE_DEPTH.sw, prop("sw").max);
+  for (const step of STEPS) {
+    const settings = step.settings(engine);
+    const state = freshState();
+    for (const [name, value] of Object.entries(settings)) {
+      assert.ok(prop(name), `${step.id}: ${name} is not a setting of the page`);
+      state.set(name, value);
+      const kept = step.id === "activation-maps" && ["sw", "sh"].includes(name) ? side : value;
+      assert.deepEqual(state.get(name), kept, `${step.id}: ${name} = ${value}`);
+    }
+  }
+  assert.deepEqual(STEPS[0].settings(engine), { net: FC_NETWORK });
+  assert.deepEqual(STEPS[2].settings(engine), { op: "conv", dir: "forward", sgrad: "dx", sw: 32, sh: 32, sf: 5, ss: 1, sp: 0, sc: 3, sk: 6, step: 1 });
+  assert.deepEqual(STEPS[7].settings(engine).op, "avgpool");
+  // The overfit step is the engine's preset, the dataset first (the Train panel answers it).
+  const overfit = STEPS[10].settings(engine);
+  assert.equal(Object.keys(overfit)[0], "tds");
+  assert.deepEqual(overfit, { tds: "shapes", tsize: 16, tntrain: 100, tnval: 500, tdseed: 0, tf: 16, tk: 5, th: 100,
+    tbn: false, tws: 0.03, topt: "adam", tlr: 0.005, tdecay: 1, treg: 0, tbatch: 50, tep: 20, tseed: 0 });
+});
+
+test("the words take their numbers from the engine", async () => {
+  const engine = await loadWasmEngine();
+  const text = (id) => STEPS.find((s) => s.id === id).text(engine);
+  assert.match(text("fc-vs-conv"), /: 3,072 weights, .*: 75 weights\. For the same 4,704 outputs \(28×28×6\), a fully connected layer needs 14,455,392 parameters; the conv layer of K = 6 filters has 456\.$/);
+  assert.match(text("activation-maps"), /a dot product of 75 numbers plus a bias\. .* an output of 28×28×6\.$/);
+  assert.match(text("formula"), /S = 2 gives \(7 − 3 \+ 2·0\)\/2 \+ 1 = 3: allowed\. S = 3 gives \(7 − 3 \+ 2·0\)\/3 \+ 1 = 2\.33, not a whole number/);
+  assert.match(text("network"), /to 16×16×16, then 8×8×32, then 4×4×64; a fully connected layer turns those 1,024 values into 5 class scores\.$/);
+  assert.match(text("filter-demo"), /^The assignment's first experiment: two hand-made 3×3×3 filters as one conv layer, K = 2, stride 1, pad 1\. /);
+  assert.match(text("overfit"), /^The assignment trains the three-layer convnet on only 100 examples: /);
+});
+
+test("PageUp and PageDown are the tour's, except where the focused control uses them", async () => {
+  const { focusKeeps, keyAction, TOUR_ACTIONS } = await import("../../www/js/keys.js");
+  assert.deepEqual(["PageUp", "PageDown"].map((key) => keyAction({ key })), ["tourBack", "tourNext"]);
+  assert.equal(keyAction({ key: "PageDown", ctrlKey: true }), null, "Ctrl PageDown is the browser's next tab");
+  assert.deepEqual([...TOUR_ACTIONS], ["tourBack", "tourNext"]);
+  const kept = (target) => ["tourBack", "tourNext"].filter((a) => focusKeeps(target, a));
+  assert.deepEqual(kept({ tagName: "INPUT", type: "number" }), ["tourBack", "tourNext"]);
+  assert.deepEqual(kept({ tagName: "INPUT", type: "range" }), ["tourBack", "tourNext"], "a slider moves by pages");
+  assert.deepEqual(kept({ tagName: "SELECT" }), ["tourBack", "tourNext"]);
+  assert.deepEqual(kept({ tagName: "TEXTAREA" }), ["tourBack", "tourNext"]);
+  assert.deepEqual(kept({ tagName: "BUTTON" }), []);
+  assert.deepEqual(kept({ tagName: "INPUT", type: "radio" }), []);
+  assert.deepEqual(kept({ tagName: "BUTTON", role: "tab" }), []);
+  assert.deepEqual(kept({ tagName: "BODY" }), []);
+});

@@ -87,7 +87,7 @@ test("what Copy link says, with and without something that cannot travel", () =>
 function linkState(hash) {
   const location = { hash, pathname: "/", search: "" };
   const history = { replaceState: (_s, _t, url) => { location.hash = url.startsWith("#") ? url : ""; } };
-  return { s: new State(PROPS, location, history, { maxShapes: 20000 }), location };
+  return { s: new State(PROPS, location, history, { maxFigures: 20000, maxDatasetSide: 256 }), location };
 }
 
 test("the stepper's step and speed travel in the link, checked like every value", () => {

@@ -8,7 +8,7 @@ import { problemsText, PROPS, State } from "../../www/js/state.js";
  * The engine's limits the props name (`maxFrom`), as src/web/limits.rs exports them; the browser
  * tests read the real ones (tests/e2e/safety.test.mjs checks the page's bounds come from there).
  */
-const LIMITS = { maxShapes: 20000 };
+const LIMITS = { maxFigures: 20000, maxDatasetSide: 256 };
 
 /** A location whose hash the fake history's replaceState writes, as a browser's would. */
 function fakeWindow(hash = "") {
@@ -122,8 +122,29 @@ test("readUrl lists the problems of the current link only", () => {
 
 test("the engine's limits bound the settings that name them, and are required", () => {
   const { location, history } = fakeWindow("#tntrain=30000");
-  const s = new State(PROPS, location, history, { maxShapes: 25000 });
+  const s = new State(PROPS, location, history, { maxFigures: 25000, maxDatasetSide: 256 });
   assert.equal(s.get("tntrain"), 25000);
+  assert.throws(() => new State(PROPS, location, history, { maxDatasetSide: 256 }),
+    /setting "tntrain" needs the engine's limit maxFigures, which is not loaded/);
   assert.throws(() => new State(PROPS, location, history, {}),
-    /setting "tntrain" needs the engine's limit maxShapes, which is not loaded/);
+    /setting "tsize" needs the engine's limit maxDatasetSide, which is not loaded/);
+});
+
+test("old names of values still read: the figures were \"shapes\", in the Train dataset and the Filters sample", () => {
+  const { s, location } = state("#tds=shapes&sample=shapes&tsize=32");
+  assert.equal(s.get("tds"), "figures");
+  assert.equal(s.get("sample"), "figures");
+  assert.deepEqual(s.problems, [], "an old name is the same value, not a problem");
+  assert.equal(location.hash, "#sample=figures&tsize=32", "the link is rewritten with the new names (figures is tds's default)");
+  const digits = state("#tds=digits&sample=gradient").s;
+  assert.deepEqual([digits.get("tds"), digits.get("sample")], ["digits", "gradient"]);
+  const bad = state("#tds=shape").s;
+  assert.equal(bad.get("tds"), "figures");
+  assert.deepEqual(bad.problems.map((p) => p.message), ["tds = shape is not one of figures, digits, own, using the default figures"]);
+});
+
+test("the image side is bounded by the engine's largest dataset side", () => {
+  const { s } = state("#tsize=300");
+  assert.equal(s.get("tsize"), 256);
+  assert.deepEqual(s.problems.map((p) => p.message), ["tsize = 300 is out of range (1–256), using 256"]);
 });

@@ -2,8 +2,9 @@
 // that a link reopens the same view. Panels read and write values only through a State.
 //
 // A prop: { name (the URL key), type, default, ...limits }. Types: "int" (min, max), "number",
-// "bool", "enum" (values), "string", "numbers" (a comma-separated list of `length` numbers).
-// An int whose bound is one of the engine's rules names it instead (`maxFrom: "maxShapes"`): the
+// "bool", "enum" (values; `aliases` maps a value's old name, which links may still carry, to it),
+// "string", "numbers" (a comma-separated list of `length` numbers).
+// An int whose bound is one of the engine's rules names it instead (`maxFrom: "maxFigures"`): the
 // State reads it from the engine's `limits()` (config.js ENGINE_LIMITS), so it is never typed twice.
 // Only values that differ from their default are written to the URL, so links stay short.
 //
@@ -30,7 +31,8 @@ export const PROPS = [
   { name: "k5", type: "numbers", length: 25, default: [
     -1, -1, -1, -1, -1, -1, 0, 0, 0, -1, -1, 0, 16, 0, -1, -1, 0, 0, 0, -1, -1, -1, -1, -1, -1,
   ] },
-  { name: "sample", type: "enum", values: ["circle", "checkerboard", "gradient", "shapes"], default: "circle" },
+  // "figures" (geometric figures) was called "shapes" in older links.
+  { name: "sample", type: "enum", values: ["circle", "checkerboard", "gradient", "figures"], aliases: { shapes: "figures" }, default: "circle" },
 
   // Panel 2 — Shapes, step by step
   // "pool" is max pooling (the name links have always used); "avgpool" is average pooling.
@@ -99,11 +101,12 @@ export const PROPS = [
   { name: "bnwarm", type: "int", min: 0, max: 1000, default: 10 },
 
   // Panel 4 — Train a convnet. The defaults are the engine's "Overfit 100 examples" preset for the
-  // shapes (trainPreset("shapes", "overfit"); a browser test checks that they agree).
-  { name: "tds", type: "enum", values: ["shapes", "digits", "own"], default: "shapes" },
-  { name: "tsize", type: "int", min: 1, max: 128, default: 16 },
-  { name: "tntrain", type: "int", min: 1, maxFrom: "maxShapes", default: 100 },
-  { name: "tnval", type: "int", min: 1, maxFrom: "maxShapes", default: 500 },
+  // geometric figures (trainPreset("figures", "overfit"); a browser test checks that they agree).
+  // The figures dataset was called "shapes" in older links and saved settings.
+  { name: "tds", type: "enum", values: ["figures", "digits", "own"], aliases: { shapes: "figures" }, default: "figures" },
+  { name: "tsize", type: "int", min: 1, maxFrom: "maxDatasetSide", default: 16 },
+  { name: "tntrain", type: "int", min: 1, maxFrom: "maxFigures", default: 100 },
+  { name: "tnval", type: "int", min: 1, maxFrom: "maxFigures", default: 500 },
   { name: "tdseed", type: "int", min: 0, max: 2 ** 31 - 1, default: 0 },
   { name: "tf", type: "int", min: 1, max: 256, default: 16 },
   { name: "tk", type: "int", min: 1, max: 15, default: 5 },
@@ -114,11 +117,11 @@ export const PROPS = [
   { name: "tlr", type: "number", default: 0.005 },
   { name: "tdecay", type: "number", default: 1 },
   { name: "treg", type: "number", default: 0 },
-  { name: "tbatch", type: "int", min: 1, maxFrom: "maxShapes", default: 50 },
+  { name: "tbatch", type: "int", min: 1, maxFrom: "maxFigures", default: 50 },
   { name: "tep", type: "int", min: 1, max: 1000, default: 20 },
   { name: "tseed", type: "int", min: 0, max: 2 ** 31 - 1, default: 0 },
   { name: "tsplit", type: "enum", values: ["val", "train"], default: "val" },
-  { name: "tex", type: "int", min: 0, maxFrom: "maxShapes", default: 0 },
+  { name: "tex", type: "int", min: 0, maxFrom: "maxFigures", default: 0 },
 ];
 
 /** `text` as a number, or NaN for an empty or blank one (which Number would read as 0). */
@@ -126,7 +129,8 @@ const number = (text) => (text.trim() === "" ? NaN : Number(text));
 
 /**
  * Reads `text` as a value of `prop`: `{ value }`, or `{ value, why }` when it had to be replaced —
- * `value` clamped into range, or undefined for "use the default".
+ * `value` clamped into range, or undefined for "use the default" — or `{ value, renamed: true }`
+ * for an enum value's old name (the same value, to be written under its new name).
  */
 function read(prop, text) {
   switch (prop.type) {
@@ -144,10 +148,12 @@ function read(prop, text) {
       if (["1", "true"].includes(text)) return { value: true };
       if (["0", "false"].includes(text)) return { value: false };
       return { value: undefined, why: "is not 0 or 1" };
-    case "enum":
-      return prop.values.includes(text)
-        ? { value: text }
-        : { value: undefined, why: `is not one of ${prop.values.join(", ")}` };
+    case "enum": {
+      const renamed = Object.hasOwn(prop.aliases ?? {}, text);
+      const value = renamed ? prop.aliases[text] : text;
+      if (!prop.values.includes(value)) return { value: undefined, why: `is not one of ${prop.values.join(", ")}` };
+      return renamed ? { value, renamed } : { value };
+    }
     case "numbers": {
       const vs = text.split(",").map(number);
       if (vs.length !== prop.length) return { value: undefined, why: `is not a list of ${prop.length} numbers` };
@@ -249,13 +255,15 @@ export class State {
 
   /**
    * Re-reads the URL (after the user edits it or goes back) and reports what changed; values it
-   * had to replace are listed in `problems`.
+   * had to replace are listed in `problems`. A value under its old name is taken as the value and
+   * the URL rewritten with the new name.
    */
   readUrl() {
     const before = new Map([...this.props.keys()].map((n) => [n, this.get(n)]));
     this.values.clear();
     this.problems = [];
     const problem = (name, text, value, message) => this.problems.push({ name, text, value, message });
+    let renamedAny = false;
     for (const part of this.location.hash.replace(/^#/, "").split("&")) {
       if (part === "") continue;
       const eq = part.indexOf("=");
@@ -273,14 +281,16 @@ export class State {
         problem(name, raw, prop.default, `${name} = ${quote(raw)} is not valid percent-encoding, using the default ${format(prop, prop.default)}`);
         continue;
       }
-      const { value, why } = read(prop, text);
+      const { value, why, renamed } = read(prop, text);
       if (value !== undefined) this.values.set(prop.name, value);
+      renamedAny ||= Boolean(renamed);
       if (why) {
         const fallback = prop.type === "numbers" ? "the default" : `the default ${format(prop, prop.default)}`;
         const used = value === undefined ? fallback : format(prop, value);
         problem(name, text, value ?? prop.default, `${name} = ${quote(text)} ${why}, using ${used}`);
       }
     }
+    if (renamedAny) this.writeUrl();
     const changed = [...before].filter(([n, v]) => !same(v, this.get(n))).map(([n]) => n);
     if (changed.length) this.notify(changed);
   }

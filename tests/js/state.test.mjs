@@ -3,12 +3,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { problemsText, PROPS, State } from "../../www/js/state.js";
+import { loadWasmEngine } from "./wasm-engine.mjs";
 
 /**
  * The engine's limits the props name (`maxFrom`), as src/web/limits.rs exports them; the browser
  * tests read the real ones (tests/e2e/safety.test.mjs checks the page's bounds come from there).
  */
 const LIMITS = { maxFigures: 20000, maxDatasetSide: 256 };
+/** The engine's defaults the props name (`defaultFrom`), from the page's wasm module as main.js reads them. */
+const engine = await loadWasmEngine();
+const DEFAULTS = { train: engine.trainPreset("figures", "overfit") };
 
 /** A location whose hash the fake history's replaceState writes, as a browser's would. */
 function fakeWindow(hash = "") {
@@ -23,15 +27,40 @@ function fakeWindow(hash = "") {
 
 function state(hash) {
   const { location, history } = fakeWindow(hash);
-  return { s: new State(PROPS, location, history, LIMITS), location };
+  return { s: new State(PROPS, location, history, LIMITS, DEFAULTS), location };
 }
 
 test("every prop has a unique name and a default its own parser accepts", () => {
   const names = PROPS.map((p) => p.name);
   assert.equal(new Set(names).size, names.length);
   const { s, location } = state("");
-  for (const p of PROPS) assert.deepEqual(s.get(p.name), p.default, p.name);
+  for (const p of PROPS) {
+    assert.ok(("default" in p) !== ("defaultFrom" in p), `${p.name}: a default, or the engine's, not both`);
+    assert.deepEqual(s.get(p.name), p.default ?? s.props.get(p.name).default, p.name);
+  }
   assert.equal(location.hash, "");
+});
+
+test("the Train panel's defaults are the engine's overfit preset of the figures, typed nowhere in JS", () => {
+  const { s } = state("");
+  const { data, run } = DEFAULTS.train;
+  assert.deepEqual(
+    ["tds", "tsize", "tntrain", "tnval", "tdseed"].map((n) => s.get(n)),
+    [data.dataset, data.size, data.nTrain, data.nVal, data.seed]);
+  assert.deepEqual(
+    ["tf", "tk", "th", "tbn", "tws", "topt", "tlr", "tdecay", "treg", "tbatch", "tep", "tseed"].map((n) => s.get(n)),
+    [run.numFilters, run.filterSize, run.hiddenDim, run.batchnorm, run.weightScale, run.updateRule,
+      run.learningRate, run.lrDecay, run.reg, run.batchSize, run.numEpochs, run.seed]);
+  assert.deepEqual([data.dataset, data.nTrain, run.batchSize, run.learningRate], ["figures", 100, 50, 0.005]);
+  for (const p of PROPS.filter((q) => q.name.startsWith("t") && q.name !== "tab" && !["tsplit", "tex"].includes(q.name))) {
+    assert.ok(!("default" in p), `${p.name} types its default instead of reading the engine's`);
+  }
+  const { location, history } = fakeWindow("");
+  assert.throws(() => new State(PROPS, location, history, LIMITS, {}),
+    /setting "tds" needs the engine's default train.data.dataset, which is not loaded/);
+  const wrong = { train: { data: { ...data, dataset: "cifar" }, run } };
+  assert.throws(() => new State(PROPS, location, history, LIMITS, wrong),
+    /the engine's default train.data.dataset = cifar is not a value of setting "tds"/);
 });
 
 test("values are read from the hash, clamped, and bad ones fall back to the default", () => {
@@ -57,7 +86,7 @@ test("set writes only non-default values to the URL and tells the listeners", ()
   s.set("ss", 1); // back to the default: gone from the URL
   assert.equal(location.hash, "#net=8x8x1%3A%20conv3x3-2%2C%20fc4");
   assert.deepEqual(seen, [["ss"], ["net"], ["ss"]]);
-  const again = new State(PROPS, location, fakeWindow().history, LIMITS);
+  const again = new State(PROPS, location, fakeWindow().history, LIMITS, DEFAULTS);
   assert.equal(again.get("net"), "8x8x1: conv3x3-2, fc4", "the URL round-trips");
 });
 
@@ -122,11 +151,11 @@ test("readUrl lists the problems of the current link only", () => {
 
 test("the engine's limits bound the settings that name them, and are required", () => {
   const { location, history } = fakeWindow("#tntrain=30000");
-  const s = new State(PROPS, location, history, { maxFigures: 25000, maxDatasetSide: 256 });
+  const s = new State(PROPS, location, history, { maxFigures: 25000, maxDatasetSide: 256 }, DEFAULTS);
   assert.equal(s.get("tntrain"), 25000);
-  assert.throws(() => new State(PROPS, location, history, { maxDatasetSide: 256 }),
+  assert.throws(() => new State(PROPS, location, history, { maxDatasetSide: 256 }, DEFAULTS),
     /setting "tntrain" needs the engine's limit maxFigures, which is not loaded/);
-  assert.throws(() => new State(PROPS, location, history, {}),
+  assert.throws(() => new State(PROPS, location, history, {}, DEFAULTS),
     /setting "tsize" needs the engine's limit maxDatasetSide, which is not loaded/);
 });
 

@@ -13,6 +13,20 @@ export function useEngineLimits(limits) {
   Object.freeze(ENGINE_LIMITS);
 }
 
+/**
+ * The engine's defaults of the settings it owns, filled in once by main.js like ENGINE_LIMITS:
+ * `train` is the "Overfit 100 examples" preset of the geometric figures
+ * (`trainPreset("figures", "overfit")`: `{ data, run }`), which the Train panel opens on. The URL
+ * state's props name a value here (`defaultFrom`) instead of typing it.
+ */
+export const ENGINE_DEFAULTS = {};
+
+/** Keeps the engine's defaults in ENGINE_DEFAULTS (main.js, once, after the engine loads). */
+export function useEngineDefaults(engine) {
+  Object.assign(ENGINE_DEFAULTS, { train: engine.trainPreset("figures", "overfit") });
+  Object.freeze(ENGINE_DEFAULTS);
+}
+
 /** Images larger than this (width or height, in pixels) are scaled down before filtering. */
 export const MAX_IMAGE_SIDE = 512;
 

@@ -6,12 +6,14 @@
 // "string", "numbers" (a comma-separated list of `length` numbers).
 // An int whose bound is one of the engine's rules names it instead (`maxFrom: "maxFigures"`): the
 // State reads it from the engine's `limits()` (config.js ENGINE_LIMITS), so it is never typed twice.
+// Likewise a default the engine owns is named by its path in config.js ENGINE_DEFAULTS
+// (`defaultFrom: "train.run.batchSize"`) instead of a `default`.
 // Only values that differ from their default are written to the URL, so links stay short.
 //
 // A value from a link that cannot be used as it is, is replaced (clamped into range, or the
 // default) and said: `state.problems` lists each one, and `problemsText` makes the page's notice.
 
-import { ENGINE_LIMITS, STEPPER } from "./config.js";
+import { ENGINE_DEFAULTS, ENGINE_LIMITS, STEPPER } from "./config.js";
 
 export const PROPS = [
   // The page
@@ -101,25 +103,25 @@ export const PROPS = [
   { name: "bnwarm", type: "int", min: 0, max: 1000, default: 10 },
 
   // Panel 4 — Train a convnet. The defaults are the engine's "Overfit 100 examples" preset for the
-  // geometric figures (trainPreset("figures", "overfit"); a browser test checks that they agree).
+  // geometric figures (ENGINE_DEFAULTS.train, trainPreset("figures", "overfit")).
   // The figures dataset was called "shapes" in older links and saved settings.
-  { name: "tds", type: "enum", values: ["figures", "digits", "own"], aliases: { shapes: "figures" }, default: "figures" },
-  { name: "tsize", type: "int", min: 1, maxFrom: "maxDatasetSide", default: 16 },
-  { name: "tntrain", type: "int", min: 1, maxFrom: "maxFigures", default: 100 },
-  { name: "tnval", type: "int", min: 1, maxFrom: "maxFigures", default: 500 },
-  { name: "tdseed", type: "int", min: 0, max: 2 ** 31 - 1, default: 0 },
-  { name: "tf", type: "int", min: 1, max: 256, default: 16 },
-  { name: "tk", type: "int", min: 1, max: 15, default: 5 },
-  { name: "th", type: "int", min: 1, max: 4096, default: 100 },
-  { name: "tbn", type: "bool", default: false },
-  { name: "tws", type: "number", default: 0.03 },
-  { name: "topt", type: "enum", values: ["sgd", "sgd_momentum", "rmsprop", "adam"], default: "adam" },
-  { name: "tlr", type: "number", default: 0.005 },
-  { name: "tdecay", type: "number", default: 1 },
-  { name: "treg", type: "number", default: 0 },
-  { name: "tbatch", type: "int", min: 1, maxFrom: "maxFigures", default: 50 },
-  { name: "tep", type: "int", min: 1, max: 1000, default: 20 },
-  { name: "tseed", type: "int", min: 0, max: 2 ** 31 - 1, default: 0 },
+  { name: "tds", type: "enum", values: ["figures", "digits", "own"], aliases: { shapes: "figures" }, defaultFrom: "train.data.dataset" },
+  { name: "tsize", type: "int", min: 1, maxFrom: "maxDatasetSide", defaultFrom: "train.data.size" },
+  { name: "tntrain", type: "int", min: 1, maxFrom: "maxFigures", defaultFrom: "train.data.nTrain" },
+  { name: "tnval", type: "int", min: 1, maxFrom: "maxFigures", defaultFrom: "train.data.nVal" },
+  { name: "tdseed", type: "int", min: 0, max: 2 ** 31 - 1, defaultFrom: "train.data.seed" },
+  { name: "tf", type: "int", min: 1, max: 256, defaultFrom: "train.run.numFilters" },
+  { name: "tk", type: "int", min: 1, max: 15, defaultFrom: "train.run.filterSize" },
+  { name: "th", type: "int", min: 1, max: 4096, defaultFrom: "train.run.hiddenDim" },
+  { name: "tbn", type: "bool", defaultFrom: "train.run.batchnorm" },
+  { name: "tws", type: "number", defaultFrom: "train.run.weightScale" },
+  { name: "topt", type: "enum", values: ["sgd", "sgd_momentum", "rmsprop", "adam"], defaultFrom: "train.run.updateRule" },
+  { name: "tlr", type: "number", defaultFrom: "train.run.learningRate" },
+  { name: "tdecay", type: "number", defaultFrom: "train.run.lrDecay" },
+  { name: "treg", type: "number", defaultFrom: "train.run.reg" },
+  { name: "tbatch", type: "int", min: 1, maxFrom: "maxFigures", defaultFrom: "train.run.batchSize" },
+  { name: "tep", type: "int", min: 1, max: 1000, defaultFrom: "train.run.numEpochs" },
+  { name: "tseed", type: "int", min: 0, max: 2 ** 31 - 1, defaultFrom: "train.run.seed" },
   { name: "tsplit", type: "enum", values: ["val", "train"], default: "val" },
   { name: "tex", type: "int", min: 0, maxFrom: "maxFigures", default: 0 },
 ];
@@ -173,15 +175,33 @@ function quote(text) {
   return text.length > 40 ? `${text.slice(0, 37)}…` : text;
 }
 
-/** The props with each engine-bound limit (`maxFrom`) read from `limits`. */
-function withLimits(props, limits) {
+/**
+ * The props with each engine-bound limit (`maxFrom`) read from `limits` and each engine-owned
+ * default (`defaultFrom`, a dotted path) from `defaults`; a default the prop's own parser would
+ * not take back is refused, like a missing one.
+ */
+function withEngine(props, limits, defaults) {
   return props.map((p) => {
-    if (!p.maxFrom) return p;
-    const max = limits[p.maxFrom];
-    if (!Number.isInteger(max)) {
-      throw new Error(`state.js: setting "${p.name}" needs the engine's limit ${p.maxFrom}, which is not loaded`);
+    let q = p;
+    if (p.maxFrom) {
+      const max = limits[p.maxFrom];
+      if (!Number.isInteger(max)) {
+        throw new Error(`state.js: setting "${p.name}" needs the engine's limit ${p.maxFrom}, which is not loaded`);
+      }
+      q = { ...q, max };
     }
-    return { ...p, max };
+    if (p.defaultFrom) {
+      const value = p.defaultFrom.split(".").reduce((o, key) => (o == null ? undefined : o[key]), defaults);
+      if (value === undefined) {
+        throw new Error(`state.js: setting "${p.name}" needs the engine's default ${p.defaultFrom}, which is not loaded`);
+      }
+      const back = read(q, format(q, value));
+      if (back.why || !same(back.value, value)) {
+        throw new Error(`state.js: the engine's default ${p.defaultFrom} = ${format(q, value)} is not a value of setting "${p.name}"`);
+      }
+      q = { ...q, default: value };
+    }
+    return q;
   });
 }
 
@@ -206,8 +226,8 @@ function same(a, b) {
 
 /** The page's settings, read from and written to `location.hash`. */
 export class State {
-  constructor(props = PROPS, location = window.location, history = window.history, limits = ENGINE_LIMITS) {
-    this.props = new Map(withLimits(props, limits).map((p) => [p.name, p]));
+  constructor(props = PROPS, location = window.location, history = window.history, limits = ENGINE_LIMITS, defaults = ENGINE_DEFAULTS) {
+    this.props = new Map(withEngine(props, limits, defaults).map((p) => [p.name, p]));
     this.location = location;
     this.history = history;
     this.values = new Map();

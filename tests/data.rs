@@ -641,6 +641,26 @@ fn own_dataset_validates_its_inputs() {
 }
 
 #[test]
+fn messages_write_sizes_height_by_width_as_the_page_does() {
+    // The page writes H×W×C (32×32×3) everywhere; an image 3 wide and 2 high is 2×3.
+    assert_eq!(
+        RgbaImage::new(3, 2, vec![0; 23]).unwrap_err(),
+        Error::shape("RGBA pixels of a 2×3 image", "24 bytes (2·3·4)", "23 bytes")
+    );
+    assert_eq!(
+        RgbaImage::new(5000, 1, vec![0; 20000])
+            .unwrap_err()
+            .to_string(),
+        "an image of 1×5000 pixels is too large: the most is 4096×4096; scale it down first"
+    );
+    let small = RgbaImage::new(1, 1, vec![0; 4]).unwrap();
+    assert_eq!(
+        resize_rgba(&small, 300, 2).unwrap_err().to_string(),
+        "dataset images of 2×300 pixels are too large: the most is 256×256"
+    );
+}
+
+#[test]
 fn long_class_names_are_quoted_shortened() {
     let image = RgbaImage::new(2, 2, vec![9; 16]).unwrap();
     let long = "y".repeat(100_000);

@@ -41,6 +41,13 @@ pub fn lab_layers() -> Result<JsValue, JsError> {
     to_js(&layers)
 }
 
+/// The gradient check the panel opens on: `GradCheckSettings::default()` (the assignment's conv
+/// check), whose values are the defaults of the page's `g…` settings.
+#[wasm_bindgen(js_name = gradcheckDefaults)]
+pub fn gradcheck_defaults() -> Result<JsValue, JsError> {
+    to_js(&GradCheckSettings::default())
+}
+
 /// The default sizes of the naive-against-fast comparison: `{ conv: SpeedSettings, maxpool: … }`
 /// (the assignment's).
 #[wasm_bindgen(js_name = speedDefaults)]

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { STEPPER } from "../../www/js/config.js";
+import { engineDefaults, STEPPER } from "../../www/js/config.js";
 import { focusKeeps, keyAction, SHORTCUTS } from "../../www/js/keys.js";
 import { copiedText, refusedText, trainNote, uploadNote } from "../../www/js/link-notes.js";
 import { PROPS, State } from "../../www/js/state.js";
@@ -91,8 +91,7 @@ test("what Copy link says, with and without something that cannot travel", () =>
 function linkState(hash) {
   const location = { hash, pathname: "/", search: "" };
   const history = { replaceState: (_s, _t, url) => { location.hash = url.startsWith("#") ? url : ""; } };
-  const defaults = { train: engine.trainPreset("figures", "overfit") };
-  return { s: new State(PROPS, location, history, { maxFigures: 20000, maxDatasetSide: 256 }, defaults), location };
+  return { s: new State(PROPS, location, history, { maxFigures: 20000, maxDatasetSide: 256 }, engineDefaults(engine)), location };
 }
 
 test("the stepper's step and speed travel in the link, checked like every value", () => {

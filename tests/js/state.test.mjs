@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { engineDefaults } from "../../www/js/config.js";
 import { problemsText, PROPS, State } from "../../www/js/state.js";
 import { loadWasmEngine } from "./wasm-engine.mjs";
 
@@ -12,7 +13,7 @@ import { loadWasmEngine } from "./wasm-engine.mjs";
 const LIMITS = { maxFigures: 20000, maxDatasetSide: 256 };
 /** The engine's defaults the props name (`defaultFrom`), from the page's wasm module as main.js reads them. */
 const engine = await loadWasmEngine();
-const DEFAULTS = { train: engine.trainPreset("figures", "overfit") };
+const DEFAULTS = engineDefaults(engine);
 
 /** A location whose hash the fake history's replaceState writes, as a browser's would. */
 function fakeWindow(hash = "") {
@@ -41,7 +42,7 @@ test("every prop has a unique name and a default its own parser accepts", () => 
   assert.equal(location.hash, "");
 });
 
-test("the Train panel's defaults are the engine's overfit preset of the figures, typed nowhere in JS", () => {
+test("the Train and Lab panels' defaults are the engine's, typed nowhere in JS", () => {
   const { s } = state("");
   const { data, run } = DEFAULTS.train;
   assert.deepEqual(
@@ -52,13 +53,21 @@ test("the Train panel's defaults are the engine's overfit preset of the figures,
     [run.numFilters, run.filterSize, run.hiddenDim, run.batchnorm, run.weightScale, run.updateRule,
       run.learningRate, run.lrDecay, run.reg, run.batchSize, run.numEpochs, run.seed]);
   assert.deepEqual([data.dataset, data.nTrain, run.batchSize, run.learningRate], ["figures", 100, 50, 0.005]);
-  for (const p of PROPS.filter((q) => q.name.startsWith("t") && q.name !== "tab" && !["tsplit", "tex"].includes(q.name))) {
-    assert.ok(!("default" in p), `${p.name} types its default instead of reading the engine's`);
-  }
+  // Only the page's own choices type a default: which example is shown, the timed runs.
+  const typed = PROPS.filter((p) => /^(t|g|v|q|bn)/.test(p.name) && "default" in p).map((p) => p.name);
+  assert.deepEqual(typed, ["tab", "vruns", "tsplit", "tex"]);
+  const { gradcheck, speed, batchnorm } = DEFAULTS;
+  assert.deepEqual(["gl", "gk", "gws", "gprec", "gbug"].map((n) => s.get(n)),
+    [gradcheck.layer, gradcheck.filterSize, gradcheck.weightScale, gradcheck.precision, gradcheck.injectBug]);
+  assert.deepEqual(["vn", "vk", "qh", "qs", "bnn", "bnwarm"].map((n) => s.get(n)),
+    [speed.conv.n, speed.conv.filterSize, speed.maxpool.h, speed.maxpool.stride, batchnorm.n, batchnorm.warmupBatches]);
+  assert.deepEqual([gradcheck.layer, gradcheck.n, speed.conv.f, batchnorm.f], ["conv", 4, 25, 4]);
   const { location, history } = fakeWindow("");
-  assert.throws(() => new State(PROPS, location, history, LIMITS, {}),
+  assert.throws(() => new State(PROPS, location, history, LIMITS, { ...DEFAULTS, train: undefined }),
     /setting "tds" needs the engine's default train.data.dataset, which is not loaded/);
-  const wrong = { train: { data: { ...data, dataset: "cifar" }, run } };
+  assert.throws(() => new State(PROPS, location, history, LIMITS, {}),
+    /setting "gl" needs the engine's default gradcheck.layer, which is not loaded/);
+  const wrong = { ...DEFAULTS, train: { data: { ...data, dataset: "cifar" }, run } };
   assert.throws(() => new State(PROPS, location, history, LIMITS, wrong),
     /the engine's default train.data.dataset = cifar is not a value of setting "tds"/);
 });

@@ -14,16 +14,29 @@ export function useEngineLimits(limits) {
 }
 
 /**
- * The engine's defaults of the settings it owns, filled in once by main.js like ENGINE_LIMITS:
- * `train` is the "Overfit 100 examples" preset of the geometric figures
- * (`trainPreset("figures", "overfit")`: `{ data, run }`), which the Train panel opens on. The URL
- * state's props name a value here (`defaultFrom`) instead of typing it.
+ * The engine's defaults of the settings it owns (`engineDefaults`), filled in once by main.js like
+ * ENGINE_LIMITS. The URL state's props name a value here (`defaultFrom: "train.run.batchSize"`)
+ * instead of typing it.
  */
 export const ENGINE_DEFAULTS = {};
 
-/** Keeps the engine's defaults in ENGINE_DEFAULTS (main.js, once, after the engine loads). */
+/**
+ * The defaults the page's module `engine` exports: `train`, the "Overfit 100 examples" preset of
+ * the geometric figures the Train panel opens on (`{ data, run }`); the Lab's `gradcheck` (the
+ * conv check it opens on), `speed` (`{ conv, maxpool }`) and `batchnorm` settings.
+ */
+export function engineDefaults(engine) {
+  return {
+    train: engine.trainPreset("figures", "overfit"),
+    gradcheck: engine.gradcheckDefaults(),
+    speed: engine.speedDefaults(),
+    batchnorm: engine.batchnormDefaults(),
+  };
+}
+
+/** Keeps `engineDefaults(engine)` in ENGINE_DEFAULTS (main.js, once, after the engine loads). */
 export function useEngineDefaults(engine) {
-  Object.assign(ENGINE_DEFAULTS, { train: engine.trainPreset("figures", "overfit") });
+  Object.assign(ENGINE_DEFAULTS, engineDefaults(engine));
   Object.freeze(ENGINE_DEFAULTS);
 }
 

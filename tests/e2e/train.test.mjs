@@ -275,6 +275,21 @@ test("a link reopens the same set-up", async () => {
   assert.match(await page.textContent("[data-testid=train-summary]"), /^100 training and 500 validation images of 16×16×3/);
 });
 
+test("an old link's dataset \"shapes\" opens the geometric figures, said nowhere as a problem, and the link is rewritten", async () => {
+  const old = await openPage("#tab=train&tds=shapes&tsize=32&sample=shapes");
+  try {
+    await old.page.waitForSelector("[data-testid=train-summary]:not(:empty)");
+    assert.equal(await old.page.isChecked("input[name=tds][value=figures]"), true);
+    assert.equal(await old.page.textContent("input[name=tds][value=figures] + span"), "Geometric figures");
+    assert.match(await old.page.textContent("[data-testid=train-summary]"), /images of 32×32×3, 5 classes/);
+    assert.equal(await old.page.isVisible("[data-testid=link-notice]"), false);
+    assert.equal(await old.page.evaluate(() => location.hash), "#tab=train&sample=figures&tsize=32");
+    assert.deepEqual(old.log.errors, []);
+  } finally {
+    await old.close();
+  }
+});
+
 test("no console errors and no request to another host", async () => {
   assert.deepEqual(session.log.errors, []);
   assert.deepEqual(foreignRequests(session.log.requests, session.url), []);

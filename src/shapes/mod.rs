@@ -438,6 +438,8 @@ pub const MAX_COUNT: u64 = (1 << 53) - 1;
 
 /// The shape of one example's activations: `C` channels of `H × W`, stored `(C, H, W)` like the
 /// engine's arrays. It is written height×width×channels, as the lecture writes "32×32×3".
+/// This is the only "shape" in the code: the dataset's circles and squares are
+/// [`crate::data::Figure`]s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Shape {
     /// Channels (depth): 3 for an RGB image, the number of filters after a conv layer.

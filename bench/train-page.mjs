@@ -1,5 +1,5 @@
 // Times the training panel as a user meets it, in headless Chromium: the "Overfit 100 examples"
-// preset from Start to Finished, one epoch of the full shapes set (2,000 images of 32×32, its
+// preset from Start to Finished, one epoch of the full figures set (2,000 images of 32×32, its
 // accuracy check included), and iterations per second at batch 50 on that set (between two
 // accuracy checks, so only minibatch steps). Each figure is the median of several runs.
 //
@@ -77,12 +77,12 @@ async function bench(name, hash, analyse) {
   return results;
 }
 
-// The overfit preset is the page's default set-up: 100 shapes of 16×16, 20 epochs of batch 50.
-const overfit = await bench("overfit", "tds=shapes", (run) => ({ ms: run.elapsedMs }));
+// The overfit preset is the page's default set-up: 100 figures of 16×16, 20 epochs of batch 50.
+const overfit = await bench("overfit", "tds=figures", (run) => ({ ms: run.elapsedMs }));
 
-// One epoch of the full shapes preset is 40 iterations of 50 and the accuracy check after it.
-const FULL = "tds=shapes&tsize=32&tntrain=2000&tnval=500&tlr=0.003&tdecay=0.95&treg=0.001";
-const epoch = await bench("one full-shapes epoch", `${FULL}&tep=1`, (run) => ({ ms: run.elapsedMs }));
+// One epoch of the full figures preset is 40 iterations of 50 and the accuracy check after it.
+const FULL = "tds=figures&tsize=32&tntrain=2000&tnval=500&tlr=0.003&tdecay=0.95&treg=0.001";
+const epoch = await bench("one full-figures epoch", `${FULL}&tep=1`, (run) => ({ ms: run.elapsedMs }));
 
 // Two epochs give a stretch, iterations 41 to 79, with no accuracy check inside: it/s there is
 // minibatch steps only. Each tick is the end of a chunk of iterations in the worker.
@@ -107,8 +107,8 @@ const md = [
   "",
   "| what | median | runs |",
   "| --- | ---: | --- |",
-  `| "Overfit 100 examples" preset (100 shapes 16×16, 20 epochs of batch 50, Start to Finished) | ${(summary.overfitPresetMs / 1000).toFixed(2)} s | ${summary.samples.overfit.map((m) => (m / 1000).toFixed(2)).join(", ")} |`,
-  `| one epoch of the full shapes set (2,000 of 32×32, batch 50, with its accuracy check) | ${(summary.fullShapesEpochMs / 1000).toFixed(2)} s | ${summary.samples.epoch.map((m) => (m / 1000).toFixed(2)).join(", ")} |`,
+  `| "Overfit 100 examples" preset (100 figures 16×16, 20 epochs of batch 50, Start to Finished) | ${(summary.overfitPresetMs / 1000).toFixed(2)} s | ${summary.samples.overfit.map((m) => (m / 1000).toFixed(2)).join(", ")} |`,
+  `| one epoch of the full figures set (2,000 of 32×32, batch 50, with its accuracy check) | ${(summary.fullShapesEpochMs / 1000).toFixed(2)} s | ${summary.samples.epoch.map((m) => (m / 1000).toFixed(2)).join(", ")} |`,
   `| iterations per second at batch 50 (32×32, 16 filters 5×5, hidden 100) | ${summary.itPerSecBatch50.toFixed(1)} it/s | ${summary.samples.itPerSec.map((v) => v.toFixed(1)).join(", ")} |`,
   "",
 ].join("\n");

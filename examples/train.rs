@@ -1,12 +1,12 @@
-//! Trains the assignment's three-layer convnet on the generated shapes dataset and prints the
+//! Trains the assignment's three-layer convnet on the generated geometric figures and prints the
 //! history as the course's solver does. By default it is the assignment's overfitting experiment
 //! (100 training images, batch 50, 15 epochs, adam, weight scale 1e-2): training accuracy climbs
 //! to about 100% while validation accuracy stays far lower. The learning rate is 3e-3 rather than
-//! the assignment's 1e-3, at which the shapes reach only about 87% in 15 epochs.
+//! the assignment's 1e-3, at which the figures reach only about 87% in 15 epochs.
 //!
 //! ```sh
 //! cargo run --release --example train
-//! cargo run --release --example train -- --train 900 --epochs 2 --save shapes.model
+//! cargo run --release --example train -- --train 900 --epochs 2 --save figures.model
 //! ```
 //!
 //! Options: `--train N` (training images, default 100), `--val N` (default 200), `--epochs N`
@@ -14,7 +14,7 @@
 //! `--size S` (image side, default 32), `--batchnorm`, `--seed N`, `--save FILE` (write the model
 //! file, which the page can import).
 
-use cnn_playground::data::{shapes, ShapesConfig};
+use cnn_playground::data::{figures, FiguresConfig};
 use cnn_playground::models::{ConvNetConfig, ThreeLayerConvNet};
 use cnn_playground::optim::{Adam, Optimizer};
 use cnn_playground::solver::{Solver, SolverConfig, TrainingData};
@@ -68,11 +68,11 @@ fn parse() -> Result<Options, String> {
 }
 
 fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
-    let data = shapes(&ShapesConfig {
+    let data = figures(&FiguresConfig {
         count: o.train + o.val,
         size: o.size,
         seed: o.seed,
-        ..ShapesConfig::default()
+        ..FiguresConfig::default()
     })?;
     let (train, val) = data.split(o.train, o.val)?;
     let mut net = ThreeLayerConvNet::<f32>::new(ConvNetConfig {
@@ -85,7 +85,7 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     })?;
     net.set_class_names(data.class_names().to_vec())?;
     println!(
-        "Shapes ({}): {} training and {} validation images of 3×{s}×{s}; {} parameters",
+        "Figures ({}): {} training and {} validation images of {s}×{s}×3; {} parameters",
         data.class_names().join(", "),
         train.len(),
         val.len(),

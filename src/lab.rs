@@ -30,7 +30,7 @@ pub use batchnorm::{
 };
 pub use gradcheck::{
     compare, gradient_check, number_text, Field, GradCheckJob, GradCheckReport, GradCheckSettings,
-    GradientReport, LabLayer, Precision, Verdict,
+    GradientReport, LabLayer, Precision, Thresholds, Verdict,
 };
 pub use net::{
     Kink, KinkReport, KinkSite, SiteSummary, DEFAULT_SEED, DEFAULT_WEIGHT_SCALE, NET_CLASSES,

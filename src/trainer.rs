@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use cnn_playground::trainer::{preset, DataSources, DatasetKind, Preset, Trainer};
-//! let (mut data, mut run) = preset(DatasetKind::Shapes, Preset::Overfit);
+//! let (mut data, mut run) = preset(DatasetKind::Figures, Preset::Overfit);
 //! data.size = 16;
 //! data.n_val = 20;
 //! run.num_epochs = 1;
@@ -24,7 +24,7 @@
 //! ```
 
 use crate::budget::{self, Tally};
-use crate::data::{self, ClassExamples, Dataset, DatasetView, RgbaImage, ShapesConfig};
+use crate::data::{self, ClassExamples, Dataset, DatasetView, FiguresConfig, RgbaImage};
 use crate::error::{Error, Result};
 use crate::inspect::{self, Bytes, LayerActivations, Tiles};
 use crate::layers::Mode;
@@ -38,8 +38,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DatasetKind {
-    /// The generated five-class shapes ([`data::shapes()`]), `3 × size × size`.
-    Shapes,
+    /// The generated five-class geometric figures ([`data::figures()`]), `3 × size × size`. Links
+    /// and saved work from before the rename call it "shapes", which still reads as this.
+    #[serde(alias = "shapes")]
+    Figures,
     /// The 1,797 handwritten digits ([`data::parse_digits_resized`]), `1 × size × size`.
     Digits,
     /// The user's own drawn or uploaded images, `3 × size × size`.
@@ -57,7 +59,7 @@ pub struct DataSettings {
     pub n_train: usize,
     /// Validation examples. For the user's own images: ignored (1 of every 5 images, at least one).
     pub n_val: usize,
-    /// Seed of the generated shapes, and of the order of the user's own images.
+    /// Seed of the generated figures, and of the order of the user's own images.
     pub seed: u64,
 }
 
@@ -168,15 +170,15 @@ pub fn defaults(kind: DatasetKind) -> (DataSettings, RunSettings) {
 /// The settings of a preset for a dataset.
 ///
 /// All use 16 filters of 5×5, hidden 100, weight scale 3e-2, adam, batch 50 and seed 0; digits
-/// are shown at 16×16. Overfit: 100 training examples (shapes at 16×16), learning rate 5e-3, no
+/// are shown at 16×16. Overfit: 100 training examples (figures at 16×16), learning rate 5e-3, no
 /// regularization, 20 epochs — training accuracy reaches 100% while validation stays near chance
-/// for the shapes (about 88% for the easier digits). Full: shapes 2,000 + 500 at 32×32 for 10
+/// for the figures (about 88% for the easier digits). Full: figures 2,000 + 500 at 32×32 for 10
 /// epochs, digits 1,497 + 300 for 5, own images at 32×32 for 20; learning rate 3e-3 decaying by
 /// 5% an epoch, regularization 1e-3.
 pub fn preset(kind: DatasetKind, preset: Preset) -> (DataSettings, RunSettings) {
     let (size, n_train, n_val) = match (kind, preset) {
-        (DatasetKind::Shapes, Preset::Overfit) => (16, 100, 500),
-        (DatasetKind::Shapes, Preset::Full) => (32, 2000, 500),
+        (DatasetKind::Figures, Preset::Overfit) => (16, 100, 500),
+        (DatasetKind::Figures, Preset::Full) => (32, 2000, 500),
         (DatasetKind::Digits, Preset::Overfit) => (16, 100, 300),
         (DatasetKind::Digits, Preset::Full) => (16, 1497, 300),
         (DatasetKind::Own, _) => (32, 100, 25),
@@ -202,7 +204,7 @@ pub fn preset(kind: DatasetKind, preset: Preset) -> (DataSettings, RunSettings) 
         batch_size: 50,
         num_epochs: match (kind, preset) {
             (_, Preset::Overfit) => 20,
-            (DatasetKind::Shapes, Preset::Full) => 10,
+            (DatasetKind::Figures, Preset::Full) => 10,
             (DatasetKind::Digits, Preset::Full) => 5,
             (DatasetKind::Own, Preset::Full) => 20,
         },
@@ -322,7 +324,7 @@ pub struct Confusion {
 }
 
 /// What the engine cannot make by itself: the user's images and, in the browser, the digits file.
-/// `DataSources::default()` has neither, which is all the shapes need (and natively the digits).
+/// `DataSources::default()` has neither, which is all the figures need (and natively the digits).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DataSources<'a> {
     /// The user's own images, class by class, for [`DatasetKind::Own`].
@@ -349,11 +351,11 @@ pub struct Trainer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Limits {
-    /// Most generated shapes, training and validation together ([`MAX_SHAPES`]).
-    pub max_shapes: usize,
-    /// Smallest and largest side of the generated shapes ([`data::shapes::SIZE_RANGE`]).
-    pub min_shapes_side: usize,
-    pub max_shapes_side: usize,
+    /// Most generated figures, training and validation together ([`MAX_FIGURES`]).
+    pub max_figures: usize,
+    /// Smallest and largest side of the generated figures ([`data::figures::SIZE_RANGE`]).
+    pub min_figures_side: usize,
+    pub max_figures_side: usize,
     /// Largest side of a dataset's images ([`data::MAX_DATASET_SIDE`]).
     pub max_dataset_side: usize,
     /// Fewest and most classes of a dataset of the user's own ([`data::MIN_CLASSES`],
@@ -370,11 +372,11 @@ pub struct Limits {
 
 /// The engine's limits for the Train panel.
 pub fn limits() -> Limits {
-    let (min_shapes_side, max_shapes_side) = data::shapes::SIZE_RANGE;
+    let (min_figures_side, max_figures_side) = data::figures::SIZE_RANGE;
     Limits {
-        max_shapes: MAX_SHAPES,
-        min_shapes_side,
-        max_shapes_side,
+        max_figures: MAX_FIGURES,
+        min_figures_side,
+        max_figures_side,
         max_dataset_side: data::MAX_DATASET_SIDE,
         min_classes: data::MIN_CLASSES,
         max_classes: data::MAX_CLASSES,
@@ -400,7 +402,7 @@ fn own_split(own: &[ClassExamples], data: &DataSettings) -> Result<(Dataset, Dat
 
 /// Checks what `data` asks for before anything is made: the counts, and the memory of the
 /// images and labels of both sets plus the validation images copied out while splitting
-/// (the generated shapes and the user's images; the digits are checked as their file is read,
+/// (the generated figures and the user's images; the digits are checked as their file is read,
 /// since their count comes from it).
 fn check_data(data: &DataSettings, sources: &DataSources) -> Result<()> {
     if data.n_val == 0 && data.dataset != DatasetKind::Own {
@@ -410,23 +412,23 @@ fn check_data(data: &DataSettings, sources: &DataSources) -> Result<()> {
     }
     let side = data.size;
     match data.dataset {
-        DatasetKind::Shapes => {
+        DatasetKind::Figures => {
             let count = data.n_train.checked_add(data.n_val).ok_or_else(|| {
                 Error::InvalidInput(format!(
-                    "{} training + {} validation shapes are more than can be counted: the most is {MAX_SHAPES}",
+                    "{} training + {} validation figures are more than can be counted: the most is {MAX_FIGURES}",
                     data.n_train, data.n_val
                 ))
             })?;
-            if count > MAX_SHAPES {
+            if count > MAX_FIGURES {
                 return Err(Error::InvalidInput(format!(
-                    "{count} shapes ({} training + {} validation) are more than a browser tab \
-                     should hold: the most is {MAX_SHAPES}",
+                    "{count} figures ({} training + {} validation) are more than a browser tab \
+                     should hold: the most is {MAX_FIGURES}",
                     data.n_train, data.n_val
                 )));
             }
-            data::shapes::check_side(side)?;
+            data::figures::check_side(side)?;
             Tally::new(format!(
-                "{count} shapes of 3×{side}×{side} ({} training + {} validation)",
+                "{count} figures of {side}×{side}×3 ({} training + {} validation)",
                 data.n_train, data.n_val
             ))
             .add::<f32>(&[count, 3, side, side])
@@ -438,7 +440,7 @@ fn check_data(data: &DataSettings, sources: &DataSources) -> Result<()> {
         DatasetKind::Own => {
             let n: usize = sources.own.iter().map(|c| c.images.len()).sum();
             // The converted images, their shuffled copy, and the validation part split off.
-            Tally::new(format!("your {n} images at 3×{side}×{side}"))
+            Tally::new(format!("your {n} images at {side}×{side}×3"))
                 .add::<f32>(&[2, n, 3, side, side])
                 .add::<f32>(&[n.div_ceil(5), 3, side, side])
                 .add::<usize>(&[3, n])
@@ -479,13 +481,13 @@ fn check_run(
 pub fn load_data(data: &DataSettings, sources: DataSources) -> Result<(Dataset, Dataset)> {
     check_data(data, &sources)?;
     match data.dataset {
-        DatasetKind::Shapes => {
-            let all = data::shapes(&ShapesConfig {
+        DatasetKind::Figures => {
+            let all = data::figures(&FiguresConfig {
                 // check_data refused a sum that overflows.
                 count: data.n_train + data.n_val,
                 size: data.size,
                 seed: data.seed,
-                ..ShapesConfig::default()
+                ..FiguresConfig::default()
             })?;
             all.into_split(data.n_train, data.n_val)
         }
@@ -506,8 +508,8 @@ pub fn load_data(data: &DataSettings, sources: DataSources) -> Result<(Dataset, 
     }
 }
 
-/// Most shapes (training + validation) the page may generate.
-pub const MAX_SHAPES: usize = 20_000;
+/// Most figures (training + validation) the page may generate.
+pub const MAX_FIGURES: usize = 20_000;
 
 /// A fresh net for `run` on images `(C, H, W)`, named by its classes.
 fn new_net(
@@ -545,8 +547,8 @@ impl Trainer {
         // The net is checked on the settings before the data are generated, which can take long.
         let (s, n_train, n_val) = (data.size, data.n_train, data.n_val);
         match data.dataset {
-            DatasetKind::Shapes => {
-                check_run(run, (3, s, s), data::Shape::ALL.len(), n_train, n_val)?
+            DatasetKind::Figures => {
+                check_run(run, (3, s, s), data::Figure::ALL.len(), n_train, n_val)?
             }
             DatasetKind::Digits => check_run(run, (1, s, s), data::DIGITS_CLASSES, n_train, n_val)?,
             // The user's images are few; their count and classes are known once converted.

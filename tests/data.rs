@@ -1,17 +1,17 @@
-//! The datasets: the shapes generator is deterministic and balanced, the digits (the file the page
+//! The datasets: the figures generator is deterministic and balanced, the digits (the file the page
 //! serves, which native builds embed) are the ones scikit-learn ships, and datasets of the user's
 //! own images are validated and converted exactly.
 
 use cnn_playground::data::{
-    digits, digits_resized, embedded_digits_file, normalise, parse_digits, parse_digits_resized,
-    resize_rgba, rgba_to_example, shapes, ClassExamples, Dataset, RgbaImage, Shape, ShapesConfig,
-    DIGITS_URL, MAX_CLASSES,
+    digits, digits_resized, embedded_digits_file, figures, normalise, parse_digits,
+    parse_digits_resized, resize_rgba, rgba_to_example, ClassExamples, Dataset, Figure,
+    FiguresConfig, RgbaImage, DIGITS_URL, MAX_CLASSES,
 };
 use cnn_playground::Error;
 use ndarray::{Array4, Axis};
 
-fn config(count: usize, size: usize, seed: u64) -> ShapesConfig {
-    ShapesConfig {
+fn config(count: usize, size: usize, seed: u64) -> FiguresConfig {
+    FiguresConfig {
         count,
         size,
         seed,
@@ -29,22 +29,22 @@ fn fingerprint(d: &Dataset) -> u64 {
     h
 }
 
-// ---------------------------------------------------------------- shapes
+// ---------------------------------------------------------------- figures
 
 #[test]
-fn shapes_same_seed_gives_identical_data() {
+fn figures_same_seed_gives_identical_data() {
     for size in [16, 32] {
-        let a = shapes(&config(60, size, 42)).unwrap();
-        let b = shapes(&config(60, size, 42)).unwrap();
+        let a = figures(&config(60, size, 42)).unwrap();
+        let b = figures(&config(60, size, 42)).unwrap();
         assert_eq!(a, b, "size {size}: two runs with seed 42 differ");
         assert_eq!(fingerprint(&a), fingerprint(&b));
     }
 }
 
 #[test]
-fn shapes_different_seeds_give_different_data() {
-    let a = shapes(&config(60, 16, 1)).unwrap();
-    let b = shapes(&config(60, 16, 2)).unwrap();
+fn figures_different_seeds_give_different_data() {
+    let a = figures(&config(60, 16, 1)).unwrap();
+    let b = figures(&config(60, 16, 2)).unwrap();
     assert_ne!(
         a.labels(),
         b.labels(),
@@ -65,19 +65,19 @@ fn shapes_different_seeds_give_different_data() {
 }
 
 #[test]
-fn shapes_are_pinned_bit_for_bit() {
+fn figures_are_pinned_bit_for_bit() {
     // Pins the generator's exact output (FNV-1a of the f32 bits and labels): a change to the
     // drawing, or a platform whose arithmetic differs, fails here. Value from this generator.
-    let d = shapes(&config(25, 16, 2024)).unwrap();
+    let d = figures(&config(25, 16, 2024)).unwrap();
     assert_eq!(fingerprint(&d), 0x60d6_b68b_0292_2255);
 }
 
 #[test]
-fn shapes_are_balanced() {
-    let d = shapes(&config(100, 16, 0)).unwrap();
+fn figures_are_balanced() {
+    let d = figures(&config(100, 16, 0)).unwrap();
     assert_eq!(d.class_counts(), vec![20; 5]);
     for count in 1..=23 {
-        let counts = shapes(&config(count, 8, 5)).unwrap().class_counts();
+        let counts = figures(&config(count, 8, 5)).unwrap().class_counts();
         let (lo, hi) = (*counts.iter().min().unwrap(), *counts.iter().max().unwrap());
         assert_eq!(
             counts.iter().sum::<usize>(),
@@ -92,8 +92,8 @@ fn shapes_are_balanced() {
 }
 
 #[test]
-fn shapes_are_shuffled() {
-    let d = shapes(&config(100, 8, 0)).unwrap();
+fn figures_are_shuffled() {
+    let d = figures(&config(100, 8, 0)).unwrap();
     let cyclic: Vec<usize> = (0..100).map(|i| i % 5).collect();
     assert_ne!(d.labels(), cyclic.as_slice());
     let mut sorted = d.labels().to_vec();
@@ -102,16 +102,16 @@ fn shapes_are_shuffled() {
 }
 
 #[test]
-fn shapes_have_the_documented_layout_and_range() {
-    let d = shapes(&ShapesConfig::default()).unwrap();
+fn figures_have_the_documented_layout_and_range() {
+    let d = figures(&FiguresConfig::default()).unwrap();
     assert_eq!(d.images().dim(), (1000, 3, 32, 32));
     assert_eq!(d.image_shape(), (3, 32, 32));
     assert_eq!(
         d.class_names(),
         ["circle", "square", "triangle", "cross", "stripes"]
     );
-    for (k, shape) in Shape::ALL.iter().enumerate() {
-        assert_eq!(d.class_names()[k], shape.name());
+    for (k, figure) in Figure::ALL.iter().enumerate() {
+        assert_eq!(d.class_names()[k], figure.name());
     }
     let (lo, hi) = d
         .images()
@@ -123,10 +123,10 @@ fn shapes_have_the_documented_layout_and_range() {
 }
 
 #[test]
-fn shapes_without_noise_show_two_colours_and_edges() {
-    // With no noise an image holds the background colour, the shape colour, and anti-aliased
+fn figures_without_noise_show_two_colours_and_edges() {
+    // With no noise an image holds the background colour, the figure colour, and anti-aliased
     // blends between them on the edges.
-    let d = shapes(&ShapesConfig {
+    let d = figures(&FiguresConfig {
         count: 5,
         size: 32,
         seed: 3,
@@ -149,22 +149,22 @@ fn shapes_without_noise_show_two_colours_and_edges() {
 }
 
 #[test]
-fn shapes_refuse_bad_settings() {
+fn figures_refuse_bad_settings() {
     assert_eq!(
-        shapes(&config(0, 32, 0)).unwrap_err(),
+        figures(&config(0, 32, 0)).unwrap_err(),
         Error::Zero {
-            what: "the number of shapes".into()
+            what: "the number of figures".into()
         }
     );
     for size in [0, 7, 129] {
-        let err = shapes(&config(10, size, 0)).unwrap_err().to_string();
+        let err = figures(&config(10, size, 0)).unwrap_err().to_string();
         assert_eq!(
             err,
-            format!("shapes are drawn at 8×8 to 128×128 pixels, not {size}×{size}")
+            format!("figures are drawn at 8×8 to 128×128 pixels, not {size}×{size}")
         );
     }
     for noise in [-0.1, 0.6, f64::NAN] {
-        let err = shapes(&ShapesConfig {
+        let err = figures(&FiguresConfig {
             noise,
             ..config(10, 16, 0)
         })
@@ -180,7 +180,7 @@ fn shapes_refuse_bad_settings() {
 
 #[test]
 fn split_takes_consecutive_examples() {
-    let d = shapes(&config(50, 8, 9)).unwrap();
+    let d = figures(&config(50, 8, 9)).unwrap();
     let (train, val) = d.split(30, 15).unwrap();
     assert_eq!((train.len(), val.len()), (30, 15));
     assert_eq!(train.labels(), &d.labels()[..30]);
@@ -203,7 +203,7 @@ fn split_takes_consecutive_examples() {
 
 #[test]
 fn subset_and_shuffle_keep_examples_with_their_labels() {
-    let d = shapes(&config(20, 8, 4)).unwrap();
+    let d = figures(&config(20, 8, 4)).unwrap();
     let s = d.subset(&[7, 3, 7]).unwrap();
     assert_eq!(s.labels(), [d.labels()[7], d.labels()[3], d.labels()[7]]);
     assert_eq!(s.example(1).unwrap(), d.example(3).unwrap());
@@ -227,7 +227,7 @@ fn subset_and_shuffle_keep_examples_with_their_labels() {
 
 #[test]
 fn gather_into_reuses_the_buffer_and_copies_exactly() {
-    let d = shapes(&config(30, 8, 6)).unwrap();
+    let d = figures(&config(30, 8, 6)).unwrap();
     let mut x = Array4::<f32>::zeros((0, 0, 0, 0));
     let mut y = Vec::new();
     d.gather_into(&[4, 0, 29], &mut x, &mut y).unwrap();
@@ -278,7 +278,7 @@ fn dataset_new_checks_its_invariants() {
 
 #[test]
 fn rgba_preview_converts_back_to_the_same_example() {
-    let d = shapes(&config(5, 16, 8)).unwrap();
+    let d = figures(&config(5, 16, 8)).unwrap();
     for i in 0..5 {
         let pixels = d.rgba(i).unwrap();
         assert_eq!(pixels.len(), 16 * 16 * 4);
@@ -641,6 +641,26 @@ fn own_dataset_validates_its_inputs() {
 }
 
 #[test]
+fn messages_write_sizes_height_by_width_as_the_page_does() {
+    // The page writes H×W×C (32×32×3) everywhere; an image 3 wide and 2 high is 2×3.
+    assert_eq!(
+        RgbaImage::new(3, 2, vec![0; 23]).unwrap_err(),
+        Error::shape("RGBA pixels of a 2×3 image", "24 bytes (2·3·4)", "23 bytes")
+    );
+    assert_eq!(
+        RgbaImage::new(5000, 1, vec![0; 20000])
+            .unwrap_err()
+            .to_string(),
+        "an image of 1×5000 pixels is too large: the most is 4096×4096; scale it down first"
+    );
+    let small = RgbaImage::new(1, 1, vec![0; 4]).unwrap();
+    assert_eq!(
+        resize_rgba(&small, 300, 2).unwrap_err().to_string(),
+        "dataset images of 2×300 pixels are too large: the most is 256×256"
+    );
+}
+
+#[test]
 fn long_class_names_are_quoted_shortened() {
     let image = RgbaImage::new(2, 2, vec![9; 16]).unwrap();
     let long = "y".repeat(100_000);
@@ -667,19 +687,19 @@ fn long_class_names_are_quoted_shortened() {
 
 #[test]
 fn into_split_gives_what_split_gives() {
-    let data = shapes(&ShapesConfig {
+    let data = figures(&FiguresConfig {
         count: 30,
         size: 8,
-        ..ShapesConfig::default()
+        ..FiguresConfig::default()
     })
     .unwrap();
     let (want_train, want_val) = data.split(20, 7).unwrap();
     let (train, val) = data.into_split(20, 7).unwrap();
     assert_eq!((&train, &val), (&want_train, &want_val));
-    let data = shapes(&ShapesConfig {
+    let data = figures(&FiguresConfig {
         count: 30,
         size: 8,
-        ..ShapesConfig::default()
+        ..FiguresConfig::default()
     })
     .unwrap();
     assert_eq!(
@@ -691,13 +711,13 @@ fn into_split_gives_what_split_gives() {
 #[test]
 fn a_dataset_over_the_budget_is_refused_before_it_is_made() {
     assert_eq!(
-        shapes(&ShapesConfig {
+        figures(&FiguresConfig {
             count: 1 << 40,
             size: 8,
-            ..ShapesConfig::default()
+            ..FiguresConfig::default()
         })
         .unwrap_err()
         .to_string(),
-        "the shapes dataset (1099511627776 images of 3×8×8) would need 784 TiB; the engine's limit is 1 GiB"
+        "the figures dataset (1099511627776 images of 8×8×3) would need 784 TiB; the engine's limit is 1 GiB"
     );
 }

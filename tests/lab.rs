@@ -436,6 +436,18 @@ mod net {
             .gradients
             .iter()
             .all(|g| g.kink_free_error <= g.rel_error));
+        // Each error carries its own reading: the worst's drops from wrong.
+        assert_eq!(worst.verdict, Verdict::Wrong);
+        assert_ne!(worst.kink_free_verdict, Verdict::Wrong);
+        for g in &report.gradients {
+            assert_eq!(g.verdict, Verdict::of(g.rel_error), "{}", g.name);
+            assert_eq!(
+                g.kink_free_verdict,
+                Verdict::of(g.kink_free_error),
+                "{}",
+                g.name
+            );
+        }
     }
 
     #[test]
@@ -688,4 +700,39 @@ fn channel_stats_refuses_zero_or_too_many_bins() {
     let stats = channel_stats(&x, 4).unwrap();
     assert_eq!(stats.len(), 2);
     assert_eq!(stats[0].histogram.iter().sum::<usize>(), 18);
+}
+
+#[test]
+fn the_readings_thresholds_are_the_courses_and_serialise_for_the_page() {
+    use cnn_playground::lab::Thresholds;
+    assert_eq!(
+        Verdict::THRESHOLDS,
+        Thresholds {
+            correct_below: 1e-7,
+            wrong_above: 1e-4
+        }
+    );
+    assert_eq!(
+        serde_json::to_string(&Verdict::THRESHOLDS).unwrap(),
+        r#"{"correctBelow":1e-7,"wrongAbove":0.0001}"#
+    );
+    // Each side of each threshold, the thresholds themselves, and the ends.
+    let cases = [
+        (0.0, Verdict::Correct),
+        (9.99e-8, Verdict::Correct),
+        (1e-7, Verdict::Suspicious),
+        (1.01e-7, Verdict::Suspicious),
+        (9.99e-5, Verdict::Suspicious),
+        (1e-4, Verdict::Suspicious),
+        (1.01e-4, Verdict::Wrong),
+        (f64::INFINITY, Verdict::Wrong),
+        (f64::NAN, Verdict::Wrong),
+    ];
+    for (e, want) in cases {
+        assert_eq!(Verdict::of(e), want, "{e}");
+        assert_eq!(
+            serde_json::to_string(&want).unwrap(),
+            format!("\"{}\"", want.name())
+        );
+    }
 }

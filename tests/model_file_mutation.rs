@@ -54,10 +54,10 @@ fn read(bytes: &[u8]) -> (Result<ThreeLayerConvNet<f32>, Error>, usize) {
     (result, LARGEST.with(|l| l.get()))
 }
 
-/// A real export: a small net trained a few steps on the shapes, with batch norm so that every
+/// A real export: a small net trained a few steps on the figures, with batch norm so that every
 /// kind of array is in the file. 2 filters of 3×3 on 3×8×8, hidden 6: 1 413 bytes.
 fn real_export() -> Vec<u8> {
-    let (mut data, mut run) = preset(DatasetKind::Shapes, Preset::Overfit);
+    let (mut data, mut run) = preset(DatasetKind::Figures, Preset::Overfit);
     data.size = 8;
     data.n_train = 20;
     data.n_val = 5;
@@ -335,7 +335,7 @@ fn a_file_declaring_an_absurd_input_is_refused_by_the_budget() {
 
 #[test]
 fn the_trainer_keeps_its_net_when_a_crafted_file_is_refused() {
-    let (mut data, mut run) = preset(DatasetKind::Shapes, Preset::Overfit);
+    let (mut data, mut run) = preset(DatasetKind::Figures, Preset::Overfit);
     data.size = 8;
     data.n_train = 10;
     data.n_val = 5;
@@ -356,7 +356,7 @@ fn the_trainer_keeps_its_net_when_a_crafted_file_is_refused() {
 fn the_link_that_panicked_allocates_nothing_large() {
     // `#tab=train&tntrain=19000&tnval=1000&tsize=128&tf=256&th=4096`: refused by the budget
     // before the 3.9 GB training set (or the net) is allocated.
-    let (mut data, mut run) = preset(DatasetKind::Shapes, Preset::Overfit);
+    let (mut data, mut run) = preset(DatasetKind::Figures, Preset::Overfit);
     (data.n_train, data.n_val, data.size) = (19_000, 1_000, 128);
     (run.num_filters, run.hidden_dim) = (256, 4096);
     LARGEST.with(|l| l.set(0));

@@ -1,13 +1,13 @@
 //! Property tests of the entries a user reaches through the Train panel, a link or a library
 //! call: the net's configuration, the trainer's settings, datasets from the user's RGBA images,
-//! the shapes generator and the solver. Random and absurd arguments (sizes of 0 and `usize::MAX`,
+//! the figures generator and the solver. Random and absurd arguments (sizes of 0 and `usize::MAX`,
 //! NaN, infinities, 1e308, negative numbers) never panic; every `Ok` has the documented shapes.
 //!
 //! Sizes are drawn from lists that mix small working values with absurd ones, so a case either
 //! fails fast or builds something small: the suite stays within a few seconds.
 
 use cnn_playground::data::{
-    rgba_to_example, shapes, ClassExamples, Dataset, RgbaImage, ShapesConfig,
+    figures, rgba_to_example, ClassExamples, Dataset, FiguresConfig, RgbaImage,
 };
 use cnn_playground::models::{ConvNetConfig, ThreeLayerConvNet, MAX_PARAMETERS};
 use cnn_playground::optim::{Adam, Optimizer, RmsProp, Sgd, SgdMomentum};
@@ -136,7 +136,7 @@ fn a_trainer_from_any_settings() {
     let strategy = (
         (
             select(vec![
-                DatasetKind::Shapes,
+                DatasetKind::Figures,
                 DatasetKind::Digits,
                 DatasetKind::Own,
             ]),
@@ -315,7 +315,7 @@ fn images_and_datasets_of_your_own() {
 }
 
 #[test]
-fn the_shapes_generator() {
+fn the_figures_generator() {
     let strategy = (
         mostly(
             vec![1usize, 5, 12],
@@ -326,7 +326,7 @@ fn the_shapes_generator() {
         any::<u64>(),
     );
     let ok = accepted(200, strategy, |(count, size, noise, seed)| {
-        match shapes(&ShapesConfig {
+        match figures(&FiguresConfig {
             count,
             size,
             seed,

@@ -8,14 +8,14 @@ use cnn_playground::layers::Mode;
 use cnn_playground::models::{ConvNetConfig, ThreeLayerConvNet};
 use cnn_playground::trainer::{
     limits, load_data, preset, DataSettings, DataSources, DatasetKind, Limits, Preset, RunSettings,
-    Split, Trainer, UpdateRule, MAX_SHAPES,
+    Split, Trainer, UpdateRule, MAX_FIGURES,
 };
 use cnn_playground::Error;
 use ndarray::Array4;
 
-/// A small, quick set-up: 40 + 20 shapes of 16×16, a net of 4 filters, 2 epochs of batch 10.
+/// A small, quick set-up: 40 + 20 figures of 16×16, a net of 4 filters, 2 epochs of batch 10.
 fn small() -> (DataSettings, RunSettings) {
-    let (mut data, mut run) = preset(DatasetKind::Shapes, Preset::Overfit);
+    let (mut data, mut run) = preset(DatasetKind::Figures, Preset::Overfit);
     data.n_train = 40;
     data.n_val = 20;
     run.num_filters = 4;
@@ -27,7 +27,7 @@ fn small() -> (DataSettings, RunSettings) {
 
 #[test]
 fn presets_differ_in_data_and_schedule() {
-    for kind in [DatasetKind::Shapes, DatasetKind::Digits, DatasetKind::Own] {
+    for kind in [DatasetKind::Figures, DatasetKind::Digits, DatasetKind::Own] {
         let (od, or) = preset(kind, Preset::Overfit);
         let (fd, fr) = preset(kind, Preset::Full);
         assert_eq!((od.dataset, fd.dataset), (kind, kind));
@@ -43,8 +43,8 @@ fn presets_differ_in_data_and_schedule() {
             assert!(fd.n_train > 1000);
         }
     }
-    assert_eq!(preset(DatasetKind::Shapes, Preset::Overfit).0.size, 16);
-    assert_eq!(preset(DatasetKind::Shapes, Preset::Full).0.size, 32);
+    assert_eq!(preset(DatasetKind::Figures, Preset::Overfit).0.size, 16);
+    assert_eq!(preset(DatasetKind::Figures, Preset::Full).0.size, 32);
     assert_eq!(
         preset(DatasetKind::Digits, Preset::Full).0.n_train + 300,
         1797
@@ -110,7 +110,7 @@ fn reset_starts_over_on_the_same_data_and_keeps_the_net_on_error() {
 #[test]
 fn a_diverging_run_stops_with_a_message_and_the_trainer_still_works() {
     let (data, _) = small();
-    let (_, mut run) = preset(DatasetKind::Shapes, Preset::Overfit);
+    let (_, mut run) = preset(DatasetKind::Figures, Preset::Overfit);
     run.update_rule = UpdateRule::Sgd;
     run.learning_rate = 1e3;
     run.batch_size = 10;
@@ -531,7 +531,7 @@ fn inspect_scales_tiles_per_filter_and_per_layer() {
 /// The settings of the link `#tab=train&tntrain=19000&tnval=1000&tsize=128&tf=256&th=4096` (the
 /// rest the page's defaults), which made the wasm engine panic with "capacity overflow".
 fn the_link_that_panicked() -> (DataSettings, RunSettings) {
-    let (mut data, mut run) = preset(DatasetKind::Shapes, Preset::Overfit);
+    let (mut data, mut run) = preset(DatasetKind::Figures, Preset::Overfit);
     data.n_train = 19_000;
     data.n_val = 1_000;
     data.size = 128;
@@ -549,14 +549,14 @@ fn a_training_set_over_the_budget_is_refused_before_it_is_made() {
     assert_eq!(
         err,
         Error::OverBudget {
-            what: "20000 shapes of 3×128×128 (19000 training + 1000 validation)".into(),
+            what: "20000 figures of 128×128×3 (19000 training + 1000 validation)".into(),
             needed,
             limit: 1 << 30,
         }
     );
     assert_eq!(
         err.to_string(),
-        "20000 shapes of 3×128×128 (19000 training + 1000 validation) would need 3.85 GiB; the \
+        "20000 figures of 128×128×3 (19000 training + 1000 validation) would need 3.85 GiB; the \
          engine's limit is 1 GiB"
     );
     // load_data on its own refuses it the same way.
@@ -685,9 +685,9 @@ fn the_limits_are_the_engines_constants() {
     assert_eq!(
         l,
         Limits {
-            max_shapes: MAX_SHAPES,
-            min_shapes_side: 8,
-            max_shapes_side: 128,
+            max_figures: MAX_FIGURES,
+            min_figures_side: 8,
+            max_figures_side: 128,
             max_dataset_side: 256,
             min_classes: 2,
             max_classes: 10,
@@ -698,8 +698,32 @@ fn the_limits_are_the_engines_constants() {
     );
     assert_eq!(
         serde_json::to_string(&l).unwrap(),
-        "{\"maxShapes\":20000,\"minShapesSide\":8,\"maxShapesSide\":128,\"maxDatasetSide\":256,\
+        "{\"maxFigures\":20000,\"minFiguresSide\":8,\"maxFiguresSide\":128,\"maxDatasetSide\":256,\
          \"minClasses\":2,\"maxClasses\":10,\"maxImageSide\":4096,\"maxParameters\":50000000,\
          \"budgetBytes\":1073741824}"
+    );
+}
+
+#[test]
+fn the_figures_dataset_is_written_figures_and_read_under_its_old_name_shapes_too() {
+    // Links and saved work from before the rename say "shapes"; they still mean the figures.
+    let old: DataSettings =
+        serde_json::from_str(r#"{"dataset":"shapes","size":16,"nTrain":100,"nVal":500,"seed":0}"#)
+            .unwrap();
+    assert_eq!(old, preset(DatasetKind::Figures, Preset::Overfit).0);
+    let new: DatasetKind = serde_json::from_str("\"figures\"").unwrap();
+    assert_eq!(new, DatasetKind::Figures);
+    assert_eq!(
+        serde_json::to_string(&DatasetKind::Figures).unwrap(),
+        "\"figures\""
+    );
+    let err = serde_json::from_str::<DatasetKind>("\"shape\"")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(
+            "unknown variant `shape`, expected one of `figures`, `shapes`, `digits`, `own`"
+        ),
+        "{err}"
     );
 }

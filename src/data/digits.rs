@@ -145,7 +145,7 @@ fn build(raw: &RawDigits, height: usize, width: usize) -> Result<Dataset> {
     // The file's count is bounded by its length, but resizing each 8×8 digit up to 256×256
     // multiplies it by a thousand.
     crate::budget::Tally::new(format!(
-        "the digits dataset ({} images of 1×{height}×{width})",
+        "the digits dataset ({} images of {height}×{width}×1)",
         raw.count
     ))
     .add::<f32>(&[raw.count, 1, height, width])

@@ -1,4 +1,4 @@
-//! The datasets the playground trains on: generated [`shapes()`], the handwritten digits (a file
+//! The datasets the playground trains on: generated geometric [`figures()`], the handwritten digits (a file
 //! that native builds embed, [`digits()`], and the page fetches and parses with
 //! [`parse_digits_resized`]; see [`digits`](mod@digits)), and datasets of the user's own images
 //! built from RGBA buffers with [`Dataset::from_rgba_examples`].
@@ -19,8 +19,8 @@
 //! background, like the digits themselves.
 //!
 //! ```
-//! use cnn_playground::data::{shapes, ShapesConfig};
-//! let data = shapes(&ShapesConfig { count: 50, size: 16, ..Default::default() }).unwrap();
+//! use cnn_playground::data::{figures, FiguresConfig};
+//! let data = figures(&FiguresConfig { count: 50, size: 16, ..Default::default() }).unwrap();
 //! assert_eq!(data.images().dim(), (50, 3, 16, 16));
 //! assert_eq!(data.class_counts(), vec![10; 5]);
 //! let (train, val) = data.split(40, 10).unwrap();
@@ -31,14 +31,14 @@
 //! ```
 
 pub mod digits;
-pub mod shapes;
+pub mod figures;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub use digits::{digits, digits_resized};
 pub use digits::{
     embedded_digits_file, parse_digits, parse_digits_resized, DIGITS_CLASSES, DIGITS_URL,
 };
-pub use shapes::{shapes, Shape, ShapesConfig};
+pub use figures::{figures, Figure, FiguresConfig};
 
 use crate::budget::Tally;
 use crate::error::{Error, Result};
@@ -110,15 +110,15 @@ impl RgbaImage {
         }
         if width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE {
             return Err(Error::InvalidInput(format!(
-                "an image of {width}×{height} pixels is too large: the most is \
+                "an image of {height}×{width} pixels is too large: the most is \
                  {MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE}; scale it down first"
             )));
         }
         let expected = width * height * 4;
         if pixels.len() != expected {
             return Err(Error::shape(
-                format!("RGBA pixels of a {width}×{height} image"),
-                format!("{expected} bytes ({width}·{height}·4)"),
+                format!("RGBA pixels of a {height}×{width} image"),
+                format!("{expected} bytes ({height}·{width}·4)"),
                 format!("{} bytes", pixels.len()),
             ));
         }
@@ -232,7 +232,7 @@ fn check_dataset_side(width: usize, height: usize) -> Result<()> {
     }
     if width > MAX_DATASET_SIDE || height > MAX_DATASET_SIDE {
         return Err(Error::InvalidInput(format!(
-            "dataset images of {width}×{height} pixels are too large: the most is \
+            "dataset images of {height}×{width} pixels are too large: the most is \
              {MAX_DATASET_SIDE}×{MAX_DATASET_SIDE}"
         )));
     }
@@ -365,7 +365,7 @@ impl Dataset {
         }
         check_dataset_side(width, height)?;
         Tally::new(format!(
-            "your dataset ({n} images of {channels}×{height}×{width})"
+            "your dataset ({n} images of {height}×{width}×{channels})"
         ))
         .add::<f32>(&[n, channels, height, width])
         .add::<usize>(&[n])

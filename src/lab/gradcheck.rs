@@ -263,23 +263,62 @@ impl GradCheckSettings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
-    /// Below 1e-7: the backward pass is right.
+    /// Below 1e-7 ([`Verdict::CORRECT_BELOW`]): the backward pass is right.
     Correct,
-    /// 1e-7 to 1e-4: suspicious, unless the function has kinks (ReLU, max) near the inputs.
+    /// 1e-7 to 1e-4, both included: suspicious, unless the function has kinks (ReLU, max) near
+    /// the inputs.
     Suspicious,
-    /// Above 1e-4: almost certainly a bug.
+    /// Above 1e-4 ([`Verdict::WRONG_ABOVE`]), or NaN: almost certainly a bug.
     Wrong,
 }
 
+/// The two thresholds of the course's reading, as the page shows them and colours its heat maps
+/// (`{ correctBelow, wrongAbove }`): an error `e < correct_below` is correct, `e > wrong_above`
+/// (or NaN) wrong, anything between suspicious.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Thresholds {
+    pub correct_below: f64,
+    pub wrong_above: f64,
+}
+
 impl Verdict {
+    /// Relative errors below this are correct.
+    pub const CORRECT_BELOW: f64 = 1e-7;
+    /// Relative errors above this are wrong.
+    pub const WRONG_ABOVE: f64 = 1e-4;
+    /// Both thresholds, for the page.
+    pub const THRESHOLDS: Thresholds = Thresholds {
+        correct_below: Self::CORRECT_BELOW,
+        wrong_above: Self::WRONG_ABOVE,
+    };
+
     /// The reading of a relative error `e`.
+    ///
+    /// ```
+    /// use cnn_playground::lab::Verdict;
+    /// assert_eq!(Verdict::of(9.9e-8), Verdict::Correct);
+    /// assert_eq!(Verdict::of(1e-7), Verdict::Suspicious);
+    /// assert_eq!(Verdict::of(1e-4), Verdict::Suspicious);
+    /// assert_eq!(Verdict::of(1.1e-4), Verdict::Wrong);
+    /// assert_eq!(Verdict::of(f64::NAN), Verdict::Wrong);
+    /// ```
     pub fn of(e: f64) -> Self {
-        if e < 1e-7 {
+        if e < Self::CORRECT_BELOW {
             Verdict::Correct
-        } else if e <= 1e-4 {
+        } else if e <= Self::WRONG_ABOVE {
             Verdict::Suspicious
         } else {
             Verdict::Wrong
+        }
+    }
+
+    /// The page's name of the reading: "correct", "suspicious" or "wrong" (as serialised).
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Correct => "correct",
+            Verdict::Suspicious => "suspicious",
+            Verdict::Wrong => "wrong",
         }
     }
 }
@@ -305,6 +344,8 @@ pub struct GradientReport {
     pub kinked: Vec<usize>,
     /// The relative error over the elements not in [`Self::kinked`].
     pub kink_free_error: f64,
+    /// The reading of [`Self::kink_free_error`].
+    pub kink_free_verdict: Verdict,
 }
 
 /// The result of a gradient check.
@@ -343,6 +384,7 @@ pub fn compare<F: Float, D: Dimension>(
         numerical: numerical.iter().map(|v| v.as_f64()).collect(),
         kinked: Vec::new(),
         kink_free_error: rel_error,
+        kink_free_verdict: Verdict::of(rel_error),
     }
 }
 
@@ -582,6 +624,7 @@ impl<F: Float> Job<F> {
                             .filter(|(i, _)| !skip.contains(i)),
                     )
                     .1;
+                    g.kink_free_verdict = Verdict::of(g.kink_free_error);
                 }
                 g
             })

@@ -1,5 +1,5 @@
 //! The engine's limits, for the page: it reads its rules (most classes, largest images, most
-//! shapes, the memory budget) from here instead of repeating the numbers in JavaScript
+//! geometric figures, the memory budget) from here instead of repeating the numbers in JavaScript
 //! (`www/js/config.js` `ENGINE_LIMITS`, which bounds the URL's settings in `www/js/state.js`).
 
 use serde::Serialize;
@@ -13,9 +13,9 @@ use crate::{filters, trainer};
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PageLimits {
-    max_shapes: usize,
-    min_shapes_side: usize,
-    max_shapes_side: usize,
+    max_figures: usize,
+    min_figures_side: usize,
+    max_figures_side: usize,
     max_dataset_side: usize,
     min_classes: usize,
     max_classes: usize,
@@ -28,16 +28,16 @@ struct PageLimits {
     max_kernel: usize,
 }
 
-/// `{ maxShapes, minShapesSide, maxShapesSide, maxDatasetSide, minClasses, maxClasses,
+/// `{ maxFigures, minFiguresSide, maxFiguresSide, maxDatasetSide, minClasses, maxClasses,
 /// maxImageSide, maxParameters, budgetBytes, maxFilterPixels, maxKernel }`, from the engine's
 /// constants (every count is far below 2^53, so a JS Number holds it exactly).
 #[wasm_bindgen]
 pub fn limits() -> Result<JsValue, JsError> {
     let train = trainer::limits();
     to_js(&PageLimits {
-        max_shapes: train.max_shapes,
-        min_shapes_side: train.min_shapes_side,
-        max_shapes_side: train.max_shapes_side,
+        max_figures: train.max_figures,
+        min_figures_side: train.min_figures_side,
+        max_figures_side: train.max_figures_side,
         max_dataset_side: train.max_dataset_side,
         min_classes: train.min_classes,
         max_classes: train.max_classes,

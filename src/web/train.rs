@@ -68,8 +68,8 @@ struct PresetSettings {
     run: RunSettings,
 }
 
-/// The settings of a preset, `{ data, run }`: `dataset` is "shapes", "digits" or "own", `preset`
-/// "overfit" or "full".
+/// The settings of a preset, `{ data, run }`: `dataset` is "figures" (or "shapes", its name
+/// before), "digits" or "own", `preset` "overfit" or "full".
 #[wasm_bindgen(js_name = trainPreset)]
 pub fn train_preset(dataset: JsValue, preset: JsValue) -> Result<JsValue, JsError> {
     let kind: DatasetKind = serde_wasm_bindgen::from_value(dataset)?;

@@ -210,9 +210,9 @@ test("paste and drag-and-drop load images too", async () => {
 });
 
 test("screenshot of the panel", async () => {
-  await page.click("button[data-sample=shapes]");
+  await page.click("button[data-sample=figures]");
   await page.check("input[name=filter][value=gradientMagnitude]");
-  assert.equal(await rendered("the shapes sample", "gradientMagnitude"), "ok");
+  assert.equal(await rendered("the figures sample", "gradientMagnitude"), "ok");
   const top = await page.locator("#panel-filters h2").boundingBox();
   const bottom = await page.locator(".filter-layout").boundingBox();
   await page.setViewportSize({ width: 1280, height: Math.ceil(bottom.y + bottom.height + 16) });

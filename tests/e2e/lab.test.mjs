@@ -47,8 +47,13 @@ async function gradErrors() {
 test("the panel's defaults are the engine's", async () => {
   const mismatches = await page.evaluate(async () => {
     const { PROPS } = await import("./js/state.js");
+    const { ENGINE_DEFAULTS } = await import("./js/config.js");
     const engine = await import("./pkg/cnn_playground.js");
-    const prop = (name) => PROPS.find((p) => p.name === name).default;
+    // Each setting's default as the page uses it: the engine's value its prop names (`defaultFrom`).
+    const prop = (name) => {
+      const p = PROPS.find((q) => q.name === name);
+      return "default" in p ? p.default : p.defaultFrom.split(".").reduce((o, key) => o[key], ENGINE_DEFAULTS);
+    };
     const conv = engine.labLayers().find((l) => l.name === "conv").defaults;
     const speed = engine.speedDefaults();
     const bn = engine.batchnormDefaults();

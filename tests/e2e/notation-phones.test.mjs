@@ -77,7 +77,7 @@ test("Train: K filters of F×F×C, and every shape H×W×C", async () => {
   await page.waitForSelector("[data-testid=train-summary]:not(:empty)");
   assert.equal(await page.textContent("label:has([name=tf]) > span"), "Filters K");
   assert.equal(await page.textContent("label:has([name=tk]) > span"), "Filter size F");
-  // The overfit preset of the shapes: 16×16 colour images; K and F as the form says.
+  // The overfit preset of the figures: 16×16 colour images; K and F as the form says.
   const k = Number(await page.inputValue("[name=tf]"));
   const f = Number(await page.inputValue("[name=tk]"));
   const summary = await page.textContent("[data-testid=train-summary]");

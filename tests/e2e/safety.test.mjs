@@ -128,7 +128,7 @@ test("the chart's empty axes read as round numbers", async () => {
 test("no panel violates the Content-Security-Policy", async () => {
   await page.click("#tab-filters");
   await page.check("input[name=filter][value=boxBlur]");
-  await page.click("button[data-sample=shapes]");
+  await page.click("button[data-sample=figures]");
   await page.click("#tab-shapes");
   await page.waitForSelector("#panel-shapes:not([hidden])");
   await page.click("#tab-lab");
@@ -182,12 +182,12 @@ test("a link's values the page cannot use are replaced, and the page says which 
   assert.equal(await notice.textContent(),
     "This link asked for values the page cannot use: ss = -5 is out of range (1–6), using 1; " +
     "sp = 100000 is out of range (0–3), using 3; " +
-    `tbatch = 1e9 is out of range (1–${limits.maxShapes}), using ${limits.maxShapes}; ` +
+    `tbatch = 1e9 is out of range (1–${limits.maxFigures}), using ${limits.maxFigures}; ` +
     "tlr = NaN is not a number, using the default 0.005; " +
     "topt = fast is not one of sgd, sgd_momentum, rmsprop, adam, using the default adam.");
   // The bound on the training set is the engine's.
-  assert.equal(limits.maxShapes, 20000);
-  assert.equal(await page.inputValue("[name=tbatch]"), String(limits.maxShapes));
+  assert.equal(limits.maxFigures, 20000);
+  assert.equal(await page.inputValue("[name=tbatch]"), String(limits.maxFigures));
   // A link the page can use as it is clears the notice.
   await page.evaluate(() => {
     location.hash = "#tab=shapes&ss=2";
@@ -206,7 +206,7 @@ test("a link's values the page cannot use are replaced, and the page says which 
 test("the engine's limits are the page's", async () => {
   const limits = await page.evaluate(async () => (await import("./pkg/cnn_playground.js")).limits());
   assert.deepEqual(limits, {
-    maxShapes: 20000, minShapesSide: 8, maxShapesSide: 128, maxDatasetSide: 256, minClasses: 2,
+    maxFigures: 20000, minFiguresSide: 8, maxFiguresSide: 128, maxDatasetSide: 256, minClasses: 2,
     maxClasses: 10, maxImageSide: 4096, maxParameters: 50000000, budgetBytes: 2 ** 30,
     maxFilterPixels: 4096 * 4096, maxKernel: 9,
   });

@@ -2,7 +2,7 @@
 // under a sub-path, /course/cnn/, by a server that sends only Content-Type (no COOP/COEP, no
 // nosniff, no cache headers); the page filters and trains there and asks for nothing outside the
 // sub-path. Its service worker then takes it offline: with the server stopped and the browser
-// offline, a reload still shows the page, filters, trains on the shapes and the digits, and runs
+// offline, a reload still shows the page, filters, trains on the geometric figures and the digits, and runs
 // the Lab's gradient check (the Lab's own wasm module). A new build on the host replaces the old
 // one and its cache; served from www/ by the dev server, no service worker is left in the way.
 //
@@ -203,7 +203,7 @@ test("after one visit the service worker controls the page and holds every file"
   assert.deepEqual(cached.keys, files.map((f) => base + f).sort());
 });
 
-test("offline, a reload shows the page; it filters, trains on shapes and digits, and runs the Lab", async () => {
+test("offline, a reload shows the page; it filters, trains on figures and digits, and runs the Lab", async () => {
   await new Promise((resolve) => server.close(resolve));
   server.closeAllConnections();
   await context.setOffline(true);

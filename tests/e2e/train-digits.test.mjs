@@ -52,7 +52,7 @@ test("Digits are fetched once, when first chosen, and train to ≥ 90% training 
   assert.ok(train >= 0.9, `training accuracy ${train}`);
 
   // Another dataset and back (at another size): the file is not fetched again.
-  await page.check("input[name=tds][value=shapes]");
+  await page.check("input[name=tds][value=figures]");
   await waitForState(page, "idle");
   await page.check("input[name=tds][value=digits]");
   await waitForState(page, "idle");
@@ -64,7 +64,7 @@ test("Digits are fetched once, when first chosen, and train to ≥ 90% training 
   assert.deepEqual(foreignRequests(session.log.requests, session.url), []);
 });
 
-test("a digits file that does not load gives a clear message; Shapes still train; Reset fetches it again", async () => {
+test("a digits file that does not load gives a clear message; the figures still train; Reset fetches it again", async () => {
   const session = await open();
   const { page } = session;
   const missing = (route) => route.fulfill({ status: 404, contentType: "text/plain", body: "not found" });
@@ -74,7 +74,7 @@ test("a digits file that does not load gives a clear message; Shapes still train
   await waitForState(page, "error");
   const message = page.locator("[data-testid=train-message]");
   assert.match(await message.textContent(),
-    /^The digits dataset \(data\/digits\.bin\) did not load: 404 Not Found\. Press Reset to try again .*the shapes and your own images still train\.$/);
+    /^The digits dataset \(data\/digits\.bin\) did not load: 404 Not Found\. Press Reset to try again .*the geometric figures and your own images still train\.$/);
   assert.match(await message.getAttribute("class"), /error/);
   assert.equal(await page.textContent(STATUS), "Cannot train");
   assert.equal(await page.isDisabled("[data-action=train-start]"), true);
@@ -82,8 +82,8 @@ test("a digits file that does not load gives a clear message; Shapes still train
   await page.waitForTimeout(500);
   assert.equal(requestsFor(session, DIGITS), 1, "no retry loop");
 
-  // The shapes still train, on the same worker.
-  await page.check("input[name=tds][value=shapes]");
+  // The figures still train, on the same worker.
+  await page.check("input[name=tds][value=figures]");
   await waitForState(page, "idle");
   assert.equal(await message.isHidden(), true, "the message goes with the digits");
   await page.click("[data-action=train-start]");

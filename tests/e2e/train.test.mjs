@@ -51,14 +51,14 @@ async function setSetting(name, value) {
   }
 }
 
-test("the page opens on the engine's overfit preset for the shapes", async () => {
+test("the page opens on the engine's overfit preset for the geometric figures", async () => {
   const preset = await page.evaluate(async () => {
     const engine = await import("./pkg/cnn_playground.js");
-    return engine.trainPreset("shapes", "overfit");
+    return engine.trainPreset("figures", "overfit");
   });
   const values = await page.$$eval(".train-settings [name]", (inputs) =>
     Object.fromEntries(inputs.map((i) => [i.name, i.type === "checkbox" ? i.checked : i.type === "radio" ? (i.checked ? i.value : undefined) : i.value]).filter(([, v]) => v !== undefined)));
-  assert.equal(values.tds, "shapes");
+  assert.equal(values.tds, "figures");
   assert.deepEqual(
     [values.tsize, values.tntrain, values.tnval, values.tf, values.tk, values.th, values.topt, values.tlr, values.treg, values.tbatch, values.tep].map(String),
     [preset.data.size, preset.data.nTrain, preset.data.nVal, preset.run.numFilters, preset.run.filterSize, preset.run.hiddenDim,
@@ -127,7 +127,7 @@ test("the overfit preset trains to ≥ 90% training accuracy, far above validati
 test("export then import restores the same predictions; damaged files are refused and the model kept", async () => {
   const before = { probs: await exampleProbabilities(), confusion: await confusion() };
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("[data-action=train-export]")]);
-  assert.match(download.suggestedFilename(), /^convnet-shapes-3x16x16\.cnnmodel$/);
+  assert.match(download.suggestedFilename(), /^convnet-figures-3x16x16\.cnnmodel$/);
   const bytes = await readFile(await download.path());
   assert.equal(bytes.subarray(0, 8).toString("latin1"), "CNNMODEL");
 
@@ -245,8 +245,8 @@ test("your own drawn classes train, and a drawing gets class probabilities", asy
   await probs.locator("li").first().waitFor();
   assert.match(await probs.textContent(), /^bar<?[\d.]+%dash<?[\d.]+%$/);
   assert.equal(await probs.locator("li.best .name").textContent(), "bar");
-  // Back to the shapes.
-  await page.check("input[name=tds][value=shapes]");
+  // Back to the figures.
+  await page.check("input[name=tds][value=figures]");
   await waitForState("idle");
 });
 
@@ -273,6 +273,21 @@ test("a link reopens the same set-up", async () => {
   assert.equal(await page.inputValue("[name=tlr]"), "1000");
   assert.equal(await page.inputValue("[name=tep]"), "200");
   assert.match(await page.textContent("[data-testid=train-summary]"), /^100 training and 500 validation images of 16×16×3/);
+});
+
+test("an old link's dataset \"shapes\" opens the geometric figures, said nowhere as a problem, and the link is rewritten", async () => {
+  const old = await openPage("#tab=train&tds=shapes&tsize=32&sample=shapes");
+  try {
+    await old.page.waitForSelector("[data-testid=train-summary]:not(:empty)");
+    assert.equal(await old.page.isChecked("input[name=tds][value=figures]"), true);
+    assert.equal(await old.page.textContent("input[name=tds][value=figures] + span"), "Geometric figures");
+    assert.match(await old.page.textContent("[data-testid=train-summary]"), /images of 32×32×3, 5 classes/);
+    assert.equal(await old.page.isVisible("[data-testid=link-notice]"), false);
+    assert.equal(await old.page.evaluate(() => location.hash), "#tab=train&sample=figures&tsize=32");
+    assert.deepEqual(old.log.errors, []);
+  } finally {
+    await old.close();
+  }
 });
 
 test("no console errors and no request to another host", async () => {

@@ -3,11 +3,15 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { STEPPER } from "../../www/js/config.js";
+import { engineDefaults, STEPPER } from "../../www/js/config.js";
 import { focusKeeps, keyAction, SHORTCUTS } from "../../www/js/keys.js";
 import { copiedText, refusedText, trainNote, uploadNote } from "../../www/js/link-notes.js";
 import { PROPS, State } from "../../www/js/state.js";
 import { intervalAt, nextSpeed } from "../../www/js/widgets/player.js";
+import { loadWasmEngine } from "./wasm-engine.mjs";
+
+/** The page's wasm module, for the engine's defaults of the URL state (state.js `defaultFrom`). */
+const engine = await loadWasmEngine();
 
 test("each key names its action, and none with Ctrl, Alt or ⌘ held", () => {
   const keys = ["ArrowLeft", "ArrowRight", " ", "Home", "End", "+", "=", "-", "?", "Enter", "a", "PageUp", "PageDown"];
@@ -88,7 +92,7 @@ test("what Copy link says, with and without something that cannot travel", () =>
 function linkState(hash) {
   const location = { hash, pathname: "/", search: "" };
   const history = { replaceState: (_s, _t, url) => { location.hash = url.startsWith("#") ? url : ""; } };
-  return { s: new State(PROPS, location, history, { maxShapes: 20000 }), location };
+  return { s: new State(PROPS, location, history, { maxFigures: 20000, maxDatasetSide: 256 }, engineDefaults(engine)), location };
 }
 
 test("the stepper's step and speed travel in the link, checked like every value", () => {

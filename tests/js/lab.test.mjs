@@ -1,14 +1,21 @@
 // The Lab panel's pure modules without a browser: the statistics and number formats of
-// www/js/lab/stats.js, and the job protocol of www/js/lab/client.js against a fake worker —
-// one job at a time, progress, results, errors, and a Cancel that always ends the job (by
-// asking, or by terminating a worker that does not answer).
+// www/js/lab/stats.js (the reading of an error by the engine's thresholds, checked against the
+// engine's own verdict from the page's wasm module — needs ./scripts/build-wasm.sh), and the job
+// protocol of www/js/lab/client.js against a fake worker — one job at a time, progress, results,
+// errors, and a Cancel that always ends the job (by asking, or by terminating a worker that does
+// not answer).
 
 import assert from "node:assert/strict";
 import { mock, test } from "node:test";
 import { TRAP_MESSAGE } from "../../www/js/engine-trap.js";
 import { LabClient } from "../../www/js/lab/client.js";
 import { CANCEL_GRACE_MS } from "../../www/js/lab/config.js";
-import { indexText, logPosition, median, reading, sci, stepText } from "../../www/js/lab/stats.js";
+import { bandPosition, indexText, logPosition, median, reading, sci, stepText } from "../../www/js/lab/stats.js";
+import { loadWasmEngine } from "./wasm-engine.mjs";
+
+const engine = await loadWasmEngine();
+/** The engine's thresholds of the course's reading, as the page reads them. */
+const T = engine.labThresholds();
 
 test("median of odd and even counts, unsorted input left as it was", () => {
   const times = [5, 1, 4];
@@ -19,16 +26,36 @@ test("median of odd and even counts, unsorted input left as it was", () => {
 });
 
 test("the course's reading and the heat map's log scale", () => {
-  assert.equal(reading(9.9e-8), "correct");
-  assert.equal(reading(1e-7), "suspicious");
-  assert.equal(reading(1e-4), "suspicious");
-  assert.equal(reading(1.1e-4), "wrong");
-  assert.equal(reading(Infinity), "wrong");
+  assert.deepEqual(T, { correctBelow: 1e-7, wrongAbove: 1e-4 });
+  assert.equal(reading(9.9e-8, T), "correct");
+  assert.equal(reading(1e-7, T), "suspicious");
+  assert.equal(reading(1e-4, T), "suspicious");
+  assert.equal(reading(1.1e-4, T), "wrong");
+  assert.equal(reading(Infinity, T), "wrong");
   assert.equal(logPosition(0), 0);
   assert.equal(logPosition(1e-16), 0);
   assert.equal(logPosition(1e-8), 0.5);
   assert.equal(logPosition(10), 1);
   assert.equal(logPosition(Infinity), 1);
+});
+
+test("the page reads every error as the engine does, on each side of each threshold", () => {
+  const cases = [0, 1e-16, 9.99e-8, 1e-7, 1.01e-7, 3e-6, 9.99e-5, 1e-4, 1.01e-4, 0.5, Infinity, NaN];
+  const page = cases.map((e) => reading(e, T));
+  assert.deepEqual(page, cases.map((e) => engine.labVerdict(e)));
+  assert.deepEqual(page, [
+    "correct", "correct", "correct", "suspicious", "suspicious", "suspicious",
+    "suspicious", "suspicious", "wrong", "wrong", "wrong", "wrong",
+  ]);
+  // Within a band the colour darkens from its low end to its high end, the bands' ends being the
+  // engine's thresholds.
+  const near = (a, b) => Math.abs(a - b) < 1e-6;
+  assert.equal(bandPosition(1e-16, T), 0);
+  assert.ok(near(bandPosition(10 ** -11.5, T), 0.5), "the middle of the correct band");
+  assert.ok(near(bandPosition(1e-7, T), 0), "the low end of the suspicious band");
+  assert.ok(near(bandPosition(10 ** -5.5, T), 0.5), "the middle of the suspicious band");
+  assert.ok(near(bandPosition(1.0000001e-4, T), 0), "the low end of the wrong band");
+  assert.equal(bandPosition(1, T), 1);
 });
 
 test("numbers as the page prints them", () => {

@@ -2,13 +2,18 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { engineDefaults } from "../../www/js/config.js";
 import { problemsText, PROPS, State } from "../../www/js/state.js";
+import { loadWasmEngine } from "./wasm-engine.mjs";
 
 /**
  * The engine's limits the props name (`maxFrom`), as src/web/limits.rs exports them; the browser
  * tests read the real ones (tests/e2e/safety.test.mjs checks the page's bounds come from there).
  */
-const LIMITS = { maxShapes: 20000 };
+const LIMITS = { maxFigures: 20000, maxDatasetSide: 256 };
+/** The engine's defaults the props name (`defaultFrom`), from the page's wasm module as main.js reads them. */
+const engine = await loadWasmEngine();
+const DEFAULTS = engineDefaults(engine);
 
 /** A location whose hash the fake history's replaceState writes, as a browser's would. */
 function fakeWindow(hash = "") {
@@ -23,15 +28,48 @@ function fakeWindow(hash = "") {
 
 function state(hash) {
   const { location, history } = fakeWindow(hash);
-  return { s: new State(PROPS, location, history, LIMITS), location };
+  return { s: new State(PROPS, location, history, LIMITS, DEFAULTS), location };
 }
 
 test("every prop has a unique name and a default its own parser accepts", () => {
   const names = PROPS.map((p) => p.name);
   assert.equal(new Set(names).size, names.length);
   const { s, location } = state("");
-  for (const p of PROPS) assert.deepEqual(s.get(p.name), p.default, p.name);
+  for (const p of PROPS) {
+    assert.ok(("default" in p) !== ("defaultFrom" in p), `${p.name}: a default, or the engine's, not both`);
+    assert.deepEqual(s.get(p.name), p.default ?? s.props.get(p.name).default, p.name);
+  }
   assert.equal(location.hash, "");
+});
+
+test("the Train and Lab panels' defaults are the engine's, typed nowhere in JS", () => {
+  const { s } = state("");
+  const { data, run } = DEFAULTS.train;
+  assert.deepEqual(
+    ["tds", "tsize", "tntrain", "tnval", "tdseed"].map((n) => s.get(n)),
+    [data.dataset, data.size, data.nTrain, data.nVal, data.seed]);
+  assert.deepEqual(
+    ["tf", "tk", "th", "tbn", "tws", "topt", "tlr", "tdecay", "treg", "tbatch", "tep", "tseed"].map((n) => s.get(n)),
+    [run.numFilters, run.filterSize, run.hiddenDim, run.batchnorm, run.weightScale, run.updateRule,
+      run.learningRate, run.lrDecay, run.reg, run.batchSize, run.numEpochs, run.seed]);
+  assert.deepEqual([data.dataset, data.nTrain, run.batchSize, run.learningRate], ["figures", 100, 50, 0.005]);
+  // Only the page's own choices type a default: which example is shown, the timed runs.
+  const typed = PROPS.filter((p) => /^(t|g|v|q|bn)/.test(p.name) && "default" in p).map((p) => p.name);
+  assert.deepEqual(typed, ["tab", "vruns", "tsplit", "tex"]);
+  const { gradcheck, speed, batchnorm } = DEFAULTS;
+  assert.deepEqual(["gl", "gk", "gws", "gprec", "gbug"].map((n) => s.get(n)),
+    [gradcheck.layer, gradcheck.filterSize, gradcheck.weightScale, gradcheck.precision, gradcheck.injectBug]);
+  assert.deepEqual(["vn", "vk", "qh", "qs", "bnn", "bnwarm"].map((n) => s.get(n)),
+    [speed.conv.n, speed.conv.filterSize, speed.maxpool.h, speed.maxpool.stride, batchnorm.n, batchnorm.warmupBatches]);
+  assert.deepEqual([gradcheck.layer, gradcheck.n, speed.conv.f, batchnorm.f], ["conv", 4, 25, 4]);
+  const { location, history } = fakeWindow("");
+  assert.throws(() => new State(PROPS, location, history, LIMITS, { ...DEFAULTS, train: undefined }),
+    /setting "tds" needs the engine's default train.data.dataset, which is not loaded/);
+  assert.throws(() => new State(PROPS, location, history, LIMITS, {}),
+    /setting "gl" needs the engine's default gradcheck.layer, which is not loaded/);
+  const wrong = { ...DEFAULTS, train: { data: { ...data, dataset: "cifar" }, run } };
+  assert.throws(() => new State(PROPS, location, history, LIMITS, wrong),
+    /the engine's default train.data.dataset = cifar is not a value of setting "tds"/);
 });
 
 test("values are read from the hash, clamped, and bad ones fall back to the default", () => {
@@ -57,7 +95,7 @@ test("set writes only non-default values to the URL and tells the listeners", ()
   s.set("ss", 1); // back to the default: gone from the URL
   assert.equal(location.hash, "#net=8x8x1%3A%20conv3x3-2%2C%20fc4");
   assert.deepEqual(seen, [["ss"], ["net"], ["ss"]]);
-  const again = new State(PROPS, location, fakeWindow().history, LIMITS);
+  const again = new State(PROPS, location, fakeWindow().history, LIMITS, DEFAULTS);
   assert.equal(again.get("net"), "8x8x1: conv3x3-2, fc4", "the URL round-trips");
 });
 
@@ -122,8 +160,29 @@ test("readUrl lists the problems of the current link only", () => {
 
 test("the engine's limits bound the settings that name them, and are required", () => {
   const { location, history } = fakeWindow("#tntrain=30000");
-  const s = new State(PROPS, location, history, { maxShapes: 25000 });
+  const s = new State(PROPS, location, history, { maxFigures: 25000, maxDatasetSide: 256 }, DEFAULTS);
   assert.equal(s.get("tntrain"), 25000);
-  assert.throws(() => new State(PROPS, location, history, {}),
-    /setting "tntrain" needs the engine's limit maxShapes, which is not loaded/);
+  assert.throws(() => new State(PROPS, location, history, { maxDatasetSide: 256 }, DEFAULTS),
+    /setting "tntrain" needs the engine's limit maxFigures, which is not loaded/);
+  assert.throws(() => new State(PROPS, location, history, {}, DEFAULTS),
+    /setting "tsize" needs the engine's limit maxDatasetSide, which is not loaded/);
+});
+
+test("old names of values still read: the figures were \"shapes\", in the Train dataset and the Filters sample", () => {
+  const { s, location } = state("#tds=shapes&sample=shapes&tsize=32");
+  assert.equal(s.get("tds"), "figures");
+  assert.equal(s.get("sample"), "figures");
+  assert.deepEqual(s.problems, [], "an old name is the same value, not a problem");
+  assert.equal(location.hash, "#sample=figures&tsize=32", "the link is rewritten with the new names (figures is tds's default)");
+  const digits = state("#tds=digits&sample=gradient").s;
+  assert.deepEqual([digits.get("tds"), digits.get("sample")], ["digits", "gradient"]);
+  const bad = state("#tds=shape").s;
+  assert.equal(bad.get("tds"), "figures");
+  assert.deepEqual(bad.problems.map((p) => p.message), ["tds = shape is not one of figures, digits, own, using the default figures"]);
+});
+
+test("the image side is bounded by the engine's largest dataset side", () => {
+  const { s } = state("#tsize=300");
+  assert.equal(s.get("tsize"), 256);
+  assert.deepEqual(s.problems.map((p) => p.message), ["tsize = 300 is out of range (1–256), using 256"]);
 });

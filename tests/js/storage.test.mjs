@@ -228,6 +228,12 @@ test("records read back are checked; damaged images are dropped", () => {
   assert.equal(readModel({ ...model, history: { ...model.history, accuracies: [{ iteration: -1, trainAcc: 0, valAcc: 0 }] } }), null);
   assert.equal(readModel({ ...model, trainedWith: undefined }), null);
   assert.equal(readModel({ ...model, iteration: 1.5 }), null);
+  // Saved when the figures were called "shapes": the same settings under the new name.
+  const rest = '"size":16,"nTrain":100,"nVal":500,"seed":0},"net":[16,5,100,false,0.03,0]}';
+  const old = { ...model, trainedWith: `{"data":{"dataset":"shapes",${rest}` };
+  assert.deepEqual(readModel(old), { ...model, trainedWith: `{"data":{"dataset":"figures",${rest}` });
+  const digits = { ...model, trainedWith: `{"data":{"dataset":"digits",${rest}` };
+  assert.equal(readModel(digits), digits);
 
   assert.equal(readSettings({ hash: "#tab=lab" }), "tab=lab");
   assert.equal(readSettings({ hash: 5 }), "");

@@ -6,17 +6,20 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PANELS } from "../../www/js/panels/index.js";
+import { engineDefaults } from "../../www/js/config.js";
 import { PROPS, State } from "../../www/js/state.js";
 import { FC_NETWORK, LECTURE_DEPTH, STEPS } from "../../www/js/tour/steps.js";
 import { loadWasmEngine } from "./wasm-engine.mjs";
 
 const prop = (name) => PROPS.find((p) => p.name === name);
+/** The engine's defaults the props name, as main.js reads them from the page's wasm module. */
+const DEFAULTS = engineDefaults(await loadWasmEngine());
 
 /** A State on a fake address, as tests/js/state.test.mjs makes them. */
 function freshState() {
   const location = { hash: "", pathname: "/", search: "" };
   const history = { replaceState: (_s, _t, url) => { location.hash = url.startsWith("#") ? url : ""; } };
-  return new State(PROPS, location, history, { maxShapes: 20000 });
+  return new State(PROPS, location, history, { maxFigures: 20000, maxDatasetSide: 256 }, DEFAULTS);
 }
 
 test("eleven steps in the lecture's order, the tour setting bounded by them", () => {
@@ -52,7 +55,7 @@ test("each step sets settings of the State, which keeps its values as they are",
   // The overfit step is the engine's preset, the dataset first (the Train panel answers it).
   const overfit = STEPS[10].settings(engine);
   assert.equal(Object.keys(overfit)[0], "tds");
-  assert.deepEqual(overfit, { tds: "shapes", tsize: 16, tntrain: 100, tnval: 500, tdseed: 0, tf: 16, tk: 5, th: 100,
+  assert.deepEqual(overfit, { tds: "figures", tsize: 16, tntrain: 100, tnval: 500, tdseed: 0, tf: 16, tk: 5, th: 100,
     tbn: false, tws: 0.03, topt: "adam", tlr: 0.005, tdecay: 1, treg: 0, tbatch: 50, tep: 20, tseed: 0 });
 });
 

@@ -13,6 +13,33 @@ export function useEngineLimits(limits) {
   Object.freeze(ENGINE_LIMITS);
 }
 
+/**
+ * The engine's defaults of the settings it owns (`engineDefaults`), filled in once by main.js like
+ * ENGINE_LIMITS. The URL state's props name a value here (`defaultFrom: "train.run.batchSize"`)
+ * instead of typing it.
+ */
+export const ENGINE_DEFAULTS = {};
+
+/**
+ * The defaults the page's module `engine` exports: `train`, the "Overfit 100 examples" preset of
+ * the geometric figures the Train panel opens on (`{ data, run }`); the Lab's `gradcheck` (the
+ * conv check it opens on), `speed` (`{ conv, maxpool }`) and `batchnorm` settings.
+ */
+export function engineDefaults(engine) {
+  return {
+    train: engine.trainPreset("figures", "overfit"),
+    gradcheck: engine.gradcheckDefaults(),
+    speed: engine.speedDefaults(),
+    batchnorm: engine.batchnormDefaults(),
+  };
+}
+
+/** Keeps `engineDefaults(engine)` in ENGINE_DEFAULTS (main.js, once, after the engine loads). */
+export function useEngineDefaults(engine) {
+  Object.assign(ENGINE_DEFAULTS, engineDefaults(engine));
+  Object.freeze(ENGINE_DEFAULTS);
+}
+
 /** Images larger than this (width or height, in pixels) are scaled down before filtering. */
 export const MAX_IMAGE_SIDE = 512;
 

@@ -11,7 +11,7 @@
 //
 // Offline (offline.js): the static build registers its service worker once the page is ready.
 
-import { useEngineLimits } from "./config.js";
+import { useEngineDefaults, useEngineLimits } from "./config.js";
 import { attempt, loadEngine } from "./engine.js";
 import { registerOffline } from "./offline.js";
 import { PANELS } from "./panels/index.js";
@@ -35,6 +35,7 @@ async function main() {
   loading.remove();
 
   useEngineLimits(engine.limits());
+  useEngineDefaults(engine);
   const store = await openStore();
   const lastSettings = !window.location.hash.replace(/^#/, "") && store.saved.settings;
   if (lastSettings) history.replaceState(history.state, "", `#${store.saved.settings}`);

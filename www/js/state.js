@@ -2,15 +2,18 @@
 // that a link reopens the same view. Panels read and write values only through a State.
 //
 // A prop: { name (the URL key), type, default, ...limits }. Types: "int" (min, max), "number",
-// "bool", "enum" (values), "string", "numbers" (a comma-separated list of `length` numbers).
-// An int whose bound is one of the engine's rules names it instead (`maxFrom: "maxShapes"`): the
+// "bool", "enum" (values; `aliases` maps a value's old name, which links may still carry, to it),
+// "string", "numbers" (a comma-separated list of `length` numbers).
+// An int whose bound is one of the engine's rules names it instead (`maxFrom: "maxFigures"`): the
 // State reads it from the engine's `limits()` (config.js ENGINE_LIMITS), so it is never typed twice.
+// Likewise a default the engine owns is named by its path in config.js ENGINE_DEFAULTS
+// (`defaultFrom: "train.run.batchSize"`) instead of a `default`.
 // Only values that differ from their default are written to the URL, so links stay short.
 //
 // A value from a link that cannot be used as it is, is replaced (clamped into range, or the
 // default) and said: `state.problems` lists each one, and `problemsText` makes the page's notice.
 
-import { ENGINE_LIMITS, STEPPER } from "./config.js";
+import { ENGINE_DEFAULTS, ENGINE_LIMITS, STEPPER } from "./config.js";
 
 export const PROPS = [
   // The page
@@ -32,7 +35,8 @@ export const PROPS = [
   { name: "k5", type: "numbers", length: 25, default: [
     -1, -1, -1, -1, -1, -1, 0, 0, 0, -1, -1, 0, 16, 0, -1, -1, 0, 0, 0, -1, -1, -1, -1, -1, -1,
   ] },
-  { name: "sample", type: "enum", values: ["circle", "checkerboard", "gradient", "shapes"], default: "circle" },
+  // "figures" (geometric figures) was called "shapes" in older links.
+  { name: "sample", type: "enum", values: ["circle", "checkerboard", "gradient", "figures"], aliases: { shapes: "figures" }, default: "circle" },
 
   // Panel 2 — Shapes, step by step
   // "pool" is max pooling (the name links have always used); "avgpool" is average pooling.
@@ -57,70 +61,71 @@ export const PROPS = [
   { name: "speed", type: "enum", values: STEPPER.speeds, default: "1" },
   { name: "net", type: "string", default: "" },
 
-  // Panel 3 — Lab (defaults are the engine's: GradCheckSettings::default(), SpeedSettings,
-  // BatchNormDemoSettings::default(); tests/e2e/lab.test.mjs checks they agree).
+  // Panel 3 — Lab. The defaults are the engine's (ENGINE_DEFAULTS: gradcheckDefaults(),
+  // speedDefaults(), batchnormDefaults()); the number of timed runs is the page's.
   // Gradient check
-  { name: "gl", type: "enum", values: ["affine", "relu", "conv", "maxpool", "softmax", "svm", "batchnorm", "net"], default: "conv" },
-  { name: "gn", type: "int", min: 1, max: 1000, default: 4 },
-  { name: "gc", type: "int", min: 1, max: 1000, default: 3 },
-  { name: "gh", type: "int", min: 1, max: 1000, default: 5 },
-  { name: "gw", type: "int", min: 1, max: 1000, default: 5 },
-  { name: "gf", type: "int", min: 1, max: 1000, default: 2 },
-  { name: "gk", type: "int", min: 1, max: 99, default: 3 },
-  { name: "gs", type: "int", min: 1, max: 99, default: 1 },
-  { name: "gp", type: "int", min: 0, max: 99, default: 1 },
-  { name: "ghid", type: "int", min: 1, max: 1000, default: 7 },
-  { name: "gws", type: "number", default: 0.2 },
-  { name: "gseed", type: "int", min: 0, max: 2 ** 31 - 1, default: 231 },
-  { name: "gstep", type: "number", default: 1e-5 },
-  { name: "gprec", type: "enum", values: ["f64", "f32"], default: "f64" },
-  { name: "gbug", type: "bool", default: false },
+  { name: "gl", type: "enum", values: ["affine", "relu", "conv", "maxpool", "softmax", "svm", "batchnorm", "net"], defaultFrom: "gradcheck.layer" },
+  { name: "gn", type: "int", min: 1, max: 1000, defaultFrom: "gradcheck.n" },
+  { name: "gc", type: "int", min: 1, max: 1000, defaultFrom: "gradcheck.c" },
+  { name: "gh", type: "int", min: 1, max: 1000, defaultFrom: "gradcheck.h" },
+  { name: "gw", type: "int", min: 1, max: 1000, defaultFrom: "gradcheck.w" },
+  { name: "gf", type: "int", min: 1, max: 1000, defaultFrom: "gradcheck.f" },
+  { name: "gk", type: "int", min: 1, max: 99, defaultFrom: "gradcheck.filterSize" },
+  { name: "gs", type: "int", min: 1, max: 99, defaultFrom: "gradcheck.stride" },
+  { name: "gp", type: "int", min: 0, max: 99, defaultFrom: "gradcheck.pad" },
+  { name: "ghid", type: "int", min: 1, max: 1000, defaultFrom: "gradcheck.hidden" },
+  { name: "gws", type: "number", defaultFrom: "gradcheck.weightScale" },
+  { name: "gseed", type: "int", min: 0, max: 2 ** 31 - 1, defaultFrom: "gradcheck.seed" },
+  { name: "gstep", type: "number", defaultFrom: "gradcheck.step" },
+  { name: "gprec", type: "enum", values: ["f64", "f32"], defaultFrom: "gradcheck.precision" },
+  { name: "gbug", type: "bool", defaultFrom: "gradcheck.injectBug" },
   // Naive vs fast: conv (v…) and max pool (q…) sizes, timed runs per variant
-  { name: "vn", type: "int", min: 1, max: 10000, default: 100 },
-  { name: "vc", type: "int", min: 1, max: 1000, default: 3 },
-  { name: "vh", type: "int", min: 1, max: 4096, default: 31 },
-  { name: "vw", type: "int", min: 1, max: 4096, default: 31 },
-  { name: "vf", type: "int", min: 1, max: 1000, default: 25 },
-  { name: "vk", type: "int", min: 1, max: 99, default: 3 },
-  { name: "vs", type: "int", min: 1, max: 99, default: 2 },
-  { name: "vp", type: "int", min: 0, max: 99, default: 1 },
-  { name: "qn", type: "int", min: 1, max: 10000, default: 100 },
-  { name: "qc", type: "int", min: 1, max: 1000, default: 3 },
-  { name: "qh", type: "int", min: 1, max: 4096, default: 32 },
-  { name: "qw", type: "int", min: 1, max: 4096, default: 32 },
-  { name: "qk", type: "int", min: 1, max: 99, default: 2 },
-  { name: "qs", type: "int", min: 1, max: 99, default: 2 },
+  { name: "vn", type: "int", min: 1, max: 10000, defaultFrom: "speed.conv.n" },
+  { name: "vc", type: "int", min: 1, max: 1000, defaultFrom: "speed.conv.c" },
+  { name: "vh", type: "int", min: 1, max: 4096, defaultFrom: "speed.conv.h" },
+  { name: "vw", type: "int", min: 1, max: 4096, defaultFrom: "speed.conv.w" },
+  { name: "vf", type: "int", min: 1, max: 1000, defaultFrom: "speed.conv.f" },
+  { name: "vk", type: "int", min: 1, max: 99, defaultFrom: "speed.conv.filterSize" },
+  { name: "vs", type: "int", min: 1, max: 99, defaultFrom: "speed.conv.stride" },
+  { name: "vp", type: "int", min: 0, max: 99, defaultFrom: "speed.conv.pad" },
+  { name: "qn", type: "int", min: 1, max: 10000, defaultFrom: "speed.maxpool.n" },
+  { name: "qc", type: "int", min: 1, max: 1000, defaultFrom: "speed.maxpool.c" },
+  { name: "qh", type: "int", min: 1, max: 4096, defaultFrom: "speed.maxpool.h" },
+  { name: "qw", type: "int", min: 1, max: 4096, defaultFrom: "speed.maxpool.w" },
+  { name: "qk", type: "int", min: 1, max: 99, defaultFrom: "speed.maxpool.filterSize" },
+  { name: "qs", type: "int", min: 1, max: 99, defaultFrom: "speed.maxpool.stride" },
   { name: "vruns", type: "int", min: 1, max: 50, default: 5 },
   // Batch norm
-  { name: "bnn", type: "int", min: 1, max: 1000, default: 20 },
-  { name: "bnc", type: "int", min: 1, max: 64, default: 3 },
-  { name: "bnh", type: "int", min: 1, max: 256, default: 8 },
-  { name: "bnw", type: "int", min: 1, max: 256, default: 8 },
-  { name: "bnf", type: "int", min: 1, max: 64, default: 4 },
-  { name: "bnseed", type: "int", min: 0, max: 2 ** 31 - 1, default: 231 },
-  { name: "bnwarm", type: "int", min: 0, max: 1000, default: 10 },
+  { name: "bnn", type: "int", min: 1, max: 1000, defaultFrom: "batchnorm.n" },
+  { name: "bnc", type: "int", min: 1, max: 64, defaultFrom: "batchnorm.c" },
+  { name: "bnh", type: "int", min: 1, max: 256, defaultFrom: "batchnorm.h" },
+  { name: "bnw", type: "int", min: 1, max: 256, defaultFrom: "batchnorm.w" },
+  { name: "bnf", type: "int", min: 1, max: 64, defaultFrom: "batchnorm.f" },
+  { name: "bnseed", type: "int", min: 0, max: 2 ** 31 - 1, defaultFrom: "batchnorm.seed" },
+  { name: "bnwarm", type: "int", min: 0, max: 1000, defaultFrom: "batchnorm.warmupBatches" },
 
   // Panel 4 — Train a convnet. The defaults are the engine's "Overfit 100 examples" preset for the
-  // shapes (trainPreset("shapes", "overfit"); a browser test checks that they agree).
-  { name: "tds", type: "enum", values: ["shapes", "digits", "own"], default: "shapes" },
-  { name: "tsize", type: "int", min: 1, max: 128, default: 16 },
-  { name: "tntrain", type: "int", min: 1, maxFrom: "maxShapes", default: 100 },
-  { name: "tnval", type: "int", min: 1, maxFrom: "maxShapes", default: 500 },
-  { name: "tdseed", type: "int", min: 0, max: 2 ** 31 - 1, default: 0 },
-  { name: "tf", type: "int", min: 1, max: 256, default: 16 },
-  { name: "tk", type: "int", min: 1, max: 15, default: 5 },
-  { name: "th", type: "int", min: 1, max: 4096, default: 100 },
-  { name: "tbn", type: "bool", default: false },
-  { name: "tws", type: "number", default: 0.03 },
-  { name: "topt", type: "enum", values: ["sgd", "sgd_momentum", "rmsprop", "adam"], default: "adam" },
-  { name: "tlr", type: "number", default: 0.005 },
-  { name: "tdecay", type: "number", default: 1 },
-  { name: "treg", type: "number", default: 0 },
-  { name: "tbatch", type: "int", min: 1, maxFrom: "maxShapes", default: 50 },
-  { name: "tep", type: "int", min: 1, max: 1000, default: 20 },
-  { name: "tseed", type: "int", min: 0, max: 2 ** 31 - 1, default: 0 },
+  // geometric figures (ENGINE_DEFAULTS.train, trainPreset("figures", "overfit")).
+  // The figures dataset was called "shapes" in older links and saved settings.
+  { name: "tds", type: "enum", values: ["figures", "digits", "own"], aliases: { shapes: "figures" }, defaultFrom: "train.data.dataset" },
+  { name: "tsize", type: "int", min: 1, maxFrom: "maxDatasetSide", defaultFrom: "train.data.size" },
+  { name: "tntrain", type: "int", min: 1, maxFrom: "maxFigures", defaultFrom: "train.data.nTrain" },
+  { name: "tnval", type: "int", min: 1, maxFrom: "maxFigures", defaultFrom: "train.data.nVal" },
+  { name: "tdseed", type: "int", min: 0, max: 2 ** 31 - 1, defaultFrom: "train.data.seed" },
+  { name: "tf", type: "int", min: 1, max: 256, defaultFrom: "train.run.numFilters" },
+  { name: "tk", type: "int", min: 1, max: 15, defaultFrom: "train.run.filterSize" },
+  { name: "th", type: "int", min: 1, max: 4096, defaultFrom: "train.run.hiddenDim" },
+  { name: "tbn", type: "bool", defaultFrom: "train.run.batchnorm" },
+  { name: "tws", type: "number", defaultFrom: "train.run.weightScale" },
+  { name: "topt", type: "enum", values: ["sgd", "sgd_momentum", "rmsprop", "adam"], defaultFrom: "train.run.updateRule" },
+  { name: "tlr", type: "number", defaultFrom: "train.run.learningRate" },
+  { name: "tdecay", type: "number", defaultFrom: "train.run.lrDecay" },
+  { name: "treg", type: "number", defaultFrom: "train.run.reg" },
+  { name: "tbatch", type: "int", min: 1, maxFrom: "maxFigures", defaultFrom: "train.run.batchSize" },
+  { name: "tep", type: "int", min: 1, max: 1000, defaultFrom: "train.run.numEpochs" },
+  { name: "tseed", type: "int", min: 0, max: 2 ** 31 - 1, defaultFrom: "train.run.seed" },
   { name: "tsplit", type: "enum", values: ["val", "train"], default: "val" },
-  { name: "tex", type: "int", min: 0, maxFrom: "maxShapes", default: 0 },
+  { name: "tex", type: "int", min: 0, maxFrom: "maxFigures", default: 0 },
 ];
 
 /** `text` as a number, or NaN for an empty or blank one (which Number would read as 0). */
@@ -128,7 +133,8 @@ const number = (text) => (text.trim() === "" ? NaN : Number(text));
 
 /**
  * Reads `text` as a value of `prop`: `{ value }`, or `{ value, why }` when it had to be replaced —
- * `value` clamped into range, or undefined for "use the default".
+ * `value` clamped into range, or undefined for "use the default" — or `{ value, renamed: true }`
+ * for an enum value's old name (the same value, to be written under its new name).
  */
 function read(prop, text) {
   switch (prop.type) {
@@ -146,10 +152,12 @@ function read(prop, text) {
       if (["1", "true"].includes(text)) return { value: true };
       if (["0", "false"].includes(text)) return { value: false };
       return { value: undefined, why: "is not 0 or 1" };
-    case "enum":
-      return prop.values.includes(text)
-        ? { value: text }
-        : { value: undefined, why: `is not one of ${prop.values.join(", ")}` };
+    case "enum": {
+      const renamed = Object.hasOwn(prop.aliases ?? {}, text);
+      const value = renamed ? prop.aliases[text] : text;
+      if (!prop.values.includes(value)) return { value: undefined, why: `is not one of ${prop.values.join(", ")}` };
+      return renamed ? { value, renamed } : { value };
+    }
     case "numbers": {
       const vs = text.split(",").map(number);
       if (vs.length !== prop.length) return { value: undefined, why: `is not a list of ${prop.length} numbers` };
@@ -169,15 +177,33 @@ function quote(text) {
   return text.length > 40 ? `${text.slice(0, 37)}…` : text;
 }
 
-/** The props with each engine-bound limit (`maxFrom`) read from `limits`. */
-function withLimits(props, limits) {
+/**
+ * The props with each engine-bound limit (`maxFrom`) read from `limits` and each engine-owned
+ * default (`defaultFrom`, a dotted path) from `defaults`; a default the prop's own parser would
+ * not take back is refused, like a missing one.
+ */
+function withEngine(props, limits, defaults) {
   return props.map((p) => {
-    if (!p.maxFrom) return p;
-    const max = limits[p.maxFrom];
-    if (!Number.isInteger(max)) {
-      throw new Error(`state.js: setting "${p.name}" needs the engine's limit ${p.maxFrom}, which is not loaded`);
+    let q = p;
+    if (p.maxFrom) {
+      const max = limits[p.maxFrom];
+      if (!Number.isInteger(max)) {
+        throw new Error(`state.js: setting "${p.name}" needs the engine's limit ${p.maxFrom}, which is not loaded`);
+      }
+      q = { ...q, max };
     }
-    return { ...p, max };
+    if (p.defaultFrom) {
+      const value = p.defaultFrom.split(".").reduce((o, key) => (o == null ? undefined : o[key]), defaults);
+      if (value === undefined) {
+        throw new Error(`state.js: setting "${p.name}" needs the engine's default ${p.defaultFrom}, which is not loaded`);
+      }
+      const back = read(q, format(q, value));
+      if (back.why || !same(back.value, value)) {
+        throw new Error(`state.js: the engine's default ${p.defaultFrom} = ${format(q, value)} is not a value of setting "${p.name}"`);
+      }
+      q = { ...q, default: value };
+    }
+    return q;
   });
 }
 
@@ -202,8 +228,8 @@ function same(a, b) {
 
 /** The page's settings, read from and written to `location.hash`. */
 export class State {
-  constructor(props = PROPS, location = window.location, history = window.history, limits = ENGINE_LIMITS) {
-    this.props = new Map(withLimits(props, limits).map((p) => [p.name, p]));
+  constructor(props = PROPS, location = window.location, history = window.history, limits = ENGINE_LIMITS, defaults = ENGINE_DEFAULTS) {
+    this.props = new Map(withEngine(props, limits, defaults).map((p) => [p.name, p]));
     this.location = location;
     this.history = history;
     this.values = new Map();
@@ -251,13 +277,15 @@ export class State {
 
   /**
    * Re-reads the URL (after the user edits it or goes back) and reports what changed; values it
-   * had to replace are listed in `problems`.
+   * had to replace are listed in `problems`. A value under its old name is taken as the value and
+   * the URL rewritten with the new name.
    */
   readUrl() {
     const before = new Map([...this.props.keys()].map((n) => [n, this.get(n)]));
     this.values.clear();
     this.problems = [];
     const problem = (name, text, value, message) => this.problems.push({ name, text, value, message });
+    let renamedAny = false;
     for (const part of this.location.hash.replace(/^#/, "").split("&")) {
       if (part === "") continue;
       const eq = part.indexOf("=");
@@ -275,14 +303,16 @@ export class State {
         problem(name, raw, prop.default, `${name} = ${quote(raw)} is not valid percent-encoding, using the default ${format(prop, prop.default)}`);
         continue;
       }
-      const { value, why } = read(prop, text);
+      const { value, why, renamed } = read(prop, text);
       if (value !== undefined) this.values.set(prop.name, value);
+      renamedAny ||= Boolean(renamed);
       if (why) {
         const fallback = prop.type === "numbers" ? "the default" : `the default ${format(prop, prop.default)}`;
         const used = value === undefined ? fallback : format(prop, value);
         problem(name, text, value ?? prop.default, `${name} = ${quote(text)} ${why}, using ${used}`);
       }
     }
+    if (renamedAny) this.writeUrl();
     const changed = [...before].filter(([n, v]) => !same(v, this.get(n))).map(([n]) => n);
     if (changed.length) this.notify(changed);
   }

@@ -1,8 +1,5 @@
 // Sizes, colours and pacing of the Lab panel, in one place. The maths lives in the engine.
 
-/** The course's reading of a relative error (as the engine's `lab::Verdict::of`). */
-export const READING = { correctBelow: 1e-7, wrongAbove: 1e-4 };
-
 /** The heat map's error scale: log10 of the error from `minExp` to `maxExp`. */
 export const HEATMAP = {
   minExp: -16,

@@ -6,7 +6,7 @@
 import { el, numberField, radioGroup } from "../widgets/dom.js";
 import { createHeatmap, heatmapLegend } from "./heatmap.js";
 import { createRunner } from "./runner.js";
-import { indexText, reading, sci, shapeText, stepText } from "./stats.js";
+import { indexText, sci, shapeText, stepText } from "./stats.js";
 
 /** Engine field name → [state prop, label, hint, min]. */
 const FIELDS = {
@@ -44,6 +44,9 @@ const READING_TEXT = {
 
 export function createGradCheck({ engine, state, client }) {
   const layers = engine.labLayers();
+  // The course's reading is the engine's: each gradient's verdict comes in the report, and its
+  // thresholds (for the texts and the heat maps' colours) from here.
+  const thresholds = engine.labThresholds();
   const byName = new Map(layers.map((l) => [l.name, l]));
 
   const layerSelect = el("select", { name: "lab-layer", "aria-label": "Layer to check", "data-setting": "gl" },
@@ -118,7 +121,7 @@ export function createGradCheck({ engine, state, client }) {
   const runner = createRunner({
     client, section: "gc", kind: "gradcheck", label: "Run check",
     start: settings,
-    show: (report) => results.replaceChildren(...render(report, { tryCourseScale })),
+    show: (report) => results.replaceChildren(...render(report, { tryCourseScale, thresholds })),
   });
   function tryCourseScale() {
     state.set("gws", COURSE_WEIGHT_SCALE);
@@ -176,8 +179,11 @@ function decimalField({ state, prop, label, hint }) {
   };
 }
 
-/** The result of a check: what was checked, the table of errors, the heat maps. */
-function render(report, { tryCourseScale }) {
+/**
+ * The result of a check: what was checked, the table of errors with the engine's verdicts, the
+ * heat maps (coloured by the engine's `thresholds`).
+ */
+function render(report, { tryCourseScale, thresholds }) {
   const s = report.settings;
   const inputs = report.inputShapes.map(([name, shape]) => `${name} ${shapeText(shape)}`).join(", ");
   const bug = s.injectBug ? ` Bug injected: the analytic ${report.gradients[0].name} was scaled by 1.01.` : "";
@@ -186,16 +192,16 @@ function render(report, { tryCourseScale }) {
     `seed ${s.seed}, h = ${stepText(s.step)}, ${s.precision}.${bug}`);
 
   const kinks = report.kinks;
-  const verdict = (e, id) => el("span", { class: `verdict ${reading(e)}`, "data-testid": id, text: READING_TEXT[reading(e)] });
+  const verdict = (v, id) => el("span", { class: `verdict ${v}`, "data-testid": id, text: READING_TEXT[v] });
   const rows = report.gradients.map((g) => el("tr", {},
     el("th", { scope: "row", class: "mono", text: g.name }),
     el("td", { text: shapeText(g.shape) }),
     el("td", { class: "num mono", "data-testid": `gc-error-${g.name}`, text: sci(g.relError) }),
-    el("td", {}, verdict(g.relError, `gc-verdict-${g.name}`)),
+    el("td", {}, verdict(g.verdict, `gc-verdict-${g.name}`)),
     kinks && el("td", { class: "num mono" },
       el("span", { "data-testid": `gc-kinkfree-${g.name}`, text: sci(g.kinkFreeError) }),
       el("span", { class: "kink-count", text: g.kinked.length ? ` (${g.kinked.length} left out)` : "" })),
-    kinks && el("td", {}, verdict(g.kinkFreeError, `gc-kinkfree-verdict-${g.name}`))));
+    kinks && el("td", {}, verdict(g.kinkFreeVerdict, `gc-kinkfree-verdict-${g.name}`))));
   const heads = ["Gradient", "Shape", "Relative error", "Reading", ...(kinks ? ["Without kinked steps", "Reading"] : [])];
   const table = el("table", { class: "lab-table", "data-testid": "gc-table" },
     el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", { scope: "col", text: h })))),
@@ -205,18 +211,18 @@ function render(report, { tryCourseScale }) {
   if (s.precision === "f32") {
     notes.push(el("p", { class: "message notice", text: "In f32 a value carries about 7 significant digits, so f(x + h) − f(x − h) keeps only a few of them when h is small: the numerical gradient itself is inaccurate. This is why the course checks in f64." }));
   }
-  const worst = Math.max(...report.gradients.map((g) => g.relError));
-  if (s.precision === "f64" && reading(worst) === "wrong" && s.injectBug) {
-    notes.push(el("p", { class: "message notice", text: "A 1% error in a backward pass gives a relative error of about 5e-3: far above 1e-4, so the check catches it." }));
+  const [correctBelow, wrongAbove] = [stepText(thresholds.correctBelow), stepText(thresholds.wrongAbove)];
+  if (s.precision === "f64" && report.gradients.some((g) => g.verdict === "wrong") && s.injectBug) {
+    notes.push(el("p", { class: "message notice", text: `A 1% error in a backward pass gives a relative error of about 5e-3: far above ${wrongAbove}, so the check catches it.` }));
   }
   return [
     summary,
     el("div", { class: "table-scroll" }, table),
-    ...(kinks ? renderKinks(report, { tryCourseScale }) : []),
-    el("p", { class: "hint", text: "The course's reading: below 1e-7 the gradient is correct; from 1e-7 to 1e-4 it is suspicious (acceptable only where the function has kinks, like ReLU or max, near the inputs); above 1e-4 it is probably wrong." }),
+    ...(kinks ? renderKinks(report, { tryCourseScale, correctBelow }) : []),
+    el("p", { class: "hint", text: `The course's reading: below ${correctBelow} the gradient is correct; from ${correctBelow} to ${wrongAbove} it is suspicious (acceptable only where the function has kinks, like ReLU or max, near the inputs); above ${wrongAbove} it is probably wrong.` }),
     ...notes,
-    heatmapLegend(),
-    el("div", { class: "heatmaps" }, ...report.gradients.map((g) => createHeatmap(g).element)),
+    heatmapLegend(thresholds),
+    el("div", { class: "heatmaps" }, ...report.gradients.map((g) => createHeatmap(g, thresholds).element)),
   ];
 }
 
@@ -226,8 +232,11 @@ const SITES = {
   hiddenRelu: ["ReLU after the hidden layer", "input", "|v|"],
 };
 
-/** The whole net's kinks: how many ReLU inputs and pool windows were near or crossed, which. */
-function renderKinks(report, { tryCourseScale }) {
+/**
+ * The whole net's kinks: how many ReLU inputs and pool windows were near or crossed, which.
+ * `correctBelow`: the engine's threshold of a correct error, as text.
+ */
+function renderKinks(report, { tryCourseScale, correctBelow }) {
   const { kinks, settings: s } = report;
   const crossed = kinks.sites.reduce((n, site) => n + site.crossed, 0);
   const summary = el("table", { class: "lab-table", "data-testid": "gc-kink-sites" },
@@ -256,10 +265,9 @@ function renderKinks(report, { tryCourseScale }) {
       "The last two columns of the table above leave exactly those parameters out: what remains is the error of the backward pass itself. " +
       "Kinked parameters are marked with a blue corner in the heat maps. To avoid kinks altogether, draw another net (seed), use a larger weight scale, or a smaller h." }));
   }
-  const worstFree = Math.max(...report.gradients.map((g) => g.kinkFreeError));
-  if (reading(worstFree) !== "correct") {
+  if (report.gradients.some((g) => g.kinkFreeVerdict !== "correct")) {
     parts.push(el("p", { class: "message notice", text:
-      "Where no kink explains an error above 1e-7, look at the heat maps: the worst elements have the smallest gradients. Their centred difference f(x + h) − f(x − h) is only a few rounding errors of the loss (about 1e-16 × ln 10) large, so their relative error is large too. Small weights make small gradients — this is why the course accepts errors up to 1e-2 in its full-net check." }));
+      `Where no kink explains an error above ${correctBelow}, look at the heat maps: the worst elements have the smallest gradients. Their centred difference f(x + h) − f(x − h) is only a few rounding errors of the loss (about 1e-16 × ln 10) large, so their relative error is large too. Small weights make small gradients — this is why the course accepts errors up to 1e-2 in its full-net check.` }));
   }
   if (kinks.nearest.length) {
     const name = (k) => `${SITES[k.site][0]} ${SITES[k.site][1]} [${k.index.join(",")}]`;

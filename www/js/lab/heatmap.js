@@ -62,16 +62,18 @@ function positionOf(shape, L, k) {
   return [0, 0, Math.floor(k / L.wrap), k % L.wrap];
 }
 
-function colour(e) {
-  const band = COLOURS[reading(e)];
-  return mix(band[0], band[1], bandPosition(e));
+/** The colour of error `e`: its reading's band (by the engine's `thresholds`), darker as it grows. */
+function colour(e, thresholds) {
+  const band = COLOURS[reading(e, thresholds)];
+  return mix(band[0], band[1], bandPosition(e, thresholds));
 }
 
 /**
  * A heat map of `gradient` (a GradientReport: name, shape, errorMap, worstIndex, analytic,
- * numerical, and optionally kinked). Returns { element }.
+ * numerical, and optionally kinked), coloured by the engine's `thresholds` (`labThresholds()`).
+ * Returns { element }.
  */
-export function createHeatmap(gradient) {
+export function createHeatmap(gradient, thresholds) {
   const { name, shape, errorMap, worstIndex } = gradient;
   const kinked = new Set(gradient.kinked ?? []);
   const L = layout(shape);
@@ -102,7 +104,7 @@ export function createHeatmap(gradient) {
         for (let j = 0; j < L.tileW; j++) {
           const k = elementAt(shape, L, r, c, i, j);
           if (k < 0) continue;
-          ctx.fillStyle = colour(errorMap[k]);
+          ctx.fillStyle = colour(errorMap[k], thresholds);
           ctx.fillRect(x0 + j * cell, y0 + i * cell, cell, cell);
           if (kinked.has(k)) {
             ctx.fillStyle = COLOURS.kink;
@@ -178,8 +180,8 @@ export function createHeatmap(gradient) {
   return { element };
 }
 
-/** The colour key of the heat maps, as a row of labelled swatches. */
-export function heatmapLegend() {
+/** The colour key of the heat maps (by the engine's `thresholds`), as a row of labelled swatches. */
+export function heatmapLegend(thresholds) {
   const stops = [
     [1e-14, "≤ 1e-14"], [1e-10, "1e-10"], [1e-8, "1e-8"],
     [1e-6, "1e-6"], [1e-5, "1e-5"], [1e-3, "1e-3"], [1e-1, "≥ 0.1"],
@@ -187,6 +189,6 @@ export function heatmapLegend() {
   return el("div", { class: "heat-legend", "aria-label": "Colour key of the heat maps" },
     el("span", { text: "Relative error:" }),
     ...stops.map(([e, t]) => el("span", { class: "swatch" },
-      el("i", { style: `background:${colour(e)}` }), el("span", { text: t }))),
+      el("i", { style: `background:${colour(e, thresholds)}` }), el("span", { text: t }))),
     el("span", { class: "swatch" }, el("i", { class: "worst-key" }), el("span", { text: "worst" })));
 }

@@ -1,7 +1,8 @@
 // Small pure functions of the Lab panel: medians of timings, the error-to-colour scale, and
-// number formats. No DOM here (the widgets import these).
+// number formats. No DOM here (the widgets import these). The reading's thresholds are the
+// engine's (`labThresholds()`), passed in.
 
-import { HEATMAP, READING } from "./config.js";
+import { HEATMAP } from "./config.js";
 
 /** The median of a non-empty list of numbers (the mean of the middle two for an even count). */
 export function median(values) {
@@ -11,10 +12,15 @@ export function median(values) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** The course's reading of a relative error: "correct", "suspicious" or "wrong". */
-export function reading(e) {
-  if (e < READING.correctBelow) return "correct";
-  if (e <= READING.wrongAbove) return "suspicious";
+/**
+ * The course's reading of a relative error — "correct", "suspicious" or "wrong" — by the engine's
+ * thresholds `{ correctBelow, wrongAbove }` (`labThresholds()`), for the heat map's cells; the
+ * report's own `verdict`s are the engine's `Verdict::of`, which tests/js/lab.test.mjs checks this
+ * agrees with.
+ */
+export function reading(e, { correctBelow, wrongAbove }) {
+  if (e < correctBelow) return "correct";
+  if (e <= wrongAbove) return "suspicious";
   return "wrong";
 }
 
@@ -33,10 +39,15 @@ export function mix(a, b, t) {
   return `rgb(${v[0]}, ${v[1]}, ${v[2]})`;
 }
 
-/** Where `e` lies within its reading's band, from 0 (the band's low end) to 1 (its high end). */
-export function bandPosition(e) {
-  const lo = { correct: HEATMAP.minExp, suspicious: -7, wrong: -4 }[reading(e)];
-  const hi = { correct: -7, suspicious: -4, wrong: HEATMAP.maxExp }[reading(e)];
+/**
+ * Where `e` lies within its reading's band (by the engine's `thresholds`), from 0 (the band's low
+ * end) to 1 (its high end), on the log scale.
+ */
+export function bandPosition(e, thresholds) {
+  const [correct, wrong] = [Math.log10(thresholds.correctBelow), Math.log10(thresholds.wrongAbove)];
+  const band = reading(e, thresholds);
+  const lo = { correct: HEATMAP.minExp, suspicious: correct, wrong }[band];
+  const hi = { correct, suspicious: wrong, wrong: HEATMAP.maxExp }[band];
   if (!(e > 0)) return 0;
   if (!Number.isFinite(e)) return 1;
   return Math.min(1, Math.max(0, (Math.log10(e) - lo) / (hi - lo)));

@@ -31,13 +31,23 @@ export function readOwn(record) {
   };
 }
 
-/** A stored "model" record as it is, or null if any part is missing or of the wrong kind. */
+/** How `trainedWith` began when the geometric figures were called "shapes", and how it begins now. */
+const OLD_FIGURES = '{"data":{"dataset":"shapes",';
+const FIGURES = '{"data":{"dataset":"figures",';
+
+/**
+ * A stored "model" record as it is, or null if any part is missing or of the wrong kind. A model
+ * saved when the figures dataset was called "shapes" is read with its new name, so it still matches.
+ */
 export function readModel(record) {
   if (!record || !(record.bytes instanceof Uint8Array) || record.bytes.length === 0) return null;
   const h = record.history;
   if (!h || !Array.isArray(h.losses) || !h.losses.every((v) => typeof v === "number")) return null;
   if (!Array.isArray(h.accuracies) || !h.accuracies.every((a) => isCount(a?.iteration) && Number.isFinite(a.trainAcc) && Number.isFinite(a.valAcc))) return null;
   if (!isCount(h.total) || !isCount(record.iteration) || !isTime(record.savedAt) || typeof record.trainedWith !== "string") return null;
+  if (record.trainedWith.startsWith(OLD_FIGURES)) {
+    return { ...record, trainedWith: FIGURES + record.trainedWith.slice(OLD_FIGURES.length) };
+  }
   return record;
 }
 

@@ -182,14 +182,14 @@ export const STEPS = [
     tab: "train",
     // The Train panel's "Overfit 100 examples" preset, from the engine.
     settings(engine) {
-      const preset = engine.trainPreset("shapes", "overfit");
+      const preset = engine.trainPreset("figures", "overfit");
       // The dataset first: the Train panel answers a change of dataset with a preset of its own.
       const values = { tds: preset.data.dataset };
       for (const f of TRAIN_FIELDS) values[f.prop] = preset[f.group][f.key];
       return values;
     },
     text(engine) {
-      const { data } = engine.trainPreset("shapes", "overfit");
+      const { data } = engine.trainPreset("figures", "overfit");
       return `The assignment trains the three-layer convnet on only ${data.nTrain} examples: the student saw about 99 % training accuracy but 22 % validation accuracy, and thought the code was wrong. `
         + `It was on purpose: with far more parameters than examples, the net learns those ${data.nTrain} images by heart, and that does not carry over to new ones. Press Start to see the gap here.`;
     },

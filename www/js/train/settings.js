@@ -4,7 +4,7 @@
 import { el } from "../widgets/dom.js";
 
 /** Image sides offered per dataset. */
-export const SIZES = { shapes: [16, 32], digits: [8, 16], own: [16, 32] };
+export const SIZES = { figures: [16, 32], digits: [8, 16], own: [16, 32] };
 
 /**
  * Every setting: `prop` (its name in state.js PROPS and the URL), `group` ("data" or "run"),
@@ -14,7 +14,7 @@ export const FIELDS = [
   { prop: "tsize", group: "data", key: "size", label: "Image side", input: "size", hint: "Images are side × side pixels: smaller trains faster." },
   { prop: "tntrain", group: "data", key: "nTrain", label: "Training examples", input: "int", min: 1, hint: "How many examples the net learns from." },
   { prop: "tnval", group: "data", key: "nVal", label: "Validation examples", input: "int", min: 1, hint: "Held-out examples: the net never trains on them." },
-  { prop: "tdseed", group: "data", key: "seed", label: "Data seed", input: "int", min: 0, hint: "Fixes the generated shapes (and the order of your own images)." },
+  { prop: "tdseed", group: "data", key: "seed", label: "Data seed", input: "int", min: 0, hint: "Fixes the generated figures (and the order of your own images)." },
   { prop: "tf", group: "run", key: "numFilters", label: "Filters K", input: "int", min: 1, hint: "Number of conv filters: one activation map each." },
   { prop: "tk", group: "run", key: "filterSize", label: "Filter size F", input: "select", options: [1, 3, 5, 7, 9], hint: "F×F filters, stride 1, pad (F − 1)/2." },
   { prop: "th", group: "run", key: "hiddenDim", label: "Hidden size", input: "int", min: 1, hint: "Neurons of the hidden fully connected layer." },
@@ -49,13 +49,13 @@ export function writeSettings(state, { data, run }) {
 /** The settings form. `onPreset(name)` for the preset buttons. Reflects the state on `sync()`. */
 export function createSettingsForm({ state, onPreset }) {
   const inputs = new Map();
-  const datasetRadios = ["shapes", "digits", "own"].map((v) => {
+  const datasetRadios = ["figures", "digits", "own"].map((v) => {
     const input = el("input", { type: "radio", name: "tds", value: v });
     input.addEventListener("change", () => input.checked && state.set("tds", v));
     return input;
   });
   const datasetSet = el("fieldset", { class: "radios" }, el("legend", { text: "Dataset" }),
-    ...datasetRadios.map((input, i) => el("label", {}, input, el("span", { text: ["Shapes", "Digits", "Your own"][i] }))));
+    ...datasetRadios.map((input, i) => el("label", {}, input, el("span", { text: ["Geometric figures", "Digits", "Your own"][i] }))));
 
   function field(f) {
     let input;

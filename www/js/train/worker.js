@@ -60,7 +60,7 @@ function bytesOf(a) {
 /** An error for the page to show as it is: a dataset's file that could not be fetched. */
 function unavailable(reason) {
   return new WorkerError(`The digits dataset (data/digits.bin) did not load: ${reason}. ` +
-    "Press Reset to try again (the page serves it from www/data/digits.bin); the shapes and your own images still train.",
+    "Press Reset to try again (the page serves it from www/data/digits.bin); the geometric figures and your own images still train.",
     ERROR_KIND.dataUnavailable);
 }
 

@@ -53,8 +53,8 @@ export const SAMPLES = {
       return c;
     },
   },
-  shapes: {
-    label: "Shapes",
+  figures: {
+    label: "Figures",
     draw() {
       const [c, g, n] = canvas();
       g.fillStyle = COLOURS.sampleAccent;

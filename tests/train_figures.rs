@@ -1,11 +1,12 @@
-//! The training page's default net on 100 shapes learns them: the "Overfit 100 examples" preset
-//! reaches ≥ 95% training accuracy while validation stays far lower, the same every time.
+//! The training page's default net on 100 geometric figures learns them: the "Overfit 100
+//! examples" preset reaches ≥ 95% training accuracy while validation stays far lower, the same
+//! every time.
 
 use cnn_playground::trainer::{preset, DataSources, DatasetKind, Preset, Progress, Trainer};
 
 /// Runs the preset to the end, returning every progress report merged into one.
 fn overfit() -> (Progress, Trainer) {
-    let (data, run) = preset(DatasetKind::Shapes, Preset::Overfit);
+    let (data, run) = preset(DatasetKind::Figures, Preset::Overfit);
     let mut trainer = Trainer::new(&data, DataSources::default(), &run).unwrap();
     let mut all = trainer.step(0).unwrap();
     loop {
@@ -22,7 +23,7 @@ fn overfit() -> (Progress, Trainer) {
 }
 
 #[test]
-fn the_default_net_overfits_100_shapes_deterministically() {
+fn the_default_net_overfits_100_figures_deterministically() {
     let (first, trainer) = overfit();
     assert_eq!(first.diverged, None);
     assert!(first.finished);

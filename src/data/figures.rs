@@ -1,8 +1,8 @@
-//! A generated five-class image set — circle, square, triangle, cross, stripes — for watching a
-//! convnet learn in seconds.
+//! Geometric figures: a generated five-class image set — circle, square, triangle, cross, stripes —
+//! for watching a convnet learn in seconds.
 //!
-//! Each image is a filled shape of random size, position, rotation and colour on a background of
-//! another random colour (their luminances differ by at least [`MIN_CONTRAST`], so every shape is
+//! Each image is a filled figure of random size, position, rotation and colour on a background of
+//! another random colour (their luminances differ by at least [`MIN_CONTRAST`], so every figure is
 //! visible), drawn with 4×4 supersampling for anti-aliased edges, plus uniform per-pixel noise.
 //! Classes are balanced — exactly `count/5` each when 5 divides `count`, otherwise differing by at
 //! most one — and come in shuffled order, so any prefix is a fair sample and
@@ -14,10 +14,10 @@
 //! polynomial here instead of the platform's maths library, whose last bits may differ.
 //!
 //! ```
-//! use cnn_playground::data::{shapes, ShapesConfig};
-//! let config = ShapesConfig { count: 103, size: 16, seed: 7, ..Default::default() };
-//! let a = shapes(&config).unwrap();
-//! assert_eq!(a, shapes(&config).unwrap()); // deterministic
+//! use cnn_playground::data::{figures, FiguresConfig};
+//! let config = FiguresConfig { count: 103, size: 16, seed: 7, ..Default::default() };
+//! let a = figures(&config).unwrap();
+//! assert_eq!(a, figures(&config).unwrap()); // deterministic
 //! assert_eq!(a.class_counts(), vec![21, 21, 21, 20, 20]);
 //! assert_eq!(a.class_names()[2], "triangle");
 //! ```
@@ -30,7 +30,7 @@ use std::f64::consts::PI;
 
 /// The five classes, in label order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+pub enum Figure {
     Circle,
     Square,
     Triangle,
@@ -38,45 +38,45 @@ pub enum Shape {
     Stripes,
 }
 
-impl Shape {
-    /// All shapes; `Shape::ALL[label]` is the shape of that label.
-    pub const ALL: [Shape; 5] = [
-        Shape::Circle,
-        Shape::Square,
-        Shape::Triangle,
-        Shape::Cross,
-        Shape::Stripes,
+impl Figure {
+    /// All figures; `Figure::ALL[label]` is the figure of that label.
+    pub const ALL: [Figure; 5] = [
+        Figure::Circle,
+        Figure::Square,
+        Figure::Triangle,
+        Figure::Cross,
+        Figure::Stripes,
     ];
 
     /// The class name shown to users.
     pub fn name(self) -> &'static str {
         match self {
-            Shape::Circle => "circle",
-            Shape::Square => "square",
-            Shape::Triangle => "triangle",
-            Shape::Cross => "cross",
-            Shape::Stripes => "stripes",
+            Figure::Circle => "circle",
+            Figure::Square => "square",
+            Figure::Triangle => "triangle",
+            Figure::Cross => "cross",
+            Figure::Stripes => "stripes",
         }
     }
 
-    /// Whether the point `(u, v)`, in the shape's own frame (centred, unrotated, in units of its
-    /// half-extent), is inside. Each shape fits in the unit disc, or nearly (square corners).
+    /// Whether the point `(u, v)`, in the figure's own frame (centred, unrotated, in units of its
+    /// half-extent), is inside. Each figure fits in the unit disc, or nearly (square corners).
     fn contains(self, u: f64, v: f64) -> bool {
         match self {
-            Shape::Circle => u * u + v * v <= 0.9 * 0.9,
-            Shape::Square => u.abs() <= 0.8 && v.abs() <= 0.8,
-            Shape::Triangle => {
+            Figure::Circle => u * u + v * v <= 0.9 * 0.9,
+            Figure::Square => u.abs() <= 0.8 && v.abs() <= 0.8,
+            Figure::Triangle => {
                 // Equilateral, circumradius 1, so inradius 0.5: inside all three edges,
                 // whose outward normals point at −90°, 30° and 150°.
                 let half_root3 = 3f64.sqrt() / 2.0;
                 let r_in = 0.5;
                 -v <= r_in && half_root3 * u + 0.5 * v <= r_in && -half_root3 * u + 0.5 * v <= r_in
             }
-            Shape::Cross => {
+            Figure::Cross => {
                 let (au, av) = (u.abs(), v.abs());
                 (au <= 0.28 && av <= 0.95) || (av <= 0.28 && au <= 0.95)
             }
-            Shape::Stripes => {
+            Figure::Stripes => {
                 // Five bands across a square; the 1st, 3rd and 5th are drawn.
                 if u.abs() > 0.9 || v.abs() > 0.9 {
                     return false;
@@ -88,16 +88,16 @@ impl Shape {
     }
 }
 
-/// Smallest luminance difference between a shape and its background.
+/// Smallest luminance difference between a figure and its background.
 pub const MIN_CONTRAST: f64 = 0.3;
 /// Subsamples per pixel along each axis (so 16 per pixel) for anti-aliasing.
 const SUPERSAMPLE: usize = 4;
 /// Smallest and largest image side the generator draws.
 pub const SIZE_RANGE: (usize, usize) = (8, 128);
 
-/// Settings of [`shapes`].
+/// Settings of [`figures`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct ShapesConfig {
+pub struct FiguresConfig {
     /// Number of examples `N`.
     pub count: usize,
     /// Image side in pixels: images are `3 × size × size`.
@@ -109,10 +109,10 @@ pub struct ShapesConfig {
     pub noise: f64,
 }
 
-impl Default for ShapesConfig {
+impl Default for FiguresConfig {
     /// 1,000 images of 32×32, seed 0, noise 0.1.
     fn default() -> Self {
-        ShapesConfig {
+        FiguresConfig {
             count: 1000,
             size: 32,
             seed: 0,
@@ -145,8 +145,8 @@ fn random_colour(rng: &mut Rng) -> [f64; 3] {
     [rng.uniform(), rng.uniform(), rng.uniform()]
 }
 
-/// Draws one shape into `out` (`3 × size × size`), consuming a fixed pattern of `rng` draws.
-fn draw(shape: Shape, out: &mut ArrayViewMut3<f32>, noise: f64, rng: &mut Rng) {
+/// Draws one figure into `out` (`3 × size × size`), consuming a fixed pattern of `rng` draws.
+fn draw(figure: Figure, out: &mut ArrayViewMut3<f32>, noise: f64, rng: &mut Rng) {
     let (_, size, _) = out.dim();
     let s = size as f64;
     let background = random_colour(rng);
@@ -171,7 +171,7 @@ fn draw(shape: Shape, out: &mut ArrayViewMut3<f32>, noise: f64, rng: &mut Rng) {
     let (sin, cos) = sin_cos(PI * (2.0 * rng.uniform() - 1.0));
 
     let placed = Placed {
-        shape,
+        figure,
         cx,
         cy,
         radius,
@@ -190,10 +190,10 @@ fn draw(shape: Shape, out: &mut ArrayViewMut3<f32>, noise: f64, rng: &mut Rng) {
     }
 }
 
-/// A shape at its place in the image: centre `(cx, cy)` in pixels, half-extent `radius`, rotation
+/// A figure at its place in the image: centre `(cx, cy)` in pixels, half-extent `radius`, rotation
 /// given by its sine and cosine.
 struct Placed {
-    shape: Shape,
+    figure: Figure,
     cx: f64,
     cy: f64,
     radius: f64,
@@ -202,10 +202,10 @@ struct Placed {
 }
 
 impl Placed {
-    /// The fraction of pixel `(x, y)` (the square `[x, x+1) × [y, y+1)`) the shape covers,
+    /// The fraction of pixel `(x, y)` (the square `[x, x+1) × [y, y+1)`) the figure covers,
     /// estimated on a `SUPERSAMPLE × SUPERSAMPLE` grid.
     fn coverage(&self, x: usize, y: usize) -> f64 {
-        // Every shape lies within 1.3 half-extents of its centre (the stripes' corners reach
+        // Every figure lies within 1.3 half-extents of its centre (the stripes' corners reach
         // 0.9·√2), so a pixel whose centre is farther than that plus half a pixel diagonal is all
         // background: skipping it saves most of the work and changes nothing.
         let (px, py) = (x as f64 + 0.5 - self.cx, y as f64 + 0.5 - self.cy);
@@ -219,10 +219,10 @@ impl Placed {
             for sx in 0..SUPERSAMPLE {
                 let dx = x as f64 + (sx as f64 + 0.5) * step - self.cx;
                 let dy = y as f64 + (sy as f64 + 0.5) * step - self.cy;
-                // Rotate the sample into the shape's frame and scale by its half-extent.
+                // Rotate the sample into the figure's frame and scale by its half-extent.
                 let u = (dx * self.cos + dy * self.sin) / self.radius;
                 let v = (-dx * self.sin + dy * self.cos) / self.radius;
-                inside += self.shape.contains(u, v) as usize;
+                inside += self.figure.contains(u, v) as usize;
             }
         }
         inside as f64 / (SUPERSAMPLE * SUPERSAMPLE) as f64
@@ -234,18 +234,18 @@ pub fn check_side(size: usize) -> Result<()> {
     let (lo, hi) = SIZE_RANGE;
     if size < lo || size > hi {
         return Err(Error::InvalidInput(format!(
-            "shapes are drawn at {lo}×{lo} to {hi}×{hi} pixels, not {size}×{size}"
+            "figures are drawn at {lo}×{lo} to {hi}×{hi} pixels, not {size}×{size}"
         )));
     }
     Ok(())
 }
 
-/// The shapes dataset: `config.count` images `(N, 3, size, size)` normalised to `[−1, 1]`, labels
-/// in `0..5` (see [`Shape::ALL`]), balanced and shuffled.
+/// The figures dataset: `config.count` images `(N, 3, size, size)` normalised to `[−1, 1]`, labels
+/// in `0..5` (see [`Figure::ALL`]), balanced and shuffled.
 ///
 /// Errors: `count` is zero; `size` outside [`SIZE_RANGE`]; `noise` not in `[0, 0.5]`.
-pub fn shapes(config: &ShapesConfig) -> Result<Dataset> {
-    let &ShapesConfig {
+pub fn figures(config: &FiguresConfig) -> Result<Dataset> {
+    let &FiguresConfig {
         count,
         size,
         seed,
@@ -253,7 +253,7 @@ pub fn shapes(config: &ShapesConfig) -> Result<Dataset> {
     } = config;
     if count == 0 {
         return Err(Error::Zero {
-            what: "the number of shapes".into(),
+            what: "the number of figures".into(),
         });
     }
     check_side(size)?;
@@ -266,13 +266,13 @@ pub fn shapes(config: &ShapesConfig) -> Result<Dataset> {
     }
     // The images, the labels and the permutation they are drawn from.
     crate::budget::Tally::new(format!(
-        "the shapes dataset ({count} images of 3×{size}×{size})"
+        "the figures dataset ({count} images of {size}×{size}×3)"
     ))
     .add::<f32>(&[count, 3, size, size])
     .add::<usize>(&[2, count])
     .check()?;
     let mut rng = Rng::new(seed);
-    let classes = Shape::ALL.len();
+    let classes = Figure::ALL.len();
     let labels: Vec<usize> = rng
         .permutation(count)
         .into_iter()
@@ -280,9 +280,9 @@ pub fn shapes(config: &ShapesConfig) -> Result<Dataset> {
         .collect();
     let mut images = Array4::zeros((count, 3, size, size));
     for (mut image, &label) in images.axis_iter_mut(Axis(0)).zip(&labels) {
-        draw(Shape::ALL[label], &mut image, noise, &mut rng);
+        draw(Figure::ALL[label], &mut image, noise, &mut rng);
     }
-    let names = Shape::ALL.iter().map(|s| s.name().to_string()).collect();
+    let names = Figure::ALL.iter().map(|s| s.name().to_string()).collect();
     Dataset::new(images, labels, names)
 }
 
@@ -310,32 +310,32 @@ mod tests {
 
     #[test]
     fn each_shape_covers_a_sensible_area_of_its_frame() {
-        // Fraction of a fine grid over [−1, 1]² inside each shape, against its exact area / 4.
+        // Fraction of a fine grid over [−1, 1]² inside each figure, against its exact area / 4.
         let n = 400;
-        let area = |shape: Shape| {
+        let area = |figure: Figure| {
             let mut inside = 0;
             for i in 0..n {
                 for j in 0..n {
                     let u = -1.0 + 2.0 * (i as f64 + 0.5) / n as f64;
                     let v = -1.0 + 2.0 * (j as f64 + 0.5) / n as f64;
-                    inside += shape.contains(u, v) as usize;
+                    inside += figure.contains(u, v) as usize;
                 }
             }
             inside as f64 / (n * n) as f64
         };
         let root3 = 3f64.sqrt();
         let expected = [
-            (Shape::Circle, PI * 0.81 / 4.0),
-            (Shape::Square, 1.6 * 1.6 / 4.0),
-            (Shape::Triangle, 3.0 * root3 * 0.5 * 0.5 / 4.0),
-            (Shape::Cross, (2.0 * 0.56 * 1.9 - 0.56 * 0.56) / 4.0),
-            (Shape::Stripes, 3.0 * 0.36 * 1.8 / 4.0),
+            (Figure::Circle, PI * 0.81 / 4.0),
+            (Figure::Square, 1.6 * 1.6 / 4.0),
+            (Figure::Triangle, 3.0 * root3 * 0.5 * 0.5 / 4.0),
+            (Figure::Cross, (2.0 * 0.56 * 1.9 - 0.56 * 0.56) / 4.0),
+            (Figure::Stripes, 3.0 * 0.36 * 1.8 / 4.0),
         ];
-        for (shape, want) in expected {
-            let got = area(shape);
+        for (figure, want) in expected {
+            let got = area(figure);
             assert!(
                 (got - want).abs() < 0.01,
-                "{shape:?}: area {got}, expected {want}"
+                "{figure:?}: area {got}, expected {want}"
             );
         }
     }

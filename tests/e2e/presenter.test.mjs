@@ -175,15 +175,31 @@ for (const [width, height, scale, label] of [[1024, 768, 1, "1024×768"], [640, 
   });
 }
 
-test("Train at 1024×768: the chart, Start and the accuracy line in view", async () => {
-  const session = await openPage("#tab=train&present=1", { width: 1024, height: 768 });
-  const { page } = session;
-  try {
-    await page.waitForSelector("[data-testid=train-status][data-state=idle]");
-    assert.deepEqual(await outOfView(page, ["[data-testid=train-chart]", "[data-action=train-start]",
-      "[data-action=train-pause]", "[data-action=train-step]", "[data-testid=train-acc]"]), []);
-    assert.deepEqual(session.log.errors, []);
-  } finally {
-    await session.close();
-  }
-});
+for (const [width, height, scale, label] of [[1024, 768, 1, "1024×768"], [640, 360, 2, "1280×720 at 200 % zoom"]]) {
+  test(`Train at ${label}: the chart, its legend, the controls and the accuracy line in view, the chart sized to the screen`, async () => {
+    const session = await openPage("#tab=train&present=1", { width, height, deviceScaleFactor: scale });
+    const { page } = session;
+    try {
+      await page.waitForSelector("[data-testid=train-status][data-state=idle]");
+      await page.waitForFunction(() => document.querySelector("[data-testid=train-chart]").dataset.size);
+      assert.deepEqual(await outOfView(page, ["[data-testid=train-chart]", ".chart-legend", "[data-action=train-start]",
+        "[data-action=train-pause]", "[data-action=train-step]", "[data-testid=train-acc]"]), []);
+      const chart = await page.$eval("[data-testid=train-chart]", (c) => ({
+        box: [c.clientWidth, c.clientHeight], pixels: [c.width, c.height], drawn: c.dataset.size,
+        bottom: c.getBoundingClientRect().bottom,
+      }));
+      // The chart takes the room left on the screen: more than a third of its height.
+      assert.ok(chart.box[1] > height / 3, `chart ${chart.box[1]} px tall in a ${height} px window`);
+      // Drawn at the size it is shown, with devicePixelRatio pixels per CSS pixel (crisp at 200 %).
+      assert.equal(chart.drawn, `${chart.box[0]}×${chart.box[1]}`);
+      assert.deepEqual(chart.pixels, [Math.round(chart.box[0] * scale), Math.round(chart.box[1] * scale)]);
+      // Outside presenter mode the chart is the config's 260 px again, and drawn at that size.
+      await page.keyboard.press("Escape");
+      await page.waitForFunction(() => document.querySelector("[data-testid=train-chart]").clientHeight === 260);
+      await page.waitForFunction(() => document.querySelector("[data-testid=train-chart]").height === 260 * window.devicePixelRatio);
+      assert.deepEqual(session.log.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+}

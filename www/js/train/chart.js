@@ -44,7 +44,7 @@ export function createChart() {
   function draw() {
     // Unlaid-out (a hidden tab): the config's size, redrawn when the box is shown.
     const width = Math.max(200, canvas.clientWidth || element.clientWidth || 600);
-    const height = Math.max(120, canvas.clientHeight || C.height);
+    const height = Math.max(60, canvas.clientHeight || C.height);
     const dpr = window.devicePixelRatio || 1;
     canvas.width = Math.round(width * dpr);
     canvas.height = Math.round(height * dpr);

@@ -6,11 +6,12 @@
 // the key P and Esc (keys.js) turn it on and off.
 //
 // The stepper's picture changes with the layer, the pass and the sizes (three grids forward, up
-// to six backward, each with a caption and a long explanation), so no one cell size in CSS fits
+// to five backward, each with a caption and a long explanation), so no one cell size in CSS fits
 // them all: `stepperFitter` picks the largest cell (the CSS variable --cell) at which the visible
 // grids, the formula, the output's shape, the step's explanation and the backward pass's "why"
-// (whose box scrolls when its text is longer, css/presenter.css) fit in the window together. Within one view (the same grids and window) cells only shrink from step to step, so
-// stepping never makes the picture jump larger and smaller.
+// (whose box scrolls when its text is longer, css/presenter.css) fit in the window together.
+// Within one view (the same grids and window) cells only shrink from step to step, so stepping
+// never makes the picture jump larger and smaller.
 
 import { el } from "./widgets/dom.js";
 

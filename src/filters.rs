@@ -379,7 +379,7 @@ fn pixel_count(width: usize, height: usize) -> Result<usize> {
     match width.checked_mul(height) {
         Some(n) if n <= MAX_PIXELS => Ok(n),
         _ => Err(Error::InvalidInput(format!(
-            "a {width}×{height} image is too large: at most {MAX_PIXELS} pixels (4096×4096) are allowed; scale it down first"
+            "a {height}×{width} image (height × width) is too large: at most {MAX_PIXELS} pixels (4096×4096) are allowed; scale it down first"
         ))),
     }
 }
@@ -398,8 +398,8 @@ pub fn rgba_to_input_as<F: Float>(rgba: &[u8], width: usize, height: usize) -> R
     budget::check::<F>("the image", &[1, 3, height, width])?;
     if rgba.len() != n * 4 {
         return Err(Error::shape(
-            format!("RGBA image of {width}×{height}"),
-            format!("{width}·{height}·4 = {} bytes", n * 4),
+            format!("RGBA image of {height}×{width} (height × width)"),
+            format!("{height}·{width}·4 = {} bytes", n * 4),
             format!("{} bytes", rgba.len()),
         ));
     }
@@ -422,8 +422,8 @@ pub fn gray_to_input<F: Float>(gray: &[F], width: usize, height: usize) -> Resul
     budget::check::<F>("the image", &[1, 1, height, width])?;
     if gray.len() != n {
         return Err(Error::shape(
-            format!("grayscale image of {width}×{height}"),
-            format!("{width}·{height} = {n} values"),
+            format!("grayscale image of {height}×{width} (height × width)"),
+            format!("{height}·{width} = {n} values"),
             format!("{} values", gray.len()),
         ));
     }

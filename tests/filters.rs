@@ -485,11 +485,11 @@ fn bad_images_are_errors_with_the_numbers() {
     );
     assert_eq!(
         msg(rgba_to_input(&[0; 47], 4, 3)),
-        "shape mismatch in RGBA image of 4×3: expected 4·3·4 = 48 bytes, got 47 bytes"
+        "shape mismatch in RGBA image of 3×4 (height × width): expected 3·4·4 = 48 bytes, got 47 bytes"
     );
     assert_eq!(
         msg(gray_to_input(&[0.0; 5], 2, 3)),
-        "shape mismatch in grayscale image of 2×3: expected 2·3 = 6 values, got 5 values"
+        "shape mismatch in grayscale image of 3×2 (height × width): expected 3·2 = 6 values, got 5 values"
     );
     assert_eq!(
         msg(gray_to_input(&[0.0, 1.0, f32::NAN, 0.0], 2, 2)),
@@ -497,11 +497,11 @@ fn bad_images_are_errors_with_the_numbers() {
     );
     assert_eq!(
         msg(rgba_to_input(&[], 5000, 5000)),
-        format!("a 5000×5000 image is too large: at most {MAX_PIXELS} pixels (4096×4096) are allowed; scale it down first")
+        format!("a 5000×5000 image (height × width) is too large: at most {MAX_PIXELS} pixels (4096×4096) are allowed; scale it down first")
     );
     assert_eq!(
         msg(rgba_to_input(&[], usize::MAX, 3)),
-        format!("a {}×3 image is too large: at most {MAX_PIXELS} pixels (4096×4096) are allowed; scale it down first", usize::MAX)
+        format!("a 3×{} image (height × width) is too large: at most {MAX_PIXELS} pixels (4096×4096) are allowed; scale it down first", usize::MAX)
     );
     assert!(assignment_demo(&[0; 3], 1, 1).is_err());
 }

@@ -568,7 +568,7 @@ fn each_kind_of_bad_file_is_refused_with_its_own_message() {
     patch_u32(&mut shapes, 28, 5);
     assert_eq!(
         refused(&shapes),
-        "W1 has shape [4, 2, 3, 3] in the file, but the architecture it declares (2×8×6 input, 5 filters of 3×3, \
+        "W1 has shape [4, 2, 3, 3] in the file, but the architecture it declares (8×6×2 input, K = 5 filters of 3×3×2, \
          hidden 5, 3 classes, with batch norm) needs [5, 2, 3, 3]"
     );
 

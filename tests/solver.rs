@@ -46,7 +46,7 @@ fn dataset(
     }
 }
 
-/// The assignment's overfitting run: the default net (3×32×32 input, 32 filters of 7×7, hidden
+/// The assignment's overfitting run: the default net (32×32×3 input, 32 filters of 7×7×3, hidden
 /// 100), weight scale 1e-2, 100 training images, batch 50, 15 epochs, adam at 1e-3.
 fn overfit_run(seed: u64) -> Solver<f32> {
     let net = ThreeLayerConvNet::<f32>::new(ConvNetConfig {

@@ -83,11 +83,12 @@ fn model_error(message: impl Into<String>) -> Error {
     Error::ModelFile(message.into())
 }
 
-/// "3×32×32 input, 32 filters of 7×7, hidden 100, 10 classes, no batch norm".
+/// "32×32×3 input, K = 32 filters of 7×7×3, hidden 100, 10 classes, no batch norm": the page's
+/// notation (shapes H×W×C, K filters of F×F×C).
 fn describe(c: &ConvNetConfig) -> String {
     let (ch, h, w) = c.input_dim;
     format!(
-        "{ch}×{h}×{w} input, {} filters of {k}×{k}, hidden {}, {} classes, {}",
+        "{h}×{w}×{ch} input, K = {} filters of {k}×{k}×{ch}, hidden {}, {} classes, {}",
         c.num_filters,
         c.hidden_dim,
         c.num_classes,

@@ -96,7 +96,7 @@ fn result(inner: FilterOutput) -> FilterResult {
 
 /// Applies `filter` (a `Filter` object, e.g. `{ type: "sobelX" }` or
 /// `{ type: "custom", size: 3, values: [...] }`) with `param` (`{ stride, pad, channels }`) to an
-/// RGBA image `(H·W·4,)` of `width × height` pixels. Throws the engine's message if the settings
+/// RGBA image `(H·W·4,)`: `height` rows of `width` pixels. Throws the engine's message if the settings
 /// do not fit the image.
 #[wasm_bindgen(js_name = applyFilter)]
 pub fn apply_filter(

@@ -5,6 +5,7 @@
 // offline, a reload still shows the page, filters, trains on the geometric figures and the digits, and runs
 // the Lab's gradient check (the Lab's own wasm module). A new build on the host replaces the old
 // one and its cache; served from www/ by the dev server, no service worker is left in the way.
+// The built page is also checked at the classroom's sizes: 1024×768, 1280×720 at 200 % zoom, 375 px.
 //
 // The build uses the www/pkg/ and www/pkg-lab/ already built (--no-build): scripts/test.sh builds
 // them before the browser tests, and the other browser tests need them too.
@@ -201,6 +202,42 @@ test("after one visit the service worker controls the page and holds every file"
   assert.equal(cached.controller, `${base}sw.js`);
   assert.deepEqual(cached.names, [`cnn-playground-${version}`]);
   assert.deepEqual(cached.keys, files.map((f) => base + f).sort());
+});
+
+test("from the host at 1024×768, 1280×720 at 200 % zoom and 375 px: the page fits, Filters side by side in presenter mode", async () => {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    for (const [width, height, scale, present] of [[1024, 768, 1, true], [640, 360, 2, true], [375, 800, 2, false]]) {
+      const label = `${width}×${height} at scale ${scale}`;
+      await cdp.send("Emulation.setDeviceMetricsOverride", { width, height, deviceScaleFactor: scale, mobile: false });
+      await open(`#tab=filters${present ? "&present=1" : ""}`);
+      await page.waitForSelector("[data-testid=result][data-status=ok]");
+      const view = await page.evaluate(() => ({
+        size: [window.innerWidth, window.innerHeight, window.devicePixelRatio],
+        sideways: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        presenter: document.documentElement.classList.contains("presenter"),
+      }));
+      assert.deepEqual(view, { size: [width, height, scale], sideways: 0, presenter: present }, label);
+      const boxes = await page.$$eval(["#tab-filters", "#tab-shapes", "#tab-lab", "#tab-train", "[data-testid=input-canvas]",
+        "[data-testid=output-canvas-0]"].join(", "), (els) => els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return { id: e.id || e.dataset.testid, left: r.left, top: r.top, right: r.right, bottom: r.bottom, height: r.height };
+      }));
+      const inView = (b) => b.left >= 0 && b.top >= 0 && b.right <= width && b.bottom <= height;
+      for (const b of boxes.filter((b) => b.id.startsWith("tab-"))) {
+        assert.ok(inView(b), `${label}: ${b.id} at ${JSON.stringify(b)}`);
+        if (width === 375) assert.ok(b.height >= 44, `${label}: ${b.id} is ${b.height} px tall`);
+      }
+      if (present) {
+        const [input, output] = ["input-canvas", "output-canvas-0"].map((id) => boxes.find((b) => b.id === id));
+        assert.ok(inView(input) && inView(output), `${label}: ${JSON.stringify([input, output])}`);
+        assert.ok(input.right <= output.left && Math.abs(input.top - output.top) <= 4, `${label}: side by side`);
+      }
+    }
+  } finally {
+    await cdp.send("Emulation.clearDeviceMetricsOverride");
+    await cdp.detach();
+  }
 });
 
 test("offline, a reload shows the page; it filters, trains on figures and digits, and runs the Lab", async () => {

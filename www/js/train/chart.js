@@ -1,13 +1,19 @@
 // The training chart: the minibatch loss of every iteration (left axis) and the train and
 // validation accuracy after each epoch (right axis, 0 to 100%) on one canvas, sized to its box.
-// It only draws the points it is given.
+// It only draws the points it is given. The box's CSS sets the size: TRAIN.chart.height by
+// default (the custom property --chart-height), the room left on the screen in presenter mode
+// (css/presenter.css); the canvas holds devicePixelRatio pixels per CSS pixel, so it stays crisp at
+// 200 % zoom, and its text follows the canvas's CSS font size.
 
 import { TRAIN } from "../config.js";
 import { el, fmt } from "../widgets/dom.js";
 import { ticks } from "./format.js";
 
 const C = TRAIN.chart;
+/** Room for the axes' labels at 12 px text; scaled with the text. */
 const MARGIN = { left: 52, right: 52, top: 12, bottom: 34 };
+/** The text size the margins above are made for. */
+const BASE_FONT = 12;
 
 /** The mean of the last `k` losses at each point, so the trend shows through minibatch noise. */
 function smooth(values, k) {
@@ -28,6 +34,7 @@ export function createChart() {
     el("span", { class: "key train", text: "train accuracy" }),
     el("span", { class: "key val", text: "validation accuracy" }));
   const element = el("figure", { class: "chart-box" }, canvas, legend);
+  element.style.setProperty("--chart-height", `${C.height}px`);
   let losses = [];
   let accuracies = [];
   let total = 1;
@@ -35,20 +42,23 @@ export function createChart() {
   let base = 0;
 
   function draw() {
+    // Unlaid-out (a hidden tab): the config's size, redrawn when the box is shown.
     const width = Math.max(200, canvas.clientWidth || element.clientWidth || 600);
-    const height = C.height;
+    const height = Math.max(60, canvas.clientHeight || C.height);
     const dpr = window.devicePixelRatio || 1;
     canvas.width = Math.round(width * dpr);
     canvas.height = Math.round(height * dpr);
-    canvas.style.height = `${height}px`;
     const g = canvas.getContext("2d");
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, width, height);
-    g.font = "12px system-ui, sans-serif";
-    const x0 = MARGIN.left;
-    const x1 = width - MARGIN.right;
-    const y0 = height - MARGIN.bottom;
-    const y1 = MARGIN.top;
+    const font = Math.max(BASE_FONT, parseFloat(getComputedStyle(canvas).fontSize) || BASE_FONT);
+    const k = font / BASE_FONT;
+    g.font = `${font}px system-ui, sans-serif`;
+    const x0 = MARGIN.left * k;
+    const x1 = width - MARGIN.right * k;
+    const y0 = height - MARGIN.bottom * k;
+    const y1 = MARGIN.top * k;
+    canvas.dataset.size = `${width}×${height}`;
     const finite = losses.filter(Number.isFinite);
     // Before the first loss the axis spans 0 to 2.5 (about ln 10, the loss of a 10-class guess).
     const maxLoss = finite.length ? Math.max(1e-6, ...finite.slice(0, 2000).concat(finite.slice(-2000))) : 2.5 / 1.05;
@@ -77,12 +87,12 @@ export function createChart() {
     g.textAlign = "center";
     g.textBaseline = "top";
     const iterationTicks = ticks(total, 6, { integer: true });
-    for (const { value, label } of iterationTicks) g.fillText(label, xs(value), y0 + 5);
-    g.fillText("iteration", (x0 + x1) / 2, y0 + 19);
+    for (const { value, label } of iterationTicks) g.fillText(label, xs(value), y0 + 5 * k);
+    g.fillText("iteration", (x0 + x1) / 2, y0 + 19 * k);
     g.save();
-    g.translate(12, (y0 + y1) / 2);
+    g.translate(12 * k, (y0 + y1) / 2);
     g.rotate(-Math.PI / 2);
-    g.fillText("loss", 0, -6);
+    g.fillText("loss", 0, -6 * k);
     g.restore();
     g.strokeStyle = C.axis;
     g.strokeRect(x0, y1, x1 - x0, y0 - y1);
@@ -144,7 +154,11 @@ export function createChart() {
       draw();
     });
   }
-  new ResizeObserver(redraw).observe(element);
+  new ResizeObserver(redraw).observe(canvas);
+  // A zoom that keeps the CSS size still changes the pixels per CSS pixel: draw again at the new ratio.
+  const watchRatio = () => matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`)
+    .addEventListener("change", () => { redraw(); watchRatio(); }, { once: true });
+  watchRatio();
 
   return {
     element,

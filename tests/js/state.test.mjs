@@ -53,9 +53,9 @@ test("the Train and Lab panels' defaults are the engine's, typed nowhere in JS",
     [run.numFilters, run.filterSize, run.hiddenDim, run.batchnorm, run.weightScale, run.updateRule,
       run.learningRate, run.lrDecay, run.reg, run.batchSize, run.numEpochs, run.seed]);
   assert.deepEqual([data.dataset, data.nTrain, run.batchSize, run.learningRate], ["figures", 100, 50, 0.005]);
-  // Only the page's own choices type a default: which example is shown, the timed runs.
+  // Only the page's own choices type a default: which panel and tour step, which example is shown, the timed runs.
   const typed = PROPS.filter((p) => /^(t|g|v|q|bn)/.test(p.name) && "default" in p).map((p) => p.name);
-  assert.deepEqual(typed, ["tab", "vruns", "tsplit", "tex"]);
+  assert.deepEqual(typed, ["tab", "tour", "vruns", "tsplit", "tex"]);
   const { gradcheck, speed, batchnorm } = DEFAULTS;
   assert.deepEqual(["gl", "gk", "gws", "gprec", "gbug"].map((n) => s.get(n)),
     [gradcheck.layer, gradcheck.filterSize, gradcheck.weightScale, gradcheck.precision, gradcheck.injectBug]);

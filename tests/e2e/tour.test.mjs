@@ -12,8 +12,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
+import { engineDefaults } from "../../www/js/config.js";
 import { PROPS } from "../../www/js/state.js";
+import { loadWasmEngine } from "../js/wasm-engine.mjs";
 import { foreignRequests, openPage, SCREENSHOTS } from "./harness.mjs";
+
+/** The engine's defaults the props name (`defaultFrom`), read as main.js reads them. */
+const DEFAULTS = engineDefaults(await loadWasmEngine());
+/** A setting's default: typed in state.js or the engine's. */
+const defaultOf = (p) => p.default ?? p.defaultFrom.split(".").reduce((o, key) => o?.[key], DEFAULTS);
 
 /** The lecture's 32×32 input, as far as the stepper's side allows (its depth change raises it). */
 const SIDE = String(Math.min(32, PROPS.find((p) => p.name === "sw").max));
@@ -87,8 +94,8 @@ const STEPS = [
   {
     title: "Overfitting, on purpose", panel: "train",
     text: "The assignment trains the three-layer convnet on only 100 examples: the student saw about 99 % training accuracy but 22 % validation accuracy, and thought the code was wrong. It was on purpose: with far more parameters than examples, the net learns those 100 images by heart, and that does not carry over to new ones. Press Start to see the gap here.",
-    // The engine's "Overfit 100 examples" preset for the shapes (state.js's defaults).
-    settings: { tds: "shapes", tsize: "16", tntrain: "100", tnval: "500", tf: "16", tk: "5", th: "100", topt: "adam", tlr: "0.005", tbatch: "50", tep: "20" },
+    // The engine's "Overfit 100 examples" preset for the geometric figures (state.js's defaults).
+    settings: { tds: "figures", tsize: "16", tntrain: "100", tnval: "500", tf: "16", tk: "5", th: "100", topt: "adam", tlr: "0.005", tbatch: "50", tep: "20" },
     dom: { train: { tntrain: "100", tnval: "500", tep: "20", tlr: "0.005" } },
   },
 ];
@@ -96,7 +103,7 @@ const STEPS = [
 /** The settings as the link holds them: each one written there, or its default. */
 async function settings(page) {
   const hash = await page.evaluate(() => window.location.hash);
-  const text = (p) => (p.type === "bool" ? (p.default ? "1" : "0") : String(p.default));
+  const text = (p) => (p.type === "bool" ? (defaultOf(p) ? "1" : "0") : String(defaultOf(p)));
   const values = Object.fromEntries(PROPS.map((p) => [p.name, text(p)]));
   for (const part of hash.replace(/^#/, "").split("&").filter(Boolean)) {
     const eq = part.indexOf("=");

@@ -79,7 +79,12 @@ function stepperFitter() {
     // Grids wider than their column would run under the side column's text.
     const wide = grids.scrollWidth > grids.clientWidth + 1 || right > window.innerWidth
       || document.documentElement.scrollWidth > document.documentElement.clientWidth;
-    return !wide && bottom <= window.innerHeight - 4;
+    return !wide && bottom <= window.innerHeight - 4 - tourSpace();
+  }
+
+  /** The height the Lecture 5 tour's card keeps at the foot of the window (css/tour.css), 0 if closed. */
+  function tourSpace() {
+    return parseFloat(document.documentElement.style.getPropertyValue("--tour-space")) || 0;
   }
 
   function setCell(s, px) {
@@ -111,7 +116,7 @@ function stepperFitter() {
     }
     const shape = [...s.querySelectorAll(".grids > .grid-figure")].filter(visible)
       .map((f) => `${f.querySelector("[data-grid]").dataset.grid}:${f.querySelectorAll(".grid-row").length}×${f.querySelector("[data-grid]").style.getPropertyValue("--cols")}`);
-    const view = `${window.innerWidth}×${window.innerHeight} ${shape.join(" ")}`;
+    const view = `${window.innerWidth}×${window.innerHeight} ${tourSpace()} ${shape.join(" ")}`;
     const ceiling = 7 * parseFloat(getComputedStyle(document.documentElement).fontSize);
     if (view !== key) {
       key = view;
@@ -133,6 +138,8 @@ function stepperFitter() {
     new MutationObserver(schedule).observe(document.body, {
       subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["hidden"],
     });
+    // The tour's card opening, closing or changing height (--tour-space on <html>).
+    new MutationObserver(schedule).observe(document.documentElement, { attributes: true, attributeFilter: ["style"] });
     window.addEventListener("resize", schedule);
     schedule();
   }

@@ -205,10 +205,12 @@ test("a link's values the page cannot use are replaced, and the page says which 
 
 test("the engine's limits are the page's", async () => {
   const limits = await page.evaluate(async () => (await import("./pkg/cnn_playground.js")).limits());
+  const { ENGINE_LIMITS } = await import("../js/engine-limits.mjs");
+  assert.deepEqual(limits, ENGINE_LIMITS);
   assert.deepEqual(limits, {
     maxShapes: 20000, minShapesSide: 8, maxShapesSide: 128, maxDatasetSide: 256, minClasses: 2,
     maxClasses: 10, maxImageSide: 4096, maxParameters: 50000000, budgetBytes: 2 ** 30,
-    maxFilterPixels: 4096 * 4096, maxKernel: 9,
+    maxFilterPixels: 4096 * 4096, maxKernel: 9, stepper: ENGINE_LIMITS.stepper,
   });
 });
 

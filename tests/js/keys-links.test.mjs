@@ -7,6 +7,7 @@ import { STEPPER } from "../../www/js/config.js";
 import { focusKeeps, keyAction, SHORTCUTS } from "../../www/js/keys.js";
 import { copiedText, refusedText, trainNote, uploadNote } from "../../www/js/link-notes.js";
 import { PROPS, State } from "../../www/js/state.js";
+import { STEPPER_SETTINGS } from "./engine-limits.mjs";
 import { intervalAt, nextSpeed } from "../../www/js/widgets/player.js";
 
 test("each key names its action, and none with Ctrl, Alt or ⌘ held", () => {
@@ -87,7 +88,7 @@ test("what Copy link says, with and without something that cannot travel", () =>
 function linkState(hash) {
   const location = { hash, pathname: "/", search: "" };
   const history = { replaceState: (_s, _t, url) => { location.hash = url.startsWith("#") ? url : ""; } };
-  return { s: new State(PROPS, location, history, { maxShapes: 20000 }), location };
+  return { s: new State(PROPS, location, history, { maxShapes: 20000, stepper: STEPPER_SETTINGS }), location };
 }
 
 test("the stepper's step and speed travel in the link, checked like every value", () => {
@@ -98,10 +99,10 @@ test("the stepper's step and speed travel in the link, checked like every value"
   const bad = linkState("#step=0&speed=3").s;
   assert.deepEqual([bad.get("step"), bad.get("speed")], [1, "1"]);
   assert.deepEqual(bad.problems.map((p) => p.message), [
-    "step = 0 is out of range (1–324), using 1",
+    "step = 0 is out of range (1–8664), using 1",
     "speed = 3 is not one of 0.25, 0.5, 1, 2, 4, using the default 1",
   ]);
-  const far = linkState("#step=1000").s;
-  assert.equal(far.get("step"), 324, "the most steps any stepper setting has: an 18×18 output");
-  assert.deepEqual(far.problems.map((p) => p.message), ["step = 1000 is out of range (1–324), using 324"]);
+  const far = linkState("#step=10000").s;
+  assert.equal(far.get("step"), 8664, "the most steps any stepper setting has: a 38×38×6 output");
+  assert.deepEqual(far.problems.map((p) => p.message), ["step = 10000 is out of range (1–8664), using 8664"]);
 });

@@ -3,12 +3,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { problemsText, PROPS, State } from "../../www/js/state.js";
+import { STEPPER_SETTINGS } from "./engine-limits.mjs";
 
 /**
  * The engine's limits the props name (`maxFrom`), as src/web/limits.rs exports them; the browser
  * tests read the real ones (tests/e2e/safety.test.mjs checks the page's bounds come from there).
  */
-const LIMITS = { maxShapes: 20000 };
+const LIMITS = { maxShapes: 20000, stepper: STEPPER_SETTINGS };
 
 /** A location whose hash the fake history's replaceState writes, as a browser's would. */
 function fakeWindow(hash = "") {
@@ -30,14 +31,16 @@ test("every prop has a unique name and a default its own parser accepts", () => 
   const names = PROPS.map((p) => p.name);
   assert.equal(new Set(names).size, names.length);
   const { s, location } = state("");
-  for (const p of PROPS) assert.deepEqual(s.get(p.name), p.default, p.name);
+  for (const p of s.props.values()) assert.deepEqual(s.get(p.name), p.default, p.name);
+  // The stepper's first view is the engine's.
+  assert.deepEqual(["op", "sh", "sw", "sc", "sk", "sf", "ss", "sp", "seed"].map((n) => s.get(n)), ["conv", 7, 7, 1, 1, 3, 1, 0, 231]);
   assert.equal(location.hash, "");
 });
 
 test("values are read from the hash, clamped, and bad ones fall back to the default", () => {
   const { s } = state("#sw=12&sh=99&ss=0&op=pool&dir=sideways&k3=1,2,3,4,5,6,7,8,9&k5=1,2&sf=abc&unknown=3");
   assert.equal(s.get("sw"), 12);
-  assert.equal(s.get("sh"), 12, "above max is clamped");
+  assert.equal(s.get("sh"), 32, "above max is clamped");
   assert.equal(s.get("ss"), 1, "below min is clamped");
   assert.equal(s.get("op"), "pool");
   assert.equal(s.get("dir"), "forward", "an unknown enum value is ignored");
@@ -122,8 +125,10 @@ test("readUrl lists the problems of the current link only", () => {
 
 test("the engine's limits bound the settings that name them, and are required", () => {
   const { location, history } = fakeWindow("#tntrain=30000");
-  const s = new State(PROPS, location, history, { maxShapes: 25000 });
+  const s = new State(PROPS, location, history, { maxShapes: 25000, stepper: STEPPER_SETTINGS });
   assert.equal(s.get("tntrain"), 25000);
-  assert.throws(() => new State(PROPS, location, history, {}),
+  assert.throws(() => new State(PROPS, location, history, { stepper: STEPPER_SETTINGS }),
     /setting "tntrain" needs the engine's limit maxShapes, which is not loaded/);
+  assert.throws(() => new State(PROPS, location, history, { maxShapes: 25000 }),
+    /setting "op" needs the engine's default stepper.defaults.op, which is not loaded/);
 });

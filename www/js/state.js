@@ -5,6 +5,8 @@
 // "bool", "enum" (values), "string", "numbers" (a comma-separated list of `length` numbers).
 // An int whose bound is one of the engine's rules names it instead (`maxFrom: "maxShapes"`): the
 // State reads it from the engine's `limits()` (config.js ENGINE_LIMITS), so it is never typed twice.
+// Likewise a default that is the engine's (`defaultFrom: "stepper.defaults.width"`, a dotted path
+// into the same object).
 // Only values that differ from their default are written to the URL, so links stay short.
 //
 // A value from a link that cannot be used as it is, is replaced (clamped into range, or the
@@ -33,24 +35,25 @@ export const PROPS = [
   { name: "sample", type: "enum", values: ["circle", "checkerboard", "gradient", "shapes"], default: "circle" },
 
   // Panel 2 — Shapes, step by step
+  // The stepper's first view and bounds are the engine's (src/stepper.rs SETTINGS).
   // "pool" is max pooling (the name links have always used); "avgpool" is average pooling.
-  { name: "op", type: "enum", values: ["conv", "pool", "avgpool"], default: "conv" },
+  { name: "op", type: "enum", values: ["conv", "pool", "avgpool"], defaultFrom: "stepper.defaults.op" },
   { name: "dir", type: "enum", values: ["forward", "backward"], default: "forward" },
   { name: "sgrad", type: "enum", values: ["dx", "dw"], default: "dx" },
-  { name: "sw", type: "int", min: 1, max: 12, default: 7 },
-  { name: "sh", type: "int", min: 1, max: 12, default: 7 },
-  { name: "sf", type: "int", min: 1, max: 7, default: 3 },
-  { name: "ss", type: "int", min: 1, max: 6, default: 1 },
-  { name: "sp", type: "int", min: 0, max: 3, default: 0 },
+  { name: "sw", type: "int", min: 1, maxFrom: "stepper.limits.maxSide", defaultFrom: "stepper.defaults.width" },
+  { name: "sh", type: "int", min: 1, maxFrom: "stepper.limits.maxSide", defaultFrom: "stepper.defaults.height" },
+  { name: "sf", type: "int", min: 1, maxFrom: "stepper.limits.maxFilter", defaultFrom: "stepper.defaults.filter" },
+  { name: "ss", type: "int", min: 1, maxFrom: "stepper.limits.maxStride", defaultFrom: "stepper.defaults.stride" },
+  { name: "sp", type: "int", min: 0, maxFrom: "stepper.limits.maxPad", defaultFrom: "stepper.defaults.pad" },
   // Depth: input channels C and number of filters K (conv only), as in the lecture's 32×32×3
   // image and six 5×5×3 filters.
-  { name: "sc", type: "int", min: 1, max: 3, default: 1 },
-  { name: "sk", type: "int", min: 1, max: 6, default: 1 },
-  { name: "seed", type: "int", min: 0, max: 2 ** 31 - 1, default: 231 },
+  { name: "sc", type: "int", min: 1, maxFrom: "stepper.limits.maxChannels", defaultFrom: "stepper.defaults.channels" },
+  { name: "sk", type: "int", min: 1, maxFrom: "stepper.limits.maxFilters", defaultFrom: "stepper.defaults.filters" },
+  { name: "seed", type: "int", min: 0, max: 2 ** 31 - 1, defaultFrom: "stepper.defaults.seed" },
   // The stepper's step, counted from 1 as "Step 6 of 16" says. The bound is the most steps any
-  // setting has (F = 1, S = 1, the largest side and pad: an 18×18 output); a step past the
-  // current layer's last is said by the stepper and shown as the last.
-  { name: "step", type: "int", min: 1, max: (STEPPER.maxSide + 2 * STEPPER.maxPad) ** 2, default: 1 },
+  // setting has (the engine's maxSteps); a step past the current layer's last is said by the
+  // stepper and shown as the last.
+  { name: "step", type: "int", min: 1, maxFrom: "stepper.limits.maxSteps", default: 1 },
   // Play speed, a multiple of STEPPER.playInterval's pace.
   { name: "speed", type: "enum", values: STEPPER.speeds, default: "1" },
   { name: "net", type: "string", default: "" },
@@ -167,15 +170,29 @@ function quote(text) {
   return text.length > 40 ? `${text.slice(0, 37)}…` : text;
 }
 
-/** The props with each engine-bound limit (`maxFrom`) read from `limits`. */
+/** The value at dotted `path` ("stepper.limits.maxSide") of `limits`, or undefined. */
+function lookUp(limits, path) {
+  return path.split(".").reduce((o, key) => (o && typeof o === "object" ? o[key] : undefined), limits);
+}
+
+/** The props with each engine-bound limit (`maxFrom`) and default (`defaultFrom`) read from `limits`. */
 function withLimits(props, limits) {
   return props.map((p) => {
-    if (!p.maxFrom) return p;
-    const max = limits[p.maxFrom];
-    if (!Number.isInteger(max)) {
-      throw new Error(`state.js: setting "${p.name}" needs the engine's limit ${p.maxFrom}, which is not loaded`);
+    if (!p.maxFrom && !p.defaultFrom) return p;
+    const q = { ...p };
+    if (p.maxFrom) {
+      q.max = lookUp(limits, p.maxFrom);
+      if (!Number.isInteger(q.max)) {
+        throw new Error(`state.js: setting "${p.name}" needs the engine's limit ${p.maxFrom}, which is not loaded`);
+      }
     }
-    return { ...p, max };
+    if (p.defaultFrom) {
+      q.default = lookUp(limits, p.defaultFrom);
+      if (q.default === undefined) {
+        throw new Error(`state.js: setting "${p.name}" needs the engine's default ${p.defaultFrom}, which is not loaded`);
+      }
+    }
+    return q;
   });
 }
 

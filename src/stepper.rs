@@ -221,6 +221,9 @@ pub struct StepperPlan {
     /// Max pool: for each output cell `(C, H', W')`, the row-major `(C, H, W)` input index its
     /// gradient is routed to.
     pub argmax: Vec<usize>,
+    /// Average pool: each dout cell's share, dout/(F·F), that every cell of its window receives
+    /// `(C, H', W')`.
+    pub shares: Vec<f64>,
     /// Pooling: dx `(C, H, W)` after sending back dout cells 0..=k, for every k (the engine's
     /// backward pass on dout with the later cells zeroed), so the page can show the sum building up.
     pub dx_after: Vec<Vec<f64>>,
@@ -323,6 +326,7 @@ pub fn plan(config: StepperConfig) -> Result<StepperPlan> {
         dw: Vec::new(),
         db: Vec::new(),
         argmax: Vec::new(),
+        shares: Vec::new(),
         dx_after: Vec::new(),
         dx_terms: Vec::new(),
         dw_terms: Vec::new(),
@@ -377,6 +381,12 @@ pub fn plan(config: StepperConfig) -> Result<StepperPlan> {
             plan.output = out.iter().copied().collect();
             if backward {
                 plan.dx = backward_pass(&dout, &cache)?.iter().copied().collect();
+                if op == Op::AvgPool {
+                    // What avg_pool_backward_naive adds to each cell of the window (F ≥ 1 here:
+                    // the walk refused a zero window).
+                    let area = (filter * filter) as f64;
+                    plan.shares = dout.iter().map(|&g| g / area).collect();
+                }
                 let mut prefix = Array4::zeros(out.raw_dim());
                 for ((_, c, i, j), &g) in dout.indexed_iter() {
                     prefix[[0, c, i, j]] = g;
@@ -467,6 +477,7 @@ fn plan_budget(
         Op::Pool | Op::AvgPool => {
             tally
                 .add::<usize>(&[depth, out_height, out_width]) // argmax
+                .add::<f64>(&[depth, out_height, out_width]) // shares
                 .add::<f64>(&[depth, out_height, out_width, channels, height, width]);
             // dx_after
         }

@@ -390,7 +390,9 @@ fn avg_pool_backward_shares_each_gradient_evenly_over_its_window() {
     assert_eq!(dx, expected);
     let wrong = Array4::<f64>::zeros((1, 1, 3, 3));
     assert_eq!(
-        avg_pool_backward_naive(&wrong, &cache).unwrap_err().to_string(),
+        avg_pool_backward_naive(&wrong, &cache)
+            .unwrap_err()
+            .to_string(),
         max_pool_backward_naive(&wrong, &cache)
             .unwrap_err()
             .to_string()

@@ -317,7 +317,7 @@ fn max_pool_routes_each_dout_cell_to_the_argmax_of_its_window() {
             assert_eq!(p.dx_after[o], expected, "after routing dout cell {o}");
         }
         assert_eq!(routed, p.dx);
-        assert!(p.channel_sums.is_empty() && p.dx_terms.is_empty());
+        assert!(p.channel_sums.is_empty() && p.dx_terms.is_empty() && p.shares.is_empty());
     }
 }
 
@@ -337,7 +337,7 @@ fn average_pool_shares_each_dout_cell_evenly_over_its_window() {
             };
             for r in r0..r0 + f {
                 for col in c0..c0 + f {
-                    expected[(c * h + r) * w + col] += p.dout[o] / share;
+                    expected[(c * h + r) * w + col] += p.shares[o];
                 }
             }
             assert_eq!(after, &expected, "after sharing dout cell {o}");

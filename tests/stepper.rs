@@ -330,6 +330,7 @@ fn average_pool_shares_each_dout_cell_evenly_over_its_window() {
         let share = (f * f) as f64;
         for (o, after) in p.dx_after.iter().enumerate() {
             let (c, [r0, c0]) = (o / maps, p.windows[o % maps]);
+            assert_eq!(p.shares[o], p.dout[o] / share);
             let mut expected = if o == 0 {
                 vec![0.0; p.input.len()]
             } else {

@@ -133,3 +133,17 @@ test("a pool plan has no conv-only parts", async () => {
   const p = plan(await engine(), { op: "pool", height: 4, width: 4, filter: 2, stride: 2 }).value;
   assert.deepEqual([p.db, p.flipped, p.doutFull, p.doutFullSource, p.dxWindows], [[], [], [], [], []]);
 });
+
+test("depth and average pooling reach the engine: the lecture's 28×28×6, and a mean per window", async () => {
+  const e = await engine();
+  const lecture = e.limits().stepper.lecture;
+  const p = e.stepperPlan(lecture);
+  assert.deepEqual([p.outHeight, p.outWidth, p.outDepth, p.channels, p.filters], [28, 28, 6, 3, 6]);
+  assert.deepEqual([p.output.length, p.channelSums.length, p.dout.length, p.dxTerms.length], [4704, 4704 * 3, 0, 0],
+    "forward only: no backward parts");
+  const avg = plan(e, { op: "avgpool", height: 4, width: 4, filter: 2, stride: 2 }).value;
+  const x = (r, c) => avg.input[r * 4 + c];
+  assert.equal(avg.output[0], (x(0, 0) + x(0, 1) + x(1, 0) + x(1, 1)) / 4);
+  assert.deepEqual(avg.shares, avg.dout.map((g) => g / 4));
+  assert.deepEqual(avg.argmax, []);
+});

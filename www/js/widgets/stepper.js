@@ -364,8 +364,10 @@ export function createStepper({ engine, state }) {
         return gridBox.scrollWidth <= gridBox.clientWidth + 1 && (!presenter || bottom <= window.innerHeight - 4);
       };
       const largest = () => {
-        // Outside presenter mode cells stay small enough that a 32×32 channel is about 500 px.
-        let lo = 2, hi = presenter ? 64 : 16;
+        // Outside presenter mode a small deep grid keeps cells of about the plain size, and a
+        // large one cells small enough that a 32×32 channel is about 500 px.
+        const side = Math.max(plan.height, plan.width) + 2 * plan.pad;
+        let lo = 2, hi = presenter ? 64 : side > PLAIN_SIDE ? 16 : 40;
         if (fits(hi)) return hi;
         while (hi - lo > 1) {
           const mid = Math.floor((lo + hi) / 2);

@@ -10,7 +10,8 @@ import { el, fmt } from "./dom.js";
  * mode (elsewhere they wrap to the width), `label(s)` names slice s (shown when there is more than one), `cell(r, c, s)` returns `{ text, classes: [...], shade }` for each
  * position (classes: "pad", "window", "current", "winner", "contrib", "pending"; `shade`, 0–1,
  * the value's place in its grid's range, drawn when the cells are too small for their numbers).
- * `onPick(r, c, s)` (optional) makes cells clickable.
+ * `onPick(r, c, s)` (optional) makes cells clickable. `sketch(true)` makes the next updates draw
+ * each slice as an empty block of the same size (for fitting a large picture to the screen).
  */
 export function createGrid({ caption, name, onPick }) {
   const body = el("div", { class: "grid-slices", "data-grid": name, role: "group", "aria-label": caption });
@@ -23,14 +24,18 @@ export function createGrid({ caption, name, onPick }) {
     });
   }
 
+  /** While sketching, a grid is drawn as empty blocks of its size: cheap to lay out many times. */
+  let sketching = false;
+
   function update({ rows, cols, slices = 1, perRow = slices, label = (s) => String(s), cell, title }) {
     if (title !== undefined) captionEl.textContent = title;
     body.style.setProperty("--per-row", perRow);
     body.replaceChildren();
     for (let s = 0; s < slices; s++) {
-      const grid = el("div", { class: "grid", role: "table", "aria-label": slices > 1 ? `${caption} ${label(s)}` : caption });
+      const grid = el("div", { class: sketching ? "grid sketch" : "grid", role: "table", "aria-label": slices > 1 ? `${caption} ${label(s)}` : caption });
       grid.style.setProperty("--cols", cols);
-      for (let r = 0; r < rows; r++) {
+      grid.style.setProperty("--rows", rows);
+      for (let r = 0; r < (sketching ? 0 : rows); r++) {
         const row = el("div", { class: "grid-row", role: "row" });
         for (let c = 0; c < cols; c++) {
           const { text, classes = [], shade } = cell(r, c, s);
@@ -46,7 +51,7 @@ export function createGrid({ caption, name, onPick }) {
     }
   }
 
-  return { figure, update, hide: (h) => (figure.hidden = h) };
+  return { figure, update, hide: (h) => (figure.hidden = h), sketch: (on) => (sketching = on) };
 }
 
 /** A value as grid text. */

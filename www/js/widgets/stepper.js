@@ -207,12 +207,21 @@ export function createStepper({ engine, state }) {
     };
   }
 
+  /** While several settings change at once: one update at the end instead of one per setting. */
+  let batching = false;
+
   /** Sets the lecture's example (the engine's): conv, forward, from the first step. */
   function showLecture() {
     const l = STEPPER.lecture;
-    for (const [name, value] of [["op", l.op], ["dir", "forward"], ["sh", l.height], ["sw", l.width], ["sc", l.channels],
-      ["sk", l.filters], ["sf", l.filter], ["ss", l.stride], ["sp", l.pad]]) state.set(name, value);
-    goTo(0);
+    batching = true;
+    try {
+      for (const [name, value] of [["op", l.op], ["dir", "forward"], ["sh", l.height], ["sw", l.width], ["sc", l.channels],
+        ["sk", l.filters], ["sf", l.filter], ["ss", l.stride], ["sp", l.pad]]) state.set(name, value);
+    } finally {
+      batching = false;
+    }
+    cursor = 0;
+    update();
     // The picture, not the button: the stepper's top in view (the page's top in presenter mode),
     // and the focus on Play, where the keys work.
     if (document.documentElement.classList.contains("presenter")) window.scrollTo(0, 0);
@@ -360,14 +369,16 @@ export function createStepper({ engine, state }) {
       // and the grids); elsewhere the page scrolls and only the width counts.
       const fits = (px) => {
         gridBox.style.setProperty("--cell", `${px}px`);
+        gridBox.classList.toggle("dense", px < DENSE_CELL);
         const bottom = gridBox.getBoundingClientRect().bottom + window.scrollY;
         return gridBox.scrollWidth <= gridBox.clientWidth + 1 && (!presenter || bottom <= window.innerHeight - 4);
       };
+      // Outside presenter mode a small deep grid keeps cells of about the plain size, and a
+      // large one cells small enough that a 32×32 channel is about 500 px.
+      const side = Math.max(plan.height, plan.width) + 2 * plan.pad;
+      const top = presenter ? 64 : side > PLAIN_SIDE ? 16 : 40;
       const largest = () => {
-        // Outside presenter mode a small deep grid keeps cells of about the plain size, and a
-        // large one cells small enough that a 32×32 channel is about 500 px.
-        const side = Math.max(plan.height, plan.width) + 2 * plan.pad;
-        let lo = 2, hi = presenter ? 64 : side > PLAIN_SIDE ? 16 : 40;
+        let lo = 2, hi = top;
         if (fits(hi)) return hi;
         while (hi - lo > 1) {
           const mid = Math.floor((lo + hi) / 2);
@@ -375,22 +386,34 @@ export function createStepper({ engine, state }) {
         }
         return lo;
       };
-      // The output's maps in one row or in two: whichever lets the cells be larger.
+      // Bisection on sketches (each grid an empty block of its size), so the many layouts are
+      // cheap; the output's maps in one row or in two, whichever lets the cells be larger.
       const depth = plan.outDepth;
-      const rows = presenter && depth > 3 ? [depth, Math.ceil(depth / 2)] : [0];
+      const arrangements = presenter && depth > 3 ? [depth, Math.ceil(depth / 2)] : [0];
       let best = { px: 0, perRow: 0 };
-      for (const perRow of rows) {
+      for (const g of Object.values(grids)) g.sketch(true);
+      for (const perRow of arrangements) {
         outPerRow = perRow;
         draw();
         const px = largest();
         if (px > best.px) best = { px, perRow };
       }
+      for (const g of Object.values(grids)) g.sketch(false);
       outPerRow = best.perRow;
-      gridBox.style.setProperty("--cell", `${best.px}px`);
-      dense = best.px < DENSE_CELL;
+      let px = best.px;
+      dense = px < DENSE_CELL;
+      draw();
+      // The real cells, checked once (their text could make a line wrap where a sketch did not).
+      while (px > 2 && !fits(px)) px -= 1;
+      gridBox.style.setProperty("--cell", `${px}px`);
+      if (dense !== px < DENSE_CELL) {
+        dense = px < DENSE_CELL;
+        draw();
+      }
       gridBox.classList.toggle("dense", dense);
+      return;
     }
-    if (dense !== wasDense || outPerRow) draw();
+    if (dense !== wasDense) draw();
   }
 
   let fitQueued = false;
@@ -644,6 +667,7 @@ export function createStepper({ engine, state }) {
   }
 
   state.subscribe((changed) => {
+    if (batching) return;
     if (changed.includes("speed")) {
       speed.value = state.get("speed");
       player.interval = intervalAt(STEPPER.playInterval, state.get("speed"));

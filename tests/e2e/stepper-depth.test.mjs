@@ -140,6 +140,35 @@ test("average pooling: forward is the mean of each window, backward shares dout 
   }
 });
 
+test("pooling keeps the channels: 3 maps forward, and the backward pass says it shows one channel", async () => {
+  const session = await openPage("#tab=shapes&op=avgpool&sc=3&sh=4&sw=4&sf=2&ss=2");
+  const { page } = session;
+  try {
+    await page.waitForSelector("[data-grid=out] .cell.current");
+    assert.equal(await text(page, "stepper-shape"), "Output: 2×2×3");
+    assert.equal(await page.isDisabled("input[name=stepper-sk]"), true, "K is for conv only");
+    const cfg = { op: "avgpool", height: 4, width: 4, channels: 3, filter: 2, stride: 2, pad: 0, seed: 231, backward: false };
+    const plan = await enginePlan(page, cfg);
+    const out = await page.$$eval("[data-grid=out] .cell", (cs) => cs.map((c) => c.textContent));
+    // Step 1: the first cell of map 0 is out, the other 11 are still to come.
+    assert.deepEqual(out, [String(Number(plan.output[0].toPrecision(3))), ...new Array(11).fill("")]);
+    await page.click("[data-grid=out] [data-s='2'][data-r='1'][data-c='1']");
+    const x = (c, r, k) => plan.input[(c * 4 + r) * 4 + k];
+    const cells = [x(2, 2, 2), x(2, 2, 3), x(2, 3, 2), x(2, 3, 3)];
+    assert.equal(await text(page, "stepper-explain"),
+      `out[2,1,1] = (${cells.map(fmt).join(" + ")})/4 = ${String(Number(plan.output[11].toPrecision(4)))}, the mean of the window at rows 2–3, columns 2–3 of channel 2.`);
+    await page.check("input[name=stepper-dir][value=backward]");
+    assert.equal(await text(page, "stepper-depth-notice"),
+      "The backward pass is shown for one channel (C = 1), so that each sum stays readable: x is channel 0 of your input, dout is that of this one-channel layer. Your C = 3 is kept for the forward pass.");
+    const one = await enginePlan(page, { ...cfg, channels: 1, backward: true });
+    const dout = await page.$$eval("[data-grid=dout] .cell", (cs) => cs.map((c) => Number(c.textContent)));
+    assert.deepEqual(dout, one.dout);
+    assert.deepEqual(session.log.errors, []);
+  } finally {
+    await session.close();
+  }
+});
+
 const PICTURE = ["[data-grid=x]", "[data-grid=w]", "[data-grid=out]", "[data-testid=stepper-formula]", "[data-testid=stepper-explain]"];
 
 for (const [width, height, scale, label] of [[1024, 768, 1, "1024×768"], [640, 360, 2, "1280×720 at 200 % zoom"]]) {

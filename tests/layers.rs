@@ -401,6 +401,28 @@ fn avg_pool_backward_shares_each_gradient_evenly_over_its_window() {
 }
 
 #[test]
+fn avg_pool_refuses_what_max_pool_refuses_in_its_own_name() {
+    let param = PoolParam {
+        pool_height: 3,
+        pool_width: 3,
+        stride: 1,
+    };
+    for x in [
+        Array4::<f64>::zeros((0, 1, 4, 4)),
+        Array4::<f64>::zeros((1, 1, 2, 2)),
+    ] {
+        let max = max_pool_forward_naive(&x, param).unwrap_err().to_string();
+        let avg = avg_pool_forward_naive(&x, param).unwrap_err().to_string();
+        assert_eq!(avg, max.replace("max pool", "average pool"));
+    }
+    let empty = avg_pool_forward_naive(&Array4::<f64>::zeros((0, 1, 4, 4)), param).unwrap_err();
+    assert!(
+        empty.to_string().contains("average pool forward"),
+        "{empty}"
+    );
+}
+
+#[test]
 fn affine_backward_matches_numerical_gradients() {
     for (seed, x_shape, m) in [
         (10, vec![10, 2, 3], 5),

@@ -192,6 +192,27 @@ for (const [width, height, scale, label] of [[1024, 768, 1, "1024×768"], [640, 
   });
 }
 
+test("a link to the lecture example in presenter mode opens fitted, also when it opens on another panel first", async () => {
+  const session = await openPage("#tab=filters&present=1&sh=32&sw=32&sc=3&sk=6&sf=5", { width: 1024, height: 768 });
+  const { page } = session;
+  try {
+    await page.click("#tab-shapes");
+    await page.waitForSelector("[data-grid=out] .cell.current");
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.equal(await text(page, "stepper-shape"), "Output: 28×28×6");
+    assert.deepEqual(await outOfView(page, PICTURE), []);
+    // Back to Filters, a resize there, and Shapes again: still fitted.
+    await page.click("#tab-filters");
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.click("#tab-shapes");
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.deepEqual(await outOfView(page, PICTURE), []);
+    assert.deepEqual(session.log.errors, []);
+  } finally {
+    await session.close();
+  }
+});
+
 test("at 375 px the lecture example's grids are within the screen's width", async () => {
   const session = await openPage("#tab=shapes", { width: 375, height: 740 });
   const { page } = session;

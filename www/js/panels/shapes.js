@@ -15,5 +15,5 @@ export function mount(section, { engine, state }) {
     network.element,
   );
   // The page's keys (keys.js) work the stepper while this panel is shown.
-  return { hide: stepper.hide, keys: stepper.keys };
+  return { hide: stepper.hide, show: stepper.show, keys: stepper.keys };
 }

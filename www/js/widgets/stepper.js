@@ -358,6 +358,8 @@ export function createStepper({ engine, state }) {
    * The largest whole-pixel cell that fits is found by bisection on the real layout.
    */
   function fitGrids() {
+    // Not on screen (not yet in the page, or another panel shown): fitted when shown (`show`).
+    if (!element.isConnected || !element.getClientRects().length) return;
     const wasDense = dense;
     gridBox.style.removeProperty("--cell");
     gridBox.classList.remove("dense");
@@ -686,5 +688,5 @@ export function createStepper({ engine, state }) {
   });
   update();
 
-  return { element, keys, hide: () => player.pause() };
+  return { element, keys, hide: () => player.pause(), show: refit };
 }

@@ -24,6 +24,7 @@ pub mod optim;
 pub mod rng;
 pub mod shapes;
 pub mod solver;
+pub mod stepper;
 pub mod trainer;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -315,6 +315,113 @@ fn max_pool_backward_routes_each_gradient_to_its_argmax() {
     assert_eq!(dx, expected);
 }
 
+fn check_avg_pool(x_shape: (usize, usize, usize, usize), param: PoolParam, seed: u64) {
+    let mut rng = Rng::new(seed);
+    let x: Array4<f64> = rng.normal_array(x_shape, 1.0);
+    let (out, cache) = avg_pool_forward_naive(&x, param).unwrap();
+    let dout: Array4<f64> = rng.normal_array(out.raw_dim(), 1.0);
+    let dx = avg_pool_backward_naive(&dout, &cache).unwrap();
+    let dx_num = numerical_gradient_array(
+        |x| avg_pool_forward_naive(x, param).unwrap().0,
+        &x,
+        &dout,
+        DEFAULT_H,
+    );
+    assert!(
+        rel_error(&dx, &dx_num) < 1e-7,
+        "dx: {} for {x_shape:?} {param:?}",
+        rel_error(&dx, &dx_num)
+    );
+}
+
+#[test]
+fn avg_pool_backward_naive_matches_numerical_gradients() {
+    check_avg_pool((3, 2, 8, 8), PoolParam::default(), 15);
+    check_avg_pool(
+        (2, 1, 7, 5),
+        PoolParam {
+            pool_height: 3,
+            pool_width: 1,
+            stride: 2,
+        },
+        16,
+    );
+    // Overlapping windows: one input gets a share of several gradients.
+    check_avg_pool(
+        (2, 3, 5, 5),
+        PoolParam {
+            pool_height: 3,
+            pool_width: 3,
+            stride: 1,
+        },
+        17,
+    );
+}
+
+#[test]
+fn avg_pool_forward_naive_takes_the_mean_of_each_window() {
+    let x =
+        Array4::from_shape_vec((1, 1, 2, 4), vec![1.0, 5.0, 2.0, 0.0, 3.0, 4.0, 9.0, 2.0]).unwrap();
+    let (out, _) = avg_pool_forward_naive(&x, PoolParam::default()).unwrap();
+    // (1 + 5 + 3 + 4)/4 and (2 + 0 + 9 + 2)/4.
+    assert_eq!(
+        out,
+        Array4::from_shape_vec((1, 1, 1, 2), vec![3.25, 3.25]).unwrap()
+    );
+}
+
+#[test]
+fn avg_pool_backward_shares_each_gradient_evenly_over_its_window() {
+    let x = Array4::<f64>::zeros((1, 1, 3, 3));
+    let param = PoolParam {
+        pool_height: 2,
+        pool_width: 2,
+        stride: 1,
+    };
+    let (_, cache) = avg_pool_forward_naive(&x, param).unwrap();
+    let dout = Array4::from_shape_vec((1, 1, 2, 2), vec![4.0, 8.0, 12.0, 16.0]).unwrap();
+    let dx = avg_pool_backward_naive(&dout, &cache).unwrap();
+    // Each window cell gets a quarter of its dout; the centre is in all four windows.
+    let expected = Array4::from_shape_vec(
+        (1, 1, 3, 3),
+        vec![1.0, 3.0, 2.0, 4.0, 10.0, 6.0, 3.0, 7.0, 4.0],
+    )
+    .unwrap();
+    assert_eq!(dx, expected);
+    let wrong = Array4::<f64>::zeros((1, 1, 3, 3));
+    assert_eq!(
+        avg_pool_backward_naive(&wrong, &cache)
+            .unwrap_err()
+            .to_string(),
+        max_pool_backward_naive(&wrong, &cache)
+            .unwrap_err()
+            .to_string()
+            .replace("max pool", "average pool")
+    );
+}
+
+#[test]
+fn avg_pool_refuses_what_max_pool_refuses_in_its_own_name() {
+    let param = PoolParam {
+        pool_height: 3,
+        pool_width: 3,
+        stride: 1,
+    };
+    for x in [
+        Array4::<f64>::zeros((0, 1, 4, 4)),
+        Array4::<f64>::zeros((1, 1, 2, 2)),
+    ] {
+        let max = max_pool_forward_naive(&x, param).unwrap_err().to_string();
+        let avg = avg_pool_forward_naive(&x, param).unwrap_err().to_string();
+        assert_eq!(avg, max.replace("max pool", "average pool"));
+    }
+    let empty = avg_pool_forward_naive(&Array4::<f64>::zeros((0, 1, 4, 4)), param).unwrap_err();
+    assert!(
+        empty.to_string().contains("average pool forward"),
+        "{empty}"
+    );
+}
+
 #[test]
 fn affine_backward_matches_numerical_gradients() {
     for (seed, x_shape, m) in [

@@ -32,7 +32,10 @@ pub use batchnorm::{
 pub use conv::{conv_backward_naive, conv_forward_naive, ConvCache, ConvParam};
 pub use conv_fast::{conv_backward_fast, conv_forward_fast, ConvFastCache};
 pub use loss::{check_scores, softmax_loss, svm_loss};
-pub use pool::{max_pool_backward_naive, max_pool_forward_naive, PoolCache, PoolParam};
+pub use pool::{
+    avg_pool_backward_naive, avg_pool_forward_naive, max_pool_backward_naive,
+    max_pool_forward_naive, PoolCache, PoolParam,
+};
 pub use pool_fast::{max_pool_backward_fast, max_pool_forward_fast, PoolFastCache};
 pub use relu::{relu_backward, relu_forward, ReluCache};
 pub use sandwich::{

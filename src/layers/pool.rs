@@ -1,12 +1,16 @@
-//! Max pooling: the naive loops.
+//! Max and average pooling: the naive loops.
 //!
-//! Each output cell is the largest value in its `pool_height × pool_width` window:
+//! Each output cell of max pooling is the largest value in its `pool_height × pool_width` window:
 //! out\[n, c, i, j\] = max over the window at (i·S, j·S). Max pooling has no parameters; it
 //! downsamples, and keeps where the image is most active.
 //!
 //! The backward pass is routing, not arithmetic: each upstream gradient goes, unchanged, to the
 //! one input cell that won its window (the first maximum in row-major order, if there are ties);
 //! every other input cell gets zero.
+//!
+//! Average pooling, the alternative the lecture compares max pooling with, takes the mean of the
+//! window instead; its backward pass shares each upstream gradient evenly, dout/(HH·WW) to every
+//! cell of the window (the local gradient of a mean of HH·WW numbers is 1/(HH·WW) for each).
 //!
 //! ```
 //! use cnn_playground::layers::{max_pool_forward_naive, PoolParam};
@@ -58,10 +62,19 @@ pub fn pool_output_shape(
     x_dim: (usize, usize, usize, usize),
     pool_param: PoolParam,
 ) -> Result<(usize, usize, usize, usize)> {
+    output_shape_in("max pool forward", x_dim, pool_param)
+}
+
+/// [`pool_output_shape`], with `context` naming the layer in the empty-batch error.
+fn output_shape_in(
+    context: &str,
+    x_dim: (usize, usize, usize, usize),
+    pool_param: PoolParam,
+) -> Result<(usize, usize, usize, usize)> {
     let (n, c, h, w) = x_dim;
     if n == 0 {
         return Err(Error::EmptyBatch {
-            context: "max pool forward".into(),
+            context: context.into(),
         });
     }
     if c == 0 {
@@ -160,6 +173,96 @@ pub fn max_pool_backward_naive<F: Float>(
                 for j in 0..w_out {
                     let (r, col) = argmax_in_window(x, img, ch, i, j, *pool_param);
                     dx[[img, ch, r, col]] += dout[[img, ch, i, j]];
+                }
+            }
+        }
+    }
+    Ok(dx)
+}
+
+/// Naive forward pass of average pooling.
+///
+/// - x: input `(N, C, H, W)`
+/// - pool_param: window `pool_height × pool_width` and stride S (no padding)
+///
+/// Returns `out` of shape `(N, C, H', W')`, H' = (H − pool_height)/S + 1,
+/// W' = (W − pool_width)/S + 1, each cell the mean of its window, and the cache `(x, pool_param)`.
+pub fn avg_pool_forward_naive<F: Float>(
+    x: &Array4<F>,
+    pool_param: PoolParam,
+) -> Result<(Array4<F>, PoolCache<F>)> {
+    let (n, c, h_out, w_out) = output_shape_in("average pool forward", x.dim(), pool_param)?;
+    Allocations::new("average pool forward (the output and the cache)")
+        .add::<F>("the pool output", &[n, c, h_out, w_out])
+        .add::<F>("the cache's copy of x", x.shape())
+        .check()?;
+    let PoolParam {
+        pool_height: hh,
+        pool_width: ww,
+        stride: s,
+    } = pool_param;
+    // The window is at least 1×1 (pool_output_hw refuses 0) and fits in x, so hh·ww ≤ H·W.
+    let area = F::of((hh * ww) as f64);
+    let mut out = Array4::zeros((n, c, h_out, w_out));
+    for img in 0..n {
+        for ch in 0..c {
+            for i in 0..h_out {
+                for j in 0..w_out {
+                    let mut sum = F::zero();
+                    for r in i * s..i * s + hh {
+                        for col in j * s..j * s + ww {
+                            sum += x[[img, ch, r, col]];
+                        }
+                    }
+                    out[[img, ch, i, j]] = sum / area;
+                }
+            }
+        }
+    }
+    Ok((
+        out,
+        PoolCache {
+            x: x.clone(),
+            pool_param,
+        },
+    ))
+}
+
+/// Naive backward pass of average pooling.
+///
+/// - dout: upstream gradient `(N, C, H', W')`
+/// - cache: from [`avg_pool_forward_naive`]
+///
+/// Returns `dx` of shape `(N, C, H, W)`: each dout cell divided by the window's size
+/// `pool_height · pool_width` and added to every cell of its window.
+pub fn avg_pool_backward_naive<F: Float>(
+    dout: &Array4<F>,
+    cache: &PoolCache<F>,
+) -> Result<Array4<F>> {
+    let PoolCache { x, pool_param } = cache;
+    let expected = output_shape_in("average pool forward", x.dim(), *pool_param)?;
+    check_dout("average pool backward", dout.dim(), expected)?;
+    let (n, c, h_out, w_out) = expected;
+    Allocations::new("average pool backward")
+        .add::<F>("dx", x.shape())
+        .check()?;
+    let PoolParam {
+        pool_height: hh,
+        pool_width: ww,
+        stride: s,
+    } = *pool_param;
+    let area = F::of((hh * ww) as f64);
+    let mut dx = Array4::zeros(x.raw_dim());
+    for img in 0..n {
+        for ch in 0..c {
+            for i in 0..h_out {
+                for j in 0..w_out {
+                    let share = dout[[img, ch, i, j]] / area;
+                    for r in i * s..i * s + hh {
+                        for col in j * s..j * s + ww {
+                            dx[[img, ch, r, col]] += share;
+                        }
+                    }
                 }
             }
         }

@@ -1,12 +1,13 @@
 //! The engine's limits, for the page: it reads its rules (most classes, largest images, most
-//! geometric figures, the memory budget) from here instead of repeating the numbers in JavaScript
+//! geometric figures, the memory budget, the stepper's first view and bounds) from here instead of
+//! repeating the numbers in JavaScript
 //! (`www/js/config.js` `ENGINE_LIMITS`, which bounds the URL's settings in `www/js/state.js`).
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::lab::to_js;
-use crate::{filters, trainer};
+use crate::{filters, stepper, trainer};
 
 /// The Train panel's limits ([`trainer::Limits`], field by field: serde's `flatten` would make a JS
 /// `Map`) and the Filters panel's, as one object.
@@ -26,10 +27,12 @@ struct PageLimits {
     max_filter_pixels: usize,
     /// Largest side of a filter kernel.
     max_kernel: usize,
+    /// The Shapes panel's stepper: `{ defaults, lecture, limits }` ([`stepper::SETTINGS`]).
+    stepper: stepper::Settings,
 }
 
 /// `{ maxFigures, minFiguresSide, maxFiguresSide, maxDatasetSide, minClasses, maxClasses,
-/// maxImageSide, maxParameters, budgetBytes, maxFilterPixels, maxKernel }`, from the engine's
+/// maxImageSide, maxParameters, budgetBytes, maxFilterPixels, maxKernel, stepper }`, from the engine's
 /// constants (every count is far below 2^53, so a JS Number holds it exactly).
 #[wasm_bindgen]
 pub fn limits() -> Result<JsValue, JsError> {
@@ -46,5 +49,6 @@ pub fn limits() -> Result<JsValue, JsError> {
         budget_bytes: train.budget_bytes,
         max_filter_pixels: filters::MAX_PIXELS,
         max_kernel: filters::MAX_KERNEL,
+        stepper: stepper::SETTINGS,
     })
 }

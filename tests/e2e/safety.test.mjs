@@ -209,6 +209,11 @@ test("the engine's limits are the page's", async () => {
     maxFigures: 20000, minFiguresSide: 8, maxFiguresSide: 128, maxDatasetSide: 256, minClasses: 2,
     maxClasses: 10, maxImageSide: 4096, maxParameters: 50000000, budgetBytes: 2 ** 30,
     maxFilterPixels: 4096 * 4096, maxKernel: 9,
+    stepper: {
+      defaults: { op: "conv", height: 7, width: 7, channels: 1, filters: 1, filter: 3, stride: 1, pad: 0, seed: 231, backward: false },
+      lecture: { op: "conv", height: 32, width: 32, channels: 3, filters: 6, filter: 5, stride: 1, pad: 0, seed: 231, backward: false },
+      limits: { maxSide: 32, maxFilter: 7, maxStride: 6, maxPad: 3, maxChannels: 3, maxFilters: 6, maxSteps: 38 * 38 * 6 },
+    },
   });
 });
 

@@ -6,8 +6,6 @@
 // 200 % zoom: 640×360 at device scale 2) the card stays in view without covering the step's
 // picture; on a 375 px phone it is in view and nothing scrolls sideways.
 //
-// The stepper's depth (sc, sk) and average pooling (op=avgpool) are drawn by another change: for
-// steps 3 and 8 this checks the settings and the words, not the drawing.
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -22,8 +20,8 @@ const DEFAULTS = engineDefaults(await loadWasmEngine());
 /** A setting's default: typed in state.js or the engine's. */
 const defaultOf = (p) => p.default ?? p.defaultFrom.split(".").reduce((o, key) => o?.[key], DEFAULTS);
 
-/** The lecture's 32×32 input, as far as the stepper's side allows (its depth change raises it). */
-const SIDE = String(Math.min(32, PROPS.find((p) => p.name === "sw").max));
+/** The lecture's 32×32 input. */
+const SIDE = "32";
 
 /** Each step: its title, its words, its panel, the settings it makes (as the link writes them)
  * and what its panel shows (`dom`, checked by `expectDom`). */

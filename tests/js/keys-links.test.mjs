@@ -92,7 +92,8 @@ test("what Copy link says, with and without something that cannot travel", () =>
 function linkState(hash) {
   const location = { hash, pathname: "/", search: "" };
   const history = { replaceState: (_s, _t, url) => { location.hash = url.startsWith("#") ? url : ""; } };
-  return { s: new State(PROPS, location, history, { maxFigures: 20000, maxDatasetSide: 256 }, engineDefaults(engine)), location };
+  return { s: new State(PROPS, location, history, { maxFigures: 20000, maxDatasetSide: 256, stepper: engine.limits().stepper },
+    engineDefaults(engine)), location };
 }
 
 test("the stepper's step and speed travel in the link, checked like every value", () => {
@@ -103,10 +104,10 @@ test("the stepper's step and speed travel in the link, checked like every value"
   const bad = linkState("#step=0&speed=3").s;
   assert.deepEqual([bad.get("step"), bad.get("speed")], [1, "1"]);
   assert.deepEqual(bad.problems.map((p) => p.message), [
-    "step = 0 is out of range (1–324), using 1",
+    "step = 0 is out of range (1–8664), using 1",
     "speed = 3 is not one of 0.25, 0.5, 1, 2, 4, using the default 1",
   ]);
-  const far = linkState("#step=1000").s;
-  assert.equal(far.get("step"), 324, "the most steps any stepper setting has: an 18×18 output");
-  assert.deepEqual(far.problems.map((p) => p.message), ["step = 1000 is out of range (1–324), using 324"]);
+  const far = linkState("#step=10000").s;
+  assert.equal(far.get("step"), 8664, "the most steps any stepper setting has: a 38×38×6 output");
+  assert.deepEqual(far.problems.map((p) => p.message), ["step = 10000 is out of range (1–8664), using 8664"]);
 });

@@ -10,9 +10,9 @@ import { loadWasmEngine } from "./wasm-engine.mjs";
  * The engine's limits the props name (`maxFrom`), as src/web/limits.rs exports them; the browser
  * tests read the real ones (tests/e2e/safety.test.mjs checks the page's bounds come from there).
  */
-const LIMITS = { maxFigures: 20000, maxDatasetSide: 256 };
-/** The engine's defaults the props name (`defaultFrom`), from the page's wasm module as main.js reads them. */
 const engine = await loadWasmEngine();
+const LIMITS = { maxFigures: 20000, maxDatasetSide: 256, stepper: engine.limits().stepper };
+/** The engine's defaults the props name (`defaultFrom`), from the page's wasm module as main.js reads them. */
 const DEFAULTS = engineDefaults(engine);
 
 /** A location whose hash the fake history's replaceState writes, as a browser's would. */
@@ -39,6 +39,8 @@ test("every prop has a unique name and a default its own parser accepts", () => 
     assert.ok(("default" in p) !== ("defaultFrom" in p), `${p.name}: a default, or the engine's, not both`);
     assert.deepEqual(s.get(p.name), p.default ?? s.props.get(p.name).default, p.name);
   }
+  // The stepper's first view is the engine's.
+  assert.deepEqual(["op", "sh", "sw", "sc", "sk", "sf", "ss", "sp", "seed"].map((n) => s.get(n)), ["conv", 7, 7, 1, 1, 3, 1, 0, 231]);
   assert.equal(location.hash, "");
 });
 
@@ -66,6 +68,8 @@ test("the Train and Lab panels' defaults are the engine's, typed nowhere in JS",
   assert.throws(() => new State(PROPS, location, history, LIMITS, { ...DEFAULTS, train: undefined }),
     /setting "tds" needs the engine's default train.data.dataset, which is not loaded/);
   assert.throws(() => new State(PROPS, location, history, LIMITS, {}),
+    /setting "op" needs the engine's default stepper.op, which is not loaded/);
+  assert.throws(() => new State(PROPS, location, history, LIMITS, { ...DEFAULTS, gradcheck: undefined }),
     /setting "gl" needs the engine's default gradcheck.layer, which is not loaded/);
   const wrong = { ...DEFAULTS, train: { data: { ...data, dataset: "cifar" }, run } };
   assert.throws(() => new State(PROPS, location, history, LIMITS, wrong),
@@ -75,7 +79,7 @@ test("the Train and Lab panels' defaults are the engine's, typed nowhere in JS",
 test("values are read from the hash, clamped, and bad ones fall back to the default", () => {
   const { s } = state("#sw=12&sh=99&ss=0&op=pool&dir=sideways&k3=1,2,3,4,5,6,7,8,9&k5=1,2&sf=abc&unknown=3");
   assert.equal(s.get("sw"), 12);
-  assert.equal(s.get("sh"), 12, "above max is clamped");
+  assert.equal(s.get("sh"), 32, "above max is clamped");
   assert.equal(s.get("ss"), 1, "below min is clamped");
   assert.equal(s.get("op"), "pool");
   assert.equal(s.get("dir"), "forward", "an unknown enum value is ignored");
@@ -160,12 +164,16 @@ test("readUrl lists the problems of the current link only", () => {
 
 test("the engine's limits bound the settings that name them, and are required", () => {
   const { location, history } = fakeWindow("#tntrain=30000");
-  const s = new State(PROPS, location, history, { maxFigures: 25000, maxDatasetSide: 256 }, DEFAULTS);
+  const s = new State(PROPS, location, history, { ...LIMITS, maxFigures: 25000 }, DEFAULTS);
   assert.equal(s.get("tntrain"), 25000);
-  assert.throws(() => new State(PROPS, location, history, { maxDatasetSide: 256 }, DEFAULTS),
+  assert.throws(() => new State(PROPS, location, history, { ...LIMITS, maxFigures: undefined }, DEFAULTS),
     /setting "tntrain" needs the engine's limit maxFigures, which is not loaded/);
-  assert.throws(() => new State(PROPS, location, history, {}, DEFAULTS),
+  assert.throws(() => new State(PROPS, location, history, { ...LIMITS, maxDatasetSide: undefined }, DEFAULTS),
     /setting "tsize" needs the engine's limit maxDatasetSide, which is not loaded/);
+  assert.throws(() => new State(PROPS, location, history, { ...LIMITS, stepper: undefined }, DEFAULTS),
+    /setting "sw" needs the engine's limit stepper.limits.maxSide, which is not loaded/);
+  assert.throws(() => new State(PROPS, location, history, LIMITS, { ...DEFAULTS, stepper: undefined }),
+    /setting "op" needs the engine's default stepper.op, which is not loaded/);
 });
 
 test("old names of values still read: the figures were \"shapes\", in the Train dataset and the Filters sample", () => {

@@ -37,12 +37,13 @@ test("a pool grid whose running dx would not fit in the budget is refused before
 
 test("a conv grid with a huge pad gets the engine's message, not a trap", async () => {
   const e = await engine();
-  // A 20 002 × 20 002 output, nine terms per output cell each way (12-byte terms in wasm32), and
-  // dout dilated and padded for dx as a convolution: 20 006 × 20 006 values and sources (16 bytes).
+  // A 20 002 × 20 002 output, nine terms per output cell each way (12-byte terms in wasm32), its
+  // dot product split by channel (one sum per output cell), and dout dilated and padded for dx as
+  // a convolution: 20 006 × 20 006 values and sources (16 bytes).
   const { error } = plan(e, { height: 4, width: 4, filter: 3, stride: 1, pad: 10000 });
   assert.equal(
     error,
-    "the step-by-step plan of a 4×4 input with a 3×3 filter would need 95.39 GiB; the engine's limit is 1 GiB",
+    "the step-by-step plan of a 4×4 input with a 3×3 filter would need 98.37 GiB; the engine's limit is 1 GiB",
   );
   // The engine still answers afterwards: nothing trapped.
   assert.equal(plan(e, {}).value.outHeight, 3);
@@ -68,7 +69,7 @@ for (const cfg of [
 
   test(`conv ${name}: db is the sum of dout and the flipped filter is w rotated by 180°`, async () => {
     const p = plan(await engine(), cfg).value;
-    assert.equal(p.db, p.dout.reduce((a, b) => a + b, 0));
+    assert.deepEqual(p.db, [p.dout.reduce((a, b) => a + b, 0)], "one filter: one bias gradient");
     const f = p.filter;
     for (let u = 0; u < f; u++) {
       for (let v = 0; v < f; v++) {
@@ -130,5 +131,19 @@ for (const cfg of [
 
 test("a pool plan has no conv-only parts", async () => {
   const p = plan(await engine(), { op: "pool", height: 4, width: 4, filter: 2, stride: 2 }).value;
-  assert.deepEqual([p.db, p.flipped, p.doutFull, p.doutFullSource, p.dxWindows], [0, [], [], [], []]);
+  assert.deepEqual([p.db, p.flipped, p.doutFull, p.doutFullSource, p.dxWindows], [[], [], [], [], []]);
+});
+
+test("depth and average pooling reach the engine: the lecture's 28×28×6, and a mean per window", async () => {
+  const e = await engine();
+  const lecture = e.limits().stepper.lecture;
+  const p = e.stepperPlan(lecture);
+  assert.deepEqual([p.outHeight, p.outWidth, p.outDepth, p.channels, p.filters], [28, 28, 6, 3, 6]);
+  assert.deepEqual([p.output.length, p.channelSums.length, p.dout.length, p.dxTerms.length], [4704, 4704 * 3, 0, 0],
+    "forward only: no backward parts");
+  const avg = plan(e, { op: "avgpool", height: 4, width: 4, filter: 2, stride: 2 }).value;
+  const x = (r, c) => avg.input[r * 4 + c];
+  assert.equal(avg.output[0], (x(0, 0) + x(0, 1) + x(1, 0) + x(1, 1)) / 4);
+  assert.deepEqual(avg.shares, avg.dout.map((g) => g / 4));
+  assert.deepEqual(avg.argmax, []);
 });

@@ -8,18 +8,19 @@ import { test } from "node:test";
 import { PANELS } from "../../www/js/panels/index.js";
 import { engineDefaults } from "../../www/js/config.js";
 import { PROPS, State } from "../../www/js/state.js";
-import { FC_NETWORK, LECTURE_DEPTH, STEPS } from "../../www/js/tour/steps.js";
+import { FC_NETWORK, STEPS } from "../../www/js/tour/steps.js";
 import { loadWasmEngine } from "./wasm-engine.mjs";
 
 const prop = (name) => PROPS.find((p) => p.name === name);
 /** The engine's defaults the props name, as main.js reads them from the page's wasm module. */
-const DEFAULTS = engineDefaults(await loadWasmEngine());
+const ENGINE = await loadWasmEngine();
+const DEFAULTS = engineDefaults(ENGINE);
 
 /** A State on a fake address, as tests/js/state.test.mjs makes them. */
 function freshState() {
   const location = { hash: "", pathname: "/", search: "" };
   const history = { replaceState: (_s, _t, url) => { location.hash = url.startsWith("#") ? url : ""; } };
-  return new State(PROPS, location, history, { maxFigures: 20000, maxDatasetSide: 256 }, DEFAULTS);
+  return new State(PROPS, location, history, { maxFigures: 20000, maxDatasetSide: 256, stepper: ENGINE.limits().stepper }, DEFAULTS);
 }
 
 test("eleven steps in the lecture's order, the tour setting bounded by them", () => {
@@ -37,16 +38,13 @@ test("eleven steps in the lecture's order, the tour setting bounded by them", ()
 
 test("each step sets settings of the State, which keeps its values as they are", async () => {
   const engine = await loadWasmEngine();
-  // The stepper's side bound: the lecture's 32×32 needs the stepper with depth (STEPPER.maxSide).
-  const side = Math.min(LECTURE_DEPTH.sw, prop("sw").max);
   for (const step of STEPS) {
     const settings = step.settings(engine);
     const state = freshState();
     for (const [name, value] of Object.entries(settings)) {
       assert.ok(prop(name), `${step.id}: ${name} is not a setting of the page`);
       state.set(name, value);
-      const kept = step.id === "activation-maps" && ["sw", "sh"].includes(name) ? side : value;
-      assert.deepEqual(state.get(name), kept, `${step.id}: ${name} = ${value}`);
+      assert.deepEqual(state.get(name), value, `${step.id}: ${name} = ${value}`);
     }
   }
   assert.deepEqual(STEPS[0].settings(engine), { net: FC_NETWORK });

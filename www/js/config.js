@@ -23,7 +23,8 @@ export const ENGINE_DEFAULTS = {};
 /**
  * The defaults the page's module `engine` exports: `train`, the "Overfit 100 examples" preset of
  * the geometric figures the Train panel opens on (`{ data, run }`); the Lab's `gradcheck` (the
- * conv check it opens on), `speed` (`{ conv, maxpool }`) and `batchnorm` settings.
+ * conv check it opens on), `speed` (`{ conv, maxpool }`) and `batchnorm` settings; the Shapes
+ * panel's `stepper` first view (the `defaults` of `limits().stepper`).
  */
 export function engineDefaults(engine) {
   return {
@@ -31,6 +32,7 @@ export function engineDefaults(engine) {
     gradcheck: engine.gradcheckDefaults(),
     speed: engine.speedDefaults(),
     batchnorm: engine.batchnormDefaults(),
+    stepper: engine.limits().stepper.defaults,
   };
 }
 
@@ -49,17 +51,28 @@ export const KERNEL_TYPING_DELAY = 200;
 /** Side of the sample images the page draws itself. */
 export const SAMPLE_SIDE = 192;
 
-/** Limits of the step-by-step grid (Panel 2). */
+/**
+ * The step-by-step grid (the Shapes panel). Its first view, the lecture's example and the bounds
+ * of its settings are the engine's (src/stepper.rs `SETTINGS`, in `limits().stepper`): read here
+ * once the engine has loaded. The play pace is the page's own.
+ */
 export const STEPPER = {
-  maxSide: 12,
-  maxFilter: 7,
-  maxStride: 6,
-  maxPad: 3,
+  /** `{ op, height, width, channels, filters, filter, stride, pad, seed }`: the first view. */
+  get defaults() { return engineStepper().defaults; },
+  /** The lecture's 32×32×3 input and six 5×5×3 filters, in the same form. */
+  get lecture() { return engineStepper().lecture; },
+  /** `{ maxSide, maxFilter, maxStride, maxPad, maxChannels, maxFilters, maxSteps }`. */
+  get limits() { return engineStepper().limits; },
   /** Milliseconds between steps while playing at 1×. */
   playInterval: 700,
   /** The play speeds offered (multiples of 1×), slowest first; + and − move along them. */
   speeds: ["0.25", "0.5", "1", "2", "4"],
 };
+
+function engineStepper() {
+  if (!ENGINE_LIMITS.stepper) throw new Error("config.js: the stepper's settings come from the engine's limits(), which are not loaded");
+  return ENGINE_LIMITS.stepper;
+}
 
 /** Colours drawn on canvases (the DOM uses the CSS variables in css/style.css). */
 export const COLOURS = {

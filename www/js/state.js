@@ -6,8 +6,8 @@
 // "string", "numbers" (a comma-separated list of `length` numbers).
 // An int whose bound is one of the engine's rules names it instead (`maxFrom: "maxFigures"`): the
 // State reads it from the engine's `limits()` (config.js ENGINE_LIMITS), so it is never typed twice.
-// Likewise a default the engine owns is named by its path in config.js ENGINE_DEFAULTS
-// (`defaultFrom: "train.run.batchSize"`) instead of a `default`.
+// Likewise a default the engine owns is named by its dotted path in config.js ENGINE_DEFAULTS
+// (`defaultFrom: "train.run.batchSize"`, `"stepper.width"`) instead of a `default`.
 // Only values that differ from their default are written to the URL, so links stay short.
 //
 // A value from a link that cannot be used as it is, is replaced (clamped into range, or the
@@ -39,24 +39,25 @@ export const PROPS = [
   { name: "sample", type: "enum", values: ["circle", "checkerboard", "gradient", "figures"], aliases: { shapes: "figures" }, default: "circle" },
 
   // Panel 2 — Shapes, step by step
+  // The stepper's first view and bounds are the engine's (src/stepper.rs SETTINGS).
   // "pool" is max pooling (the name links have always used); "avgpool" is average pooling.
-  { name: "op", type: "enum", values: ["conv", "pool", "avgpool"], default: "conv" },
+  { name: "op", type: "enum", values: ["conv", "pool", "avgpool"], defaultFrom: "stepper.op" },
   { name: "dir", type: "enum", values: ["forward", "backward"], default: "forward" },
   { name: "sgrad", type: "enum", values: ["dx", "dw"], default: "dx" },
-  { name: "sw", type: "int", min: 1, max: 12, default: 7 },
-  { name: "sh", type: "int", min: 1, max: 12, default: 7 },
-  { name: "sf", type: "int", min: 1, max: 7, default: 3 },
-  { name: "ss", type: "int", min: 1, max: 6, default: 1 },
-  { name: "sp", type: "int", min: 0, max: 3, default: 0 },
+  { name: "sw", type: "int", min: 1, maxFrom: "stepper.limits.maxSide", defaultFrom: "stepper.width" },
+  { name: "sh", type: "int", min: 1, maxFrom: "stepper.limits.maxSide", defaultFrom: "stepper.height" },
+  { name: "sf", type: "int", min: 1, maxFrom: "stepper.limits.maxFilter", defaultFrom: "stepper.filter" },
+  { name: "ss", type: "int", min: 1, maxFrom: "stepper.limits.maxStride", defaultFrom: "stepper.stride" },
+  { name: "sp", type: "int", min: 0, maxFrom: "stepper.limits.maxPad", defaultFrom: "stepper.pad" },
   // Depth: input channels C and number of filters K (conv only), as in the lecture's 32×32×3
   // image and six 5×5×3 filters.
-  { name: "sc", type: "int", min: 1, max: 3, default: 1 },
-  { name: "sk", type: "int", min: 1, max: 6, default: 1 },
-  { name: "seed", type: "int", min: 0, max: 2 ** 31 - 1, default: 231 },
+  { name: "sc", type: "int", min: 1, maxFrom: "stepper.limits.maxChannels", defaultFrom: "stepper.channels" },
+  { name: "sk", type: "int", min: 1, maxFrom: "stepper.limits.maxFilters", defaultFrom: "stepper.filters" },
+  { name: "seed", type: "int", min: 0, max: 2 ** 31 - 1, defaultFrom: "stepper.seed" },
   // The stepper's step, counted from 1 as "Step 6 of 16" says. The bound is the most steps any
-  // setting has (F = 1, S = 1, the largest side and pad: an 18×18 output); a step past the
-  // current layer's last is said by the stepper and shown as the last.
-  { name: "step", type: "int", min: 1, max: (STEPPER.maxSide + 2 * STEPPER.maxPad) ** 2, default: 1 },
+  // setting has (the engine's maxSteps); a step past the current layer's last is said by the
+  // stepper and shown as the last.
+  { name: "step", type: "int", min: 1, maxFrom: "stepper.limits.maxSteps", default: 1 },
   // Play speed, a multiple of STEPPER.playInterval's pace.
   { name: "speed", type: "enum", values: STEPPER.speeds, default: "1" },
   { name: "net", type: "string", default: "" },
@@ -177,23 +178,28 @@ function quote(text) {
   return text.length > 40 ? `${text.slice(0, 37)}…` : text;
 }
 
+/** The value at dotted `path` ("stepper.limits.maxSide") of `object`, or undefined. */
+function lookUp(object, path) {
+  return path.split(".").reduce((o, key) => (o && typeof o === "object" ? o[key] : undefined), object);
+}
+
 /**
- * The props with each engine-bound limit (`maxFrom`) read from `limits` and each engine-owned
- * default (`defaultFrom`, a dotted path) from `defaults`; a default the prop's own parser would
- * not take back is refused, like a missing one.
+ * The props with each engine-bound limit (`maxFrom`, a dotted path) read from `limits` and each
+ * engine-owned default (`defaultFrom`, a dotted path) from `defaults`; a default the prop's own
+ * parser would not take back is refused, like a missing one.
  */
 function withEngine(props, limits, defaults) {
   return props.map((p) => {
     let q = p;
     if (p.maxFrom) {
-      const max = limits[p.maxFrom];
+      const max = lookUp(limits, p.maxFrom);
       if (!Number.isInteger(max)) {
         throw new Error(`state.js: setting "${p.name}" needs the engine's limit ${p.maxFrom}, which is not loaded`);
       }
       q = { ...q, max };
     }
     if (p.defaultFrom) {
-      const value = p.defaultFrom.split(".").reduce((o, key) => (o == null ? undefined : o[key]), defaults);
+      const value = lookUp(defaults, p.defaultFrom);
       if (value === undefined) {
         throw new Error(`state.js: setting "${p.name}" needs the engine's default ${p.defaultFrom}, which is not loaded`);
       }

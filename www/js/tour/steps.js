@@ -31,8 +31,14 @@ const VIEW = ["[data-testid=stepper-formula]", "[data-testid=stepper-position]"]
 const GRIDS = ["[data-grid=x]", "[data-grid=w]", "[data-grid=out]", ...VIEW];
 const POOL_GRIDS = ["[data-grid=x]", "[data-grid=out]", ...VIEW];
 
-/** The lecture's example of depth: a 32×32×3 image and six 5×5×3 filters. */
-export const LECTURE_DEPTH = { sw: 32, sh: 32, sc: 3, sk: 6, sf: 5, ss: 1, sp: 0 };
+/**
+ * The lecture's example of depth (a 32×32×3 image and six 5×5×3 filters) as the stepper's
+ * settings: the engine's (`limits().stepper.lecture`), which the stepper's own button also uses.
+ */
+export function lectureDepth(engine) {
+  const l = engine.limits().stepper.lecture;
+  return { sw: l.width, sh: l.height, sc: l.channels, sk: l.filters, sf: l.filter, ss: l.stride, sp: l.pad };
+}
 
 /** The first layer of the lecture's example, in the network table's text form. */
 export const FC_NETWORK = "32x32x3: conv5x5-6";
@@ -70,9 +76,9 @@ export const STEPS = [
     id: "activation-maps",
     title: "Depth: one activation map per filter",
     tab: "shapes",
-    settings: () => stepper(LECTURE_DEPTH),
+    settings: (engine) => stepper(lectureDepth(engine)),
     text(engine) {
-      const { sw, sc, sk, sf } = LECTURE_DEPTH;
+      const { sw, sc, sk, sf } = lectureDepth(engine);
       const out = side(engine, sw, sf, 0, 1);
       return `An image has depth: on a ${sw}×${sw}×${sc} image a filter is ${sf}×${sf}×${sc}, so each output value is a dot product of ${sf * sf * sc} numbers plus a bias. `
         + `One filter sliding over the whole image gives one activation map of ${out}×${out}; K = ${sk} filters give ${sk} maps, an output of ${out}×${out}×${sk}.`;

@@ -1,6 +1,6 @@
 // The "why" of the stepper's backward pass: one short paragraph per mode saying where the rule
-// the steps follow comes from (local gradient and chain rule for max pool; the derivative of the
-// conv's sum for dw, dx and db). Words and the plan's numbers only: no arithmetic here.
+// the steps follow comes from (local gradient and chain rule for max and average pool; the
+// derivative of the conv's sum for dw, dx and db). Words and the plan's numbers only: no arithmetic here.
 //
 // Each of "derivative", "local gradient" and "chain rule" is said once, where it helps.
 
@@ -20,6 +20,16 @@ function pool(plan) {
   ];
 }
 
+function average(plan) {
+  const n = plan.filter * plan.filter;
+  const overlap = plan.stride < plan.filter
+    ? `These windows overlap (S = ${plan.stride} < F = ${plan.filter}): a cell in several of them adds up its shares.`
+    : `These windows do not overlap (S = ${plan.stride} ≥ F = ${plan.filter}), so a cell gets at most one share.`;
+  return [
+    ["why-text", `Why: each out is the mean of its window, out = (sum of its ${n} cells)/${n}. The local gradient of that mean with respect to each cell of the window is 1/(F·F) = 1/${n} (raise any one cell a little and the mean rises by 1/${n} of it), whichever cell is largest. By the chain rule, dx = dout × 1/${n} for every cell of the window: each dout cell is shared evenly, and cells outside the window get 0. ${overlap}`],
+  ];
+}
+
 function conv(plan, mode) {
   const { stride: s, pad: p, filter: f } = plan;
   const xs = p ? "xpad" : "x";
@@ -27,13 +37,14 @@ function conv(plan, mode) {
   const rule = mode === "dw"
     ? ` So dw is the correlation of ${xs} with dout: dw[i,j] = Σ ${xs}[i+S·a, j+S·b]·dout[a,b]. The ${plan.outHeight}×${plan.outWidth} dout grid slides over ${xs}${s > 1 ? `, its cells ${s} apart,` : ""} as the filter does in the forward pass: one position per cell of dw.`
     : ` So dx is dout${s > 1 ? ` dilated by the stride (S − 1 = ${s - 1} zero${s > 2 ? "s" : ""} between its cells),` : ""} padded by F − 1 = ${f - 1} zero${f === 2 ? "" : "s"} on every side and convolved with the filter rotated by 180° (the flipped filter): dx[i,j] = Σ dout padded[i${p ? "+P" : ""}+u, j${p ? "+P" : ""}+v]·w rotated[u,v]${p ? " (the padding's own gradient is dropped)" : ""}.`;
-  const db = `db = Σ dout = ${plan.dout.map((v) => fmt(v)).join(" + ")} = ${fmt(plan.db)}: the bias is added to every output, so each dout reaches it whole.`;
+  const db = `db = Σ dout = ${plan.dout.map((v) => fmt(v)).join(" + ")} = ${fmt(plan.db[0])}: the bias is added to every output, so each dout reaches it whole.`;
   return [["why-text", intro + rule], ["why-db", db]];
 }
 
-/** Fills `box` with the why of `mode` ("forward", "route", "dx", "dw"); hides it in the forward pass. */
+/** Fills `box` with the why of `mode` ("forward", "route", "share", "dx", "dw"); hides it in the forward pass. */
 export function showWhy(box, plan, mode) {
-  const paragraphs = mode === "route" ? pool(plan) : mode === "dx" || mode === "dw" ? conv(plan, mode) : [];
+  const paragraphs = mode === "route" ? pool(plan) : mode === "share" ? average(plan)
+    : mode === "dx" || mode === "dw" ? conv(plan, mode) : [];
   box.hidden = !paragraphs.length;
   box.replaceChildren(...paragraphs.map(([id, text]) => el("p", { "data-testid": `stepper-${id}`, text })));
 }

@@ -1,6 +1,12 @@
-// The step-by-step grid: one conv or max-pool layer on a small input, forward (a window sliding
-// over the input) and backward (where each gradient goes). Every number comes from the engine's
-// `stepperPlan`; this module only chooses what to highlight and writes the captions.
+// The step-by-step grid: one conv, max-pool or average-pool layer on a small input, forward (a
+// window sliding over the input) and backward (where each gradient goes). Every number comes from
+// the engine's `stepperPlan` (src/stepper.rs); this module only chooses what to highlight and
+// writes the captions. Depth as in the lecture: C input channels and K filters of F×F×C, drawn as
+// slices side by side; the "Lecture example" button sets the lecture's 32×32×3 input and six
+// 5×5×3 filters. The backward pass is shown for one channel and one filter (its sums would be
+// unreadable over 75·K terms), and the page says so when C or K is more than 1.
+// Large grids shrink to fit (fitGrids): on a projector the picture stays on one screen, and cells
+// too small for their numbers show them as shades instead.
 // In the backward pass a short "Why" paragraph per mode (stepper-why.js) says where the rule comes from;
 // conv dx also draws dout dilated and padded and the flipped filter (plan.doutFull, plan.flipped).
 //
@@ -15,14 +21,30 @@ import { cellText, createGrid } from "./grid.js";
 import { intervalAt, nextSpeed, Player } from "./player.js";
 import { loadWhyStyles, showWhy } from "./stepper-why.js";
 
-const SETTINGS = [
-  // [state name, label, config key, max, hint]
-  ["sh", "Input H", "height", STEPPER.maxSide, "Input height (rows)"],
-  ["sw", "Input W", "width", STEPPER.maxSide, "Input width (columns)"],
-  ["sf", "Filter F", "filter", STEPPER.maxFilter, "Filter (or pool window) size, F×F"],
-  ["ss", "Stride S", "stride", STEPPER.maxStride, "Step between windows"],
-  ["sp", "Pad P", "pad", STEPPER.maxPad, "Zeros added on every side (conv only)"],
-];
+/** [state name, label, max, hint] of each number field; the bounds are the engine's. */
+function settings(limits) {
+  return [
+    ["sh", "Input H", limits.maxSide, "Input height (rows)"],
+    ["sw", "Input W", limits.maxSide, "Input width (columns)"],
+    ["sc", "Channels C", limits.maxChannels, "Input depth C: the filter is F×F×C"],
+    ["sk", "Filters K", limits.maxFilters, "Number of filters K (conv only): one activation map each"],
+    ["sf", "Filter F", limits.maxFilter, "Filter (or pool window) size, F×F"],
+    ["ss", "Stride S", limits.maxStride, "Step between windows"],
+    ["sp", "Pad P", limits.maxPad, "Zeros added on every side (conv only)"],
+  ];
+}
+
+const WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+
+/** "Lecture example: 32×32×3, six 5×5×3 filters", from the engine's lecture config. */
+function lectureLabel(l) {
+  return `Lecture example: ${l.height}×${l.width}×${l.channels}, ${WORDS[l.filters] ?? l.filters} ${l.filter}×${l.filter}×${l.channels} filters`;
+}
+
+/** Grids wider or deeper than this are fitted to the screen (fitGrids). */
+const PLAIN_SIDE = 18;
+/** Cells smaller than this (CSS px) show their value as a shade instead of a number. */
+const DENSE_CELL = 12;
 
 /** `name[r,c]` for a row-major index into a grid of `cols` columns. */
 function at(name, index, cols) {
@@ -37,7 +59,7 @@ export function createStepper({ engine, state }) {
   const controls = el("div", { class: "controls" });
   const op = radioGroup({
     legend: "Layer", name: "stepper-op", value: state.get("op"),
-    options: [["conv", "Conv"], ["pool", "Max pool"]],
+    options: [["conv", "Conv"], ["pool", "Max pool"], ["avgpool", "Average pool"]],
     onChange: (v) => state.set("op", v),
   });
   const dir = radioGroup({
@@ -52,7 +74,7 @@ export function createStepper({ engine, state }) {
   });
   const inputs = new Map();
   const numbers = el("div", { class: "numbers" });
-  for (const [name, label, , max, hint] of SETTINGS) {
+  for (const [name, label, max, hint] of settings(STEPPER.limits)) {
     const { field, input } = numberField({
       label, name: `stepper-${name}`, value: state.get(name), min: name === "sp" ? 0 : 1, max, hint,
       onInput: (v) => Number.isInteger(v) && state.set(name, v),
@@ -68,7 +90,10 @@ export function createStepper({ engine, state }) {
   const reseed = el("button", { type: "button", text: "New numbers", "data-action": "reseed",
     onclick: () => state.set("seed", (state.get("seed") + 1) % 2 ** 31) });
   numbers.append(seed.field, reseed);
-  controls.append(op.set, numbers, dir.set, grad.set);
+  const lecture = el("button", { type: "button", class: "lecture", text: lectureLabel(STEPPER.lecture), "data-action": "lecture",
+    title: "The lecture's example: each output is a dot product of 75 numbers plus a bias; six filters give 28×28×6",
+    onclick: () => showLecture() });
+  controls.append(lecture, op.set, numbers, dir.set, grad.set);
 
   const formula = el("div", { class: "formula", "data-testid": "stepper-formula" });
   const shape = el("p", { class: "shape", "data-testid": "stepper-shape", "aria-live": "polite" });
@@ -89,19 +114,25 @@ export function createStepper({ engine, state }) {
     back, play, speedField, next, reset, position);
   // A link's step past this layer's last: said here, not changed silently.
   const stepNotice = el("p", { class: "message notice", role: "status", "data-testid": "stepper-step-notice", hidden: true });
+  // Depth in the backward pass: what is shown instead, said, never silent.
+  const depthNotice = el("p", { class: "message notice", role: "status", "data-testid": "stepper-depth-notice", hidden: true });
+  const messages = el("div", { class: "messages" }, error, stepNotice, depthNotice);
 
   const grids = {
-    dout: createGrid({ caption: "dout", name: "dout", onPick: (r, c) => pick("dout", r, c) }),
-    x: createGrid({ caption: "x", name: "x", onPick: (r, c) => pick("x", r, c) }),
-    w: createGrid({ caption: "w", name: "w", onPick: (r, c) => pick("w", r, c) }),
-    out: createGrid({ caption: "out", name: "out", onPick: (r, c) => pick("out", r, c) }),
-    dx: createGrid({ caption: "dx", name: "dx", onPick: (r, c) => pick("dx", r, c) }),
-    dw: createGrid({ caption: "dw", name: "dw", onPick: (r, c) => pick("dw", r, c) }),
+    dout: createGrid({ caption: "dout", name: "dout", onPick: (r, c, s) => pick("dout", r, c, s) }),
+    x: createGrid({ caption: "x", name: "x", onPick: (r, c, s) => pick("x", r, c, s) }),
+    w: createGrid({ caption: "w", name: "w", onPick: (r, c, s) => pick("w", r, c, s) }),
+    out: createGrid({ caption: "out", name: "out", onPick: (r, c, s) => pick("out", r, c, s) }),
+    dx: createGrid({ caption: "dx", name: "dx", onPick: (r, c, s) => pick("dx", r, c, s) }),
+    dw: createGrid({ caption: "dw", name: "dw", onPick: (r, c, s) => pick("dw", r, c, s) }),
     doutFull: createGrid({ caption: "dout, padded", name: "dout-full" }),
     flipped: createGrid({ caption: "w rotated 180°", name: "w-flipped" }),
   };
   const gridBox = el("div", { class: "grids" }, ...Object.values(grids).map((g) => g.figure));
   const explain = el("p", { class: "explain", "data-testid": "stepper-explain", "aria-live": "polite" });
+  // With depth, the dot product's F·F·C products, channel by channel (the explanation shows their sums).
+  const productsText = el("p", { "data-testid": "stepper-products" });
+  const products = el("details", { class: "products", hidden: true }, el("summary", { text: "All the products" }), productsText);
   const why = el("div", { class: "why", "data-testid": "stepper-why" });
   loadWhyStyles();
   const legend = el("p", { class: "legend" },
@@ -113,7 +144,7 @@ export function createStepper({ engine, state }) {
 
   const element = el("section", { class: "card stepper", "aria-labelledby": "stepper-title", tabindex: "-1" },
     el("h3", { id: "stepper-title", text: "One layer, one window at a time" }),
-    controls, formula, shape, error, stepNotice, transport, gridBox, explain, why, legend);
+    controls, formula, shape, messages, transport, gridBox, explain, products, why, legend);
 
   let plan = null;
   let cursor = state.get("step") - 1;
@@ -155,23 +186,66 @@ export function createStepper({ engine, state }) {
     focus: () => (transport.hidden ? element : play).focus({ preventScroll: true }),
   };
 
+  /** Whether the user's layer has depth: more than one channel, or (conv) more than one filter. */
+  function deep() {
+    return state.get("sc") > 1 || (state.get("op") === "conv" && state.get("sk") > 1);
+  }
+
+  /** The backward pass is drawn for one channel and one filter: its sums stay readable. */
+  function flattened() {
+    return state.get("dir") === "backward" && deep();
+  }
+
   function config() {
+    const conv = state.get("op") === "conv";
+    const one = flattened();
     return {
-      op: state.get("op"), height: state.get("sh"), width: state.get("sw"), filter: state.get("sf"),
-      stride: state.get("ss"), pad: state.get("op") === "pool" ? 0 : state.get("sp"), seed: state.get("seed"),
+      op: state.get("op"), height: state.get("sh"), width: state.get("sw"),
+      channels: one ? 1 : state.get("sc"), filters: conv && !one ? state.get("sk") : 1,
+      filter: state.get("sf"), stride: state.get("ss"), pad: conv ? state.get("sp") : 0, seed: state.get("seed"),
+      backward: state.get("dir") === "backward",
     };
+  }
+
+  /** While several settings change at once: one update at the end instead of one per setting. */
+  let batching = false;
+
+  /** Sets the lecture's example (the engine's): conv, forward, from the first step. */
+  function showLecture() {
+    const l = STEPPER.lecture;
+    batching = true;
+    try {
+      for (const [name, value] of [["op", l.op], ["dir", "forward"], ["sh", l.height], ["sw", l.width], ["sc", l.channels],
+        ["sk", l.filters], ["sf", l.filter], ["ss", l.stride], ["sp", l.pad]]) state.set(name, value);
+    } finally {
+      batching = false;
+    }
+    cursor = 0;
+    update();
+    // The picture, not the button: the stepper's top in view (the page's top in presenter mode),
+    // and the focus on Play, where the keys work.
+    if (document.documentElement.classList.contains("presenter")) window.scrollTo(0, 0);
+    else element.scrollIntoView({ block: "start" });
+    play.focus({ preventScroll: true });
   }
 
   /** What the cursor walks over in the current mode. */
   function mode() {
     if (state.get("dir") === "forward") return "forward";
-    return plan.op === "pool" ? "route" : state.get("sgrad");
+    if (plan.op === "pool") return "route";
+    if (plan.op === "avgpool") return "share";
+    return state.get("sgrad");
+  }
+
+  /** Cells of one output map. */
+  function mapSize() {
+    return plan.outHeight * plan.outWidth;
   }
 
   function count() {
     if (!plan) return 0;
-    return { forward: plan.outHeight * plan.outWidth, route: plan.outHeight * plan.outWidth,
-      dx: plan.height * plan.width, dw: plan.filter * plan.filter }[mode()];
+    const outs = plan.outDepth * mapSize();
+    return { forward: outs, route: outs, share: outs, dx: plan.height * plan.width, dw: plan.filter * plan.filter }[mode()];
   }
 
   function step(delta) {
@@ -184,13 +258,15 @@ export function createStepper({ engine, state }) {
     return changed && cursor < n - 1;
   }
 
-  function pick(grid, r, c) {
+  function pick(grid, r, c, s) {
     if (!plan) return;
     const m = mode();
     const p = plan.pad;
+    const outCell = s * mapSize() + r * plan.outWidth + c;
     const target = {
-      forward: { out: r * plan.outWidth + c },
-      route: { dout: r * plan.outWidth + c },
+      forward: { out: outCell },
+      route: { dout: outCell },
+      share: { dout: outCell },
       dx: { dx: r * plan.width + c, x: r >= p && c >= p && r < p + plan.height && c < p + plan.width
         ? (r - p) * plan.width + (c - p) : undefined },
       dw: { w: r * plan.filter + c, dw: r * plan.filter + c },
@@ -212,12 +288,20 @@ export function createStepper({ engine, state }) {
     formula.replaceChildren(...rows);
   }
 
+  /** "7×7" or, with depth, "32×32×3": the page's one shape order, H×W×C. */
+  function inputShape() {
+    const { sh, sw, sc } = { sh: state.get("sh"), sw: state.get("sw"), sc: state.get("sc") };
+    return deep() ? `${sh}×${sw}×${sc}` : `${sh}×${sw}`;
+  }
+
   function update() {
     player.pause();
     for (const [name, input] of inputs) {
       if (Number(input.value) !== state.get(name)) input.value = state.get(name);
     }
-    inputs.get("sp").disabled = state.get("op") === "pool";
+    const conv = state.get("op") === "conv";
+    inputs.get("sp").disabled = !conv;
+    inputs.get("sk").disabled = !conv;
     op.select(state.get("op"));
     dir.select(state.get("dir"));
     grad.select(state.get("sgrad"));
@@ -226,16 +310,27 @@ export function createStepper({ engine, state }) {
     const result = attempt(() => engine.stepperPlan(cfg));
     if (result.error) {
       plan = null;
-      const note = cfg.op === "pool" ? " (Max pool has no padding here, as in the assignment.)" : "";
+      const layer = { pool: "Max pool", avgpool: "Average pool" }[cfg.op];
+      const note = layer ? ` (${layer} has no padding here, as in the assignment.)` : "";
       say(error, `Not allowed — ${result.error}.${note}`, "error");
-      shape.textContent = `Output: not defined for ${cfg.height}×${cfg.width}, F = ${cfg.filter}, S = ${cfg.stride}, P = ${cfg.pad}`;
-      transport.hidden = gridBox.hidden = explain.hidden = why.hidden = true;
+      say(depthNotice, "");
+      shape.textContent = `Output: not defined for ${inputShape()}, F = ${cfg.filter}, S = ${cfg.stride}, P = ${cfg.pad}`;
+      transport.hidden = gridBox.hidden = explain.hidden = why.hidden = products.hidden = true;
       return;
     }
     plan = result.value;
     say(error, "");
     transport.hidden = gridBox.hidden = explain.hidden = false;
-    shape.textContent = `Output: ${plan.outHeight}×${plan.outWidth}`;
+    const depth = conv ? state.get("sk") : state.get("sc");
+    shape.textContent = deep() ? `Output: ${plan.outHeight}×${plan.outWidth}×${depth}` : `Output: ${plan.outHeight}×${plan.outWidth}`;
+    if (flattened()) {
+      const yours = conv ? `C = ${state.get("sc")} and K = ${state.get("sk")} are` : `C = ${state.get("sc")} is`;
+      const what = conv ? "one channel and one filter (C = 1, K = 1)" : "one channel (C = 1)";
+      const drawn = conv ? "the filter and dout are those of this one-channel layer" : "dout is that of this one-channel layer";
+      say(depthNotice, `The backward pass is shown for ${what}, so that each sum stays readable: x is channel 0 of your input, ${drawn}. Your ${yours} kept for the forward pass.`);
+    } else {
+      say(depthNotice, "");
+    }
     if (requested !== null && requested > count() - 1) {
       say(stepNotice, `This link asked for step ${requested + 1}, but this layer has ${count()} steps: showing step ${count()}.`);
     } else if (requested !== null) {
@@ -244,6 +339,102 @@ export function createStepper({ engine, state }) {
     requested = null;
     cursor = Math.min(cursor, count() - 1);
     draw();
+    fitGrids();
+  }
+
+  let dense = false;
+  /** Maps of the output to a row in presenter mode (0: the default, half of them when over 3). */
+  let outPerRow = 0;
+
+  /** Whether the picture is larger than the plain grids (depth, or sides past PLAIN_SIDE). */
+  function big() {
+    const side = Math.max(plan.height, plan.width) + 2 * plan.pad;
+    return plan.channels > 1 || plan.outDepth > 1 || side > PLAIN_SIDE;
+  }
+
+  /**
+   * Shrinks the cells of a large picture until it fits: its width always, and in presenter mode
+   * the screen's height too, so that the input, the filter and the output are on one screen.
+   * The largest whole-pixel cell that fits is found by bisection on the real layout.
+   */
+  function fitGrids() {
+    // Not on screen (not yet in the page, or another panel shown): fitted when shown (`show`).
+    if (!element.isConnected || !element.getClientRects().length) return;
+    const wasDense = dense;
+    gridBox.style.removeProperty("--cell");
+    gridBox.classList.remove("dense");
+    dense = false;
+    outPerRow = 0;
+    if (plan && !gridBox.hidden && big()) {
+      const presenter = document.documentElement.classList.contains("presenter");
+      // In presenter mode the picture fits the first screen of the page (its tabs, the transport
+      // and the grids); elsewhere the page scrolls and only the width counts.
+      const fits = (px) => {
+        gridBox.style.setProperty("--cell", `${px}px`);
+        gridBox.classList.toggle("dense", px < DENSE_CELL);
+        const bottom = gridBox.getBoundingClientRect().bottom + window.scrollY;
+        return gridBox.scrollWidth <= gridBox.clientWidth + 1 && (!presenter || bottom <= window.innerHeight - 4);
+      };
+      // Outside presenter mode a small deep grid keeps cells of about the plain size, and a
+      // large one cells small enough that a 32×32 channel is about 500 px.
+      const side = Math.max(plan.height, plan.width) + 2 * plan.pad;
+      const top = presenter ? 64 : side > PLAIN_SIDE ? 16 : 40;
+      const largest = () => {
+        let lo = 2, hi = top;
+        if (fits(hi)) return hi;
+        while (hi - lo > 1) {
+          const mid = Math.floor((lo + hi) / 2);
+          if (fits(mid)) lo = mid; else hi = mid;
+        }
+        return lo;
+      };
+      // Bisection on sketches (each grid an empty block of its size), so the many layouts are
+      // cheap; the output's maps in one row or in two, whichever lets the cells be larger.
+      const depth = plan.outDepth;
+      const arrangements = presenter && depth > 3 ? [depth, Math.ceil(depth / 2)] : [0];
+      let best = { px: 0, perRow: 0 };
+      for (const g of Object.values(grids)) g.sketch(true);
+      for (const perRow of arrangements) {
+        outPerRow = perRow;
+        draw();
+        const px = largest();
+        if (px > best.px) best = { px, perRow };
+      }
+      for (const g of Object.values(grids)) g.sketch(false);
+      outPerRow = best.perRow;
+      let px = best.px;
+      dense = px < DENSE_CELL;
+      draw();
+      // The real cells, checked once (their text could make a line wrap where a sketch did not).
+      while (px > 2 && !fits(px)) px -= 1;
+      gridBox.style.setProperty("--cell", `${px}px`);
+      if (dense !== px < DENSE_CELL) {
+        dense = px < DENSE_CELL;
+        draw();
+      }
+      gridBox.classList.toggle("dense", dense);
+      return;
+    }
+    if (dense !== wasDense) draw();
+  }
+
+  let fitQueued = false;
+  function refit() {
+    if (fitQueued) return;
+    fitQueued = true;
+    requestAnimationFrame(() => { fitQueued = false; fitGrids(); });
+  }
+  window.addEventListener("resize", refit);
+  // Presenter mode changes the room the picture has.
+  new MutationObserver(refit).observe(document.documentElement, { attributes: true, attributeFilter: ["class"] });
+
+  /** The shade of `v` between `lo` and `hi` (0–1), only when the cells are too small for numbers. */
+  function shadeOf(v, lo, hi) {
+    return dense && hi > lo ? (v - lo) / (hi - lo) : undefined;
+  }
+
+  function range(values) {
+    return values.reduce(([lo, hi], v) => [Math.min(lo, v), Math.max(hi, v)], [Infinity, -Infinity]);
   }
 
   function draw() {
@@ -257,25 +448,30 @@ export function createStepper({ engine, state }) {
     const visible = {
       forward: plan.op === "conv" ? ["x", "w", "out"] : ["x", "out"],
       route: ["dout", "x", "dx"],
+      share: ["dout", "x", "dx"],
       dx: ["dout", "x", "w", "dx", "dw", "doutFull", "flipped"],
       dw: ["dout", "x", "w", "dx", "dw"],
     }[m];
     for (const [name, g] of Object.entries(grids)) g.hide(!visible.includes(name));
+    products.hidden = true;
     showWhy(why, plan, m);
-    ({ forward: drawForward, route: drawRoute, dx: drawDx, dw: drawDw })[m]();
+    ({ forward: drawForward, route: drawRoute, share: drawShare, dx: drawDx, dw: drawDw })[m]();
   }
 
-  /** Classes of the padded input grid: `mark(r, c)` adds more for padded coordinates. */
+  /** Classes of the padded input grid: `mark(r, c, s)` adds more for padded coordinates of channel s. */
   function drawInput(mark, title) {
-    const { height: h, width: w, pad: p, input } = plan;
+    const { height: h, width: w, pad: p, input, channels } = plan;
+    const plane = h * w;
+    const shape = channels > 1 ? `${h}×${w}×${channels}` : `${h}×${w}`;
     grids.x.update({
-      rows: h + 2 * p, cols: w + 2 * p,
-      title: title ?? (p ? `x: ${h}×${w} input padded by ${p} → ${h + 2 * p}×${w + 2 * p}` : `x: ${h}×${w} input`),
-      cell: (r, c) => {
+      rows: h + 2 * p, cols: w + 2 * p, slices: channels, perRow: channels, label: (s) => `channel ${s}`,
+      title: title ?? (p ? `x: ${shape} input padded by ${p} → ${h + 2 * p}×${w + 2 * p}${channels > 1 ? `×${channels}` : ""}` : `x: ${shape} input`),
+      cell: (r, c, s) => {
         const isPad = r < p || c < p || r >= h + p || c >= w + p;
         const classes = isPad ? ["pad"] : [];
-        classes.push(...mark(r, c));
-        return { text: isPad ? "0" : cellText(input[(r - p) * w + (c - p)]), classes };
+        classes.push(...mark(r, c, s));
+        const v = isPad ? 0 : input[s * plane + (r - p) * w + (c - p)];
+        return { text: isPad ? "0" : cellText(v), classes, shade: shadeOf(v, 0, 9) };
       },
     });
   }
@@ -289,10 +485,10 @@ export function createStepper({ engine, state }) {
     grid.update({ rows, cols, title, cell: (r, c) => ({ text: cellText(values[r * cols + c]), classes: classesOf(r * cols + c) }) });
   }
 
-  function xValue(r, c) {
+  function xValue(r, c, s = 0) {
     const { height: h, width: w, pad: p } = plan;
     const isPad = r < p || c < p || r >= h + p || c >= w + p;
-    return isPad ? 0 : plan.input[(r - p) * w + (c - p)];
+    return isPad ? 0 : plan.input[s * h * w + (r - p) * w + (c - p)];
   }
 
   function drawWeights(classesOf = () => []) {
@@ -300,35 +496,76 @@ export function createStepper({ engine, state }) {
     drawSmall(grids.w, f, f, plan.weights, classesOf, `w: ${f}×${f} filter, bias 0`);
   }
 
+  /** "rows 0–2, columns 3–5" of the window of output cell `cell`. */
+  function rowsCols(cell) {
+    const [r0, c0] = plan.windows[cell];
+    const f = plan.filter;
+    return `rows ${r0}–${r0 + f - 1}, columns ${c0}–${c0 + f - 1}`;
+  }
+
   function drawForward() {
     const k = cursor;
+    const maps = mapSize();
+    const [map, cell] = [Math.floor(k / maps), k % maps];
     const winner = plan.op === "pool" ? plan.argmax[k] : -1;
-    const p = plan.pad;
-    drawInput((r, c) => {
-      const classes = inWindow(k, r, c) ? ["window"] : [];
-      if (winner >= 0 && (r - p) * plan.width + (c - p) === winner && inWindow(k, r, c)) classes.push("winner");
+    const { pad: p, channels, filter: f, outHeight: oh, outWidth: ow, outDepth } = plan;
+    const conv = plan.op === "conv";
+    const plane = plan.height * plan.width;
+    drawInput((r, c, s) => {
+      // Conv: the window is an F×F×C block, in every channel; pooling: in the map's own channel.
+      const classes = inWindow(cell, r, c) && (conv || s === map) ? ["window"] : [];
+      if (winner >= 0 && s * plane + (r - p) * plan.width + (c - p) === winner && inWindow(cell, r, c)) classes.push("winner");
       return classes;
     });
-    if (plan.op === "conv") drawWeights(() => ["window"]);
-    const { outHeight: oh, outWidth: ow } = plan;
+    if (conv) {
+      const size = f * f * channels;
+      const [wlo, whi] = [-1, 1];
+      grids.w.update({
+        rows: f, cols: f, slices: channels, label: (s) => `channel ${s}`,
+        title: deep() ? `w: filter ${map} of ${plan.filters}, ${f}×${f}×${channels}, bias ${fmt(plan.bias[map])}` : `w: ${f}×${f} filter, bias 0`,
+        cell: (r, c, s) => {
+          const v = plan.weights[map * size + (s * f + r) * f + c];
+          return { text: cellText(v), classes: ["window"], shade: shadeOf(v, wlo, whi) };
+        },
+      });
+    }
+    const [olo, ohi] = dense ? range(plan.output) : [0, 0];
     grids.out.update({
-      rows: oh, cols: ow, title: `out: ${oh}×${ow}`,
-      cell: (r, c) => {
-        const i = r * ow + c;
+      rows: oh, cols: ow, slices: outDepth, perRow: outPerRow || (outDepth > 3 ? Math.ceil(outDepth / 2) : outDepth),
+      label: (s) => (conv ? `map ${s}` : `channel ${s}`),
+      title: deep() ? `out: ${oh}×${ow}×${outDepth}, ${conv ? "a map per filter" : "a map per channel"}` : `out: ${oh}×${ow}`,
+      cell: (r, c, s) => {
+        const i = s * maps + r * ow + c;
         if (i > k) return { text: "", classes: ["pending"] };
-        return { text: cellText(plan.output[i]), classes: i === k ? ["current"] : [] };
+        return { text: cellText(plan.output[i]), classes: i === k ? ["current"] : [], shade: shadeOf(plan.output[i], olo, ohi) };
       },
     });
-    const [r0, c0] = plan.windows[k];
-    const f = plan.filter;
-    const cells = [];
-    for (let di = 0; di < f; di++) for (let dj = 0; dj < f; dj++) cells.push([di, dj, xValue(r0 + di, c0 + dj)]);
-    const name = at("out", k, ow);
-    if (plan.op === "conv") {
-      const products = cells.map(([di, dj, x]) => `${paren(plan.weights[di * f + dj])}·${paren(x)}`).join(" + ");
-      explain.textContent = `${name} = Σ w·x over the window at rows ${r0}–${r0 + f - 1}, columns ${c0}–${c0 + f - 1} of the ${p ? "padded " : ""}input = ${products} = ${fmt(plan.output[k])}`;
+    const [r0, c0] = plan.windows[cell];
+    const cells = (s) => {
+      const list = [];
+      for (let di = 0; di < f; di++) for (let dj = 0; dj < f; dj++) list.push([di, dj, xValue(r0 + di, c0 + dj, s)]);
+      return list;
+    };
+    const name = deep() ? `out[${map},${Math.floor(cell / ow)},${cell % ow}]` : at("out", cell, ow);
+    const value = fmt(plan.output[k]);
+    if (conv && !deep()) {
+      const list = cells(0).map(([di, dj, x]) => `${paren(plan.weights[di * f + dj])}·${paren(x)}`).join(" + ");
+      explain.textContent = `${name} = Σ w·x over the window at ${rowsCols(cell)} of the ${p ? "padded " : ""}input = ${list} = ${value}`;
+    } else if (conv) {
+      const size = f * f * channels;
+      const sums = plan.channelSums.slice(k * channels, (k + 1) * channels);
+      const parts = sums.map((v, s) => `${paren(v)} (channel ${s})`).join(" + ");
+      explain.textContent = `${name} = filter ${map} · the ${f}×${f}×${channels} window at ${rowsCols(cell)} of the ${p ? "padded " : ""}input, ${size} products + bias = ${parts} + ${paren(plan.bias[map])} (bias) = ${value}`;
+      productsText.textContent = sums.map((v, s) => `channel ${s}: ${cells(s).map(([di, dj, x]) => `${paren(plan.weights[map * size + (s * f + di) * f + dj])}·${paren(x)}`).join(" + ")} = ${fmt(v)}`).join("; ");
+      products.querySelector("summary").textContent = `The ${size} products, channel by channel`;
+      products.hidden = false;
     } else {
-      explain.textContent = `${name} = max(${cells.map(([, , x]) => fmt(x)).join(", ")}) = ${fmt(plan.output[k])}, the largest value in the window at rows ${r0}–${r0 + f - 1}, columns ${c0}–${c0 + f - 1} (ties go to the first).`;
+      const where = channels > 1 ? `the window at ${rowsCols(cell)} of channel ${map}` : `the window at ${rowsCols(cell)}`;
+      const values = cells(map).map(([, , x]) => fmt(x));
+      const pooledName = channels > 1 ? `out[${map},${Math.floor(cell / ow)},${cell % ow}]` : name;
+      explain.textContent = plan.op === "pool"
+        ? `${pooledName} = max(${values.join(", ")}) = ${value}, the largest value in ${where} (ties go to the first).`
+        : `${pooledName} = (${values.join(" + ")})/${f * f} = ${value}, the mean of ${where}.`;
     }
   }
 
@@ -350,6 +587,21 @@ export function createStepper({ engine, state }) {
     const values = [];
     for (let di = 0; di < f; di++) for (let dj = 0; dj < f; dj++) values.push(fmt(xValue(r0 + di, c0 + dj)));
     explain.textContent = `${at("dout", k, ow)} = ${fmt(plan.dout[k])} goes unchanged to ${at("x", target, w)} = ${fmt(plan.input[target])}, the argmax of its window, its largest value (${values.join(", ")}; the first one if tied); the other cells of the window get 0. ${at("dx", target, w)} is now ${fmt(plan.dxAfter[k][target])}.`;
+  }
+
+  function drawShare() {
+    const k = cursor;
+    const { outHeight: oh, outWidth: ow, width: w, height: h, filter: f } = plan;
+    const [r0, c0] = plan.windows[k];
+    const inside = (i) => inWindow(k, Math.floor(i / w), i % w);
+    drawSmall(grids.dout, oh, ow, plan.dout, (i) => (i === k ? ["current"] : i < k ? ["done"] : []),
+      `dout: upstream gradient, ${oh}×${ow}`);
+    drawInput((r, c) => (inWindow(k, r, c) ? ["window"] : []), `x: ${h}×${w} forward input (its window shares the gradient)`);
+    drawSmall(grids.dx, h, w, plan.dxAfter[k], (i) => (inside(i) ? ["contrib"] : []),
+      `dx: ${h}×${w}, after sharing ${k + 1} of ${oh * ow}`);
+    const now = [];
+    for (let r = r0; r < r0 + f; r++) for (let c = c0; c < c0 + f; c++) now.push(fmt(plan.dxAfter[k][r * w + c]));
+    explain.textContent = `${at("dout", k, ow)} = ${fmt(plan.dout[k])} is shared evenly by the ${f * f} cells of its window (${rowsCols(k)} of x): each gets ${fmt(plan.dout[k])}/${f * f} = ${fmt(plan.shares[k], 3)}, whatever its value. Those cells of dx now hold ${now.join(", ")}.`;
   }
 
   function drawDx() {
@@ -417,11 +669,12 @@ export function createStepper({ engine, state }) {
   }
 
   state.subscribe((changed) => {
+    if (batching) return;
     if (changed.includes("speed")) {
       speed.value = state.get("speed");
       player.interval = intervalAt(STEPPER.playInterval, state.get("speed"));
     }
-    const layer = changed.some((n) => ["op", "dir", "sgrad", "sw", "sh", "sf", "ss", "sp", "seed"].includes(n));
+    const layer = changed.some((n) => ["op", "dir", "sgrad", "sw", "sh", "sc", "sk", "sf", "ss", "sp", "seed"].includes(n));
     if (changed.some((n) => ["op", "dir", "sgrad"].includes(n))) cursor = 0;
     // A step from the address (an edited link, Back); the stepper's own moves already match.
     if (changed.includes("step") && state.get("step") - 1 !== cursor) {
@@ -435,5 +688,5 @@ export function createStepper({ engine, state }) {
   });
   update();
 
-  return { element, keys, hide: () => player.pause() };
+  return { element, keys, hide: () => player.pause(), show: refit };
 }

@@ -365,15 +365,22 @@ export function createStepper({ engine, state }) {
     gridBox.classList.remove("dense");
     dense = false;
     outPerRow = 0;
-    if (plan && !gridBox.hidden && big()) {
+    const fitted = Boolean(plan && !gridBox.hidden && big());
+    // A large picture may wrap onto a second row (css/presenter.css), its grids never squeezed.
+    gridBox.classList.toggle("fitted", fitted);
+    if (fitted) {
       const presenter = document.documentElement.classList.contains("presenter");
       // In presenter mode the picture fits the first screen of the page (its tabs, the transport
       // and the grids); elsewhere the page scrolls and only the width counts.
       const fits = (px) => {
         gridBox.style.setProperty("--cell", `${px}px`);
         gridBox.classList.toggle("dense", px < DENSE_CELL);
-        const bottom = gridBox.getBoundingClientRect().bottom + window.scrollY;
-        return gridBox.scrollWidth <= gridBox.clientWidth + 1 && (!presenter || bottom <= window.innerHeight - 4);
+        const box = gridBox.getBoundingClientRect();
+        const bottom = box.bottom + window.scrollY;
+        // Wider than its column, or than the window (presenter mode lets the grids overflow their column).
+        const wide = gridBox.scrollWidth > gridBox.clientWidth + 1 || box.left + gridBox.scrollWidth > window.innerWidth
+          || document.documentElement.scrollWidth > document.documentElement.clientWidth;
+        return !wide && (!presenter || bottom <= window.innerHeight - 4);
       };
       // Outside presenter mode a small deep grid keeps cells of about the plain size, and a
       // large one cells small enough that a 32×32 channel is about 500 px.

@@ -21,9 +21,11 @@
 
 pub mod file;
 mod three_layer;
+mod training_step;
 
 pub(crate) use three_layer::short_number;
 pub use three_layer::{
     Activations, BatchNorm, ConvNetConfig, Grads, LayerDims, Params, ThreeLayerConvNet,
     MAX_PARAMETERS,
 };
+pub use training_step::{training_step, StepParts, STEP_PARTS};

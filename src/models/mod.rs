@@ -6,6 +6,9 @@
 //! [`ThreeLayerConvNet::to_bytes`] / [`ThreeLayerConvNet::from_bytes`] save and load a trained net
 //! in a small versioned binary format (see [`file`]).
 //!
+//! [`training_step`] is one step of training (loss, gradients, SGD); [`StepParts`] is the same step
+//! taken apart layer by layer, so that the browser benchmark can time each part.
+//!
 //! ```
 //! use cnn_playground::models::{ConvNetConfig, ThreeLayerConvNet};
 //! use cnn_playground::rng::Rng;

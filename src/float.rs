@@ -1,5 +1,5 @@
 //! The float type the engine is generic over: `f64` for gradient checks, `f32` for the browser;
-//! and [`on_f32`], the one place generic code reaches a kernel written for `f32`.
+//! and `on_f32`, the one place generic code reaches a kernel written for `f32`.
 
 use ndarray::NdFloat;
 use num_traits::FromPrimitive;

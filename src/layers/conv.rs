@@ -52,7 +52,7 @@ pub struct ConvCache<F> {
 
 /// Checks x `(N, C, H, W)`, w `(F, C, HH, WW)` and b `(F,)` against each other and returns the
 /// output shape `(N, F, H', W')`. Shared by the naive and fast conv layers (see
-/// [`conv_output_dim`]).
+/// `conv_output_dim`).
 ///
 /// Errors: an empty batch (N = 0), no filters (F = 0), no channels (C = 0: a filter with no
 /// weights would make a bias-only output, which is never what a student means), channels or

@@ -124,8 +124,10 @@ export function renderMarkdown(r) {
   const size = (w) => `${w.file} ${w.bytes} B, ${w.gzip9Bytes} B gzip -9`;
   const page = r.wasm?.filter((w) => (w.role ?? "page") === "page") ?? [];
   const lab = r.wasm?.filter((w) => w.role === "lab") ?? [];
+  const bench = r.wasm?.filter((w) => w.role === "bench") ?? [];
   if (page.length) lines.push(`Page wasm (loaded at start): ${page.map(size).join("; ")}.`);
   if (lab.length) lines.push(`Lab wasm (loaded when the Lab panel is first shown): ${lab.map(size).join("; ")}.`);
+  if (bench.length) lines.push(`Benchmark wasm (the engine contender's, not loaded by the page): ${bench.map(size).join("; ")}.`);
   if (r.timeToInteractive) lines.push(`Time to interactive (navigation → body[data-ready]), fresh contexts: ${r.timeToInteractive.map((x) => x.toFixed(0)).join(", ")} ms.`);
   if (r.timeToInteractiveError) lines.push(`Time to interactive not measured: ${r.timeToInteractiveError}`);
   lines.push(`Run took ${fmt(r.seconds, 0)} s.`, "");

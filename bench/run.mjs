@@ -5,8 +5,8 @@
 // Usage: node bench/run.mjs [--contenders engine,tfjs-wasm,tfjs-wasm-tuned,tfjs-cpu,convnetjs]
 //                           [--nets cs231n,tiny] [--quick] [--no-page] [--out NAME]
 // (--out NAME writes results/NAME.json and NAME.md instead of latest.*).
-// Needs: bench/node_modules (npm ci in bench/) and, for the engine and the page, www/pkg/ built by
-// scripts/build-wasm.sh. bench/run.sh does all of it.
+// Needs: bench/node_modules (npm ci in bench/); for the engine, www/pkg-bench/ (the benchmark's
+// module, `scripts/build-wasm.sh --bench`); for the page, www/pkg/. bench/run.sh does all of it.
 
 import { createServer } from "node:http";
 import { readFile, stat, mkdir, writeFile, readdir } from "node:fs/promises";
@@ -25,12 +25,15 @@ const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const LOSS_STEPS = 3;
 const LOSS_RTOL = 1e-5;
 
-/** The engine contender needs www/pkg/ built with the benchmark handle (src/web/bench.rs). */
+/**
+ * The engine contender needs the benchmark's module, www/pkg-bench/ (feature `bench`, with the
+ * handles of src/web/bench.rs), which `scripts/build-wasm.sh --bench` builds.
+ */
 function engineBuilt(contender) {
   if (contender !== "engine") return true;
-  const glue = join(ROOT, "www", "pkg", "cnn_playground.js");
+  const glue = join(ROOT, "www", "pkg-bench", "cnn_playground.js");
   const ok = existsSync(glue) && readFileSync(glue, "utf8").includes("class TrainBench");
-  if (!ok) log("engine skipped: www/pkg/cnn_playground.js has no TrainBench (run scripts/build-wasm.sh on a tree with src/web/bench.rs)");
+  if (!ok) log("engine skipped: www/pkg-bench/cnn_playground.js has no TrainBench (run scripts/build-wasm.sh --bench)");
   return ok;
 }
 
@@ -142,13 +145,13 @@ async function timeToInteractive(browser, base, runs) {
 }
 
 /**
- * Sizes of the two wasm builds: the page's module (www/pkg/, what the page loads at start; issue 5's
- * target) and the Lab module (www/pkg-lab/, which the Lab's worker loads when the Lab panel is
- * first shown).
+ * Sizes of the wasm builds: the page's module (www/pkg/, what the page loads at start; issue 5's
+ * target), the Lab module (www/pkg-lab/, which the Lab's worker loads when the Lab panel is first
+ * shown) and the benchmark's (www/pkg-bench/, which only this benchmark loads).
  */
 async function wasmSize() {
   const out = [];
-  for (const [role, dir] of [["page", "pkg"], ["lab", "pkg-lab"]]) {
+  for (const [role, dir] of [["page", "pkg"], ["lab", "pkg-lab"], ["bench", "pkg-bench"]]) {
     const files = (await readdir(join(ROOT, "www", dir)).catch(() => [])).filter((f) => f.endsWith("_bg.wasm"));
     for (const f of files) {
       const path = join(ROOT, "www", dir, f);
@@ -173,7 +176,7 @@ function machine(browserVersion) {
   return {
     cpu, cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     chromium: browserVersion, node: process.version, commit, loadAverageAtStart: os.loadavg(),
-    // What scripts/build-wasm.sh built www/pkg with (run.sh passes the variable through).
+    // What scripts/build-wasm.sh built the modules with (run.sh passes the variable through).
     wasmRustflags: process.env.CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS || "-C target-feature=+simd128",
   };
 }

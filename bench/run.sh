@@ -2,9 +2,10 @@
 # The in-browser benchmark in one command, from a clean checkout:
 #   bench/run.sh [--quick] [--contenders engine,tfjs-wasm,tfjs-cpu,convnetjs] [--nets cs231n,tiny]
 # Installs the benchmark's own npm packages (bench/package-lock.json; tfjs and ConvNetJS stay out
-# of the root package.json), builds the page's wasm (scripts/build-wasm.sh, simd128), installs
-# Debian's chromium if /usr/bin/chromium is missing, then runs bench/run.mjs, which prints a
-# markdown table and writes bench/results/latest.json and latest.md. About 4 minutes.
+# of the root package.json), builds the page's wasm and the benchmark's (scripts/build-wasm.sh
+# --bench, simd128), installs Debian's chromium if /usr/bin/chromium is missing, then runs
+# bench/run.mjs, which prints a markdown table and writes bench/results/latest.json and latest.md.
+# About 4 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -16,8 +17,8 @@ if [ ! -f bench/node_modules/.package-lock.json ] || [ bench/package-lock.json -
   (cd bench && npm ci --no-audit --no-fund >&2)
 fi
 
-step "wasm build (scripts/build-wasm.sh)"
-./scripts/build-wasm.sh >&2
+step "wasm build (scripts/build-wasm.sh --bench)"
+./scripts/build-wasm.sh --bench >&2
 
 if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
   step "apt-get install chromium"

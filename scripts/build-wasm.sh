@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Builds the engine for the browser, installing what is missing first:
 # the wasm32 target (rustup) and a wasm-bindgen CLI of exactly the version Cargo.lock pins.
-# A second run reinstalls nothing and rebuilds only what changed. Two modules come out of the crate:
+# A second run reinstalls nothing and rebuilds only what changed. Three modules come out of the crate:
 #   www/pkg/      the page's, loaded at start (and by the training worker): the default features;
 #   www/pkg-lab/  the Lab module, loaded by the Lab's worker when the Lab panel is first shown:
 #                 the same exports plus the Lab's computations (feature `lab`, src/web/lab_jobs.rs).
+#   www/pkg-bench/ the browser benchmark's (bench/): the page's exports plus the benchmark's handles
+#                 (feature `bench`, src/web/bench.rs). Only with `--bench` (bench/run.sh passes it):
+#                 the page and the tests never load it, so their builds need not wait for it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ $# -gt 1 ] || { [ $# -eq 1 ] && [ "$1" != "--bench" ]; }; then
+  echo "usage: scripts/build-wasm.sh [--bench]" >&2
+  exit 2
+fi
 export PATH="$HOME/.cargo/bin:$PATH"
 
 target=wasm32-unknown-unknown
@@ -47,3 +54,6 @@ build() {
 
 build www/pkg target
 build www/pkg-lab target/lab --features lab
+if [ $# -eq 1 ]; then
+  build www/pkg-bench target/bench --features bench
+fi

@@ -28,8 +28,8 @@ step "JS unit tests (node --test tests/js/)"
 node --test --test-reporter=spec tests/js/
 
 # src/web/ is compiled for wasm32 only, so lint it there too: the page's module (default
-# features) and the Lab module (`lab`), as build-wasm.sh builds them.
-for features in "" "--features lab"; do
+# features), the Lab module (`lab`) and the benchmark's (`bench`), as build-wasm.sh builds them.
+for features in "" "--features lab" "--features bench"; do
   step "cargo clippy --lib --target wasm32-unknown-unknown $features -- -D warnings"
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:--C target-feature=+simd128}" \
     cargo clippy --lib --target wasm32-unknown-unknown $features -- -D warnings

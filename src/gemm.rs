@@ -627,7 +627,7 @@ fn kernel<F: Float, const MR: usize, const NR: usize, const FMA: bool>(
 mod wasm_simd {
     //! The `f32x4` micro-kernel for WebAssembly SIMD.
     use super::*;
-    use core::any::TypeId;
+    use crate::float::{is_f32, on_f32};
     use core::arch::wasm32::*;
 
     const MR: usize = 4;
@@ -645,18 +645,12 @@ mod wasm_simd {
         pack_a: &mut [F],
         pack_b: &mut [F],
     ) -> bool {
-        if TypeId::of::<F>() != TypeId::of::<f32>() {
+        if !is_f32::<F>() {
             return false;
         }
         // The loops around the kernel are generic; only the kernel needs to see f32.
         let kernel = |kc: usize, a: &[F], b: &[F]| -> [[F; NR]; MR] {
-            // SAFETY: F is f32 (checked above), so each slice is reinterpreted as its own type,
-            // and so is the tile on the way back.
-            unsafe {
-                let a = core::slice::from_raw_parts(a.as_ptr() as *const f32, a.len());
-                let b = core::slice::from_raw_parts(b.as_ptr() as *const f32, b.len());
-                core::mem::transmute_copy(&kernel_4x8(kc, a, b))
-            }
+            on_f32(a, b, |a, b| kernel_4x8(kc, a, b)).expect("F is f32 (checked above)")
         };
         blocked::<F, MR, NR, _, _>(a, b, c, ldc, update, pack_a, pack_b, kernel);
         true

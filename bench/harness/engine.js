@@ -1,14 +1,15 @@
-// This engine's contender: the page's own wasm build (www/pkg/, built by scripts/build-wasm.sh
-// with simd128) through its TrainBench handle (src/web/bench.rs), which wraps the models
-// helper's ThreeLayerConvNet<f32> and plain SGD.
+// This engine's contender: the benchmark's wasm build (www/pkg-bench/, built by
+// `scripts/build-wasm.sh --bench` with simd128: the page's engine plus the `bench` feature's
+// handles) through its TrainBench handle (src/web/bench.rs), which wraps the models module's
+// ThreeLayerConvNet<f32>, its training step and the step taken apart (models::StepParts).
 
-import init, { GemmBench, TrainBench } from "/www/pkg/cnn_playground.js";
+import init, { GemmBench, TrainBench } from "/www/pkg-bench/cnn_playground.js";
 import { flops, dims } from "./problem.js";
 import { measure, summary } from "./timing.js";
 
 export async function engineInfo() {
   await init();
-  return { build: "www/pkg (wasm32, simd128)", precision: "f32" };
+  return { build: "www/pkg-bench (wasm32, simd128, feature bench)", precision: "f32" };
 }
 
 /** FLOPs of each profiled part (only the matrix products count; everything else is 0). */
@@ -37,7 +38,7 @@ export function createEngineNet(net, p) {
     forward: () => b.forward(),
     convForward: () => b.convForward(),
     dispose: () => b.free(),
-    notes: "f32, ThreeLayerConvNet::loss + optim::sgd per step",
+    notes: "f32, models::training_step (ThreeLayerConvNet::loss + optim::sgd) per step",
     /** Median milliseconds of each part of a training step, run one at a time. */
     profile(plan) {
       return TrainBench.partNames().map((name, i) => {

@@ -4,6 +4,13 @@
 //! b is `(M,)`, out is `(N, M)`. A 32×32×3 image makes D = 3072: every output neuron has 3072
 //! weights, which is why convnets share small filters instead.
 //!
+//! Two versions with the same values. [`affine_forward`] / [`affine_backward`] are the course's
+//! reference: the flatten, `x · w + b`, and the two products and the sum of the backward pass, in
+//! plain ndarray, with a cache; the Lab's gradient checks and the tests use them. The net's fast
+//! path is [`affine_forward_into`] / [`affine_backward_into`]: into arrays the caller keeps, no
+//! cache (the net holds x and w itself), on [`crate::gemm`] (ndarray's `dot` has no WebAssembly
+//! SIMD kernel).
+//!
 //! ```
 //! use cnn_playground::layers::affine_forward;
 //! use ndarray::{array, ArrayD};
@@ -82,27 +89,15 @@ pub fn affine_forward<F: Float>(
         .add::<F>("the cache's copy of x", &[n, d])
         .add::<F>("the cache's copy of w", &[d, m])
         .check()?;
-    let x2 = x
-        .as_standard_layout()
-        .into_owned()
-        .into_shape_with_order((n, d))
-        .expect("a standard-layout array of N·D elements reshapes to (N, D)");
-    let mut out = Array2::<F>::zeros((n, m));
-    affine_forward_into(
-        x2.view(),
-        w.view(),
-        b.view(),
-        out.view_mut(),
-        &mut GemmScratch::new(),
-    )?;
-    Ok((
-        out,
-        AffineCache {
-            x_shape: x.shape().to_vec(),
-            x2,
-            w: w.clone(),
-        },
-    ))
+    // The course's two lines: each example flattened to a row of D values, then x·w + b.
+    let x2 = x.to_shape((n, d)).expect("x has N·D values").into_owned();
+    let out = x2.dot(w) + b;
+    let cache = AffineCache {
+        x_shape: x.shape().to_vec(),
+        x2,
+        w: w.clone(),
+    };
+    Ok((out, cache))
 }
 
 /// Backward pass of an affine layer.
@@ -136,24 +131,28 @@ pub fn affine_backward<F: Float>(
         .add::<F>("dw", w.shape())
         .add::<F>("db", &[w.ncols()])
         .check()?;
-    let mut dx = Array2::<F>::zeros(x2.raw_dim());
-    let mut dw = Array2::<F>::zeros(w.raw_dim());
-    let mut db = Array1::<F>::zeros(w.ncols());
-    let grads = AffineGradsMut {
-        dx: Some(dx.view_mut()),
-        dw: dw.view_mut(),
-        db: db.view_mut(),
-    };
-    affine_backward_into(
-        dout.view(),
-        x2.view(),
-        w.view(),
-        grads,
-        &mut GemmScratch::new(),
-    )?;
-    let dx = dx
-        .into_shape_with_order(x_shape.clone())
-        .map_err(|e| Error::InvalidInput(format!("affine backward: dx as x's shape: {e}")))?;
+    let ((n, d), m) = (x2.dim(), w.ncols());
+    if w.nrows() != d {
+        return Err(Error::shape(
+            "affine backward (x of shape (N, D) and w of shape (D, M))",
+            format!("w with D = {d} rows"),
+            format!("w of shape {:?}", w.dim()),
+        ));
+    }
+    if dout.dim() != (n, m) {
+        return Err(Error::shape(
+            "affine backward (dout must have the shape of the forward output)",
+            format!("{:?}", (n, m)),
+            format!("{:?}", dout.dim()),
+        ));
+    }
+    // The course's three lines: dx = dout · wᵀ in x's shape, dw = xᵀ · dout, db = Σ_n dout.
+    let dx = dout
+        .dot(&w.t())
+        .into_shape_clone(x_shape.clone())
+        .expect("x_shape holds N·D values (checked above)");
+    let dw = x2.t().dot(dout);
+    let db = dout.sum_axis(Axis(0));
     Ok((dx, dw, db))
 }
 
@@ -289,4 +288,77 @@ fn std_slice<F, D: ndarray::Dimension>(
     a: &ndarray::ArrayBase<impl ndarray::Data<Elem = F>, D>,
 ) -> &[F] {
     a.as_slice().expect("standard layout")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gradient_check::rel_error;
+    use crate::rng::Rng;
+
+    /// The reference and the fast path: the same values, up to the order of the sums.
+    #[test]
+    fn the_reference_and_the_into_variants_agree() {
+        let mut rng = Rng::new(12);
+        let x: ArrayD<f64> = rng.normal_array(vec![4, 3, 2, 5], 1.0);
+        let w: Array2<f64> = rng.normal_array((30, 7), 1.0);
+        let b: Array1<f64> = rng.normal_array(7, 1.0);
+        let dout: Array2<f64> = rng.normal_array((4, 7), 1.0);
+        let (out, cache) = affine_forward(&x, &w, &b).unwrap();
+        let (dx, dw, db) = affine_backward(&dout, &cache).unwrap();
+
+        let x2 = rows(&x);
+        let mut scratch = GemmScratch::new();
+        let mut fast_out = Array2::zeros((4, 7));
+        affine_forward_into(x2, w.view(), b.view(), fast_out.view_mut(), &mut scratch).unwrap();
+        let (mut fast_dx, mut fast_dw) = (Array2::zeros((4, 30)), Array2::zeros((30, 7)));
+        let mut fast_db = Array1::zeros(7);
+        let grads = AffineGradsMut {
+            dx: Some(fast_dx.view_mut()),
+            dw: fast_dw.view_mut(),
+            db: fast_db.view_mut(),
+        };
+        affine_backward_into(dout.view(), x2, w.view(), grads, &mut scratch).unwrap();
+
+        assert!(
+            rel_error(&out, &fast_out) < 1e-13,
+            "{}",
+            rel_error(&out, &fast_out)
+        );
+        let fast_dx = fast_dx.into_shape_with_order(vec![4, 3, 2, 5]).unwrap();
+        assert!(
+            rel_error(&dx, &fast_dx) < 1e-13,
+            "{}",
+            rel_error(&dx, &fast_dx)
+        );
+        assert!(
+            rel_error(&dw, &fast_dw) < 1e-13,
+            "{}",
+            rel_error(&dw, &fast_dw)
+        );
+        assert!(
+            rel_error(&db, &fast_db) < 1e-13,
+            "{}",
+            rel_error(&db, &fast_db)
+        );
+        // And the reference is what it says: out = x·w + b, element by element.
+        let (i, j) = (2, 5);
+        let direct = (0..30).map(|k| x2[[i, k]] * w[[k, j]]).sum::<f64>() + b[j];
+        assert!((out[[i, j]] - direct).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_reference_takes_x_in_any_layout() {
+        let mut rng = Rng::new(3);
+        // x (3, 2, 4) as the transpose of a (4, 2, 3) array: not in standard layout.
+        let x: ArrayD<f64> = rng.normal_array(vec![4, 2, 3], 1.0).reversed_axes();
+        let w: Array2<f64> = rng.normal_array((8, 5), 1.0);
+        let b: Array1<f64> = rng.normal_array(5, 1.0);
+        let standard = x.as_standard_layout().into_owned();
+        let (out, cache) = affine_forward(&x, &w, &b).unwrap();
+        let (want, _) = affine_forward(&standard, &w, &b).unwrap();
+        assert_eq!(out, want);
+        let (dx, _, _) = affine_backward(&Array2::ones((3, 5)), &cache).unwrap();
+        assert_eq!(dx.shape(), &[3, 2, 4]);
+    }
 }

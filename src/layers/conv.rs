@@ -51,7 +51,8 @@ pub struct ConvCache<F> {
 }
 
 /// Checks x `(N, C, H, W)`, w `(F, C, HH, WW)` and b `(F,)` against each other and returns the
-/// output shape `(N, F, H', W')`. Shared by the naive and fast conv layers.
+/// output shape `(N, F, H', W')`. Shared by the naive and fast conv layers (see
+/// `conv_output_dim`).
 ///
 /// Errors: an empty batch (N = 0), no filters (F = 0), no channels (C = 0: a filter with no
 /// weights would make a bias-only output, which is never what a student means), channels or
@@ -63,8 +64,18 @@ pub fn conv_output_shape<F: Float>(
     b: &Array1<F>,
     conv_param: ConvParam,
 ) -> Result<(usize, usize, usize, usize)> {
-    let (n, c, h, wd) = x.dim();
-    let (f, wc, hh, ww) = w.dim();
+    conv_output_dim(x.dim(), w.dim(), Some(b.len()), conv_param)
+}
+
+/// [`conv_output_shape`] from the shapes alone: x `(N, C, H, W)`, w `(F, C, HH, WW)` and, when
+/// there is a bias (a forward pass), its length. The one output-shape rule of every conv layer,
+/// naive and fast, forward and backward; same errors.
+pub(crate) fn conv_output_dim(
+    (n, c, h, wd): (usize, usize, usize, usize),
+    (f, wc, hh, ww): (usize, usize, usize, usize),
+    b_len: Option<usize>,
+    conv_param: ConvParam,
+) -> Result<(usize, usize, usize, usize)> {
     if n == 0 {
         return Err(Error::EmptyBatch {
             context: "conv forward".into(),
@@ -87,14 +98,15 @@ pub fn conv_output_shape<F: Float>(
             what: "the number of channels C".into(),
         });
     }
-    if b.len() != f {
+    if let Some(b_len) = b_len.filter(|&len| len != f) {
         return Err(Error::shape(
             "conv forward (bias b)",
             format!("({f},)"),
-            format!("({},)", b.len()),
+            format!("({b_len},)"),
         ));
     }
     let ConvParam { stride, pad } = conv_param;
+    // output_hw also checks that H + 2P and W + 2P fit in a usize.
     let (h_out, w_out) = output_hw((h, wd), (hh, ww), pad, stride)?;
     Ok((n, f, h_out, w_out))
 }

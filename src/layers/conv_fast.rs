@@ -33,9 +33,8 @@
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gemm::{gemm_packed, gemm_tn, GemmScratch, MatMut, MatRef, PackB, Update};
-use crate::layers::conv::{check_dout, conv_output_shape, ConvParam};
+use crate::layers::conv::{check_dout, conv_output_dim, ConvParam};
 use crate::layers::{check_output_shape, Allocations};
-use crate::shapes::output_hw;
 use ndarray::{Array1, Array4, ArrayView1, ArrayView4, ArrayViewMut1, ArrayViewMut4};
 
 mod weight_grad;
@@ -99,8 +98,8 @@ pub fn conv_forward_fast<F: Float>(
     b: &Array1<F>,
     conv_param: ConvParam,
 ) -> Result<(Array4<F>, ConvFastCache<F>)> {
-    let shape = conv_output_shape(x, w, b, conv_param)?;
-    let g = Geometry::new(x.dim(), w.dim(), conv_param)?;
+    let g = Geometry::new(x.dim(), w.dim(), Some(b.len()), conv_param)?;
+    let shape = g.out_dim();
     let mut allocations =
         Allocations::new("conv forward (the output, the cache and the workspace)");
     allocations
@@ -140,7 +139,7 @@ pub fn conv_backward_fast<F: Float>(
     cache: &ConvFastCache<F>,
 ) -> Result<(Array4<F>, Array4<F>, Array1<F>)> {
     let ConvFastCache { x, w, conv_param } = cache;
-    let g = Geometry::new(x.dim(), w.dim(), *conv_param)?;
+    let g = Geometry::new(x.dim(), w.dim(), None, *conv_param)?;
     check_dout("conv backward", dout.dim(), g.out_dim())?;
     let mut allocations = Allocations::new("conv backward (dx, dw, db and the workspace)");
     allocations
@@ -181,14 +180,7 @@ pub fn conv_forward_into<F: Float>(
     mut out: ArrayViewMut4<'_, F>,
     ws: &mut ConvWorkspace<F>,
 ) -> Result<()> {
-    let g = Geometry::new(x.dim(), w.dim(), conv_param)?;
-    if b.len() != g.f {
-        return Err(Error::shape(
-            "conv forward (bias b)",
-            format!("({},)", g.f),
-            format!("({},)", b.len()),
-        ));
-    }
+    let g = Geometry::new(x.dim(), w.dim(), Some(b.len()), conv_param)?;
     check_output_shape("conv forward (out)", out.dim(), g.out_dim())?;
     let mut allocations = Allocations::new("conv forward (the workspace)");
     g.add_workspace::<F>(&mut allocations, false);
@@ -236,7 +228,7 @@ pub fn conv_backward_into<F: Float>(
     grads: ConvGradsMut<'_, F>,
     ws: &mut ConvWorkspace<F>,
 ) -> Result<()> {
-    let g = Geometry::new(x.dim(), w.dim(), conv_param)?;
+    let g = Geometry::new(x.dim(), w.dim(), None, conv_param)?;
     check_dout("conv backward", dout.dim(), g.out_dim())?;
     let ConvGradsMut { dx, mut dw, mut db } = grads;
     check_output_shape("conv backward (dw)", dw.dim(), w.dim())?;
@@ -355,40 +347,18 @@ struct Geometry {
 }
 
 impl Geometry {
-    /// Checks x `(N, C, H, W)` against w `(F, C, HH, WW)` with the same errors as the naive layer
-    /// ([`conv_output_shape`]).
+    /// Checks x `(N, C, H, W)` against w `(F, C, HH, WW)` (and b's length `(F,)`, for a forward
+    /// pass) by the conv layers' one output-shape rule, [`conv_output_dim`]: the same errors as
+    /// the naive layer.
     fn new(
         x: (usize, usize, usize, usize),
         w: (usize, usize, usize, usize),
+        b_len: Option<usize>,
         conv_param: ConvParam,
     ) -> Result<Geometry> {
-        let (n, c, h, wd) = x;
-        let (f, wc, hh, ww) = w;
-        if n == 0 {
-            return Err(Error::EmptyBatch {
-                context: "conv forward".into(),
-            });
-        }
-        if f == 0 {
-            return Err(Error::Zero {
-                what: "the number of filters F".into(),
-            });
-        }
-        if c != wc {
-            return Err(Error::shape(
-                "conv forward (channels C of x and w)",
-                format!("w with C = {c} to match x of shape ({n}, {c}, {h}, {wd})"),
-                format!("w of shape ({f}, {wc}, {hh}, {ww})"),
-            ));
-        }
-        if c == 0 {
-            return Err(Error::Zero {
-                what: "the number of channels C".into(),
-            });
-        }
+        let (_, f, h_out, w_out) = conv_output_dim(x, w, b_len, conv_param)?;
+        let ((n, c, h, wd), (_, _, hh, ww)) = (x, w);
         let ConvParam { stride, pad } = conv_param;
-        // output_hw also checks that H + 2P and W + 2P fit in a usize.
-        let (h_out, w_out) = output_hw((h, wd), (hh, ww), pad, stride)?;
         Ok(Geometry {
             n,
             c,

@@ -4,7 +4,10 @@
 //! affine – softmax`, as in the assignment's `cnn.py`. Its [`ThreeLayerConvNet::loss`] returns the
 //! loss and the gradients of every parameter; [`ThreeLayerConvNet::scores`] the class scores.
 //! [`ThreeLayerConvNet::to_bytes`] / [`ThreeLayerConvNet::from_bytes`] save and load a trained net
-//! in a small versioned binary format (see [`file`]).
+//! in a small versioned binary format (see [`file`](mod@file)).
+//!
+//! [`training_step`] is one step of training (loss, gradients, SGD); [`StepParts`] is the same step
+//! taken apart layer by layer, so that the browser benchmark can time each part.
 //!
 //! ```
 //! use cnn_playground::models::{ConvNetConfig, ThreeLayerConvNet};
@@ -21,9 +24,11 @@
 
 pub mod file;
 mod three_layer;
+mod training_step;
 
 pub(crate) use three_layer::short_number;
 pub use three_layer::{
     Activations, BatchNorm, ConvNetConfig, Grads, LayerDims, Params, ThreeLayerConvNet,
     MAX_PARAMETERS,
 };
+pub use training_step::{training_step, StepParts, STEP_PARTS};

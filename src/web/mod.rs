@@ -6,11 +6,13 @@
 //! (`JsError::new(&e.to_string())`), so the page shows exactly what the engine says. No maths lives
 //! here beyond unpacking shapes; the page's modules in `www/` draw what these functions return.
 //!
-//! Two modules are built from these wrappers (scripts/build-wasm.sh): the page's (www/pkg/),
-//! which the page loads at start (the training worker loads it too), and the Lab module
+//! Three modules are built from these wrappers (scripts/build-wasm.sh): the page's (www/pkg/),
+//! which the page loads at start (the training worker loads it too); the Lab module
 //! (www/pkg-lab/, feature `lab`), which adds the Lab's computations (`lab_jobs`) and is loaded by
-//! the Lab's worker only.
+//! the Lab's worker only; and the browser benchmark's (www/pkg-bench/, feature `bench`), which
+//! adds the benchmark's handles (`bench`) and is loaded by bench/ only.
 
+#[cfg(feature = "bench")]
 pub mod bench;
 mod filters;
 mod lab;

@@ -165,7 +165,7 @@ fn portable<F: Float, const L: usize>(
 mod simd {
     //! The block with `f32x4` lanes, for WebAssembly SIMD.
     use super::*;
-    use core::any::TypeId;
+    use crate::float::on_f32;
     use core::arch::wasm32::*;
 
     /// The block with SIMD if `F` is `f32`; `None` otherwise.
@@ -177,18 +177,9 @@ mod simd {
         filters: [usize; MR],
         weights: [usize; NR],
     ) -> Option<[[F; NR]; MR]> {
-        if TypeId::of::<F>() != TypeId::of::<f32>() {
-            return None;
-        }
-        // SAFETY: F is f32 (checked above): the slices and the block are reinterpreted as
-        // their own types.
-        unsafe {
-            let dout = core::slice::from_raw_parts(dout.as_ptr() as *const f32, dout.len());
-            let image = core::slice::from_raw_parts(image.as_ptr() as *const f32, image.len());
-            Some(core::mem::transmute_copy(&block_f32(
-                dout, image, runs, filters, weights,
-            )))
-        }
+        on_f32(dout, image, |dout, image| {
+            block_f32(dout, image, runs, filters, weights)
+        })
     }
 
     /// [`super::portable`]'s block with the lanes in `f32x4` registers.

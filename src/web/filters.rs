@@ -1,4 +1,4 @@
-//! Panel 1's filters: an RGBA image in, the conv layer's maps out as pictures for a canvas.
+//! The Filters panel's filters: an RGBA image in, the conv layer's maps out as pictures for a canvas.
 //!
 //! [`apply_filter`] and [`assignment_demo`] return a [`FilterResult`] that keeps the pictures in
 //! wasm memory; the page reads each through a typed-array view ([`FilterResult::picture_ptr`],

@@ -48,6 +48,13 @@ pub fn gradcheck_defaults() -> Result<JsValue, JsError> {
     to_js(&GradCheckSettings::default())
 }
 
+/// The course's `ThreeLayerConvNet` weight scale (`ConvNetConfig::default()`, 1e-3), which the
+/// Lab's check of the whole net offers to try.
+#[wasm_bindgen(js_name = courseWeightScale)]
+pub fn course_weight_scale() -> f64 {
+    crate::models::ConvNetConfig::default().weight_scale
+}
+
 /// The default sizes of the naive-against-fast comparison: `{ conv: SpeedSettings, maxpool: … }`
 /// (the assignment's).
 #[wasm_bindgen(js_name = speedDefaults)]

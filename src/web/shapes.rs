@@ -1,5 +1,5 @@
 //! Shape arithmetic for the page: `(W − F + 2P)/S + 1`, the valid strides and pads, and the walk
-//! of a whole network (Panel 2's network table).
+//! of a whole network (the Shapes panel's network table).
 
 use wasm_bindgen::prelude::*;
 

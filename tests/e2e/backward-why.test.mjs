@@ -1,4 +1,4 @@
-// Panel 2's stepper in a real browser: the "why" of the backward pass. Max pool names the local
+// The Shapes panel's stepper in a real browser: the "why" of the backward pass. Max pool names the local
 // gradient, the chain rule and the argmax; conv dw shows the dout-sized window over x and its sum
 // with the numbers; conv dx shows dout padded and the filter rotated by 180°; db is the sum of dout.
 

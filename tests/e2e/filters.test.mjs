@@ -1,4 +1,4 @@
-// Panel 1 in a real browser: an uploaded PNG filtered by the wasm engine must show exactly the
+// The Filters panel in a real browser: an uploaded PNG filtered by the wasm engine must show exactly the
 // pixels the native engine computes for it (examples/filter_pixels.rs, run here, so the
 // expectation cannot drift from the engine); bad files give a message and the page keeps working.
 

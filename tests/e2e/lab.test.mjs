@@ -1,4 +1,4 @@
-// Panel 3 (Lab) in a real browser: the conv gradient check in f64 and f32, a deliberately broken
+// The Lab panel in a real browser: the conv gradient check in f64 and f32, a deliberately broken
 // backward pass, naive against fast, batch norm in train mode, Cancel on a long check (with the
 // page still answering), settings in the URL, the layout at phone width, and the page's hygiene.
 

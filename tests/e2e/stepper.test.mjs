@@ -1,4 +1,4 @@
-// Panel 2 in a real browser: the stepper's shapes and error text, max-pool routing in backward
+// The Shapes panel in a real browser: the stepper's shapes and error text, max-pool routing in backward
 // mode, the network table, and the page's hygiene (no console errors, no other hosts).
 
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// Panel 3 in a real browser: the overfit preset trains to ≥ 90% training accuracy (with validation
+// The Train panel in a real browser: the overfit preset trains to ≥ 90% training accuracy (with validation
 // far lower) in a Web Worker while the page stays responsive; pause stops the iteration count;
 // export then import restores the same predictions; damaged model files are refused and the model
 // kept; a diverging learning rate stops with its message; the layout holds at 1280×720 and phone

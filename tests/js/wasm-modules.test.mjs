@@ -38,7 +38,7 @@ test("the page's module leaves the Lab's computations out; the Lab module adds e
     assert.ok(inWasm(lab.exports, name), `www/pkg-lab/cnn_playground_bg.wasm should export ${name}`);
   }
   // The Lab panel draws its forms on the main thread from the page's module.
-  for (const name of ["labLayers", "gradcheckDefaults", "speedDefaults", "batchnormDefaults", "labThresholds", "labVerdict", "Trainer", "applyFilter"]) {
+  for (const name of ["labLayers", "gradcheckDefaults", "speedDefaults", "batchnormDefaults", "labThresholds", "labVerdict", "courseWeightScale", "Trainer", "applyFilter"]) {
     assert.ok(page.names.includes(name), `www/pkg/cnn_playground.js should export ${name}`);
   }
   assert.deepEqual(lab.names.filter((n) => !page.names.includes(n)).sort(), [...LAB_JOBS].sort());

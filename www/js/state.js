@@ -23,7 +23,7 @@ export const PROPS = [
   // The Lecture 5 tour's open step (tour/tour.js; 0: closed); max is tour/steps.js STEPS.length.
   { name: "tour", type: "int", min: 0, max: 11, default: 0 },
 
-  // Panel 1 — Filters on your image
+  // The Filters panel
   { name: "filter", type: "enum", default: "sobelX", values: [
     "grayscale", "sobelX", "sobelY", "gradientMagnitude", "laplacian", "boxBlur", "sharpen", "custom3", "custom5", "demo",
   ] },
@@ -38,7 +38,7 @@ export const PROPS = [
   // "figures" (geometric figures) was called "shapes" in older links.
   { name: "sample", type: "enum", values: ["circle", "checkerboard", "gradient", "figures"], aliases: { shapes: "figures" }, default: "circle" },
 
-  // Panel 2 — Shapes, step by step
+  // The Shapes panel (step by step)
   // The stepper's first view and bounds are the engine's (src/stepper.rs SETTINGS).
   // "pool" is max pooling (the name links have always used); "avgpool" is average pooling.
   { name: "op", type: "enum", values: ["conv", "pool", "avgpool"], defaultFrom: "stepper.op" },
@@ -62,7 +62,7 @@ export const PROPS = [
   { name: "speed", type: "enum", values: STEPPER.speeds, default: "1" },
   { name: "net", type: "string", default: "" },
 
-  // Panel 3 — Lab. The defaults are the engine's (ENGINE_DEFAULTS: gradcheckDefaults(),
+  // The Lab panel. The defaults are the engine's (ENGINE_DEFAULTS: gradcheckDefaults(),
   // speedDefaults(), batchnormDefaults()); the number of timed runs is the page's.
   // Gradient check
   { name: "gl", type: "enum", values: ["affine", "relu", "conv", "maxpool", "softmax", "svm", "batchnorm", "net"], defaultFrom: "gradcheck.layer" },
@@ -105,7 +105,7 @@ export const PROPS = [
   { name: "bnseed", type: "int", min: 0, max: 2 ** 31 - 1, defaultFrom: "batchnorm.seed" },
   { name: "bnwarm", type: "int", min: 0, max: 1000, defaultFrom: "batchnorm.warmupBatches" },
 
-  // Panel 4 — Train a convnet. The defaults are the engine's "Overfit 100 examples" preset for the
+  // The Train panel. The defaults are the engine's "Overfit 100 examples" preset for the
   // geometric figures (ENGINE_DEFAULTS.train, trainPreset("figures", "overfit")).
   // The figures dataset was called "shapes" in older links and saved settings.
   { name: "tds", type: "enum", values: ["figures", "digits", "own"], aliases: { shapes: "figures" }, defaultFrom: "train.data.dataset" },

@@ -33,8 +33,6 @@ const LABELS = {
   },
 };
 
-/** The course's ThreeLayerConvNet weight scale, which the net section offers to try. */
-const COURSE_WEIGHT_SCALE = 1e-3;
 
 const READING_TEXT = {
   correct: "correct",
@@ -47,6 +45,8 @@ export function createGradCheck({ engine, state, client }) {
   // The course's reading is the engine's: each gradient's verdict comes in the report, and its
   // thresholds (for the texts and the heat maps' colours) from here.
   const thresholds = engine.labThresholds();
+  // The course's ThreeLayerConvNet weight scale, which the net section offers to try.
+  const courseScale = engine.courseWeightScale();
   const byName = new Map(layers.map((l) => [l.name, l]));
 
   const layerSelect = el("select", { name: "lab-layer", "aria-label": "Layer to check", "data-setting": "gl" },
@@ -121,10 +121,10 @@ export function createGradCheck({ engine, state, client }) {
   const runner = createRunner({
     client, section: "gc", kind: "gradcheck", label: "Run check",
     start: settings,
-    show: (report) => results.replaceChildren(...render(report, { tryCourseScale, thresholds })),
+    show: (report) => results.replaceChildren(...render(report, { tryCourseScale, courseScale, thresholds })),
   });
   function tryCourseScale() {
-    state.set("gws", COURSE_WEIGHT_SCALE);
+    state.set("gws", courseScale);
     runner.run();
   }
 
@@ -183,7 +183,7 @@ function decimalField({ state, prop, label, hint }) {
  * The result of a check: what was checked, the table of errors with the engine's verdicts, the
  * heat maps (coloured by the engine's `thresholds`).
  */
-function render(report, { tryCourseScale, thresholds }) {
+function render(report, { tryCourseScale, courseScale, thresholds }) {
   const s = report.settings;
   const inputs = report.inputShapes.map(([name, shape]) => `${name} ${shapeText(shape)}`).join(", ");
   const bug = s.injectBug ? ` Bug injected: the analytic ${report.gradients[0].name} was scaled by 1.01.` : "";
@@ -218,7 +218,7 @@ function render(report, { tryCourseScale, thresholds }) {
   return [
     summary,
     el("div", { class: "table-scroll" }, table),
-    ...(kinks ? renderKinks(report, { tryCourseScale, correctBelow }) : []),
+    ...(kinks ? renderKinks(report, { tryCourseScale, courseScale, correctBelow }) : []),
     el("p", { class: "hint", text: `The course's reading: below ${correctBelow} the gradient is correct; from ${correctBelow} to ${wrongAbove} it is suspicious (acceptable only where the function has kinks, like ReLU or max, near the inputs); above ${wrongAbove} it is probably wrong.` }),
     ...notes,
     heatmapLegend(thresholds),
@@ -236,7 +236,7 @@ const SITES = {
  * The whole net's kinks: how many ReLU inputs and pool windows were near or crossed, which.
  * `correctBelow`: the engine's threshold of a correct error, as text.
  */
-function renderKinks(report, { tryCourseScale, correctBelow }) {
+function renderKinks(report, { tryCourseScale, courseScale, correctBelow }) {
   const { kinks, settings: s } = report;
   const crossed = kinks.sites.reduce((n, site) => n + site.crossed, 0);
   const summary = el("table", { class: "lab-table", "data-testid": "gc-kink-sites" },
@@ -255,9 +255,9 @@ function renderKinks(report, { tryCourseScale, correctBelow }) {
   if (crossed === 0) {
     parts.push(el("p", { class: "message notice", "data-testid": "gc-kink-verdict" },
       `No ±h step crossed a kink: with weight scale ${stepText(s.weightScale)} and seed ${s.seed} every input stays clear of its kink, so nothing had to be left out. `,
-      ...(s.weightScale !== COURSE_WEIGHT_SCALE ? [
+      ...(s.weightScale !== courseScale ? [
         "With the course's weight scale the activations are tiny and kinks are crossed: ",
-        el("button", { type: "button", "data-action": "course-scale", onclick: tryCourseScale, text: `Try weight scale ${stepText(COURSE_WEIGHT_SCALE)}` }),
+        el("button", { type: "button", "data-action": "course-scale", onclick: tryCourseScale, text: `Try weight scale ${stepText(courseScale)}` }),
       ] : [])));
   } else {
     parts.push(el("p", { class: "message notice", "data-testid": "gc-kink-verdict", text:

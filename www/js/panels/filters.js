@@ -1,4 +1,4 @@
-// Panel 1 — Filters on your image. An image comes in (file, drop, paste or a sample), the engine
+// The Filters panel — Filters on your image. An image comes in (file, drop, paste or a sample), the engine
 // runs the chosen filter as a conv layer, and the page shows input and output side by side with
 // the layer's weights and the output-size formula. All numbers come from the engine.
 

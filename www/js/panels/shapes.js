@@ -1,4 +1,4 @@
-// Panel 2 — Shapes, step by step: the stepper (one layer with depth, forward and backward) and the network
+// The Shapes panel — Shapes, step by step: the stepper (one layer with depth, forward and backward) and the network
 // table (a whole stack of layers). Each is its own widget; this module only lays them out.
 
 import { el } from "../widgets/dom.js";

@@ -1,4 +1,4 @@
-// Sample images the page draws itself, so Panel 1 works with no file at hand. Each returns a
+// Sample images the page draws itself, so the Filters panel works with no file at hand. Each returns a
 // canvas of SAMPLE_SIDE × SAMPLE_SIDE pixels drawn with the 2D canvas API.
 
 import { COLOURS, SAMPLE_SIDE } from "../config.js";

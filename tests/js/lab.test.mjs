@@ -12,6 +12,7 @@ import { LabClient } from "../../www/js/lab/client.js";
 import { CANCEL_GRACE_MS } from "../../www/js/lab/config.js";
 import { bandPosition, indexText, logPosition, median, reading, sci, stepText } from "../../www/js/lab/stats.js";
 import { loadWasmEngine } from "./wasm-engine.mjs";
+import { FakeWorker } from "./fake-worker.mjs";
 
 const engine = await loadWasmEngine();
 /** The engine's thresholds of the course's reading, as the page reads them. */
@@ -67,29 +68,6 @@ test("numbers as the page prints them", () => {
   assert.equal(indexText([4, 3, 5, 5], 3 * 75 + 2 * 25 + 5 + 4), "[3,2,1,4]");
   assert.equal(indexText([7], 6), "[6]");
 });
-
-/** A stand-in for the Lab worker: records messages; the test answers for it. */
-class FakeWorker {
-  static all = [];
-  constructor() {
-    this.sent = [];
-    this.listeners = { message: [], error: [] };
-    this.terminated = false;
-    FakeWorker.all.push(this);
-  }
-  addEventListener(type, f) {
-    this.listeners[type].push(f);
-  }
-  postMessage(m) {
-    this.sent.push(m);
-  }
-  terminate() {
-    this.terminated = true;
-  }
-  reply(data) {
-    for (const f of this.listeners.message) f({ data });
-  }
-}
 
 function client() {
   FakeWorker.all = [];

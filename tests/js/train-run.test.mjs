@@ -7,36 +7,7 @@ import { test } from "node:test";
 import { TRAP_MESSAGE } from "../../www/js/engine-trap.js";
 import { trainerClient } from "../../www/js/train/client.js";
 import { CONFIGURE_DELAY_MS, divergedText, finishedText, TrainRun } from "../../www/js/train/run.js";
-
-/** A stand-in for the Train worker: records what the page sends; the test answers for it. */
-class FakeWorker {
-  static all = [];
-  constructor() {
-    this.sent = [];
-    this.listeners = { message: [], error: [] };
-    this.terminated = false;
-    FakeWorker.all.push(this);
-  }
-  addEventListener(type, f) {
-    this.listeners[type].push(f);
-  }
-  postMessage(m) {
-    this.sent.push(m);
-  }
-  terminate() {
-    this.terminated = true;
-  }
-  reply(data) {
-    for (const f of this.listeners.message) f({ data });
-  }
-  /** The last request of `kind`. */
-  last(kind) {
-    return this.sent.findLast((m) => m.kind === kind);
-  }
-  kinds() {
-    return this.sent.map((m) => m.kind);
-  }
-}
+import { FakeWorker } from "./fake-worker.mjs";
 
 /** Lets the page's promise callbacks run (replies are delivered synchronously). */
 const flush = () => new Promise((resolve) => setImmediate(resolve));

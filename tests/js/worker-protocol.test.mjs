@@ -6,32 +6,7 @@ import { mock, test } from "node:test";
 import { TRAP_MESSAGE } from "../../www/js/engine-trap.js";
 import { trainerClient } from "../../www/js/train/client.js";
 import { ERROR_KIND, serve, WorkerClient, WorkerError } from "../../www/js/worker-protocol.js";
-
-/** A stand-in for a Worker: records what the page sends; the test answers for it. */
-class FakeWorker {
-  static all = [];
-  constructor() {
-    this.sent = [];
-    this.listeners = { message: [], error: [] };
-    this.terminated = false;
-    FakeWorker.all.push(this);
-  }
-  addEventListener(type, f) {
-    this.listeners[type].push(f);
-  }
-  postMessage(m) {
-    this.sent.push(m);
-  }
-  terminate() {
-    this.terminated = true;
-  }
-  reply(data) {
-    for (const f of this.listeners.message) f({ data });
-  }
-  fail(event) {
-    for (const f of this.listeners.error) f(event);
-  }
-}
+import { FakeWorker } from "./fake-worker.mjs";
 
 function client() {
   FakeWorker.all = [];

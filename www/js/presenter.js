@@ -109,7 +109,8 @@ function stepperFitter() {
     scheduled = false;
     const s = stepper();
     if (!s) return;
-    if (!document.documentElement.classList.contains(PRESENTER_CLASS) || !visible(s)) {
+    // A large picture (the lecture's example) is fitted by the stepper itself (stepper.js fitGrids).
+    if (!document.documentElement.classList.contains(PRESENTER_CLASS) || !visible(s) || s.querySelector(".grids.fitted")) {
       s.style.removeProperty("--cell");
       key = "";
       return;

@@ -359,6 +359,53 @@ fn avg_pool_backward_naive_matches_numerical_gradients() {
 }
 
 #[test]
+fn avg_pool_backward_fast_matches_numerical_gradients() {
+    for (seed, x_shape, (ph, pw, s)) in [
+        (18, (3, 2, 8, 8), (2, 2, 2)),
+        (19, (2, 1, 7, 5), (3, 1, 2)),
+        (20, (2, 3, 5, 5), (3, 3, 1)),
+    ] {
+        let param = PoolParam {
+            pool_height: ph,
+            pool_width: pw,
+            stride: s,
+        };
+        let mut rng = Rng::new(seed);
+        let x: Array4<f64> = rng.normal_array(x_shape, 1.0);
+        let (out, cache) = avg_pool_forward_fast(&x, param).unwrap();
+        let dout: Array4<f64> = rng.normal_array(out.raw_dim(), 1.0);
+        let dx = avg_pool_backward_fast(&dout, &cache).unwrap();
+        let dx_num = numerical_gradient_array(
+            |x| avg_pool_forward_fast(x, param).unwrap().0,
+            &x,
+            &dout,
+            DEFAULT_H,
+        );
+        // A mean is linear: no kinks, so the check is far tighter than the course's 1e-7.
+        let e = rel_error(&dx, &dx_num);
+        assert!(e < 1e-8, "dx: {e} for {x_shape:?} {param:?}");
+    }
+}
+
+#[test]
+fn a_hand_made_avg_pool_cache_cannot_ask_for_a_huge_dx() {
+    let cache = AvgPoolFastCache {
+        x_dim: (1, 1, 1 << 31, 1 << 31),
+        pool_param: PoolParam {
+            pool_height: 1 << 31,
+            pool_width: 1 << 31,
+            stride: 1,
+        },
+    };
+    // One window over the whole (never made) input: a 1×1 dout, and a dx of 2^62 values.
+    let err = avg_pool_backward_fast(&Array4::<f32>::ones((1, 1, 1, 1)), &cache).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "dx (1×1×2147483648×2147483648 values) would need 1.8e19 bytes; the engine's limit is 1 GiB"
+    );
+}
+
+#[test]
 fn avg_pool_forward_naive_takes_the_mean_of_each_window() {
     let x =
         Array4::from_shape_vec((1, 1, 2, 4), vec![1.0, 5.0, 2.0, 0.0, 3.0, 4.0, 9.0, 2.0]).unwrap();

@@ -36,7 +36,10 @@ pub use pool::{
     avg_pool_backward_naive, avg_pool_forward_naive, max_pool_backward_naive,
     max_pool_forward_naive, PoolCache, PoolParam,
 };
-pub use pool_fast::{max_pool_backward_fast, max_pool_forward_fast, PoolFastCache};
+pub use pool_fast::{
+    avg_pool_backward_fast, avg_pool_backward_into, avg_pool_forward_fast, avg_pool_forward_into,
+    max_pool_backward_fast, max_pool_forward_fast, AvgPoolFastCache, PoolFastCache,
+};
 pub use relu::{relu_backward, relu_forward, ReluCache};
 pub use sandwich::{
     affine_relu_backward, affine_relu_forward, conv_relu_pool_backward, conv_relu_pool_forward,

@@ -1136,3 +1136,192 @@ fn a_loss_with_no_classes_says_so() {
         "svm loss: the number of classes C (columns of scores) must be at least 1, got 0"
     );
 }
+
+// ---------------------------------------------------------------- dropout
+
+/// The kept count and the means of a train-mode dropout of 100 000 units around 10.
+fn dropout_counts(p: f64, seed: u64) -> (usize, f64, f64) {
+    let mut rng = Rng::new(100 + seed);
+    let x: Array2<f64> = rng.normal_array((100, 1000), 1.0) + 10.0;
+    let param = DropoutParam {
+        p,
+        mode: Mode::Train,
+        seed,
+    };
+    let (out, cache) = dropout_forward(&x, param).unwrap();
+    let mask = cache.mask.as_ref().expect("train mode keeps its mask");
+    // Every unit is either dropped or kept and divided by p, as the mask says.
+    for ((&o, &v), &keep) in out.iter().zip(&x).zip(mask) {
+        assert_eq!(o, if keep { v / p } else { 0.0 });
+    }
+    let kept = mask.iter().filter(|&&k| k).count();
+    (kept, out.mean().unwrap(), x.mean().unwrap())
+}
+
+#[test]
+fn dropout_train_mode_keeps_a_fraction_p_and_keeps_the_mean() {
+    // The counts are those of the seeded generator's stream (one uniform per unit, row-major).
+    for (p, seed, expected_kept) in [
+        (0.25, 1, 25176),
+        (0.5, 2, 49978),
+        (0.75, 3, 74966),
+        (1.0, 4, 100_000),
+    ] {
+        let (kept, out_mean, x_mean) = dropout_counts(p, seed);
+        assert_eq!(kept, expected_kept, "p = {p}, seed {seed}");
+        // With the count fixed these follow; they are what inverted dropout is for.
+        assert!(
+            (kept as f64 / 1e5 - p).abs() < 0.005,
+            "p = {p}: kept {kept}"
+        );
+        let drift = (out_mean - x_mean).abs() / x_mean;
+        assert!(drift < 0.01, "p = {p}: mean {out_mean} against {x_mean}");
+    }
+}
+
+#[test]
+fn dropout_masks_follow_the_seed_alone() {
+    let x: Array4<f64> = Rng::new(9).normal_array((2, 3, 4, 5), 1.0);
+    let param = DropoutParam {
+        p: 0.5,
+        mode: Mode::Train,
+        seed: 42,
+    };
+    let (_, a) = dropout_forward(&x, param).unwrap();
+    let (_, b) = dropout_forward(&x, param).unwrap();
+    assert_eq!(a, b);
+    // The same mask in f32: it depends on the seed and the shape, not on the values.
+    let (_, c) = dropout_forward(&x.mapv(|v| v as f32), param).unwrap();
+    assert_eq!(a, c);
+    let (_, d) = dropout_forward(&x, DropoutParam { seed: 43, ..param }).unwrap();
+    assert_ne!(a.mask, d.mask);
+}
+
+#[test]
+fn dropout_test_mode_is_the_identity() {
+    let x: Array4<f64> = Rng::new(10).normal_array((2, 3, 4, 5), 1.0);
+    let param = DropoutParam {
+        p: 0.3,
+        mode: Mode::Test,
+        seed: 1,
+    };
+    let (out, cache) = dropout_forward(&x, param).unwrap();
+    assert_eq!(out, x);
+    assert_eq!(cache, DropoutCache { p: 0.3, mask: None });
+    let dout: Array4<f64> = Rng::new(11).normal_array((2, 3, 4, 5), 1.0);
+    assert_eq!(dropout_backward(&dout, &cache).unwrap(), dout);
+}
+
+#[test]
+fn dropout_backward_is_dout_times_the_mask_over_p() {
+    let mut rng = Rng::new(12);
+    let x: Array4<f64> = rng.normal_array((3, 2, 5, 4), 1.0);
+    let dout: Array4<f64> = rng.normal_array((3, 2, 5, 4), 1.0);
+    let p = 0.6;
+    let param = DropoutParam {
+        p,
+        mode: Mode::Train,
+        seed: 5,
+    };
+    let (_, cache) = dropout_forward(&x, param).unwrap();
+    let dx = dropout_backward(&dout, &cache).unwrap();
+    let mask = cache.mask.as_ref().unwrap();
+    let expected = ndarray::Zip::from(&dout)
+        .and(mask)
+        .map_collect(|&g, &keep| g * if keep { 1.0 } else { 0.0 } / p);
+    assert_eq!(dx, expected);
+    // Some units of each kind, so both branches were compared.
+    let kept = mask.iter().filter(|&&k| k).count();
+    assert!(kept > 0 && kept < mask.len(), "kept {kept}");
+}
+
+#[test]
+fn dropout_with_a_fixed_mask_matches_numerical_gradients() {
+    let mut rng = Rng::new(13);
+    // After an affine layer (N, D), and after a conv (N, C, H, W).
+    let x: Array2<f64> = rng.normal_array((6, 7), 1.0);
+    let mask = Array2::from_shape_fn((6, 7), |(i, j)| (i * 7 + j) % 3 != 0);
+    let dout: Array2<f64> = rng.normal_array((6, 7), 1.0);
+    let (_, cache) = dropout_forward_with_mask(&x, &mask, 0.7).unwrap();
+    let dx = dropout_backward(&dout, &cache).unwrap();
+    let num = numerical_gradient_array(
+        |x| dropout_forward_with_mask(x, &mask, 0.7).unwrap().0,
+        &x,
+        &dout,
+        DEFAULT_H,
+    );
+    let e = rel_error(&dx, &num);
+    assert!(e < 1e-8, "(N, D): rel error {e}");
+
+    let x: Array4<f64> = rng.normal_array((2, 3, 4, 4), 1.0);
+    let param = DropoutParam {
+        p: 0.4,
+        mode: Mode::Train,
+        seed: 8,
+    };
+    // The mask one seeded draw gave, then held fixed for the ±h steps.
+    let (_, drawn) = dropout_forward(&x, param).unwrap();
+    let mask = drawn.mask.clone().unwrap();
+    let dout: Array4<f64> = rng.normal_array((2, 3, 4, 4), 1.0);
+    let dx = dropout_backward(&dout, &drawn).unwrap();
+    let num = numerical_gradient_array(
+        |x| dropout_forward_with_mask(x, &mask, 0.4).unwrap().0,
+        &x,
+        &dout,
+        DEFAULT_H,
+    );
+    let e = rel_error(&dx, &num);
+    assert!(e < 1e-8, "(N, C, H, W): rel error {e}");
+}
+
+#[test]
+fn dropout_refuses_a_keep_probability_outside_zero_to_one() {
+    let x = Array2::<f64>::ones((2, 3));
+    for p in [0.0, -0.5, 1.5, f64::NAN, f64::INFINITY] {
+        for mode in [Mode::Train, Mode::Test] {
+            let param = DropoutParam { p, mode, seed: 0 };
+            let err = dropout_forward(&x, param).unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidHyperparameter { value, .. } if value.to_bits() == p.to_bits()),
+                "p = {p}: {err}"
+            );
+        }
+        let err = dropout_forward_with_mask(&x, &Array2::from_elem((2, 3), true), p).unwrap_err();
+        assert!(matches!(err, Error::InvalidHyperparameter { .. }), "{err}");
+    }
+    let err = dropout_forward(
+        &x,
+        DropoutParam {
+            p: 0.0,
+            ..DropoutParam::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the dropout probability p = 0 is not allowed: p is the probability of keeping each unit, so it must be more than 0 and at most 1 (p = 1 keeps every unit; p = 0 would keep none)"
+    );
+}
+
+#[test]
+fn dropout_refuses_a_mask_or_dout_of_another_shape() {
+    let x = Array2::<f64>::ones((2, 3));
+    let err = dropout_forward_with_mask(&x, &Array2::from_elem((3, 2), true), 0.5).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "shape mismatch in dropout forward (the mask must have the shape of x): expected [2, 3], got [3, 2]"
+    );
+    let (_, cache) = dropout_forward(&x, DropoutParam::default()).unwrap();
+    let err = dropout_backward(&Array2::<f64>::ones((2, 4)), &cache).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "shape mismatch in dropout backward (dout must have the shape of the forward output): expected [2, 3], got [2, 4]"
+    );
+    // A hand-made cache with an impossible p is refused too, not divided by.
+    let cache = DropoutCache {
+        p: 0.0,
+        mask: Some(Array2::from_elem((2, 3), true)),
+    };
+    let err = dropout_backward(&Array2::<f64>::ones((2, 3)), &cache).unwrap_err();
+    assert!(matches!(err, Error::InvalidHyperparameter { .. }), "{err}");
+}

@@ -13,6 +13,7 @@ pub mod affine;
 pub mod batchnorm;
 pub mod conv;
 pub mod conv_fast;
+pub mod dropout;
 pub mod loss;
 pub mod pool;
 pub mod pool_fast;
@@ -31,6 +32,9 @@ pub use batchnorm::{
 };
 pub use conv::{conv_backward_naive, conv_forward_naive, ConvCache, ConvParam};
 pub use conv_fast::{conv_backward_fast, conv_forward_fast, ConvFastCache};
+pub use dropout::{
+    dropout_backward, dropout_forward, dropout_forward_with_mask, DropoutCache, DropoutParam,
+};
 pub use loss::{check_scores, softmax_loss, svm_loss};
 pub use pool::{
     avg_pool_backward_naive, avg_pool_forward_naive, max_pool_backward_naive,

@@ -1325,3 +1325,99 @@ fn dropout_refuses_a_mask_or_dout_of_another_shape() {
     let err = dropout_backward(&Array2::<f64>::ones((2, 3)), &cache).unwrap_err();
     assert!(matches!(err, Error::InvalidHyperparameter { .. }), "{err}");
 }
+
+// ---------------------------------------------------------------- He initialisation
+
+#[test]
+fn he_std_is_the_square_root_of_two_over_the_fan_in() {
+    // fan_in = C·HH·WW for conv filters: 2·2·2 = 8 → 1/2; 8·3·3 = 72 → 1/6; 3·7·7 = 147.
+    assert_eq!(he_std_conv(2, 2, 2).unwrap(), 0.5);
+    assert_eq!(he_std_conv(8, 3, 3).unwrap(), (2.0_f64 / 72.0).sqrt());
+    assert_eq!(he_std_conv(3, 7, 7).unwrap(), (2.0_f64 / 147.0).sqrt());
+    assert_eq!(he_std_conv(1, 1, 1).unwrap(), 2.0_f64.sqrt());
+    // fan_in = D for affine weights (D, M): 2 → 1, 8 → 1/2, the flattened 32×32×3 image → 3072.
+    assert_eq!(he_std_affine(2).unwrap(), 1.0);
+    assert_eq!(he_std_affine(8).unwrap(), 0.5);
+    assert_eq!(he_std_affine(3072).unwrap(), (2.0_f64 / 3072.0).sqrt());
+    assert_eq!(
+        he_std_conv(3, 0, 3).unwrap_err().to_string(),
+        "the fan-in C·HH·WW of a conv filter must be at least 1, got 0"
+    );
+    assert_eq!(
+        he_std_affine(0).unwrap_err().to_string(),
+        "the fan-in D of an affine layer must be at least 1, got 0"
+    );
+}
+
+/// The sample mean and standard deviation of an array's values.
+fn mean_std<'a>(values: impl Iterator<Item = &'a f64> + Clone) -> (f64, f64) {
+    let n = values.clone().count() as f64;
+    let mean = values.clone().sum::<f64>() / n;
+    let var = values.map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    (mean, var.sqrt())
+}
+
+#[test]
+fn he_weights_are_drawn_with_the_he_std_for_a_fixed_seed() {
+    // 64 filters 3×3 on 16 channels: fan_in 144, std sqrt(2/144) = 0.11785…; 9216 draws.
+    let w = he_conv_weights::<f64>((64, 16, 3, 3), &mut Rng::new(21)).unwrap();
+    // The draw is the generator's normal stream, scaled, in row-major order.
+    let again: Array4<f64> = Rng::new(21).normal_array((64, 16, 3, 3), (2.0_f64 / 144.0).sqrt());
+    assert_eq!(w, again);
+    let (mean, std) = mean_std(w.iter());
+    // For this seed, to four places: the sample mean, and the sample std over the He std.
+    let ratio = std / (2.0_f64 / 144.0).sqrt();
+    assert_eq!(format!("{mean:.4} {ratio:.4}"), "0.0004 1.0012");
+    // An affine layer from the flattened 16×8×8 maps to 100 hidden units: fan_in 1024.
+    let w = he_affine_weights::<f64>((1024, 100), &mut Rng::new(22)).unwrap();
+    assert_eq!(w.dim(), (1024, 100));
+    let (mean, std) = mean_std(w.iter());
+    let ratio = std / (2.0_f64 / 1024.0).sqrt();
+    assert_eq!(format!("{mean:.4} {ratio:.4}"), "0.0002 0.9961");
+}
+
+#[test]
+fn he_weights_refuse_empty_and_oversized_layers() {
+    let mut rng = Rng::new(0);
+    assert_eq!(
+        he_conv_weights::<f32>((0, 3, 3, 3), &mut rng)
+            .unwrap_err()
+            .to_string(),
+        "the number of filters F must be at least 1, got 0"
+    );
+    assert_eq!(
+        he_affine_weights::<f32>((10, 0), &mut rng)
+            .unwrap_err()
+            .to_string(),
+        "the number of outputs M of an affine layer must be at least 1, got 0"
+    );
+    assert_eq!(
+        he_affine_weights::<f32>((1 << 20, 1 << 20), &mut rng)
+            .unwrap_err()
+            .to_string(),
+        "the affine weights (1048576×1048576 values) would need 4 TiB; the engine's limit is 1 GiB"
+    );
+}
+
+#[test]
+fn he_initialisation_keeps_the_signal_through_ten_affine_relu_layers() {
+    // What He initialisation is for: the mean square of the activations stays near the input's
+    // through ten affine–ReLU layers of 256 units, where the page's fixed scale 0.03 shrinks it
+    // by 0.03²·256/2 ≈ 0.115 per layer.
+    let mut rng = Rng::new(23);
+    let x: Array2<f64> = rng.normal_array((64, 256), 1.0);
+    let mean_square = |a: &Array2<f64>| a.mapv(|v| v * v).mean().unwrap();
+    let b = Array1::<f64>::zeros(256);
+    let mut he = x.clone();
+    let mut fixed = x.clone();
+    for _ in 0..10 {
+        let w = he_affine_weights::<f64>((256, 256), &mut rng).unwrap();
+        he = relu_forward(&affine_forward(&he.into_dyn(), &w, &b).unwrap().0).0;
+        let w: Array2<f64> = rng.normal_array((256, 256), 0.03);
+        fixed = relu_forward(&affine_forward(&fixed.into_dyn(), &w, &b).unwrap().0).0;
+    }
+    // After a ReLU the mean square is half the pre-activation variance: 1/2 of the input's.
+    let (he_ms, fixed_ms) = (mean_square(&he), mean_square(&fixed));
+    assert!((0.25..1.0).contains(&he_ms), "He: {he_ms}");
+    assert!(fixed_ms < 1e-8, "fixed 0.03: {fixed_ms}");
+}

@@ -14,6 +14,7 @@ pub mod batchnorm;
 pub mod conv;
 pub mod conv_fast;
 pub mod dropout;
+pub mod init;
 pub mod loss;
 pub mod pool;
 pub mod pool_fast;
@@ -35,6 +36,7 @@ pub use conv_fast::{conv_backward_fast, conv_forward_fast, ConvFastCache};
 pub use dropout::{
     dropout_backward, dropout_forward, dropout_forward_with_mask, DropoutCache, DropoutParam,
 };
+pub use init::{he_affine_weights, he_conv_weights, he_std_affine, he_std_conv};
 pub use loss::{check_scores, softmax_loss, svm_loss};
 pub use pool::{
     avg_pool_backward_naive, avg_pool_forward_naive, max_pool_backward_naive,

@@ -1207,9 +1207,22 @@ fn dropout_test_mode_is_the_identity() {
     };
     let (out, cache) = dropout_forward(&x, param).unwrap();
     assert_eq!(out, x);
-    assert_eq!(cache, DropoutCache { p: 0.3, mask: None });
+    assert_eq!(
+        cache,
+        DropoutCache {
+            dim: x.raw_dim(),
+            p: 0.3,
+            mask: None
+        }
+    );
     let dout: Array4<f64> = Rng::new(11).normal_array((2, 3, 4, 5), 1.0);
     assert_eq!(dropout_backward(&dout, &cache).unwrap(), dout);
+    // Even the identity checks the shape of dout.
+    let err = dropout_backward(&Array4::<f64>::zeros((2, 3, 5, 4)), &cache).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "shape mismatch in dropout backward (dout must have the shape of the forward output): expected [2, 3, 4, 5], got [2, 3, 5, 4]"
+    );
 }
 
 #[test]
@@ -1319,11 +1332,23 @@ fn dropout_refuses_a_mask_or_dout_of_another_shape() {
     );
     // A hand-made cache with an impossible p is refused too, not divided by.
     let cache = DropoutCache {
+        dim: ndarray::Ix2(2, 3),
         p: 0.0,
         mask: Some(Array2::from_elem((2, 3), true)),
     };
     let err = dropout_backward(&Array2::<f64>::ones((2, 3)), &cache).unwrap_err();
     assert!(matches!(err, Error::InvalidHyperparameter { .. }), "{err}");
+    // And one whose mask does not have its x's shape.
+    let cache = DropoutCache {
+        dim: ndarray::Ix2(2, 3),
+        p: 0.5,
+        mask: Some(Array2::from_elem((3, 2), true)),
+    };
+    let err = dropout_backward(&Array2::<f64>::ones((2, 3)), &cache).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "shape mismatch in dropout backward (the cache's mask must have the shape of x): expected [2, 3], got [3, 2]"
+    );
 }
 
 // ---------------------------------------------------------------- He initialisation

@@ -60,9 +60,11 @@ impl Default for DropoutParam {
     }
 }
 
-/// What [`dropout_backward`] needs: the keep probability and the mask.
+/// What [`dropout_backward`] needs: x's shape, the keep probability and the mask.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DropoutCache<D: Dimension> {
+    /// The shape of x (and of out, and of the dout the backward pass takes).
+    pub dim: D,
     /// The probability of keeping a unit the forward pass used.
     pub p: f64,
     /// `true` where a unit was kept, of x's shape; `None` in test mode, where the layer was the
@@ -105,7 +107,12 @@ pub fn dropout_forward<F: Float, D: Dimension>(
             Allocations::new("dropout forward")
                 .add::<F>("the dropout output", x.shape())
                 .check()?;
-            Ok((x.clone(), DropoutCache { p, mask: None }))
+            let cache = DropoutCache {
+                dim: x.raw_dim(),
+                p,
+                mask: None,
+            };
+            Ok((x.clone(), cache))
         }
         Mode::Train => {
             Allocations::new("dropout forward (the output and the mask)")
@@ -118,13 +125,12 @@ pub fn dropout_forward<F: Float, D: Dimension>(
             let mask =
                 Array::from_shape_vec(x.raw_dim(), keep).expect("one mask value per element of x");
             let out = apply_mask(x, &mask, p);
-            Ok((
-                out,
-                DropoutCache {
-                    p,
-                    mask: Some(mask),
-                },
-            ))
+            let cache = DropoutCache {
+                dim: x.raw_dim(),
+                p,
+                mask: Some(mask),
+            };
+            Ok((out, cache))
         }
     }
 }
@@ -156,6 +162,7 @@ pub fn dropout_forward_with_mask<F: Float, D: Dimension>(
         .check()?;
     let out = apply_mask(x, mask, p);
     let cache = DropoutCache {
+        dim: x.raw_dim(),
         p,
         mask: Some(mask.clone()),
     };
@@ -181,23 +188,31 @@ fn apply_mask<F: Float, D: Dimension>(
 ///
 /// Returns `dx` of x's shape: dout/p where the mask kept a unit and 0 elsewhere (train mode);
 /// dout itself (test mode).
+///
+/// Errors: a dout of another shape than x's, and a hand-made cache with p outside (0, 1] or a
+/// mask of another shape than its x's.
 pub fn dropout_backward<F: Float, D: Dimension>(
     dout: &Array<F, D>,
     cache: &DropoutCache<D>,
 ) -> Result<Array<F, D>> {
     check_keep_probability(cache.p)?;
-    Allocations::new("dropout backward")
-        .add::<F>("dx", dout.shape())
-        .check()?;
-    let Some(mask) = &cache.mask else {
-        return Ok(dout.clone());
-    };
-    if dout.shape() != mask.shape() {
+    if dout.raw_dim() != cache.dim {
         return Err(Error::shape(
             "dropout backward (dout must have the shape of the forward output)",
-            format!("{:?}", mask.shape()),
+            format!("{:?}", cache.dim.slice()),
             format!("{:?}", dout.shape()),
         ));
     }
-    Ok(apply_mask(dout, mask, cache.p))
+    Allocations::new("dropout backward")
+        .add::<F>("dx", dout.shape())
+        .check()?;
+    match &cache.mask {
+        None => Ok(dout.clone()),
+        Some(mask) if mask.raw_dim() == cache.dim => Ok(apply_mask(dout, mask, cache.p)),
+        Some(mask) => Err(Error::shape(
+            "dropout backward (the cache's mask must have the shape of x)",
+            format!("{:?}", cache.dim.slice()),
+            format!("{:?}", mask.shape()),
+        )),
+    }
 }

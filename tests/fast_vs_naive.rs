@@ -1,4 +1,4 @@
-//! The fast conv and pool layers against the naive ones, on many random configurations.
+//! The fast conv and pool (max and average) layers against the naive ones, on many random configurations.
 //!
 //! In f64 every output and gradient agrees to a relative error below 1e-10 (the course's
 //! `rel_error`); in f32 to 1e-4 of the array's largest value (elementwise relative error is
@@ -264,6 +264,176 @@ fn fast_pool_agrees_with_naive_on_the_assignment_size() {
     let mut rng = Rng::new(1);
     let x: Array4<f64> = rng.normal_array((4, 3, 32, 32), 1.0);
     assert!(compare_pool(&x, PoolParam::default(), &mut rng));
+}
+
+/// Runs naive and fast average pooling forward and backward in f64 and f32 on `x`, and the
+/// `_into` variants on reused arrays holding stale values. Returns whether the configuration was
+/// valid (both layers must refuse an invalid one with the same error).
+fn compare_avg_pool(x: &Array4<f64>, p: PoolParam, rng: &mut Rng) -> bool {
+    let ((out_n, cache_n), (out_f, cache_f)) =
+        match (avg_pool_forward_naive(x, p), avg_pool_forward_fast(x, p)) {
+            (Ok(n), Ok(f)) => (n, f),
+            (Err(en), Err(ef)) => {
+                assert_eq!(en, ef, "x {:?}, {p:?}: refused differently", x.dim());
+                return false;
+            }
+            (n, f) => panic!(
+                "x {:?}, {p:?}: naive {:?}, fast {:?}",
+                x.dim(),
+                n.err(),
+                f.err()
+            ),
+        };
+    // Both add in the same order: the results are identical, not merely close.
+    assert_eq!(out_f, out_n, "x {:?}, {p:?}: forward", x.dim());
+    let dout: Array4<f64> = rng.normal_array(out_n.raw_dim(), 1.0);
+    let dx_n = avg_pool_backward_naive(&dout, &cache_n).unwrap();
+    let dx_f = avg_pool_backward_fast(&dout, &cache_f).unwrap();
+    assert_eq!(dx_f, dx_n, "x {:?}, {p:?}: dx", x.dim());
+
+    let mut out_into = Array4::from_elem(out_n.raw_dim(), f64::NAN);
+    avg_pool_forward_into(x.view(), p, out_into.view_mut()).unwrap();
+    assert_eq!(out_into, out_n, "x {:?}, {p:?}: forward into", x.dim());
+    let mut dx_into = Array4::from_elem(x.raw_dim(), f64::NAN);
+    avg_pool_backward_into(dout.view(), p, dx_into.view_mut()).unwrap();
+    assert_eq!(dx_into, dx_n, "x {:?}, {p:?}: backward into", x.dim());
+
+    let (out32, cache32) = avg_pool_forward_fast(&to_f32(x), p).unwrap();
+    let dx32 = avg_pool_backward_fast(&to_f32(&dout), &cache32).unwrap();
+    assert!(scaled_error(&out32, &out_n) < 1e-6);
+    assert!(scaled_error(&dx32, &dx_n) < 1e-6);
+    true
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn fast_avg_pool_agrees_with_naive_on_random_configurations() {
+    let mut rng = Rng::new(131);
+    let mut valid = 0;
+    for round in 0..300 {
+        let c = if rng.below(2) == 0 { 1 } else { 3 };
+        // Every third round the common 2×2 stride 2 window (its own loop in the fast layer).
+        let p = if round % 3 == 0 {
+            PoolParam::default()
+        } else {
+            PoolParam {
+                pool_height: 1 + rng.below(4),
+                pool_width: 1 + rng.below(4),
+                stride: 1 + rng.below(3),
+            }
+        };
+        // Mostly sizes chosen to be valid; every fifth round any size, to compare the errors.
+        let (h, w) = if round % 5 == 1 {
+            (1 + rng.below(17), 1 + rng.below(17))
+        } else {
+            let h = input_len(1 + rng.below(9), p.pool_height, 0, p.stride);
+            let w = input_len(1 + rng.below(9), p.pool_width, 0, p.stride);
+            (h.unwrap(), w.unwrap())
+        };
+        let n = 1 + rng.below(3);
+        let x: Array4<f64> = rng.normal_array((n, c, h, w), 1.0);
+        if compare_avg_pool(&x, p, &mut rng) {
+            valid += 1;
+        }
+    }
+    assert!(valid >= 240, "only {valid} valid configurations");
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn fast_avg_pool_agrees_with_naive_on_chosen_configurations() {
+    let mut rng = Rng::new(3);
+    for (x_dim, (ph, pw, s)) in [
+        // The assignment's size, 2×2 stride 2.
+        ((4, 3, 32, 32), (2, 2, 2)),
+        // A non-square input with 2×2 stride 2.
+        ((2, 3, 6, 10), (2, 2, 2)),
+        // Overlapping windows, a window as large as the input, and a stride past the window.
+        ((2, 2, 5, 6), (3, 3, 1)),
+        ((1, 3, 4, 6), (4, 6, 1)),
+        ((2, 1, 8, 7), (2, 1, 3)),
+    ] {
+        let p = PoolParam {
+            pool_height: ph,
+            pool_width: pw,
+            stride: s,
+        };
+        let x: Array4<f64> = rng.normal_array(x_dim, 1.0);
+        assert!(
+            compare_avg_pool(&x, p, &mut rng),
+            "{x_dim:?} {p:?} should be valid"
+        );
+    }
+    // A transposed (not row-major) x gives the same as its row-major copy.
+    let x: Array4<f64> = rng.normal_array((6, 6, 3, 2), 1.0);
+    let xt = x.view().permuted_axes([3, 2, 1, 0]);
+    let mut out = Array4::zeros((2, 3, 3, 3));
+    avg_pool_forward_into(xt, PoolParam::default(), out.view_mut()).unwrap();
+    let (want, _) = avg_pool_forward_naive(&xt.to_owned(), PoolParam::default()).unwrap();
+    assert_eq!(out, want);
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn fast_avg_pool_refuses_what_naive_refuses_with_the_same_error() {
+    let x = Array4::<f64>::zeros((2, 3, 7, 8));
+    let cases = [
+        (x.clone(), PoolParam::default()),
+        (
+            x.clone(),
+            PoolParam {
+                pool_height: 8,
+                pool_width: 2,
+                stride: 1,
+            },
+        ),
+        (
+            x.clone(),
+            PoolParam {
+                pool_height: 0,
+                pool_width: 2,
+                stride: 1,
+            },
+        ),
+        (
+            x.clone(),
+            PoolParam {
+                pool_height: 2,
+                pool_width: 2,
+                stride: 0,
+            },
+        ),
+        (Array4::<f64>::zeros((0, 3, 8, 8)), PoolParam::default()),
+        (Array4::<f64>::zeros((2, 0, 8, 8)), PoolParam::default()),
+    ];
+    for (x, p) in cases {
+        let naive = avg_pool_forward_naive(&x, p).unwrap_err();
+        let fast = avg_pool_forward_fast(&x, p).unwrap_err();
+        assert_eq!(fast, naive, "x {:?}, {p:?}", x.dim());
+        let into =
+            avg_pool_forward_into(x.view(), p, Array4::zeros((1, 1, 1, 1)).view_mut()).unwrap_err();
+        assert_eq!(into, naive, "x {:?}, {p:?}: into", x.dim());
+    }
+    // A dout of the wrong shape, and an out of the wrong shape for the _into forward.
+    let x = Array4::<f64>::zeros((2, 3, 8, 8));
+    let (_, cache_n) = avg_pool_forward_naive(&x, PoolParam::default()).unwrap();
+    let (_, cache_f) = avg_pool_forward_fast(&x, PoolParam::default()).unwrap();
+    let wrong = Array4::<f64>::zeros((2, 3, 4, 5));
+    let naive = avg_pool_backward_naive(&wrong, &cache_n).unwrap_err();
+    assert_eq!(avg_pool_backward_fast(&wrong, &cache_f).unwrap_err(), naive);
+    assert_eq!(
+        naive.to_string(),
+        "shape mismatch in average pool backward (dout must have the shape of the forward output): expected (2, 3, 4, 4), got (2, 3, 4, 5)"
+    );
+    let mut dx = Array4::<f64>::zeros((2, 3, 8, 8));
+    let into = avg_pool_backward_into(wrong.view(), PoolParam::default(), dx.view_mut());
+    assert_eq!(into.unwrap_err(), naive);
+    let mut out = Array4::<f64>::zeros((2, 3, 4, 5));
+    let err = avg_pool_forward_into(x.view(), PoolParam::default(), out.view_mut()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "shape mismatch in average pool forward (out): expected (2, 3, 4, 4), got (2, 3, 4, 5)"
+    );
 }
 
 /// `C = A·B` (+ `C0` when accumulating) by the textbook triple loop, in f64, with `A` and `B`

@@ -359,6 +359,53 @@ fn avg_pool_backward_naive_matches_numerical_gradients() {
 }
 
 #[test]
+fn avg_pool_backward_fast_matches_numerical_gradients() {
+    for (seed, x_shape, (ph, pw, s)) in [
+        (18, (3, 2, 8, 8), (2, 2, 2)),
+        (19, (2, 1, 7, 5), (3, 1, 2)),
+        (20, (2, 3, 5, 5), (3, 3, 1)),
+    ] {
+        let param = PoolParam {
+            pool_height: ph,
+            pool_width: pw,
+            stride: s,
+        };
+        let mut rng = Rng::new(seed);
+        let x: Array4<f64> = rng.normal_array(x_shape, 1.0);
+        let (out, cache) = avg_pool_forward_fast(&x, param).unwrap();
+        let dout: Array4<f64> = rng.normal_array(out.raw_dim(), 1.0);
+        let dx = avg_pool_backward_fast(&dout, &cache).unwrap();
+        let dx_num = numerical_gradient_array(
+            |x| avg_pool_forward_fast(x, param).unwrap().0,
+            &x,
+            &dout,
+            DEFAULT_H,
+        );
+        // A mean is linear: no kinks, so the check is far tighter than the course's 1e-7.
+        let e = rel_error(&dx, &dx_num);
+        assert!(e < 1e-8, "dx: {e} for {x_shape:?} {param:?}");
+    }
+}
+
+#[test]
+fn a_hand_made_avg_pool_cache_cannot_ask_for_a_huge_dx() {
+    let cache = AvgPoolFastCache {
+        x_dim: (1, 1, 1 << 31, 1 << 31),
+        pool_param: PoolParam {
+            pool_height: 1 << 31,
+            pool_width: 1 << 31,
+            stride: 1,
+        },
+    };
+    // One window over the whole (never made) input: a 1×1 dout, and a dx of 2^62 values.
+    let err = avg_pool_backward_fast(&Array4::<f32>::ones((1, 1, 1, 1)), &cache).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "dx (1×1×2147483648×2147483648 values) would need 1.8e19 bytes; the engine's limit is 1 GiB"
+    );
+}
+
+#[test]
 fn avg_pool_forward_naive_takes_the_mean_of_each_window() {
     let x =
         Array4::from_shape_vec((1, 1, 2, 4), vec![1.0, 5.0, 2.0, 0.0, 3.0, 4.0, 9.0, 2.0]).unwrap();
@@ -1088,4 +1135,314 @@ fn a_loss_with_no_classes_says_so() {
         err.to_string(),
         "svm loss: the number of classes C (columns of scores) must be at least 1, got 0"
     );
+}
+
+// ---------------------------------------------------------------- dropout
+
+/// The kept count and the means of a train-mode dropout of 100 000 units around 10.
+fn dropout_counts(p: f64, seed: u64) -> (usize, f64, f64) {
+    let mut rng = Rng::new(100 + seed);
+    let x: Array2<f64> = rng.normal_array((100, 1000), 1.0) + 10.0;
+    let param = DropoutParam {
+        p,
+        mode: Mode::Train,
+        seed,
+    };
+    let (out, cache) = dropout_forward(&x, param).unwrap();
+    let mask = cache.mask.as_ref().expect("train mode keeps its mask");
+    // Every unit is either dropped or kept and divided by p, as the mask says.
+    for ((&o, &v), &keep) in out.iter().zip(&x).zip(mask) {
+        assert_eq!(o, if keep { v / p } else { 0.0 });
+    }
+    let kept = mask.iter().filter(|&&k| k).count();
+    (kept, out.mean().unwrap(), x.mean().unwrap())
+}
+
+#[test]
+fn dropout_train_mode_keeps_a_fraction_p_and_keeps_the_mean() {
+    // The counts are those of the seeded generator's stream (one uniform per unit, row-major).
+    for (p, seed, expected_kept) in [
+        (0.25, 1, 25176),
+        (0.5, 2, 49978),
+        (0.75, 3, 74966),
+        (1.0, 4, 100_000),
+    ] {
+        let (kept, out_mean, x_mean) = dropout_counts(p, seed);
+        assert_eq!(kept, expected_kept, "p = {p}, seed {seed}");
+        // With the count fixed these follow; they are what inverted dropout is for.
+        assert!(
+            (kept as f64 / 1e5 - p).abs() < 0.005,
+            "p = {p}: kept {kept}"
+        );
+        let drift = (out_mean - x_mean).abs() / x_mean;
+        assert!(drift < 0.01, "p = {p}: mean {out_mean} against {x_mean}");
+    }
+}
+
+#[test]
+fn dropout_masks_follow_the_seed_alone() {
+    let x: Array4<f64> = Rng::new(9).normal_array((2, 3, 4, 5), 1.0);
+    let param = DropoutParam {
+        p: 0.5,
+        mode: Mode::Train,
+        seed: 42,
+    };
+    let (_, a) = dropout_forward(&x, param).unwrap();
+    let (_, b) = dropout_forward(&x, param).unwrap();
+    assert_eq!(a, b);
+    // The same mask in f32: it depends on the seed and the shape, not on the values.
+    let (_, c) = dropout_forward(&x.mapv(|v| v as f32), param).unwrap();
+    assert_eq!(a, c);
+    let (_, d) = dropout_forward(&x, DropoutParam { seed: 43, ..param }).unwrap();
+    assert_ne!(a.mask, d.mask);
+}
+
+#[test]
+fn dropout_test_mode_is_the_identity() {
+    let x: Array4<f64> = Rng::new(10).normal_array((2, 3, 4, 5), 1.0);
+    let param = DropoutParam {
+        p: 0.3,
+        mode: Mode::Test,
+        seed: 1,
+    };
+    let (out, cache) = dropout_forward(&x, param).unwrap();
+    assert_eq!(out, x);
+    assert_eq!(
+        cache,
+        DropoutCache {
+            dim: x.raw_dim(),
+            p: 0.3,
+            mask: None
+        }
+    );
+    let dout: Array4<f64> = Rng::new(11).normal_array((2, 3, 4, 5), 1.0);
+    assert_eq!(dropout_backward(&dout, &cache).unwrap(), dout);
+    // Even the identity checks the shape of dout.
+    let err = dropout_backward(&Array4::<f64>::zeros((2, 3, 5, 4)), &cache).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "shape mismatch in dropout backward (dout must have the shape of the forward output): expected [2, 3, 4, 5], got [2, 3, 5, 4]"
+    );
+}
+
+#[test]
+fn dropout_backward_is_dout_times_the_mask_over_p() {
+    let mut rng = Rng::new(12);
+    let x: Array4<f64> = rng.normal_array((3, 2, 5, 4), 1.0);
+    let dout: Array4<f64> = rng.normal_array((3, 2, 5, 4), 1.0);
+    let p = 0.6;
+    let param = DropoutParam {
+        p,
+        mode: Mode::Train,
+        seed: 5,
+    };
+    let (_, cache) = dropout_forward(&x, param).unwrap();
+    let dx = dropout_backward(&dout, &cache).unwrap();
+    let mask = cache.mask.as_ref().unwrap();
+    let expected = ndarray::Zip::from(&dout)
+        .and(mask)
+        .map_collect(|&g, &keep| g * if keep { 1.0 } else { 0.0 } / p);
+    assert_eq!(dx, expected);
+    // Some units of each kind, so both branches were compared.
+    let kept = mask.iter().filter(|&&k| k).count();
+    assert!(kept > 0 && kept < mask.len(), "kept {kept}");
+}
+
+#[test]
+fn dropout_with_a_fixed_mask_matches_numerical_gradients() {
+    let mut rng = Rng::new(13);
+    // After an affine layer (N, D), and after a conv (N, C, H, W).
+    let x: Array2<f64> = rng.normal_array((6, 7), 1.0);
+    let mask = Array2::from_shape_fn((6, 7), |(i, j)| (i * 7 + j) % 3 != 0);
+    let dout: Array2<f64> = rng.normal_array((6, 7), 1.0);
+    let (_, cache) = dropout_forward_with_mask(&x, &mask, 0.7).unwrap();
+    let dx = dropout_backward(&dout, &cache).unwrap();
+    let num = numerical_gradient_array(
+        |x| dropout_forward_with_mask(x, &mask, 0.7).unwrap().0,
+        &x,
+        &dout,
+        DEFAULT_H,
+    );
+    let e = rel_error(&dx, &num);
+    assert!(e < 1e-8, "(N, D): rel error {e}");
+
+    let x: Array4<f64> = rng.normal_array((2, 3, 4, 4), 1.0);
+    let param = DropoutParam {
+        p: 0.4,
+        mode: Mode::Train,
+        seed: 8,
+    };
+    // The mask one seeded draw gave, then held fixed for the ±h steps.
+    let (_, drawn) = dropout_forward(&x, param).unwrap();
+    let mask = drawn.mask.clone().unwrap();
+    let dout: Array4<f64> = rng.normal_array((2, 3, 4, 4), 1.0);
+    let dx = dropout_backward(&dout, &drawn).unwrap();
+    let num = numerical_gradient_array(
+        |x| dropout_forward_with_mask(x, &mask, 0.4).unwrap().0,
+        &x,
+        &dout,
+        DEFAULT_H,
+    );
+    let e = rel_error(&dx, &num);
+    assert!(e < 1e-8, "(N, C, H, W): rel error {e}");
+}
+
+#[test]
+fn dropout_refuses_a_keep_probability_outside_zero_to_one() {
+    let x = Array2::<f64>::ones((2, 3));
+    for p in [0.0, -0.5, 1.5, f64::NAN, f64::INFINITY] {
+        for mode in [Mode::Train, Mode::Test] {
+            let param = DropoutParam { p, mode, seed: 0 };
+            let err = dropout_forward(&x, param).unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidHyperparameter { value, .. } if value.to_bits() == p.to_bits()),
+                "p = {p}: {err}"
+            );
+        }
+        let err = dropout_forward_with_mask(&x, &Array2::from_elem((2, 3), true), p).unwrap_err();
+        assert!(matches!(err, Error::InvalidHyperparameter { .. }), "{err}");
+    }
+    let err = dropout_forward(
+        &x,
+        DropoutParam {
+            p: 0.0,
+            ..DropoutParam::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the dropout probability p = 0 is not allowed: p is the probability of keeping each unit, so it must be more than 0 and at most 1 (p = 1 keeps every unit; p = 0 would keep none)"
+    );
+}
+
+#[test]
+fn dropout_refuses_a_mask_or_dout_of_another_shape() {
+    let x = Array2::<f64>::ones((2, 3));
+    let err = dropout_forward_with_mask(&x, &Array2::from_elem((3, 2), true), 0.5).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "shape mismatch in dropout forward (the mask must have the shape of x): expected [2, 3], got [3, 2]"
+    );
+    let (_, cache) = dropout_forward(&x, DropoutParam::default()).unwrap();
+    let err = dropout_backward(&Array2::<f64>::ones((2, 4)), &cache).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "shape mismatch in dropout backward (dout must have the shape of the forward output): expected [2, 3], got [2, 4]"
+    );
+    // A hand-made cache with an impossible p is refused too, not divided by.
+    let cache = DropoutCache {
+        dim: ndarray::Ix2(2, 3),
+        p: 0.0,
+        mask: Some(Array2::from_elem((2, 3), true)),
+    };
+    let err = dropout_backward(&Array2::<f64>::ones((2, 3)), &cache).unwrap_err();
+    assert!(matches!(err, Error::InvalidHyperparameter { .. }), "{err}");
+    // And one whose mask does not have its x's shape.
+    let cache = DropoutCache {
+        dim: ndarray::Ix2(2, 3),
+        p: 0.5,
+        mask: Some(Array2::from_elem((3, 2), true)),
+    };
+    let err = dropout_backward(&Array2::<f64>::ones((2, 3)), &cache).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "shape mismatch in dropout backward (the cache's mask must have the shape of x): expected [2, 3], got [3, 2]"
+    );
+}
+
+// ---------------------------------------------------------------- He initialisation
+
+#[test]
+fn he_std_is_the_square_root_of_two_over_the_fan_in() {
+    // fan_in = C·HH·WW for conv filters: 2·2·2 = 8 → 1/2; 8·3·3 = 72 → 1/6; 3·7·7 = 147.
+    assert_eq!(he_std_conv(2, 2, 2).unwrap(), 0.5);
+    assert_eq!(he_std_conv(8, 3, 3).unwrap(), (2.0_f64 / 72.0).sqrt());
+    assert_eq!(he_std_conv(3, 7, 7).unwrap(), (2.0_f64 / 147.0).sqrt());
+    assert_eq!(he_std_conv(1, 1, 1).unwrap(), 2.0_f64.sqrt());
+    // fan_in = D for affine weights (D, M): 2 → 1, 8 → 1/2, the flattened 32×32×3 image → 3072.
+    assert_eq!(he_std_affine(2).unwrap(), 1.0);
+    assert_eq!(he_std_affine(8).unwrap(), 0.5);
+    assert_eq!(he_std_affine(3072).unwrap(), (2.0_f64 / 3072.0).sqrt());
+    assert_eq!(
+        he_std_conv(3, 0, 3).unwrap_err().to_string(),
+        "the fan-in C·HH·WW of a conv filter must be at least 1, got 0"
+    );
+    assert_eq!(
+        he_std_affine(0).unwrap_err().to_string(),
+        "the fan-in D of an affine layer must be at least 1, got 0"
+    );
+}
+
+/// The sample mean and standard deviation of an array's values.
+fn mean_std<'a>(values: impl Iterator<Item = &'a f64> + Clone) -> (f64, f64) {
+    let n = values.clone().count() as f64;
+    let mean = values.clone().sum::<f64>() / n;
+    let var = values.map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    (mean, var.sqrt())
+}
+
+#[test]
+fn he_weights_are_drawn_with_the_he_std_for_a_fixed_seed() {
+    // 64 filters 3×3 on 16 channels: fan_in 144, std sqrt(2/144) = 0.11785…; 9216 draws.
+    let w = he_conv_weights::<f64>((64, 16, 3, 3), &mut Rng::new(21)).unwrap();
+    // The draw is the generator's normal stream, scaled, in row-major order.
+    let again: Array4<f64> = Rng::new(21).normal_array((64, 16, 3, 3), (2.0_f64 / 144.0).sqrt());
+    assert_eq!(w, again);
+    let (mean, std) = mean_std(w.iter());
+    // For this seed, to four places: the sample mean, and the sample std over the He std.
+    let ratio = std / (2.0_f64 / 144.0).sqrt();
+    assert_eq!(format!("{mean:.4} {ratio:.4}"), "0.0004 1.0012");
+    // An affine layer from the flattened 16×8×8 maps to 100 hidden units: fan_in 1024.
+    let w = he_affine_weights::<f64>((1024, 100), &mut Rng::new(22)).unwrap();
+    assert_eq!(w.dim(), (1024, 100));
+    let (mean, std) = mean_std(w.iter());
+    let ratio = std / (2.0_f64 / 1024.0).sqrt();
+    assert_eq!(format!("{mean:.4} {ratio:.4}"), "0.0002 0.9961");
+}
+
+#[test]
+fn he_weights_refuse_empty_and_oversized_layers() {
+    let mut rng = Rng::new(0);
+    assert_eq!(
+        he_conv_weights::<f32>((0, 3, 3, 3), &mut rng)
+            .unwrap_err()
+            .to_string(),
+        "the number of filters F must be at least 1, got 0"
+    );
+    assert_eq!(
+        he_affine_weights::<f32>((10, 0), &mut rng)
+            .unwrap_err()
+            .to_string(),
+        "the number of outputs M of an affine layer must be at least 1, got 0"
+    );
+    assert_eq!(
+        he_affine_weights::<f32>((1 << 20, 1 << 20), &mut rng)
+            .unwrap_err()
+            .to_string(),
+        "the affine weights (1048576×1048576 values) would need 4 TiB; the engine's limit is 1 GiB"
+    );
+}
+
+#[test]
+fn he_initialisation_keeps_the_signal_through_ten_affine_relu_layers() {
+    // What He initialisation is for: the mean square of the activations stays near the input's
+    // through ten affine–ReLU layers of 256 units, where the page's fixed scale 0.03 shrinks it
+    // by 0.03²·256/2 ≈ 0.115 per layer.
+    let mut rng = Rng::new(23);
+    let x: Array2<f64> = rng.normal_array((64, 256), 1.0);
+    let mean_square = |a: &Array2<f64>| a.mapv(|v| v * v).mean().unwrap();
+    let b = Array1::<f64>::zeros(256);
+    let mut he = x.clone();
+    let mut fixed = x.clone();
+    for _ in 0..10 {
+        let w = he_affine_weights::<f64>((256, 256), &mut rng).unwrap();
+        he = relu_forward(&affine_forward(&he.into_dyn(), &w, &b).unwrap().0).0;
+        let w: Array2<f64> = rng.normal_array((256, 256), 0.03);
+        fixed = relu_forward(&affine_forward(&fixed.into_dyn(), &w, &b).unwrap().0).0;
+    }
+    // After a ReLU the mean square is half the pre-activation variance: 1/2 of the input's.
+    let (he_ms, fixed_ms) = (mean_square(&he), mean_square(&fixed));
+    assert!((0.25..1.0).contains(&he_ms), "He: {he_ms}");
+    assert!(fixed_ms < 1e-8, "fixed 0.03: {fixed_ms}");
 }

@@ -22,13 +22,14 @@ use crate::float::Float;
 use crate::layers::Allocations;
 use ndarray::{Array1, Array4, Axis, Zip};
 
-/// Which statistics batch norm uses.
+/// Training or test time, for the layers that behave differently (batch norm, dropout).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
-    /// Normalise with the batch's own mean and variance, and update the running estimates.
+    /// Batch norm normalises with the batch's own mean and variance, and updates the running
+    /// estimates; dropout draws a mask.
     #[default]
     Train,
-    /// Normalise with the running estimates.
+    /// Batch norm normalises with the running estimates; dropout is the identity.
     Test,
 }
 

@@ -13,6 +13,8 @@ pub mod affine;
 pub mod batchnorm;
 pub mod conv;
 pub mod conv_fast;
+pub mod dropout;
+pub mod init;
 pub mod loss;
 pub mod pool;
 pub mod pool_fast;
@@ -31,12 +33,19 @@ pub use batchnorm::{
 };
 pub use conv::{conv_backward_naive, conv_forward_naive, ConvCache, ConvParam};
 pub use conv_fast::{conv_backward_fast, conv_forward_fast, ConvFastCache};
+pub use dropout::{
+    dropout_backward, dropout_forward, dropout_forward_with_mask, DropoutCache, DropoutParam,
+};
+pub use init::{he_affine_weights, he_conv_weights, he_std_affine, he_std_conv};
 pub use loss::{check_scores, softmax_loss, svm_loss};
 pub use pool::{
     avg_pool_backward_naive, avg_pool_forward_naive, max_pool_backward_naive,
     max_pool_forward_naive, PoolCache, PoolParam,
 };
-pub use pool_fast::{max_pool_backward_fast, max_pool_forward_fast, PoolFastCache};
+pub use pool_fast::{
+    avg_pool_backward_fast, avg_pool_backward_into, avg_pool_forward_fast, avg_pool_forward_into,
+    max_pool_backward_fast, max_pool_forward_fast, AvgPoolFastCache, PoolFastCache,
+};
 pub use relu::{relu_backward, relu_forward, ReluCache};
 pub use sandwich::{
     affine_relu_backward, affine_relu_forward, conv_relu_pool_backward, conv_relu_pool_forward,

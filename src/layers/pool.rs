@@ -66,7 +66,7 @@ pub fn pool_output_shape(
 }
 
 /// [`pool_output_shape`], with `context` naming the layer in the empty-batch error.
-fn output_shape_in(
+pub(crate) fn output_shape_in(
     context: &str,
     x_dim: (usize, usize, usize, usize),
     pool_param: PoolParam,

@@ -1,10 +1,15 @@
-//! Fast max pooling: the same results as [`crate::layers::pool`]'s naive loops, with the winner
-//! of each window remembered so that the backward pass is a single scatter.
+//! Fast max and average pooling: the same results as [`crate::layers::pool`]'s naive loops, on
+//! contiguous planes, with `_into` variants that write into reusable arrays.
 //!
-//! The forward pass records, for every output cell, the flat index in `x` of its window's first
+//! Max pooling records, for every output cell, the flat index in `x` of its window's first
 //! maximum (row-major order, as in the naive layer, so ties go to the same cell). The backward
 //! pass then adds each upstream gradient to that one cell, without looking at `x` again. The
 //! common 2×2, stride 2 window has a loop of its own that reads two input rows side by side.
+//!
+//! Average pooling needs no record at all: its backward pass shares each upstream gradient
+//! evenly over the window, whatever `x` was, so its cache is only the shapes. Both passes add in
+//! the naive layer's order (row by row within a window, windows in row-major order), so the fast
+//! results are the naive ones bit for bit.
 //!
 //! ```
 //! use cnn_playground::layers::{max_pool_backward_fast, max_pool_forward_fast, PoolParam};
@@ -16,12 +21,23 @@
 //! let dx = max_pool_backward_fast(&Array4::<f64>::ones((1, 1, 1, 1)), &cache).unwrap();
 //! assert_eq!(dx.into_raw_vec_and_offset().0, vec![0.0, 1.0, 0.0, 0.0]);
 //! ```
+//!
+//! ```
+//! use cnn_playground::layers::{avg_pool_backward_fast, avg_pool_forward_fast, PoolParam};
+//! use ndarray::Array4;
+//! let x = Array4::from_shape_vec((1, 1, 2, 2), vec![1.0_f64, 4.0, 3.0, 4.0]).unwrap();
+//! let (out, cache) = avg_pool_forward_fast(&x, PoolParam::default()).unwrap();
+//! assert_eq!(out[[0, 0, 0, 0]], 3.0);
+//! // Each of the four cells gets a quarter of the upstream gradient.
+//! let dx = avg_pool_backward_fast(&Array4::<f64>::ones((1, 1, 1, 1)), &cache).unwrap();
+//! assert_eq!(dx.into_raw_vec_and_offset().0, vec![0.25; 4]);
+//! ```
 
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::layers::conv::check_dout;
-use crate::layers::pool::{pool_output_shape, PoolParam};
-use crate::layers::Allocations;
+use crate::layers::pool::{output_shape_in, pool_output_shape, PoolParam};
+use crate::layers::{check_output_shape, Allocations};
 use ndarray::{Array4, ArrayView4, ArrayViewMut4};
 
 /// What [`max_pool_backward_fast`] needs: the shapes, and for every output cell (in row-major
@@ -206,6 +222,179 @@ pub fn max_pool_backward_into<F: Float>(
             ))
         })?;
         *cell += g;
+    }
+    Ok(())
+}
+
+/// The layer's name in average pooling's errors, the same as in the naive layer's.
+const AVG_FORWARD: &str = "average pool forward";
+const AVG_BACKWARD: &str = "average pool backward";
+
+/// What [`avg_pool_backward_fast`] needs: the input's shape and the window. The backward pass of
+/// a mean does not depend on the values averaged, so no copy of `x` is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AvgPoolFastCache {
+    pub x_dim: (usize, usize, usize, usize),
+    pub pool_param: PoolParam,
+}
+
+/// Fast forward pass of average pooling.
+///
+/// - x: input `(N, C, H, W)`
+/// - pool_param: window `pool_height × pool_width` and stride S (no padding)
+///
+/// Returns `out` of shape `(N, C, H', W')`, H' = (H − pool_height)/S + 1,
+/// W' = (W − pool_width)/S + 1, each cell the mean of its window, and the cache (x's shape and
+/// the window). Same results and errors as [`crate::layers::avg_pool_forward_naive`].
+pub fn avg_pool_forward_fast<F: Float>(
+    x: &Array4<F>,
+    pool_param: PoolParam,
+) -> Result<(Array4<F>, AvgPoolFastCache)> {
+    let out_dim = output_shape_in(AVG_FORWARD, x.dim(), pool_param)?;
+    let (n, c, h_out, w_out) = out_dim;
+    Allocations::new("average pool forward (the output)")
+        .add::<F>("the pool output", &[n, c, h_out, w_out])
+        .check()?;
+    let mut out = Array4::zeros(out_dim);
+    avg_pool_forward_into(x.view(), pool_param, out.view_mut())?;
+    let cache = AvgPoolFastCache {
+        x_dim: x.dim(),
+        pool_param,
+    };
+    Ok((out, cache))
+}
+
+/// Fast backward pass of average pooling.
+///
+/// - dout: upstream gradient `(N, C, H', W')`
+/// - cache: from [`avg_pool_forward_fast`]
+///
+/// Returns `dx` of shape `(N, C, H, W)`: each dout cell divided by the window's size
+/// `pool_height · pool_width` and added to every cell of its window.
+///
+/// Errors: a dout of another shape than the forward output (the message of
+/// [`crate::layers::avg_pool_backward_naive`]), and [`Error::OverBudget`] for a `dx` (of the
+/// cache's `x_dim`) over the memory budget.
+pub fn avg_pool_backward_fast<F: Float>(
+    dout: &Array4<F>,
+    cache: &AvgPoolFastCache,
+) -> Result<Array4<F>> {
+    let expected = output_shape_in(AVG_FORWARD, cache.x_dim, cache.pool_param)?;
+    check_dout(AVG_BACKWARD, dout.dim(), expected)?;
+    let (n, c, h, w) = cache.x_dim;
+    Allocations::new("average pool backward")
+        .add::<F>("dx", &[n, c, h, w])
+        .check()?;
+    let mut dx = Array4::zeros(cache.x_dim);
+    avg_pool_backward_into(dout.view(), cache.pool_param, dx.view_mut())?;
+    Ok(dx)
+}
+
+/// The forward pass of [`avg_pool_forward_fast`] into an existing `out (N, C, H', W')`, without
+/// allocating (unless `x` is not in standard layout, which is copied first).
+///
+/// `out` must be in standard (row-major, contiguous) layout.
+pub fn avg_pool_forward_into<F: Float>(
+    x: ArrayView4<'_, F>,
+    pool_param: PoolParam,
+    mut out: ArrayViewMut4<'_, F>,
+) -> Result<()> {
+    let out_dim = output_shape_in(AVG_FORWARD, x.dim(), pool_param)?;
+    check_output_shape("average pool forward (out)", out.dim(), out_dim)?;
+    let x = x.as_standard_layout();
+    let (_, _, h, w) = x.dim();
+    let (_, _, h_out, w_out) = out_dim;
+    let out = out.as_slice_mut().ok_or_else(|| {
+        Error::InvalidInput(format!(
+            "average pool forward: out of shape {out_dim:?} must be a contiguous row-major array"
+        ))
+    })?;
+    let x = x.as_slice().expect("as_standard_layout is row-major");
+    let PoolParam {
+        pool_height: ph,
+        pool_width: pw,
+        stride: s,
+    } = pool_param;
+    // The window fits in x (output_shape_in checked), so ph·pw ≤ H·W does not overflow.
+    let area = F::of((ph * pw) as f64);
+    for (plane, out) in x
+        .chunks_exact(h * w)
+        .zip(out.chunks_exact_mut(h_out * w_out))
+    {
+        if (ph, pw, s) == (2, 2, 2) {
+            for (i, out) in out.chunks_exact_mut(w_out).enumerate() {
+                let r0 = 2 * i * w;
+                let (top, bottom) = (&plane[r0..r0 + w], &plane[r0 + w..r0 + 2 * w]);
+                let cells = top.chunks_exact(2).zip(bottom.chunks_exact(2)).zip(out);
+                for ((t, b), o) in cells {
+                    // From zero and in the naive order, so the sum is the naive one bit for bit
+                    // (0 + (−0) is +0, as there).
+                    *o = (F::zero() + t[0] + t[1] + b[0] + b[1]) / area;
+                }
+            }
+        } else {
+            for i in 0..h_out {
+                for j in 0..w_out {
+                    let first = i * s * w + j * s;
+                    let mut sum = F::zero();
+                    for r in 0..ph {
+                        let start = first + r * w;
+                        for &v in &plane[start..start + pw] {
+                            sum += v;
+                        }
+                    }
+                    out[i * w_out + j] = sum / area;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The backward pass of [`avg_pool_backward_fast`] into an existing `dx (N, C, H, W)`
+/// (overwritten), for the input shape `dx` has and the window `pool_param`.
+///
+/// `dx` must be in standard (row-major, contiguous) layout.
+pub fn avg_pool_backward_into<F: Float>(
+    dout: ArrayView4<'_, F>,
+    pool_param: PoolParam,
+    mut dx: ArrayViewMut4<'_, F>,
+) -> Result<()> {
+    let dx_dim = dx.dim();
+    let expected = output_shape_in(AVG_FORWARD, dx_dim, pool_param)?;
+    check_dout(AVG_BACKWARD, dout.dim(), expected)?;
+    let dout = dout.as_standard_layout();
+    let (_, _, h, w) = dx_dim;
+    let (_, _, h_out, w_out) = expected;
+    let dx = dx.as_slice_mut().ok_or_else(|| {
+        Error::InvalidInput(format!(
+            "average pool backward: dx of shape {dx_dim:?} must be a contiguous row-major array"
+        ))
+    })?;
+    let dout = dout.as_slice().expect("as_standard_layout is row-major");
+    let PoolParam {
+        pool_height: ph,
+        pool_width: pw,
+        stride: s,
+    } = pool_param;
+    let area = F::of((ph * pw) as f64);
+    dx.fill(F::zero());
+    for (plane, g) in dx
+        .chunks_exact_mut(h * w)
+        .zip(dout.chunks_exact(h_out * w_out))
+    {
+        for i in 0..h_out {
+            for j in 0..w_out {
+                let share = g[i * w_out + j] / area;
+                let first = i * s * w + j * s;
+                for r in 0..ph {
+                    let start = first + r * w;
+                    for v in &mut plane[start..start + pw] {
+                        *v += share;
+                    }
+                }
+            }
+        }
     }
     Ok(())
 }

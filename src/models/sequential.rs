@@ -167,6 +167,16 @@ struct Step {
     out: Shape,
 }
 
+/// One layer's output, from [`Sequential::layer_outputs`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerOutput<F> {
+    /// The layer's place in the description, from 1.
+    pub number: usize,
+    pub layer: LayerSpec,
+    /// `(N, C, H, W)`; an fc layer's `(N, M, 1, 1)`.
+    pub output: Array4<F>,
+}
+
 /// What the forward pass keeps for the backward: every step's output `(N, C, H, W)` (an fc
 /// layer's `(N, M, 1, 1)`), and each max pool's argmax (empty for the other steps).
 struct Pass<F> {
@@ -704,6 +714,26 @@ impl<F: Float> Sequential<F> {
         Ok(last
             .into_shape_with_order((n, self.config.num_classes))
             .expect("the last layer is fc with one output per class"))
+    }
+
+    /// Every layer's output for x `(N, C, H, W)` (an fc layer's as `(N, M, 1, 1)`), in the order
+    /// the model runs them, each with its layer's number in the description (from 1) and its
+    /// description. That order is the description's, except that a ReLU directly followed by a
+    /// max pool comes after it, so that ReLU's output is the pooled one (see the module docs).
+    pub fn layer_outputs(&self, x: &Array4<F>) -> Result<Vec<LayerOutput<F>>> {
+        self.check_input(x)?;
+        let x = x.as_standard_layout();
+        let outs = self.forward(x.view(), &mut ConvWorkspace::new())?.outs;
+        Ok(self
+            .steps
+            .iter()
+            .zip(outs)
+            .map(|(step, output)| LayerOutput {
+                number: step.number,
+                layer: step.label,
+                output,
+            })
+            .collect())
     }
 
     /// The predicted class (highest score; the first on ties) of each image of x `(N, C, H, W)`.

@@ -12,7 +12,7 @@
 //! fields.
 //!
 //! As in the three-layer net, a ReLU directly followed by a max pool runs after it (pooling the
-//! pre-activation, then the ReLU on a quarter of the values): max pooling and `max(0, ·)` commute
+//! pre-activation, then the ReLU on the pooled values, a quarter of them with 2×2 windows): max pooling and `max(0, ·)` commute
 //! exactly, gradients included.
 //!
 //! ```
@@ -185,7 +185,8 @@ struct Pass<F> {
 }
 
 /// A network of conv, ReLU, max-pool and fc layers with the softmax loss, built from a
-/// [`Network`] description; see the [module docs](self).
+/// [`Network`] description. A ReLU directly followed by a max pool runs after it (max pooling
+/// and `max(0, ·)` commute exactly, gradients included), on the pooled values.
 ///
 /// Input x is `(N, C, H, W)` with `(C, H, W)` the description's input; scores are
 /// `(N, classes)`.

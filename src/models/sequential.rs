@@ -12,8 +12,8 @@
 //! fields.
 //!
 //! As in the three-layer net, a ReLU directly followed by a max pool runs after it (pooling the
-//! pre-activation, then the ReLU on the pooled values, a quarter of them with 2×2 windows): max pooling and `max(0, ·)` commute
-//! exactly, gradients included.
+//! pre-activation, then the ReLU on the pooled values, a quarter of them with 2×2 windows): max
+//! pooling and `max(0, ·)` commute exactly, gradients included.
 //!
 //! ```
 //! use cnn_playground::models::{Sequential, SequentialConfig};

@@ -27,7 +27,7 @@ use cnn_playground::layers::{
     max_pool_backward_fast, max_pool_backward_naive, max_pool_forward_fast, max_pool_forward_naive,
     ConvParam, PoolParam,
 };
-use cnn_playground::models::{ConvNetConfig, ThreeLayerConvNet};
+use cnn_playground::models::{ConvNetConfig, Sequential, SequentialConfig, ThreeLayerConvNet};
 use cnn_playground::optim::{Optimizer, Sgd};
 use cnn_playground::rng::Rng;
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
@@ -239,6 +239,28 @@ fn training_step(c: &mut Crit) {
     g.finish();
 }
 
+/// The loss and gradients of the course's default net at batch 50, f32, as ThreeLayerConvNet
+/// and as a Sequential model of the same description (`32x32x3: conv7x7-32 pad3, relu, pool2,
+/// fc100, relu, fc10`): the general model must not be slower on the same architecture.
+fn loss_three_layer_vs_sequential(c: &mut Crit) {
+    let mut rng = Rng::new(4);
+    let x: Array4<f32> = rng.normal_array((50, 3, 32, 32), 1.0);
+    let y: Vec<usize> = (0..50).map(|_| rng.below(10)).collect();
+    let mut net = ThreeLayerConvNet::<f32>::new(ConvNetConfig::default()).unwrap();
+    let network = "32x32x3: conv7x7-32 pad3, relu, pool2, fc100, relu, fc10"
+        .parse()
+        .unwrap();
+    let mut seq = Sequential::<f32>::new(SequentialConfig::new(network, 10)).unwrap();
+    let mut g = quick(c, "loss of the default net at batch 50");
+    g.bench_function("ThreeLayerConvNet", |bch| {
+        bch.iter(|| net.loss(black_box(&x), &y).unwrap().0)
+    });
+    g.bench_function("Sequential", |bch| {
+        bch.iter(|| seq.loss(black_box(&x), &y).unwrap().0)
+    });
+    g.finish();
+}
+
 /// GEMM throughput on a square product and on the shapes of the three-layer net's conv
 /// (per image: F = 32, K = 3·7·7 = 147, P = 32·32 = 1024).
 fn gemm(c: &mut Crit) {
@@ -294,6 +316,7 @@ fn gemm(c: &mut Crit) {
 criterion_group! {
     name = benches;
     config = Criterion::default().with_measurement(ThreadCpuTime);
-    targets = conv_assignment_size, pool_assignment_size, conv_three_layer_net, training_step, gemm
+    targets = conv_assignment_size, pool_assignment_size, conv_three_layer_net, training_step,
+        loss_three_layer_vs_sequential, gemm
 }
 criterion_main!(benches);

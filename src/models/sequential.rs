@@ -1,0 +1,767 @@
+//! A network built from its description: the Shapes panel's network table becomes the model.
+//!
+//! [`Sequential`] runs any stack the table's text format describes ([`Network`]: conv, ReLU,
+//! max pool, fc) with the softmax loss on the last layer's scores, on the same fast layers as
+//! [`super::ThreeLayerConvNet`] (conv into a reused [`ConvWorkspace`], pooling with an argmax,
+//! affine on the GEMM), so the same architecture trains as fast either way and gives the same
+//! loss and gradients from the same weights.
+//!
+//! Its learned arrays live in one [`ParamTable`], named as the course names them: the k-th layer
+//! with weights (conv or fc) owns `Wk` and `bk`. Each entry holds its value and its gradient (and
+//! is the place an optimizer's state for it belongs), so a new kind of layer adds entries, not
+//! fields.
+//!
+//! As in the three-layer net, a ReLU directly followed by a max pool runs after it (pooling the
+//! pre-activation, then the ReLU on the pooled values, a quarter of them with 2×2 windows): max
+//! pooling and `max(0, ·)` commute exactly, gradients included.
+//!
+//! ```
+//! use cnn_playground::models::{Sequential, SequentialConfig};
+//! use cnn_playground::rng::Rng;
+//! use ndarray::Array4;
+//! let network = "8x8x3: conv3x3-4 pad1, relu, pool2, fc10, relu, fc5".parse().unwrap();
+//! let config = SequentialConfig { weight_scale: 1e-3, ..SequentialConfig::new(network, 5) };
+//! let mut model = Sequential::<f64>::new(config).unwrap();
+//! let x: Array4<f64> = Rng::new(1).normal_array((4, 3, 8, 8), 1.0);
+//! let (loss, grads) = model.loss(&x, &[0, 1, 2, 3]).unwrap();
+//! // Small random weights give near-uniform class scores: the loss starts near ln 5.
+//! assert!((loss - 5f64.ln()).abs() < 0.01);
+//! assert_eq!(grads.grad("W1").unwrap().shape(), &[4, 3, 3, 3]);
+//! assert_eq!(grads.grad("W2").unwrap().shape(), &[64, 10]);
+//! ```
+
+use crate::budget::{self, Tally};
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::gemm::GemmScratch;
+use crate::layers::conv_fast::{
+    conv_backward_into, conv_forward_into, ConvGradsMut, ConvWorkspace,
+};
+use crate::layers::pool_fast::{max_pool_backward_into, max_pool_forward_into};
+use crate::layers::{
+    affine_backward_into, affine_forward_into, softmax_loss, AffineGradsMut, ConvParam, PoolParam,
+};
+use crate::rng::Rng;
+use crate::shapes::{LayerSpec, Network, Shape};
+use ndarray::{
+    Array2, Array4, ArrayD, ArrayView1, ArrayView2, ArrayView4, ArrayViewMut2, ArrayViewMut4, Ix1,
+    Ix2, Ix4, IxDyn, Zip,
+};
+
+use super::three_layer::{argmax_rows, short_number};
+
+/// The description, the classes and the initialisation of a [`Sequential`] model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SequentialConfig {
+    /// The input `(C, H, W)` and the layers, as the network table writes them. The last layer is
+    /// the scores: an fc layer with one output per class.
+    pub network: Network,
+    /// Number of classes (at least 2).
+    pub num_classes: usize,
+    /// Standard deviation of the initial weights (biases start at 0), as the course's
+    /// `weight_scale`.
+    pub weight_scale: f64,
+    /// L2 regularization strength: the loss adds `0.5·reg·Σ W²` over every weight array (not the
+    /// biases).
+    pub reg: f64,
+    /// Seed of the initial weights: W1, W2, … are drawn in that order from `Rng::new(seed)`, as
+    /// the three-layer net draws its own.
+    pub seed: u64,
+}
+
+impl SequentialConfig {
+    /// `network` for `num_classes` classes with the course's defaults: weight scale 1e-3, reg 0,
+    /// seed 0.
+    pub fn new(network: Network, num_classes: usize) -> Self {
+        SequentialConfig {
+            network,
+            num_classes,
+            weight_scale: 1e-3,
+            reg: 0.0,
+            seed: 0,
+        }
+    }
+}
+
+/// One learned array of a model: its name, value and gradient (same shape, standard layout).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param<F> {
+    /// `W1`, `b1`, `W2`, …
+    pub name: String,
+    pub value: ArrayD<F>,
+    /// The gradient of the last [`Sequential::loss`] (zeros before the first).
+    pub grad: ArrayD<F>,
+    /// Whether the L2 regularization applies (weights yes, biases no).
+    pub decays: bool,
+}
+
+/// The learned arrays of a model in one table, in the order the layers use them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamTable<F> {
+    entries: Vec<Param<F>>,
+}
+
+impl<F: Float> ParamTable<F> {
+    /// Every entry, in layer order (W1, b1, W2, b2, …).
+    pub fn entries(&self) -> &[Param<F>] {
+        &self.entries
+    }
+
+    /// The entry named `name`, if there is one.
+    pub fn get(&self, name: &str) -> Option<&Param<F>> {
+        self.entries.iter().find(|p| p.name == name)
+    }
+
+    /// The value of `name`.
+    pub fn value(&self, name: &str) -> Option<&ArrayD<F>> {
+        self.get(name).map(|p| &p.value)
+    }
+
+    /// The gradient of `name` from the last loss.
+    pub fn grad(&self, name: &str) -> Option<&ArrayD<F>> {
+        self.get(name).map(|p| &p.grad)
+    }
+
+    /// The number of learned values.
+    pub fn num_values(&self) -> usize {
+        self.entries.iter().map(|p| p.value.len()).sum()
+    }
+
+    /// Adds an entry of `shape` with value `value` and a zero gradient; returns its position.
+    fn push(&mut self, name: String, value: ArrayD<F>, decays: bool) -> usize {
+        let grad = ArrayD::zeros(value.raw_dim());
+        self.entries.push(Param {
+            name,
+            value,
+            grad,
+            decays,
+        });
+        self.entries.len() - 1
+    }
+}
+
+/// What a layer computes, with the positions of its entries in the [`ParamTable`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Op {
+    Conv {
+        w: usize,
+        b: usize,
+        param: ConvParam,
+    },
+    Relu,
+    MaxPool(PoolParam),
+    Affine {
+        w: usize,
+        b: usize,
+    },
+}
+
+/// One layer as the model runs it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Step {
+    op: Op,
+    /// The layer's place in the description, from 1, and its text, for messages.
+    number: usize,
+    label: LayerSpec,
+    /// One example's output `(C, H, W)` (an fc layer's is `(outputs, 1, 1)`).
+    out: Shape,
+}
+
+/// One layer's output, from [`Sequential::layer_outputs`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerOutput<F> {
+    /// The layer's place in the description, from 1.
+    pub number: usize,
+    pub layer: LayerSpec,
+    /// `(N, C, H, W)`; an fc layer's `(N, M, 1, 1)`.
+    pub output: Array4<F>,
+}
+
+/// What the forward pass keeps for the backward: every step's output `(N, C, H, W)` (an fc
+/// layer's `(N, M, 1, 1)`), and each max pool's argmax (empty for the other steps).
+struct Pass<F> {
+    outs: Vec<Array4<F>>,
+    argmaxes: Vec<Vec<usize>>,
+}
+
+/// A network of conv, ReLU, max-pool and fc layers with the softmax loss, built from a
+/// [`Network`] description. A ReLU directly followed by a max pool runs after it (max pooling
+/// and `max(0, ·)` commute exactly, gradients included), on the pooled values.
+///
+/// Input x is `(N, C, H, W)` with `(C, H, W)` the description's input; scores are
+/// `(N, classes)`.
+#[derive(Debug, Clone)]
+pub struct Sequential<F> {
+    config: SequentialConfig,
+    steps: Vec<Step>,
+    params: ParamTable<F>,
+    /// The conv layers' scratch buffers, shared by them and reused by every loss.
+    workspace: ConvWorkspace<F>,
+}
+
+fn check_non_negative<F: Float>(name: &str, value: f64, what: &str) -> Result<()> {
+    if !(value.is_finite() && value >= 0.0) {
+        return Err(Error::InvalidHyperparameter {
+            name: name.into(),
+            value,
+            reason: "it must be a finite number ≥ 0".into(),
+        });
+    }
+    if !F::of(value).is_finite() {
+        return Err(Error::InvalidInput(format!(
+            "{name} = {} is not allowed: the net computes in {}-bit numbers, whose largest is {:.1e}, \
+             so {what} would be infinite: use a small value such as 1e-2",
+            short_number(value),
+            8 * std::mem::size_of::<F>(),
+            F::max_value().as_f64(),
+        )));
+    }
+    Ok(())
+}
+
+/// `layer 3 (fc100)`: how messages name a layer, counted from 1 as the table's parser does.
+fn layer_name(number: usize, label: &LayerSpec) -> String {
+    format!("layer {number} ({label})")
+}
+
+/// The execution order of the description's layers: a ReLU directly followed by a max pool is
+/// run after it (see the module docs). Each step keeps its own layer's number and label.
+fn plan(layers: &[LayerSpec], outputs: &[Shape]) -> Vec<(usize, LayerSpec, Shape)> {
+    let mut order = Vec::with_capacity(layers.len());
+    let mut i = 0;
+    while i < layers.len() {
+        if let (LayerSpec::Relu, Some(pool @ LayerSpec::Pool { .. })) =
+            (layers[i], layers.get(i + 1))
+        {
+            // The pool's output shape is also the ReLU's, now that it runs on the pooled values.
+            order.push((i + 2, *pool, outputs[i + 1]));
+            order.push((i + 1, LayerSpec::Relu, outputs[i + 1]));
+            i += 2;
+        } else {
+            order.push((i + 1, layers[i], outputs[i]));
+            i += 1;
+        }
+    }
+    order
+}
+
+impl<F: Float> Sequential<F> {
+    /// A model of `config.network` with weights `weight_scale · N(0, 1)` drawn from
+    /// `Rng::new(config.seed)` layer by layer (W1, W2, … in order; the three-layer net draws the
+    /// same for the same architecture and seed) and biases 0.
+    ///
+    /// Errors, before anything is allocated: a layer that does not fit what reaches it (named,
+    /// with the output-size arithmetic), fewer than 2 classes, a network that does not end with
+    /// an fc layer of one output per class, weight_scale or reg NaN, infinite, negative or too
+    /// large for `F`, and [`Error::OverBudget`] naming the layer at which the parameters (values
+    /// and gradients) pass the engine's budget.
+    pub fn new(config: SequentialConfig) -> Result<Self> {
+        check_non_negative::<F>("weight_scale", config.weight_scale, "the initial weights")?;
+        check_non_negative::<F>("reg", config.reg, "the regularization loss")?;
+        let classes = config.num_classes;
+        if classes < 2 {
+            return Err(Error::InvalidInput(format!(
+                "num_classes = {classes}: a classifier needs at least 2 classes"
+            )));
+        }
+        let network = &config.network;
+        let report = network.walk()?;
+        if let Some(e) = report.error {
+            return Err(Error::InvalidInput(format!(
+                "{} does not fit its input {}: {}",
+                layer_name(e.index + 1, &e.layer),
+                e.input,
+                e.message
+            )));
+        }
+        match network.layers.last() {
+            Some(&LayerSpec::Fc { outputs }) if outputs == classes => {}
+            Some(last) => {
+                return Err(Error::InvalidInput(format!(
+                    "{} is the last layer, whose outputs are the class scores: it must be fc{classes}, \
+                     one score for each of the {classes} classes",
+                    layer_name(network.layers.len(), last)
+                )))
+            }
+            None => {
+                return Err(Error::InvalidInput(format!(
+                    "the network has no layers: it needs at least the scores, fc{classes} (one per class)"
+                )))
+            }
+        }
+        let outputs: Vec<Shape> = report.rows.iter().map(|r| r.output).collect();
+        let order = plan(&network.layers, &outputs);
+
+        // The parameters, values and gradients, are checked layer by layer against the budget
+        // before any is drawn: the first layer that takes the total over it is named.
+        let mut shapes: Vec<(Vec<usize>, usize)> = Vec::new();
+        let mut total: u128 = 0;
+        let mut input = network.input;
+        for &(number, layer, out) in &order {
+            let name = layer_name(number, &layer);
+            // Conv filters (F, C, k, k) have F biases; fc weights (D, M), D = C·H·W, have M.
+            let weights = match layer {
+                LayerSpec::Conv { filters, size, .. } => {
+                    Some((vec![filters, input.c, size, size], filters))
+                }
+                LayerSpec::Fc { outputs } => {
+                    let what = format!("the input of {name}");
+                    let d = budget::check::<F>(&what, &[input.c, input.h, input.w])?;
+                    Some((vec![d, outputs], outputs))
+                }
+                LayerSpec::Relu | LayerSpec::Pool { .. } => None,
+            };
+            if let Some((w, biases)) = weights {
+                let mut tally = Tally::new(format!(
+                    "the parameters of the network up to {name} (values and gradients)"
+                ));
+                let values: Vec<usize> = std::iter::once(2).chain(w.iter().copied()).collect();
+                tally
+                    .add_bytes(total)
+                    .add::<F>(&values)
+                    .add::<F>(&[2, biases]);
+                tally.check()?;
+                total = tally.bytes();
+                shapes.push((w, biases));
+            }
+            input = out;
+        }
+
+        let mut rng = Rng::new(config.seed);
+        let mut params: ParamTable<F> = ParamTable {
+            entries: Vec::new(),
+        };
+        let mut steps = Vec::with_capacity(order.len());
+        let mut drawn = shapes.into_iter().enumerate();
+        for &(number, label, out) in &order {
+            let op = match label {
+                LayerSpec::Conv { .. } | LayerSpec::Fc { .. } => {
+                    let Some((k, (shape, biases))) = drawn.next() else {
+                        unreachable!("one weight shape was listed per conv and fc layer");
+                    };
+                    let value = rng.normal_array(IxDyn(&shape), config.weight_scale);
+                    let w = params.push(format!("W{}", k + 1), value, true);
+                    let b = params.push(
+                        format!("b{}", k + 1),
+                        ArrayD::zeros(IxDyn(&[biases])),
+                        false,
+                    );
+                    match label {
+                        LayerSpec::Conv { stride, pad, .. } => Op::Conv {
+                            w,
+                            b,
+                            param: ConvParam { stride, pad },
+                        },
+                        _ => Op::Affine { w, b },
+                    }
+                }
+                LayerSpec::Relu => Op::Relu,
+                LayerSpec::Pool { size, stride } => Op::MaxPool(PoolParam {
+                    pool_height: size,
+                    pool_width: size,
+                    stride,
+                }),
+            };
+            steps.push(Step {
+                op,
+                number,
+                label,
+                out,
+            });
+        }
+        if !params
+            .entries
+            .iter()
+            .all(|p| p.value.iter().all(|v| v.is_finite()))
+        {
+            return Err(Error::InvalidInput(format!(
+                "weight_scale = {} is not allowed: weight_scale · N(0, 1) overflows the net's \
+                 {}-bit numbers (the largest is {:.1e}), so some initial weights would be \
+                 infinite: use a small value such as 1e-2",
+                short_number(config.weight_scale),
+                8 * std::mem::size_of::<F>(),
+                F::max_value().as_f64(),
+            )));
+        }
+        Ok(Sequential {
+            config,
+            steps,
+            params,
+            workspace: ConvWorkspace::new(),
+        })
+    }
+
+    /// The description, classes and initialisation of this model.
+    pub fn config(&self) -> &SequentialConfig {
+        &self.config
+    }
+
+    /// The learned arrays with their gradients.
+    pub fn params(&self) -> &ParamTable<F> {
+        &self.params
+    }
+
+    /// Replaces the value of the entry `name`. Errors, leaving the model as it was, if there is
+    /// no such entry or `value`'s shape differs from it.
+    pub fn set_param(&mut self, name: &str, value: ArrayD<F>) -> Result<()> {
+        let Some(entry) = self.params.entries.iter_mut().find(|p| p.name == name) else {
+            let names: Vec<&str> = self
+                .params
+                .entries
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect();
+            return Err(Error::InvalidInput(format!(
+                "the model has no parameter named \"{name}\" (it has {})",
+                names.join(", ")
+            )));
+        };
+        if value.shape() != entry.value.shape() {
+            return Err(Error::shape(
+                format!("parameter {name}"),
+                format!("{:?}", entry.value.shape()),
+                format!("{:?}", value.shape()),
+            ));
+        }
+        entry.value = if value.is_standard_layout() {
+            value
+        } else {
+            value.as_standard_layout().into_owned()
+        };
+        Ok(())
+    }
+
+    /// The arrays one training pass (forward and backward) of `n` images holds, counted layer by
+    /// layer against the engine's budget: each layer's output and its gradient `(N, C, H, W)`, and
+    /// a max pool's argmax. Errors with [`Error::OverBudget`] naming the layer at which the total
+    /// passes the budget; nothing is allocated.
+    pub fn check_batch(&self, n: usize) -> Result<()> {
+        let mut total: u128 = 0;
+        let Shape { c, h, w } = self.config.network.input;
+        total = total.saturating_add(budget::bytes_of::<F>(&[n, c, h, w]));
+        for step in &self.steps {
+            let Shape { c, h, w } = step.out;
+            let mut tally = Tally::new(format!(
+                "a pass of {n} images through the network up to {} (outputs and their gradients)",
+                layer_name(step.number, &step.label)
+            ));
+            tally.add_bytes(total).add::<F>(&[2, n, c, h, w]);
+            if let Op::MaxPool(_) = step.op {
+                tally.add::<usize>(&[n, c, h, w]);
+            }
+            tally.check()?;
+            total = tally.bytes();
+        }
+        Ok(())
+    }
+
+    /// Errors unless x is `(N, C, H, W)` with N ≥ 1 and `(C, H, W)` the description's input.
+    fn check_input(&self, x: &Array4<F>) -> Result<()> {
+        let (n, c, h, w) = x.dim();
+        if n == 0 {
+            return Err(Error::EmptyBatch {
+                context: "the sequential model".into(),
+            });
+        }
+        let Shape {
+            c: ec,
+            h: eh,
+            w: ew,
+        } = self.config.network.input;
+        if (c, h, w) != (ec, eh, ew) {
+            return Err(Error::shape(
+                "the sequential model's input x (N, C, H, W)",
+                format!("(N, {ec}, {eh}, {ew})"),
+                format!("({n}, {c}, {h}, {w})"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Errors unless there is one label in `0..classes` per example.
+    fn check_labels(&self, n: usize, y: &[usize]) -> Result<()> {
+        if y.len() != n {
+            return Err(Error::shape(
+                "the sequential model's labels y (one per image of x)",
+                format!("{n} labels"),
+                format!("{} labels", y.len()),
+            ));
+        }
+        let classes = self.config.num_classes;
+        match y.iter().position(|&l| l >= classes) {
+            Some(index) => Err(Error::LabelOutOfRange {
+                label: y[index],
+                index,
+                classes,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The forward pass of x (standard layout), after checking the batch against the budget.
+    fn forward(&self, x: ArrayView4<'_, F>, ws: &mut ConvWorkspace<F>) -> Result<Pass<F>> {
+        let n = x.dim().0;
+        self.check_batch(n)?;
+        let mut outs: Vec<Array4<F>> = Vec::with_capacity(self.steps.len());
+        let mut argmaxes = Vec::with_capacity(self.steps.len());
+        let mut scratch = GemmScratch::new();
+        for step in &self.steps {
+            let input = outs.last().map_or(x.view(), |o| o.view());
+            let Shape { c, h, w } = step.out;
+            let mut out = Array4::zeros((n, c, h, w));
+            let mut argmax = Vec::new();
+            match step.op {
+                Op::Conv { w, b, param } => {
+                    let (w, b) = (self.weights4(w), self.biases(b));
+                    conv_forward_into(input, w, b, param, out.view_mut(), ws)?;
+                }
+                Op::Relu => Zip::from(&mut out).and(&input).for_each(|o, &v| {
+                    *o = if v > F::zero() { v } else { F::zero() };
+                }),
+                Op::MaxPool(param) => {
+                    argmax = vec![0; out.len()];
+                    max_pool_forward_into(input, param, out.view_mut(), &mut argmax)?;
+                }
+                Op::Affine { w, b } => {
+                    let (w, b) = (self.weights2(w), self.biases(b));
+                    let input = input.as_standard_layout();
+                    affine_forward_into(
+                        rows(input.view()),
+                        w,
+                        b,
+                        rows_mut(out.view_mut()),
+                        &mut scratch,
+                    )?;
+                }
+            }
+            outs.push(out);
+            argmaxes.push(argmax);
+        }
+        Ok(Pass { outs, argmaxes })
+    }
+
+    fn weights4(&self, i: usize) -> ArrayView4<'_, F> {
+        self.params.entries[i]
+            .value
+            .view()
+            .into_dimensionality::<Ix4>()
+            .expect("conv weights are (F, C, k, k) by construction")
+    }
+
+    fn weights2(&self, i: usize) -> ArrayView2<'_, F> {
+        self.params.entries[i]
+            .value
+            .view()
+            .into_dimensionality::<Ix2>()
+            .expect("fc weights are (D, M) by construction")
+    }
+
+    fn biases(&self, i: usize) -> ArrayView1<'_, F> {
+        self.params.entries[i]
+            .value
+            .view()
+            .into_dimensionality::<Ix1>()
+            .expect("biases are (M,) by construction")
+    }
+
+    /// Training loss and gradients for a batch, as the assignment's `loss(X, y)`.
+    ///
+    /// - x: `(N, C, H, W)`, N ≥ 1, `(C, H, W)` = the description's input
+    /// - y: N labels in `0..num_classes`
+    ///
+    /// Returns the softmax loss averaged over N plus `0.5·reg·Σ W²` (every weight array), and the
+    /// table with every entry's gradient of that loss. Errors on a bad x or y, or a batch whose
+    /// activations exceed the budget ([`Sequential::check_batch`]); the gradients are then as
+    /// they were.
+    pub fn loss(&mut self, x: &Array4<F>, y: &[usize]) -> Result<(F, &ParamTable<F>)> {
+        self.check_input(x)?;
+        self.check_labels(x.dim().0, y)?;
+        // The workspace is lent to the passes and put back, even if one of them fails.
+        let mut ws = std::mem::take(&mut self.workspace);
+        let result = self.loss_and_grads(x.as_standard_layout().view(), y, &mut ws);
+        self.workspace = ws;
+        let (loss, grads) = result?;
+        for (entry, grad) in self.params.entries.iter_mut().zip(grads) {
+            entry.grad = grad;
+        }
+        Ok((loss, &self.params))
+    }
+
+    /// The forward and backward passes of [`Sequential::loss`]: the loss and one gradient per
+    /// entry of the table, in its order.
+    fn loss_and_grads(
+        &self,
+        x: ArrayView4<'_, F>,
+        y: &[usize],
+        ws: &mut ConvWorkspace<F>,
+    ) -> Result<(F, Vec<ArrayD<F>>)> {
+        let n = x.dim().0;
+        let Pass { outs, argmaxes } = self.forward(x, ws)?;
+        let scores = rows(
+            outs.last()
+                .expect("a network has at least its fc layer")
+                .view(),
+        );
+        let (data_loss, dscores) = softmax_loss(&scores.to_owned(), y)?;
+        let reg = F::of(self.config.reg);
+        let squares = self
+            .params
+            .entries
+            .iter()
+            .filter(|p| p.decays)
+            .fold(F::zero(), |acc, p| {
+                acc + p.value.fold(F::zero(), |a, &v| a + v * v)
+            });
+        let reg_loss = F::of(0.5) * reg * squares;
+
+        let mut grads: Vec<ArrayD<F>> = self
+            .params
+            .entries
+            .iter()
+            .map(|p| ArrayD::zeros(p.value.raw_dim()))
+            .collect();
+        let mut scratch = GemmScratch::new();
+        let classes = self.config.num_classes;
+        let mut dout = dscores
+            .into_shape_with_order((n, classes, 1, 1))
+            .expect("the scores are (N, classes)");
+        for (i, step) in self.steps.iter().enumerate().rev() {
+            let input = if i == 0 { x.view() } else { outs[i - 1].view() };
+            // The first layer's dx is nobody's gradient: it is skipped.
+            let dx_needed = i > 0;
+            match step.op {
+                Op::Relu => {
+                    // out > 0 exactly where the input was > 0.
+                    Zip::from(&mut dout).and(&outs[i]).for_each(|d, &o| {
+                        if o <= F::zero() {
+                            *d = F::zero();
+                        }
+                    });
+                }
+                Op::MaxPool(_) => {
+                    let mut dx = Array4::zeros(input.raw_dim());
+                    max_pool_backward_into(dout.view(), &argmaxes[i], dx.view_mut())?;
+                    dout = dx;
+                }
+                Op::Conv { w, b, param } => {
+                    let mut dx = Array4::zeros(if dx_needed {
+                        input.raw_dim()
+                    } else {
+                        Ix4(0, 0, 0, 0)
+                    });
+                    let (dw, db) = two_mut(&mut grads, w, b);
+                    let g = ConvGradsMut {
+                        dx: dx_needed.then(|| dx.view_mut()),
+                        dw: dw
+                            .view_mut()
+                            .into_dimensionality::<Ix4>()
+                            .expect("conv weights are 4-d"),
+                        db: db
+                            .view_mut()
+                            .into_dimensionality::<Ix1>()
+                            .expect("biases are 1-d"),
+                    };
+                    conv_backward_into(dout.view(), input, self.weights4(w), param, g, ws)?;
+                    dout = dx;
+                }
+                Op::Affine { w, b } => {
+                    let mut dx = Array4::zeros(if dx_needed {
+                        input.raw_dim()
+                    } else {
+                        Ix4(0, 0, 0, 0)
+                    });
+                    let (dw, db) = two_mut(&mut grads, w, b);
+                    let g = AffineGradsMut {
+                        dx: dx_needed.then(|| rows_mut(dx.view_mut())),
+                        dw: dw
+                            .view_mut()
+                            .into_dimensionality::<Ix2>()
+                            .expect("fc weights are 2-d"),
+                        db: db
+                            .view_mut()
+                            .into_dimensionality::<Ix1>()
+                            .expect("biases are 1-d"),
+                    };
+                    let d = dout.as_standard_layout();
+                    affine_backward_into(
+                        rows(d.view()),
+                        rows(input),
+                        self.weights2(w),
+                        g,
+                        &mut scratch,
+                    )?;
+                    dout = dx;
+                }
+            }
+        }
+        for (grad, entry) in grads.iter_mut().zip(&self.params.entries) {
+            if entry.decays {
+                grad.scaled_add(reg, &entry.value);
+            }
+        }
+        Ok((data_loss + reg_loss, grads))
+    }
+
+    /// Class scores `(N, classes)` for x `(N, C, H, W)`.
+    pub fn scores(&self, x: &Array4<F>) -> Result<Array2<F>> {
+        self.check_input(x)?;
+        let x = x.as_standard_layout();
+        let outs = self.forward(x.view(), &mut ConvWorkspace::new())?.outs;
+        let last = outs
+            .into_iter()
+            .last()
+            .expect("a network has at least its fc layer");
+        let n = last.dim().0;
+        Ok(last
+            .into_shape_with_order((n, self.config.num_classes))
+            .expect("the last layer is fc with one output per class"))
+    }
+
+    /// Every layer's output for x `(N, C, H, W)` (an fc layer's as `(N, M, 1, 1)`), in the order
+    /// the model runs them, each with its layer's number in the description (from 1) and its
+    /// description. That order is the description's, except that a ReLU directly followed by a
+    /// max pool comes after it, so that ReLU's output is the pooled one (see the module docs).
+    pub fn layer_outputs(&self, x: &Array4<F>) -> Result<Vec<LayerOutput<F>>> {
+        self.check_input(x)?;
+        let x = x.as_standard_layout();
+        let outs = self.forward(x.view(), &mut ConvWorkspace::new())?.outs;
+        Ok(self
+            .steps
+            .iter()
+            .zip(outs)
+            .map(|(step, output)| LayerOutput {
+                number: step.number,
+                layer: step.label,
+                output,
+            })
+            .collect())
+    }
+
+    /// The predicted class (highest score; the first on ties) of each image of x `(N, C, H, W)`.
+    pub fn predict(&self, x: &Array4<F>) -> Result<Vec<usize>> {
+        Ok(argmax_rows(&self.scores(x)?))
+    }
+}
+
+/// Two distinct entries of `v`, both mutable.
+fn two_mut<T>(v: &mut [T], a: usize, b: usize) -> (&mut T, &mut T) {
+    assert!(a < b, "a layer's weights come before its biases");
+    let (left, right) = v.split_at_mut(b);
+    (&mut left[a], &mut right[0])
+}
+
+/// `(N, C, H, W)` in standard layout viewed as `(N, C·H·W)`.
+fn rows<F>(x: ArrayView4<'_, F>) -> ArrayView2<'_, F> {
+    let n = x.dim().0;
+    let d = x.len() / n.max(1);
+    x.into_shape_with_order((n, d))
+        .expect("the model's arrays are in standard layout")
+}
+
+/// The same as [`rows`], mutable.
+fn rows_mut<F>(x: ArrayViewMut4<'_, F>) -> ArrayViewMut2<'_, F> {
+    let n = x.dim().0;
+    let d = x.len() / n.max(1);
+    x.into_shape_with_order((n, d))
+        .expect("the model's arrays are in standard layout")
+}

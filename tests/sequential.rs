@@ -1,0 +1,435 @@
+//! The sequential model built from a network description: gradient checks on several
+//! architectures, equality with the three-layer net on the same weights, and the refusals of bad
+//! descriptions and of networks over the engine's budget.
+
+use cnn_playground::budget::MAX_BYTES;
+use cnn_playground::gradient_check::{numerical_gradient, rel_error, DEFAULT_H};
+use cnn_playground::models::{ConvNetConfig, Sequential, SequentialConfig, ThreeLayerConvNet};
+use cnn_playground::rng::Rng;
+use cnn_playground::shapes::{LayerSpec, Network};
+use cnn_playground::Error;
+use ndarray::{s, Array4, ArrayD};
+
+fn network(text: &str) -> Network {
+    text.parse().unwrap()
+}
+
+fn model(text: &str, classes: usize, weight_scale: f64, reg: f64, seed: u64) -> Sequential<f64> {
+    let config = SequentialConfig {
+        weight_scale,
+        reg,
+        seed,
+        ..SequentialConfig::new(network(text), classes)
+    };
+    Sequential::new(config).unwrap()
+}
+
+/// The smallest distance, over the batch, of a ReLU's input from 0 and of a max-pool window's
+/// largest value from its runner-up: a finite difference whose ±h step crosses such a kink
+/// measures the kink, not the code.
+fn distance_to_kinks(model: &Sequential<f64>, x: &Array4<f64>) -> f64 {
+    let mut nearest = f64::INFINITY;
+    let mut input = x.clone();
+    for out in model.layer_outputs(x).unwrap() {
+        match out.layer {
+            LayerSpec::Relu => {
+                nearest = input.iter().fold(nearest, |m, v| m.min(v.abs()));
+            }
+            LayerSpec::Pool { size, stride } => {
+                for (i, ch, r, col) in out.output.indexed_iter().map(|(d, _)| d) {
+                    let (r, col) = (r * stride, col * stride);
+                    let mut win: Vec<f64> = input
+                        .slice(s![i, ch, r..r + size, col..col + size])
+                        .iter()
+                        .copied()
+                        .collect();
+                    win.sort_by(|p, q| q.total_cmp(p));
+                    nearest = nearest.min(win[0] - win[1]);
+                }
+            }
+            LayerSpec::Conv { .. } | LayerSpec::Fc { .. } => {}
+        }
+        input = out.output;
+    }
+    nearest
+}
+
+/// Every entry's analytic gradient against the centred difference of the loss, in f64; returns
+/// the names checked so a test can see none was skipped.
+fn check_gradients(model: &mut Sequential<f64>, x: &Array4<f64>, y: &[usize]) -> Vec<String> {
+    let nearest = distance_to_kinks(model, x);
+    assert!(
+        nearest > 1e-4,
+        "a ReLU input or a pool runner-up is {nearest:e} from its kink: pick another seed"
+    );
+    let (_, table) = model.loss(x, y).unwrap();
+    let table = table.clone();
+    let mut names = Vec::new();
+    for entry in table.entries() {
+        let name = entry.name.clone();
+        let mut probe = model.clone();
+        let numeric = numerical_gradient(
+            |v: &ArrayD<f64>| {
+                probe.set_param(&name, v.clone()).unwrap();
+                probe.loss(x, y).unwrap().0
+            },
+            &entry.value,
+            DEFAULT_H,
+        );
+        // A gradient of zeros would pass any relative check trivially.
+        assert!(
+            numeric.iter().any(|v| v.abs() > 1e-6),
+            "{name}: the numerical gradient is zero, the check would say nothing"
+        );
+        let err = rel_error(&entry.grad, &numeric);
+        assert!(err < 1e-7, "{name}: relative error {err:e}");
+        names.push(name);
+    }
+    names
+}
+
+fn labels(n: usize, classes: usize, seed: u64) -> Vec<usize> {
+    let mut rng = Rng::new(seed);
+    (0..n).map(|_| rng.below(classes)).collect()
+}
+
+// Every check first makes sure no ReLU input or pool runner-up is near its kink for its seeds.
+// The weight scales keep the scores small: a saturated softmax has gradients near 1e-6, whose
+// centred differences carry a rounding error near 1e-5 relative (the last net below at scale 0.5:
+// 7e-6, falling as h grows, so rounding and not a kink).
+
+#[test]
+fn gradients_of_conv_relu_pool_fc() {
+    let mut m = model("6x6x2: conv3x3-3 pad1, relu, pool2, fc4", 4, 0.3, 0.05, 11);
+    let x: Array4<f64> = Rng::new(12).normal_array((3, 2, 6, 6), 1.0);
+    let names = check_gradients(&mut m, &x, &labels(3, 4, 13));
+    assert_eq!(names, ["W1", "b1", "W2", "b2"]);
+}
+
+#[test]
+fn gradients_of_two_convs_with_a_pool() {
+    let mut m = model(
+        "9x9x2: conv3x3-3 pad1, relu, conv3x3-2 stride2, relu, pool2, fc3",
+        3,
+        0.4,
+        0.0,
+        21,
+    );
+    let x: Array4<f64> = Rng::new(22).normal_array((2, 2, 9, 9), 1.0);
+    let names = check_gradients(&mut m, &x, &labels(2, 3, 23));
+    assert_eq!(names, ["W1", "b1", "W2", "b2", "W3", "b3"]);
+}
+
+#[test]
+fn gradients_of_two_convs_without_a_pool() {
+    let mut m = model(
+        "5x5x1: conv3x3-2, relu, conv3x3-3 pad1, relu, fc3",
+        3,
+        0.5,
+        0.1,
+        31,
+    );
+    let x: Array4<f64> = Rng::new(32).normal_array((2, 1, 5, 5), 1.0);
+    let names = check_gradients(&mut m, &x, &labels(2, 3, 33));
+    assert_eq!(names, ["W1", "b1", "W2", "b2", "W3", "b3"]);
+}
+
+#[test]
+fn gradients_of_fc_relu_fc() {
+    let mut m = model("3x2x2: fc6, relu, fc3", 3, 0.4, 0.02, 41);
+    let x: Array4<f64> = Rng::new(42).normal_array((4, 2, 3, 2), 1.0);
+    let names = check_gradients(&mut m, &x, &labels(4, 3, 43));
+    assert_eq!(names, ["W1", "b1", "W2", "b2"]);
+}
+
+#[test]
+fn gradients_of_a_pool_that_overlaps_and_a_conv_after_the_fc() {
+    // A 3×3 pool with stride 1 between two convs, and an fc followed by more layers.
+    let mut m = model(
+        "7x7x1: conv3x3-2 pad1, relu, pool3 stride1, conv5x5-2, relu, fc5, relu, fc2",
+        2,
+        0.2,
+        0.0,
+        51,
+    );
+    let x: Array4<f64> = Rng::new(52).normal_array((2, 1, 7, 7), 1.0);
+    let names = check_gradients(&mut m, &x, &labels(2, 2, 53));
+    assert_eq!(names, ["W1", "b1", "W2", "b2", "W3", "b3", "W4", "b4"]);
+}
+
+/// The cs231n three-layer net as a description, next to `ThreeLayerConvNet` with the same
+/// weights: the same loss and gradients, to 1e-12.
+#[test]
+fn the_three_layer_net_as_a_description_is_the_three_layer_net() {
+    for (reg, seed) in [(0.0, 3), (0.7, 4)] {
+        let three = ConvNetConfig {
+            input_dim: (3, 10, 10),
+            num_filters: 4,
+            filter_size: 5,
+            hidden_dim: 7,
+            num_classes: 6,
+            weight_scale: 0.2,
+            reg,
+            batchnorm: false,
+            seed,
+        };
+        let mut net = ThreeLayerConvNet::<f64>::new(three).unwrap();
+        // A different seed and scale: every weight comes from the three-layer net below.
+        let mut seq = model(
+            "10x10x3: conv5x5-4 pad2, relu, pool2, fc7, relu, fc6",
+            6,
+            1.0,
+            reg,
+            seed + 100,
+        );
+        for (name, value) in net.params().tensors() {
+            seq.set_param(name, value.to_owned()).unwrap();
+        }
+        let x: Array4<f64> = Rng::new(seed + 10).normal_array((5, 3, 10, 10), 1.0);
+        let y = labels(5, 6, seed + 20);
+        let (loss3, grads3) = net.loss(&x, &y).unwrap();
+        let (loss, table) = seq.loss(&x, &y).unwrap();
+        assert!(
+            (loss - loss3).abs() <= 1e-12 * loss3.abs(),
+            "reg {reg}: loss {loss} against the three-layer net's {loss3}"
+        );
+        let expected = [
+            ("W1", grads3.w1.into_dyn()),
+            ("b1", grads3.b1.into_dyn()),
+            ("W2", grads3.w2.into_dyn()),
+            ("b2", grads3.b2.into_dyn()),
+            ("W3", grads3.w3.into_dyn()),
+            ("b3", grads3.b3.into_dyn()),
+        ];
+        assert_eq!(table.entries().len(), expected.len());
+        for (name, want) in expected {
+            let got = table.grad(name).unwrap();
+            assert_eq!(got.shape(), want.shape(), "{name}");
+            let scale = want.iter().fold(0f64, |m, v| m.max(v.abs()));
+            assert!(scale > 1e-6, "{name}: a zero gradient would prove nothing");
+            let diff = (got - &want).iter().fold(0f64, |m, v| m.max(v.abs()));
+            assert!(
+                diff <= 1e-12 * scale,
+                "reg {reg}, {name}: largest difference {diff:e} (gradient's largest {scale:e})"
+            );
+        }
+        assert_eq!(seq.scores(&x).unwrap(), net.scores(&x).unwrap());
+        assert_eq!(seq.predict(&x).unwrap(), net.predict(&x).unwrap());
+    }
+}
+
+#[test]
+fn the_same_seed_draws_the_three_layer_nets_weights() {
+    let three = ConvNetConfig {
+        input_dim: (3, 8, 8),
+        num_filters: 4,
+        filter_size: 3,
+        hidden_dim: 10,
+        num_classes: 5,
+        weight_scale: 0.01,
+        ..ConvNetConfig::default()
+    };
+    let net = ThreeLayerConvNet::<f32>::new(three).unwrap();
+    let seq = Sequential::<f32>::new(SequentialConfig {
+        weight_scale: 0.01,
+        ..SequentialConfig::new(
+            network("8x8x3: conv3x3-4 pad1, relu, pool2, fc10, relu, fc5"),
+            5,
+        )
+    })
+    .unwrap();
+    for (name, value) in net.params().tensors() {
+        assert_eq!(
+            seq.params().value(name).unwrap(),
+            &value.to_owned(),
+            "{name}"
+        );
+    }
+}
+
+fn refusal(text: &str, classes: usize) -> String {
+    Sequential::<f32>::new(SequentialConfig::new(network(text), classes))
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn bad_descriptions_are_refused_with_the_layer_named() {
+    let cases = [
+        (
+            "7x7x3: conv3x3-4 stride3, relu, fc2",
+            2,
+            "layer 1 (conv3x3-4 stride3) does not fit its input 7×7×3: height and width: \
+             (7 − 3 + 2·0)/3 + 1 = 2.33 is not a whole number: try stride 1 or 2, or pad 1",
+        ),
+        (
+            "8x8x3: conv3x3-4, relu, pool2, pool2, pool2, fc2",
+            2,
+            "layer 4 (pool2) does not fit its input 3×3×4: height and width: \
+             (3 − 2 + 2·0)/2 + 1 = 1.50 is not a whole number: try stride 1",
+        ),
+        (
+            "8x8x3: conv3x3-0, fc2",
+            2,
+            "layer 1 (conv3x3-0) does not fit its input 8×8×3: the number of filters must be at least 1, got 0",
+        ),
+        (
+            "8x8x3: conv3x3-4, relu, fc2",
+            0,
+            "num_classes = 0: a classifier needs at least 2 classes",
+        ),
+        (
+            "8x8x3: conv3x3-4, relu, fc2",
+            1,
+            "num_classes = 1: a classifier needs at least 2 classes",
+        ),
+        (
+            "8x8x3: conv3x3-4, relu, fc2",
+            3,
+            "layer 3 (fc2) is the last layer, whose outputs are the class scores: it must be fc3, \
+             one score for each of the 3 classes",
+        ),
+        (
+            "8x8x3: conv3x3-4, relu",
+            4,
+            "layer 2 (relu) is the last layer, whose outputs are the class scores: it must be fc4, \
+             one score for each of the 4 classes",
+        ),
+        (
+            "8x8x3:",
+            2,
+            "the network has no layers: it needs at least the scores, fc2 (one per class)",
+        ),
+        ("0x8x3: fc2", 2, "the input height must be at least 1, got 0"),
+    ];
+    for (text, classes, message) in cases {
+        assert_eq!(
+            refusal(text, classes),
+            message,
+            "{text} for {classes} classes"
+        );
+    }
+    for (name, value, message) in [
+        ("weight_scale", -1.0, "weight_scale = -1 is not allowed: it must be a finite number ≥ 0"),
+        ("reg", f64::NAN, "reg = NaN is not allowed: it must be a finite number ≥ 0"),
+        (
+            "reg",
+            1e300,
+            "reg = 1e300 is not allowed: the net computes in 32-bit numbers, whose largest is 3.4e38, \
+             so the regularization loss would be infinite: use a small value such as 1e-2",
+        ),
+    ] {
+        let mut config = SequentialConfig::new(network("4x4x1: fc2"), 2);
+        match name {
+            "reg" => config.reg = value,
+            _ => config.weight_scale = value,
+        }
+        let err = Sequential::<f32>::new(config).unwrap_err();
+        assert_eq!(err.to_string(), message);
+    }
+}
+
+#[test]
+fn bad_batches_are_refused_and_leave_the_gradients() {
+    let mut m = model("4x4x2: conv3x3-2 pad1, relu, pool2, fc3", 3, 0.1, 0.0, 1);
+    let x: Array4<f64> = Rng::new(2).normal_array((2, 2, 4, 4), 1.0);
+    let before = m.params().clone();
+    let wrong: Array4<f64> = Array4::zeros((2, 3, 4, 4));
+    assert_eq!(
+        m.loss(&wrong, &[0, 1]).unwrap_err().to_string(),
+        "shape mismatch in the sequential model's input x (N, C, H, W): expected (N, 2, 4, 4), got (2, 3, 4, 4)"
+    );
+    assert_eq!(
+        m.loss(&Array4::zeros((0, 2, 4, 4)), &[])
+            .unwrap_err()
+            .to_string(),
+        "the sequential model: the batch is empty (N = 0)"
+    );
+    assert_eq!(
+        m.loss(&x, &[0]).unwrap_err().to_string(),
+        "shape mismatch in the sequential model's labels y (one per image of x): expected 2 labels, got 1 labels"
+    );
+    assert_eq!(
+        m.loss(&x, &[0, 3]).unwrap_err(),
+        Error::LabelOutOfRange {
+            label: 3,
+            index: 1,
+            classes: 3
+        }
+    );
+    assert_eq!(m.params(), &before);
+    assert_eq!(
+        m.set_param("W3", ArrayD::zeros(ndarray::IxDyn(&[1])))
+            .unwrap_err()
+            .to_string(),
+        "the model has no parameter named \"W3\" (it has W1, b1, W2, b2)"
+    );
+    assert_eq!(
+        m.set_param("W2", ArrayD::zeros(ndarray::IxDyn(&[8, 2])))
+            .unwrap_err()
+            .to_string(),
+        "shape mismatch in parameter W2: expected [8, 3], got [8, 2]"
+    );
+    assert_eq!(m.params(), &before);
+}
+
+#[test]
+fn parameters_over_the_budget_are_refused_naming_the_layer() {
+    // One fc layer of 262 144 × 100 000 weights: 195 GiB with its gradient.
+    let err = Sequential::<f32>::new(SequentialConfig::new(
+        network("64x64x3: conv3x3-64 pad1, relu, fc100000, relu, fc10"),
+        10,
+    ))
+    .unwrap_err();
+    let conv = 2 * (64 * 3 * 3 * 3 + 64) * 4;
+    let fc = 2 * (64 * 64 * 64 * 100_000 + 100_000) * 4;
+    assert_eq!(
+        err,
+        Error::OverBudget {
+            what: "the parameters of the network up to layer 3 (fc100000) (values and gradients)"
+                .into(),
+            needed: conv + fc,
+            limit: MAX_BYTES,
+        }
+    );
+    // Two fc layers each within the budget, together over it: the second is named.
+    let err = Sequential::<f32>::new(SequentialConfig::new(
+        network("1x1x8192: fc8192, relu, fc8192, relu, fc2"),
+        2,
+    ))
+    .unwrap_err();
+    let fc = 2 * (8192 * 8192 + 8192) * 4;
+    assert_eq!(
+        err,
+        Error::OverBudget {
+            what: "the parameters of the network up to layer 3 (fc8192) (values and gradients)"
+                .into(),
+            needed: 2 * fc,
+            limit: MAX_BYTES,
+        }
+    );
+    assert!(fc < MAX_BYTES as u128, "the first layer alone must fit");
+}
+
+#[test]
+fn a_batch_over_the_budget_is_refused_naming_the_layer() {
+    // Few parameters, but a 2001×2001×16 conv output per image: 4 images and their gradients
+    // would need 1.91 GiB.
+    let mut m = Sequential::<f32>::new(SequentialConfig::new(
+        network("1x1x1: relu, conv1x1-16 pad1000, pool2001, fc2"),
+        2,
+    ))
+    .unwrap();
+    let needed = 4 * 4 + 2 * 4 * 4 + 2 * 4 * 16 * 2001 * 2001 * 4;
+    let expected = Error::OverBudget {
+        what: "a pass of 4 images through the network up to layer 2 (conv1x1-16 pad1000) \
+               (outputs and their gradients)"
+            .into(),
+        needed,
+        limit: MAX_BYTES,
+    };
+    assert_eq!(m.check_batch(4).unwrap_err(), expected);
+    let x = Array4::<f32>::ones((4, 1, 1, 1));
+    assert_eq!(m.loss(&x, &[0, 1, 0, 1]).unwrap_err(), expected);
+    assert_eq!(m.scores(&x).unwrap_err(), expected);
+}

@@ -4,7 +4,9 @@
 
 use cnn_playground::budget::MAX_BYTES;
 use cnn_playground::gradient_check::{numerical_gradient, rel_error, DEFAULT_H};
-use cnn_playground::models::{ConvNetConfig, Sequential, SequentialConfig, ThreeLayerConvNet};
+use cnn_playground::models::{
+    ConvNetConfig, Init, Loss, Sequential, SequentialConfig, ThreeLayerConvNet,
+};
 use cnn_playground::rng::Rng;
 use cnn_playground::shapes::{LayerSpec, Network};
 use cnn_playground::Error;
@@ -16,7 +18,7 @@ fn network(text: &str) -> Network {
 
 fn model(text: &str, classes: usize, weight_scale: f64, reg: f64, seed: u64) -> Sequential<f64> {
     let config = SequentialConfig {
-        weight_scale,
+        init: Init::Scale(weight_scale),
         reg,
         seed,
         ..SequentialConfig::new(network(text), classes)
@@ -24,13 +26,14 @@ fn model(text: &str, classes: usize, weight_scale: f64, reg: f64, seed: u64) -> 
     Sequential::new(config).unwrap()
 }
 
-/// The smallest distance, over the batch, of a ReLU's input from 0 and of a max-pool window's
-/// largest value from its runner-up: a finite difference whose ±h step crosses such a kink
+/// The smallest distance, over the batch, of a ReLU's input from 0, of a max-pool window's
+/// largest value from its runner-up, and (with the SVM loss) of a margin `s_j − s_y + 1` from 0,
+/// in the pass the next loss computes: a finite difference whose ±h step crosses such a kink
 /// measures the kink, not the code.
-fn distance_to_kinks(model: &Sequential<f64>, x: &Array4<f64>) -> f64 {
+fn distance_to_kinks(model: &Sequential<f64>, x: &Array4<f64>, y: &[usize]) -> f64 {
     let mut nearest = f64::INFINITY;
     let mut input = x.clone();
-    for out in model.layer_outputs(x).unwrap() {
+    for out in model.training_layer_outputs(x).unwrap() {
         match out.layer {
             LayerSpec::Relu => {
                 nearest = input.iter().fold(nearest, |m, v| m.min(v.abs()));
@@ -47,9 +50,23 @@ fn distance_to_kinks(model: &Sequential<f64>, x: &Array4<f64>) -> f64 {
                     nearest = nearest.min(win[0] - win[1]);
                 }
             }
-            LayerSpec::Conv { .. } | LayerSpec::Fc { .. } => {}
+            LayerSpec::Conv { .. }
+            | LayerSpec::Fc { .. }
+            | LayerSpec::AvgPool { .. }
+            | LayerSpec::Dropout { .. }
+            | LayerSpec::Bn => {}
         }
         input = out.output;
+    }
+    if model.config().loss == Loss::Svm {
+        for (i, &label) in y.iter().enumerate() {
+            for j in 0..input.dim().1 {
+                if j != label {
+                    let margin = input[[i, j, 0, 0]] - input[[i, label, 0, 0]] + 1.0;
+                    nearest = nearest.min(margin.abs());
+                }
+            }
+        }
     }
     nearest
 }
@@ -57,10 +74,10 @@ fn distance_to_kinks(model: &Sequential<f64>, x: &Array4<f64>) -> f64 {
 /// Every entry's analytic gradient against the centred difference of the loss, in f64; returns
 /// the names checked so a test can see none was skipped.
 fn check_gradients(model: &mut Sequential<f64>, x: &Array4<f64>, y: &[usize]) -> Vec<String> {
-    let nearest = distance_to_kinks(model, x);
+    let nearest = distance_to_kinks(model, x, y);
     assert!(
         nearest > 1e-4,
-        "a ReLU input or a pool runner-up is {nearest:e} from its kink: pick another seed"
+        "a ReLU input, a pool runner-up or an SVM margin is {nearest:e} from its kink: pick another seed"
     );
     let (_, table) = model.loss(x, y).unwrap();
     let table = table.clone();
@@ -231,7 +248,7 @@ fn the_same_seed_draws_the_three_layer_nets_weights() {
     };
     let net = ThreeLayerConvNet::<f32>::new(three).unwrap();
     let seq = Sequential::<f32>::new(SequentialConfig {
-        weight_scale: 0.01,
+        init: Init::Scale(0.01),
         ..SequentialConfig::new(
             network("8x8x3: conv3x3-4 pad1, relu, pool2, fc10, relu, fc5"),
             5,
@@ -322,7 +339,7 @@ fn bad_descriptions_are_refused_with_the_layer_named() {
         let mut config = SequentialConfig::new(network("4x4x1: fc2"), 2);
         match name {
             "reg" => config.reg = value,
-            _ => config.weight_scale = value,
+            _ => config.init = Init::Scale(value),
         }
         let err = Sequential::<f32>::new(config).unwrap_err();
         assert_eq!(err.to_string(), message);

@@ -2,7 +2,8 @@
 
 use cnn_playground::error::Error;
 use cnn_playground::shapes::{
-    formula, output_size, valid_pads, valid_strides, walk, LayerSpec, Network, Shape, MAX_COUNT,
+    formula, output_size, valid_pads, valid_strides, walk, KeepProbability, LayerSpec, Network,
+    Shape, MAX_COUNT,
 };
 
 fn conv(filters: usize, size: usize, stride: usize, pad: usize) -> LayerSpec {
@@ -438,7 +439,7 @@ fn parse_errors_say_what_was_expected() {
     );
     assert_eq!(
         err("32x32x3: tanh"),
-        "layer 1: cannot read the layer \"tanh\": a layer is conv<k>x<k>-<filters> [stride<s>] [pad<p>], relu, pool<k> [stride<s>] or fc<outputs>"
+        "layer 1: cannot read the layer \"tanh\": a layer is conv<k>x<k>-<filters> [stride<s>] [pad<p>], relu, pool<k> [stride<s>], avgpool<k> [stride<s>], dropout<p>, bn or fc<outputs>"
     );
 }
 
@@ -468,6 +469,174 @@ fn description_and_report_serialise_for_javascript() {
         serde_json::from_str::<cnn_playground::shapes::NetworkReport>(&json).unwrap(),
         report
     );
+}
+
+// ------------------------------------------------------------------------------------------------
+// Average pool, dropout and batch norm
+// ------------------------------------------------------------------------------------------------
+
+fn keep(p: f64) -> KeepProbability {
+    KeepProbability::new(p).unwrap()
+}
+
+#[test]
+fn avgpool_dropout_and_bn_parse_print_and_serialise() {
+    let net: Network =
+        "8x8x3: conv3x3-4 pad1, BN, relu, AvgPool2, avgpool3 stride1, dropout0.5, dropout1, fc5"
+            .parse()
+            .unwrap();
+    assert_eq!(
+        net.layers,
+        [
+            conv(4, 3, 1, 1),
+            LayerSpec::Bn,
+            LayerSpec::Relu,
+            LayerSpec::AvgPool { size: 2, stride: 2 },
+            LayerSpec::AvgPool { size: 3, stride: 1 },
+            LayerSpec::Dropout { p: keep(0.5) },
+            LayerSpec::Dropout { p: keep(1.0) },
+            LayerSpec::Fc { outputs: 5 },
+        ]
+    );
+    assert_eq!(
+        net.to_string(),
+        "8x8x3: conv3x3-4 pad1, bn, relu, avgpool2, avgpool3 stride1, dropout0.5, dropout1, fc5"
+    );
+    assert_eq!(net.to_string().parse::<Network>().unwrap(), net);
+    // p keeps its exact value through the text (shortest round-trip form).
+    let third: Network = "4x4x1: dropout0.3333333333333333".parse().unwrap();
+    assert_eq!(third.layers, [LayerSpec::Dropout { p: keep(1.0 / 3.0) }]);
+    assert_eq!(third.to_string(), "4x4x1: dropout0.3333333333333333");
+
+    let json = serde_json::to_string(&net.layers[3..6]).unwrap();
+    assert_eq!(
+        json,
+        r#"[{"type":"avgpool","size":2,"stride":2},{"type":"avgpool","size":3,"stride":1},{"type":"dropout","p":0.5}]"#
+    );
+    assert_eq!(
+        serde_json::to_string(&LayerSpec::Bn).unwrap(),
+        r#"{"type":"bn"}"#
+    );
+    assert_eq!(
+        serde_json::from_str::<Network>(&serde_json::to_string(&net).unwrap()).unwrap(),
+        net
+    );
+    // A p outside (0, 1] is refused from JSON too.
+    let bad = serde_json::from_str::<LayerSpec>(r#"{"type":"dropout","p":1.5}"#).unwrap_err();
+    assert!(
+        bad.to_string()
+            .contains("must be more than 0 and at most 1"),
+        "{bad}"
+    );
+}
+
+#[test]
+fn avgpool_dropout_and_bn_parse_errors_say_what_was_expected() {
+    let err = |text: &str| text.parse::<Network>().unwrap_err().to_string();
+    let form = "a dropout layer is written dropout<p> with p the probability of keeping a unit, \
+                more than 0 and at most 1, e.g. dropout0.5";
+    for p in ["0", "1.5", "", "x", "1e-1", "nan", "inf", "0.5.5", "-0.5"] {
+        assert_eq!(
+            err(&format!("4x4x1: dropout{p}")),
+            format!("layer 1: cannot read the layer \"dropout{p}\": {form}"),
+            "dropout{p}"
+        );
+    }
+    assert_eq!(
+        err("4x4x1: relu, dropout0.5 stride2"),
+        "layer 2: cannot read the layer \"dropout0.5 stride2\": dropout takes no settings, got \"stride2\""
+    );
+    assert_eq!(
+        err("4x4x1: bn 2"),
+        "layer 1: cannot read the layer \"bn 2\": bn takes no settings, got \"2\""
+    );
+    assert_eq!(
+        err("4x4x1: avgpool2 pad1"),
+        "layer 1: cannot read the layer \"avgpool2 pad1\": unknown setting \"pad1\" (allowed: stride)"
+    );
+    assert_eq!(
+        err("4x4x1: avgpoolx"),
+        "layer 1: cannot read the layer \"avgpoolx\": the pool size (avgpool2 is a 2×2 window) should be a whole number, got \"x\""
+    );
+}
+
+#[test]
+fn the_walk_counts_avgpool_dropout_and_bn_exactly() {
+    let net: Network = "8x8x3: conv3x3-4 pad1, bn, relu, avgpool2, dropout0.5, fc5"
+        .parse()
+        .unwrap();
+    let report = net.walk().unwrap();
+    assert!(report.error.is_none());
+    // (label, output, weights, biases, params, macs, activations, bytes, formula)
+    let rows: Vec<_> = report
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.label.as_str(),
+                r.output.to_string(),
+                r.weights,
+                r.biases,
+                r.params,
+                r.macs,
+                r.activations,
+                r.bytes,
+                r.formula.as_deref(),
+            )
+        })
+        .collect();
+    let conv_formula = "(8 − 3 + 2·1)/1 + 1 = 8";
+    let pool_formula = "(8 − 2 + 2·0)/2 + 1 = 4";
+    assert_eq!(
+        rows,
+        [
+            (
+                "conv3x3-4 pad1",
+                "8×8×4".to_string(),
+                108,
+                4,
+                112,
+                6912,
+                256,
+                1024,
+                Some(conv_formula)
+            ),
+            ("bn", "8×8×4".to_string(), 4, 4, 8, 0, 256, 1024, None),
+            ("relu", "8×8×4".to_string(), 0, 0, 0, 0, 256, 1024, None),
+            (
+                "avgpool2",
+                "4×4×4".to_string(),
+                0,
+                0,
+                0,
+                0,
+                64,
+                256,
+                Some(pool_formula)
+            ),
+            ("dropout0.5", "4×4×4".to_string(), 0, 0, 0, 0, 64, 256, None),
+            ("fc5", "1×1×5".to_string(), 320, 5, 325, 320, 5, 20, None),
+        ]
+    );
+    assert_eq!(report.summary.params, 112 + 8 + 325);
+    assert_eq!(report.summary.macs, 6912 + 320);
+    assert_eq!(report.summary.activations, 256 * 3 + 64 * 2 + 5);
+
+    // An average pool that does not fit stops the walk as a max pool does.
+    let report = walk(
+        Shape::new(2, 5, 5),
+        &[LayerSpec::Bn, LayerSpec::AvgPool { size: 2, stride: 2 }],
+    )
+    .unwrap();
+    assert_eq!(report.rows.len(), 1);
+    let e = report.error.unwrap();
+    assert_eq!((e.index, e.label.as_str()), (1, "avgpool2"));
+    let max = walk(
+        Shape::new(2, 5, 5),
+        &[LayerSpec::Pool { size: 2, stride: 2 }],
+    )
+    .unwrap();
+    assert_eq!(e.message, max.error.unwrap().message);
 }
 
 // ------------------------------------------------------------------------------------------------

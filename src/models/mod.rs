@@ -27,7 +27,7 @@ mod sequential;
 mod three_layer;
 mod training_step;
 
-pub use sequential::{LayerOutput, Param, ParamTable, Sequential, SequentialConfig};
+pub use sequential::{Init, LayerOutput, Loss, Param, ParamTable, Sequential, SequentialConfig};
 pub(crate) use three_layer::short_number;
 pub use three_layer::{
     Activations, BatchNorm, ConvNetConfig, Grads, LayerDims, Params, ThreeLayerConvNet,

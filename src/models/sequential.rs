@@ -1,26 +1,34 @@
 //! A network built from its description: the Shapes panel's network table becomes the model.
 //!
 //! [`Sequential`] runs any stack the table's text format describes ([`Network`]: conv, ReLU,
-//! max pool, fc) with the softmax loss on the last layer's scores, on the same fast layers as
-//! [`super::ThreeLayerConvNet`] (conv into a reused [`ConvWorkspace`], pooling with an argmax,
-//! affine on the GEMM), so the same architecture trains as fast either way and gives the same
-//! loss and gradients from the same weights.
+//! max and average pool, dropout, spatial batch norm, fc) with the softmax or SVM loss on the last
+//! layer's scores ([`Loss`]), on the same fast layers as [`super::ThreeLayerConvNet`] (conv into
+//! a reused [`ConvWorkspace`], pooling with an argmax, affine on the GEMM), so the same
+//! architecture trains as fast either way and gives the same loss and gradients from the same
+//! weights.
 //!
 //! Its learned arrays live in one [`ParamTable`], named as the course names them: the k-th layer
-//! with weights (conv or fc) owns `Wk` and `bk`. Each entry holds its value and its gradient (and
-//! is the place an optimizer's state for it belongs), so a new kind of layer adds entries, not
-//! fields.
+//! with weights (conv or fc) owns `Wk` and `bk`, the j-th batch norm layer `gammaj` and `betaj`.
+//! Each entry holds its value and its gradient (and is the place an optimizer's state for it
+//! belongs), so a new kind of layer adds entries, not fields.
+//!
+//! [`Sequential::loss`] is training: dropout draws a fresh mask on every call (seeded from the
+//! model's seed and a count of the calls, so a run is reproducible; [`Sequential::fix_dropout`]
+//! keeps one mask for a gradient check) and batch norm normalises with the batch's statistics and
+//! updates its running ones. [`Sequential::scores`], [`Sequential::predict`] and
+//! [`Sequential::layer_outputs`] are test time: dropout is the identity and batch norm uses the
+//! running statistics.
 //!
 //! As in the three-layer net, a ReLU directly followed by a max pool runs after it (pooling the
 //! pre-activation, then the ReLU on the pooled values, a quarter of them with 2×2 windows): max
 //! pooling and `max(0, ·)` commute exactly, gradients included.
 //!
 //! ```
-//! use cnn_playground::models::{Sequential, SequentialConfig};
+//! use cnn_playground::models::{Init, Sequential, SequentialConfig};
 //! use cnn_playground::rng::Rng;
 //! use ndarray::Array4;
 //! let network = "8x8x3: conv3x3-4 pad1, relu, pool2, fc10, relu, fc5".parse().unwrap();
-//! let config = SequentialConfig { weight_scale: 1e-3, ..SequentialConfig::new(network, 5) };
+//! let config = SequentialConfig { init: Init::Scale(1e-3), ..SequentialConfig::new(network, 5) };
 //! let mut model = Sequential::<f64>::new(config).unwrap();
 //! let x: Array4<f64> = Rng::new(1).normal_array((4, 3, 8, 8), 1.0);
 //! let (loss, grads) = model.loss(&x, &[0, 1, 2, 3]).unwrap();
@@ -34,18 +42,26 @@ use crate::budget::{self, Tally};
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gemm::GemmScratch;
+use crate::layers::batchnorm::{
+    spatial_batchnorm_backward, spatial_batchnorm_forward, BatchNormCache, BatchNormParam, Mode,
+};
 use crate::layers::conv_fast::{
     conv_backward_into, conv_forward_into, ConvGradsMut, ConvWorkspace,
 };
-use crate::layers::pool_fast::{max_pool_backward_into, max_pool_forward_into};
+use crate::layers::dropout::{dropout_backward, dropout_forward, DropoutCache, DropoutParam};
+use crate::layers::init::{he_std_affine, he_std_conv};
+use crate::layers::pool_fast::{
+    avg_pool_backward_into, avg_pool_forward_into, max_pool_backward_into, max_pool_forward_into,
+};
 use crate::layers::{
-    affine_backward_into, affine_forward_into, softmax_loss, AffineGradsMut, ConvParam, PoolParam,
+    affine_backward_into, affine_forward_into, softmax_loss, svm_loss, AffineGradsMut, ConvParam,
+    PoolParam,
 };
 use crate::rng::Rng;
 use crate::shapes::{LayerSpec, Network, Shape};
 use ndarray::{
-    Array2, Array4, ArrayD, ArrayView1, ArrayView2, ArrayView4, ArrayViewMut2, ArrayViewMut4, Ix1,
-    Ix2, Ix4, IxDyn, Zip,
+    Array1, Array2, Array4, ArrayD, ArrayView1, ArrayView2, ArrayView4, ArrayViewMut2,
+    ArrayViewMut4, Ix1, Ix2, Ix4, IxDyn, Zip,
 };
 
 use super::three_layer::{argmax_rows, short_number};
@@ -58,25 +74,48 @@ pub struct SequentialConfig {
     pub network: Network,
     /// Number of classes (at least 2).
     pub num_classes: usize,
-    /// Standard deviation of the initial weights (biases start at 0), as the course's
-    /// `weight_scale`.
-    pub weight_scale: f64,
+    /// How the initial weights are drawn (biases start at 0, batch norm's γ at 1 and β at 0).
+    pub init: Init,
+    /// The loss on the scores: softmax (cross-entropy) or the multiclass SVM.
+    pub loss: Loss,
     /// L2 regularization strength: the loss adds `0.5·reg·Σ W²` over every weight array (not the
     /// biases).
     pub reg: f64,
     /// Seed of the initial weights: W1, W2, … are drawn in that order from `Rng::new(seed)`, as
-    /// the three-layer net draws its own.
+    /// the three-layer net draws its own. Dropout's masks are seeded from it too.
     pub seed: u64,
 }
 
+/// How a [`Sequential`] model draws its initial weights, each `std · N(0, 1)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Init {
+    /// He (Kaiming) initialisation: `std = sqrt(2 / fan_in)`, with fan_in `C·k·k` for a conv
+    /// layer's filters and `D = C·H·W` for an fc layer's weights, so that the signal keeps its
+    /// scale through ReLU layers. The default for designed networks.
+    He,
+    /// One standard deviation for every weight array, the course's `weight_scale` (the
+    /// three-layer net's initialisation).
+    Scale(f64),
+}
+
+/// The loss on the class scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loss {
+    /// Softmax cross-entropy (the course's `softmax_loss`).
+    Softmax,
+    /// Multiclass SVM hinge loss with margin 1 (the course's `svm_loss`).
+    Svm,
+}
+
 impl SequentialConfig {
-    /// `network` for `num_classes` classes with the course's defaults: weight scale 1e-3, reg 0,
+    /// `network` for `num_classes` classes with He initialisation, the softmax loss, reg 0 and
     /// seed 0.
     pub fn new(network: Network, num_classes: usize) -> Self {
         SequentialConfig {
             network,
             num_classes,
-            weight_scale: 1e-3,
+            init: Init::He,
+            loss: Loss::Softmax,
             reg: 0.0,
             seed: 0,
         }
@@ -150,6 +189,15 @@ enum Op {
     },
     Relu,
     MaxPool(PoolParam),
+    AvgPool(PoolParam),
+    /// Keep probability p.
+    Dropout(f64),
+    /// γ and β in the table, and the layer's place in [`Sequential::norms`].
+    BatchNorm {
+        gamma: usize,
+        beta: usize,
+        slot: usize,
+    },
     Affine {
         w: usize,
         b: usize,
@@ -177,15 +225,41 @@ pub struct LayerOutput<F> {
     pub output: Array4<F>,
 }
 
-/// What the forward pass keeps for the backward: every step's output `(N, C, H, W)` (an fc
-/// layer's `(N, M, 1, 1)`), and each max pool's argmax (empty for the other steps).
-struct Pass<F> {
-    outs: Vec<Array4<F>>,
-    argmaxes: Vec<Vec<usize>>,
+/// What one step keeps for the backward pass besides its output.
+enum Cache<F> {
+    None,
+    /// A max pool's argmax.
+    Argmax(Vec<usize>),
+    Dropout(DropoutCache<Ix4>),
+    BatchNorm(BatchNormCache<F>),
 }
 
-/// A network of conv, ReLU, max-pool and fc layers with the softmax loss, built from a
-/// [`Network`] description. A ReLU directly followed by a max pool runs after it (max pooling
+/// What the forward pass keeps for the backward: every step's output `(N, C, H, W)` (an fc
+/// layer's `(N, M, 1, 1)`), and each step's [`Cache`].
+struct Pass<F> {
+    outs: Vec<Array4<F>>,
+    caches: Vec<Cache<F>>,
+}
+
+/// How a forward pass runs: training (with the seed of this pass's dropout masks) or test time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    Train { seed: u64 },
+    Test,
+}
+
+/// The seed of dropout layer `number`'s mask in the pass seeded by `seed`: a SplitMix64 mix, so
+/// that neighbouring seeds and layers give unrelated masks.
+fn mix(seed: u64, number: u64) -> u64 {
+    let mut z = seed ^ number.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A network of conv, ReLU, max and average pool, dropout, spatial batch norm and fc layers with
+/// the softmax or SVM loss, built from a [`Network`] description. A ReLU directly followed by a max pool runs after it (max pooling
 /// and `max(0, ·)` commute exactly, gradients included), on the pooled values.
 ///
 /// Input x is `(N, C, H, W)` with `(C, H, W)` the description's input; scores are
@@ -197,6 +271,13 @@ pub struct Sequential<F> {
     params: ParamTable<F>,
     /// The conv layers' scratch buffers, shared by them and reused by every loss.
     workspace: ConvWorkspace<F>,
+    /// Each batch norm layer's settings and running statistics, in layer order.
+    norms: Vec<BatchNormParam<F>>,
+    /// Training passes so far: the next pass's dropout masks are seeded from it.
+    passes: u64,
+    /// A seed every training pass uses for its dropout masks instead (see
+    /// [`Sequential::fix_dropout`]).
+    fixed_dropout: Option<u64>,
 }
 
 fn check_non_negative<F: Float>(name: &str, value: f64, what: &str) -> Result<()> {
@@ -246,17 +327,20 @@ fn plan(layers: &[LayerSpec], outputs: &[Shape]) -> Vec<(usize, LayerSpec, Shape
 }
 
 impl<F: Float> Sequential<F> {
-    /// A model of `config.network` with weights `weight_scale · N(0, 1)` drawn from
-    /// `Rng::new(config.seed)` layer by layer (W1, W2, … in order; the three-layer net draws the
-    /// same for the same architecture and seed) and biases 0.
+    /// A model of `config.network` with weights `std · N(0, 1)` drawn from `Rng::new(config.seed)`
+    /// layer by layer (W1, W2, … in order; the three-layer net draws the same for the same
+    /// architecture, seed and [`Init::Scale`]), `std` as [`SequentialConfig::init`] says, biases
+    /// 0, batch norm's γ 1 and β 0 (with eps 1e-5 and momentum 0.9, as the course).
     ///
     /// Errors, before anything is allocated: a layer that does not fit what reaches it (named,
     /// with the output-size arithmetic), fewer than 2 classes, a network that does not end with
-    /// an fc layer of one output per class, weight_scale or reg NaN, infinite, negative or too
+    /// an fc layer of one output per class, a weight scale or reg NaN, infinite, negative or too
     /// large for `F`, and [`Error::OverBudget`] naming the layer at which the parameters (values
     /// and gradients) pass the engine's budget.
     pub fn new(config: SequentialConfig) -> Result<Self> {
-        check_non_negative::<F>("weight_scale", config.weight_scale, "the initial weights")?;
+        if let Init::Scale(scale) = config.init {
+            check_non_negative::<F>("weight_scale", scale, "the initial weights")?;
+        }
         check_non_negative::<F>("reg", config.reg, "the regularization loss")?;
         let classes = config.num_classes;
         if classes < 2 {
@@ -294,35 +378,38 @@ impl<F: Float> Sequential<F> {
 
         // The parameters, values and gradients, are checked layer by layer against the budget
         // before any is drawn: the first layer that takes the total over it is named.
-        let mut shapes: Vec<(Vec<usize>, usize)> = Vec::new();
         let mut total: u128 = 0;
         let mut input = network.input;
         for &(number, layer, out) in &order {
             let name = layer_name(number, &layer);
-            // Conv filters (F, C, k, k) have F biases; fc weights (D, M), D = C·H·W, have M.
-            let weights = match layer {
-                LayerSpec::Conv { filters, size, .. } => {
-                    Some((vec![filters, input.c, size, size], filters))
-                }
+            // Conv filters (F, C, k, k) have F biases; fc weights (D, M), D = C·H·W, have M;
+            // batch norm has γ and β (C each) and its running mean and variance (C each).
+            let arrays: Option<Vec<Vec<usize>>> = match layer {
+                LayerSpec::Conv { filters, size, .. } => Some(vec![
+                    vec![2, filters, input.c, size, size],
+                    vec![2, filters],
+                ]),
                 LayerSpec::Fc { outputs } => {
                     let what = format!("the input of {name}");
                     let d = budget::check::<F>(&what, &[input.c, input.h, input.w])?;
-                    Some((vec![d, outputs], outputs))
+                    Some(vec![vec![2, d, outputs], vec![2, outputs]])
                 }
-                LayerSpec::Relu | LayerSpec::Pool { .. } => None,
+                LayerSpec::Bn => Some(vec![vec![6, input.c]]),
+                LayerSpec::Relu
+                | LayerSpec::Pool { .. }
+                | LayerSpec::AvgPool { .. }
+                | LayerSpec::Dropout { .. } => None,
             };
-            if let Some((w, biases)) = weights {
+            if let Some(arrays) = arrays {
                 let mut tally = Tally::new(format!(
                     "the parameters of the network up to {name} (values and gradients)"
                 ));
-                let values: Vec<usize> = std::iter::once(2).chain(w.iter().copied()).collect();
-                tally
-                    .add_bytes(total)
-                    .add::<F>(&values)
-                    .add::<F>(&[2, biases]);
+                tally.add_bytes(total);
+                for dims in &arrays {
+                    tally.add::<F>(dims);
+                }
                 tally.check()?;
                 total = tally.bytes();
-                shapes.push((w, biases));
             }
             input = out;
         }
@@ -331,29 +418,61 @@ impl<F: Float> Sequential<F> {
         let mut params: ParamTable<F> = ParamTable {
             entries: Vec::new(),
         };
+        let mut norms = Vec::new();
         let mut steps = Vec::with_capacity(order.len());
-        let mut drawn = shapes.into_iter().enumerate();
+        let mut weighted = 0;
+        let mut input = network.input;
         for &(number, label, out) in &order {
+            let Shape { c, h, w } = input;
             let op = match label {
-                LayerSpec::Conv { .. } | LayerSpec::Fc { .. } => {
-                    let Some((k, (shape, biases))) = drawn.next() else {
-                        unreachable!("one weight shape was listed per conv and fc layer");
+                LayerSpec::Conv {
+                    filters,
+                    size,
+                    stride,
+                    pad,
+                } => {
+                    weighted += 1;
+                    let std = match config.init {
+                        Init::He => he_std_conv(c, size, size)?,
+                        Init::Scale(scale) => scale,
                     };
-                    let value = rng.normal_array(IxDyn(&shape), config.weight_scale);
-                    let w = params.push(format!("W{}", k + 1), value, true);
+                    let value = rng.normal_array(IxDyn(&[filters, c, size, size]), std);
+                    let w = params.push(format!("W{weighted}"), value, true);
                     let b = params.push(
-                        format!("b{}", k + 1),
-                        ArrayD::zeros(IxDyn(&[biases])),
+                        format!("b{weighted}"),
+                        ArrayD::zeros(IxDyn(&[filters])),
                         false,
                     );
-                    match label {
-                        LayerSpec::Conv { stride, pad, .. } => Op::Conv {
-                            w,
-                            b,
-                            param: ConvParam { stride, pad },
-                        },
-                        _ => Op::Affine { w, b },
+                    Op::Conv {
+                        w,
+                        b,
+                        param: ConvParam { stride, pad },
                     }
+                }
+                LayerSpec::Fc { outputs } => {
+                    weighted += 1;
+                    // Checked against the budget above, so the product fits.
+                    let d = c * h * w;
+                    let std = match config.init {
+                        Init::He => he_std_affine(d)?,
+                        Init::Scale(scale) => scale,
+                    };
+                    let value = rng.normal_array(IxDyn(&[d, outputs]), std);
+                    let w = params.push(format!("W{weighted}"), value, true);
+                    let b = params.push(
+                        format!("b{weighted}"),
+                        ArrayD::zeros(IxDyn(&[outputs])),
+                        false,
+                    );
+                    Op::Affine { w, b }
+                }
+                LayerSpec::Bn => {
+                    let slot = norms.len();
+                    let j = slot + 1;
+                    let gamma = params.push(format!("gamma{j}"), ArrayD::ones(IxDyn(&[c])), false);
+                    let beta = params.push(format!("beta{j}"), ArrayD::zeros(IxDyn(&[c])), false);
+                    norms.push(BatchNormParam::new(c));
+                    Op::BatchNorm { gamma, beta, slot }
                 }
                 LayerSpec::Relu => Op::Relu,
                 LayerSpec::Pool { size, stride } => Op::MaxPool(PoolParam {
@@ -361,6 +480,12 @@ impl<F: Float> Sequential<F> {
                     pool_width: size,
                     stride,
                 }),
+                LayerSpec::AvgPool { size, stride } => Op::AvgPool(PoolParam {
+                    pool_height: size,
+                    pool_width: size,
+                    stride,
+                }),
+                LayerSpec::Dropout { p } => Op::Dropout(p.get()),
             };
             steps.push(Step {
                 op,
@@ -368,27 +493,49 @@ impl<F: Float> Sequential<F> {
                 label,
                 out,
             });
+            input = out;
         }
-        if !params
-            .entries
-            .iter()
-            .all(|p| p.value.iter().all(|v| v.is_finite()))
-        {
-            return Err(Error::InvalidInput(format!(
-                "weight_scale = {} is not allowed: weight_scale · N(0, 1) overflows the net's \
-                 {}-bit numbers (the largest is {:.1e}), so some initial weights would be \
-                 infinite: use a small value such as 1e-2",
-                short_number(config.weight_scale),
-                8 * std::mem::size_of::<F>(),
-                F::max_value().as_f64(),
-            )));
+        if let Init::Scale(scale) = config.init {
+            if !params
+                .entries
+                .iter()
+                .all(|p| p.value.iter().all(|v| v.is_finite()))
+            {
+                return Err(Error::InvalidInput(format!(
+                    "weight_scale = {} is not allowed: weight_scale · N(0, 1) overflows the net's \
+                     {}-bit numbers (the largest is {:.1e}), so some initial weights would be \
+                     infinite: use a small value such as 1e-2",
+                    short_number(scale),
+                    8 * std::mem::size_of::<F>(),
+                    F::max_value().as_f64(),
+                )));
+            }
         }
         Ok(Sequential {
             config,
             steps,
             params,
             workspace: ConvWorkspace::new(),
+            norms,
+            passes: 0,
+            fixed_dropout: None,
         })
+    }
+
+    /// Each batch norm layer's running mean and variance `(C,)`, in layer order (batch norm
+    /// layer j owns `gammaj` and `betaj`).
+    pub fn running_stats(&self) -> Vec<(&Array1<F>, &Array1<F>)> {
+        self.norms
+            .iter()
+            .map(|n| (&n.running_mean, &n.running_var))
+            .collect()
+    }
+
+    /// Makes every following [`Sequential::loss`] draw its dropout masks from `seed` (the same
+    /// masks on every call, as a gradient check needs), or with `None` from a new seed on every
+    /// call again (training). Without dropout layers it changes nothing.
+    pub fn fix_dropout(&mut self, seed: Option<u64>) {
+        self.fixed_dropout = seed;
     }
 
     /// The description, classes and initialisation of this model.
@@ -432,8 +579,8 @@ impl<F: Float> Sequential<F> {
     }
 
     /// The arrays one training pass (forward and backward) of `n` images holds, counted layer by
-    /// layer against the engine's budget: each layer's output and its gradient `(N, C, H, W)`, and
-    /// a max pool's argmax. Errors with [`Error::OverBudget`] naming the layer at which the total
+    /// layer against the engine's budget: each layer's output and its gradient `(N, C, H, W)`, a
+    /// max pool's argmax, a dropout layer's mask and a batch norm layer's normalised input. Errors with [`Error::OverBudget`] naming the layer at which the total
     /// passes the budget; nothing is allocated.
     pub fn check_batch(&self, n: usize) -> Result<()> {
         let mut total: u128 = 0;
@@ -446,8 +593,17 @@ impl<F: Float> Sequential<F> {
                 layer_name(step.number, &step.label)
             ));
             tally.add_bytes(total).add::<F>(&[2, n, c, h, w]);
-            if let Op::MaxPool(_) = step.op {
-                tally.add::<usize>(&[n, c, h, w]);
+            match step.op {
+                Op::MaxPool(_) => {
+                    tally.add::<usize>(&[n, c, h, w]);
+                }
+                Op::Dropout(_) => {
+                    tally.add::<bool>(&[n, c, h, w]);
+                }
+                Op::BatchNorm { .. } => {
+                    tally.add::<F>(&[n, c, h, w]);
+                }
+                _ => {}
             }
             tally.check()?;
             total = tally.bytes();
@@ -499,31 +655,79 @@ impl<F: Float> Sequential<F> {
     }
 
     /// The forward pass of x (standard layout), after checking the batch against the budget.
-    fn forward(&self, x: ArrayView4<'_, F>, ws: &mut ConvWorkspace<F>) -> Result<Pass<F>> {
+    /// Batch norm's running statistics in `norms` are updated in a training run.
+    fn forward(
+        &self,
+        x: ArrayView4<'_, F>,
+        ws: &mut ConvWorkspace<F>,
+        run: Run,
+        norms: &mut [BatchNormParam<F>],
+    ) -> Result<Pass<F>> {
         let n = x.dim().0;
         self.check_batch(n)?;
         let mut outs: Vec<Array4<F>> = Vec::with_capacity(self.steps.len());
-        let mut argmaxes = Vec::with_capacity(self.steps.len());
+        let mut caches = Vec::with_capacity(self.steps.len());
         let mut scratch = GemmScratch::new();
         for step in &self.steps {
             let input = outs.last().map_or(x.view(), |o| o.view());
             let Shape { c, h, w } = step.out;
-            let mut out = Array4::zeros((n, c, h, w));
-            let mut argmax = Vec::new();
-            match step.op {
-                Op::Conv { w, b, param } => {
-                    let (w, b) = (self.weights4(w), self.biases(b));
+            let mut cache = Cache::None;
+            let out = match step.op {
+                Op::Conv { w: wi, b, param } => {
+                    let mut out = Array4::zeros((n, c, h, w));
+                    let (w, b) = (self.weights4(wi), self.vector(b));
                     conv_forward_into(input, w, b, param, out.view_mut(), ws)?;
+                    out
                 }
-                Op::Relu => Zip::from(&mut out).and(&input).for_each(|o, &v| {
-                    *o = if v > F::zero() { v } else { F::zero() };
-                }),
+                Op::Relu => {
+                    let mut out = Array4::zeros((n, c, h, w));
+                    Zip::from(&mut out).and(&input).for_each(|o, &v| {
+                        *o = if v > F::zero() { v } else { F::zero() };
+                    });
+                    out
+                }
                 Op::MaxPool(param) => {
-                    argmax = vec![0; out.len()];
+                    let mut out = Array4::zeros((n, c, h, w));
+                    let mut argmax = vec![0; out.len()];
                     max_pool_forward_into(input, param, out.view_mut(), &mut argmax)?;
+                    cache = Cache::Argmax(argmax);
+                    out
                 }
-                Op::Affine { w, b } => {
-                    let (w, b) = (self.weights2(w), self.biases(b));
+                Op::AvgPool(param) => {
+                    let mut out = Array4::zeros((n, c, h, w));
+                    avg_pool_forward_into(input, param, out.view_mut())?;
+                    out
+                }
+                Op::Dropout(p) => match run {
+                    // Test time: the identity, exactly.
+                    Run::Test => input.to_owned(),
+                    Run::Train { seed } => {
+                        let param = DropoutParam {
+                            p,
+                            mode: Mode::Train,
+                            seed: mix(seed, step.number as u64),
+                        };
+                        let (out, c) = dropout_forward(&input.to_owned(), param)?;
+                        cache = Cache::Dropout(c);
+                        out
+                    }
+                },
+                Op::BatchNorm { gamma, beta, slot } => {
+                    let norm = &mut norms[slot];
+                    norm.mode = match run {
+                        Run::Train { .. } => Mode::Train,
+                        Run::Test => Mode::Test,
+                    };
+                    let (gamma, beta) =
+                        (self.vector(gamma).to_owned(), self.vector(beta).to_owned());
+                    let (out, c) =
+                        spatial_batchnorm_forward(&input.to_owned(), &gamma, &beta, norm)?;
+                    cache = Cache::BatchNorm(c);
+                    out
+                }
+                Op::Affine { w: wi, b } => {
+                    let mut out = Array4::zeros((n, c, h, w));
+                    let (w, b) = (self.weights2(wi), self.vector(b));
                     let input = input.as_standard_layout();
                     affine_forward_into(
                         rows(input.view()),
@@ -532,12 +736,13 @@ impl<F: Float> Sequential<F> {
                         rows_mut(out.view_mut()),
                         &mut scratch,
                     )?;
+                    out
                 }
-            }
+            };
             outs.push(out);
-            argmaxes.push(argmax);
+            caches.push(cache);
         }
-        Ok(Pass { outs, argmaxes })
+        Ok(Pass { outs, caches })
     }
 
     fn weights4(&self, i: usize) -> ArrayView4<'_, F> {
@@ -556,12 +761,12 @@ impl<F: Float> Sequential<F> {
             .expect("fc weights are (D, M) by construction")
     }
 
-    fn biases(&self, i: usize) -> ArrayView1<'_, F> {
+    fn vector(&self, i: usize) -> ArrayView1<'_, F> {
         self.params.entries[i]
             .value
             .view()
             .into_dimensionality::<Ix1>()
-            .expect("biases are (M,) by construction")
+            .expect("biases, γ and β are vectors by construction")
     }
 
     /// Training loss and gradients for a batch, as the assignment's `loss(X, y)`.
@@ -569,18 +774,37 @@ impl<F: Float> Sequential<F> {
     /// - x: `(N, C, H, W)`, N ≥ 1, `(C, H, W)` = the description's input
     /// - y: N labels in `0..num_classes`
     ///
-    /// Returns the softmax loss averaged over N plus `0.5·reg·Σ W²` (every weight array), and the
-    /// table with every entry's gradient of that loss. Errors on a bad x or y, or a batch whose
-    /// activations exceed the budget ([`Sequential::check_batch`]); the gradients are then as
-    /// they were.
+    /// Returns the softmax or SVM loss ([`SequentialConfig::loss`]) averaged over N plus
+    /// `0.5·reg·Σ W²` (every weight array; not biases, γ or β), and the table with every entry's
+    /// gradient of that loss. This is a training pass: dropout draws its masks (a new seed per
+    /// call, unless [`Sequential::fix_dropout`] fixed one) and batch norm uses the batch's
+    /// statistics and updates its running ones. Errors on a bad x or y, or a batch whose
+    /// activations exceed the budget ([`Sequential::check_batch`]); the gradients and running
+    /// statistics are then as they were.
     pub fn loss(&mut self, x: &Array4<F>, y: &[usize]) -> Result<(F, &ParamTable<F>)> {
         self.check_input(x)?;
         self.check_labels(x.dim().0, y)?;
-        // The workspace is lent to the passes and put back, even if one of them fails.
+        let seed = match self.fixed_dropout {
+            Some(seed) => seed,
+            None => mix(self.config.seed, self.passes),
+        };
+        // The workspace is lent to the passes and put back, even if one of them fails; the
+        // running statistics are updated on a copy, kept only if the pass succeeds.
         let mut ws = std::mem::take(&mut self.workspace);
-        let result = self.loss_and_grads(x.as_standard_layout().view(), y, &mut ws);
+        let mut norms = self.norms.clone();
+        let result = self.loss_and_grads(
+            x.as_standard_layout().view(),
+            y,
+            &mut ws,
+            Run::Train { seed },
+            &mut norms,
+        );
         self.workspace = ws;
         let (loss, grads) = result?;
+        self.norms = norms;
+        if self.fixed_dropout.is_none() {
+            self.passes = self.passes.wrapping_add(1);
+        }
         for (entry, grad) in self.params.entries.iter_mut().zip(grads) {
             entry.grad = grad;
         }
@@ -594,15 +818,20 @@ impl<F: Float> Sequential<F> {
         x: ArrayView4<'_, F>,
         y: &[usize],
         ws: &mut ConvWorkspace<F>,
+        run: Run,
+        norms: &mut [BatchNormParam<F>],
     ) -> Result<(F, Vec<ArrayD<F>>)> {
         let n = x.dim().0;
-        let Pass { outs, argmaxes } = self.forward(x, ws)?;
+        let Pass { outs, caches } = self.forward(x, ws, run, norms)?;
         let scores = rows(
             outs.last()
                 .expect("a network has at least its fc layer")
                 .view(),
         );
-        let (data_loss, dscores) = softmax_loss(&scores.to_owned(), y)?;
+        let (data_loss, dscores) = match self.config.loss {
+            Loss::Softmax => softmax_loss(&scores.to_owned(), y)?,
+            Loss::Svm => svm_loss(&scores.to_owned(), y)?,
+        };
         let reg = F::of(self.config.reg);
         let squares = self
             .params
@@ -639,8 +868,31 @@ impl<F: Float> Sequential<F> {
                     });
                 }
                 Op::MaxPool(_) => {
+                    let Cache::Argmax(argmax) = &caches[i] else {
+                        unreachable!("a max pool's forward keeps its argmax");
+                    };
                     let mut dx = Array4::zeros(input.raw_dim());
-                    max_pool_backward_into(dout.view(), &argmaxes[i], dx.view_mut())?;
+                    max_pool_backward_into(dout.view(), argmax, dx.view_mut())?;
+                    dout = dx;
+                }
+                Op::AvgPool(param) => {
+                    let mut dx = Array4::zeros(input.raw_dim());
+                    avg_pool_backward_into(dout.view(), param, dx.view_mut())?;
+                    dout = dx;
+                }
+                Op::Dropout(_) => {
+                    // A test-time pass (no mask) is the identity: dout passes unchanged.
+                    if let Cache::Dropout(cache) = &caches[i] {
+                        dout = dropout_backward(&dout, cache)?;
+                    }
+                }
+                Op::BatchNorm { gamma, beta, .. } => {
+                    let Cache::BatchNorm(cache) = &caches[i] else {
+                        unreachable!("a batch norm's forward keeps its cache");
+                    };
+                    let (dx, dgamma, dbeta) = spatial_batchnorm_backward(&dout, cache)?;
+                    grads[gamma] = dgamma.into_dyn();
+                    grads[beta] = dbeta.into_dyn();
                     dout = dx;
                 }
                 Op::Conv { w, b, param } => {
@@ -702,11 +954,19 @@ impl<F: Float> Sequential<F> {
         Ok((data_loss + reg_loss, grads))
     }
 
-    /// Class scores `(N, classes)` for x `(N, C, H, W)`.
+    /// Class scores `(N, classes)` for x `(N, C, H, W)`, at test time (dropout is the identity,
+    /// batch norm uses its running statistics).
     pub fn scores(&self, x: &Array4<F>) -> Result<Array2<F>> {
         self.check_input(x)?;
         let x = x.as_standard_layout();
-        let outs = self.forward(x.view(), &mut ConvWorkspace::new())?.outs;
+        let outs = self
+            .forward(
+                x.view(),
+                &mut ConvWorkspace::new(),
+                Run::Test,
+                &mut self.norms.clone(),
+            )?
+            .outs;
         let last = outs
             .into_iter()
             .last()
@@ -717,14 +977,52 @@ impl<F: Float> Sequential<F> {
             .expect("the last layer is fc with one output per class"))
     }
 
-    /// Every layer's output for x `(N, C, H, W)` (an fc layer's as `(N, M, 1, 1)`), in the order
+    /// Every layer's output for x `(N, C, H, W)` at test time (an fc layer's as `(N, M, 1, 1)`), in the order
     /// the model runs them, each with its layer's number in the description (from 1) and its
     /// description. That order is the description's, except that a ReLU directly followed by a
     /// max pool comes after it, so that ReLU's output is the pooled one (see the module docs).
     pub fn layer_outputs(&self, x: &Array4<F>) -> Result<Vec<LayerOutput<F>>> {
         self.check_input(x)?;
         let x = x.as_standard_layout();
-        let outs = self.forward(x.view(), &mut ConvWorkspace::new())?.outs;
+        let outs = self
+            .forward(
+                x.view(),
+                &mut ConvWorkspace::new(),
+                Run::Test,
+                &mut self.norms.clone(),
+            )?
+            .outs;
+        Ok(self
+            .steps
+            .iter()
+            .zip(outs)
+            .map(|(step, output)| LayerOutput {
+                number: step.number,
+                layer: step.label,
+                output,
+            })
+            .collect())
+    }
+
+    /// Every layer's output for x as the next [`Sequential::loss`] computes it (training: the
+    /// dropout masks that call would draw, batch norm with the batch's statistics), in the order
+    /// of [`Sequential::layer_outputs`]. Nothing is updated: a gradient check uses it to see how
+    /// near the ReLU inputs are to their kink.
+    pub fn training_layer_outputs(&self, x: &Array4<F>) -> Result<Vec<LayerOutput<F>>> {
+        self.check_input(x)?;
+        let x = x.as_standard_layout();
+        let seed = match self.fixed_dropout {
+            Some(seed) => seed,
+            None => mix(self.config.seed, self.passes),
+        };
+        let outs = self
+            .forward(
+                x.view(),
+                &mut ConvWorkspace::new(),
+                Run::Train { seed },
+                &mut self.norms.clone(),
+            )?
+            .outs;
         Ok(self
             .steps
             .iter()

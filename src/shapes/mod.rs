@@ -35,8 +35,8 @@ use crate::error::{Error, Result};
 pub mod network;
 
 pub use network::{
-    walk, FcComparison, FcVsConv, LayerError, LayerRow, LayerSpec, Network, NetworkReport, Summary,
-    BYTES_PER_VALUE,
+    walk, FcComparison, FcVsConv, KeepProbability, LayerError, LayerRow, LayerSpec, Network,
+    NetworkReport, Summary, BYTES_PER_VALUE,
 };
 
 /// `(input − filter + 2·pad)/stride + 1` along one axis (`axis` names it in messages).

@@ -35,7 +35,8 @@ pub const BYTES_PER_VALUE: u64 = 4;
 /// One layer of a network description. Conv filters and pool windows are square.
 ///
 /// Serialised for JavaScript with a `type` tag: `{"type":"conv","filters":16,"size":3,"stride":1,"pad":1}`,
-/// `{"type":"relu"}`, `{"type":"pool","size":2,"stride":2}`, `{"type":"fc","outputs":5}`.
+/// `{"type":"relu"}`, `{"type":"pool","size":2,"stride":2}`, `{"type":"avgpool","size":2,"stride":2}`,
+/// `{"type":"dropout","p":0.5}`, `{"type":"bn"}`, `{"type":"fc","outputs":5}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum LayerSpec {
@@ -50,8 +51,67 @@ pub enum LayerSpec {
     Relu,
     /// Max pooling over `size × size` windows, no padding.
     Pool { size: usize, stride: usize },
+    /// Average pooling over `size × size` windows, no padding.
+    #[serde(rename = "avgpool")]
+    AvgPool { size: usize, stride: usize },
+    /// Inverted dropout keeping each unit with probability `p` (the assignment's convention):
+    /// no parameters, same shape; the identity at test time.
+    Dropout { p: KeepProbability },
+    /// Spatial batch normalization: per channel, a scale γ and a shift β (2·C parameters), same
+    /// shape.
+    Bn,
     /// Fully connected: flattens `C·H·W` inputs to `outputs` values (shape `outputs×1×1`).
     Fc { outputs: usize },
+}
+
+/// The probability of keeping a unit in a dropout layer: a number in (0, 1], never NaN (so it
+/// compares and hashes exactly, by its bits). Serialised as the bare number.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "f64", into = "f64")]
+pub struct KeepProbability(f64);
+
+impl KeepProbability {
+    /// `p` if it is in (0, 1]; else an error saying what p means.
+    pub fn new(p: f64) -> Result<Self> {
+        if p > 0.0 && p <= 1.0 {
+            Ok(KeepProbability(p))
+        } else {
+            Err(Error::InvalidHyperparameter {
+                name: "the dropout probability p".into(),
+                value: p,
+                reason: "p is the probability of keeping each unit, so it must be more than 0 \
+                         and at most 1 (p = 1 keeps every unit; p = 0 would keep none)"
+                    .into(),
+            })
+        }
+    }
+
+    /// The probability, in (0, 1].
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+// Never NaN (see `new`), so equality is reflexive.
+impl Eq for KeepProbability {}
+
+impl std::hash::Hash for KeepProbability {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.to_bits().hash(state);
+    }
+}
+
+impl TryFrom<f64> for KeepProbability {
+    type Error = Error;
+    fn try_from(p: f64) -> Result<Self> {
+        KeepProbability::new(p)
+    }
+}
+
+impl From<KeepProbability> for f64 {
+    fn from(p: KeepProbability) -> f64 {
+        p.0
+    }
 }
 
 impl LayerSpec {
@@ -72,7 +132,7 @@ impl LayerSpec {
 }
 
 /// The compact text form: `conv3x3-16 pad1`, `conv5x5-6 stride2`, `relu`, `pool2`, `pool3 stride2`,
-/// `fc5`. Defaults are left out (conv stride 1 and pad 0; pool stride equal to its size).
+/// `avgpool2`, `dropout0.5` (p, the keep probability), `bn`, `fc5`. Defaults are left out (conv stride 1 and pad 0; pool stride equal to its size).
 impl fmt::Display for LayerSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
@@ -99,6 +159,16 @@ impl fmt::Display for LayerSpec {
                 }
                 Ok(())
             }
+            LayerSpec::AvgPool { size, stride } => {
+                write!(f, "avgpool{size}")?;
+                if stride != size {
+                    write!(f, " stride{stride}")?;
+                }
+                Ok(())
+            }
+            // f64's Display is the shortest text that reads back as the same number.
+            LayerSpec::Dropout { p } => write!(f, "dropout{}", p.get()),
+            LayerSpec::Bn => write!(f, "bn"),
             LayerSpec::Fc { outputs } => write!(f, "fc{outputs}"),
         }
     }
@@ -114,14 +184,40 @@ impl FromStr for LayerSpec {
         let mut words = lower.split_whitespace();
         let head = words.next().ok_or_else(|| bad_layer(text, "it is empty"))?;
         let options: Vec<&str> = words.collect();
-        if head == "relu" {
+        if head == "relu" || head == "bn" {
             if let Some(extra) = options.first() {
                 return Err(bad_layer(
                     text,
-                    &format!("relu takes no settings, got {}", quoted(extra)),
+                    &format!("{head} takes no settings, got {}", quoted(extra)),
                 ));
             }
-            return Ok(LayerSpec::Relu);
+            return Ok(if head == "relu" {
+                LayerSpec::Relu
+            } else {
+                LayerSpec::Bn
+            });
+        }
+        if let Some(rest) = head.strip_prefix("dropout") {
+            if let Some(extra) = options.first() {
+                return Err(bad_layer(
+                    text,
+                    &format!("dropout takes no settings, got {}", quoted(extra)),
+                ));
+            }
+            const FORM: &str = "a dropout layer is written dropout<p> with p the probability of \
+                                keeping a unit, more than 0 and at most 1, e.g. dropout0.5";
+            // Only plain decimals: "inf", "nan" or "1e-1" are not how the course writes p.
+            if rest.is_empty() || !rest.chars().all(|ch| ch.is_ascii_digit() || ch == '.') {
+                return Err(bad_layer(text, FORM));
+            }
+            let p: f64 = rest.parse().map_err(|_| bad_layer(text, FORM))?;
+            let p = KeepProbability::new(p).map_err(|_| bad_layer(text, FORM))?;
+            return Ok(LayerSpec::Dropout { p });
+        }
+        if let Some(rest) = head.strip_prefix("avgpool") {
+            let size = number(text, rest, "the pool size (avgpool2 is a 2×2 window)")?;
+            let (stride, _) = settings(text, &options, &["stride"], [size, 0])?;
+            return Ok(LayerSpec::AvgPool { size, stride });
         }
         if let Some(rest) = head.strip_prefix("conv") {
             const FORM: &str =
@@ -162,7 +258,8 @@ impl FromStr for LayerSpec {
         }
         Err(bad_layer(
             text,
-            "a layer is conv<k>x<k>-<filters> [stride<s>] [pad<p>], relu, pool<k> [stride<s>] or fc<outputs>",
+            "a layer is conv<k>x<k>-<filters> [stride<s>] [pad<p>], relu, pool<k> [stride<s>], \
+             avgpool<k> [stride<s>], dropout<p>, bn or fc<outputs>",
         ))
     }
 }
@@ -331,19 +428,19 @@ pub struct LayerRow {
     pub label: String,
     pub input: Shape,
     pub output: Shape,
-    /// Conv: `F·C·k·k`; FC: `outputs·C·H·W`; 0 otherwise.
+    /// Conv: `F·C·k·k`; FC: `outputs·C·H·W`; batch norm: the C scales γ; 0 otherwise.
     pub weights: u64,
-    /// One per filter or output neuron.
+    /// One per filter or output neuron; batch norm: the C shifts β.
     pub biases: u64,
     /// `weights + biases`.
     pub params: u64,
-    /// Multiply-adds: conv `F·H'·W'·C·k·k`, FC `outputs·C·H·W`; ReLU and pool count none.
+    /// Multiply-adds: conv `F·H'·W'·C·k·k`, FC `outputs·C·H·W`; the other layers count none.
     pub macs: u64,
     /// Values in the output (`C'·H'·W'`).
     pub activations: u64,
     /// Those values in bytes at `f32`.
     pub bytes: u64,
-    /// Conv and pool: the output-size arithmetic, e.g. `(32 − 3 + 2·1)/1 + 1 = 32`, written once
+    /// Conv and pools: the output-size arithmetic, e.g. `(32 − 3 + 2·1)/1 + 1 = 32`, written once
     /// when height and width agree, else as `height …, width …`.
     pub formula: Option<String>,
 }
@@ -428,8 +525,8 @@ pub struct NetworkReport {
 ///
 /// Every layer gets a [`LayerRow`]: output shape, parameters (weights + biases), multiply-adds,
 /// activation values and bytes. Conv output is `(F, H', W')` with `H' = (H − k + 2P)/S + 1` (and so
-/// for `W'`), pool output `(C, H', W')` with `P = 0`, FC output `(outputs, 1, 1)`, ReLU keeps the
-/// shape. The first layer that cannot work (a size that is not whole, a filter larger than the
+/// for `W'`), max and average pool output `(C, H', W')` with `P = 0`, FC output `(outputs, 1, 1)`;
+/// ReLU, dropout and batch norm keep the shape (batch norm has `2·C` parameters: γ and β). The first layer that cannot work (a size that is not whole, a filter larger than the
 /// padded input, a zero stride, size or count, a count beyond [`MAX_COUNT`]) ends the walk: its
 /// index and message are in [`NetworkReport::error`], the rows before it are kept.
 ///
@@ -551,8 +648,9 @@ fn row(index: usize, layer: LayerSpec, input: Shape) -> Result<LayerRow> {
             let formula = two_axis_formula(h, w, size, pad, stride);
             (output, weights, filters as u64, macs, Some(formula))
         }
-        LayerSpec::Relu => (input, 0, 0, 0, None),
-        LayerSpec::Pool { size, stride } => {
+        LayerSpec::Relu | LayerSpec::Dropout { .. } => (input, 0, 0, 0, None),
+        LayerSpec::Bn => (input, c as u64, c as u64, 0, None),
+        LayerSpec::Pool { size, stride } | LayerSpec::AvgPool { size, stride } => {
             let (hout, wout) = pool_output_hw((h, w), (size, size), stride)?;
             let formula = two_axis_formula(h, w, size, 0, stride);
             (Shape::new(c, hout, wout), 0, 0, 0, Some(formula))

@@ -1,4 +1,4 @@
-// The network table: an editable stack of conv / relu / pool / fc layers on an input, with each
+// The network table: an editable stack of conv / relu / pool / dropout / batch norm / fc layers on an input, with each
 // layer's output shape, parameters, multiply-adds and memory from the engine's network walk, the
 // failing layer marked with the engine's message, and the fully connected comparison.
 // The network lives in the URL in the engine's compact text form (state "net"; empty = lecture).
@@ -6,14 +6,19 @@
 import { attempt } from "../engine.js";
 import { el, say } from "./dom.js";
 
-const KINDS = [["conv", "conv"], ["relu", "relu"], ["pool", "max pool"], ["fc", "fc"]];
+const KINDS = [["conv", "conv"], ["relu", "relu"], ["pool", "max pool"], ["avgpool", "avg pool"],
+  ["dropout", "dropout"], ["bn", "batch norm"], ["fc", "fc"]];
 
-/** The settings of each kind of layer: [key, label, what, min]. Labels are the page's notation
- * (K filters of F×F, stride S, pad P; the legend in the header says so). */
+/** The settings of each kind of layer: [key, label, what, min, step]. Labels are the page's notation
+ * (K filters of F×F, stride S, pad P; the legend in the header says so). Settings are whole
+ * numbers, except dropout's p (the probability of keeping a unit, in (0, 1]). */
 const FIELDS = {
   conv: [["filters", "K", "filters", 1], ["size", "F", "size", 1], ["stride", "S", "stride", 1], ["pad", "P", "pad", 0]],
   relu: [],
   pool: [["size", "F", "size", 1], ["stride", "S", "stride", 1]],
+  avgpool: [["size", "F", "size", 1], ["stride", "S", "stride", 1]],
+  dropout: [["p", "p", "keep probability", 0.05, 0.05]],
+  bn: [],
   fc: [["outputs", "outputs", "outputs", 1]],
 };
 
@@ -25,6 +30,9 @@ const FRESH = {
   conv: () => ({ type: "conv", filters: 16, size: 3, stride: 1, pad: 1 }),
   relu: () => ({ type: "relu" }),
   pool: () => ({ type: "pool", size: 2, stride: 2 }),
+  avgpool: () => ({ type: "avgpool", size: 2, stride: 2 }),
+  dropout: () => ({ type: "dropout", p: 0.5 }),
+  bn: () => ({ type: "bn" }),
   fc: () => ({ type: "fc", outputs: 10 }),
 };
 
@@ -88,10 +96,13 @@ export function createNetworkTable({ engine, state }) {
     else refresh();
   }
 
-  function numberInput(value, min, label, onValue) {
-    const input = el("input", { type: "number", min, step: 1, value, "aria-label": label, inputmode: "numeric" });
+  function numberInput(value, min, label, onValue, step = 1) {
+    const whole = step === 1;
+    const input = el("input", { type: "number", min, step, value, "aria-label": label, inputmode: whole ? "numeric" : "decimal" });
     input.addEventListener("input", () => {
-      if (Number.isInteger(input.valueAsNumber) && input.valueAsNumber >= 0) onValue(input.valueAsNumber);
+      const v = input.valueAsNumber;
+      // As for the whole numbers, a value the layer cannot take (p outside (0, 1]) is not applied.
+      if (whole ? Number.isInteger(v) && v >= 0 : Number.isFinite(v) && v > 0 && v <= 1) onValue(v);
     });
     return input;
   }
@@ -105,10 +116,10 @@ export function createNetworkTable({ engine, state }) {
       const kind = el("select", { "aria-label": `Layer ${i + 1} kind` },
         ...KINDS.map(([v, t]) => el("option", { value: v, text: t, selected: v === layer.type })));
       kind.addEventListener("change", () => { network.layers[i] = FRESH[kind.value](); commit({ rebuild: true }); });
-      const settings = el("div", { class: "settings" }, ...FIELDS[layer.type].map(([key, label, what, min]) =>
+      const settings = el("div", { class: "settings" }, ...FIELDS[layer.type].map(([key, label, what, min, step]) =>
         el("label", { class: "mini" }, el("span", { text: label }),
           numberInput(layer[key], min, label === what ? `Layer ${i + 1} ${what}` : `Layer ${i + 1} ${label} (${what})`,
-            (v) => { layer[key] = v; commit(); }))));
+            (v) => { layer[key] = v; commit(); }, step))));
       const move = (to) => () => {
         const [l] = network.layers.splice(i, 1);
         network.layers.splice(to, 0, l);

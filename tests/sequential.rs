@@ -473,12 +473,16 @@ fn model_with(
     .unwrap()
 }
 
+/// A gradient check's net: description, classes, weight scale, reg, seed, and the entries it
+/// must check.
+type Case = (&'static str, usize, f64, f64, u64, &'static [&'static str]);
+
 // A bias directly before a batch norm has a zero gradient (the norm removes every constant
 // shift), so the architectures below put batch norm after a ReLU or a pool.
 
 #[test]
 fn gradients_with_avgpool_dropout_and_batchnorm_in_train_mode() {
-    let cases: [(&str, usize, f64, f64, u64, &[&str]); 4] = [
+    let cases: [Case; 4] = [
         (
             "6x6x2: conv3x3-3 pad1, relu, bn, avgpool2, dropout0.6, fc4",
             4,
@@ -532,7 +536,7 @@ fn gradients_with_avgpool_dropout_and_batchnorm_in_train_mode() {
 // the seeds below have no such entry, and no margin near its kink.
 #[test]
 fn gradients_of_the_svm_loss() {
-    let cases: [(&str, usize, f64, f64, u64, &[&str]); 2] = [
+    let cases: [Case; 2] = [
         (
             "6x6x2: conv3x3-3 pad1, relu, pool2, fc4",
             4,

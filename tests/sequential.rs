@@ -678,6 +678,30 @@ fn batchnorm_trains_on_batch_statistics_and_tests_on_running_ones() {
         assert!((rm[ch] - 0.1 * mean[ch]).abs() < 1e-15);
         assert!((rv[ch] - 0.1 * var[ch]).abs() < 1e-15);
     }
+    // A saved model's statistics can be put back; wrong ones are refused and change nothing.
+    let mut copy = model_with(
+        "3x3x2: bn, fc2",
+        2,
+        Init::Scale(0.5),
+        Loss::Softmax,
+        0.0,
+        13,
+    );
+    copy.set_running_stats(1, rm.clone(), rv.clone()).unwrap();
+    assert_eq!(copy.running_stats(), m.running_stats());
+    assert_eq!(
+        copy.set_running_stats(2, rm.clone(), rv.clone())
+            .unwrap_err()
+            .to_string(),
+        "the model has no batch norm layer 2 (it has 1, counted from 1)"
+    );
+    assert_eq!(
+        copy.set_running_stats(1, rm.clone(), ndarray::Array1::zeros(3))
+            .unwrap_err()
+            .to_string(),
+        "shape mismatch in batch norm layer 1's running variance: expected [2], got [3]"
+    );
+    assert_eq!(copy.running_stats(), m.running_stats());
     // Test time normalises with the running statistics: (x − rm)/√(rv + 1e-5) (γ 1, β 0).
     let test = m.layer_outputs(&x).unwrap().remove(0).output;
     for ((i, ch, r, c), &v) in test.indexed_iter() {

@@ -531,6 +531,31 @@ impl<F: Float> Sequential<F> {
             .collect()
     }
 
+    /// Replaces batch norm layer `j`'s (from 1) running mean and variance, as a saved model
+    /// restores them. Errors, leaving the model as it was, if there is no such layer or either
+    /// array is not of its C channels.
+    pub fn set_running_stats(&mut self, j: usize, mean: Array1<F>, var: Array1<F>) -> Result<()> {
+        let count = self.norms.len();
+        let Some(norm) = j.checked_sub(1).and_then(|i| self.norms.get_mut(i)) else {
+            return Err(Error::InvalidInput(format!(
+                "the model has no batch norm layer {j} (it has {count}, counted from 1)"
+            )));
+        };
+        let c = norm.running_mean.len();
+        for (what, a) in [("running mean", &mean), ("running variance", &var)] {
+            if a.len() != c {
+                return Err(Error::shape(
+                    format!("batch norm layer {j}'s {what}"),
+                    format!("[{c}]"),
+                    format!("[{}]", a.len()),
+                ));
+            }
+        }
+        norm.running_mean = mean;
+        norm.running_var = var;
+        Ok(())
+    }
+
     /// Makes every following [`Sequential::loss`] draw its dropout masks from `seed` (the same
     /// masks on every call, as a gradient check needs), or with `None` from a new seed on every
     /// call again (training). Without dropout layers it changes nothing.

@@ -647,3 +647,52 @@ fn a_weight_scale_that_overflows_once_drawn_is_refused() {
     // In f64 the same scale gives finite weights.
     assert!(ThreeLayerConvNet::<f64>::new(config).is_ok());
 }
+
+/// A file of format version 1, written once by `examples/model_v1_fixture.rs` before version 2
+/// existed (see there for the net). The tests only read it.
+const MODEL_V1: &[u8] = include_bytes!("data/model-v1.bin");
+
+#[test]
+fn the_committed_version_1_file_still_loads() {
+    assert_eq!(MODEL_V1.len(), 1629);
+    assert_eq!(&MODEL_V1[..12], b"CNNMODEL\x01\x00\x00\x00");
+    let net = ThreeLayerConvNet::<f32>::from_bytes(MODEL_V1).unwrap();
+    assert_eq!(
+        net.config(),
+        &ConvNetConfig {
+            input_dim: (2, 8, 6),
+            num_filters: 4,
+            filter_size: 3,
+            hidden_dim: 5,
+            num_classes: 3,
+            weight_scale: 0.1,
+            reg: 0.25,
+            batchnorm: true,
+            seed: 9,
+        }
+    );
+    assert_eq!(net.class_names(), ["circle", "square", "triangle △"]);
+    // Values recorded when the file was written, bit for bit.
+    let p = net.params();
+    let bn = p.bn.as_ref().unwrap();
+    let bits = [
+        p.w1[[0, 0, 0, 0]].to_bits(),
+        p.w2[[7, 3]].to_bits(),
+        p.w3[[4, 2]].to_bits(),
+        bn.running_var[1].to_bits(),
+        bn.running_mean[2].to_bits(),
+    ];
+    assert_eq!(
+        bits,
+        [0xbc50e48e, 0xbd9372e0, 0x3cdcbfcd, 0x3d0863e5, 0x3b034d43]
+    );
+    let x: Array4<f32> = Rng::new(11).normal_array((4, 2, 8, 6), 1.0);
+    assert_eq!(net.predict(&x).unwrap(), [2, 0, 2, 2]);
+    let scores = net.scores(&x).unwrap();
+    assert_eq!(
+        [scores[[0, 0]].to_bits(), scores[[3, 2]].to_bits()],
+        [0xbd9e8638, 0x3d0b8e65]
+    );
+    // The three-layer net is still written as version 1: the same bytes come back.
+    assert_eq!(net.to_bytes(), MODEL_V1);
+}

@@ -201,7 +201,8 @@ impl<F: Float> ThreeLayerConvNet<F> {
     /// Loads a net saved by [`ThreeLayerConvNet::to_bytes`].
     ///
     /// Errors ([`Error::ModelFile`], each with its own message) if the bytes are not a model file,
-    /// are of another format version or architecture, end too soon, declare an unusable
+    /// hold a designed network (version 2, see [`Sequential::from_bytes`]), are of another format
+    /// version or architecture, end too soon, declare an unusable
     /// architecture or one the arrays do not match, go on after the checksum, fail the checksum,
     /// or hold a NaN or infinite value.
     ///
@@ -416,7 +417,9 @@ fn walk(bytes: &[u8]) -> Result<Layout> {
 const SEQUENTIAL: u32 = 2;
 /// The loss code of the softmax loss, the one a [`Sequential`] ends with.
 const SOFTMAX_LOSS: u8 = 0;
-/// The longest network text a file may hold, in bytes (the lecture's net takes 138).
+/// The longest network text a file may hold, in bytes (the lecture's net takes 138): it bounds
+/// what parsing and walking a hostile file's text may allocate. A network whose text is longer
+/// (thousands of layers) would be written but refused on loading.
 const MAX_TEXT_BYTES: usize = 64 * 1024;
 /// The longest parameter name a file may hold, in bytes (`W12` takes 3).
 const MAX_NAME_BYTES: usize = 64;

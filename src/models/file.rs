@@ -417,7 +417,7 @@ fn walk(bytes: &[u8]) -> Result<Layout> {
 const SEQUENTIAL: u32 = 2;
 /// The loss code of the softmax loss, the one a [`Sequential`] ends with.
 const SOFTMAX_LOSS: u8 = 0;
-/// The longest network text a file may hold, in bytes (the lecture's net takes 138): it bounds
+/// The longest network text a file may hold, in bytes (the lecture's net takes 171): it bounds
 /// what parsing and walking a hostile file's text may allocate. A network whose text is longer
 /// (thousands of layers) would be written but refused on loading.
 const MAX_TEXT_BYTES: usize = 64 * 1024;

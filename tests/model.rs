@@ -3,7 +3,10 @@
 
 use cnn_playground::gradient_check::{numerical_gradient, rel_error, DEFAULT_H};
 use cnn_playground::layers::Mode;
-use cnn_playground::models::{ConvNetConfig, Params, ThreeLayerConvNet};
+use cnn_playground::models::file::crc32;
+use cnn_playground::models::{
+    ConvNetConfig, Params, Sequential, SequentialConfig, ThreeLayerConvNet,
+};
 use cnn_playground::optim::{sgd, Sgd};
 use cnn_playground::rng::Rng;
 use cnn_playground::Error;
@@ -533,12 +536,19 @@ fn each_kind_of_bad_file_is_refused_with_its_own_message() {
     );
     assert_eq!(refused(b"{\"weights\": []}"), refused(b"\x89PNG\r\n\x1a\n"));
 
-    let mut v2 = good.clone();
-    patch_u32(&mut v2, 8, 2);
+    let mut v3 = good.clone();
+    patch_u32(&mut v3, 8, 3);
     assert_eq!(
-        refused(&v2),
-        "the file has format version 2, but this playground reads only version 1 (it was written by a newer \
-         version of the playground)"
+        refused(&v3),
+        "the file has format version 3, but this playground reads only versions 1 and 2 (it was written by a \
+         newer version of the playground)"
+    );
+    let mut v0 = good.clone();
+    patch_u32(&mut v0, 8, 0);
+    assert_eq!(
+        refused(&v0),
+        "the file has format version 0, but this playground reads only versions 1 and 2 (it is older than \
+         any version this playground knows)"
     );
 
     let mut arch = good.clone();
@@ -646,4 +656,269 @@ fn a_weight_scale_that_overflows_once_drawn_is_refused() {
     );
     // In f64 the same scale gives finite weights.
     assert!(ThreeLayerConvNet::<f64>::new(config).is_ok());
+}
+
+/// A file of format version 1, written once by `examples/model_v1_fixture.rs` before version 2
+/// existed (see there for the net). The tests only read it.
+const MODEL_V1: &[u8] = include_bytes!("data/model-v1.bin");
+
+#[test]
+fn the_committed_version_1_file_still_loads() {
+    assert_eq!(MODEL_V1.len(), 1629);
+    assert_eq!(&MODEL_V1[..12], b"CNNMODEL\x01\x00\x00\x00");
+    let net = ThreeLayerConvNet::<f32>::from_bytes(MODEL_V1).unwrap();
+    assert_eq!(
+        net.config(),
+        &ConvNetConfig {
+            input_dim: (2, 8, 6),
+            num_filters: 4,
+            filter_size: 3,
+            hidden_dim: 5,
+            num_classes: 3,
+            weight_scale: 0.1,
+            reg: 0.25,
+            batchnorm: true,
+            seed: 9,
+        }
+    );
+    assert_eq!(net.class_names(), ["circle", "square", "triangle △"]);
+    // Values recorded when the file was written, bit for bit.
+    let p = net.params();
+    let bn = p.bn.as_ref().unwrap();
+    let bits = [
+        p.w1[[0, 0, 0, 0]].to_bits(),
+        p.w2[[7, 3]].to_bits(),
+        p.w3[[4, 2]].to_bits(),
+        bn.running_var[1].to_bits(),
+        bn.running_mean[2].to_bits(),
+    ];
+    assert_eq!(
+        bits,
+        [0xbc50e48e, 0xbd9372e0, 0x3cdcbfcd, 0x3d0863e5, 0x3b034d43]
+    );
+    let x: Array4<f32> = Rng::new(11).normal_array((4, 2, 8, 6), 1.0);
+    assert_eq!(net.predict(&x).unwrap(), [2, 0, 2, 2]);
+    let scores = net.scores(&x).unwrap();
+    assert_eq!(
+        [scores[[0, 0]].to_bits(), scores[[3, 2]].to_bits()],
+        [0xbd9e8638, 0x3d0b8e65]
+    );
+    // The three-layer net is still written as version 1: the same bytes come back.
+    assert_eq!(net.to_bytes(), MODEL_V1);
+}
+
+/// A designed network trained a few SGD steps, so that its weights and biases are all learned.
+fn trained_sequential() -> (Sequential<f32>, Array4<f32>) {
+    let network = "8x6x2: conv3x3-4 pad1, relu, pool2, conv3x3-3 pad1, relu, fc5, relu, fc3"
+        .parse()
+        .unwrap();
+    let config = SequentialConfig {
+        weight_scale: 0.1,
+        reg: 0.25,
+        seed: 3,
+        ..SequentialConfig::new(network, 3)
+    };
+    let mut model = Sequential::<f32>::new(config).unwrap();
+    let mut rng = Rng::new(4);
+    let x: Array4<f32> = rng.normal_array((8, 2, 8, 6), 1.0);
+    let y = labels(8, 3, &mut rng);
+    for _ in 0..3 {
+        let (_, table) = model.loss(&x, &y).unwrap();
+        let updates: Vec<_> = table
+            .entries()
+            .iter()
+            .map(|p| (p.name.clone(), &p.value - &(&p.grad * 0.1)))
+            .collect();
+        for (name, value) in updates {
+            model.set_param(&name, value).unwrap();
+        }
+    }
+    assert!(model
+        .params()
+        .entries()
+        .iter()
+        .all(|p| p.value.iter().any(|&v| v != 0.0)));
+    (model, x)
+}
+
+#[track_caller]
+fn refused_sequential(bytes: &[u8]) -> String {
+    match Sequential::<f32>::from_bytes(bytes) {
+        Err(Error::ModelFile(message)) => message,
+        Err(other) => panic!("expected Error::ModelFile, got {other:?}"),
+        Ok(_) => panic!("a malformed file was accepted"),
+    }
+}
+
+#[test]
+fn a_designed_network_comes_back_with_the_same_scores() {
+    let (model, x) = trained_sequential();
+    let bytes = model.to_bytes();
+    assert_eq!(&bytes[..16], b"CNNMODEL\x02\x00\x00\x00\x02\x00\x00\x00");
+    let loaded = Sequential::<f32>::from_bytes(&bytes).unwrap();
+    assert_eq!(loaded.config(), model.config());
+    let names = |m: &Sequential<f32>| -> Vec<String> {
+        m.params()
+            .entries()
+            .iter()
+            .map(|p| p.name.clone())
+            .collect()
+    };
+    assert_eq!(
+        names(&loaded),
+        ["W1", "b1", "W2", "b2", "W3", "b3", "W4", "b4"]
+    );
+    for (a, b) in loaded
+        .params()
+        .entries()
+        .iter()
+        .zip(model.params().entries())
+    {
+        assert_eq!(a.value, b.value, "{}", a.name);
+        assert!(a.grad.iter().all(|&g| g == 0.0), "{}", a.name);
+    }
+    let (a, b) = (model.scores(&x).unwrap(), loaded.scores(&x).unwrap());
+    assert!(
+        a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()),
+        "{a} vs {b}"
+    );
+    assert_eq!(loaded.predict(&x).unwrap(), model.predict(&x).unwrap());
+    assert_eq!(loaded.to_bytes(), bytes);
+    // Header 49 bytes, the text, the count, per entry its name, rank, dims and values, checksum.
+    let text = model.config().network.to_string();
+    let entries: usize = model
+        .params()
+        .entries()
+        .iter()
+        .map(|p| 4 + p.name.len() + 4 + 4 * p.value.ndim())
+        .sum();
+    assert_eq!(
+        bytes.len(),
+        49 + text.len() + 4 + entries + 4 * model.params().num_values() + 4
+    );
+
+    // An f64 model comes back rounded to f32.
+    let config = model.config().clone();
+    let wide = Sequential::<f64>::new(config).unwrap();
+    let loaded = Sequential::<f64>::from_bytes(&wide.to_bytes()).unwrap();
+    let w2 = wide.params().value("W2").unwrap();
+    assert_eq!(
+        loaded.params().value("W2").unwrap(),
+        w2.mapv(|v| v as f32 as f64)
+    );
+}
+
+#[test]
+fn each_kind_of_bad_designed_network_file_is_refused_with_its_own_message() {
+    let (model, _) = trained_sequential();
+    let good = model.to_bytes();
+    let text = model.config().network.to_string();
+    // Rebuilds the file with another text (and the same parameters), sealed with its checksum.
+    let with_text = |new: &str| -> Vec<u8> {
+        let mut bytes = good[..45].to_vec();
+        bytes.extend_from_slice(&(new.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(new.as_bytes());
+        bytes.extend_from_slice(&good[49 + text.len()..good.len() - 4]);
+        let crc = crc32(&bytes);
+        bytes.extend_from_slice(&crc.to_le_bytes());
+        bytes
+    };
+    assert_eq!(
+        Sequential::<f32>::from_bytes(&with_text(&text))
+            .unwrap()
+            .to_bytes(),
+        good
+    );
+
+    assert_eq!(
+        refused_sequential(&with_text("8x6x2: conv3x3-4 pad1, relu, pool2, conv3x3-3 pad1, relu, fc5, relu, fc3 nope")),
+        "the network text cannot be read: layer 8: cannot read the layer \"fc3 nope\": fc takes no settings, got \"nope\""
+    );
+    assert_eq!(
+        refused_sequential(&with_text("8x6x2 conv3x3-4")),
+        "the network text cannot be read: cannot read the network \"8x6x2 conv3x3-4\": it starts with the input \
+         and a colon, e.g. \"32x32x3: conv3x3-16 pad1, relu, pool2, fc5\""
+    );
+    assert_eq!(
+        refused_sequential(&with_text("8x6x2: conv3x3-4 pad1, relu, pool3, conv3x3-3 pad1, relu, fc5, relu, fc3")),
+        "the network it declares does not fit: layer 3 (pool3) on its input 8×6×4: height: (8 − 3 + 2·0)/3 + 1 = 2.67 \
+         is not a whole number: try stride 1"
+    );
+    // One more filter in the first conv: W1 in the file is too small for it.
+    assert_eq!(
+        refused_sequential(&with_text("8x6x2: conv3x3-5 pad1, relu, pool2, conv3x3-3 pad1, relu, fc5, relu, fc3")),
+        "W1 has shape [4, 2, 3, 3] in the file, but layer 1 (conv3x3-5 pad1) of the network it declares needs [5, 2, 3, 3]"
+    );
+    assert_eq!(
+        refused_sequential(&with_text("8x6x2: conv3x3-4 pad1, relu, pool2, fc5, relu, fc3")),
+        "the file holds 8 parameter arrays, but the network it declares has 6 (W1, b1, W2, b2, W3, b3)"
+    );
+    assert_eq!(
+        refused_sequential(&with_text(
+            "8x6x2: conv3x3-4 pad1, relu, pool2, conv3x3-3 pad1, relu, fc5, relu, fc4"
+        )),
+        "W4 has shape [5, 3] in the file, but layer 8 (fc4) of the network it declares needs [5, 4]"
+    );
+    let mut bad_utf8 = with_text(&text);
+    bad_utf8[49] = 0xFF;
+    let crc = crc32(&bad_utf8[..bad_utf8.len() - 4]);
+    let end = bad_utf8.len() - 4;
+    bad_utf8[end..].copy_from_slice(&crc.to_le_bytes());
+    assert_eq!(
+        refused_sequential(&bad_utf8),
+        "the network text is not valid UTF-8 text"
+    );
+
+    // A parameter renamed: b1 called c1.
+    let at = 49 + text.len() + 4 + 4 + 2 + 4 + 16 + 4 * 72 + 4;
+    assert_eq!(&good[at..at + 2], b"b1");
+    let mut renamed = good.clone();
+    renamed[at] = b'c';
+    let end = renamed.len() - 4;
+    let crc = crc32(&renamed[..end]);
+    renamed[end..].copy_from_slice(&crc.to_le_bytes());
+    assert_eq!(
+        refused_sequential(&renamed),
+        "parameter 2 is named \"c1\" in the file, but the network it declares has b1 there (for layer 1 (conv3x3-4 pad1))"
+    );
+
+    // The classes must be the last layer's outputs.
+    let mut classes = good.clone();
+    patch_u32(&mut classes, 16, 4);
+    let end = classes.len() - 4;
+    let crc = crc32(&classes[..end]);
+    classes[end..].copy_from_slice(&crc.to_le_bytes());
+    assert_eq!(
+        refused_sequential(&classes),
+        "the network it declares is unusable: layer 8 (fc3) is the last layer, whose outputs \
+         are the class scores: it must be fc4, one score for each of the 4 classes"
+    );
+
+    let mut truncated_at = good.clone();
+    truncated_at.truncate(60);
+    assert_eq!(
+        refused_sequential(&truncated_at),
+        "the file is truncated: it ends after 60 bytes, in the middle of the network text (was the download cut short?)"
+    );
+
+    // The two kinds of file are not confused.
+    assert_eq!(
+        refused_sequential(MODEL_V1),
+        "the file holds the assignment's three-layer convnet (format version 1), not a network designed in \
+         the table: load it as the three-layer convnet"
+    );
+    assert_eq!(
+        refused(&good),
+        "the file holds a network designed in the table (format version 2), not the assignment's three-layer \
+         convnet: load it as a designed network"
+    );
+
+    let mut broken = model.clone();
+    let mut w3 = broken.params().value("W3").unwrap().clone();
+    w3[[2, 4]] = f32::INFINITY;
+    broken.set_param("W3", w3).unwrap();
+    assert_eq!(
+        refused_sequential(&broken.to_bytes()),
+        "W3 holds a NaN or infinite value (at position 14): the model was saved from a broken run"
+    );
 }

@@ -4,11 +4,15 @@
 //! panic, every refusal an `Error::ModelFile`, every accepted file a net whose arrays have the
 //! shapes its header declares, and never an allocation larger than a small multiple of the file.
 //!
+//! The same for a designed network's file (format version 2), whose architecture is text: every
+//! single-byte change, every truncation, every byte rewritten with a recomputed checksum, the
+//! text's length rewritten, and a small file declaring a huge network.
+//!
 //! A counting allocator measures the largest single allocation made by this thread while a file
 //! is read (a per-thread record, so tests running in parallel do not disturb each other).
 
 use cnn_playground::models::file::crc32;
-use cnn_playground::models::ThreeLayerConvNet;
+use cnn_playground::models::{Sequential, SequentialConfig, ThreeLayerConvNet};
 use cnn_playground::rng::Rng;
 use cnn_playground::trainer::{preset, DataSources, DatasetKind, Preset, Trainer};
 use cnn_playground::Error;
@@ -363,5 +367,197 @@ fn the_link_that_panicked_allocates_nothing_large() {
     let err = Trainer::new(&data, DataSources::default(), &run).unwrap_err();
     let largest = LARGEST.with(|l| l.get());
     assert!(matches!(err, Error::OverBudget { .. }), "{err:?}");
+    assert!(largest < 4096, "largest allocation {largest} bytes");
+}
+
+/// Reads `bytes` as a designed network and returns the result with the largest single allocation.
+fn read_sequential(bytes: &[u8]) -> (Result<Sequential<f32>, Error>, usize) {
+    LARGEST.with(|l| l.set(0));
+    let result = Sequential::<f32>::from_bytes(bytes);
+    (result, LARGEST.with(|l| l.get()))
+}
+
+/// A designed network trained two SGD steps: two convs, a pool and two fc layers on 6×6×2.
+fn sequential_export() -> Vec<u8> {
+    let network = "6x6x2: conv3x3-3 pad1, relu, pool2, conv3x3-2 pad1, relu, fc4, relu, fc3"
+        .parse()
+        .unwrap();
+    let config = SequentialConfig {
+        weight_scale: 0.1,
+        seed: 5,
+        ..SequentialConfig::new(network, 3)
+    };
+    let mut model = Sequential::<f32>::new(config).unwrap();
+    let mut rng = Rng::new(6);
+    let x = rng.normal_array((4, 2, 6, 6), 1.0);
+    for _ in 0..2 {
+        let (_, table) = model.loss(&x, &[0, 1, 2, 1]).unwrap();
+        let updates: Vec<_> = table
+            .entries()
+            .iter()
+            .map(|p| (p.name.clone(), &p.value - &(&p.grad * 0.1)))
+            .collect();
+        for (name, value) in updates {
+            model.set_param(&name, value).unwrap();
+        }
+    }
+    model.to_bytes()
+}
+
+/// As [`check`] for a designed network: an accepted model has the parameters its network has.
+#[track_caller]
+fn check_sequential(case: &str, bytes: &[u8], outcomes: &mut Outcomes) {
+    let (result, largest) = read_sequential(bytes);
+    let bound = 8 * bytes.len() + 64 * 1024;
+    assert!(
+        largest <= bound,
+        "{case}: an allocation of {largest} bytes for a file of {}",
+        bytes.len()
+    );
+    match result {
+        Err(Error::ModelFile(message)) => {
+            assert!(!message.is_empty(), "{case}");
+            outcomes.refused += 1;
+        }
+        Err(other) => panic!("{case}: expected Error::ModelFile, got {other:?}"),
+        Ok(model) => {
+            let fresh = Sequential::<f32>::new(model.config().clone()).unwrap();
+            let layout = |m: &Sequential<f32>| -> Vec<(String, Vec<usize>)> {
+                m.params()
+                    .entries()
+                    .iter()
+                    .map(|p| (p.name.clone(), p.value.shape().to_vec()))
+                    .collect()
+            };
+            assert_eq!(layout(&model), layout(&fresh), "{case}");
+            // What loaded is what the file says: written again, it is the same bytes, but for the
+            // network text, which the parser reads case-insensitively (`6X6x2` is `6x6x2`).
+            let again = model.to_bytes();
+            let (len, again_len) = (u32_at(bytes, 45), u32_at(&again, 45));
+            assert_eq!(again[..45], bytes[..45], "{case}");
+            let text = std::str::from_utf8(&bytes[49..49 + len]).unwrap();
+            assert_eq!(
+                text.parse().ok().as_ref(),
+                Some(&model.config().network),
+                "{case}"
+            );
+            assert_eq!(
+                again[49 + again_len..again.len() - 4],
+                bytes[49 + len..bytes.len() - 4],
+                "{case}"
+            );
+            outcomes.accepted += 1;
+        }
+    }
+}
+
+#[test]
+fn every_single_byte_change_of_a_designed_network_is_refused() {
+    let good = sequential_export();
+    assert_eq!(good.len(), 1089);
+    assert_eq!(read_sequential(&good).0.unwrap().to_bytes(), good);
+    let mut outcomes = Outcomes::default();
+    for at in 0..good.len() {
+        for mask in [0x01u8, 0x80, 0xFF] {
+            let mut bytes = good.clone();
+            bytes[at] ^= mask;
+            check_sequential(&format!("byte {at} ^ {mask:#04x}"), &bytes, &mut outcomes);
+        }
+    }
+    assert_eq!((outcomes.refused, outcomes.accepted), (3 * good.len(), 0));
+}
+
+#[test]
+fn every_truncation_and_extension_of_a_designed_network_is_refused() {
+    let good = sequential_export();
+    let mut outcomes = Outcomes::default();
+    for len in 0..good.len() {
+        check_sequential(&format!("cut at {len}"), &good[..len], &mut outcomes);
+    }
+    let mut rng = Rng::new(12);
+    for extra in 1..=64 {
+        let mut bytes = good.clone();
+        bytes.extend((0..extra).map(|_| (rng.uniform() * 256.0) as u8));
+        check_sequential(&format!("{extra} bytes appended"), &bytes, &mut outcomes);
+        bytes.extend_from_slice(&[0; 4]);
+        reseal(&mut bytes);
+        check_sequential(
+            &format!("{extra} bytes appended, resealed"),
+            &bytes,
+            &mut outcomes,
+        );
+    }
+    assert_eq!(
+        (outcomes.refused, outcomes.accepted),
+        (good.len() + 2 * 64, 0)
+    );
+}
+
+#[test]
+fn every_byte_of_a_designed_network_rewritten_behind_the_checksum_is_checked() {
+    let good = sequential_export();
+    let mut outcomes = Outcomes::default();
+    // Every byte before the checksum, changed three ways and sealed again: the text, the names,
+    // the ranks, the dims and the counts are all checked behind the checksum.
+    for at in 0..good.len() - 4 {
+        for mask in [0x01u8, 0x20, 0xFF] {
+            let mut bytes = good.clone();
+            bytes[at] ^= mask;
+            reseal(&mut bytes);
+            check_sequential(
+                &format!("resealed byte {at} ^ {mask:#04x}"),
+                &bytes,
+                &mut outcomes,
+            );
+        }
+    }
+    // The text's length and the number of arrays rewritten to absurd values.
+    let text_len = u32_at(&good, 45);
+    for at in [16, 45, 49 + text_len] {
+        for v in [0u32, 1, 2, 7, 9, 1 << 16, 1 << 31, u32::MAX] {
+            let mut bytes = good.clone();
+            bytes[at..at + 4].copy_from_slice(&v.to_le_bytes());
+            reseal(&mut bytes);
+            check_sequential(&format!("u32 at {at} = {v}"), &bytes, &mut outcomes);
+        }
+    }
+    // Both kinds happened: refusals (a changed text, name or shape) and files that load (a
+    // changed weight, seed or weight scale).
+    assert!(outcomes.refused > 300, "{outcomes:?}");
+    assert!(outcomes.accepted > 1000, "{outcomes:?}");
+}
+
+#[test]
+fn a_small_file_declaring_a_huge_network_reserves_nothing_for_it() {
+    // 3 072 000 000 000 weights declared, with the right names and shapes but no values.
+    let text = "1000x1000x3: fc1000000, relu, fc2";
+    let mut bytes = b"CNNMODEL".to_vec();
+    for v in [2u32, 2, 2] {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    bytes.push(0);
+    bytes.extend_from_slice(&1e-2f64.to_le_bytes());
+    bytes.extend_from_slice(&0f64.to_le_bytes());
+    bytes.extend_from_slice(&0u64.to_le_bytes());
+    bytes.extend_from_slice(&(text.len() as u32).to_le_bytes());
+    bytes.extend_from_slice(text.as_bytes());
+    bytes.extend_from_slice(&4u32.to_le_bytes());
+    bytes.extend_from_slice(&2u32.to_le_bytes());
+    bytes.extend_from_slice(b"W1");
+    for v in [2u32, 3_000_000, 1_000_000] {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    bytes.extend(std::iter::repeat_n(0u8, 100));
+    bytes.extend_from_slice(&[0; 4]);
+    reseal(&mut bytes);
+    let (result, largest) = read_sequential(&bytes);
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        format!(
+            "cannot load the model: the file is truncated: it ends after {} bytes, in the middle of \
+             parameter 1 (W1) (was the download cut short?)",
+            bytes.len()
+        )
+    );
     assert!(largest < 4096, "largest allocation {largest} bytes");
 }

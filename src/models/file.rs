@@ -1,14 +1,24 @@
-//! The model file: a trained [`ThreeLayerConvNet`] saved to bytes and loaded back.
+//! The model file: a trained [`ThreeLayerConvNet`] or [`Sequential`] saved to bytes and loaded
+//! back.
 //!
 //! The file records the architecture, so a net is rebuilt exactly as it was trained, and loading
 //! refuses — with a message saying which — a file that is not a model at all, comes from another
 //! format version, is cut short, declares an architecture its arrays do not fit, has bytes after
-//! its end, fails its checksum, or holds NaN or infinite values. Layout, all little-endian:
+//! its end, fails its checksum, or holds NaN or infinite values.
+//!
+//! Two format versions, both read: version 1 holds the three-layer convnet, whose architecture is
+//! a few numbers; version 2 ([`VERSION`], the newest) holds a network designed in the table,
+//! whose architecture is the network's text. A three-layer convnet is still written as version 1:
+//! its header already says everything about it, and files exported before version 2 existed load
+//! unchanged (`tests/data/model-v1.bin` is one). Each kind loads only as itself, with a message
+//! naming the other kind otherwise.
+//!
+//! Version 1 ([`ThreeLayerConvNet::to_bytes`]), all little-endian:
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 8 | magic bytes `CNNMODEL` |
-//! | 8 | 4 | u32 format version ([`VERSION`]) |
+//! | 8 | 4 | u32 format version (1) |
 //! | 12 | 4 | u32 architecture (1 = three-layer convnet) |
 //! | 16 | 12 | u32 input C, H, W |
 //! | 28 | 4 | u32 num_filters |
@@ -23,6 +33,27 @@
 //! | … | … | per array, in the order of [`ConvNetConfig::tensor_shapes`]: u32 rank, rank × u32 dims, the values as f32 |
 //! | end − 4 | 4 | u32 CRC-32 (IEEE) of every byte before it |
 //!
+//! Version 2 ([`Sequential::to_bytes`]):
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 8 | magic bytes `CNNMODEL` |
+//! | 8 | 4 | u32 format version (2) |
+//! | 12 | 4 | u32 architecture (2 = a network from its description) |
+//! | 16 | 4 | u32 num_classes |
+//! | 20 | 1 | u8 loss (0 = softmax) |
+//! | 21 | 8 | f64 weight_scale |
+//! | 29 | 8 | f64 reg |
+//! | 37 | 8 | u64 seed |
+//! | 45 | 4 | u32 byte length of the network text (at most 64 KiB) |
+//! | 49 | … | the network's compact text in UTF-8, as the table writes it (`8x8x3: conv3x3-4 pad1, relu, pool2, fc5`) |
+//! | … | 4 | u32 number of parameter arrays |
+//! | … | … | per array, in the table's order: u32 byte length and the name (`W1`), u32 rank, rank × u32 dims, the values as f32 |
+//! | end − 4 | 4 | u32 CRC-32 (IEEE) of every byte before it |
+//!
+//! The text is read by the table's own parser ([`Network`]'s `FromStr`), and the names and shapes
+//! must be exactly those the network has, in order; gradients are not saved.
+//!
 //! Values are stored as f32, the browser's training type: an `f32` net loads bit-identical, an
 //! `f64` net loads rounded to f32.
 //!
@@ -34,17 +65,30 @@
 //! assert_eq!(ThreeLayerConvNet::<f32>::from_bytes(&bytes).unwrap(), net);
 //! let err = ThreeLayerConvNet::<f32>::from_bytes(&bytes[..100]).unwrap_err();
 //! assert!(err.to_string().contains("truncated"));
+//!
+//! use cnn_playground::models::{Sequential, SequentialConfig};
+//! let network = "8x8x1: conv3x3-2 pad1, relu, pool2, fc3".parse().unwrap();
+//! let model = Sequential::<f32>::new(SequentialConfig::new(network, 3)).unwrap();
+//! let loaded = Sequential::<f32>::from_bytes(&model.to_bytes()).unwrap();
+//! assert_eq!(loaded.params(), model.params());
+//! assert!(ThreeLayerConvNet::<f32>::from_bytes(&model.to_bytes()).is_err());
 //! ```
 
+use super::sequential::{Sequential, SequentialConfig};
 use super::three_layer::{ConvNetConfig, Params, ThreeLayerConvNet};
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::shapes::{LayerSpec, Network, Shape};
 use ndarray::ArrayD;
 
 /// The first eight bytes of every model file.
 pub const MAGIC: [u8; 8] = *b"CNNMODEL";
-/// The format version this code writes and reads.
-pub const VERSION: u32 = 1;
+/// The newest format version this code writes; it reads this one and every earlier one.
+pub const VERSION: u32 = 2;
+/// The format version of a [`ThreeLayerConvNet`] file (its architecture is the header's fields).
+const THREE_LAYER_VERSION: u32 = 1;
+/// The format version of a [`Sequential`] file (its architecture is the network's text).
+const SEQUENTIAL_VERSION: u32 = 2;
 /// The architecture code of the three-layer convnet.
 const THREE_LAYER_CONVNET: u32 = 1;
 /// No array of the net has more dimensions than this.
@@ -119,7 +163,7 @@ impl<F: Float> ThreeLayerConvNet<F> {
         let values: usize = tensors.iter().map(|(_, t)| t.len()).sum();
         let mut out = Vec::with_capacity(128 + 4 * values);
         out.extend_from_slice(&MAGIC);
-        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.extend_from_slice(&THREE_LAYER_VERSION.to_le_bytes());
         out.extend_from_slice(&THREE_LAYER_CONVNET.to_le_bytes());
         for v in [
             c.input_dim.0,
@@ -157,7 +201,8 @@ impl<F: Float> ThreeLayerConvNet<F> {
     /// Loads a net saved by [`ThreeLayerConvNet::to_bytes`].
     ///
     /// Errors ([`Error::ModelFile`], each with its own message) if the bytes are not a model file,
-    /// are of another format version or architecture, end too soon, declare an unusable
+    /// hold a designed network (version 2, see [`Sequential::from_bytes`]), are of another format
+    /// version or architecture, end too soon, declare an unusable
     /// architecture or one the arrays do not match, go on after the checksum, fail the checksum,
     /// or hold a NaN or infinite value.
     ///
@@ -217,12 +262,8 @@ struct Layout {
     values_at: Vec<usize>,
 }
 
-/// The first pass over a model file: every check that needs no memory in proportion to what the
-/// file declares. It reads the header, validates the architecture (sizes go through the budget
-/// before any shape arithmetic), walks the class names and the arrays' shapes, skipping their
-/// bytes, then checks that the file ends exactly after the checksum, that the checksum matches
-/// and that no value is NaN or infinite.
-fn walk(bytes: &[u8]) -> Result<Layout> {
+/// Checks the magic bytes and the format version (1 or 2) and returns a reader after them.
+fn open(bytes: &[u8]) -> Result<(Reader<'_>, u32)> {
     if bytes.is_empty() {
         return Err(model_error("the file is empty"));
     }
@@ -235,15 +276,31 @@ fn walk(bytes: &[u8]) -> Result<Layout> {
     let mut r = Reader { bytes, pos: 0 };
     r.take(MAGIC.len(), "the magic bytes")?;
     let version = r.u32("the format version")?;
-    if version != VERSION {
+    if version != THREE_LAYER_VERSION && version != SEQUENTIAL_VERSION {
         let why = if version > VERSION {
             "it was written by a newer version of the playground"
         } else {
             "it is older than any version this playground knows"
         };
         return Err(model_error(format!(
-            "the file has format version {version}, but this playground reads only version {VERSION} ({why})"
+            "the file has format version {version}, but this playground reads only versions 1 and {VERSION} ({why})"
         )));
+    }
+    Ok((r, version))
+}
+
+/// The first pass over a model file: every check that needs no memory in proportion to what the
+/// file declares. It reads the header, validates the architecture (sizes go through the budget
+/// before any shape arithmetic), walks the class names and the arrays' shapes, skipping their
+/// bytes, then checks that the file ends exactly after the checksum, that the checksum matches
+/// and that no value is NaN or infinite.
+fn walk(bytes: &[u8]) -> Result<Layout> {
+    let (mut r, version) = open(bytes)?;
+    if version == SEQUENTIAL_VERSION {
+        return Err(model_error(
+            "the file holds a network designed in the table (format version 2), not the assignment's \
+             three-layer convnet: load it as a designed network",
+        ));
     }
     let architecture = r.u32("the architecture")?;
     if architecture != THREE_LAYER_CONVNET {
@@ -354,6 +411,277 @@ fn walk(bytes: &[u8]) -> Result<Layout> {
         shapes,
         values_at,
     })
+}
+
+/// The architecture code of a network built from its description ([`Sequential`]).
+const SEQUENTIAL: u32 = 2;
+/// The loss code of the softmax loss, the one a [`Sequential`] ends with.
+const SOFTMAX_LOSS: u8 = 0;
+/// The longest network text a file may hold, in bytes (the lecture's net takes 171): it bounds
+/// what parsing and walking a hostile file's text may allocate. A network whose text is longer
+/// (thousands of layers) would be written but refused on loading.
+const MAX_TEXT_BYTES: usize = 64 * 1024;
+/// The longest parameter name a file may hold, in bytes (`W12` takes 3).
+const MAX_NAME_BYTES: usize = 64;
+/// Where a [`Sequential`] file's network text starts: right after its fixed-size header.
+const TEXT_AT: usize = 49;
+
+impl<F: Float> Sequential<F> {
+    /// The model as a model file of format version 2 (see the [module docs](self) for the
+    /// layout): its network's text, classes, initialisation and regularization, and every entry
+    /// of its parameter table (name, shape, values as f32). Gradients are not saved.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let c = self.config();
+        let text = c.network.to_string();
+        let entries = self.params().entries();
+        let mut out = Vec::with_capacity(128 + text.len() + 4 * self.params().num_values());
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&SEQUENTIAL_VERSION.to_le_bytes());
+        out.extend_from_slice(&SEQUENTIAL.to_le_bytes());
+        put_u32(&mut out, c.num_classes);
+        out.push(SOFTMAX_LOSS);
+        out.extend_from_slice(&c.weight_scale.to_le_bytes());
+        out.extend_from_slice(&c.reg.to_le_bytes());
+        out.extend_from_slice(&c.seed.to_le_bytes());
+        put_u32(&mut out, text.len());
+        out.extend_from_slice(text.as_bytes());
+        put_u32(&mut out, entries.len());
+        for p in entries {
+            put_u32(&mut out, p.name.len());
+            out.extend_from_slice(p.name.as_bytes());
+            put_u32(&mut out, p.value.ndim());
+            for &d in p.value.shape() {
+                put_u32(&mut out, d);
+            }
+            for &v in p.value.iter() {
+                out.extend_from_slice(&(v.as_f64() as f32).to_le_bytes());
+            }
+        }
+        let crc = crc32(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
+        out
+    }
+
+    /// Loads a model saved by [`Sequential::to_bytes`]: the same network, configuration and
+    /// parameter values (f32 values exactly; an `f64` model's rounded to f32), gradients zero.
+    ///
+    /// Errors ([`Error::ModelFile`], each with its own message) as
+    /// [`ThreeLayerConvNet::from_bytes`] does, and if the file holds a three-layer convnet
+    /// (version 1), a network text the table's parser cannot read (its message), a network that
+    /// does not fit its input or its classes, or parameters whose names, number or shapes are not
+    /// the ones the network has.
+    ///
+    /// As for the three-layer net, nothing is reserved from a count the file declares before the
+    /// whole file has been walked against its bytes, the parameters matched with the network
+    /// (whose size the budget bounds), its length found exact and its checksum verified.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let (config, expected) = walk_sequential(bytes)?;
+        let mut model = Sequential::new(config)
+            .map_err(|e| model_error(format!("the network it declares is unusable: {e}")))?;
+        for want in &expected {
+            let count = crate::budget::count(&want.shape) as usize;
+            let raw = &bytes[want.values_at..want.values_at + 4 * count];
+            let values: Vec<F> = raw
+                .chunks_exact(4)
+                .map(|b| F::of(f32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64))
+                .collect();
+            let value = ArrayD::from_shape_vec(want.shape.clone(), values)
+                .map_err(|e| model_error(format!("an array does not fit its shape: {e}")))?;
+            model
+                .set_param(&want.name, value)
+                .map_err(|e| model_error(e.to_string()))?;
+        }
+        Ok(model)
+    }
+}
+
+/// One parameter a network has: its name and shape, the layer that owns it (for messages), and
+/// (once walked) where its values start in the file.
+struct Expected {
+    name: String,
+    shape: Vec<usize>,
+    layer: String,
+    values_at: usize,
+}
+
+/// The parameters `network` has, in the order a [`Sequential`] keeps them: the k-th layer with
+/// weights owns `Wk` (conv `(F, C, k, k)`, fc `(C·H·W, M)`) and `bk`. Errors at the first layer
+/// that does not fit what reaches it.
+fn expected_params(network: &Network) -> Result<Vec<Expected>> {
+    let report = network
+        .walk()
+        .map_err(|e| model_error(format!("the network it declares is unusable: {e}")))?;
+    if let Some(e) = report.error {
+        return Err(model_error(format!(
+            "the network it declares does not fit: layer {} ({}) on its input {}: {}",
+            e.index + 1,
+            e.layer,
+            e.input,
+            e.message
+        )));
+    }
+    let mut expected = Vec::new();
+    let mut k = 0;
+    for row in &report.rows {
+        let Shape { c, h, w } = row.input;
+        let (weights, biases) = match row.layer {
+            LayerSpec::Conv { filters, size, .. } => (vec![filters, c, size, size], filters),
+            LayerSpec::Fc { outputs } => {
+                // The walk bounds every count (MAX_COUNT), so C·H·W fits.
+                let d = c.saturating_mul(h).saturating_mul(w);
+                (vec![d, outputs], outputs)
+            }
+            LayerSpec::Relu | LayerSpec::Pool { .. } => continue,
+        };
+        k += 1;
+        let layer = format!("layer {} ({})", row.index + 1, row.layer);
+        for (name, shape) in [(format!("W{k}"), weights), (format!("b{k}"), vec![biases])] {
+            expected.push(Expected {
+                name,
+                shape,
+                layer: layer.clone(),
+                values_at: 0,
+            });
+        }
+    }
+    Ok(expected)
+}
+
+/// The first pass over a [`Sequential`] file, as [`walk`] for the three-layer net: the header,
+/// the network text (read by the table's own parser), then each parameter's name and shape
+/// matched with the ones the network has and its values skipped, the exact length, the checksum,
+/// and finite values. Returns the configuration and where each parameter's values are.
+fn walk_sequential(bytes: &[u8]) -> Result<(SequentialConfig, Vec<Expected>)> {
+    let (mut r, version) = open(bytes)?;
+    if version != SEQUENTIAL_VERSION {
+        return Err(model_error(format!(
+            "the file holds the assignment's three-layer convnet (format version {version}), not a \
+             network designed in the table: load it as the three-layer convnet"
+        )));
+    }
+    let architecture = r.u32("the architecture")?;
+    if architecture != SEQUENTIAL {
+        return Err(model_error(format!(
+            "the file holds architecture {architecture}, but a format version 2 file holds a \
+             designed network (architecture {SEQUENTIAL})"
+        )));
+    }
+    let num_classes = r.u32("the architecture")? as usize;
+    let loss = r.u8("the architecture")?;
+    if loss != SOFTMAX_LOSS {
+        return Err(model_error(format!(
+            "the file's loss is {loss}, but this playground knows only the softmax loss ({SOFTMAX_LOSS})"
+        )));
+    }
+    let weight_scale = r.f64("the architecture")?;
+    let reg = r.f64("the architecture")?;
+    let seed = r.u64("the architecture")?;
+    let text_len = r.u32("the network text")? as usize;
+    debug_assert_eq!(r.pos, TEXT_AT);
+    if text_len > MAX_TEXT_BYTES {
+        return Err(model_error(format!(
+            "the network text is {text_len} bytes long; a model file holds at most {MAX_TEXT_BYTES}"
+        )));
+    }
+    let text = std::str::from_utf8(r.take(text_len, "the network text")?)
+        .map_err(|_| model_error("the network text is not valid UTF-8 text"))?;
+    let network: Network = text
+        .parse()
+        .map_err(|e: Error| model_error(format!("the network text cannot be read: {e}")))?;
+    let mut expected = expected_params(&network)?;
+
+    let count = r.u32("the parameter table")? as usize;
+    if count != expected.len() {
+        return Err(model_error(format!(
+            "the file holds {count} parameter arrays, but the network it declares has {} ({})",
+            expected.len(),
+            expected
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    for (i, want) in expected.iter_mut().enumerate() {
+        let what = format!("parameter {} ({})", i + 1, want.name);
+        let len = r.u32(&what)? as usize;
+        if len > MAX_NAME_BYTES {
+            return Err(model_error(format!(
+                "the name of parameter {} is {len} bytes long; a name holds at most {MAX_NAME_BYTES}",
+                i + 1
+            )));
+        }
+        let name = r.take(len, &what)?;
+        if name != want.name.as_bytes() {
+            return Err(model_error(format!(
+                "parameter {} is named \"{}\" in the file, but the network it declares has {} there \
+                 (for {})",
+                i + 1,
+                String::from_utf8_lossy(name),
+                want.name,
+                want.layer
+            )));
+        }
+        let rank = r.u32(&what)?;
+        let mismatch = |got: String| {
+            model_error(format!(
+                "{} has shape {got} in the file, but {} of the network it declares needs {:?}",
+                want.name, want.layer, want.shape
+            ))
+        };
+        if rank > MAX_RANK {
+            return Err(mismatch(format!("of rank {rank}")));
+        }
+        let mut got = [0usize; MAX_RANK as usize];
+        for d in got.iter_mut().take(rank as usize) {
+            *d = r.u32(&what)? as usize;
+        }
+        let got = &got[..rank as usize];
+        if got != want.shape.as_slice() {
+            return Err(mismatch(format!("{got:?}")));
+        }
+        let values = crate::budget::count(&want.shape);
+        let len = usize::try_from(values.saturating_mul(4)).unwrap_or(usize::MAX);
+        want.values_at = r.pos;
+        r.take(len, &what)?;
+    }
+
+    let body_end = r.pos;
+    let stored = r.u32("the checksum")?;
+    if r.pos != bytes.len() {
+        return Err(model_error(format!(
+            "the file has {} unexpected bytes after the end of the model (which ends at byte {})",
+            bytes.len() - r.pos,
+            r.pos
+        )));
+    }
+    let computed = crc32(&bytes[..body_end]);
+    if stored != computed {
+        return Err(model_error(format!(
+            "the file is corrupted: its checksum is {stored:08x} but its contents give {computed:08x}"
+        )));
+    }
+    for want in &expected {
+        let count = crate::budget::count(&want.shape) as usize;
+        let raw = &bytes[want.values_at..want.values_at + 4 * count];
+        let bad = raw
+            .chunks_exact(4)
+            .position(|b| !f32::from_le_bytes([b[0], b[1], b[2], b[3]]).is_finite());
+        if let Some(i) = bad {
+            return Err(model_error(format!(
+                "{} holds a NaN or infinite value (at position {i}): the model was saved from a broken run",
+                want.name
+            )));
+        }
+    }
+    let config = SequentialConfig {
+        network,
+        num_classes,
+        weight_scale,
+        reg,
+        seed,
+    };
+    Ok((config, expected))
 }
 
 /// Reads little-endian values from the front of a byte slice, reporting where it ran out.

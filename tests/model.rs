@@ -5,7 +5,7 @@ use cnn_playground::gradient_check::{numerical_gradient, rel_error, DEFAULT_H};
 use cnn_playground::layers::Mode;
 use cnn_playground::models::file::crc32;
 use cnn_playground::models::{
-    ConvNetConfig, Params, Sequential, SequentialConfig, ThreeLayerConvNet,
+    ConvNetConfig, Init, Loss, Params, Sequential, SequentialConfig, ThreeLayerConvNet,
 };
 use cnn_playground::optim::{sgd, Sgd};
 use cnn_playground::rng::Rng;
@@ -713,7 +713,7 @@ fn trained_sequential() -> (Sequential<f32>, Array4<f32>) {
         .parse()
         .unwrap();
     let config = SequentialConfig {
-        weight_scale: 0.1,
+        init: Init::Scale(0.1),
         reg: 0.25,
         seed: 3,
         ..SequentialConfig::new(network, 3)
@@ -739,6 +739,57 @@ fn trained_sequential() -> (Sequential<f32>, Array4<f32>) {
         .iter()
         .all(|p| p.value.iter().any(|&v| v != 0.0)));
     (model, x)
+}
+
+#[test]
+fn a_designed_network_with_batch_norm_dropout_and_the_svm_loss_comes_back_the_same() {
+    let network = "8x6x2: conv3x3-4 pad1, bn, relu, avgpool2, dropout0.5, fc5, relu, fc3"
+        .parse()
+        .unwrap();
+    let config = SequentialConfig {
+        loss: Loss::Svm,
+        seed: 7,
+        ..SequentialConfig::new(network, 3)
+    };
+    assert_eq!(config.init, Init::He);
+    let mut model = Sequential::<f32>::new(config).unwrap();
+    let mut rng = Rng::new(8);
+    let x: Array4<f32> = rng.normal_array((6, 2, 8, 6), 1.0);
+    let y = labels(6, 3, &mut rng);
+    // Two training passes move batch norm's running statistics away from (0, 1).
+    for _ in 0..2 {
+        model.loss(&x, &y).unwrap();
+    }
+    let bytes = model.to_bytes();
+    let loaded = Sequential::<f32>::from_bytes(&bytes).unwrap();
+    assert_eq!(loaded.config(), model.config());
+    let names: Vec<String> = loaded
+        .params()
+        .entries()
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    assert_eq!(
+        names,
+        ["W1", "b1", "gamma1", "beta1", "W2", "b2", "W3", "b3"]
+    );
+    let stats = |m: &Sequential<f32>| -> Vec<Vec<f32>> {
+        m.running_stats()
+            .into_iter()
+            .flat_map(|(mean, var)| [mean.to_vec(), var.to_vec()])
+            .collect()
+    };
+    assert_eq!(stats(&loaded), stats(&model));
+    assert!(stats(&model)[0].iter().any(|&m| m != 0.0));
+    // Test-time scores use the running statistics and no dropout: the same, bit for bit.
+    let (a, b) = (model.scores(&x).unwrap(), loaded.scores(&x).unwrap());
+    assert!(
+        a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()),
+        "{a} vs {b}"
+    );
+    assert_eq!(loaded.to_bytes(), bytes);
+    // The loss and initialisation codes follow the number of classes.
+    assert_eq!(&bytes[16..22], [3, 0, 0, 0, 1, 0]);
 }
 
 #[track_caller]
@@ -784,7 +835,7 @@ fn a_designed_network_comes_back_with_the_same_scores() {
     );
     assert_eq!(loaded.predict(&x).unwrap(), model.predict(&x).unwrap());
     assert_eq!(loaded.to_bytes(), bytes);
-    // Header 49 bytes, the text, the count, per entry its name, rank, dims and values, checksum.
+    // Header 50 bytes, the text, the count, per entry its name, rank, dims and values, checksum.
     let text = model.config().network.to_string();
     let entries: usize = model
         .params()
@@ -794,7 +845,7 @@ fn a_designed_network_comes_back_with_the_same_scores() {
         .sum();
     assert_eq!(
         bytes.len(),
-        49 + text.len() + 4 + entries + 4 * model.params().num_values() + 4
+        50 + text.len() + 4 + entries + 4 * model.params().num_values() + 4
     );
 
     // An f64 model comes back rounded to f32.
@@ -815,10 +866,10 @@ fn each_kind_of_bad_designed_network_file_is_refused_with_its_own_message() {
     let text = model.config().network.to_string();
     // Rebuilds the file with another text (and the same parameters), sealed with its checksum.
     let with_text = |new: &str| -> Vec<u8> {
-        let mut bytes = good[..45].to_vec();
+        let mut bytes = good[..46].to_vec();
         bytes.extend_from_slice(&(new.len() as u32).to_le_bytes());
         bytes.extend_from_slice(new.as_bytes());
-        bytes.extend_from_slice(&good[49 + text.len()..good.len() - 4]);
+        bytes.extend_from_slice(&good[50 + text.len()..good.len() - 4]);
         let crc = crc32(&bytes);
         bytes.extend_from_slice(&crc.to_le_bytes());
         bytes
@@ -860,7 +911,7 @@ fn each_kind_of_bad_designed_network_file_is_refused_with_its_own_message() {
         "W4 has shape [5, 3] in the file, but layer 8 (fc4) of the network it declares needs [5, 4]"
     );
     let mut bad_utf8 = with_text(&text);
-    bad_utf8[49] = 0xFF;
+    bad_utf8[50] = 0xFF;
     let crc = crc32(&bad_utf8[..bad_utf8.len() - 4]);
     let end = bad_utf8.len() - 4;
     bad_utf8[end..].copy_from_slice(&crc.to_le_bytes());
@@ -870,7 +921,7 @@ fn each_kind_of_bad_designed_network_file_is_refused_with_its_own_message() {
     );
 
     // A parameter renamed: b1 called c1.
-    let at = 49 + text.len() + 4 + 4 + 2 + 4 + 16 + 4 * 72 + 4;
+    let at = 50 + text.len() + 4 + 4 + 2 + 4 + 16 + 4 * 72 + 4;
     assert_eq!(&good[at..at + 2], b"b1");
     let mut renamed = good.clone();
     renamed[at] = b'c';

@@ -12,7 +12,7 @@
 //! is read (a per-thread record, so tests running in parallel do not disturb each other).
 
 use cnn_playground::models::file::crc32;
-use cnn_playground::models::{Sequential, SequentialConfig, ThreeLayerConvNet};
+use cnn_playground::models::{Init, Sequential, SequentialConfig, ThreeLayerConvNet};
 use cnn_playground::rng::Rng;
 use cnn_playground::trainer::{preset, DataSources, DatasetKind, Preset, Trainer};
 use cnn_playground::Error;
@@ -383,7 +383,7 @@ fn sequential_export() -> Vec<u8> {
         .parse()
         .unwrap();
     let config = SequentialConfig {
-        weight_scale: 0.1,
+        init: Init::Scale(0.1),
         seed: 5,
         ..SequentialConfig::new(network, 3)
     };
@@ -433,17 +433,17 @@ fn check_sequential(case: &str, bytes: &[u8], outcomes: &mut Outcomes) {
             // What loaded is what the file says: written again, it is the same bytes, but for the
             // network text, which the parser reads case-insensitively (`6X6x2` is `6x6x2`).
             let again = model.to_bytes();
-            let (len, again_len) = (u32_at(bytes, 45), u32_at(&again, 45));
-            assert_eq!(again[..45], bytes[..45], "{case}");
-            let text = std::str::from_utf8(&bytes[49..49 + len]).unwrap();
+            let (len, again_len) = (u32_at(bytes, 46), u32_at(&again, 46));
+            assert_eq!(again[..46], bytes[..46], "{case}");
+            let text = std::str::from_utf8(&bytes[50..50 + len]).unwrap();
             assert_eq!(
                 text.parse().ok().as_ref(),
                 Some(&model.config().network),
                 "{case}"
             );
             assert_eq!(
-                again[49 + again_len..again.len() - 4],
-                bytes[49 + len..bytes.len() - 4],
+                again[50 + again_len..again.len() - 4],
+                bytes[50 + len..bytes.len() - 4],
                 "{case}"
             );
             outcomes.accepted += 1;
@@ -454,7 +454,7 @@ fn check_sequential(case: &str, bytes: &[u8], outcomes: &mut Outcomes) {
 #[test]
 fn every_single_byte_change_of_a_designed_network_is_refused() {
     let good = sequential_export();
-    assert_eq!(good.len(), 1089);
+    assert_eq!(good.len(), 1090);
     assert_eq!(read_sequential(&good).0.unwrap().to_bytes(), good);
     let mut outcomes = Outcomes::default();
     for at in 0..good.len() {
@@ -512,8 +512,8 @@ fn every_byte_of_a_designed_network_rewritten_behind_the_checksum_is_checked() {
         }
     }
     // The text's length and the number of arrays rewritten to absurd values.
-    let text_len = u32_at(&good, 45);
-    for at in [16, 45, 49 + text_len] {
+    let text_len = u32_at(&good, 46);
+    for at in [16, 46, 50 + text_len] {
         for v in [0u32, 1, 2, 7, 9, 1 << 16, 1 << 31, u32::MAX] {
             let mut bytes = good.clone();
             bytes[at..at + 4].copy_from_slice(&v.to_le_bytes());
@@ -536,6 +536,7 @@ fn a_small_file_declaring_a_huge_network_reserves_nothing_for_it() {
         bytes.extend_from_slice(&v.to_le_bytes());
     }
     bytes.push(0);
+    bytes.push(1);
     bytes.extend_from_slice(&1e-2f64.to_le_bytes());
     bytes.extend_from_slice(&0f64.to_le_bytes());
     bytes.extend_from_slice(&0u64.to_le_bytes());

@@ -41,14 +41,15 @@
 //! | 8 | 4 | u32 format version (2) |
 //! | 12 | 4 | u32 architecture (2 = a network from its description) |
 //! | 16 | 4 | u32 num_classes |
-//! | 20 | 1 | u8 loss (0 = softmax) |
-//! | 21 | 8 | f64 weight_scale |
-//! | 29 | 8 | f64 reg |
-//! | 37 | 8 | u64 seed |
-//! | 45 | 4 | u32 byte length of the network text (at most 64 KiB) |
-//! | 49 | … | the network's compact text in UTF-8, as the table writes it (`8x8x3: conv3x3-4 pad1, relu, pool2, fc5`) |
+//! | 20 | 1 | u8 loss (0 = softmax, 1 = SVM) |
+//! | 21 | 1 | u8 initialisation (0 = He, 1 = the weight scale that follows) |
+//! | 22 | 8 | f64 weight_scale (0 for He) |
+//! | 30 | 8 | f64 reg |
+//! | 38 | 8 | u64 seed |
+//! | 46 | 4 | u32 byte length of the network text (at most 64 KiB) |
+//! | 50 | … | the network's compact text in UTF-8, as the table writes it (`8x8x3: conv3x3-4 pad1, relu, pool2, fc5`) |
 //! | … | 4 | u32 number of parameter arrays |
-//! | … | … | per array, in the table's order: u32 byte length and the name (`W1`), u32 rank, rank × u32 dims, the values as f32 |
+//! | … | … | per array, in the table's order and then each batch norm layer's `running_meanj` and `running_varj`: u32 byte length and the name (`W1`), u32 rank, rank × u32 dims, the values as f32 |
 //! | end − 4 | 4 | u32 CRC-32 (IEEE) of every byte before it |
 //!
 //! The text is read by the table's own parser ([`Network`]'s `FromStr`), and the names and shapes
@@ -74,7 +75,7 @@
 //! assert!(ThreeLayerConvNet::<f32>::from_bytes(&model.to_bytes()).is_err());
 //! ```
 
-use super::sequential::{Sequential, SequentialConfig};
+use super::sequential::{Init, Loss, Sequential, SequentialConfig};
 use super::three_layer::{ConvNetConfig, Params, ThreeLayerConvNet};
 use crate::error::{Error, Result};
 use crate::float::Float;
@@ -415,8 +416,12 @@ fn walk(bytes: &[u8]) -> Result<Layout> {
 
 /// The architecture code of a network built from its description ([`Sequential`]).
 const SEQUENTIAL: u32 = 2;
-/// The loss code of the softmax loss, the one a [`Sequential`] ends with.
+/// The loss codes of a [`Sequential`]: softmax, SVM.
 const SOFTMAX_LOSS: u8 = 0;
+const SVM_LOSS: u8 = 1;
+/// The initialisation codes: He, or the course's weight scale (the f64 that follows).
+const HE_INIT: u8 = 0;
+const SCALE_INIT: u8 = 1;
 /// The longest network text a file may hold, in bytes (the lecture's net takes 171): it bounds
 /// what parsing and walking a hostile file's text may allocate. A network whose text is longer
 /// (thousands of layers) would be written but refused on loading.
@@ -424,7 +429,7 @@ const MAX_TEXT_BYTES: usize = 64 * 1024;
 /// The longest parameter name a file may hold, in bytes (`W12` takes 3).
 const MAX_NAME_BYTES: usize = 64;
 /// Where a [`Sequential`] file's network text starts: right after its fixed-size header.
-const TEXT_AT: usize = 49;
+const TEXT_AT: usize = 50;
 
 impl<F: Float> Sequential<F> {
     /// The model as a model file of format version 2 (see the [module docs](self) for the
@@ -433,27 +438,53 @@ impl<F: Float> Sequential<F> {
     pub fn to_bytes(&self) -> Vec<u8> {
         let c = self.config();
         let text = c.network.to_string();
-        let entries = self.params().entries();
+        // The parameter table, then each batch norm layer's running mean and variance.
+        let stats: Vec<(String, ArrayD<F>)> = self
+            .running_stats()
+            .into_iter()
+            .enumerate()
+            .flat_map(|(i, (mean, var))| {
+                [
+                    (format!("running_mean{}", i + 1), mean.clone().into_dyn()),
+                    (format!("running_var{}", i + 1), var.clone().into_dyn()),
+                ]
+            })
+            .collect();
+        let entries: Vec<(&str, &ArrayD<F>)> = self
+            .params()
+            .entries()
+            .iter()
+            .map(|p| (p.name.as_str(), &p.value))
+            .chain(stats.iter().map(|(name, value)| (name.as_str(), value)))
+            .collect();
         let mut out = Vec::with_capacity(128 + text.len() + 4 * self.params().num_values());
         out.extend_from_slice(&MAGIC);
         out.extend_from_slice(&SEQUENTIAL_VERSION.to_le_bytes());
         out.extend_from_slice(&SEQUENTIAL.to_le_bytes());
         put_u32(&mut out, c.num_classes);
-        out.push(SOFTMAX_LOSS);
-        out.extend_from_slice(&c.weight_scale.to_le_bytes());
+        out.push(match c.loss {
+            Loss::Softmax => SOFTMAX_LOSS,
+            Loss::Svm => SVM_LOSS,
+        });
+        let (init, weight_scale) = match c.init {
+            Init::He => (HE_INIT, 0.0),
+            Init::Scale(w) => (SCALE_INIT, w),
+        };
+        out.push(init);
+        out.extend_from_slice(&weight_scale.to_le_bytes());
         out.extend_from_slice(&c.reg.to_le_bytes());
         out.extend_from_slice(&c.seed.to_le_bytes());
         put_u32(&mut out, text.len());
         out.extend_from_slice(text.as_bytes());
         put_u32(&mut out, entries.len());
-        for p in entries {
-            put_u32(&mut out, p.name.len());
-            out.extend_from_slice(p.name.as_bytes());
-            put_u32(&mut out, p.value.ndim());
-            for &d in p.value.shape() {
+        for (name, value) in entries {
+            put_u32(&mut out, name.len());
+            out.extend_from_slice(name.as_bytes());
+            put_u32(&mut out, value.ndim());
+            for &d in value.shape() {
                 put_u32(&mut out, d);
             }
-            for &v in p.value.iter() {
+            for &v in value.iter() {
                 out.extend_from_slice(&(v.as_f64() as f32).to_le_bytes());
             }
         }
@@ -478,6 +509,7 @@ impl<F: Float> Sequential<F> {
         let (config, expected) = walk_sequential(bytes)?;
         let mut model = Sequential::new(config)
             .map_err(|e| model_error(format!("the network it declares is unusable: {e}")))?;
+        let mut mean = None;
         for want in &expected {
             let count = crate::budget::count(&want.shape) as usize;
             let raw = &bytes[want.values_at..want.values_at + 4 * count];
@@ -487,9 +519,23 @@ impl<F: Float> Sequential<F> {
                 .collect();
             let value = ArrayD::from_shape_vec(want.shape.clone(), values)
                 .map_err(|e| model_error(format!("an array does not fit its shape: {e}")))?;
-            model
-                .set_param(&want.name, value)
-                .map_err(|e| model_error(e.to_string()))?;
+            let set = match want.role {
+                Role::Param => model.set_param(&want.name, value),
+                Role::RunningMean => {
+                    mean = Some(value);
+                    Ok(())
+                }
+                Role::RunningVar(j) => {
+                    let to_1d = |a: ArrayD<F>| a.into_dimensionality::<ndarray::Ix1>();
+                    match (mean.take().map(to_1d), to_1d(value)) {
+                        (Some(Ok(m)), Ok(v)) => model.set_running_stats(j, m, v),
+                        _ => Err(Error::InvalidInput(format!(
+                            "batch norm layer {j}'s running statistics are not two vectors"
+                        ))),
+                    }
+                }
+            };
+            set.map_err(|e| model_error(e.to_string()))?;
         }
         Ok(model)
     }
@@ -499,9 +545,19 @@ impl<F: Float> Sequential<F> {
 /// (once walked) where its values start in the file.
 struct Expected {
     name: String,
+    role: Role,
     shape: Vec<usize>,
     layer: String,
     values_at: usize,
+}
+
+/// What an array of a version 2 file is: a parameter of the table, or batch norm layer j's
+/// running mean or variance (saved after the table, mean before variance).
+#[derive(Clone, Copy)]
+enum Role {
+    Param,
+    RunningMean,
+    RunningVar(usize),
 }
 
 /// The parameters `network` has, in the order a [`Sequential`] keeps them: the k-th layer with
@@ -521,29 +577,63 @@ fn expected_params(network: &Network) -> Result<Vec<Expected>> {
         )));
     }
     let mut expected = Vec::new();
-    let mut k = 0;
+    let mut stats = Vec::new();
+    let (mut k, mut j) = (0, 0);
     for row in &report.rows {
         let Shape { c, h, w } = row.input;
-        let (weights, biases) = match row.layer {
-            LayerSpec::Conv { filters, size, .. } => (vec![filters, c, size, size], filters),
+        let layer = format!("layer {} ({})", row.index + 1, row.layer);
+        let arrays = match row.layer {
+            LayerSpec::Conv { filters, size, .. } => {
+                k += 1;
+                [
+                    (format!("W{k}"), vec![filters, c, size, size]),
+                    (format!("b{k}"), vec![filters]),
+                ]
+            }
             LayerSpec::Fc { outputs } => {
                 // The walk bounds every count (MAX_COUNT), so C·H·W fits.
                 let d = c.saturating_mul(h).saturating_mul(w);
-                (vec![d, outputs], outputs)
+                k += 1;
+                [
+                    (format!("W{k}"), vec![d, outputs]),
+                    (format!("b{k}"), vec![outputs]),
+                ]
             }
-            LayerSpec::Relu | LayerSpec::Pool { .. } => continue,
+            LayerSpec::Bn => {
+                j += 1;
+                for (name, role) in [
+                    (format!("running_mean{j}"), Role::RunningMean),
+                    (format!("running_var{j}"), Role::RunningVar(j)),
+                ] {
+                    stats.push(Expected {
+                        name,
+                        role,
+                        shape: vec![c],
+                        layer: layer.clone(),
+                        values_at: 0,
+                    });
+                }
+                [
+                    (format!("gamma{j}"), vec![c]),
+                    (format!("beta{j}"), vec![c]),
+                ]
+            }
+            LayerSpec::Relu
+            | LayerSpec::Pool { .. }
+            | LayerSpec::AvgPool { .. }
+            | LayerSpec::Dropout { .. } => continue,
         };
-        k += 1;
-        let layer = format!("layer {} ({})", row.index + 1, row.layer);
-        for (name, shape) in [(format!("W{k}"), weights), (format!("b{k}"), vec![biases])] {
+        for (name, shape) in arrays {
             expected.push(Expected {
                 name,
+                role: Role::Param,
                 shape,
                 layer: layer.clone(),
                 values_at: 0,
             });
         }
     }
+    expected.extend(stats);
     Ok(expected)
 }
 
@@ -567,13 +657,34 @@ fn walk_sequential(bytes: &[u8]) -> Result<(SequentialConfig, Vec<Expected>)> {
         )));
     }
     let num_classes = r.u32("the architecture")? as usize;
-    let loss = r.u8("the architecture")?;
-    if loss != SOFTMAX_LOSS {
-        return Err(model_error(format!(
-            "the file's loss is {loss}, but this playground knows only the softmax loss ({SOFTMAX_LOSS})"
-        )));
-    }
+    let loss = match r.u8("the architecture")? {
+        SOFTMAX_LOSS => Loss::Softmax,
+        SVM_LOSS => Loss::Svm,
+        other => {
+            return Err(model_error(format!(
+                "the file's loss is {other}, but this playground knows only the softmax \
+                 ({SOFTMAX_LOSS}) and SVM ({SVM_LOSS}) losses"
+            )))
+        }
+    };
+    let init_code = r.u8("the architecture")?;
     let weight_scale = r.f64("the architecture")?;
+    let init = match init_code {
+        // He draws no scale of its own: a file that gives one is not what this code writes.
+        HE_INIT if weight_scale != 0.0 => {
+            return Err(model_error(format!(
+                "the file's initialisation is He, which has no weight scale, but it gives {weight_scale}"
+            )))
+        }
+        HE_INIT => Init::He,
+        SCALE_INIT => Init::Scale(weight_scale),
+        other => {
+            return Err(model_error(format!(
+                "the file's initialisation is {other}, but this playground knows only He \
+                 ({HE_INIT}) and a weight scale ({SCALE_INIT})"
+            )))
+        }
+    };
     let reg = r.f64("the architecture")?;
     let seed = r.u64("the architecture")?;
     let text_len = r.u32("the network text")? as usize;
@@ -677,7 +788,8 @@ fn walk_sequential(bytes: &[u8]) -> Result<(SequentialConfig, Vec<Expected>)> {
     let config = SequentialConfig {
         network,
         num_classes,
-        weight_scale,
+        init,
+        loss,
         reg,
         seed,
     };

@@ -1,6 +1,7 @@
 // Turns a results object of run.mjs into the issue's target checks and a markdown report.
 
 import { median } from "./harness/timing.js";
+import { networkText } from "./harness/problem.js";
 
 const fmt = (x, d = 1) => (x === undefined || x === null || Number.isNaN(x) ? "–" : x.toFixed(d));
 const ms = (s) => (s ? `${fmt(s.median, s.median < 10 ? 2 : 1)} (${fmt(s.min, s.min < 10 ? 2 : 1)})` : "–");
@@ -31,6 +32,11 @@ export function evaluateTargets(r) {
   add("cs231n forward: engine / tfjs-wasm", m && `${fmt(m, 3)}×`, "≤ 1×", m === undefined ? null : m <= 1, n && `${fmt(n, 3)}×`);
   [m, n] = both("tiny", "step", "engine", "tfjs-wasm");
   add("tiny step: engine / tfjs-wasm", m && `${fmt(m, 3)}×`, "≤ 0.5×", m === undefined ? null : m <= 0.5, n && `${fmt(n, 3)}×`);
+  // Issue 13: the same net as a models::Sequential, and the lecture's net.
+  [m, n] = both("cs231n", "step", "engine-seq", "engine");
+  add("cs231n step: Sequential / ThreeLayerConvNet (engine-seq / engine)", m && `${fmt(m, 3)}×`, "≤ 1.05×", m === undefined ? null : m <= 1.05, n && `${fmt(n, 3)}×`);
+  [m, n] = both("lecture", "step", "engine", "tfjs-wasm");
+  add("lecture step: engine (Sequential) / tfjs-wasm", m && `${fmt(m, 3)}×`, "≤ 0.3×", m === undefined ? null : m <= 0.3, n && `${fmt(n, 3)}×`);
   const cs = r.nets.cs231n;
   const eng = get("cs231n", "engine", "step", "median");
   const mm = r.matMul512 ? gflops(2 * 512 ** 3, r.matMul512.median) : undefined;
@@ -72,11 +78,18 @@ export function renderMarkdown(r) {
   );
   for (const [net, n] of Object.entries(r.nets)) {
     const f = n.flops;
-    lines.push(
+    const header = n.config.layers
+      ? `**${net}** (batch ${n.config.batch}, \`${networkText(n.config)}\`; ${fmt(f.step / 1e9, 3)} GFLOP per step). ` +
+        `First losses agree to ${n.maxRelLossDiff.toExponential(1)} (relative).`
+      : null;
+    if (header) lines.push(header, "");
+    else lines.push(
       `**${net}** (batch ${n.config.batch}, ${n.config.channels}×${n.config.size}×${n.config.size}, conv ${n.config.filters} ` +
         `${n.config.filterSize}×${n.config.filterSize} pad ${n.config.pad}, pool 2×2, affine →${n.config.hidden}→${n.config.classes}; ` +
         `${fmt(f.step / 1e9, 3)} GFLOP per step). First losses agree to ${n.maxRelLossDiff.toExponential(1)} (relative).`,
       "",
+    );
+    lines.push(
       "| contender | training step | forward pass | conv forward | step GFLOP/s | step / engine |",
       "| --- | ---: | ---: | ---: | ---: | ---: |",
     );
@@ -111,11 +124,12 @@ export function renderMarkdown(r) {
     lines.push(`| sum of the parts | ${fmt(sum, 3)} | |`, `| training step − sum (allocation, copies, checks) | ${fmt(step - sum, 3)} | |`);
     lines.push("");
   }
-  const notes = Object.entries(r.nets.cs231n?.timings ?? {})
-    .filter(([, t]) => t.notes)
-    .map(([c, t]) => `${c}: ${t.notes}`);
+  const notes = Object.entries(r.nets)
+    .flatMap(([net, n]) => (net === "cs231n" || net === "lecture" ? Object.entries(n.timings).map(([c, t]) => [net, c, t]) : []))
+    .filter(([, , t]) => t.notes)
+    .map(([net, c, t]) => `${c} (${net}): ${t.notes}`);
   if (notes.length) lines.push(`Notes: ${notes.join("; ")}.`, "");
-  lines.push("| target (issue 5) | measured (medians) | goal | met | same with minimums |", "| --- | --- | --- | --- | --- |");
+  lines.push("| target (issues 5 and 13) | measured (medians) | goal | met | same with minimums |", "| --- | --- | --- | --- | --- |");
   for (const t of r.targets) {
     const met = t.pass === null ? (t.goal === "–" ? "" : "n/a") : t.pass ? "yes" : "**no**";
     lines.push(`| ${t.name} | ${t.measured ?? "–"} | ${t.goal} | ${met} | ${t.byMin ?? ""} |`);

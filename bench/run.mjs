@@ -2,8 +2,10 @@
 // through bench/harness/, checks that every contender's first losses agree, times them, and
 // writes bench/results/latest.json and latest.md (and prints the markdown).
 //
-// Usage: node bench/run.mjs [--contenders engine,tfjs-wasm,tfjs-wasm-tuned,tfjs-cpu,convnetjs]
-//                           [--nets cs231n,tiny] [--quick] [--no-page] [--out NAME]
+// Usage: node bench/run.mjs [--contenders engine,engine-seq,tfjs-wasm,tfjs-wasm-tuned,tfjs-cpu,convnetjs]
+//                           [--nets cs231n,tiny,lecture] [--quick] [--no-page] [--out NAME]
+// engine-seq is the engine with the three-layer nets built as a models::Sequential; the lecture
+// net (a Sequential in the engine) runs on the engine and tfjs-wasm only.
 // (--out NAME writes results/NAME.json and NAME.md instead of latest.*).
 // Needs: bench/node_modules (npm ci in bench/); for the engine, www/pkg-bench/ (the benchmark's
 // module, `scripts/build-wasm.sh --bench`); for the page, www/pkg/. bench/run.sh does all of it.
@@ -30,11 +32,22 @@ const LOSS_RTOL = 1e-5;
  * handles of src/web/bench.rs), which `scripts/build-wasm.sh --bench` builds.
  */
 function engineBuilt(contender) {
-  if (contender !== "engine") return true;
+  if (contender !== "engine" && contender !== "engine-seq") return true;
   const glue = join(ROOT, "www", "pkg-bench", "cnn_playground.js");
-  const ok = existsSync(glue) && readFileSync(glue, "utf8").includes("class TrainBench");
-  if (!ok) log("engine skipped: www/pkg-bench/cnn_playground.js has no TrainBench (run scripts/build-wasm.sh --bench)");
+  const text = existsSync(glue) ? readFileSync(glue, "utf8") : "";
+  const ok = text.includes("class TrainBench") && text.includes("class SequentialBench");
+  if (!ok) log(`${contender} skipped: www/pkg-bench/cnn_playground.js has no TrainBench or SequentialBench (run scripts/build-wasm.sh --bench)`);
   return ok;
+}
+
+/**
+ * Whether a contender runs a net: a layered net (the lecture's) has only the engine's Sequential
+ * and tfjs-wasm's contender; engine-seq is the three-layer nets as a Sequential (on a layered net
+ * the engine already is one).
+ */
+function runs(contender, net) {
+  if (NETS[net].layers) return contender === "engine" || contender === "tfjs-wasm";
+  return true;
 }
 
 function option(name, fallback) {
@@ -43,8 +56,9 @@ function option(name, fallback) {
 }
 const flag = (name) => process.argv.includes(`--${name}`);
 const QUICK = flag("quick");
-const CONTENDERS = option("contenders", "engine,tfjs-wasm,tfjs-wasm-tuned,tfjs-cpu,convnetjs").split(",").filter(engineBuilt);
-const NET_NAMES = option("nets", "cs231n,tiny").split(",");
+const CONTENDERS = option("contenders", "engine,engine-seq,tfjs-wasm,tfjs-wasm-tuned,tfjs-cpu,convnetjs").split(",").filter(engineBuilt);
+const NET_NAMES = option("nets", "cs231n,tiny,lecture").split(",");
+for (const net of NET_NAMES) if (!NETS[net]) throw new Error(`unknown net ${net} (known: ${Object.keys(NETS).join(", ")})`);
 
 // ---------------------------------------------------------------------------------------------
 // A static server for the repository root (bench/harness, bench/node_modules, www/), 127.0.0.1
@@ -210,20 +224,22 @@ async function main() {
       log(`${c}: ${JSON.stringify(results.contenders[c])}`);
       for (const net of NET_NAMES) {
         losses[net] ??= {};
+        if (!runs(c, net)) continue;
         losses[net][c] = await page.evaluate(([n, k]) => window.bench.losses(n, k), [net, LOSS_STEPS]);
         log(`${c} ${net} first losses: ${losses[net][c].map((v) => v.toFixed(7)).join(" ")}`);
       }
       await context.close();
     }
     for (const net of NET_NAMES) {
-      const ref = losses[net][CONTENDERS[0]];
+      const here = CONTENDERS.filter((c) => runs(c, net));
+      const ref = losses[net][here[0]];
       let worst = 0;
-      for (const c of CONTENDERS)
+      for (const c of here)
         losses[net][c].forEach((v, i) => {
           const rel = Math.abs(v - ref[i]) / Math.max(1, Math.abs(ref[i]));
           if (!(rel <= LOSS_RTOL)) {
             throw new Error(
-              `ABORT: ${net}: ${c}'s loss at step ${i} is ${v}, ${CONTENDERS[0]}'s is ${ref[i]} ` +
+              `ABORT: ${net}: ${c}'s loss at step ${i} is ${v}, ${here[0]}'s is ${ref[i]} ` +
                 `(relative difference ${rel.toExponential(2)} > ${LOSS_RTOL}); the contenders do not ` +
                 `compute the same net, so timing them would compare different work.`,
             );
@@ -231,7 +247,7 @@ async function main() {
           worst = Math.max(worst, rel);
         });
       results.nets[net] = { config: NETS[net], flops: flops(NETS[net]), losses: losses[net], maxRelLossDiff: worst, timings: {} };
-      log(`${net}: first ${LOSS_STEPS} losses agree across ${CONTENDERS.join(", ")} (max relative difference ${worst.toExponential(2)})`);
+      log(`${net}: first ${LOSS_STEPS} losses agree across ${here.join(", ")} (max relative difference ${worst.toExponential(2)})`);
     }
 
     // 2. Timing. Each contender has its own page; the fast ones run in interleaved rounds
@@ -246,22 +262,24 @@ async function main() {
       const acc = {};
       for (let round = 0; round < ROUNDS; round++) {
         for (const c of CONTENDERS) {
-          const p = plan(c, net, round);
+          const p = runs(c, net) ? plan(c, net, round) : null;
           if (!p) continue;
           const t0 = Date.now();
           const r = await pages[c].page.evaluate(([n, pl]) => window.bench.time(n, pl), [net, p]);
           acc[c] ??= { step: [], forward: [], conv: [], notes: r.notes };
           for (const k of ["step", "forward", "conv"]) acc[c][k].push(...r[k]);
           acc[c].lastLoss = r.lastLoss;
-          log(`${c} ${net} round ${round + 1}: step ${median(r.step).toFixed(2)} ms, forward ${median(r.forward).toFixed(2)} ms, conv ${median(r.conv).toFixed(2)} ms (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+          const conv = r.conv.length ? `, conv ${median(r.conv).toFixed(2)} ms` : "";
+          log(`${c} ${net} round ${round + 1}: step ${median(r.step).toFixed(2)} ms, forward ${median(r.forward).toFixed(2)} ms${conv} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
         }
       }
       for (const [c, a] of Object.entries(acc)) {
         results.nets[net].timings[c] = {
-          step: summary(a.step), forward: summary(a.forward), conv: summary(a.conv), lastLoss: a.lastLoss, notes: a.notes,
+          step: summary(a.step), forward: summary(a.forward), conv: a.conv.length ? summary(a.conv) : null,
+          lastLoss: a.lastLoss, notes: a.notes,
         };
       }
-      if (pages.engine) {
+      if (pages.engine && results.nets[net].timings.engine) {
         results.nets[net].timings.engine.layers = await pages.engine.page.evaluate(
           ([n, p]) => window.bench.profile(n, p), [net, { warmMs: 300, iters: 40, budgetMs: QUICK ? 1000 : 3000 }],
         );

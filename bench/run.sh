@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The in-browser benchmark in one command, from a clean checkout:
-#   bench/run.sh [--quick] [--contenders engine,tfjs-wasm,tfjs-cpu,convnetjs] [--nets cs231n,tiny]
+#   bench/run.sh [--quick] [--contenders engine,engine-seq,tfjs-wasm,tfjs-wasm-tuned,tfjs-cpu,convnetjs]
+#                [--nets cs231n,tiny,lecture]
 # Installs the benchmark's own npm packages (bench/package-lock.json; tfjs and ConvNetJS stay out
 # of the root package.json), builds the page's wasm and the benchmark's (scripts/build-wasm.sh
 # --bench, simd128), installs Debian's chromium if /usr/bin/chromium is missing, then runs

@@ -8,6 +8,9 @@
 //!   reused buffers;
 //! - one training step (loss, gradients and an SGD update) of the default ThreeLayerConvNet
 //!   (3×32×32, 32 filters 7×7, hidden 100, 10 classes) at batch 50;
+//! - the loss of that net as ThreeLayerConvNet and as a Sequential model of the same description,
+//!   and one training step of the lecture's `[CONV-RELU-CONV-RELU-POOL]×3 → FC → 5` as a
+//!   Sequential model at batch 50;
 //! - GEMM throughput: criterion's "elem/s" counts floating-point operations (2 per multiply-add),
 //!   so "Gelem/s" reads as GFLOP/s.
 //!
@@ -261,6 +264,51 @@ fn loss_three_layer_vs_sequential(c: &mut Crit) {
     g.finish();
 }
 
+/// The lecture's `[CONV-RELU-CONV-RELU-POOL]×3 → FC → 5` as a Sequential model (16 filters 3×3
+/// pad 1 in each conv) at batch 50 on 32×32×3, f32: one training step as the browser
+/// benchmark's `SequentialBench` takes it (src/web/bench.rs): loss and gradients, then
+/// `w -= lr · dw` on every entry of the parameter table.
+fn lecture_net_step(c: &mut Crit) {
+    let mut rng = Rng::new(13);
+    let x: Array4<f32> = rng.normal_array((50, 3, 32, 32), 1.0);
+    let y: Vec<usize> = (0..50).map(|_| rng.below(5)).collect();
+    let network = "32x32x3: conv3x3-16 pad1, relu, conv3x3-16 pad1, relu, pool2, \
+                   conv3x3-16 pad1, relu, conv3x3-16 pad1, relu, pool2, \
+                   conv3x3-16 pad1, relu, conv3x3-16 pad1, relu, pool2, fc5"
+        .parse()
+        .unwrap();
+    // About He's scale for 3×3×16 inputs, so the activations keep their size through the stack.
+    let config = SequentialConfig {
+        weight_scale: 0.1,
+        ..SequentialConfig::new(network, 5)
+    };
+    let mut seq = Sequential::<f32>::new(config).unwrap();
+    let lr = 1e-3_f32;
+    let mut g = quick(c, "training step of the lecture net at batch 50");
+    // 2 FLOP per multiply-add, a step counted as three forward passes (bench/harness/problem.js).
+    g.throughput(Throughput::Elements(1_283_251_200));
+    g.bench_function("Sequential loss + sgd", |bch| {
+        bch.iter(|| {
+            let (loss, table) = seq.loss(black_box(&x), &y).unwrap();
+            let updated: Vec<_> = table
+                .entries()
+                .iter()
+                .map(|p| {
+                    let w = ndarray::Zip::from(&p.value)
+                        .and(&p.grad)
+                        .map_collect(|&w, &dw| w - lr * dw);
+                    (p.name.clone(), w)
+                })
+                .collect();
+            for (name, w) in updated {
+                seq.set_param(&name, w).unwrap();
+            }
+            loss
+        })
+    });
+    g.finish();
+}
+
 /// GEMM throughput on a square product and on the shapes of the three-layer net's conv
 /// (per image: F = 32, K = 3·7·7 = 147, P = 32·32 = 1024).
 fn gemm(c: &mut Crit) {
@@ -309,14 +357,10 @@ fn gemm(c: &mut Crit) {
     g.finish();
 }
 
-// A full training step of the three-layer net (`models::ThreeLayerConvNet::loss` at batch 50,
-// f32) belongs here, as its own function added to the group below, by whoever writes
-// src/models.rs.
-
 criterion_group! {
     name = benches;
     config = Criterion::default().with_measurement(ThreadCpuTime);
     targets = conv_assignment_size, pool_assignment_size, conv_three_layer_net, training_step,
-        loss_three_layer_vs_sequential, gemm
+        loss_three_layer_vs_sequential, lecture_net_step, gemm
 }
 criterion_main!(benches);

@@ -1,10 +1,11 @@
 // This engine's contender: the benchmark's wasm build (www/pkg-bench/, built by
 // `scripts/build-wasm.sh --bench` with simd128: the page's engine plus the `bench` feature's
 // handles) through its TrainBench handle (src/web/bench.rs), which wraps the models module's
-// ThreeLayerConvNet<f32>, its training step and the step taken apart (models::StepParts).
+// ThreeLayerConvNet<f32>, its training step and the step taken apart (models::StepParts), and its
+// SequentialBench handle: a models::Sequential<f32> built from the net's text, the same step.
 
-import init, { GemmBench, TrainBench } from "/www/pkg-bench/cnn_playground.js";
-import { flops, dims } from "./problem.js";
+import init, { GemmBench, SequentialBench, TrainBench } from "/www/pkg-bench/cnn_playground.js";
+import { flops, dims, networkText } from "./problem.js";
 import { measure, summary } from "./timing.js";
 
 export async function engineInfo() {
@@ -28,7 +29,31 @@ function partFlops(net, name) {
   }[name] ?? 0;
 }
 
+/**
+ * The net as a models::Sequential (SequentialBench) from its network text: the lecture net's
+ * layers, or the three-layer net written as `conv…, relu, pool2, fc…, relu, fc…`. Same weights,
+ * same step (loss, gradients, SGD on every entry of the parameter table).
+ */
+export function createSequentialNet(net, p) {
+  const arrays = net.layers ? p.params.flatMap((l) => [l.w, l.b]) : [p.w, p.b, p.w1, p.b1, p.w2, p.b2];
+  const all = new Float32Array(arrays.reduce((a, t) => a + t.length, 0));
+  let at = 0;
+  for (const t of arrays) {
+    all.set(t, at);
+    at += t.length;
+  }
+  const b = new SequentialBench(networkText(net), net.classes, net.lr, p.x, new Uint32Array(p.y), all);
+  return {
+    step: () => b.step(),
+    forward: () => b.forward(),
+    dispose: () => b.free(),
+    notes: `f32, models::Sequential from "${networkText(net)}": Sequential::loss + SGD on its parameter table per step`,
+  };
+}
+
 export function createEngineNet(net, p) {
+  // A layered net has no three-layer form: the engine runs it as a Sequential.
+  if (net.layers) return createSequentialNet(net, p);
   const b = new TrainBench(
     net.channels, net.size, net.filters, net.filterSize, net.hidden, net.classes, net.lr,
     p.x, new Uint32Array(p.y), p.w, p.b, p.w1, p.b1, p.w2, p.b2,

@@ -2,7 +2,7 @@
 // which calls `load`, then `losses` (the agreement check), then `time` for each net.
 
 import { NETS, makeProblem } from "./problem.js";
-import { createTfNet, matMulMs } from "./tfnet.js";
+import { createTfNet, createTfLayeredNet, matMulMs } from "./tfnet.js";
 import { createConvNet } from "./convnet.js";
 import { measure, summary } from "./timing.js";
 
@@ -45,7 +45,7 @@ async function loadTf(backend, options = {}) {
         }
       : {}),
   };
-  make = (net, problem) => createTfNet(tf, net, problem, options);
+  make = (net, problem) => (net.layers ? createTfLayeredNet(tf, net, problem) : createTfNet(tf, net, problem, options));
   if (backend === "wasm") extras.matMul512 = () => summary(matMulMs(tf, 512, 20));
 }
 
@@ -64,8 +64,16 @@ async function loadEngine() {
   make = (net, problem) => createEngineNet(net, problem);
 }
 
+/** The engine with every net as a models::Sequential built from its text (SequentialBench). */
+async function loadEngineSequential() {
+  const { createSequentialNet, engineInfo } = await import("./engine.js");
+  extras.info = { ...(await engineInfo()), model: "models::Sequential" };
+  make = (net, problem) => createSequentialNet(net, problem);
+}
+
 const LOADERS = {
   "engine": loadEngine,
+  "engine-seq": loadEngineSequential,
   "tfjs-wasm": () => loadTf("wasm"),
   "tfjs-wasm-tuned": () => loadTf("wasm", { tuned: true }),
   "tfjs-cpu": () => loadTf("cpu"),
@@ -90,8 +98,9 @@ window.bench = {
   },
 
   /**
-   * Times training steps, forward passes (through the loss) and the conv layer's forward. The
-   * net persists between calls, so the runner can interleave rounds of contenders.
+   * Times training steps, forward passes (through the loss) and the conv layer's forward (none
+   * for a contender without one: the Sequential handle and the layered nets). The net persists
+   * between calls, so the runner can interleave rounds of contenders.
    */
   time(netName, plan) {
     models[netName] ??= make(NETS[netName], makeProblem(NETS[netName]));
@@ -99,7 +108,7 @@ window.bench = {
     const step = measure(() => m.step(), plan.step);
     const lastLoss = m.step();
     const forward = measure(() => m.forward(), plan.forward);
-    const conv = measure(() => m.convForward(), plan.conv);
+    const conv = m.convForward ? measure(() => m.convForward(), plan.conv) : [];
     return { step, forward, conv, lastLoss, notes: m.notes };
   },
 

@@ -16,7 +16,7 @@
 // TensorBuffer access), which would make a run take an hour. Both backends are synchronous: a
 // kernel has finished when its op returns, so only the scalar loss is read back.
 
-import { dims, nchwToNhwc, oihwToHwio, affineRowsChwToHwc } from "./problem.js";
+import { dims, nchwToNhwc, oihwToHwio, affineRowsChwToHwc, layerShapes } from "./problem.js";
 
 /**
  * dW[i, j, c, f] = Σ_{n,h,w} xpad[n, h+i, w+j, c] · dy[n, h, w, f] is a stride-1 convolution of
@@ -130,6 +130,125 @@ export function createTfNet(tf, net, problem, { tuned = false } = {}) {
   }
 
   return { step, forward, convForward, dispose, notes };
+}
+
+/**
+ * A layered net of problem.js (`net.layers`: conv stride 1 with padding, ReLU, 2×2 max pool, fc)
+ * on tf's active backend, from its problem (canonical layouts), with plain SGD. The forward fuses
+ * a conv or fc with the ReLU that follows it (as createTfNet does); the backward, by hand, runs the
+ * kernels tfjs's registered gradients run: `step` masks, `MaxPoolGrad`, `matMul` with transpose
+ * flags, `conv2dTranspose` (Conv2DBackpropInput) for a conv's input gradient (none for the first
+ * conv), and the conv weight gradient as a forward conv2d of transposed tensors (see above).
+ * Returns { step(), forward(), dispose(), notes }.
+ */
+export function createTfLayeredNet(tf, net, problem) {
+  const { batch: n, channels: c, size: s, classes, lr } = net;
+  const shapes = layerShapes(net);
+  const x = tf.tensor4d(nchwToNhwc(problem.x, n, c, s, s), [n, s, s, c]);
+  const labels = tf.cast(tf.oneHot(tf.tensor1d(problem.y, "int32"), classes), "float32");
+  // Weights in tfjs layouts: conv HWIO, fc rows in H×W×C order (an NHWC flatten).
+  let params = problem.params.map((l, i) => {
+    const sh = shapes[i];
+    const w =
+      sh.type === "conv"
+        ? tf.tensor4d(oihwToHwio(l.w, sh.f, sh.c, sh.k), [sh.k, sh.k, sh.c, sh.f])
+        : tf.tensor2d(affineRowsChwToHwc(l.w, sh.c, sh.side, sh.m), [sh.c * sh.side * sh.side, sh.m]);
+    return { w, b: tf.tensor1d(l.b) };
+  });
+  // The forward's stages: a conv or fc (with the ReLU after it fused in), a lone ReLU, or a pool.
+  const stages = [];
+  let k = 0;
+  for (let i = 0; i < net.layers.length; i++) {
+    const l = net.layers[i];
+    if (l.type === "conv" || l.type === "fc") {
+      const relu = net.layers[i + 1]?.type === "relu";
+      stages.push({ type: l.type, param: k++, pad: l.pad, relu });
+      if (relu) i++;
+    } else stages.push({ type: l.type });
+  }
+
+  /** The scores; with `keep`, every stage's input and output for the backward. */
+  function scores(ps, keep) {
+    let a = x;
+    for (const st of stages) {
+      const input = a;
+      if (st.type === "conv") {
+        const { w, b } = ps[st.param];
+        a = tf.fused.conv2d({ x: a, filter: w, strides: 1, pad: st.pad, bias: b, activation: st.relu ? "relu" : "linear" });
+      } else if (st.type === "fc") {
+        const { w, b } = ps[st.param];
+        a = tf.fused.matMul({ a: tf.reshape(a, [n, w.shape[0]]), b: w, bias: b, activation: st.relu ? "relu" : "linear" });
+      } else if (st.type === "relu") {
+        a = tf.relu(a);
+      } else {
+        a = tf.maxPool(a, 2, 2, 0);
+      }
+      if (keep) keep.push({ input, output: a });
+    }
+    return a;
+  }
+
+  function softmaxLoss(out) {
+    const logp = tf.logSoftmax(out);
+    const loss = tf.div(tf.neg(tf.sum(tf.mul(logp, labels))), n);
+    const dout = tf.div(tf.sub(tf.exp(logp), labels), n);
+    return { loss, dout };
+  }
+
+  function step() {
+    let lossValue = 0;
+    const next = tf.tidy(() => {
+      const kept = [];
+      const { loss, dout } = softmaxLoss(scores(params, kept));
+      const grads = [];
+      let d = dout;
+      for (let i = stages.length - 1; i >= 0; i--) {
+        const st = stages[i];
+        const { input, output } = kept[i];
+        if (st.type === "relu") {
+          d = tf.mul(d, tf.step(output));
+        } else if (st.type === "pool") {
+          d = tf.engine().runKernel(
+            "MaxPoolGrad",
+            { dy: d, input, output },
+            { filterSize: 2, strides: 2, pad: 0, dimRoundingMode: undefined },
+          );
+        } else {
+          const { w } = params[st.param];
+          const dz = st.relu ? tf.mul(d, tf.step(output)) : d;
+          if (st.type === "conv") {
+            grads[st.param] = { w: convFilterGradByConv(tf, input, dz, st.pad), b: tf.sum(dz, [0, 1, 2]) };
+            if (i > 0) d = tf.conv2dTranspose(dz, w, input.shape, 1, st.pad);
+          } else {
+            const flat = tf.reshape(input, [n, w.shape[0]]);
+            grads[st.param] = { w: tf.matMul(flat, dz, true, false), b: tf.sum(dz, 0) };
+            if (i > 0) d = tf.reshape(tf.matMul(dz, w, false, true), input.shape);
+          }
+        }
+      }
+      lossValue = loss.dataSync()[0];
+      return params.map((p, j) => ({ w: tf.sub(p.w, tf.mul(grads[j].w, lr)), b: tf.sub(p.b, tf.mul(grads[j].b, lr)) }));
+    });
+    for (const p of params) {
+      p.w.dispose();
+      p.b.dispose();
+    }
+    params = next;
+    return lossValue;
+  }
+
+  function forward() {
+    return tf.tidy(() => softmaxLoss(scores(params)).loss.dataSync()[0]);
+  }
+
+  function dispose() {
+    for (const t of [x, labels, ...params.flatMap((p) => [p.w, p.b])]) t.dispose();
+  }
+
+  return {
+    step, forward, dispose,
+    notes: "conv dx by conv2dTranspose, conv dW as a forward conv2d of transposed tensors",
+  };
 }
 
 /** Milliseconds per tf.matMul of two n×n matrices (n = 512 by default): median of `iters` after warm-up. */

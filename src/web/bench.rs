@@ -1,15 +1,16 @@
 //! The in-browser benchmark's handles (bench/), built only with the `bench` feature into the
 //! benchmark's own module (www/pkg-bench/), so the page's module does not carry them:
 //! [`TrainBench`], one [`ThreeLayerConvNet`] in f32 on a fixed batch with the engine's training
-//! step and the same step taken apart layer by layer ([`crate::models::StepParts`]), and
-//! [`GemmBench`], the matrix product alone.
+//! step and the same step taken apart layer by layer ([`crate::models::StepParts`]),
+//! [`SequentialBench`], a [`Sequential`] model built from a network description's text, trained
+//! with the same step (loss, gradients, plain SGD), and [`GemmBench`], the matrix product alone.
 //!
 //! The harness hands over the data and every initial weight (it generates them once, seeded, for
 //! all contenders), so the losses here can be compared with TensorFlow.js's and ConvNetJS's. The
 //! timing itself happens in JavaScript (`performance.now()` around each call): the engine has no
 //! clock.
 
-use ndarray::Array4;
+use ndarray::{Array4, ArrayD, IxDyn, Zip};
 use wasm_bindgen::prelude::*;
 
 use super::js_error;
@@ -19,9 +20,11 @@ use crate::gemm::{gemm_nn, GemmScratch, MatMut, MatRef, Update};
 use crate::layers::conv_fast::{conv_forward_into, ConvWorkspace};
 use crate::layers::softmax_loss;
 use crate::models::{
-    training_step, ConvNetConfig, Params, StepParts, ThreeLayerConvNet, STEP_PARTS,
+    training_step, ConvNetConfig, Params, Sequential, SequentialConfig, StepParts,
+    ThreeLayerConvNet, STEP_PARTS,
 };
 use crate::optim::Sgd;
+use crate::shapes::{Network, Shape};
 
 /// A benchmark net: `conv(F, k×k, pad (k − 1)/2) – relu – 2×2 pool – affine(hidden) – relu –
 /// affine(classes) – softmax` on a fixed batch `x (N, C, S, S)`, `y (N,)`.
@@ -169,6 +172,113 @@ impl TrainBench {
             }
         };
         parts.run(&self.net, i).map_err(js_error)
+    }
+}
+
+/// A [`Sequential`] model in f32 on a fixed batch `x (N, C, H, W)`, `y (N,)`, built from a
+/// network description's text (`32x32x3: conv7x7-32 pad3, relu, pool2, fc100, relu, fc10`), and
+/// trained with the step [`TrainBench::step`] takes: the model's loss and gradients, then
+/// `w -= lr · dw` on every entry of its parameter table.
+#[wasm_bindgen]
+pub struct SequentialBench {
+    model: Sequential<f32>,
+    x: Array4<f32>,
+    y: Vec<usize>,
+    sgd: Sgd,
+}
+
+#[wasm_bindgen]
+impl SequentialBench {
+    /// The model `network` (the network table's text) for `classes` classes, with every learned
+    /// value in `params`: the entries of its table in order (W1, b1, W2, b2, …; conv weights
+    /// `(F, C, k, k)`, fc weights `(D, M)` with rows in C×H×W order), each in standard layout, one
+    /// after the other. The batch is x `(N, C, H, W)` with `(C, H, W)` the description's input,
+    /// y `(N,)`. Errors on a description that does not parse or fit, a batch over the engine's
+    /// budget, or any size mismatch.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        network: &str,
+        classes: usize,
+        learning_rate: f64,
+        x: &[f32],
+        y: &[u32],
+        params: &[f32],
+    ) -> std::result::Result<SequentialBench, JsError> {
+        let inner = || -> Result<SequentialBench> {
+            let network: Network = network.parse()?;
+            let Shape { c, h, w } = network.input;
+            let mut model = Sequential::<f32>::new(SequentialConfig::new(network, classes))?;
+            let n = y.len();
+            // The handle's copy of x, then one training pass, must fit before either exists.
+            budget::check::<f32>("the benchmark's batch x", &[n, c, h, w])?;
+            model.check_batch(n)?;
+            let sizes: Vec<(String, Vec<usize>)> = model
+                .params()
+                .entries()
+                .iter()
+                .map(|p| (p.name.clone(), p.value.shape().to_vec()))
+                .collect();
+            let want = model.params().num_values();
+            if params.len() != want {
+                return Err(Error::shape(
+                    "the benchmark's parameters (every entry of the table, in order)",
+                    format!("{want} values"),
+                    format!("{} values", params.len()),
+                ));
+            }
+            let mut rest = params;
+            for (name, shape) in sizes {
+                let len = shape.iter().product::<usize>();
+                let (head, tail) = rest.split_at(len);
+                model.set_param(&name, array(&name, IxDyn(&shape), head)?)?;
+                rest = tail;
+            }
+            let sgd = Sgd { learning_rate };
+            sgd.validate()?;
+            Ok(SequentialBench {
+                model,
+                x: array("x", (n, c, h, w), x)?,
+                y: y.iter().map(|&l| l as usize).collect(),
+                sgd,
+            })
+        };
+        inner().map_err(js_error)
+    }
+
+    /// One training step: the model's loss and gradients on the batch, then `w -= lr · dw` for
+    /// every entry of its table. Returns the loss before the update.
+    pub fn step(&mut self) -> std::result::Result<f32, JsError> {
+        let lr = self.sgd.learning_rate as f32;
+        let (loss, table) = self.model.loss(&self.x, &self.y).map_err(js_error)?;
+        // The table's values can only be replaced (`Sequential::set_param`), so the update is
+        // written into new arrays: the same arithmetic as `optim::sgd`, one pass over w and dw.
+        let updated: Vec<(String, ArrayD<f32>)> = table
+            .entries()
+            .iter()
+            .map(|p| {
+                let w = Zip::from(&p.value)
+                    .and(&p.grad)
+                    .map_collect(|&w, &dw| w - lr * dw);
+                (p.name.clone(), w)
+            })
+            .collect();
+        for (name, w) in updated {
+            self.model.set_param(&name, w).map_err(js_error)?;
+        }
+        Ok(loss)
+    }
+
+    /// A forward pass: the model's class scores for the batch and their softmax loss.
+    pub fn forward(&self) -> std::result::Result<f32, JsError> {
+        let scores = self.model.scores(&self.x).map_err(js_error)?;
+        Ok(softmax_loss(&scores, &self.y).map_err(js_error)?.0)
+    }
+
+    /// The names of the table's entries, in order (W1, b1, W2, …).
+    #[wasm_bindgen(js_name = paramNames)]
+    pub fn param_names(&self) -> Vec<String> {
+        let entries = self.model.params().entries();
+        entries.iter().map(|p| p.name.clone()).collect()
     }
 }
 

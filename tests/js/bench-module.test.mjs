@@ -1,8 +1,9 @@
-// The browser benchmark's handles (TrainBench, GemmBench; src/web/bench.rs, feature `bench`) are
-// not in the page's module (www/pkg/) nor the Lab's (www/pkg-lab/): only the benchmark's own build
-// (www/pkg-bench/, `./scripts/build-wasm.sh --bench`) has them, on top of everything the page's
-// module has. Needs the page's and the Lab's builds (./scripts/build-wasm.sh); the benchmark's
-// build is checked when it is there (scripts/test.sh does not build it).
+// The browser benchmark's handles (TrainBench, SequentialBench, GemmBench; src/web/bench.rs,
+// feature `bench`) are not in the page's module (www/pkg/) nor the Lab's (www/pkg-lab/): only the
+// benchmark's own build (www/pkg-bench/, `./scripts/build-wasm.sh --bench`) has them, on top of
+// everything the page's module has. Needs the page's and the Lab's builds
+// (./scripts/build-wasm.sh); the benchmark's build is checked when it is there (scripts/test.sh
+// does not build it).
 
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
@@ -11,7 +12,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const WWW = fileURLToPath(new URL("../../www/", import.meta.url));
-const BENCH = ["GemmBench", "TrainBench"];
+const BENCH = ["GemmBench", "SequentialBench", "TrainBench"];
 
 /** The names build `dir`'s bindings export, and the names its wasm exports. */
 async function build(dir) {

@@ -30,7 +30,9 @@ use cnn_playground::layers::{
     max_pool_backward_fast, max_pool_backward_naive, max_pool_forward_fast, max_pool_forward_naive,
     ConvParam, PoolParam,
 };
-use cnn_playground::models::{ConvNetConfig, Sequential, SequentialConfig, ThreeLayerConvNet};
+use cnn_playground::models::{
+    ConvNetConfig, Init, Sequential, SequentialConfig, ThreeLayerConvNet,
+};
 use cnn_playground::optim::{Optimizer, Sgd};
 use cnn_playground::rng::Rng;
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
@@ -279,7 +281,7 @@ fn lecture_net_step(c: &mut Crit) {
         .unwrap();
     // About He's scale for 3×3×16 inputs, so the activations keep their size through the stack.
     let config = SequentialConfig {
-        weight_scale: 0.1,
+        init: Init::Scale(0.1),
         ..SequentialConfig::new(network, 5)
     };
     let mut seq = Sequential::<f32>::new(config).unwrap();

@@ -34,3 +34,25 @@ pub use three_layer::{
     MAX_PARAMETERS,
 };
 pub use training_step::{training_step, StepParts, STEP_PARTS};
+
+use crate::error::{Error, Result};
+
+/// Errors unless there is one label in `0..classes` per example of a batch of `n`; `model` names
+/// the model in the message ("ThreeLayerConvNet", "the sequential model's").
+fn check_labels(model: &str, n: usize, y: &[usize], classes: usize) -> Result<()> {
+    if y.len() != n {
+        return Err(Error::shape(
+            format!("{model} labels y (one per image of x)"),
+            format!("{n} labels"),
+            format!("{} labels", y.len()),
+        ));
+    }
+    match y.iter().position(|&l| l >= classes) {
+        Some(index) => Err(Error::LabelOutOfRange {
+            label: y[index],
+            index,
+            classes,
+        }),
+        None => Ok(()),
+    }
+}

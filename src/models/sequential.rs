@@ -659,26 +659,6 @@ impl<F: Float> Sequential<F> {
         Ok(())
     }
 
-    /// Errors unless there is one label in `0..classes` per example.
-    fn check_labels(&self, n: usize, y: &[usize]) -> Result<()> {
-        if y.len() != n {
-            return Err(Error::shape(
-                "the sequential model's labels y (one per image of x)",
-                format!("{n} labels"),
-                format!("{} labels", y.len()),
-            ));
-        }
-        let classes = self.config.num_classes;
-        match y.iter().position(|&l| l >= classes) {
-            Some(index) => Err(Error::LabelOutOfRange {
-                label: y[index],
-                index,
-                classes,
-            }),
-            None => Ok(()),
-        }
-    }
-
     /// The forward pass of x (standard layout), after checking the batch against the budget.
     /// Batch norm's running statistics in `norms` are updated in a training run.
     fn forward(
@@ -808,7 +788,12 @@ impl<F: Float> Sequential<F> {
     /// statistics are then as they were.
     pub fn loss(&mut self, x: &Array4<F>, y: &[usize]) -> Result<(F, &ParamTable<F>)> {
         self.check_input(x)?;
-        self.check_labels(x.dim().0, y)?;
+        super::check_labels(
+            "the sequential model's",
+            x.dim().0,
+            y,
+            self.config.num_classes,
+        )?;
         let seed = match self.fixed_dropout {
             Some(seed) => seed,
             None => mix(self.config.seed, self.passes),

@@ -696,26 +696,6 @@ impl<F: Float> ThreeLayerConvNet<F> {
         Ok(())
     }
 
-    /// Errors unless there is one label in `0..classes` per example.
-    fn check_labels(&self, n: usize, y: &[usize]) -> Result<()> {
-        if y.len() != n {
-            return Err(Error::shape(
-                "ThreeLayerConvNet labels y (one per image of x)",
-                format!("{n} labels"),
-                format!("{} labels", y.len()),
-            ));
-        }
-        let classes = self.config.num_classes;
-        match y.iter().position(|&l| l >= classes) {
-            Some(index) => Err(Error::LabelOutOfRange {
-                label: y[index],
-                index,
-                classes,
-            }),
-            None => Ok(()),
-        }
-    }
-
     /// Batch norm's settings for a forward pass in `mode`, holding a copy of the running statistics.
     fn bn_param(&self, mode: Mode) -> Option<BatchNormParam<F>> {
         self.params.bn.as_ref().map(|bn| BatchNormParam {
@@ -795,7 +775,7 @@ impl<F: Float> ThreeLayerConvNet<F> {
     /// statistics) and its running statistics move towards the batch's.
     pub fn loss(&mut self, x: &Array4<F>, y: &[usize]) -> Result<(F, Grads<F>)> {
         self.check_input(x)?;
-        self.check_labels(x.dim().0, y)?;
+        super::check_labels("ThreeLayerConvNet", x.dim().0, y, self.config.num_classes)?;
         let mut bn_param = self.bn_param(Mode::Train);
         // The workspace is lent to the passes and put back, even if one of them fails.
         let mut ws = std::mem::take(&mut self.workspace);

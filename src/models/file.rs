@@ -80,7 +80,7 @@ use super::three_layer::{ConvNetConfig, Params, ThreeLayerConvNet};
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::shapes::{LayerSpec, Network, Shape};
-use ndarray::ArrayD;
+use ndarray::{ArrayD, ArrayViewD};
 
 /// The first eight bytes of every model file.
 pub const MAGIC: [u8; 8] = *b"CNNMODEL";
@@ -155,6 +155,24 @@ fn put_u32(out: &mut Vec<u8>, v: usize) {
     );
 }
 
+/// One array as both versions write it: u32 rank, rank × u32 dims, the values as f32.
+fn put_array<F: Float>(out: &mut Vec<u8>, value: ArrayViewD<'_, F>) {
+    put_u32(out, value.ndim());
+    for &d in value.shape() {
+        put_u32(out, d);
+    }
+    for &v in value.iter() {
+        out.extend_from_slice(&(v.as_f64() as f32).to_le_bytes());
+    }
+}
+
+/// Ends a file with the CRC-32 of every byte before it.
+fn seal(mut out: Vec<u8>) -> Vec<u8> {
+    let crc = crc32(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
 impl<F: Float> ThreeLayerConvNet<F> {
     /// The net as a model file (see the [module docs](self) for the layout).
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -186,17 +204,9 @@ impl<F: Float> ThreeLayerConvNet<F> {
             out.extend_from_slice(name.as_bytes());
         }
         for (_, t) in &tensors {
-            put_u32(&mut out, t.ndim());
-            for &d in t.shape() {
-                put_u32(&mut out, d);
-            }
-            for &v in t.iter() {
-                out.extend_from_slice(&(v.as_f64() as f32).to_le_bytes());
-            }
+            put_array(&mut out, t.view());
         }
-        let crc = crc32(&out);
-        out.extend_from_slice(&crc.to_le_bytes());
-        out
+        seal(out)
     }
 
     /// Loads a net saved by [`ThreeLayerConvNet::to_bytes`].
@@ -480,17 +490,9 @@ impl<F: Float> Sequential<F> {
         for (name, value) in entries {
             put_u32(&mut out, name.len());
             out.extend_from_slice(name.as_bytes());
-            put_u32(&mut out, value.ndim());
-            for &d in value.shape() {
-                put_u32(&mut out, d);
-            }
-            for &v in value.iter() {
-                out.extend_from_slice(&(v.as_f64() as f32).to_le_bytes());
-            }
+            put_array(&mut out, value.view());
         }
-        let crc = crc32(&out);
-        out.extend_from_slice(&crc.to_le_bytes());
-        out
+        seal(out)
     }
 
     /// Loads a model saved by [`Sequential::to_bytes`]: the same network, configuration and

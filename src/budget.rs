@@ -32,6 +32,11 @@ use crate::error::{Error, Result};
 /// The most bytes one request may make the engine hold: 1 GiB.
 pub const MAX_BYTES: u64 = 1 << 30;
 
+/// The most multiply-adds one training step (forward and backward of a minibatch) may take:
+/// 10 billion, a few seconds of a browser's single thread. A network beyond it is refused before
+/// training, with the layer at which its step passes the limit.
+pub const MAX_STEP_MULTIPLY_ADDS: u64 = 10_000_000_000;
+
 /// The product of `dims`, exact (`u128` holds the product of any four `usize`s; past that it
 /// saturates at `u128::MAX`, which is far over any budget all the same).
 pub fn count(dims: &[usize]) -> u128 {
@@ -113,6 +118,22 @@ pub fn dims_text(dims: &[usize]) -> String {
     parts.join("×")
 }
 
+/// A count for people, in powers of ten past a million: `"950,000"`, `"1.2e10"`.
+pub fn count_text(n: u128) -> String {
+    if n < 1_000_000 {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        return out;
+    }
+    format!("{:.1e}", n as f64)
+}
+
 /// A byte count for people: `"512 bytes"`, `"3.50 MiB"`, `"1 GiB"`, `"1.49 GiB"`, and beyond
 /// pebibytes in powers of ten (`"3.4e38 bytes"`), so a count never reads as a wrapped or capped
 /// number.
@@ -138,6 +159,13 @@ pub fn bytes_text(bytes: u128) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_read_with_separators_then_in_powers_of_ten() {
+        assert_eq!(count_text(7), "7");
+        assert_eq!(count_text(950_000), "950,000");
+        assert_eq!(count_text(12_000_000_000), "1.2e10");
+    }
 
     #[test]
     fn counts_do_not_wrap_or_saturate_below_u128() {

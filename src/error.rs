@@ -91,6 +91,18 @@ pub enum Error {
         limit: u64,
     },
 
+    /// A training step that would take more multiply-adds than the engine allows one step
+    /// ([`crate::budget::MAX_STEP_MULTIPLY_ADDS`]), so that a step never runs for minutes.
+    #[error("{what} would take {needed} multiply-adds per step; the engine's limit is {limit}, which takes a few seconds in a browser: {fix}", needed = crate::budget::count_text(*.needed), limit = crate::budget::count_text(*.limit as u128))]
+    TooMuchWork {
+        /// The step, up to the layer at which it passes the limit.
+        what: String,
+        needed: u128,
+        limit: u64,
+        /// What to change.
+        fix: String,
+    },
+
     /// Training produced a NaN or infinite loss.
     #[error("training diverged at iteration {iteration}: the loss is {loss}. Try a lower learning rate (for example {suggested_lr:e})")]
     Diverged {

@@ -1,5 +1,5 @@
-//! What the training page draws about a net, as pixels and plain numbers: the first-layer filters
-//! as small images and every layer's activations for one example.
+//! What the training page draws about a net, as pixels and plain numbers: the filters of every
+//! conv layer as small images and every layer's activations for one example.
 //!
 //! Pixels are RGBA bytes (4 per pixel, A = 255), ready for the browser's `ImageData`; the page only
 //! places them. Each image is min–max scaled on its own or per layer, as the function says, so
@@ -18,8 +18,9 @@
 
 use crate::error::{Error, Result};
 use crate::float::Float;
-use crate::models::Activations;
-use ndarray::{ArrayView1, ArrayView3, Axis};
+use crate::models::{Activations, LayerOutput, Sequential};
+use crate::shapes::LayerSpec;
+use ndarray::{Array2, ArrayView1, ArrayView3, Axis, Ix4};
 use serde::{Serialize, Serializer};
 
 /// Bytes that serialise as one byte string (a `Uint8Array` in the browser) instead of a list of
@@ -100,6 +101,59 @@ pub fn filter_tiles<F: Float>(w: &ndarray::Array4<F>) -> Tiles {
         width: ww,
         rgba: Bytes(rgba),
     }
+}
+
+/// One conv layer's filters, for the page to draw under the layer's name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConvFilters {
+    /// The layer as the table names it: `layer 1: conv3x3-16 pad1`.
+    pub layer: String,
+    /// The weights' name in the parameter table (`W1`) and shape `[F, C, k, k]`.
+    pub name: String,
+    pub shape: Vec<usize>,
+    /// F tiles of k×k ([`filter_tiles`]: colour when C = 3, else the first channel in grey).
+    pub tiles: Tiles,
+}
+
+/// The filters of every conv layer of `model`, in layer order. The k-th layer with weights (conv
+/// or fc) owns `Wk`, so the conv layers' weights are found by counting.
+pub fn conv_filters<F: Float>(model: &Sequential<F>) -> Vec<ConvFilters> {
+    let mut out = Vec::new();
+    let mut weighted = 0;
+    for (i, layer) in model.config().network.layers.iter().enumerate() {
+        match layer {
+            LayerSpec::Conv { .. } => weighted += 1,
+            LayerSpec::Fc { .. } => {
+                weighted += 1;
+                continue;
+            }
+            _ => continue,
+        }
+        let name = format!("W{weighted}");
+        let Some(w) = model.params().value(&name) else {
+            continue;
+        };
+        let Ok(w) = w.view().into_dimensionality::<Ix4>() else {
+            continue;
+        };
+        out.push(ConvFilters {
+            layer: format!("layer {}: {layer}", i + 1),
+            shape: w.shape().to_vec(),
+            tiles: filter_tiles(&w.to_owned()),
+            name,
+        });
+    }
+    out
+}
+
+/// Softmax of the first row of `scores` `(N, classes)`, in f64: the class probabilities of one
+/// image.
+pub fn probabilities<F: Float>(scores: &Array2<F>) -> Vec<f64> {
+    let row: Vec<f64> = scores.row(0).iter().map(|v| v.as_f64()).collect();
+    let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let exps: Vec<f64> = row.iter().map(|v| (v - max).exp()).collect();
+    let sum: f64 = exps.iter().sum();
+    exps.into_iter().map(|e| e / sum).collect()
 }
 
 /// The activations of one layer for one example.
@@ -185,6 +239,54 @@ pub fn layer_activations<F: Float>(
         acts.scores.index_axis(Axis(0), index),
     ));
     Ok(layers)
+}
+
+/// Every layer of a designed network for example `index` of a batch whose layer outputs are
+/// `outputs` (see [`Sequential::layer_outputs`]), in the description's order, named
+/// `layer 3: conv3x3-16 pad1`: layers with spatial extent as maps, fc layers as vectors, the last
+/// one named the scores.
+///
+/// Errors if `index` is not an example of the batch.
+pub fn sequential_activations<F: Float>(
+    outputs: &[LayerOutput<F>],
+    index: usize,
+) -> Result<Vec<LayerActivations>> {
+    let n = outputs.first().map_or(0, |o| o.output.dim().0);
+    if index >= n {
+        return Err(Error::InvalidInput(format!(
+            "example {index} is not in a batch of {n} activations"
+        )));
+    }
+    let last = outputs.len().saturating_sub(1);
+    Ok(outputs
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let name = if i == last {
+                format!("layer {}: {} (scores)", o.number, o.layer)
+            } else {
+                format!("layer {}: {}", o.number, o.layer)
+            };
+            let a = o.output.index_axis(Axis(0), index);
+            let (c, h, w) = a.dim();
+            if (h, w) == (1, 1) && vector_like(outputs, i) {
+                vector_layer(
+                    &name,
+                    a.into_shape_with_order(c).expect("c×1×1 is c values"),
+                )
+            } else {
+                maps_layer(&name, a)
+            }
+        })
+        .collect())
+}
+
+/// Whether layer i's output continues a vector: every layer from the first fc on is drawn as
+/// values, not as 1×1 maps.
+fn vector_like<F>(outputs: &[LayerOutput<F>], i: usize) -> bool {
+    outputs[..=i]
+        .iter()
+        .any(|o| matches!(o.layer, LayerSpec::Fc { .. }))
 }
 
 /// One image `(C, H, W)` as RGBA, mapping the data's `[−1, 1]` to `0..=255` (not rescaled, so it

@@ -1,4 +1,6 @@
-//! Minibatch training of a [`ThreeLayerConvNet`], as the course's `solver.py`, one iteration at a time.
+//! Minibatch training of a model — the course's [`ThreeLayerConvNet`] or a designed
+//! [`crate::models::Sequential`], anything that is a [`Model`] — as the course's `solver.py`, one
+//! iteration at a time.
 //!
 //! Each epoch visits the training set in a new random order (fixed by the seed), one minibatch per
 //! iteration; the optimizer updates every parameter from the minibatch's gradients; after each
@@ -46,7 +48,7 @@ use crate::budget::{self, Tally};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::float::Float;
-use crate::models::{short_number, ConvNetConfig, Params, ThreeLayerConvNet};
+use crate::models::{short_number, ConvNetConfig, Model, ThreeLayerConvNet};
 use crate::optim::{Optimizer, State};
 use crate::rng::Rng;
 use ndarray::{Array2, Array4, Axis};
@@ -196,10 +198,11 @@ enum Status {
     Diverged(Error),
 }
 
-/// Trains a [`ThreeLayerConvNet`] on [`TrainingData`], one minibatch per [`Solver::step`].
+/// Trains a model (by default the course's [`ThreeLayerConvNet`]) on [`TrainingData`], one
+/// minibatch per [`Solver::step`].
 #[derive(Debug, Clone)]
-pub struct Solver<F> {
-    model: ThreeLayerConvNet<F>,
+pub struct Solver<F: Float, M: Model<F> = ThreeLayerConvNet<F>> {
+    model: M,
     data: TrainingData<F>,
     config: SolverConfig,
     /// The update rule with the current (decayed) learning rate.
@@ -213,8 +216,8 @@ pub struct Solver<F> {
     x_batch: Array4<F>,
     y_batch: Vec<usize>,
     /// The parameters before the latest update, whose loss was finite.
-    last_good: Params<F>,
-    best_params: Params<F>,
+    last_good: M::Snapshot,
+    best_params: M::Snapshot,
     best_val_acc: Option<f64>,
     iteration: usize,
     epoch: usize,
@@ -255,8 +258,8 @@ fn check_split<F: Float>(name: &str, x: &Array4<F>, y: &[usize]) -> Result<()> {
 ///   repetition) is scored instead of all
 ///
 /// Scores in batches of 100 images, with batch norm in test mode.
-pub fn check_accuracy<F: Float>(
-    model: &ThreeLayerConvNet<F>,
+pub fn check_accuracy<F: Float, M: Model<F>>(
+    model: &M,
     x: &Array4<F>,
     y: &[usize],
     num_samples: Option<usize>,
@@ -298,8 +301,8 @@ pub fn check_accuracy<F: Float>(
 /// Counts of (true class, predicted class) pairs: `m[[t, p]]` images of class t were predicted
 /// as class p. x is `(N, C, H, W)` with N labels in y; the result is `(classes, classes)`, its
 /// diagonal the correct predictions. Scores in batches of 100, with batch norm in test mode.
-pub fn confusion_matrix<F: Float>(
-    model: &ThreeLayerConvNet<F>,
+pub fn confusion_matrix<F: Float, M: Model<F>>(
+    model: &M,
     x: &Array4<F>,
     y: &[usize],
 ) -> Result<Array2<usize>> {
@@ -311,7 +314,7 @@ pub fn confusion_matrix<F: Float>(
             format!("{} labels", y.len()),
         ));
     }
-    let classes = model.config().num_classes;
+    let classes = model.num_classes();
     if let Some(index) = y.iter().position(|&l| l >= classes) {
         return Err(Error::LabelOutOfRange {
             label: y[index],
@@ -369,7 +372,7 @@ pub fn training_tally<F>(
     Ok(tally)
 }
 
-impl<F: Float> Solver<F> {
+impl<F: Float, M: Model<F>> Solver<F, M> {
     /// A solver ready to train `model` on `data`.
     ///
     /// Errors if a hyperparameter is invalid (learning rate, betas, decay, …), batch_size,
@@ -378,11 +381,7 @@ impl<F: Float> Solver<F> {
     /// of range, the images hold NaN or infinite values, or training would need more memory than
     /// the budget ([`crate::budget`]: the minibatch's activations and gradients, and the copies of
     /// the parameters the optimizer and the solver keep).
-    pub fn new(
-        model: ThreeLayerConvNet<F>,
-        data: TrainingData<F>,
-        config: SolverConfig,
-    ) -> Result<Self> {
+    pub fn new(model: M, data: TrainingData<F>, config: SolverConfig) -> Result<Self> {
         Self::check(&model, &data, &config)?;
         Ok(Self::fresh(model, data, config))
     }
@@ -390,7 +389,7 @@ impl<F: Float> Solver<F> {
     /// Starts over with a new `model` and `config` on the data this solver holds, without
     /// copying it (iteration 0, empty history). Errors as [`Solver::new`], leaving the solver as
     /// it was.
-    pub fn restart(&mut self, model: ThreeLayerConvNet<F>, config: SolverConfig) -> Result<()> {
+    pub fn restart(&mut self, model: M, config: SolverConfig) -> Result<()> {
         Self::check(&model, &self.data, &config)?;
         let data = std::mem::replace(&mut self.data, TrainingData::empty());
         *self = Self::fresh(model, data, config);
@@ -398,11 +397,7 @@ impl<F: Float> Solver<F> {
     }
 
     /// Every check of [`Solver::new`].
-    fn check(
-        model: &ThreeLayerConvNet<F>,
-        data: &TrainingData<F>,
-        config: &SolverConfig,
-    ) -> Result<()> {
+    fn check(model: &M, data: &TrainingData<F>, config: &SolverConfig) -> Result<()> {
         config.optimizer.validate()?;
         if !(config.lr_decay.is_finite() && config.lr_decay >= 0.0) {
             return Err(Error::InvalidHyperparameter {
@@ -449,11 +444,13 @@ impl<F: Float> Solver<F> {
                 config.num_epochs
             )));
         }
-        training_tally::<F>(model.config(), config, n, data.x_val.dim().0)?.check()?;
-        // Scoring one image of each split checks the image shape and the labels against the model.
-        let classes = model.config().num_classes;
+        model
+            .training_tally(config, n, data.x_val.dim().0)?
+            .check()?;
+        // Predicting one image of each split checks the image shape against the model.
+        let classes = model.num_classes();
         for (x, y) in [(&data.x_train, &data.y_train), (&data.x_val, &data.y_val)] {
-            model.scores(&x.select(Axis(0), &[0]))?;
+            model.predict(&x.select(Axis(0), &[0]))?;
             if let Some(index) = y.iter().position(|&l| l >= classes) {
                 return Err(Error::LabelOutOfRange {
                     label: y[index],
@@ -466,21 +463,19 @@ impl<F: Float> Solver<F> {
     }
 
     /// A solver at iteration 0; [`Solver::check`] has passed.
-    fn fresh(model: ThreeLayerConvNet<F>, data: TrainingData<F>, config: SolverConfig) -> Self {
+    fn fresh(model: M, data: TrainingData<F>, config: SolverConfig) -> Self {
         let n = data.x_train.dim().0;
         let batch_size = config.batch_size.min(n);
         let iterations_per_epoch = (n / batch_size).max(1);
         let (_, c, h, w) = data.x_train.dim();
-        let mut model = model;
         let states = model
-            .params_mut()
-            .trainable_mut()
-            .iter()
-            .map(|p| config.optimizer.state(p.len()))
+            .param_lengths()
+            .into_iter()
+            .map(|len| config.optimizer.state(len))
             .collect();
         Solver {
-            last_good: model.params().clone(),
-            best_params: model.params().clone(),
+            last_good: model.snapshot(),
+            best_params: model.snapshot(),
             model,
             optimizer: config.optimizer,
             states,
@@ -528,12 +523,12 @@ impl<F: Float> Solver<F> {
             self.y_batch[i] = self.data.y_train[idx];
         }
 
-        let (loss, grads) = self.model.loss(&self.x_batch, &self.y_batch)?;
+        let (loss, grads) = self.model.train_loss(&self.x_batch, &self.y_batch)?;
         let loss = loss.as_f64();
         let learning_rate = self.optimizer.learning_rate();
         if !loss.is_finite() {
             // The current weights (and the running statistics this pass just moved) are unusable.
-            self.model.params_mut().copy_from(&self.last_good);
+            self.model.restore(&self.last_good);
             let err = if self.iteration == 0 {
                 Error::DivergedAtStart {
                     loss,
@@ -549,11 +544,9 @@ impl<F: Float> Solver<F> {
             self.status = Status::Diverged(err.clone());
             return Err(err);
         }
-        self.last_good.copy_from(self.model.params());
-        let params = self.model.params_mut().trainable_mut();
-        for ((w, dw), state) in params.into_iter().zip(grads.slices()).zip(&mut self.states) {
-            self.optimizer.update(w, dw, state)?;
-        }
+        self.model.save_into(&mut self.last_good);
+        self.model
+            .apply_update(&grads, &self.optimizer, &mut self.states)?;
         self.history.loss_history.push(loss);
         self.iteration += 1;
 
@@ -570,7 +563,7 @@ impl<F: Float> Solver<F> {
             None
         };
         if finished && self.config.restore_best_params {
-            self.model.params_mut().copy_from(&self.best_params);
+            self.model.restore(&self.best_params);
         }
         if finished {
             self.status = Status::Finished;
@@ -591,23 +584,18 @@ impl<F: Float> Solver<F> {
     /// finite, checked by [`Solver::new`]): the regularization loss `0.5·reg·ΣW²` overflows, or
     /// else the weights the net starts from make its scores overflow.
     fn cause_at_start(&self) -> String {
-        let config = self.model.config();
-        let p = self.model.params();
-        let squares: f64 = (p.w1.iter().chain(p.w2.iter()).chain(p.w3.iter()))
-            .map(|v| v.as_f64() * v.as_f64())
-            .sum();
-        let reg_loss = 0.5 * config.reg * squares;
+        let reg_loss = self.model.reg_loss();
+        let (reg, init) = self.model.start_settings();
         if !F::of(reg_loss).is_finite() {
             return format!(
                 "the regularization loss 0.5·reg·ΣW² = {} is too large (reg = {}): use a smaller reg, for example 1e-3",
                 short_number(reg_loss),
-                short_number(config.reg)
+                short_number(reg)
             );
         }
         format!(
-            "the starting weights (weight scale {}) make the class scores overflow: use a smaller \
-             weight scale, for example 1e-2",
-            short_number(config.weight_scale)
+            "the starting weights ({init}) make the class scores overflow: use a smaller \
+             weight scale, for example 1e-2"
         )
     }
 
@@ -633,7 +621,7 @@ impl<F: Float> Solver<F> {
         self.history.val_acc_history.push(val_acc);
         if self.best_val_acc.is_none_or(|best| val_acc > best) {
             self.best_val_acc = Some(val_acc);
-            self.best_params.copy_from(self.model.params());
+            self.model.save_into(&mut self.best_params);
         }
         Ok(EpochAccuracy {
             epoch: self.epoch,
@@ -650,12 +638,12 @@ impl<F: Float> Solver<F> {
 
     /// The model being trained (after the last step, with `restore_best_params`: the parameters
     /// with the best validation accuracy).
-    pub fn model(&self) -> &ThreeLayerConvNet<F> {
+    pub fn model(&self) -> &M {
         &self.model
     }
 
     /// Ends the solver and hands back its model.
-    pub fn into_model(self) -> ThreeLayerConvNet<F> {
+    pub fn into_model(self) -> M {
         self.model
     }
 
@@ -675,7 +663,7 @@ impl<F: Float> Solver<F> {
     }
 
     /// The parameters that gave [`Solver::best_val_acc`] (the initial ones before any measurement).
-    pub fn best_params(&self) -> &Params<F> {
+    pub fn best_params(&self) -> &M::Snapshot {
         &self.best_params
     }
 

@@ -1,5 +1,11 @@
-//! The training page's engine side: a dataset choice, a [`ThreeLayerConvNet`] and its [`Solver`],
-//! kept together so a Web Worker can hold one [`Trainer`] and drive it a few iterations at a time.
+//! The training page's engine side: a dataset choice, a network and its [`Solver`], kept together
+//! so a Web Worker can hold one [`Trainer`] and drive it a few iterations at a time.
+//!
+//! The network is a [`Sequential`] model: either the assignment's three-layer net, described by
+//! a few numbers (filters, filter size, hidden size, batch norm) and initialised with the course's
+//! weight scale, or any network designed in the Shapes panel's table, given by its layers' text
+//! and initialised with He by default. Its input and number of classes come from the dataset, so
+//! a network that does not fit them is refused at the layer where it stops fitting.
 //!
 //! Everything it hands out is plain data (losses, accuracies, RGBA tiles, probabilities, bytes),
 //! so the page only draws. The settings are small serde structs whose field names are the page's;
@@ -26,11 +32,14 @@
 use crate::budget::{self, Tally};
 use crate::data::{self, ClassExamples, Dataset, DatasetView, FiguresConfig, RgbaImage};
 use crate::error::{Error, Result};
-use crate::inspect::{self, Bytes, LayerActivations, Tiles};
-use crate::layers::Mode;
-use crate::models::{ConvNetConfig, ThreeLayerConvNet, MAX_PARAMETERS};
+use crate::inspect::{self, Bytes, ConvFilters, LayerActivations, Tiles};
+use crate::models::{
+    ConvNetConfig, Init, Loss, Model, Sequential, SequentialConfig, ThreeLayerConvNet,
+    MAX_PARAMETERS,
+};
 use crate::optim::{Adam, Optimizer, RmsProp, Sgd, SgdMomentum};
-use crate::solver::{confusion_matrix, training_tally, Solver, SolverConfig, TrainingData};
+use crate::shapes::{LayerRow, LayerSpec, Network, Shape};
+use crate::solver::{confusion_matrix, Solver, SolverConfig, TrainingData};
 use ndarray::{Array4, Axis};
 use serde::{Deserialize, Serialize};
 
@@ -73,10 +82,34 @@ pub enum UpdateRule {
     Adam,
 }
 
-/// The net and how to train it.
+/// How a designed network draws its initial weights.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WeightInit {
+    /// He (Kaiming): `sqrt(2 / fan_in)` per layer, which keeps the signal's scale through ReLU
+    /// layers; the default for designed networks.
+    #[default]
+    He,
+    /// The course's one `weight_scale` for every layer.
+    Scale,
+}
+
+/// The network and how to train it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunSettings {
+    /// A network designed in the table, as its layers' text (`conv3x3-16 pad1, relu, pool2,
+    /// fc5`; the input is the dataset's images, so any `32x32x3:` in front must be theirs). Empty
+    /// for the assignment's three-layer net made from the four fields below.
+    #[serde(default)]
+    pub network: String,
+    /// How a designed network draws its weights (the three-layer net always uses
+    /// `weight_scale`, as the course).
+    #[serde(default)]
+    pub init: WeightInit,
+    /// The loss on the class scores.
+    #[serde(default)]
+    pub loss: Loss,
     /// Conv filters F.
     pub num_filters: usize,
     /// Filter side k (odd keeps H and W through the conv).
@@ -120,7 +153,7 @@ impl RunSettings {
         }
     }
 
-    /// The net's configuration for images `(C, H, W)` in `classes` classes.
+    /// The three-layer net's configuration for images `(C, H, W)` in `classes` classes.
     pub fn net_config(&self, input_dim: (usize, usize, usize), classes: usize) -> ConvNetConfig {
         ConvNetConfig {
             input_dim,
@@ -133,6 +166,72 @@ impl RunSettings {
             batchnorm: self.batchnorm,
             seed: self.seed,
         }
+    }
+
+    /// The network these settings describe for images `(C, H, W)` in `classes` classes: the
+    /// designed one ([`RunSettings::network`]) or the three-layer net, as conv (stride 1, pad
+    /// (k − 1)/2) – [bn] – relu – 2×2 max pool – fc – relu – fc, which is the course's
+    /// `ThreeLayerConvNet` with the same weights for the same seed.
+    ///
+    /// Errors: the network's text cannot be read, names an input other than the dataset's, or
+    /// (three-layer) a setting the net refuses; the layers are checked by [`Sequential::new`].
+    pub fn model_config(
+        &self,
+        input: (usize, usize, usize),
+        classes: usize,
+    ) -> Result<SequentialConfig> {
+        let (c, h, w) = input;
+        let (network, init) = if self.network.trim().is_empty() {
+            self.net_config(input, classes).validate()?;
+            let mut layers = vec![LayerSpec::conv_same(self.num_filters, self.filter_size)];
+            if self.batchnorm {
+                layers.push(LayerSpec::Bn);
+            }
+            layers.extend([
+                LayerSpec::Relu,
+                LayerSpec::pool2(),
+                LayerSpec::Fc {
+                    outputs: self.hidden_dim,
+                },
+                LayerSpec::Relu,
+                LayerSpec::Fc { outputs: classes },
+            ]);
+            let network = Network {
+                input: Shape::new(c, h, w),
+                layers,
+            };
+            (network, Init::Scale(self.weight_scale))
+        } else {
+            let text = self.network.trim();
+            let network: Network = if text.contains(':') {
+                let network: Network = text.parse()?;
+                if network.input != Shape::new(c, h, w) {
+                    return Err(Error::InvalidInput(format!(
+                        "the network takes {} images, but the dataset's are {}: choose the \
+                         dataset and image size it was made for, or start its text at the \
+                         first layer to train it on the dataset's images",
+                        network.input,
+                        Shape::new(c, h, w)
+                    )));
+                }
+                network
+            } else {
+                format!("{h}x{w}x{c}: {text}").parse()?
+            };
+            let init = match self.init {
+                WeightInit::He => Init::He,
+                WeightInit::Scale => Init::Scale(self.weight_scale),
+            };
+            (network, init)
+        };
+        Ok(SequentialConfig {
+            network,
+            num_classes: classes,
+            init,
+            loss: self.loss,
+            reg: self.reg,
+            seed: self.seed,
+        })
     }
 
     /// The solver's configuration: train accuracy on up to 1,000 samples, validation on all, and
@@ -192,6 +291,9 @@ pub fn preset(kind: DatasetKind, preset: Preset) -> (DataSettings, RunSettings) 
     };
     let full = preset == Preset::Full;
     let run = RunSettings {
+        network: String::new(),
+        init: WeightInit::Scale,
+        loss: Loss::Softmax,
         num_filters: 16,
         filter_size: 5,
         hidden_dim: 100,
@@ -210,6 +312,67 @@ pub fn preset(kind: DatasetKind, preset: Preset) -> (DataSettings, RunSettings) 
         },
         seed: 0,
     };
+    (data, run)
+}
+
+/// The networks the page offers ready-made, each with the data and training it is shown on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NetworkPreset {
+    /// The assignment's `ThreeLayerConvNet` with `cnn.py`'s defaults (32 filters of 7×7, hidden
+    /// 100), written as a designed network, on the figures at 32×32 with the course's weight
+    /// scale.
+    ThreeLayer,
+    /// The lecture's `[CONV-RELU-CONV-RELU-POOL]×3 → FC → 5` ([`Network::lecture`]) on the five
+    /// figures at 32×32, with He initialisation and Adam at 3e-3 for 200 iterations.
+    Lecture,
+    /// A small LeNet-like network for the digits at 16×16: two conv–relu–pool blocks of 6 and 16
+    /// filters of 5×5, then fc120, fc84 and the 10 scores.
+    LeNet,
+}
+
+impl NetworkPreset {
+    pub const ALL: [NetworkPreset; 3] = [
+        NetworkPreset::ThreeLayer,
+        NetworkPreset::Lecture,
+        NetworkPreset::LeNet,
+    ];
+}
+
+/// The data and run settings of a ready-made network. Each trains to well above chance in its
+/// run (tests/trainer.rs trains the lecture's).
+pub fn network_preset(preset: NetworkPreset) -> (DataSettings, RunSettings) {
+    let (mut data, mut run) = self::preset(DatasetKind::Figures, Preset::Full);
+    run.lr_decay = 1.0;
+    run.reg = 0.0;
+    match preset {
+        NetworkPreset::ThreeLayer => {
+            run.network = "conv7x7-32 pad3, relu, pool2, fc100, relu, fc5".into();
+            run.init = WeightInit::Scale;
+            run.num_epochs = 5;
+        }
+        NetworkPreset::Lecture => {
+            let text = Network::lecture().to_string();
+            // The table's text starts with its input, 32x32x3: the dataset's images here.
+            run.network = text
+                .split_once(": ")
+                .map_or(text.as_str(), |(_, layers)| layers)
+                .to_string();
+            run.num_epochs = 5;
+        }
+        NetworkPreset::LeNet => {
+            (data, run) = self::preset(DatasetKind::Digits, Preset::Full);
+            run.network =
+                "conv5x5-6 pad2, relu, pool2, conv5x5-16, relu, pool2, fc120, relu, fc84, relu, fc10"
+                    .into();
+            run.init = WeightInit::He;
+            run.lr_decay = 1.0;
+            run.reg = 0.0;
+        }
+    }
+    if preset != NetworkPreset::ThreeLayer {
+        run.init = WeightInit::He;
+    }
     (data, run)
 }
 
@@ -269,10 +432,11 @@ pub struct Summary {
     pub train_counts: Vec<usize>,
     /// The net's settings (after an import, those of the file).
     pub net: RunSettings,
+    /// The network being trained, in the table's text (input included).
+    pub network: String,
     pub num_parameters: usize,
-    /// `[F, H', W']` after the conv and `[F, H'', W'']` after the pool.
-    pub conv_shape: [usize; 3],
-    pub pool_shape: [usize; 3],
+    /// Each layer of the running model: its shapes, parameters and multiply-adds for one image.
+    pub layers: Vec<LayerRow>,
     pub batch_size: usize,
     pub iterations_per_epoch: usize,
     pub num_iterations: usize,
@@ -343,7 +507,7 @@ pub struct Trainer {
     /// The datasets' class names (the solver keeps only images and labels).
     class_names: Vec<String>,
     run: RunSettings,
-    solver: Solver<f32>,
+    solver: Solver<f32, Sequential<f32>>,
 }
 
 /// The limits the engine puts on what the Train panel may ask for, in one place so the page
@@ -459,8 +623,7 @@ fn check_run(
     n_train: usize,
     n_val: usize,
 ) -> Result<()> {
-    let config = run.net_config(input_dim, classes);
-    config.validate()?;
+    let model = new_model(run, input_dim, classes)?;
     let solver = run.solver_config();
     solver.optimizer.validate()?;
     if n_train == 0 {
@@ -468,7 +631,7 @@ fn check_run(
             what: "the number of training examples".into(),
         });
     }
-    training_tally::<f32>(&config, &solver, n_train, n_val)?.check()
+    model.training_tally(&solver, n_train, n_val)?.check()
 }
 
 /// The training and validation sets `data` describes, taking the user's images and the digits
@@ -511,15 +674,37 @@ pub fn load_data(data: &DataSettings, sources: DataSources) -> Result<(Dataset, 
 /// Most figures (training + validation) the page may generate.
 pub const MAX_FIGURES: usize = 20_000;
 
-/// A fresh net for `run` on images `(C, H, W)`, named by its classes.
+/// A fresh network for `run` on images `(C, H, W)` in `classes` classes, checked before it is
+/// made: its parameters against [`MAX_PARAMETERS`] and the budget, and one training step's work
+/// on a minibatch against [`crate::budget::MAX_STEP_MULTIPLY_ADDS`].
+fn new_model(
+    run: &RunSettings,
+    input_dim: (usize, usize, usize),
+    classes: usize,
+) -> Result<Sequential<f32>> {
+    let config = run.model_config(input_dim, classes)?;
+    let report = config.network.walk()?;
+    if report.error.is_none() && report.summary.params > MAX_PARAMETERS as u64 {
+        return Err(Error::InvalidInput(format!(
+            "this network would have {} parameters, more than the {MAX_PARAMETERS} a browser tab \
+             can train: use fewer filters, smaller fc layers or smaller images",
+            report.summary.params
+        )));
+    }
+    let model = Sequential::new(config)?;
+    model.check_step_work(run.batch_size)?;
+    Ok(model)
+}
+
+/// A fresh network for `run` on images `(C, H, W)`, named by its classes.
 fn new_net(
     run: &RunSettings,
     input_dim: (usize, usize, usize),
     class_names: &[String],
-) -> Result<ThreeLayerConvNet<f32>> {
-    let mut net = ThreeLayerConvNet::new(run.net_config(input_dim, class_names.len()))?;
-    net.set_class_names(class_names.to_vec())?;
-    Ok(net)
+) -> Result<Sequential<f32>> {
+    let mut model = new_model(run, input_dim, class_names.len())?;
+    model.set_class_names(class_names.to_vec())?;
+    Ok(model)
 }
 
 fn tiles_of(image: ndarray::ArrayView3<f32>) -> Tiles {
@@ -607,7 +792,7 @@ impl Trainer {
     }
 
     /// The solver (and through it the net and the history).
-    pub fn solver(&self) -> &Solver<f32> {
+    pub fn solver(&self) -> &Solver<f32, Sequential<f32>> {
         &self.solver
     }
 
@@ -652,16 +837,15 @@ impl Trainer {
         })
     }
 
-    fn net(&self) -> &ThreeLayerConvNet<f32> {
+    fn net(&self) -> &Sequential<f32> {
         self.solver.model()
     }
 
     /// The dataset and the net in numbers.
     pub fn summary(&self) -> Result<Summary> {
         let net = self.net();
-        let config = net.config();
-        let dims = config.layer_dims()?;
-        let ((f, hc, wc), (_, hp, wp)) = (dims.conv, dims.pool);
+        let network = &net.config().network;
+        let report = network.walk()?;
         let (train, val) = self.datasets();
         let (c, h, w) = train.image_shape();
         Ok(Summary {
@@ -672,9 +856,9 @@ impl Trainer {
             n_val: val.len(),
             train_counts: train.class_counts(),
             net: self.run.clone(),
-            num_parameters: net.num_parameters(),
-            conv_shape: [f, hc, wc],
-            pool_shape: [f, hp, wp],
+            network: network.to_string(),
+            num_parameters: net.params().num_values(),
+            layers: report.rows,
             batch_size: self.solver.batch_size(),
             iterations_per_epoch: self.solver.iterations_per_epoch(),
             num_iterations: self.solver.num_iterations(),
@@ -711,9 +895,9 @@ impl Trainer {
         })
     }
 
-    /// The first-layer filters W1 `(F, C, k, k)` as F small images.
-    pub fn filters(&self) -> Tiles {
-        inspect::filter_tiles(&self.net().params().w1)
+    /// The filters of every conv layer, in layer order, each as F small images.
+    pub fn filters(&self) -> Vec<ConvFilters> {
+        inspect::conv_filters(self.net())
     }
 
     /// Example `index` of a split through the net (batch norm in test mode, as for predictions).
@@ -728,15 +912,14 @@ impl Trainer {
         let image = d.example(index)?;
         let x = image.insert_axis(Axis(0)).to_owned();
         let net = self.net();
-        let acts = net.activations(&x, Mode::Test)?;
-        let probabilities = net.probabilities(&x)?;
-        let probabilities: Vec<f64> = probabilities.iter().map(|&p| p as f64).collect();
+        let outputs = net.layer_outputs(&x)?;
+        let probabilities = inspect::probabilities(&net.scores(&x)?);
         Ok(ExampleView {
             split,
             index,
             label: d.labels()[index],
             input: tiles_of(image),
-            layers: inspect::layer_activations(&acts, 0)?,
+            layers: inspect::sequential_activations(&outputs, 0)?,
             predicted: argmax(&probabilities),
             probabilities,
             class_names: net.class_names().to_vec(),
@@ -747,10 +930,10 @@ impl Trainer {
     /// (composited over black, area-resized to the net's input, grey for one-channel nets).
     pub fn predict(&self, image: &RgbaImage) -> Result<Prediction> {
         let net = self.net();
-        let (c, h, w) = net.config().input_dim;
+        let (c, h, w) = net.input_shape();
         let example = data::rgba_to_example(image, c, h, w)?;
         let x: Array4<f32> = example.view().insert_axis(Axis(0)).to_owned();
-        let probabilities: Vec<f64> = net.probabilities(&x)?.iter().map(|&p| p as f64).collect();
+        let probabilities = inspect::probabilities(&net.scores(&x)?);
         Ok(Prediction {
             class_names: net.class_names().to_vec(),
             predicted: argmax(&probabilities),
@@ -778,36 +961,66 @@ impl Trainer {
 
     /// Replaces the net by the one in a model file, ready to train further on the current data
     /// with the current optimizer settings (a new run starts at iteration 0). Returns the new
-    /// summary, whose `net` holds the file's architecture.
+    /// summary, whose `net` holds the file's architecture: a designed network's text (the
+    /// dataset's input left out), or for a three-layer file of format version 1 its numbers.
     ///
     /// Errors, keeping the current net and run: the file is not a model, has another format
     /// version, is cut short or damaged, its arrays do not fit its architecture (each with the
     /// model file's own message), or the net was made for images or classes other than this
     /// dataset's.
     pub fn import(&mut self, bytes: &[u8]) -> Result<Summary> {
-        let mut net = ThreeLayerConvNet::<f32>::from_bytes(bytes)?;
-        let config = net.config().clone();
+        let (mut net, run) = match crate::models::file::version(bytes)? {
+            1 => {
+                let net = ThreeLayerConvNet::<f32>::from_bytes(bytes)?;
+                let config = net.config().clone();
+                let run = RunSettings {
+                    network: String::new(),
+                    init: WeightInit::Scale,
+                    num_filters: config.num_filters,
+                    filter_size: config.filter_size,
+                    hidden_dim: config.hidden_dim,
+                    batchnorm: config.batchnorm,
+                    weight_scale: config.weight_scale,
+                    seed: config.seed,
+                    ..self.run.clone()
+                };
+                (Sequential::from_three_layer(&net)?, run)
+            }
+            _ => {
+                let net = Sequential::<f32>::from_bytes(bytes)?;
+                let config = net.config();
+                let text = config.network.to_string();
+                let (init, weight_scale) = match config.init {
+                    Init::He => (WeightInit::He, self.run.weight_scale),
+                    Init::Scale(scale) => (WeightInit::Scale, scale),
+                };
+                let run = RunSettings {
+                    network: text
+                        .split_once(": ")
+                        .map_or(text.as_str(), |(_, layers)| layers)
+                        .to_string(),
+                    init,
+                    loss: config.loss,
+                    weight_scale,
+                    seed: config.seed,
+                    ..self.run.clone()
+                };
+                (net, run)
+            }
+        };
         let (c, h, w) = self.image_shape();
         let classes = self.class_names.len();
-        let (fc, fh, fw) = config.input_dim;
-        if (fc, fh, fw, config.num_classes) != (c, h, w, classes) {
+        let (fc, fh, fw) = net.input_shape();
+        if (fc, fh, fw, net.num_classes()) != (c, h, w, classes) {
             return Err(Error::ModelFile(format!(
                 "this model takes {fh}×{fw}×{fc} images in {} classes, but the current dataset has \
                  {h}×{w}×{c} images in {classes} classes: choose the dataset and image size it was \
                  trained on, then import it again",
-                config.num_classes
+                net.num_classes()
             )));
         }
         net.set_reg(self.run.reg)?;
-        let run = RunSettings {
-            num_filters: config.num_filters,
-            filter_size: config.filter_size,
-            hidden_dim: config.hidden_dim,
-            batchnorm: config.batchnorm,
-            weight_scale: config.weight_scale,
-            seed: config.seed,
-            ..self.run.clone()
-        };
+        net.check_step_work(run.batch_size)?;
         self.solver.restart(net, run.solver_config())?;
         self.run = run;
         self.summary()

@@ -738,6 +738,9 @@ fn trained_sequential() -> (Sequential<f32>, Array4<f32>) {
         .entries()
         .iter()
         .all(|p| p.value.iter().any(|&v| v != 0.0)));
+    model
+        .set_class_names(vec!["circle".into(), "square".into(), "triangle".into()])
+        .unwrap();
     (model, x)
 }
 
@@ -808,6 +811,7 @@ fn a_designed_network_comes_back_with_the_same_scores() {
     assert_eq!(&bytes[..16], b"CNNMODEL\x02\x00\x00\x00\x02\x00\x00\x00");
     let loaded = Sequential::<f32>::from_bytes(&bytes).unwrap();
     assert_eq!(loaded.config(), model.config());
+    assert_eq!(loaded.class_names(), ["circle", "square", "triangle"]);
     let names = |m: &Sequential<f32>| -> Vec<String> {
         m.params()
             .entries()
@@ -835,7 +839,8 @@ fn a_designed_network_comes_back_with_the_same_scores() {
     );
     assert_eq!(loaded.predict(&x).unwrap(), model.predict(&x).unwrap());
     assert_eq!(loaded.to_bytes(), bytes);
-    // Header 50 bytes, the text, the count, per entry its name, rank, dims and values, checksum.
+    // Header 50 bytes, the text, the class names (4 + 6, 4 + 6, 4 + 8 bytes), the count, per
+    // entry its name, rank, dims and values, checksum.
     let text = model.config().network.to_string();
     let entries: usize = model
         .params()
@@ -845,7 +850,7 @@ fn a_designed_network_comes_back_with_the_same_scores() {
         .sum();
     assert_eq!(
         bytes.len(),
-        50 + text.len() + 4 + entries + 4 * model.params().num_values() + 4
+        50 + text.len() + 32 + 4 + entries + 4 * model.params().num_values() + 4
     );
 
     // An f64 model comes back rounded to f32.
@@ -908,7 +913,8 @@ fn each_kind_of_bad_designed_network_file_is_refused_with_its_own_message() {
         refused_sequential(&with_text(
             "8x6x2: conv3x3-4 pad1, relu, pool2, conv3x3-3 pad1, relu, fc5, relu, fc4"
         )),
-        "W4 has shape [5, 3] in the file, but layer 8 (fc4) of the network it declares needs [5, 4]"
+        "the network it declares is unusable: layer 8 (fc4) is the last layer, whose outputs are \
+         the class scores: it must be fc3, one score for each of the 3 classes"
     );
     let mut bad_utf8 = with_text(&text);
     bad_utf8[50] = 0xFF;
@@ -921,7 +927,7 @@ fn each_kind_of_bad_designed_network_file_is_refused_with_its_own_message() {
     );
 
     // A parameter renamed: b1 called c1.
-    let at = 50 + text.len() + 4 + 4 + 2 + 4 + 16 + 4 * 72 + 4;
+    let at = 50 + text.len() + 32 + 4 + 4 + 2 + 4 + 16 + 4 * 72 + 4;
     assert_eq!(&good[at..at + 2], b"b1");
     let mut renamed = good.clone();
     renamed[at] = b'c';

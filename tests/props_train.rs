@@ -9,12 +9,12 @@
 use cnn_playground::data::{
     figures, rgba_to_example, ClassExamples, Dataset, FiguresConfig, RgbaImage,
 };
-use cnn_playground::models::{ConvNetConfig, ThreeLayerConvNet, MAX_PARAMETERS};
+use cnn_playground::models::{ConvNetConfig, Loss, ThreeLayerConvNet, MAX_PARAMETERS};
 use cnn_playground::optim::{Adam, Optimizer, RmsProp, Sgd, SgdMomentum};
 use cnn_playground::rng::Rng;
 use cnn_playground::solver::{Solver, SolverConfig, TrainingData};
 use cnn_playground::trainer::{
-    DataSettings, DataSources, DatasetKind, RunSettings, Trainer, UpdateRule,
+    DataSettings, DataSources, DatasetKind, RunSettings, Trainer, UpdateRule, WeightInit,
 };
 use cnn_playground::Error;
 use ndarray::Array4;
@@ -201,6 +201,9 @@ fn a_trainer_from_any_settings() {
                 seed,
             };
             let run = RunSettings {
+                network: String::new(),
+                init: WeightInit::Scale,
+                loss: Loss::Softmax,
                 num_filters,
                 filter_size,
                 hidden_dim,
@@ -233,7 +236,7 @@ fn a_trainer_from_any_settings() {
             prop_assert_eq!(s.image_shape, [c, h, w]);
             prop_assert_eq!((h, w), (size, size));
             prop_assert_eq!(s.batch_size, batch_size.min(train.len()));
-            prop_assert_eq!(s.conv_shape[0], num_filters);
+            prop_assert_eq!(s.layers[0].output.c, num_filters);
             prop_assert_eq!(
                 t.data_bytes(),
                 (train.len() + val.len()) * (c * h * w * 4 + 8)

@@ -61,8 +61,26 @@ fn step_runs_up_to_n_iterations_and_stops_at_the_end() {
         (s.iterations_per_epoch, s.num_iterations, s.iteration),
         (4, 8, 0)
     );
-    assert_eq!(s.conv_shape, [4, 16, 16]);
-    assert_eq!(s.pool_shape, [4, 8, 8]);
+    assert_eq!(
+        s.network,
+        "16x16x3: conv5x5-4 pad2, relu, pool2, fc16, relu, fc5"
+    );
+    let shapes: Vec<(String, [usize; 3])> = s
+        .layers
+        .iter()
+        .map(|r| (r.label.clone(), [r.output.c, r.output.h, r.output.w]))
+        .collect();
+    assert_eq!(
+        shapes,
+        [
+            ("conv5x5-4 pad2".to_string(), [4, 16, 16]),
+            ("relu".to_string(), [4, 16, 16]),
+            ("pool2".to_string(), [4, 8, 8]),
+            ("fc16".to_string(), [16, 1, 1]),
+            ("relu".to_string(), [16, 1, 1]),
+            ("fc5".to_string(), [5, 1, 1]),
+        ]
+    );
     assert_eq!(s.train_counts.iter().sum::<usize>(), 40);
     // 4·3·5·5 + 4 + 256·16 + 16 + 16·5 + 5
     assert_eq!(s.num_parameters, 300 + 4 + 4096 + 16 + 80 + 5);
@@ -158,7 +176,14 @@ fn the_views_of_a_net_have_the_right_shapes() {
     let mut t = Trainer::new(&data, DataSources::default(), &run).unwrap();
     t.step(4).unwrap();
 
-    let f = t.filters();
+    let filters = t.filters();
+    assert_eq!(filters.len(), 1, "one conv layer");
+    assert_eq!(filters[0].layer, "layer 1: conv5x5-4 pad2");
+    assert_eq!(
+        (filters[0].name.as_str(), filters[0].shape.as_slice()),
+        ("W1", &[4, 3, 5, 5][..])
+    );
+    let f = &filters[0].tiles;
     assert_eq!(
         (f.count, f.height, f.width, f.rgba.0.len()),
         (4, 5, 5, 4 * 25 * 4)
@@ -171,21 +196,25 @@ fn the_views_of_a_net_have_the_right_shapes() {
     assert_eq!(
         names,
         [
-            "conv",
-            "spatial batch norm",
-            "relu",
-            "2×2 max pool",
-            "affine (hidden)",
-            "relu",
-            "scores"
+            "layer 1: conv5x5-4 pad2",
+            "layer 2: bn",
+            "layer 3: relu",
+            "layer 4: pool2",
+            "layer 5: fc16",
+            "layer 6: relu",
+            "layer 7: fc5 (scores)"
         ]
     );
     assert_eq!(v.layers[0].shape, vec![4, 16, 16]);
+    assert_eq!(v.layers[2].shape, vec![4, 16, 16]);
+    assert!(v.layers[2].min >= 0.0, "after a relu, before the pool");
     assert_eq!(v.layers[3].shape, vec![4, 8, 8]);
     assert_eq!(v.layers[3].maps.as_ref().unwrap().rgba.0.len(), 4 * 64 * 4);
     assert_eq!(v.layers[4].values.len(), 16);
     assert!(v.layers[5].values.iter().all(|&x| x >= 0.0), "after a relu");
     assert_eq!(v.layers[6].values.len(), 5);
+    // The hidden layers' vectors are values, not 1×1 maps.
+    assert!(v.layers[4..].iter().all(|l| l.maps.is_none()));
     let sum: f64 = v.probabilities.iter().sum();
     assert!((sum - 1.0).abs() < 1e-5);
     let best = (0..5)
@@ -290,7 +319,7 @@ fn import_takes_the_architecture_of_the_file() {
         s.net.learning_rate, run.learning_rate,
         "the optimizer settings stay"
     );
-    assert_eq!(t.filters().count, 6);
+    assert_eq!(t.filters()[0].tiles.count, 6);
 }
 
 #[test]
@@ -427,7 +456,7 @@ fn digits_train_at_their_native_size_too() {
     run.num_epochs = 1;
     let mut t = Trainer::new(&data, DataSources::default(), &run).unwrap();
     assert_eq!(t.summary().unwrap().image_shape, [1, 8, 8]);
-    assert_eq!(t.filters().count, 16);
+    assert_eq!(t.filters()[0].tiles.count, 16);
     assert!(t.step(10).unwrap().finished);
 }
 
@@ -565,21 +594,32 @@ fn a_training_set_over_the_budget_is_refused_before_it_is_made() {
 
 #[test]
 fn a_net_over_the_budget_is_refused_before_the_data_are_made() {
-    // Few images, but 256 filters on 128×128 with minibatches of 50: the conv outputs alone are
-    // 50 × 256 × 128 × 128 f32 = 800 MiB, twice (the output and its gradient).
+    // Few images, but 256 filters of 5×5 on 128×128: one step on minibatches of 50 is
+    // 3 · 50 · 256·128·128·3·25 multiply-adds, refused before anything is made.
     let (mut data, mut run) = the_link_that_panicked();
     data.n_train = 100;
     data.n_val = 20;
     run.hidden_dim = 2;
+    let err = Trainer::new(&data, DataSources::default(), &run).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a training step of this network on minibatches of 50 images, up to layer 1 (conv5x5-256 pad2) \
+         would take 4.7e10 multiply-adds per step; the engine's limit is 1.0e10, which takes a few \
+         seconds in a browser: use fewer or smaller filters, smaller images or a smaller batch"
+    );
+    // Cheap 1×1 convs whose outputs do not fit: 100 images (the scored chunk) of 32×128×128
+    // f32 (210 MB), an output and its gradient per layer, pass the 1 GiB budget at the third.
+    run.network = "conv1x1-32, relu, conv1x1-32, relu, conv1x1-32, relu, fc5".into();
     let err = Trainer::new(&data, DataSources::default(), &run).unwrap_err();
     let Error::OverBudget { what, needed, .. } = &err else {
         panic!("expected OverBudget, got {err:?}");
     };
     assert_eq!(
         what,
-        "training this net (2116625 parameters, 256 filters of 128×128) on minibatches of 50"
+        "a pass of 100 images through the network up to layer 3 (conv1x1-32) (outputs and their gradients)"
     );
-    assert!(*needed > 2 * 4 * 100 * 256 * 128 * 128, "{err}");
+    assert!(*needed > 3 * 2 * 4 * 100 * 32 * 128 * 128, "{err}");
+    run.network = String::new();
     // Too many parameters is said as such, before the data are generated too.
     let (data, run) = {
         let (mut d, r) = the_link_that_panicked();

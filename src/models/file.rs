@@ -48,6 +48,7 @@
 //! | 38 | 8 | u64 seed |
 //! | 46 | 4 | u32 byte length of the network text (at most 64 KiB) |
 //! | 50 | … | the network's compact text in UTF-8, as the table writes it (`8x8x3: conv3x3-4 pad1, relu, pool2, fc5`) |
+//! | … | … | per class: u32 byte length, then the name in UTF-8 |
 //! | … | 4 | u32 number of parameter arrays |
 //! | … | … | per array, in the table's order and then each batch norm layer's `running_meanj` and `running_varj`: u32 byte length and the name (`W1`), u32 rank, rank × u32 dims, the values as f32 |
 //! | end − 4 | 4 | u32 CRC-32 (IEEE) of every byte before it |
@@ -486,6 +487,10 @@ impl<F: Float> Sequential<F> {
         out.extend_from_slice(&c.seed.to_le_bytes());
         put_u32(&mut out, text.len());
         out.extend_from_slice(text.as_bytes());
+        for name in self.class_names() {
+            put_u32(&mut out, name.len());
+            out.extend_from_slice(name.as_bytes());
+        }
         put_u32(&mut out, entries.len());
         for (name, value) in entries {
             put_u32(&mut out, name.len());
@@ -508,9 +513,12 @@ impl<F: Float> Sequential<F> {
     /// whole file has been walked against its bytes, the parameters matched with the network
     /// (whose size the budget bounds), its length found exact and its checksum verified.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let (config, expected) = walk_sequential(bytes)?;
+        let (config, class_names, expected) = walk_sequential(bytes)?;
         let mut model = Sequential::new(config)
             .map_err(|e| model_error(format!("the network it declares is unusable: {e}")))?;
+        model
+            .set_class_names(class_names)
+            .map_err(|e| model_error(e.to_string()))?;
         let mut mean = None;
         for want in &expected {
             let count = crate::budget::count(&want.shape) as usize;
@@ -643,7 +651,7 @@ fn expected_params(network: &Network) -> Result<Vec<Expected>> {
 /// the network text (read by the table's own parser), then each parameter's name and shape
 /// matched with the ones the network has and its values skipped, the exact length, the checksum,
 /// and finite values. Returns the configuration and where each parameter's values are.
-fn walk_sequential(bytes: &[u8]) -> Result<(SequentialConfig, Vec<Expected>)> {
+fn walk_sequential(bytes: &[u8]) -> Result<(SequentialConfig, Vec<String>, Vec<Expected>)> {
     let (mut r, version) = open(bytes)?;
     if version != SEQUENTIAL_VERSION {
         return Err(model_error(format!(
@@ -701,7 +709,18 @@ fn walk_sequential(bytes: &[u8]) -> Result<(SequentialConfig, Vec<Expected>)> {
     let network: Network = text
         .parse()
         .map_err(|e: Error| model_error(format!("the network text cannot be read: {e}")))?;
+    super::sequential::check_scores_layer(&network, num_classes)
+        .map_err(|e| model_error(format!("the network it declares is unusable: {e}")))?;
     let mut expected = expected_params(&network)?;
+    // Each name is read from bytes the file has, so the names take no more memory than the file.
+    let mut class_names = Vec::new();
+    for i in 0..num_classes {
+        let len = r.u32("the class names")? as usize;
+        let name = r.take(len, "the class names")?;
+        let name = std::str::from_utf8(name)
+            .map_err(|_| model_error(format!("the name of class {i} is not valid UTF-8 text")))?;
+        class_names.push(name.to_string());
+    }
 
     let count = r.u32("the parameter table")? as usize;
     if count != expected.len() {
@@ -795,7 +814,14 @@ fn walk_sequential(bytes: &[u8]) -> Result<(SequentialConfig, Vec<Expected>)> {
         reg,
         seed,
     };
-    Ok((config, expected))
+    Ok((config, class_names, expected))
+}
+
+/// The format version a model file declares (after its magic bytes), so a reader can choose
+/// between [`ThreeLayerConvNet::from_bytes`] and [`Sequential::from_bytes`]. Errors as they do
+/// for a file that is not a model, is too short, or has a version this code does not read.
+pub fn version(bytes: &[u8]) -> Result<u32> {
+    open(bytes).map(|(_, version)| version)
 }
 
 /// Reads little-endian values from the front of a byte slice, reporting where it ran out.

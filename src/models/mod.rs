@@ -23,11 +23,15 @@
 //! ```
 
 pub mod file;
+mod model;
 mod sequential;
 mod three_layer;
 mod training_step;
 
-pub use sequential::{Init, LayerOutput, Loss, Param, ParamTable, Sequential, SequentialConfig};
+pub use model::Model;
+pub use sequential::{
+    Init, LayerOutput, Loss, Param, ParamTable, Sequential, SequentialConfig, SequentialSnapshot,
+};
 pub(crate) use three_layer::short_number;
 pub use three_layer::{
     Activations, BatchNorm, ConvNetConfig, Grads, LayerDims, Params, ThreeLayerConvNet,
@@ -55,4 +59,22 @@ fn check_labels(model: &str, n: usize, y: &[usize], classes: usize) -> Result<()
         }),
         None => Ok(()),
     }
+}
+
+/// Errors unless there is exactly one name per class of `classes`, each shorter than 4 GiB (the
+/// model file stores each name's length as a u32).
+fn check_class_names(names: &[String], classes: usize) -> Result<()> {
+    if names.len() != classes {
+        return Err(Error::InvalidInput(format!(
+            "{} class names given for a net with {classes} classes",
+            names.len()
+        )));
+    }
+    if let Some(i) = names.iter().position(|n| u32::try_from(n.len()).is_err()) {
+        return Err(Error::InvalidInput(format!(
+            "the name of class {i} is {} bytes long: a class name must be shorter than 4 GiB",
+            names[i].len()
+        )));
+    }
+    Ok(())
 }

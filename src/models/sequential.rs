@@ -57,14 +57,17 @@ use crate::layers::{
     affine_backward_into, affine_forward_into, softmax_loss, svm_loss, AffineGradsMut, ConvParam,
     PoolParam,
 };
+use crate::optim::{Optimizer, State};
 use crate::rng::Rng;
 use crate::shapes::{LayerSpec, Network, Shape};
 use ndarray::{
     Array1, Array2, Array4, ArrayD, ArrayView1, ArrayView2, ArrayView4, ArrayViewMut2,
     ArrayViewMut4, Ix1, Ix2, Ix4, IxDyn, Zip,
 };
+use serde::{Deserialize, Serialize};
 
-use super::three_layer::{argmax_rows, short_number};
+use super::model::Model;
+use super::three_layer::{argmax_rows, short_number, ThreeLayerConvNet};
 
 /// The description, the classes and the initialisation of a [`Sequential`] model.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,9 +102,11 @@ pub enum Init {
 }
 
 /// The loss on the class scores.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Loss {
     /// Softmax cross-entropy (the course's `softmax_loss`).
+    #[default]
     Softmax,
     /// Multiclass SVM hinge loss with margin 1 (the course's `svm_loss`).
     Svm,
@@ -278,6 +283,16 @@ pub struct Sequential<F> {
     /// A seed every training pass uses for its dropout masks instead (see
     /// [`Sequential::fix_dropout`]).
     fixed_dropout: Option<u64>,
+    /// One name per class, for the page and the model file.
+    class_names: Vec<String>,
+}
+
+/// A copy of a [`Sequential`] model's learned values and batch norm running statistics: what a
+/// solver keeps as the last parameters whose loss was finite and the best on validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SequentialSnapshot<F> {
+    values: Vec<ArrayD<F>>,
+    norms: Vec<(Array1<F>, Array1<F>)>,
 }
 
 fn check_non_negative<F: Float>(name: &str, value: f64, what: &str) -> Result<()> {
@@ -298,6 +313,21 @@ fn check_non_negative<F: Float>(name: &str, value: f64, what: &str) -> Result<()
         )));
     }
     Ok(())
+}
+
+/// Errors unless the last layer of `network` is an fc layer of one output per class.
+pub(crate) fn check_scores_layer(network: &Network, classes: usize) -> Result<()> {
+    match network.layers.last() {
+        Some(&LayerSpec::Fc { outputs }) if outputs == classes => Ok(()),
+        Some(last) => Err(Error::InvalidInput(format!(
+            "{} is the last layer, whose outputs are the class scores: it must be fc{classes}, \
+             one score for each of the {classes} classes",
+            layer_name(network.layers.len(), last)
+        ))),
+        None => Err(Error::InvalidInput(format!(
+            "the network has no layers: it needs at least the scores, fc{classes} (one per class)"
+        ))),
+    }
 }
 
 /// `layer 3 (fc100)`: how messages name a layer, counted from 1 as the table's parser does.
@@ -358,21 +388,7 @@ impl<F: Float> Sequential<F> {
                 e.message
             )));
         }
-        match network.layers.last() {
-            Some(&LayerSpec::Fc { outputs }) if outputs == classes => {}
-            Some(last) => {
-                return Err(Error::InvalidInput(format!(
-                    "{} is the last layer, whose outputs are the class scores: it must be fc{classes}, \
-                     one score for each of the {classes} classes",
-                    layer_name(network.layers.len(), last)
-                )))
-            }
-            None => {
-                return Err(Error::InvalidInput(format!(
-                    "the network has no layers: it needs at least the scores, fc{classes} (one per class)"
-                )))
-            }
-        }
+        check_scores_layer(network, classes)?;
         let outputs: Vec<Shape> = report.rows.iter().map(|r| r.output).collect();
         let order = plan(&network.layers, &outputs);
 
@@ -519,6 +535,7 @@ impl<F: Float> Sequential<F> {
             norms,
             passes: 0,
             fixed_dropout: None,
+            class_names: (0..classes).map(|i| format!("class {i}")).collect(),
         })
     }
 
@@ -608,6 +625,12 @@ impl<F: Float> Sequential<F> {
     /// max pool's argmax, a dropout layer's mask and a batch norm layer's normalised input. Errors with [`Error::OverBudget`] naming the layer at which the total
     /// passes the budget; nothing is allocated.
     pub fn check_batch(&self, n: usize) -> Result<()> {
+        self.batch_bytes(n).map(|_| ())
+    }
+
+    /// The bytes [`Sequential::check_batch`] counts for a pass of `n` images, after checking
+    /// them layer by layer against the budget (it errors as that does).
+    pub fn batch_bytes(&self, n: usize) -> Result<u128> {
         let mut total: u128 = 0;
         let Shape { c, h, w } = self.config.network.input;
         total = total.saturating_add(budget::bytes_of::<F>(&[n, c, h, w]));
@@ -633,6 +656,51 @@ impl<F: Float> Sequential<F> {
             tally.check()?;
             total = tally.bytes();
         }
+        Ok(total)
+    }
+
+    /// Errors with [`Error::TooMuchWork`] if one training step on minibatches of `n` images —
+    /// the forward pass and the two products of each conv and fc layer's backward pass, three
+    /// times the forward's multiply-adds — would take more than
+    /// [`budget::MAX_STEP_MULTIPLY_ADDS`], naming the layer at which the count passes it.
+    pub fn check_step_work(&self, n: usize) -> Result<()> {
+        let report = self.config.network.walk()?;
+        let mut total: u128 = 0;
+        for row in &report.rows {
+            total = total.saturating_add(3 * row.macs as u128 * n as u128);
+            if total > budget::MAX_STEP_MULTIPLY_ADDS as u128 {
+                return Err(Error::TooMuchWork {
+                    what: format!(
+                        "a training step of this network on minibatches of {n} images, up to {}",
+                        layer_name(row.index + 1, &row.layer)
+                    ),
+                    needed: total,
+                    limit: budget::MAX_STEP_MULTIPLY_ADDS,
+                    fix: "use fewer or smaller filters, smaller images or a smaller batch".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The class names, one per class ("class 0", "class 1", … until named).
+    pub fn class_names(&self) -> &[String] {
+        &self.class_names
+    }
+
+    /// Names the classes (for the page and the model file). Errors unless there is exactly one
+    /// name per class, each shorter than 4 GiB (the file stores its length as a u32).
+    pub fn set_class_names(&mut self, names: Vec<String>) -> Result<()> {
+        super::check_class_names(&names, self.config.num_classes)?;
+        self.class_names = names;
+        Ok(())
+    }
+
+    /// Changes the regularization strength (part of the loss, not of the architecture). Errors
+    /// if it is NaN, infinite, negative or too large for `F`.
+    pub fn set_reg(&mut self, reg: f64) -> Result<()> {
+        check_non_negative::<F>("reg", reg, "the regularization loss")?;
+        self.config.reg = reg;
         Ok(())
     }
 
@@ -987,10 +1055,11 @@ impl<F: Float> Sequential<F> {
             .expect("the last layer is fc with one output per class"))
     }
 
-    /// Every layer's output for x `(N, C, H, W)` at test time (an fc layer's as `(N, M, 1, 1)`), in the order
-    /// the model runs them, each with its layer's number in the description (from 1) and its
-    /// description. That order is the description's, except that a ReLU directly followed by a
-    /// max pool comes after it, so that ReLU's output is the pooled one (see the module docs).
+    /// Every layer's output for x `(N, C, H, W)` at test time (an fc layer's as `(N, M, 1, 1)`),
+    /// in the description's order, each with its layer's number (from 1) and its description.
+    /// Where the model runs a ReLU after the max pool that follows it (see the module docs), the
+    /// ReLU's own output, `max(0, ·)` of the pool's input, is computed here for the picture, so
+    /// every layer shows what the description says it outputs.
     pub fn layer_outputs(&self, x: &Array4<F>) -> Result<Vec<LayerOutput<F>>> {
         self.check_input(x)?;
         let x = x.as_standard_layout();
@@ -1002,21 +1071,45 @@ impl<F: Float> Sequential<F> {
                 &mut self.norms.clone(),
             )?
             .outs;
-        Ok(self
-            .steps
-            .iter()
-            .zip(outs)
-            .map(|(step, output)| LayerOutput {
-                number: step.number,
-                layer: step.label,
-                output,
-            })
-            .collect())
+        let mut result = Vec::with_capacity(outs.len());
+        let mut i = 0;
+        while i < self.steps.len() {
+            let step = &self.steps[i];
+            let swapped = matches!(step.op, Op::MaxPool(_))
+                && self
+                    .steps
+                    .get(i + 1)
+                    .is_some_and(|next| next.op == Op::Relu && next.number + 1 == step.number);
+            if swapped {
+                let relu = &self.steps[i + 1];
+                let input = if i == 0 { x.view() } else { outs[i - 1].view() };
+                result.push(LayerOutput {
+                    number: relu.number,
+                    layer: relu.label,
+                    output: input.mapv(|v| if v > F::zero() { v } else { F::zero() }),
+                });
+                result.push(LayerOutput {
+                    number: step.number,
+                    layer: step.label,
+                    output: outs[i + 1].clone(),
+                });
+                i += 2;
+            } else {
+                result.push(LayerOutput {
+                    number: step.number,
+                    layer: step.label,
+                    output: outs[i].clone(),
+                });
+                i += 1;
+            }
+        }
+        Ok(result)
     }
 
     /// Every layer's output for x as the next [`Sequential::loss`] computes it (training: the
     /// dropout masks that call would draw, batch norm with the batch's statistics), in the order
-    /// of [`Sequential::layer_outputs`]. Nothing is updated: a gradient check uses it to see how
+    /// the model runs them (a ReLU directly followed by a max pool after it, on the pooled
+    /// values). Nothing is updated: a gradient check uses it to see how
     /// near the ReLU inputs are to their kink.
     pub fn training_layer_outputs(&self, x: &Array4<F>) -> Result<Vec<LayerOutput<F>>> {
         self.check_input(x)?;
@@ -1048,6 +1141,166 @@ impl<F: Float> Sequential<F> {
     /// The predicted class (highest score; the first on ties) of each image of x `(N, C, H, W)`.
     pub fn predict(&self, x: &Array4<F>) -> Result<Vec<usize>> {
         Ok(argmax_rows(&self.scores(x)?))
+    }
+
+    /// The course's [`ThreeLayerConvNet`] as the network it is — conv (stride 1, pad
+    /// (k − 1)/2) – [bn] – relu – 2×2 max pool – fc – relu – fc, with [`Init::Scale`] of its
+    /// weight scale — with its weights, batch norm statistics and class names: the same scores
+    /// and gradients (tests/sequential.rs). A three-layer file of format version 1 loads this way
+    /// into the page's trainer.
+    pub fn from_three_layer(net: &ThreeLayerConvNet<F>) -> Result<Self> {
+        let c = net.config();
+        let (channels, h, w) = c.input_dim;
+        let mut layers = vec![LayerSpec::conv_same(c.num_filters, c.filter_size)];
+        if c.batchnorm {
+            layers.push(LayerSpec::Bn);
+        }
+        layers.extend([
+            LayerSpec::Relu,
+            LayerSpec::pool2(),
+            LayerSpec::Fc {
+                outputs: c.hidden_dim,
+            },
+            LayerSpec::Relu,
+            LayerSpec::Fc {
+                outputs: c.num_classes,
+            },
+        ]);
+        let config = SequentialConfig {
+            network: Network {
+                input: Shape::new(channels, h, w),
+                layers,
+            },
+            num_classes: c.num_classes,
+            init: Init::Scale(c.weight_scale),
+            loss: Loss::Softmax,
+            reg: c.reg,
+            seed: c.seed,
+        };
+        let mut model = Sequential::new(config)?;
+        let p = net.params();
+        for (name, value) in [
+            ("W1", p.w1.clone().into_dyn()),
+            ("b1", p.b1.clone().into_dyn()),
+            ("W2", p.w2.clone().into_dyn()),
+            ("b2", p.b2.clone().into_dyn()),
+            ("W3", p.w3.clone().into_dyn()),
+            ("b3", p.b3.clone().into_dyn()),
+        ] {
+            model.set_param(name, value)?;
+        }
+        if let Some(bn) = &p.bn {
+            model.set_param("gamma1", bn.gamma.clone().into_dyn())?;
+            model.set_param("beta1", bn.beta.clone().into_dyn())?;
+            model.set_running_stats(1, bn.running_mean.clone(), bn.running_var.clone())?;
+        }
+        model.set_class_names(net.class_names().to_vec())?;
+        Ok(model)
+    }
+}
+
+impl<F: Float> Model<F> for Sequential<F> {
+    /// The gradients stay in the table, beside their values.
+    type Grads = ();
+    type Snapshot = SequentialSnapshot<F>;
+
+    fn train_loss(&mut self, x: &Array4<F>, y: &[usize]) -> Result<(F, ())> {
+        Ok((self.loss(x, y)?.0, ()))
+    }
+
+    fn apply_update(
+        &mut self,
+        _: &(),
+        optimizer: &Optimizer,
+        states: &mut [State<F>],
+    ) -> Result<()> {
+        for (entry, state) in self.params.entries.iter_mut().zip(states) {
+            // Both are made in standard layout; a copy keeps that true whatever happens.
+            if !entry.value.is_standard_layout() {
+                entry.value = entry.value.as_standard_layout().into_owned();
+            }
+            let grad = entry.grad.as_standard_layout();
+            let (Some(value), Some(grad)) = (entry.value.as_slice_mut(), grad.as_slice()) else {
+                unreachable!("standard-layout arrays are contiguous");
+            };
+            optimizer.update(value, grad, state)?;
+        }
+        Ok(())
+    }
+
+    fn param_lengths(&self) -> Vec<usize> {
+        self.params.entries.iter().map(|p| p.value.len()).collect()
+    }
+
+    fn predict(&self, x: &Array4<F>) -> Result<Vec<usize>> {
+        Sequential::predict(self, x)
+    }
+
+    fn num_classes(&self) -> usize {
+        self.config.num_classes
+    }
+
+    fn snapshot(&self) -> SequentialSnapshot<F> {
+        SequentialSnapshot {
+            values: self
+                .params
+                .entries
+                .iter()
+                .map(|p| p.value.clone())
+                .collect(),
+            norms: self
+                .norms
+                .iter()
+                .map(|n| (n.running_mean.clone(), n.running_var.clone()))
+                .collect(),
+        }
+    }
+
+    fn restore(&mut self, snapshot: &SequentialSnapshot<F>) {
+        for (entry, value) in self.params.entries.iter_mut().zip(&snapshot.values) {
+            entry.value.assign(value);
+        }
+        for (norm, (mean, var)) in self.norms.iter_mut().zip(&snapshot.norms) {
+            norm.running_mean.assign(mean);
+            norm.running_var.assign(var);
+        }
+    }
+
+    fn save_into(&self, snapshot: &mut SequentialSnapshot<F>) {
+        for (value, entry) in snapshot.values.iter_mut().zip(&self.params.entries) {
+            value.assign(&entry.value);
+        }
+        for ((mean, var), norm) in snapshot.norms.iter_mut().zip(&self.norms) {
+            mean.assign(&norm.running_mean);
+            var.assign(&norm.running_var);
+        }
+    }
+
+    fn batch_tally(&self, n: usize) -> Result<Tally> {
+        let mut tally = Tally::new(format!("a pass of {n} images through the network"));
+        tally.add_bytes(self.batch_bytes(n)?);
+        Ok(tally)
+    }
+
+    fn input_shape(&self) -> (usize, usize, usize) {
+        let Shape { c, h, w } = self.config.network.input;
+        (c, h, w)
+    }
+
+    fn reg_loss(&self) -> f64 {
+        let squares: f64 = (self.params.entries.iter().filter(|p| p.decays))
+            .flat_map(|p| p.value.iter())
+            .map(|v| v.as_f64() * v.as_f64())
+            .sum();
+        0.5 * self.config.reg * squares
+    }
+
+    fn start_settings(&self) -> (f64, String) {
+        let init = match self.config.init {
+            Init::He => "He initialisation".to_string(),
+            Init::Scale(scale) => format!("weight scale {}", short_number(scale)),
+        };
+        (self.config.reg, init)
     }
 }
 

@@ -643,20 +643,7 @@ impl<F: Float> ThreeLayerConvNet<F> {
     /// Names the classes (for the page and the model file). Errors unless there is exactly one
     /// name per class.
     pub fn set_class_names(&mut self, names: Vec<String>) -> Result<()> {
-        if names.len() != self.config.num_classes {
-            return Err(Error::InvalidInput(format!(
-                "{} class names given for a net with {} classes",
-                names.len(),
-                self.config.num_classes
-            )));
-        }
-        // The model file stores each name's length as a u32.
-        if let Some(i) = names.iter().position(|n| u32::try_from(n.len()).is_err()) {
-            return Err(Error::InvalidInput(format!(
-                "the name of class {i} is {} bytes long: a class name must be shorter than 4 GiB",
-                names[i].len()
-            )));
-        }
+        super::check_class_names(&names, self.config.num_classes)?;
         self.class_names = names;
         Ok(())
     }

@@ -57,6 +57,16 @@ pub enum DatasetKind {
     Own,
 }
 
+impl DatasetKind {
+    /// Channels of the dataset's images: 1 for the (grey) digits, 3 for the rest.
+    pub fn channels(self) -> usize {
+        match self {
+            DatasetKind::Digits => 1,
+            DatasetKind::Figures | DatasetKind::Own => 3,
+        }
+    }
+}
+
 /// What to train on and how much of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -291,8 +301,10 @@ pub fn preset(kind: DatasetKind, preset: Preset) -> (DataSettings, RunSettings) 
     };
     let full = preset == Preset::Full;
     let run = RunSettings {
+        // The three-layer net, which uses the weight scale; a network typed in its place starts
+        // with He, the designed networks' default.
         network: String::new(),
-        init: WeightInit::Scale,
+        init: WeightInit::He,
         loss: Loss::Softmax,
         num_filters: 16,
         filter_size: 5,
@@ -337,6 +349,17 @@ impl NetworkPreset {
         NetworkPreset::Lecture,
         NetworkPreset::LeNet,
     ];
+
+    /// What the page's button says.
+    pub fn label(self) -> &'static str {
+        match self {
+            NetworkPreset::ThreeLayer => "Assignment's three-layer net (figures)",
+            NetworkPreset::Lecture => {
+                "Lecture 5: [CONV-RELU-CONV-RELU-POOL]×3 → FC → 5 (figures 32×32)"
+            }
+            NetworkPreset::LeNet => "LeNet-like (digits 16×16)",
+        }
+    }
 }
 
 /// The data and run settings of a ready-made network. Each trains to well above chance in its
@@ -374,6 +397,17 @@ pub fn network_preset(preset: NetworkPreset) -> (DataSettings, RunSettings) {
         run.init = WeightInit::He;
     }
     (data, run)
+}
+
+/// The designed network of `run` in the network table's text, on the images `data` gives
+/// (`32x32x3: conv3x3-16 pad1, …`): what the Shapes panel shows for a ready-made network.
+pub fn network_text(data: &DataSettings, run: &RunSettings) -> String {
+    format!(
+        "{0}x{0}x{1}: {2}",
+        data.size,
+        data.dataset.channels(),
+        run.network
+    )
 }
 
 /// Where an example comes from.
@@ -731,11 +765,10 @@ impl Trainer {
         check_data(data, &sources)?;
         // The net is checked on the settings before the data are generated, which can take long.
         let (s, n_train, n_val) = (data.size, data.n_train, data.n_val);
+        let input = (data.dataset.channels(), s, s);
         match data.dataset {
-            DatasetKind::Figures => {
-                check_run(run, (3, s, s), data::Figure::ALL.len(), n_train, n_val)?
-            }
-            DatasetKind::Digits => check_run(run, (1, s, s), data::DIGITS_CLASSES, n_train, n_val)?,
+            DatasetKind::Figures => check_run(run, input, data::Figure::ALL.len(), n_train, n_val)?,
+            DatasetKind::Digits => check_run(run, input, data::DIGITS_CLASSES, n_train, n_val)?,
             // The user's images are few; their count and classes are known once converted.
             DatasetKind::Own => {}
         }

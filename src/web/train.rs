@@ -70,6 +70,36 @@ struct PresetSettings {
 
 /// The settings of a preset, `{ data, run }`: `dataset` is "figures" (or "shapes", its name
 /// before), "digits" or "own", `preset` "overfit" or "full".
+/// One ready-made network for the page: its name, its words, and the settings that train it.
+#[derive(serde::Serialize)]
+struct NetworkPresetView {
+    name: trainer::NetworkPreset,
+    label: &'static str,
+    /// The network in the Shapes panel's text, its input the preset's images.
+    text: String,
+    data: DataSettings,
+    run: RunSettings,
+}
+
+/// The ready-made networks ([`trainer::network_preset`]) in the order the page offers them.
+#[wasm_bindgen(js_name = networkPresets)]
+pub fn network_presets() -> Result<JsValue, JsError> {
+    let views: Vec<NetworkPresetView> = trainer::NetworkPreset::ALL
+        .into_iter()
+        .map(|name| {
+            let (data, run) = trainer::network_preset(name);
+            NetworkPresetView {
+                name,
+                label: name.label(),
+                text: trainer::network_text(&data, &run),
+                data,
+                run,
+            }
+        })
+        .collect();
+    to_js(&views)
+}
+
 #[wasm_bindgen(js_name = trainPreset)]
 pub fn train_preset(dataset: JsValue, preset: JsValue) -> Result<JsValue, JsError> {
     let kind: DatasetKind = serde_wasm_bindgen::from_value(dataset)?;

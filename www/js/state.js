@@ -113,6 +113,11 @@ export const PROPS = [
   { name: "tntrain", type: "int", min: 1, maxFrom: "maxFigures", defaultFrom: "train.data.nTrain" },
   { name: "tnval", type: "int", min: 1, maxFrom: "maxFigures", defaultFrom: "train.data.nVal" },
   { name: "tdseed", type: "int", min: 0, max: 2 ** 31 - 1, defaultFrom: "train.data.seed" },
+  // A designed network's layers in the network table's text ("" = the three-layer net of tf, tk,
+  // th, tbn), how its weights start and its loss.
+  { name: "tnet", type: "string", defaultFrom: "train.run.network" },
+  { name: "tinit", type: "enum", values: ["he", "scale"], defaultFrom: "train.run.init" },
+  { name: "tloss", type: "enum", values: ["softmax", "svm"], defaultFrom: "train.run.loss" },
   { name: "tf", type: "int", min: 1, max: 256, defaultFrom: "train.run.numFilters" },
   { name: "tk", type: "int", min: 1, max: 15, defaultFrom: "train.run.filterSize" },
   { name: "th", type: "int", min: 1, max: 4096, defaultFrom: "train.run.hiddenDim" },

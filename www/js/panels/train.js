@@ -26,7 +26,7 @@ import { createTileGrid, tileCanvas } from "../train/tiles.js";
 import { createActivations, createConfusion, createPreviews, createProbabilities } from "../train/views.js";
 
 /** The run settings that make the net's architecture (a model file records them). */
-const NET_KEYS = ["numFilters", "filterSize", "hiddenDim", "batchnorm", "weightScale", "seed"];
+const NET_KEYS = ["network", "init", "loss", "numFilters", "filterSize", "hiddenDim", "batchnorm", "weightScale", "seed"];
 const TRAIN_PROPS = new Set(["tds", ...FIELDS.map((f) => f.prop)]);
 const DATA_PROPS = new Set(["tds", ...FIELDS.filter((f) => f.group === "data").map((f) => f.prop)]);
 
@@ -41,6 +41,31 @@ const percent = (p) => (p > 0 && p < 1e-4 ? "<0.01%" : `${fmt(100 * p, 3)}%`);
 
 /** Milliseconds between two saves of the model while a run goes on. */
 const SAVE_EVERY_MS = 3000;
+
+/** The filters of every conv layer: a titled tile grid per layer, redrawn in place. */
+function createConvFilters() {
+  const element = el("div", { class: "conv-filters", "data-testid": "train-filters" });
+  let grids = [];
+  let key = "";
+  return {
+    element,
+    clear() {
+      element.replaceChildren();
+      grids = [];
+      key = "";
+    },
+    update(layers) {
+      const k = layers.map((l) => l.layer).join("|");
+      if (k !== key) {
+        grids = layers.map((l) => createTileGrid({ className: "tile-grid filters", px: l.tiles.width > 5 ? 40 : 28, label: (i) => `${l.name} filter ${i}` }));
+        element.replaceChildren(...layers.map((l, i) => el("figure", { class: "layer-filters", "data-layer": l.name },
+          el("figcaption", { text: `${l.layer} — ${l.name} (${l.shape.join("×")})` }), grids[i].element)));
+        key = k;
+      }
+      layers.forEach((l, i) => grids[i].update(l.tiles));
+    },
+  };
+}
 
 export function mount(section, { engine, state, store }) {
   loadStyles();
@@ -77,7 +102,8 @@ export function mount(section, { engine, state, store }) {
   let saveTimer = null;
 
   // --- Widgets ------------------------------------------------------------------------------
-  const form = createSettingsForm({ state, onPreset: applyPreset });
+  const networkPresets = attempt(() => engine.networkPresets()).value ?? [];
+  const form = createSettingsForm({ state, onPreset: applyPreset, networkPresets, onNetworkPreset: applyNetworkPreset });
   const own = createOwnData({
     onChange: () => {
       store.saveOwn(own.data().classes);
@@ -87,8 +113,9 @@ export function mount(section, { engine, state, store }) {
   const ownCard = card("Your own dataset", own.element);
   const previews = createPreviews();
   const summaryLine = el("p", { class: "summary", "data-testid": "train-summary" });
+  const layerTable = el("table", { class: "layer-table", "data-testid": "train-layers" });
   const chart = createChart();
-  const filters = createTileGrid({ className: "tile-grid filters", px: 40, label: (i) => `filter ${i}` });
+  const filters = createConvFilters();
   const filterNote = el("p", { class: "hint" });
   const activations = createActivations({ onSelect: (split, index) => selectExample(split, index) });
   const confusion = createConfusion();
@@ -138,18 +165,18 @@ export function mount(section, { engine, state, store }) {
 
   section.append(
     el("h2", { text: "Train a convnet" }),
-    el("p", { class: "lead", text: "The assignment's three-layer convnet, trained here in your browser. Watch the loss fall and the first-layer filters take shape — and, on 100 examples, watch training accuracy reach 100% while validation stays far behind: that gap is overfitting." }),
+    el("p", { class: "lead", text: "The assignment's three-layer convnet — or any network you design in the Shapes panel's table — trained here in your browser. Watch the loss fall and the filters take shape — and, on 100 examples, watch training accuracy reach 100% while validation stays far behind: that gap is overfitting." }),
     el("div", { class: "train-layout" },
       el("div", { class: "train-col" },
         card("Set-up", form.element),
         ownCard,
-        card("The data", summaryLine, previews.element)),
+        card("The data and the network", summaryLine, el("div", { class: "table-scroll" }, layerTable), previews.element)),
       el("div", { class: "train-col" },
         card("Training",
           el("div", { class: "transport" }, startButton, pauseButton, stepButton, resetButton, statusLine),
           el("div", { class: "progress-row" }, bar, progressText),
           accText, runMessage, pendingNote, chart.element),
-        card("First-layer filters", filterNote, filters.element),
+        card("Filters of every conv layer", filterNote, filters.element),
         card("Confusion matrix (validation)", confusion.element))),
     card("Activations of each layer", el("p", { class: "hint", text: "One example through the net. Each map is one filter's response; black is the layer's smallest value, white its largest." }), activations.element),
     el("div", { class: "train-layout" },
@@ -211,12 +238,17 @@ export function mount(section, { engine, state, store }) {
 
   function showSummary(s) {
     // The engine's shapes are (C, H, W), the course's array order; the page writes H×W×C.
-    const [c] = s.imageShape;
-    const n = s.net;
     summaryLine.textContent = `${s.nTrain} training and ${s.nVal} validation images of ${hwc(s.imageShape)}, ${s.classNames.length} classes (${s.classNames.join(", ")}). ` +
-      `Net: K = ${n.numFilters} filters of ${n.filterSize}×${n.filterSize}×${c}${n.batchnorm ? " + spatial batch norm" : ""} → ${hwc(s.convShape)}, pool → ${hwc(s.poolShape)}, hidden ${n.hiddenDim}, ${s.numParameters.toLocaleString("en")} parameters; ` +
+      `Network: ${s.network} — ${s.numParameters.toLocaleString("en")} parameters; ` +
       `${s.iterationsPerEpoch} iteration${s.iterationsPerEpoch === 1 ? "" : "s"} of ${s.batchSize} per epoch.`;
-    filterNote.textContent = `W1: K = ${n.numFilters} filters of ${n.filterSize}×${n.filterSize}×${c}, each scaled from its own minimum (black) to maximum (white)${s.imageShape[0] === 3 ? " in colour" : ""}.`;
+    layerTable.replaceChildren(
+      el("caption", { text: "The running model, layer by layer (one image)" }),
+      el("thead", {}, el("tr", {}, ...["#", "Layer", "Output", "Params", "MACs"].map((h) => el("th", { scope: "col", text: h })))),
+      el("tbody", {}, ...s.layers.map((r) => el("tr", {},
+        el("td", { text: String(r.index + 1) }), el("td", { text: r.label }),
+        el("td", { text: `${r.output.h}×${r.output.w}×${r.output.c}` }),
+        el("td", { text: r.params.toLocaleString("en") }), el("td", { text: r.macs.toLocaleString("en") })))));
+    filterNote.textContent = "Each conv layer's filters (its weights W), each scaled from its own minimum (black) to maximum (white): in colour when they see the 3 colour channels, else their first channel in grey.";
   }
 
   function showViews(v) {
@@ -230,6 +262,7 @@ export function mount(section, { engine, state, store }) {
   /** Empties every view: after refused settings there is no trainer that matches the page. */
   function clearViews() {
     summaryLine.textContent = "";
+    layerTable.replaceChildren();
     filterNote.textContent = "";
     previews.clear();
     filters.clear();
@@ -302,8 +335,7 @@ export function mount(section, { engine, state, store }) {
     try {
       const v = await client.request("import", { bytes }, { transfer: [bytes] });
       adoptModel(v);
-      const n = v.summary.net;
-      say(fileMessage, `Loaded “${file.name}”: ${n.numFilters} filters of ${n.filterSize}×${n.filterSize}, hidden ${n.hiddenDim}${n.batchnorm ? ", batch norm" : ""}. Start trains it further.`, "notice");
+      say(fileMessage, `Loaded “${file.name}”: ${v.summary.network}. Start trains it further.`, "notice");
       saveModel();
     } catch (e) {
       if (e.kind === "engine-restarted") say(fileMessage, `“${file.name}” was not loaded: ${e.message}`, "error");
@@ -378,6 +410,18 @@ export function mount(section, { engine, state, store }) {
   }
 
   // --- Settings -----------------------------------------------------------------------------
+  /** A ready-made network: its dataset, network and training settings. */
+  function applyNetworkPreset(preset) {
+    applying = true;
+    try {
+      writeSettings(state, { data: preset.data, run: preset.run });
+    } finally {
+      applying = false;
+    }
+    form.sync();
+    run.settingsChanged(true);
+  }
+
   function applyPreset(name) {
     const preset = attempt(() => engine.trainPreset(state.get("tds"), name));
     if (preset.error) {

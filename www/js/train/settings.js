@@ -15,6 +15,9 @@ export const FIELDS = [
   { prop: "tntrain", group: "data", key: "nTrain", label: "Training examples", input: "int", min: 1, hint: "How many examples the net learns from." },
   { prop: "tnval", group: "data", key: "nVal", label: "Validation examples", input: "int", min: 1, hint: "Held-out examples: the net never trains on them." },
   { prop: "tdseed", group: "data", key: "seed", label: "Data seed", input: "int", min: 0, hint: "Fixes the generated figures (and the order of your own images)." },
+  { prop: "tnet", group: "run", key: "network", label: "Designed network", input: "network", hint: "Layers as the Shapes panel's table writes them (its “Train this network” fills this in); the input is the dataset's images and the last layer must be fc with one output per class. Empty: the assignment's three-layer net below." },
+  { prop: "tinit", group: "run", key: "init", label: "Initialisation", input: "select", options: ["he", "scale"], optionLabels: { he: "He", scale: "weight scale" }, hint: "He: each layer's weights drawn with std sqrt(2 / fan_in), which keeps the signal's scale through ReLUs. Weight scale: one std for every layer, as the course's three-layer net." },
+  { prop: "tloss", group: "run", key: "loss", label: "Loss", input: "select", options: ["softmax", "svm"], optionLabels: { softmax: "softmax", svm: "SVM" }, hint: "Softmax (cross-entropy) or the multiclass SVM on the class scores." },
   { prop: "tf", group: "run", key: "numFilters", label: "Filters K", input: "int", min: 1, hint: "Number of conv filters: one activation map each." },
   { prop: "tk", group: "run", key: "filterSize", label: "Filter size F", input: "select", options: [1, 3, 5, 7, 9], hint: "F×F filters, stride 1, pad (F − 1)/2." },
   { prop: "th", group: "run", key: "hiddenDim", label: "Hidden size", input: "int", min: 1, hint: "Neurons of the hidden fully connected layer." },
@@ -46,8 +49,14 @@ export function writeSettings(state, { data, run }) {
   }
 }
 
-/** The settings form. `onPreset(name)` for the preset buttons. Reflects the state on `sync()`. */
-export function createSettingsForm({ state, onPreset }) {
+/** Props of the three-layer net's own fields, hidden while a designed network is trained. */
+const THREE_LAYER_PROPS = ["tf", "tk", "th", "tbn"];
+
+/**
+ * The settings form. `onPreset(name)` for the preset buttons, `networkPresets` (the engine's
+ * ready-made networks) with `onNetworkPreset(preset)`. Reflects the state on `sync()`.
+ */
+export function createSettingsForm({ state, onPreset, networkPresets = [], onNetworkPreset }) {
   const inputs = new Map();
   const datasetRadios = ["figures", "digits", "own"].map((v) => {
     const input = el("input", { type: "radio", name: "tds", value: v });
@@ -59,6 +68,12 @@ export function createSettingsForm({ state, onPreset }) {
 
   function field(f) {
     let input;
+    if (f.input === "network") {
+      input = el("textarea", { name: f.prop, rows: 3, spellcheck: "false", "data-testid": "train-network", placeholder: "conv3x3-16 pad1, relu, pool2, fc5" });
+      input.addEventListener("change", () => state.set(f.prop, input.value.trim()));
+      return { input, element: el("label", { class: "field wide network-field", title: f.hint }, el("span", { text: f.label }), input,
+        el("span", { class: "hint", text: "Empty: the assignment's three-layer net (K, F, hidden, batch norm below)." })) };
+    }
     if (f.input === "bool") {
       input = el("input", { type: "checkbox", name: f.prop });
       input.addEventListener("change", () => state.set(f.prop, input.checked));
@@ -95,14 +110,19 @@ export function createSettingsForm({ state, onPreset }) {
     el("span", { class: "field-label", text: "Presets:" }),
     el("button", { type: "button", "data-preset": "overfit", text: "Overfit 100 examples", onclick: () => onPreset("overfit") }),
     el("button", { type: "button", "data-preset": "full", text: "Full dataset", onclick: () => onPreset("full") }));
+  const networks = el("div", { class: "presets network-presets" },
+    el("span", { class: "field-label", text: "Networks:" }),
+    ...networkPresets.map((p) => el("button", { type: "button", "data-network-preset": p.name, text: p.label, onclick: () => onNetworkPreset(p) })));
   const ownNote = el("p", { class: "hint", text: "Your own images: 4 of every 5 train, 1 validates." });
+  const byProp = (prop) => inputs.get(prop).element;
+  const modelTitle = el("p", { class: "field-label group-title" });
   const element = el("div", { class: "train-settings" },
     el("div", { class: "controls" }, datasetSet, presets),
     el("div", { class: "numbers" }, ...groups.data), ownNote,
-    el("p", { class: "field-label group-title", text: "Model: conv – relu – 2×2 max pool – affine – relu – affine – softmax" }),
-    el("div", { class: "numbers" }, ...groups.run.slice(0, 5)),
+    modelTitle, networks, byProp("tnet"),
+    el("div", { class: "numbers" }, ...["tinit", "tloss", ...THREE_LAYER_PROPS, "tws"].map(byProp)),
     el("p", { class: "field-label group-title", text: "Training" }),
-    el("div", { class: "numbers" }, ...groups.run.slice(5)));
+    el("div", { class: "numbers" }, ...FIELDS.filter((f) => f.group === "run" && !["tnet", "tinit", "tloss", ...THREE_LAYER_PROPS, "tws"].includes(f.prop)).map((f) => byProp(f.prop))));
 
   function sync() {
     const ds = state.get("tds");
@@ -116,17 +136,26 @@ export function createSettingsForm({ state, onPreset }) {
         const key = all.join(",");
         if (input.dataset.options !== key) {
           input.replaceChildren(...all.map((o) => el("option", {
-            value: String(o), text: f.input === "size" ? `${o}×${o}` : String(o).replace("_", " "),
+            value: String(o), text: f.input === "size" ? `${o}×${o}` : f.optionLabels?.[o] ?? String(o).replace("_", " "),
           })));
           input.dataset.options = key;
         }
       }
       if (f.input === "bool") input.checked = v;
-      else if (document.activeElement !== input || f.input !== "float") input.value = String(v);
+      else if (document.activeElement !== input || (f.input !== "float" && f.input !== "network")) input.value = String(v);
     }
     const own = ds === "own";
     for (const p of ["tntrain", "tnval"]) inputs.get(p).element.hidden = own;
     ownNote.hidden = !own;
+    // The three-layer net's fields only for it; the initialisation only for a designed network
+    // (the three-layer net uses the weight scale, as the course), the scale whenever it is used.
+    const designed = state.get("tnet") !== "";
+    modelTitle.textContent = designed
+      ? "Model: the designed network below (input: the dataset's images)"
+      : "Model: conv – relu – 2×2 max pool – affine – relu – affine (the assignment's three-layer net)";
+    for (const p of THREE_LAYER_PROPS) byProp(p).hidden = designed;
+    byProp("tinit").hidden = !designed;
+    byProp("tws").hidden = designed && state.get("tinit") === "he";
   }
   sync();
 
@@ -138,6 +167,7 @@ export function createSettingsForm({ state, onPreset }) {
       for (const { input } of inputs.values()) input.disabled = disabled;
       for (const r of datasetRadios) r.disabled = disabled;
       for (const b of presets.querySelectorAll("button")) b.disabled = disabled;
+      for (const b of networks.querySelectorAll("button")) b.disabled = disabled;
     },
   };
 }

@@ -89,7 +89,7 @@ export function createActivations({ onSelect }) {
   });
   const head = el("p", { class: "example-head", "data-testid": "example-head" });
   const probs = createProbabilities({ testid: "example-probabilities" });
-  const layers = el("div", { class: "layers" });
+  const layers = el("div", { class: "layers", "data-testid": "train-activations" });
   const grids = new Map();
   const element = el("div", { class: "activations" },
     el("div", { class: "controls" },
@@ -139,7 +139,8 @@ export function createActivations({ onSelect }) {
         } else {
           block.caption.textContent = `${layer.name} (${layer.shape[0]} values, ${fmt(layer.min, 3)} to ${fmt(layer.max, 3)})`;
           block.vector?.remove();
-          block.vector = vectorStrip(layer, layer.name === "scores" ? name : null);
+          // The last layer's values are the class scores: labelled with the class names.
+          block.vector = vectorStrip(layer, k === view.layers.length - 1 ? name : null);
           block.element.append(block.vector);
         }
         return block.element;

@@ -63,6 +63,18 @@ export function createNetworkTable({ engine, state }) {
     ...KINDS.map(([v, t]) => el("option", { value: v, text: t })));
   const add = el("button", { type: "button", text: "+ Add layer" });
   const comparison = el("div", { class: "comparison", "data-testid": "fc-comparison" });
+  // The engine's ready-made networks (the assignment's, the lecture's, LeNet-like), and the way
+  // to the Train panel: it trains exactly this text, on the dataset's images.
+  const presets = attempt(() => engine.networkPresets()).value ?? [];
+  const presetButtons = presets.map((p) => el("button", { type: "button", "data-network-preset": p.name, text: p.label,
+    onclick: () => {
+      const parsed = attempt(() => engine.parseNetwork(p.text));
+      if (parsed.error) return say(message, parsed.error, "error");
+      network = parsed.value;
+      commit({ rebuild: true });
+    } }));
+  const train = el("button", { type: "button", class: "primary", "data-action": "train-network", text: "Train this network",
+    onclick: () => trainThis() });
 
   const element = el("section", { class: "card network-card", "aria-labelledby": "net-title" },
     el("h3", { id: "net-title", text: "A whole network, layer by layer" }),
@@ -70,6 +82,8 @@ export function createNetworkTable({ engine, state }) {
     el("div", { class: "controls" }, el("span", { class: "field-label", text: "Input" }), inputFields),
     el("div", { class: "table-scroll" }, table),
     el("div", { class: "controls" }, addKind, add, lecture),
+    el("div", { class: "controls network-presets" }, el("span", { class: "field-label", text: "Ready-made:" }), ...presetButtons),
+    el("div", { class: "controls" }, train, el("span", { class: "hint", text: "Opens the Train panel with this network; its input must be the dataset's images there." })),
     el("label", { class: "field wide" }, el("span", { text: "As text" }), textInput), apply,
     message, comparison);
 
@@ -191,6 +205,15 @@ export function createNetworkTable({ engine, state }) {
         el("strong", { text: count(same.conv_params) }), ` parameters and ${count(same.conv_macs)} multiply-adds.`));
     }
     comparison.replaceChildren(...parts);
+  }
+
+  /** Hands the network to the Train panel: its text (input included, so the engine checks it
+   * against the dataset's images) and the image side it takes. */
+  function trainThis() {
+    const { h, w } = network.input;
+    if (h === w) state.set("tsize", h);
+    state.set("tnet", engine.networkToText(network));
+    state.set("tab", "train");
   }
 
   add.addEventListener("click", () => {

@@ -53,8 +53,9 @@ test("each step sets settings of the State, which keeps its values as they are",
   // The overfit step is the engine's preset, the dataset first (the Train panel answers it).
   const overfit = STEPS[10].settings(engine);
   assert.equal(Object.keys(overfit)[0], "tds");
-  assert.deepEqual(overfit, { tds: "figures", tsize: 16, tntrain: 100, tnval: 500, tdseed: 0, tf: 16, tk: 5, th: 100,
-    tbn: false, tws: 0.03, topt: "adam", tlr: 0.005, tdecay: 1, treg: 0, tbatch: 50, tep: 20, tseed: 0 });
+  // The three-layer net (no designed network), whatever was trained before.
+  assert.deepEqual(overfit, { tds: "figures", tsize: 16, tntrain: 100, tnval: 500, tdseed: 0, tnet: "", tinit: "he", tloss: "softmax",
+    tf: 16, tk: 5, th: 100, tbn: false, tws: 0.03, topt: "adam", tlr: 0.005, tdecay: 1, treg: 0, tbatch: 50, tep: 20, tseed: 0 });
 });
 
 test("the words take their numbers from the engine", async () => {

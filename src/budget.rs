@@ -57,7 +57,7 @@ pub fn check<T>(what: &str, dims: &[usize]) -> Result<usize> {
     let bytes = bytes_of::<T>(dims);
     if bytes > MAX_BYTES as u128 {
         return Err(Error::OverBudget {
-            what: format!("{what} ({} values)", dims_text(dims)),
+            what: format!("{what} ({} values)", dims_text(dims)).into(),
             needed: bytes,
             limit: MAX_BYTES,
         });
@@ -103,7 +103,7 @@ impl Tally {
     pub fn check(&self) -> Result<()> {
         if self.bytes > MAX_BYTES as u128 {
             return Err(Error::OverBudget {
-                what: self.what.clone(),
+                what: self.what.clone().into(),
                 needed: self.bytes,
                 limit: MAX_BYTES,
             });
@@ -188,7 +188,7 @@ mod tests {
         assert_eq!(
             err,
             Error::OverBudget {
-                what: format!("x ({} values)", at_limit + 1),
+                what: format!("x ({} values)", at_limit + 1).into(),
                 needed: MAX_BYTES as u128 + 4,
                 limit: MAX_BYTES,
             }

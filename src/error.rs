@@ -3,22 +3,24 @@
 //! Every function that takes input a user controls (shapes, labels, hyperparameters, files) returns
 //! `Result<_, Error>`; the engine panics only when one of its own invariants breaks. Messages are
 //! written for a student: they name the offending values and, where there is one, the fix.
+//!
+//! Each error is a kind with its values; its words come from the catalogs of [`crate::i18n`]
+//! ([`Error::message`], [`Error::text`]), so the page can show it in English or Korean. `Display`
+//! is the English text.
 
-use thiserror::Error as ThisError;
+use crate::i18n::{Lang, Message};
 
 /// Everything that can go wrong in the engine, with messages meant for people.
-#[derive(Debug, Clone, PartialEq, ThisError)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Error {
     /// Two arrays that must agree do not, e.g. x has 3 channels and w expects 1.
-    #[error("shape mismatch in {context}: expected {expected}, got {got}")]
     ShapeMismatch {
-        context: String,
+        context: Message,
         expected: String,
         got: String,
     },
 
     /// `(W − F + 2P)/S + 1` is not a whole number.
-    #[error("{axis}: ({input} − {filter} + 2·{pad})/{stride} + 1 = {value:.2} is not a whole number: {suggestion}")]
     NotWhole {
         axis: &'static str,
         input: usize,
@@ -26,11 +28,10 @@ pub enum Error {
         pad: usize,
         stride: usize,
         value: f64,
-        suggestion: String,
+        suggestion: Message,
     },
 
     /// The filter does not fit in the padded input.
-    #[error("{axis}: a filter of size {filter} does not fit in an input of size {input} padded by {pad} on each side ({padded} in all)")]
     FilterTooLarge {
         axis: &'static str,
         input: usize,
@@ -40,7 +41,6 @@ pub enum Error {
     },
 
     /// A pool window larger than its input (a pool layer has no padding).
-    #[error("{axis}: a pool window of size {window} does not fit in an input of size {input}")]
     WindowTooLarge {
         axis: &'static str,
         input: usize,
@@ -48,15 +48,12 @@ pub enum Error {
     },
 
     /// A size, stride or count that must be positive is zero.
-    #[error("{what} must be at least 1, got 0")]
-    Zero { what: String },
+    Zero { what: Message },
 
     /// A batch with no examples.
-    #[error("{context}: the batch is empty (N = 0)")]
-    EmptyBatch { context: String },
+    EmptyBatch { context: Message },
 
     /// A class label outside `0..classes`.
-    #[error("label {label} at position {index} is out of range: there are {classes} classes (0 to {max})", max = .classes.saturating_sub(1))]
     LabelOutOfRange {
         label: usize,
         index: usize,
@@ -64,27 +61,23 @@ pub enum Error {
     },
 
     /// A hyperparameter that is NaN, infinite, negative or otherwise unusable.
-    #[error("{name} = {value} is not allowed: {reason}")]
     InvalidHyperparameter {
         name: String,
         value: f64,
-        reason: String,
+        reason: Message,
     },
 
     /// Any other input the engine cannot use; the message says why.
-    #[error("{0}")]
-    InvalidInput(String),
+    InvalidInput(Message),
 
     /// A saved model that cannot be loaded; the message says what is wrong with it.
-    #[error("cannot load the model: {0}")]
-    ModelFile(String),
+    ModelFile(Message),
 
     /// A request that would make the engine hold more memory than its budget
     /// ([`crate::budget::MAX_BYTES`]); nothing was allocated.
-    #[error("{what} would need {needed}; the engine's limit is {limit}", needed = crate::budget::bytes_text(*.needed), limit = crate::budget::bytes_text(*.limit as u128))]
     OverBudget {
         /// What would have been allocated, with its dimensions where there is one array.
-        what: String,
+        what: Message,
         /// Bytes it would need (exact; never wrapped).
         needed: u128,
         /// The budget in bytes.
@@ -93,18 +86,16 @@ pub enum Error {
 
     /// A training step that would take more multiply-adds than the engine allows one step
     /// ([`crate::budget::MAX_STEP_MULTIPLY_ADDS`]), so that a step never runs for minutes.
-    #[error("{what} would take {needed} multiply-adds per step; the engine's limit is {limit}, which takes a few seconds in a browser: {fix}", needed = crate::budget::count_text(*.needed), limit = crate::budget::count_text(*.limit as u128))]
     TooMuchWork {
         /// The step, up to the layer at which it passes the limit.
-        what: String,
+        what: Message,
         needed: u128,
         limit: u64,
         /// What to change.
-        fix: String,
+        fix: Message,
     },
 
     /// Training produced a NaN or infinite loss.
-    #[error("training diverged at iteration {iteration}: the loss is {loss}. Try a lower learning rate (for example {suggested_lr:e})")]
     Diverged {
         iteration: usize,
         loss: f64,
@@ -114,17 +105,17 @@ pub enum Error {
     /// The loss is NaN or infinite on the first minibatch, before any update: the learning rate
     /// cannot be the cause; `cause` names what is (the starting weights' scale, or the
     /// regularization) and what to change.
-    #[error("training diverged at iteration 1: the loss is {loss} before any update, so the learning rate is not the cause: {cause}")]
-    DivergedAtStart { loss: f64, cause: String },
+    DivergedAtStart { loss: f64, cause: Message },
 }
 
 /// Shorthand for results of the engine.
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
-    /// A [`Error::ShapeMismatch`] from anything printable.
+    /// A [`Error::ShapeMismatch`]; `expected` and `got` are shapes or counts, written the same in
+    /// every language.
     pub fn shape(
-        context: impl Into<String>,
+        context: impl Into<Message>,
         expected: impl std::fmt::Display,
         got: impl std::fmt::Display,
     ) -> Self {
@@ -135,3 +126,137 @@ impl Error {
         }
     }
 }
+
+impl Error {
+    /// An [`Error::InvalidInput`] with `message`.
+    pub fn invalid(message: impl Into<Message>) -> Self {
+        Error::InvalidInput(message.into())
+    }
+
+    /// The error's message: its kind's catalog key with its values.
+    pub fn message(&self) -> Message {
+        use crate::budget::{bytes_text, count_text};
+        match self {
+            Error::ShapeMismatch {
+                context,
+                expected,
+                got,
+            } => Message::new("error.shape_mismatch")
+                .nested("context", context.clone())
+                .arg("expected", expected)
+                .arg("got", got),
+            Error::NotWhole {
+                axis,
+                input,
+                filter,
+                pad,
+                stride,
+                value,
+                suggestion,
+            } => Message::new("error.not_whole")
+                .nested("axis", Message::new(axis_key(axis)))
+                .arg("input", input)
+                .arg("filter", filter)
+                .arg("pad", pad)
+                .arg("stride", stride)
+                .arg("value", format!("{value:.2}"))
+                .nested("suggestion", suggestion.clone()),
+            Error::FilterTooLarge {
+                axis,
+                input,
+                filter,
+                pad,
+                padded,
+            } => Message::new("error.filter_too_large")
+                .nested("axis", Message::new(axis_key(axis)))
+                .arg("input", input)
+                .arg("filter", filter)
+                .arg("pad", pad)
+                .arg("padded", padded),
+            Error::WindowTooLarge {
+                axis,
+                input,
+                window,
+            } => Message::new("error.window_too_large")
+                .nested("axis", Message::new(axis_key(axis)))
+                .arg("input", input)
+                .arg("window", window),
+            Error::Zero { what } => Message::new("error.zero").nested("what", what.clone()),
+            Error::EmptyBatch { context } => {
+                Message::new("error.empty_batch").nested("context", context.clone())
+            }
+            Error::LabelOutOfRange {
+                label,
+                index,
+                classes,
+            } => Message::new("error.label_out_of_range")
+                .arg("label", label)
+                .arg("index", index)
+                .arg("classes", classes)
+                .arg("max", classes.saturating_sub(1)),
+            Error::InvalidHyperparameter {
+                name,
+                value,
+                reason,
+            } => Message::new("error.invalid_hyperparameter")
+                .arg("name", name)
+                .arg("value", value)
+                .nested("reason", reason.clone()),
+            Error::InvalidInput(m) => m.clone(),
+            Error::ModelFile(m) => Message::new("error.model_file").nested("why", m.clone()),
+            Error::OverBudget {
+                what,
+                needed,
+                limit,
+            } => Message::new("error.over_budget")
+                .nested("what", what.clone())
+                .arg("needed", bytes_text(*needed))
+                .arg("limit", bytes_text(*limit as u128)),
+            Error::TooMuchWork {
+                what,
+                needed,
+                limit,
+                fix,
+            } => Message::new("error.too_much_work")
+                .nested("what", what.clone())
+                .arg("needed", count_text(*needed))
+                .arg("limit", count_text(*limit as u128))
+                .nested("fix", fix.clone()),
+            Error::Diverged {
+                iteration,
+                loss,
+                suggested_lr,
+            } => Message::new("error.diverged")
+                .arg("iteration", iteration)
+                .arg("loss", loss)
+                .arg("suggested_lr", format!("{suggested_lr:e}")),
+            Error::DivergedAtStart { loss, cause } => Message::new("error.diverged_at_start")
+                .arg("loss", loss)
+                .nested("cause", cause.clone()),
+        }
+    }
+
+    /// The error in `lang`, as the page shows it.
+    pub fn text(&self, lang: Lang) -> String {
+        self.message().text(lang)
+    }
+}
+
+/// The catalog key of an axis name ("height", "width").
+fn axis_key(axis: &str) -> &'static str {
+    match axis {
+        "height" => "axis.height",
+        "width" => "axis.width",
+        "height and width" => "axis.both",
+        _ => "axis.size",
+    }
+}
+
+impl std::fmt::Display for Error {
+    /// The English text.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text(Lang::En))
+    }
+}
+
+impl std::error::Error for Error {}

@@ -85,7 +85,7 @@ impl<F: Float> Kernel<F> {
             ));
         }
         if let Some(i) = self.values.iter().position(|v| !v.is_finite()) {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "the kernel value at row {}, column {} is {}: every value must be a finite number",
                 i / k + 1,
                 i % k + 1,
@@ -118,7 +118,7 @@ fn check_kernel_size(k: usize) -> Result<()> {
         });
     }
     if k > MAX_KERNEL {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "a {k}×{k} kernel is too large: the largest allowed is {MAX_KERNEL}×{MAX_KERNEL}"
         )));
     }
@@ -232,7 +232,7 @@ impl Filter {
         let mut w = Array4::<F>::zeros((maps * kernels.len(), channels, k, k));
         for (half, kernel) in kernels.iter().enumerate() {
             let kernel = ArrayView2::from_shape((k, k), &kernel.values)
-                .map_err(|e| Error::InvalidInput(format!("kernel: {e}")))?;
+                .map_err(|e| Error::invalid(format!("kernel: {e}")))?;
             for m in 0..maps {
                 let f = half * maps + m;
                 for c in 0..channels {
@@ -378,7 +378,7 @@ fn pixel_count(width: usize, height: usize) -> Result<usize> {
     }
     match width.checked_mul(height) {
         Some(n) if n <= MAX_PIXELS => Ok(n),
-        _ => Err(Error::InvalidInput(format!(
+        _ => Err(Error::invalid(format!(
             "a {height}×{width} image (height × width) is too large: at most {MAX_PIXELS} pixels (4096×4096) are allowed; scale it down first"
         ))),
     }
@@ -428,7 +428,7 @@ pub fn gray_to_input<F: Float>(gray: &[F], width: usize, height: usize) -> Resul
         ));
     }
     if let Some(p) = gray.iter().position(|v| !v.is_finite()) {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "the pixel at row {}, column {} is {}: every value must be a finite number",
             p / width + 1,
             p % width + 1,
@@ -436,7 +436,7 @@ pub fn gray_to_input<F: Float>(gray: &[F], width: usize, height: usize) -> Resul
         )));
     }
     Array4::from_shape_vec((1, 1, height, width), gray.to_vec())
-        .map_err(|e| Error::InvalidInput(format!("grayscale image: {e}")))
+        .map_err(|e| Error::invalid(format!("grayscale image: {e}")))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -528,7 +528,7 @@ pub fn run_with<F: Float>(
         });
     }
     if conv_param.pad >= k {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "pad {} is too large for a {hh}×{ww} filter: with pad {k} or more the outermost outputs see only zero padding (use pad 0 to {})",
             conv_param.pad,
             k - 1
@@ -551,7 +551,7 @@ pub fn run_with<F: Float>(
     }
     let (f, _, _) = maps.dim();
     if f % 2 != 0 {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "the gradient magnitude pairs its maps (Sobel x with Sobel y), but the layer has an odd number of filters F = {f}"
         )));
     }

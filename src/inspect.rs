@@ -218,7 +218,7 @@ pub fn layer_activations<F: Float>(
 ) -> Result<Vec<LayerActivations>> {
     let n = acts.scores.dim().0;
     if index >= n {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "example {index} is not in a batch of {n} activations"
         )));
     }
@@ -253,7 +253,7 @@ pub fn sequential_activations<F: Float>(
 ) -> Result<Vec<LayerActivations>> {
     let n = outputs.first().map_or(0, |o| o.output.dim().0);
     if index >= n {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "example {index} is not in a batch of {n} activations"
         )));
     }

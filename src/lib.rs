@@ -16,6 +16,7 @@ pub mod filters;
 pub mod float;
 pub mod gemm;
 pub mod gradient_check;
+pub mod i18n;
 pub mod inspect;
 pub mod lab;
 pub mod layers;

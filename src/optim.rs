@@ -386,7 +386,7 @@ impl Optimizer {
             (Optimizer::SgdMomentum(c), State::SgdMomentum { velocity }) => sgd_momentum(w, dw, c, velocity),
             (Optimizer::RmsProp(c), State::RmsProp { cache }) => rmsprop(w, dw, c, cache),
             (Optimizer::Adam(c), State::Adam(s)) => adam(w, dw, c, s),
-            (opt, state) => Err(Error::InvalidInput(format!(
+            (opt, state) => Err(Error::invalid(format!(
                 "the optimizer is {} but the state was made for {}: make the state with the same optimizer",
                 opt.name(),
                 match state {

@@ -231,7 +231,7 @@ fn check_split<F: Float>(name: &str, x: &Array4<F>, y: &[usize]) -> Result<()> {
     let n = x.dim().0;
     if n == 0 {
         return Err(Error::EmptyBatch {
-            context: format!("x_{name}"),
+            context: format!("x_{name}").into(),
         });
     }
     if y.len() != n {
@@ -243,7 +243,7 @@ fn check_split<F: Float>(name: &str, x: &Array4<F>, y: &[usize]) -> Result<()> {
     }
     if let Some(i) = x.iter().position(|v| !v.is_finite()) {
         let per_image = x.len() / n;
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "x_{name} holds a NaN or infinite value (in image {}): the data must be finite numbers",
             i / per_image
         )));
@@ -411,7 +411,7 @@ impl<F: Float, M: Model<F>> Solver<F, M> {
         let last_lr =
             config.optimizer.learning_rate() * config.lr_decay.powf(config.num_epochs as f64);
         if config.lr_decay > 1.0 && !last_lr.is_finite() {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "lr_decay = {} is not allowed here: over {} epochs it would raise the learning rate {} past \
                  the largest number; use at most 1 (0.95 lowers it by 5% per epoch)",
                 short_number(config.lr_decay),
@@ -438,7 +438,7 @@ impl<F: Float, M: Model<F>> Solver<F, M> {
             .checked_mul(iterations_per_epoch)
             .is_none()
         {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "num_epochs = {} with {iterations_per_epoch} iterations per epoch makes more \
                  iterations than can be counted: use fewer epochs",
                 config.num_epochs
@@ -503,7 +503,7 @@ impl<F: Float, M: Model<F>> Solver<F, M> {
         match &self.status {
             Status::Running => {}
             Status::Finished => {
-                return Err(Error::InvalidInput(format!(
+                return Err(Error::invalid(format!(
                     "training has finished after {} iterations; make a new solver to train again",
                     self.iteration
                 )))
@@ -532,7 +532,7 @@ impl<F: Float, M: Model<F>> Solver<F, M> {
             let err = if self.iteration == 0 {
                 Error::DivergedAtStart {
                     loss,
-                    cause: self.cause_at_start(),
+                    cause: self.cause_at_start().into(),
                 }
             } else {
                 Error::Diverged {

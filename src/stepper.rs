@@ -284,7 +284,7 @@ pub fn plan(config: StepperConfig) -> Result<StepperPlan> {
     };
     let report = walk(Shape::new(channels, height, width), &[spec])?;
     if let Some(e) = report.error {
-        return Err(Error::InvalidInput(e.message));
+        return Err(Error::InvalidInput(e.message.into()));
     }
     let Shape {
         c: out_depth,

@@ -216,7 +216,7 @@ impl RunSettings {
             let network: Network = if text.contains(':') {
                 let network: Network = text.parse()?;
                 if network.input != Shape::new(c, h, w) {
-                    return Err(Error::InvalidInput(format!(
+                    return Err(Error::invalid(format!(
                         "the network takes {} images, but the dataset's are {}: choose the \
                          dataset and image size it was made for, or start its text at the \
                          first layer to train it on the dataset's images",
@@ -588,7 +588,7 @@ pub fn limits() -> Limits {
 fn own_split(own: &[ClassExamples], data: &DataSettings) -> Result<(Dataset, Dataset)> {
     let all = Dataset::from_rgba_examples(own, 3, data.size, data.size)?;
     if all.len() < 2 {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "your dataset has {} image: draw or upload at least 2 (one to train on, one to validate)",
             all.len()
         )));
@@ -612,13 +612,13 @@ fn check_data(data: &DataSettings, sources: &DataSources) -> Result<()> {
     match data.dataset {
         DatasetKind::Figures => {
             let count = data.n_train.checked_add(data.n_val).ok_or_else(|| {
-                Error::InvalidInput(format!(
+                Error::invalid(format!(
                     "{} training + {} validation figures are more than can be counted: the most is {MAX_FIGURES}",
                     data.n_train, data.n_val
                 ))
             })?;
             if count > MAX_FIGURES {
-                return Err(Error::InvalidInput(format!(
+                return Err(Error::invalid(format!(
                     "{count} figures ({} training + {} validation) are more than a browser tab \
                      should hold: the most is {MAX_FIGURES}",
                     data.n_train, data.n_val
@@ -693,7 +693,7 @@ pub fn load_data(data: &DataSettings, sources: DataSources) -> Result<(Dataset, 
                 .digits_file
                 .or(data::embedded_digits_file())
                 .ok_or_else(|| {
-                    Error::InvalidInput(format!(
+                    Error::invalid(format!(
                         "the digits dataset's file ({}) was not given: this build does not \
                          carry it, so the page must fetch it and pass its bytes",
                         data::DIGITS_URL
@@ -719,7 +719,7 @@ fn new_model(
     let config = run.model_config(input_dim, classes)?;
     let report = config.network.walk()?;
     if report.error.is_none() && report.summary.params > MAX_PARAMETERS as u64 {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "this network would have {} parameters, more than the {MAX_PARAMETERS} a browser tab \
              can train: use fewer filters, smaller fc layers or smaller images",
             report.summary.params
@@ -1045,12 +1045,15 @@ impl Trainer {
         let classes = self.class_names.len();
         let (fc, fh, fw) = net.input_shape();
         if (fc, fh, fw, net.num_classes()) != (c, h, w, classes) {
-            return Err(Error::ModelFile(format!(
+            return Err(Error::ModelFile(
+                format!(
                 "this model takes {fh}×{fw}×{fc} images in {} classes, but the current dataset has \
                  {h}×{w}×{c} images in {classes} classes: choose the dataset and image size it was \
                  trained on, then import it again",
                 net.num_classes()
-            )));
+            )
+                .into(),
+            ));
         }
         net.set_reg(self.run.reg)?;
         net.check_step_work(run.batch_size)?;

@@ -513,7 +513,7 @@ fn an_f64_net_comes_back_rounded_to_f32() {
 #[track_caller]
 fn refused(bytes: &[u8]) -> String {
     match ThreeLayerConvNet::<f32>::from_bytes(bytes) {
-        Err(Error::ModelFile(message)) => message,
+        Err(Error::ModelFile(message)) => message.to_string(),
         Err(other) => panic!("expected Error::ModelFile, got {other:?}"),
         Ok(_) => panic!("a malformed file was accepted"),
     }
@@ -798,7 +798,7 @@ fn a_designed_network_with_batch_norm_dropout_and_the_svm_loss_comes_back_the_sa
 #[track_caller]
 fn refused_sequential(bytes: &[u8]) -> String {
     match Sequential::<f32>::from_bytes(bytes) {
-        Err(Error::ModelFile(message)) => message,
+        Err(Error::ModelFile(message)) => message.to_string(),
         Err(other) => panic!("expected Error::ModelFile, got {other:?}"),
         Ok(_) => panic!("a malformed file was accepted"),
     }

@@ -132,7 +132,7 @@ fn check(case: &str, bytes: &[u8], outcomes: &mut Outcomes) {
     );
     match result {
         Err(Error::ModelFile(message)) => {
-            assert!(!message.is_empty(), "{case}");
+            assert!(!message.to_string().is_empty(), "{case}");
             outcomes.refused += 1;
         }
         Err(other) => panic!("{case}: expected Error::ModelFile, got {other:?}"),
@@ -427,7 +427,7 @@ fn check_sequential(case: &str, bytes: &[u8], outcomes: &mut Outcomes) {
     );
     match result {
         Err(Error::ModelFile(message)) => {
-            assert!(!message.is_empty(), "{case}");
+            assert!(!message.to_string().is_empty(), "{case}");
             outcomes.refused += 1;
         }
         Err(other) => panic!("{case}: expected Error::ModelFile, got {other:?}"),

@@ -615,7 +615,7 @@ fn a_net_over_the_budget_is_refused_before_the_data_are_made() {
         panic!("expected OverBudget, got {err:?}");
     };
     assert_eq!(
-        what,
+        what.to_string(),
         "a pass of 100 images through the network up to layer 3 (conv1x1-32) (outputs and their gradients)"
     );
     assert!(*needed > 3 * 2 * 4 * 100 * 32 * 128 * 128, "{err}");

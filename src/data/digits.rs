@@ -65,7 +65,7 @@ struct RawDigits<'a> {
 }
 
 fn bad(message: String) -> Error {
-    Error::InvalidInput(format!("not a valid digits file: {message}"))
+    Error::invalid(format!("not a valid digits file: {message}"))
 }
 
 fn read_u32(bytes: &[u8], at: usize) -> u32 {

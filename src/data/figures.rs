@@ -233,7 +233,7 @@ impl Placed {
 pub fn check_side(size: usize) -> Result<()> {
     let (lo, hi) = SIZE_RANGE;
     if size < lo || size > hi {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "figures are drawn at {lo}×{lo} to {hi}×{hi} pixels, not {size}×{size}"
         )));
     }

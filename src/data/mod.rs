@@ -109,7 +109,7 @@ impl RgbaImage {
             });
         }
         if width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "an image of {height}×{width} pixels is too large: the most is \
                  {MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE}; scale it down first"
             )));
@@ -231,7 +231,7 @@ fn check_dataset_side(width: usize, height: usize) -> Result<()> {
         });
     }
     if width > MAX_DATASET_SIDE || height > MAX_DATASET_SIDE {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "dataset images of {height}×{width} pixels are too large: the most is \
              {MAX_DATASET_SIDE}×{MAX_DATASET_SIDE}"
         )));
@@ -252,7 +252,7 @@ pub fn rgba_to_example(
     width: usize,
 ) -> Result<Array3<f32>> {
     if channels != 1 && channels != 3 {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "images can be converted to 1 channel (grey) or 3 (RGB), not {channels}"
         )));
     }
@@ -324,7 +324,7 @@ impl Dataset {
         width: usize,
     ) -> Result<Self> {
         if classes.len() < MIN_CLASSES || classes.len() > MAX_CLASSES {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "a dataset of your own needs {MIN_CLASSES} to {MAX_CLASSES} classes, got {}",
                 classes.len()
             )));
@@ -333,7 +333,7 @@ impl Dataset {
         for (i, class) in classes.iter().enumerate() {
             let name = class.name.trim();
             if name.is_empty() {
-                return Err(Error::InvalidInput(format!(
+                return Err(Error::invalid(format!(
                     "class {} has no name: give every class a name",
                     i + 1
                 )));
@@ -342,7 +342,7 @@ impl Dataset {
                 .iter()
                 .position(|n| n.to_lowercase() == name.to_lowercase())
             {
-                return Err(Error::InvalidInput(format!(
+                return Err(Error::invalid(format!(
                     "classes {} and {} are both named {}: give them different names",
                     j + 1,
                     i + 1,
@@ -350,7 +350,7 @@ impl Dataset {
                 )));
             }
             if class.images.is_empty() {
-                return Err(Error::InvalidInput(format!(
+                return Err(Error::invalid(format!(
                     "class {} has no images: draw or upload at least one",
                     quoted(name)
                 )));
@@ -359,7 +359,7 @@ impl Dataset {
         }
         let n: usize = classes.iter().map(|c| c.images.len()).sum();
         if channels != 1 && channels != 3 {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "a dataset's images have 1 channel (grey) or 3 (RGB), not {channels}"
             )));
         }
@@ -477,7 +477,7 @@ impl Dataset {
             // Shrinking reallocates in place with the usual allocators.
             raw.shrink_to_fit();
             Array4::from_shape_vec((n_train, c, h, w), raw)
-                .map_err(|e| Error::InvalidInput(format!("splitting a dataset: {e}")))?
+                .map_err(|e| Error::invalid(format!("splitting a dataset: {e}")))?
         } else {
             images.slice(s![..n_train, .., .., ..]).to_owned()
         };
@@ -499,7 +499,7 @@ impl Dataset {
         match n_train.checked_add(n_val) {
             Some(needed) if needed <= self.len() => Ok(needed),
             sum => {
-                Err(Error::InvalidInput(format!(
+                Err(Error::invalid(format!(
                 "cannot take {n_train} training and {n_val} validation examples from a dataset \
                  of {}: that needs {}",
                 self.len(),
@@ -605,7 +605,7 @@ impl Dataset {
 
 fn check_index(len: usize, index: usize, position: usize) -> Result<()> {
     if index >= len {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "example index {index} (at position {position}) is out of range: the dataset has \
              {len} examples (0 to {})",
             len.saturating_sub(1)
@@ -637,7 +637,7 @@ impl<'a> DatasetView<'a> {
         for (size, what) in [(c, "channels"), (h, "height"), (w, "width")] {
             if size == 0 {
                 return Err(Error::Zero {
-                    what: format!("the dataset's image {what}"),
+                    what: format!("the dataset's image {what}").into(),
                 });
             }
         }

@@ -105,7 +105,7 @@ pub fn batchnorm_demo(s: &BatchNormDemoSettings) -> Result<BatchNormDemoReport> 
         || s.warmup_batches > MAX_WARMUP
         || s.bins > MAX_BINS
     {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "N·C·H·W = {x_len}, F = {}, {} warm-up batches and {} bins: keep N·C·H·W at most \
              {MAX_ELEMENTS}, F at most {MAX_FILTERS}, the warm-up at most {MAX_WARMUP} batches and \
              the bins at most {MAX_BINS}",
@@ -171,7 +171,7 @@ pub fn channel_stats(x: &Array4<f64>, bins: usize) -> Result<Vec<ChannelStats>> 
         });
     }
     if bins > MAX_BINS {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "{bins} bins: keep the bins at most {MAX_BINS}"
         )));
     }

@@ -106,7 +106,7 @@ impl LabLayer {
             .find(|l| l.name() == name)
             .ok_or_else(|| {
                 let names: Vec<&str> = Self::ALL.iter().map(|l| l.name()).collect();
-                Error::InvalidInput(format!(
+                Error::invalid(format!(
                     "unknown layer {name:?}: choose one of {}",
                     names.join(", ")
                 ))
@@ -599,7 +599,7 @@ impl<F: Float> Job<F> {
 
     fn report(&self) -> Result<GradCheckReport> {
         if self.done < self.total {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "the check is not finished: {} of {} elements done",
                 self.done, self.total
             )));
@@ -678,7 +678,7 @@ pub fn number_text(v: f64) -> String {
 fn at_most(what: &str, dims: &[usize], limit: usize, why: &str) -> Result<()> {
     let count = budget::count(dims);
     if count > limit as u128 {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "{what} {count} values; {why}, so keep it at most {limit}"
         )));
     }
@@ -711,7 +711,7 @@ fn validate(s: &GradCheckSettings) -> Result<()> {
         }
     }
     if !(s.step.is_finite() && s.step > 0.0 && s.step < 1.0) {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "h = {} is not allowed: the step must be a number between 0 and 1, above 0 (the course \
              uses 1e-5)",
             number_text(s.step)

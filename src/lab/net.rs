@@ -211,7 +211,7 @@ pub(super) struct NetObjective<F: Float> {
 /// blame.
 /// `why` says what overflowed ("the loss is inf", "the weights themselves are infinite in f32").
 fn too_large_a_scale(s: &GradCheckSettings, why: &str) -> Error {
-    Error::InvalidInput(format!(
+    Error::invalid(format!(
         "weight scale {} is too large: the net's scores overflow {} ({why}), so there is \
          no gradient to check. Use a weight scale of about 0.01 to 1 ({DEFAULT_WEIGHT_SCALE} is \
          the panel's default, 1e-3 the course's)",
@@ -245,7 +245,7 @@ impl<F: Float> NetObjective<F> {
             .map(|(_, shape)| budget::count(shape))
             .sum();
         if parameters > MAX_PARAMETERS as u128 {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "this net has {parameters} parameters; the check runs the net twice per parameter, so keep \
                  it at most {MAX_PARAMETERS} (fewer filters, a smaller hidden layer or smaller images)"
             )));

@@ -189,7 +189,7 @@ impl SpeedBench {
             0
         };
         if x_len > MAX_ELEMENTS as u128 || w_len > MAX_WEIGHTS as u128 {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "x has {x_len} values and w {w_len}: keep x at most {MAX_ELEMENTS} and w at most \
                  {MAX_WEIGHTS} values, so the arrays fit in a browser tab"
             )));
@@ -207,7 +207,7 @@ impl SpeedBench {
             .saturating_mul(side(s.h))
             .saturating_mul(side(s.w));
         if out_len > MAX_ELEMENTS as u128 {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "the output would have {out_len} values; keep it at most {MAX_ELEMENTS}"
             )));
         }
@@ -316,7 +316,7 @@ impl SpeedBench {
                             Variant::Naive => "naive",
                             Variant::Fast => "fast",
                         };
-                        return Err(Error::InvalidInput(format!(
+                        return Err(Error::invalid(format!(
                             "run the {name} forward pass first: its backward pass needs the cache"
                         )));
                     }

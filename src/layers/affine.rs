@@ -66,7 +66,8 @@ pub fn affine_forward<F: Float>(
             what: format!(
                 "the number of values D per example (x has shape {:?})",
                 x.shape()
-            ),
+            )
+            .into(),
         });
     }
     let (wd, m) = w.dim();
@@ -266,7 +267,7 @@ pub fn affine_backward_into<F: Float>(
 }
 
 fn not_contiguous(pass: &str, name: &str) -> Error {
-    Error::InvalidInput(format!(
+    Error::invalid(format!(
         "affine {pass}: {name} must be a contiguous row-major array"
     ))
 }

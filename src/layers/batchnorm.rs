@@ -114,7 +114,7 @@ pub fn spatial_batchnorm_forward<F: Float>(
         .map(|(name, _)| format!("{name} = 0"))
         .collect();
     if !empty.is_empty() {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "spatial batch norm forward: x of shape ({n}, {c}, {h}, {w}) has an empty axis ({}): \
              every channel needs at least one value to take its mean and variance",
             empty.join(", ")

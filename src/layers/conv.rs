@@ -121,7 +121,7 @@ pub(crate) fn padded_dim(
         pad.checked_mul(2)
             .and_then(|p| p.checked_add(size))
             .ok_or_else(|| {
-                Error::InvalidInput(format!(
+                Error::invalid(format!(
                     "pad {pad} is far too large: a side of {size} padded by {pad} on each side \
                      would be {} in all, beyond the largest size the engine can index ({})",
                     size as u128 + 2 * pad as u128,

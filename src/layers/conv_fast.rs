@@ -618,7 +618,7 @@ fn standard_slice_mut<'a, F>(
 ) -> Result<&'a mut [F]> {
     let dim = a.dim();
     a.as_slice_mut().ok_or_else(|| {
-        Error::InvalidInput(format!(
+        Error::invalid(format!(
             "{context}: {name} of shape {dim:?} must be a contiguous row-major array"
         ))
     })

@@ -39,7 +39,7 @@ fn check_labels<F: Float>(context: &str, scores: &Array2<F>, y: &[usize]) -> Res
     }
     if classes == 0 {
         return Err(Error::Zero {
-            what: format!("{context}: the number of classes C (columns of scores)"),
+            what: format!("{context}: the number of classes C (columns of scores)").into(),
         });
     }
     if y.len() != n {
@@ -73,7 +73,7 @@ fn check_labels<F: Float>(context: &str, scores: &Array2<F>, y: &[usize]) -> Res
 /// ```
 pub fn check_scores<F: Float>(context: &str, scores: &Array2<F>) -> Result<()> {
     match scores.indexed_iter().find(|(_, v)| !v.is_finite()) {
-        Some(((i, j), v)) => Err(Error::InvalidInput(format!(
+        Some(((i, j), v)) => Err(Error::invalid(format!(
             "{context}: the score at ({i}, {j}) is {}: the scores must be finite numbers",
             v.as_f64()
         ))),

@@ -106,7 +106,7 @@ impl<'a> Allocations<'a> {
             .filter(|&&d| d != 0)
             .try_fold(1u128, |acc, &d| acc.checked_mul(d as u128));
         if self.first_error.is_none() && sides.is_none_or(|n| n > isize::MAX as u128) {
-            self.first_error = Some(Error::InvalidInput(format!(
+            self.first_error = Some(Error::invalid(format!(
                 "{what} of shape {} cannot be made: its sides multiply beyond the largest array",
                 budget::dims_text(dims)
             )));
@@ -121,7 +121,7 @@ impl<'a> Allocations<'a> {
         }
         if self.bytes > u128::from(budget::MAX_BYTES) {
             return Err(Error::OverBudget {
-                what: self.request.to_string(),
+                what: self.request.to_string().into(),
                 needed: self.bytes,
                 limit: budget::MAX_BYTES,
             });

@@ -124,7 +124,7 @@ pub fn max_pool_forward_into<F: Float>(
     let (_, _, h, w) = x.dim();
     let (_, _, h_out, w_out) = out_dim;
     let out = out.as_slice_mut().ok_or_else(|| {
-        Error::InvalidInput(format!(
+        Error::invalid(format!(
             "max pool forward: out of shape {out_dim:?} must be a contiguous row-major array"
         ))
     })?;
@@ -209,7 +209,7 @@ pub fn max_pool_backward_into<F: Float>(
     }
     let dx_dim = dx.dim();
     let dx = dx.as_slice_mut().ok_or_else(|| {
-        Error::InvalidInput(format!(
+        Error::invalid(format!(
             "max pool backward: dx of shape {dx_dim:?} must be a contiguous row-major array"
         ))
     })?;
@@ -217,7 +217,7 @@ pub fn max_pool_backward_into<F: Float>(
     // `dout.iter()` walks in row-major order whatever the layout, like `argmax`.
     for (&g, &idx) in dout.iter().zip(argmax) {
         let cell = dx.get_mut(idx).ok_or_else(|| {
-            Error::InvalidInput(format!(
+            Error::invalid(format!(
                 "max pool backward: argmax index {idx} is outside dx of shape {dx_dim:?}"
             ))
         })?;
@@ -305,7 +305,7 @@ pub fn avg_pool_forward_into<F: Float>(
     let (_, _, h, w) = x.dim();
     let (_, _, h_out, w_out) = out_dim;
     let out = out.as_slice_mut().ok_or_else(|| {
-        Error::InvalidInput(format!(
+        Error::invalid(format!(
             "average pool forward: out of shape {out_dim:?} must be a contiguous row-major array"
         ))
     })?;
@@ -367,7 +367,7 @@ pub fn avg_pool_backward_into<F: Float>(
     let (_, _, h, w) = dx_dim;
     let (_, _, h_out, w_out) = expected;
     let dx = dx.as_slice_mut().ok_or_else(|| {
-        Error::InvalidInput(format!(
+        Error::invalid(format!(
             "average pool backward: dx of shape {dx_dim:?} must be a contiguous row-major array"
         ))
     })?;

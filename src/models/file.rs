@@ -125,7 +125,7 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     !c
 }
 
-fn model_error(message: impl Into<String>) -> Error {
+fn model_error(message: impl Into<crate::i18n::Message>) -> Error {
     Error::ModelFile(message.into())
 }
 
@@ -539,7 +539,7 @@ impl<F: Float> Sequential<F> {
                     let to_1d = |a: ArrayD<F>| a.into_dimensionality::<ndarray::Ix1>();
                     match (mean.take().map(to_1d), to_1d(value)) {
                         (Some(Ok(m)), Ok(v)) => model.set_running_stats(j, m, v),
-                        _ => Err(Error::InvalidInput(format!(
+                        _ => Err(Error::invalid(format!(
                             "batch norm layer {j}'s running statistics are not two vectors"
                         ))),
                     }

@@ -65,13 +65,13 @@ fn check_labels(model: &str, n: usize, y: &[usize], classes: usize) -> Result<()
 /// model file stores each name's length as a u32).
 fn check_class_names(names: &[String], classes: usize) -> Result<()> {
     if names.len() != classes {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "{} class names given for a net with {classes} classes",
             names.len()
         )));
     }
     if let Some(i) = names.iter().position(|n| u32::try_from(n.len()).is_err()) {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "the name of class {i} is {} bytes long: a class name must be shorter than 4 GiB",
             names[i].len()
         )));

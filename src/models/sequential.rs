@@ -304,7 +304,7 @@ fn check_non_negative<F: Float>(name: &str, value: f64, what: &str) -> Result<()
         });
     }
     if !F::of(value).is_finite() {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "{name} = {} is not allowed: the net computes in {}-bit numbers, whose largest is {:.1e}, \
              so {what} would be infinite: use a small value such as 1e-2",
             short_number(value),
@@ -319,12 +319,12 @@ fn check_non_negative<F: Float>(name: &str, value: f64, what: &str) -> Result<()
 pub(crate) fn check_scores_layer(network: &Network, classes: usize) -> Result<()> {
     match network.layers.last() {
         Some(&LayerSpec::Fc { outputs }) if outputs == classes => Ok(()),
-        Some(last) => Err(Error::InvalidInput(format!(
+        Some(last) => Err(Error::invalid(format!(
             "{} is the last layer, whose outputs are the class scores: it must be fc{classes}, \
              one score for each of the {classes} classes",
             layer_name(network.layers.len(), last)
         ))),
-        None => Err(Error::InvalidInput(format!(
+        None => Err(Error::invalid(format!(
             "the network has no layers: it needs at least the scores, fc{classes} (one per class)"
         ))),
     }
@@ -374,14 +374,14 @@ impl<F: Float> Sequential<F> {
         check_non_negative::<F>("reg", config.reg, "the regularization loss")?;
         let classes = config.num_classes;
         if classes < 2 {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "num_classes = {classes}: a classifier needs at least 2 classes"
             )));
         }
         let network = &config.network;
         let report = network.walk()?;
         if let Some(e) = report.error {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "{} does not fit its input {}: {}",
                 layer_name(e.index + 1, &e.layer),
                 e.input,
@@ -517,7 +517,7 @@ impl<F: Float> Sequential<F> {
                 .iter()
                 .all(|p| p.value.iter().all(|v| v.is_finite()))
             {
-                return Err(Error::InvalidInput(format!(
+                return Err(Error::invalid(format!(
                     "weight_scale = {} is not allowed: weight_scale · N(0, 1) overflows the net's \
                      {}-bit numbers (the largest is {:.1e}), so some initial weights would be \
                      infinite: use a small value such as 1e-2",
@@ -554,7 +554,7 @@ impl<F: Float> Sequential<F> {
     pub fn set_running_stats(&mut self, j: usize, mean: Array1<F>, var: Array1<F>) -> Result<()> {
         let count = self.norms.len();
         let Some(norm) = j.checked_sub(1).and_then(|i| self.norms.get_mut(i)) else {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "the model has no batch norm layer {j} (it has {count}, counted from 1)"
             )));
         };
@@ -600,7 +600,7 @@ impl<F: Float> Sequential<F> {
                 .iter()
                 .map(|p| p.name.as_str())
                 .collect();
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "the model has no parameter named \"{name}\" (it has {})",
                 names.join(", ")
             )));
@@ -673,7 +673,8 @@ impl<F: Float> Sequential<F> {
                     what: format!(
                         "a training step of this network on minibatches of {n} images, up to {}",
                         layer_name(row.index + 1, &row.layer)
-                    ),
+                    )
+                    .into(),
                     needed: total,
                     limit: budget::MAX_STEP_MULTIPLY_ADDS,
                     fix: "use fewer or smaller filters, smaller images or a smaller batch".into(),

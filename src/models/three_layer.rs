@@ -140,7 +140,7 @@ impl ConvNetConfig {
         // 2×2 windows with stride 2 fit exactly when the side is even (and at least 2); said
         // directly rather than through `output_size`, whose suggestions this message replaces.
         if hc < 2 || wc < 2 || hc % 2 != 0 || wc % 2 != 0 {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "the conv output is {hc}×{wc} (height × width), which 2×2 max pooling with stride 2 cannot \
                  halve: use an even image height and width, and an odd filter size"
             )));
@@ -161,14 +161,14 @@ impl ConvNetConfig {
         let (c, _, _) = self.input_dim;
         let (f, hp, wp) = self.layer_dims()?.pool;
         if self.num_classes < 2 {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "num_classes = {}: a classifier needs at least 2 classes",
                 self.num_classes
             )));
         }
         let k = self.filter_size;
         let too_big = || {
-            Error::InvalidInput(format!(
+            Error::invalid(format!(
                 "this net would have more than {MAX_PARAMETERS} parameters: use fewer filters, a smaller hidden \
                  layer or smaller images"
             ))
@@ -510,7 +510,7 @@ fn check_representable<F: Float>(name: &str, value: f64, what: &str) -> Result<(
     if F::of(value).is_finite() {
         return Ok(());
     }
-    Err(Error::InvalidInput(format!(
+    Err(Error::invalid(format!(
         "{name} = {} is not allowed: the net computes in {}-bit numbers, whose largest is {:.1e}, so \
          {what} would be infinite: use a small value such as 1e-2",
         short_number(value),
@@ -545,7 +545,7 @@ impl<F: Float> ThreeLayerConvNet<F> {
             .chain(w3.iter())
             .all(|v: &F| v.is_finite())
         {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "weight_scale = {} is not allowed: weight_scale · N(0, 1) overflows the net's \
                  {}-bit numbers (the largest is {:.1e}), so some initial weights would be \
                  infinite: use a small value such as 1e-2",

@@ -105,7 +105,7 @@ pub struct StepParts<F> {
 fn check_net<F: Float>(net: &ThreeLayerConvNet<F>) -> Result<()> {
     let config = net.config();
     if config.batchnorm || config.reg != 0.0 {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "the parts of a training step cover a net without batch norm and with reg = 0; this \
              one has batch norm {} and reg = {}",
             if config.batchnorm { "on" } else { "off" },
@@ -307,7 +307,7 @@ impl<F: Float> StepParts<F> {
                 sgd(flat_mut(&mut self.w2), flat(&self.dw2), &self.sgd)?;
             }
             _ => {
-                return Err(Error::InvalidInput(format!(
+                return Err(Error::invalid(format!(
                     "part {part} of a training step does not exist: there are {} parts, 0 to {}",
                     STEP_PARTS.len(),
                     STEP_PARTS.len() - 1

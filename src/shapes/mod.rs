@@ -53,12 +53,12 @@ pub fn output_size(
 ) -> Result<usize> {
     if input == 0 {
         return Err(Error::Zero {
-            what: format!("the input {axis}"),
+            what: format!("the input {axis}").into(),
         });
     }
     if filter == 0 {
         return Err(Error::Zero {
-            what: format!("the filter {axis}"),
+            what: format!("the filter {axis}").into(),
         });
     }
     if stride == 0 {
@@ -85,7 +85,7 @@ pub fn output_size(
             pad,
             stride,
             value: span as f64 / stride as f64 + 1.0,
-            suggestion: suggest(input, filter, pad, stride),
+            suggestion: suggest(input, filter, pad, stride).into(),
         });
     }
     Ok(span / stride + 1)
@@ -136,12 +136,12 @@ pub fn pool_output_size(
 ) -> Result<usize> {
     if input == 0 {
         return Err(Error::Zero {
-            what: format!("the input {axis}"),
+            what: format!("the input {axis}").into(),
         });
     }
     if window == 0 {
         return Err(Error::Zero {
-            what: format!("the pool window {axis}"),
+            what: format!("the pool window {axis}").into(),
         });
     }
     if stride == 0 {
@@ -165,7 +165,7 @@ pub fn pool_output_size(
             pad: 0,
             stride,
             value: span as f64 / stride as f64 + 1.0,
-            suggestion: suggest_for(input, window, 0, stride, false),
+            suggestion: suggest_for(input, window, 0, stride, false).into(),
         });
     }
     Ok(span / stride + 1)
@@ -208,7 +208,7 @@ fn both_axes(
                 Ok(_) => Err(a),
             }
         }
-        (Err(a), Err(b)) => Err(Error::InvalidInput(format!("{a}; {b}"))),
+        (Err(a), Err(b)) => Err(Error::invalid(format!("{a}; {b}"))),
     }
 }
 
@@ -221,7 +221,7 @@ fn padded_size(input: usize, pad: usize) -> u128 {
 fn indexable_padded(axis: &str, input: usize, pad: usize) -> Result<usize> {
     let padded = padded_size(input, pad);
     usize::try_from(padded).map_err(|_| {
-        Error::InvalidInput(format!(
+        Error::invalid(format!(
             "{axis}: pad {pad} is far too large: an input of size {input} padded by {pad} on each side \
              would be {padded} in all, beyond the largest size the engine can index ({})",
             usize::MAX

@@ -265,7 +265,7 @@ impl FromStr for LayerSpec {
 }
 
 fn bad_layer(text: &str, why: &str) -> Error {
-    Error::InvalidInput(format!("cannot read the layer {}: {why}", quoted(text)))
+    Error::invalid(format!("cannot read the layer {}: {why}", quoted(text)))
 }
 
 fn number(text: &str, digits: &str, what: &str) -> Result<usize> {
@@ -382,7 +382,7 @@ impl FromStr for Network {
 
     fn from_str(text: &str) -> Result<Self> {
         let (input, layers) = text.split_once(':').ok_or_else(|| {
-            Error::InvalidInput(format!(
+            Error::invalid(format!(
                 "cannot read the network {}: it starts with the input and a colon, e.g. \"32x32x3: conv3x3-16 pad1, relu, pool2, fc5\"",
                 quoted(text)
             ))
@@ -393,7 +393,7 @@ impl FromStr for Network {
             .map(|d| d.trim().parse().ok())
             .collect();
         let Some(&[h, w, c]) = dims.as_deref() else {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "cannot read the input {}: it is height x width x channels in whole numbers, e.g. 32x32x3",
                 quoted(input)
             )));
@@ -407,7 +407,7 @@ impl FromStr for Network {
                 .map(|(i, layer)| {
                     layer
                         .parse()
-                        .map_err(|e: Error| Error::InvalidInput(format!("layer {}: {e}", i + 1)))
+                        .map_err(|e: Error| Error::invalid(format!("layer {}: {e}", i + 1)))
                 })
                 .collect::<Result<Vec<LayerSpec>>>()?
         };
@@ -539,7 +539,7 @@ pub fn walk(input: Shape, layers: &[LayerSpec]) -> Result<NetworkReport> {
     ] {
         if n == 0 {
             return Err(Error::Zero {
-                what: format!("the input {what}"),
+                what: format!("the input {what}").into(),
             });
         }
     }
@@ -558,7 +558,7 @@ pub fn walk(input: Shape, layers: &[LayerSpec]) -> Result<NetworkReport> {
                     .checked_add(add)
                     .filter(|&t| t <= MAX_COUNT)
                     .ok_or_else(|| {
-                        Error::InvalidInput(format!(
+                        Error::invalid(format!(
                             "the network's totals grow beyond 2^53 − 1 = {MAX_COUNT}, too many to count exactly"
                         ))
                     })?;
@@ -707,7 +707,7 @@ fn count(factors: &[usize], label: &str, what: &str) -> Result<u64> {
 }
 
 fn too_many(whose: &str, what: &str) -> Error {
-    Error::InvalidInput(format!(
+    Error::invalid(format!(
         "{whose} has too many {what} to count exactly (more than 2^53 − 1 = {MAX_COUNT})"
     ))
 }

@@ -21,20 +21,24 @@
 //! ```
 
 mod batchnorm;
+mod designed;
 mod gradcheck;
+mod kinks;
 mod net;
 mod speed;
 
 pub use batchnorm::{
     batchnorm_demo, channel_stats, BatchNormDemoReport, BatchNormDemoSettings, ChannelStats,
 };
+pub use designed::{
+    DESIGNED_EXAMPLE, DESIGNED_EXAMPLE_N, DESIGNED_EXAMPLE_SEED, MAX_DESIGNED_WORK,
+};
 pub use gradcheck::{
     compare, gradient_check, number_text, Field, GradCheckJob, GradCheckReport, GradCheckSettings,
-    GradientReport, LabLayer, Precision, Thresholds, Verdict,
+    GradientReport, LabInit, LabLayer, Precision, Thresholds, Verdict,
 };
-pub use net::{
-    Kink, KinkReport, KinkSite, SiteSummary, DEFAULT_SEED, DEFAULT_WEIGHT_SCALE, NET_CLASSES,
-};
+pub use kinks::{Kink, KinkReport, KinkSite, SiteSummary};
+pub use net::{DEFAULT_SEED, DEFAULT_WEIGHT_SCALE, NET_CLASSES};
 pub use speed::{
     Difference, Pass, SpeedBench, SpeedComparison, SpeedLayer, SpeedSettings, Variant,
 };

@@ -92,7 +92,11 @@ fn drawn(layer: LabLayer, seed: u64) -> GradCheckSettings {
             c: pick(&mut rng, 2, 12),
             ..base
         },
-        LabLayer::Net => unreachable!("the net has kinks of its own (tests/lab.rs, mod net)"),
+        LabLayer::Net | LabLayer::Designed => {
+            unreachable!(
+                "the whole networks have kinks of their own (tests/lab.rs, tests/lab_designed.rs)"
+            )
+        }
     }
 }
 
@@ -160,7 +164,7 @@ fn the_issue_case_reads_correct() {
         ..Default::default()
     };
     let report = gradient_check(&settings).unwrap();
-    let names: Vec<&str> = report.gradients.iter().map(|g| g.name).collect();
+    let names: Vec<&str> = report.gradients.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(names, ["dx", "dw", "db"]);
     for g in &report.gradients {
         assert!(g.rel_error < 1e-8, "{}: {:e}", g.name, g.rel_error);

@@ -1,0 +1,355 @@
+//! The Lab's gradient check of a designed network (the Shapes panel's table as a `Sequential`
+//! model): every parameter of the panel's example reads "correct", the kink watch names its
+//! layers as the table does and finds the crossings a large h makes, and bad or too large
+//! networks are refused with the parser's or the check's own message.
+
+use cnn_playground::lab::{
+    gradient_check, GradCheckSettings, KinkSite, LabInit, LabLayer, Precision, Verdict,
+    DESIGNED_EXAMPLE,
+};
+use cnn_playground::shapes::{LayerSpec, Network};
+
+fn designed() -> GradCheckSettings {
+    GradCheckSettings::for_layer(LabLayer::Designed)
+}
+
+fn refused(settings: GradCheckSettings) -> String {
+    gradient_check(&settings).unwrap_err().to_string()
+}
+
+#[test]
+fn the_example_has_every_kind_of_layer_and_checks_correct_everywhere() {
+    let settings = designed();
+    assert_eq!(settings.network, DESIGNED_EXAMPLE);
+    assert_eq!((settings.n, settings.seed, settings.step), (4, 231, 1e-5));
+    assert_eq!(
+        (settings.init, settings.precision),
+        (LabInit::He, Precision::F64)
+    );
+    let network: Network = DESIGNED_EXAMPLE.parse().unwrap();
+    let kinds: Vec<&str> = network
+        .layers
+        .iter()
+        .map(|l| match l {
+            LayerSpec::Conv { .. } => "conv",
+            LayerSpec::Relu => "relu",
+            LayerSpec::Pool { .. } => "pool",
+            LayerSpec::AvgPool { .. } => "avgpool",
+            LayerSpec::Dropout { .. } => "dropout",
+            LayerSpec::Bn => "bn",
+            LayerSpec::Fc { .. } => "fc",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["conv", "relu", "pool", "bn", "conv", "relu", "avgpool", "dropout", "fc"]
+    );
+
+    let report = gradient_check(&settings).unwrap();
+    let names: Vec<&str> = report.gradients.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["dW1", "db1", "dgamma1", "dbeta1", "dW2", "db2", "dW3", "db3"]
+    );
+    let shapes: Vec<Vec<usize>> = report.gradients.iter().map(|g| g.shape.clone()).collect();
+    assert_eq!(
+        shapes,
+        [
+            vec![4, 3, 3, 3],
+            vec![4],
+            vec![4],
+            vec![4],
+            vec![6, 4, 3, 3],
+            vec![6],
+            vec![24, 10],
+            vec![10]
+        ]
+    );
+    for g in &report.gradients {
+        assert_eq!(g.verdict, Verdict::Correct, "{}: {:e}", g.name, g.rel_error);
+        assert!(g.kinked.is_empty(), "{}", g.name);
+        assert_eq!(g.kink_free_error, g.rel_error);
+        assert_eq!(g.error_map.len(), g.shape.iter().product::<usize>());
+    }
+    // The inputs the summary names: the batch and every weight array.
+    let inputs: Vec<(&str, &[usize])> = report
+        .input_shapes
+        .iter()
+        .map(|(name, shape)| (name.as_str(), shape.as_slice()))
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            ("x", &[4, 3, 8, 8][..]),
+            ("W1", &[4, 3, 3, 3][..]),
+            ("W2", &[6, 4, 3, 3][..]),
+            ("W3", &[24, 10][..])
+        ]
+    );
+
+    let kinks = report.kinks.as_ref().unwrap();
+    assert_eq!(kinks.parameters, 112 + 8 + 222 + 250);
+    assert_eq!(kinks.kinked_parameters, 0);
+    let sites: Vec<(KinkSite, &str, usize, usize)> = kinks
+        .sites
+        .iter()
+        .map(|s| (s.site, s.layer.as_deref().unwrap(), s.total, s.crossed))
+        .collect();
+    // Every input of each ReLU layer; a window of the max pool only where its largest input is
+    // positive (the ReLU before it runs after it, and passes 0 whoever wins).
+    assert_eq!(
+        sites,
+        [
+            (KinkSite::Relu, "layer 2 (relu)", 4 * 4 * 4 * 4, 0),
+            (KinkSite::MaxPool, "layer 3 (pool2)", 243, 0),
+            (KinkSite::Relu, "layer 6 (relu)", 4 * 6 * 4 * 4, 0),
+        ]
+    );
+}
+
+#[test]
+fn a_large_step_crosses_kinks_and_the_report_finds_exactly_those() {
+    // At h = 1e-3 and seed 4 some steps move a ReLU input across 0 and change a pool window's
+    // winner: those parameters' centred differences average two slopes.
+    let report = gradient_check(&GradCheckSettings {
+        seed: 4,
+        step: 1e-3,
+        ..designed()
+    })
+    .unwrap();
+    let kinks = report.kinks.as_ref().unwrap();
+    let crossed: Vec<(&str, usize)> = kinks
+        .sites
+        .iter()
+        .map(|s| (s.layer.as_deref().unwrap(), s.crossed))
+        .collect();
+    assert_eq!(
+        crossed,
+        [
+            ("layer 2 (relu)", 1),
+            ("layer 3 (pool2)", 1),
+            ("layer 6 (relu)", 0)
+        ]
+    );
+    assert_eq!(kinks.kinked_parameters, 10);
+    let kinked: usize = report.gradients.iter().map(|g| g.kinked.len()).sum();
+    assert_eq!(kinked, 10);
+    // The crossed sites are listed first, each with a parameter that crossed it.
+    let listed: Vec<&str> = kinks
+        .nearest
+        .iter()
+        .take_while(|k| k.crossings > 0)
+        .map(|k| k.layer.as_deref().unwrap())
+        .collect();
+    assert_eq!(listed.len(), 2);
+    assert!(listed.contains(&"layer 2 (relu)") && listed.contains(&"layer 3 (pool2)"));
+    assert!(kinks.nearest[..2].iter().all(|k| k.example.is_some()));
+    // dW1 reads "wrong" only because of its kinked steps: without them its error is h's
+    // truncation error, far below the wrong threshold.
+    let dw1 = &report.gradients[0];
+    assert_eq!(dw1.name, "dW1");
+    assert_eq!(dw1.verdict, Verdict::Wrong);
+    assert!(!dw1.kinked.is_empty());
+    assert!(dw1.kink_free_error < 1e-5, "{:e}", dw1.kink_free_error);
+    assert!(report
+        .gradients
+        .iter()
+        .all(|g| g.kink_free_verdict != Verdict::Wrong));
+}
+
+#[test]
+fn a_broken_backward_pass_is_caught() {
+    let report = gradient_check(&GradCheckSettings {
+        inject_bug: true,
+        ..designed()
+    })
+    .unwrap();
+    assert_eq!(report.gradients[0].name, "dW1");
+    assert_eq!(report.gradients[0].verdict, Verdict::Wrong);
+    assert_eq!(report.gradients[0].kink_free_verdict, Verdict::Wrong);
+    assert!(report.gradients[1..]
+        .iter()
+        .all(|g| g.verdict == Verdict::Correct));
+}
+
+#[test]
+fn other_networks_agree_to_rounding_with_their_own_names() {
+    for (text, names) in [
+        // Fully connected only, dropout between: its mask is the same in every pass.
+        (
+            "5x5x1: fc6, relu, dropout0.5, fc3",
+            &["dW1", "db1", "dW2", "db2"][..],
+        ),
+        // Batch norm on the input, overlapping max pool windows, an average pool. (A bias or
+        // a uniform shift just before batch norm would have a zero gradient, whose numerical
+        // rounding reads "wrong" against the course's 1e-8 floor.)
+        (
+            "7x7x2: bn, conv3x3-3 pad1, relu, pool3 stride2, avgpool3, fc4",
+            &["dgamma1", "dbeta1", "dW1", "db1", "dW2", "db2"][..],
+        ),
+    ] {
+        let report = gradient_check(&GradCheckSettings {
+            network: text.into(),
+            n: 3,
+            ..designed()
+        })
+        .unwrap();
+        let got: Vec<&str> = report.gradients.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(got, names, "{text}");
+        // No gradient reads "wrong", and each agrees with its numerical one to rounding: the
+        // largest difference at most 1e-8 of its largest element plus 1e-10, a few roundings of
+        // the loss (≈ 1.4, ulp 2.2e-16) divided by 2h (an element a thousand times smaller than
+        // the largest can read "suspicious" on rounding alone, as tests/lab_seeds.rs shows for
+        // single layers).
+        for g in &report.gradients {
+            assert_ne!(g.kink_free_verdict, Verdict::Wrong, "{text} {}", g.name);
+            let largest = g.analytic.iter().fold(0.0f64, |m, a| m.max(a.abs()));
+            let diff = g
+                .analytic
+                .iter()
+                .zip(&g.numerical)
+                .fold(0.0f64, |m, (a, n)| m.max((a - n).abs()));
+            assert!(
+                diff <= 1e-8 * largest + 1e-10,
+                "{text} {}: {diff:e} of {largest:e}",
+                g.name
+            );
+        }
+    }
+}
+
+#[test]
+fn the_weight_scale_initialisation_is_used_when_asked() {
+    let he = gradient_check(&designed()).unwrap();
+    let scaled = gradient_check(&GradCheckSettings {
+        init: LabInit::Scale,
+        weight_scale: 0.5,
+        ..designed()
+    })
+    .unwrap();
+    assert_ne!(he.gradients[0].analytic, scaled.gradients[0].analytic);
+    assert_eq!(
+        refused(GradCheckSettings {
+            init: LabInit::Scale,
+            weight_scale: 1e308,
+            ..designed()
+        }),
+        "weight_scale = 1e308 is not allowed: weight_scale · N(0, 1) overflows the net's 64-bit \
+         numbers (the largest is 1.8e308), so some initial weights would be infinite: use a small \
+         value such as 1e-2"
+    );
+}
+
+#[test]
+fn the_kink_report_serialises_with_the_names_the_page_uses() {
+    let report = serde_json::to_value(gradient_check(&designed()).unwrap()).unwrap();
+    assert_eq!(report["settings"]["layer"], "designed");
+    assert_eq!(report["settings"]["init"], "he");
+    assert_eq!(report["settings"]["network"], DESIGNED_EXAMPLE);
+    let site = &report["kinks"]["sites"][1];
+    assert_eq!(site["site"], "maxPool");
+    assert_eq!(site["layer"], "layer 3 (pool2)");
+    assert_eq!(report["gradients"][2]["name"], "dgamma1");
+    // The three-layer net's sites carry no layer.
+    let net =
+        serde_json::to_value(gradient_check(&GradCheckSettings::for_layer(LabLayer::Net)).unwrap())
+            .unwrap();
+    assert_eq!(net["kinks"]["sites"][0]["site"], "convRelu");
+    assert_eq!(net["kinks"]["sites"][0]["layer"], serde_json::Value::Null);
+}
+
+mod messages {
+    use super::*;
+
+    fn with(network: &str) -> GradCheckSettings {
+        GradCheckSettings {
+            network: network.into(),
+            ..designed()
+        }
+    }
+
+    #[test]
+    fn bad_text_gets_the_parsers_message() {
+        assert_eq!(
+            refused(with("conv3x3-4, fc10")),
+            "cannot read the network \"conv3x3-4, fc10\": it starts with the input and a colon, \
+             e.g. \"32x32x3: conv3x3-16 pad1, relu, pool2, fc5\""
+        );
+        assert_eq!(
+            refused(with("8x8x3: conv3x3-4 pad1, rleu, fc10")),
+            "layer 2: cannot read the layer \"rleu\": a layer is conv<k>x<k>-<filters> \
+             [stride<s>] [pad<p>], relu, pool<k> [stride<s>], avgpool<k> [stride<s>], \
+             dropout<p>, bn or fc<outputs>"
+        );
+    }
+
+    #[test]
+    fn a_network_that_does_not_end_in_class_scores_is_explained() {
+        assert_eq!(
+            refused(with("8x8x3: conv3x3-4 pad1, relu")),
+            "layer 2 (relu) is the last layer, whose outputs are the class scores: a network to \
+             check ends with an fc layer of at least 2 outputs, one per class (e.g. fc10)"
+        );
+        assert_eq!(
+            refused(with("8x8x3: conv3x3-4 pad1, relu, fc1")),
+            "layer 3 (fc1) is the last layer, whose outputs are the class scores: a network to \
+             check ends with an fc layer of at least 2 outputs, one per class (e.g. fc10)"
+        );
+        assert_eq!(
+            refused(with("8x8x3:")),
+            "the network has no layers: it needs at least the class scores, an fc layer with one \
+             output per class (e.g. fc10)"
+        );
+    }
+
+    #[test]
+    fn a_layer_that_does_not_fit_is_named() {
+        assert_eq!(
+            refused(with("8x8x3: conv3x3-4 stride2, fc10")),
+            "layer 1 (conv3x3-4 stride2) does not fit its input 8×8×3: height and width: \
+             (8 − 3 + 2·0)/2 + 1 = 3.50 is not a whole number: try stride 1"
+        );
+    }
+
+    #[test]
+    fn too_many_parameters_or_too_much_work_is_refused_with_the_counts() {
+        // An empty text is the lecture's network, as in the Shapes panel.
+        assert_eq!(
+            refused(with("")),
+            "the lecture's network has 77205 parameters; the check runs the network twice per \
+             parameter, so keep it at most 20000 (fewer filters or fc outputs, or a smaller \
+             input: the Shapes panel's table shows each layer's parameters)"
+        );
+        assert_eq!(
+            refused(with("32x32x3: conv5x5-6, relu, pool2, fc10")),
+            "checking this network takes 2 passes × 12226 parameters × 4 images × 375154 \
+             operations per image = 36693062432 operations; keep it at most 4000000000 (fewer \
+             images, a smaller input or fewer filters)"
+        );
+        // Counted without overflow however large the batch.
+        let huge = refused(GradCheckSettings {
+            n: usize::MAX,
+            ..designed()
+        });
+        assert!(
+            huge.starts_with(&format!(
+                "checking this network takes 2 passes × 592 parameters × {} images",
+                usize::MAX
+            )),
+            "{huge}"
+        );
+    }
+
+    #[test]
+    fn zero_images_and_a_bad_step_are_refused() {
+        assert_eq!(
+            refused(GradCheckSettings { n: 0, ..designed() }),
+            "N must be at least 1, got 0"
+        );
+        assert!(refused(GradCheckSettings {
+            step: 0.0,
+            ..designed()
+        })
+        .starts_with("h = 0 is not allowed"));
+    }
+}

@@ -9,6 +9,8 @@ use cnn_playground::lab::{
 };
 use cnn_playground::shapes::{LayerSpec, Network};
 
+mod lab_support;
+
 fn designed() -> GradCheckSettings {
     GradCheckSettings::for_layer(LabLayer::Designed)
 }
@@ -203,12 +205,7 @@ fn other_networks_agree_to_rounding_with_their_own_names() {
         // single layers).
         for g in &report.gradients {
             assert_ne!(g.kink_free_verdict, Verdict::Wrong, "{text} {}", g.name);
-            let largest = g.analytic.iter().fold(0.0f64, |m, a| m.max(a.abs()));
-            let diff = g
-                .analytic
-                .iter()
-                .zip(&g.numerical)
-                .fold(0.0f64, |m, (a, n)| m.max((a - n).abs()));
+            let (largest, diff) = lab_support::agreement(g);
             assert!(
                 diff <= 1e-8 * largest + 1e-10,
                 "{text} {}: {diff:e} of {largest:e}",

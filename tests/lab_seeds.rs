@@ -6,6 +6,8 @@
 use cnn_playground::lab::{gradient_check, GradCheckSettings, LabLayer, Verdict};
 use cnn_playground::rng::Rng;
 
+mod lab_support;
+
 /// Seeds per layer.
 const SEEDS: u64 = 64;
 
@@ -124,12 +126,7 @@ fn correct_of(all: impl Iterator<Item = GradCheckSettings>) -> usize {
                 "seed {seed} {}: {settings:?}",
                 g.name
             );
-            let largest = g.analytic.iter().fold(0.0_f64, |m, a| m.max(a.abs()));
-            let apart = g
-                .analytic
-                .iter()
-                .zip(&g.numerical)
-                .fold(0.0_f64, |m, (a, n)| m.max((a - n).abs()));
+            let (largest, apart) = lab_support::agreement(g);
             assert!(
                 apart <= 1e-8 * largest,
                 "seed {seed} {}: max |a − n| = {apart:e}, max |a| = {largest:e}",

@@ -45,7 +45,7 @@ test("a network typed in the Shapes panel's table is checked in the Lab: every p
   await page.fill("input[aria-label='Network as text']", EXAMPLE);
   await page.click("button:text('Apply text')");
   assert.match(decodeURIComponent(await page.evaluate(() => location.hash)), /net=8x8x3: conv3x3-4 pad1, relu, pool2, bn/);
-  await page.click("[role=tab]:text('Lab')");
+  await page.click("#tab-lab");
   await page.waitForSelector("[data-testid=gc-run]");
   await page.selectOption("select[name=lab-layer]", "designed");
   assert.equal(await page.textContent("[data-testid=gc-network]"), EXAMPLE);
@@ -74,10 +74,10 @@ test("a network typed in the Shapes panel's table is checked in the Lab: every p
 });
 
 test("the check follows the table: a change there is checked next", async () => {
-  await page.click("[role=tab]:text('Shapes')");
+  await page.click("#tab-shapes");
   await page.fill("input[aria-label='Network as text']", "6x6x2: conv3x3-2 pad1, relu, pool2, fc3");
   await page.click("button:text('Apply text')");
-  await page.click("[role=tab]:text('Lab')");
+  await page.click("#tab-lab");
   assert.equal(await page.textContent("[data-testid=gc-network]"), "6x6x2: conv3x3-2 pad1, relu, pool2, fc3");
   assert.equal(await page.isVisible("[data-action=example-network]"), true);
   await run();
@@ -87,9 +87,9 @@ test("the check follows the table: a change there is checked next", async () => 
 
 test("the lecture's network is refused with its count, and the example is one click away", async () => {
   // The table's "Lecture network" is the empty text.
-  await page.click("[role=tab]:text('Shapes')");
+  await page.click("#tab-shapes");
   await page.click("button:text('Lecture network')");
-  await page.click("[role=tab]:text('Lab')");
+  await page.click("#tab-lab");
   assert.match(await page.textContent("[data-testid=gc-network]"), /^32x32x3: conv3x3-16 pad1, .* \(the lecture's network\)$/);
   await run();
   assert.equal(await page.textContent("[data-testid=gc-error]"),

@@ -145,3 +145,19 @@ test("unreadable network text gets the parser's message", async () => {
     await linked.close();
   }
 });
+
+test("at phone width the designed network's check fits", async () => {
+  const phone = await openPage(`#tab=lab&gl=designed&net=${encodeURIComponent(EXAMPLE)}`, { width: 390, height: 844 });
+  try {
+    const p = phone.page;
+    await p.waitForSelector("[data-testid=gc-run]");
+    await run(p);
+    assert.deepEqual(await readings(p), NAMES.map((name) => [name, "correct"]));
+    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
+    await p.screenshot({ path: join(SCREENSHOTS, "lab-designed-phone.png"), fullPage: true });
+    assert.deepEqual(phone.log.errors, []);
+  } finally {
+    await phone.close();
+  }
+});

@@ -350,3 +350,141 @@ mod messages {
         .starts_with("h = 0 is not allowed"));
     }
 }
+
+#[test]
+fn a_bias_just_before_batch_norm_is_explained_not_just_read() {
+    // conv – bn – relu, the usual pattern: b1 is cancelled by batch norm's mean.
+    let report = gradient_check(&GradCheckSettings {
+        network: "8x8x2: conv3x3-3 pad1, bn, relu, pool2, fc4".into(),
+        n: 3,
+        ..designed()
+    })
+    .unwrap();
+    let db1 = &report.gradients[1];
+    assert_eq!(db1.name, "db1");
+    // Both ways the gradient is 0 up to rounding.
+    assert!(
+        db1.analytic
+            .iter()
+            .chain(&db1.numerical)
+            .all(|v| v.abs() < 1e-10),
+        "{:?} {:?}",
+        db1.analytic,
+        db1.numerical
+    );
+    assert_eq!(
+        db1.note.as_deref(),
+        Some(
+            "b1 is added just before batch norm (layer 2), which subtracts each channel's mean \
+             over the batch, and b1 with it: the loss does not depend on b1, so its true gradient \
+             is 0 and both values are rounding noise. Their relative error means nothing here \
+             (the formula divides by at least 1e-8); a net with batch norm after a layer can \
+             leave out that layer's bias."
+        )
+    );
+    // No other gradient has a note, and they read correct.
+    for g in report.gradients.iter().filter(|g| g.name != "db1") {
+        assert_eq!(g.note, None, "{}", g.name);
+        assert_eq!(g.verdict, Verdict::Correct, "{}: {:e}", g.name, g.rel_error);
+    }
+    // The example has batch norm after a pool: nothing to note.
+    let example = gradient_check(&designed()).unwrap();
+    assert!(example.gradients.iter().all(|g| g.note.is_none()));
+}
+
+/// Random network texts, some absurd (huge sizes, a last layer that is not class scores), and
+/// absurd batch sizes: the check never panics; it refuses with a message or checks exactly the
+/// parameters the text describes, named as the table names them, and watches one kink group per
+/// ReLU and max-pool layer.
+#[test]
+fn any_text_and_batch_is_checked_or_refused_in_words() {
+    use proptest::prelude::*;
+    use proptest::sample::select;
+    use proptest::test_runner::{Config, RngSeed, TestRunner};
+
+    const LAYERS: [&str; 18] = [
+        "conv3x3-2 pad1",
+        "conv1x1-3",
+        "conv2x2-2 stride2",
+        "conv3x3-1",
+        "relu",
+        "relu",
+        "pool2",
+        "pool3 stride1",
+        "avgpool2",
+        "avgpool3 stride2",
+        "dropout0.5",
+        "bn",
+        "fc4",
+        // Absurd: refused, never allocated.
+        "conv3x3-4294967296 pad1",
+        "conv99999x99999-1",
+        "fc18446744073709551615",
+        "pool0",
+        "dropout0",
+    ];
+    let strategy = (
+        prop_oneof![9 => select(vec![1usize, 2, 4, 6, 8]), 1 => select(vec![0usize, 1 << 31, usize::MAX])],
+        select(vec![1usize, 2, 3]),
+        proptest::collection::vec(select(LAYERS.to_vec()), 0..6),
+        prop_oneof![9 => select(vec!["fc2", "fc3"]), 1 => select(vec!["fc1", "relu", ""])],
+        prop_oneof![9 => select(vec![1usize, 2, 3]), 1 => select(vec![0usize, 1 << 40, usize::MAX])],
+    );
+    let mut runner = TestRunner::new(Config {
+        cases: 200,
+        failure_persistence: None,
+        // The same cases on every run: a test that passes passes again.
+        rng_seed: RngSeed::Fixed(231),
+        ..Config::default()
+    });
+    let checked = std::cell::Cell::new(0);
+    runner
+        .run(&strategy, |(side, c, layers, last, n)| {
+            let mut all = layers.clone();
+            if !last.is_empty() {
+                all.push(last);
+            }
+            let text = format!("{side}x{side}x{c}: {}", all.join(", "));
+            let settings = GradCheckSettings {
+                network: text.clone(),
+                n,
+                ..designed()
+            };
+            match gradient_check(&settings) {
+                Err(e) => prop_assert!(!e.to_string().is_empty(), "{text}"),
+                Ok(report) => {
+                    checked.set(checked.get() + 1);
+                    let network: Network = text.parse().unwrap();
+                    let (mut weighted, mut norms, mut kinky) = (0, 0, 0);
+                    let mut names = Vec::new();
+                    for layer in &network.layers {
+                        match layer {
+                            LayerSpec::Conv { .. } | LayerSpec::Fc { .. } => {
+                                weighted += 1;
+                                names.push(format!("dW{weighted}"));
+                                names.push(format!("db{weighted}"));
+                            }
+                            LayerSpec::Bn => {
+                                norms += 1;
+                                names.push(format!("dgamma{norms}"));
+                                names.push(format!("dbeta{norms}"));
+                            }
+                            LayerSpec::Relu | LayerSpec::Pool { .. } => kinky += 1,
+                            _ => {}
+                        }
+                    }
+                    let got: Vec<&str> = report.gradients.iter().map(|g| g.name.as_str()).collect();
+                    prop_assert_eq!(got, names.iter().map(String::as_str).collect::<Vec<_>>());
+                    prop_assert_eq!(report.kinks.as_ref().unwrap().sites.len(), kinky);
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    // The property's Ok branch ran, so it checked something.
+    assert!(
+        checked.get() > 50,
+        "only {} of 200 cases were checked",
+        checked.get()
+    );
+}

@@ -89,6 +89,8 @@ pub(super) struct DesignedObjective<F: Float> {
     kinks: Kinks,
     /// The input set in the model by the last evaluation (restored in the next one).
     last: Option<usize>,
+    /// Per input, what the student should know about its gradient (see [`bias_notes`]).
+    notes: Vec<Option<String>>,
     /// The loss's weight in the centred difference.
     one: ArrayD<F>,
 }
@@ -120,6 +122,37 @@ fn classes_of(network: &Network) -> Result<usize> {
     }
 }
 
+/// Per entry of the parameter table (`names`, in its order): a note for the bias of a conv or fc
+/// layer directly followed by batch norm. Batch norm subtracts each channel's mean over the batch,
+/// and with it whatever the bias added: the loss does not depend on that bias, its true gradient is
+/// 0, and both its analytic and numerical values are rounding noise — whose relative error the
+/// course's formula (divided by at least 1e-8) can read as "wrong".
+fn bias_notes(network: &Network, names: &[String]) -> Vec<Option<String>> {
+    let mut notes = vec![None; names.len()];
+    let mut weighted = 0;
+    for (i, layer) in network.layers.iter().enumerate() {
+        if !matches!(layer, LayerSpec::Conv { .. } | LayerSpec::Fc { .. }) {
+            continue;
+        }
+        weighted += 1;
+        if network.layers.get(i + 1) != Some(&LayerSpec::Bn) {
+            continue;
+        }
+        let bias = format!("b{weighted}");
+        if let Some(k) = names.iter().position(|n| *n == bias) {
+            notes[k] = Some(format!(
+                "{bias} is added just before batch norm (layer {}), which subtracts each channel's \
+                 mean over the batch, and {bias} with it: the loss does not depend on {bias}, so \
+                 its true gradient is 0 and both values are rounding noise. Their relative error \
+                 means nothing here (the formula divides by at least 1e-8); a net with batch norm \
+                 after a layer can leave out that layer's bias.",
+                i + 2
+            ));
+        }
+    }
+    notes
+}
+
 /// `layer 3 (relu)`: a layer as the table names it.
 fn layer_label(output: &LayerOutput<impl Float>) -> String {
     format!("layer {} ({})", output.number, output.layer)
@@ -142,12 +175,15 @@ impl<F: Float> DesignedObjective<F> {
                      or a smaller input: the Shapes panel's table shows each layer's parameters)"
                 )));
             }
+            // At most 2^15 parameters and 2^54 operations per image: only the batch size can
+            // take the product past u128, and then it is said so, never wrapped.
             let per_image = u128::from(walk.summary.macs) + u128::from(walk.summary.activations);
-            let work = 2 * u128::from(parameters) * s.n as u128 * per_image;
-            if work > MAX_DESIGNED_WORK {
+            let work = (2 * u128::from(parameters) * per_image).checked_mul(s.n as u128);
+            if work.is_none_or(|w| w > MAX_DESIGNED_WORK) {
+                let total = work.map_or("more than 2^128".to_string(), |w| w.to_string());
                 return Err(Error::InvalidInput(format!(
                     "checking {which} takes 2 passes × {parameters} parameters × {} images × \
-                     {per_image} operations per image = {work} operations; keep it at most \
+                     {per_image} operations per image = {total} operations; keep it at most \
                      {MAX_DESIGNED_WORK} (fewer images, a smaller input or fewer filters)",
                     s.n
                 )));
@@ -256,6 +292,7 @@ impl<F: Float> DesignedObjective<F> {
             })
             .collect();
         let kinks = Kinks::new(groups, inputs.iter().map(|a| a.len()));
+        let notes = bias_notes(&network, &names);
         let objective = DesignedObjective {
             model,
             names,
@@ -265,6 +302,7 @@ impl<F: Float> DesignedObjective<F> {
             watched,
             kinks,
             last: None,
+            notes,
             one: one(),
         };
         Ok(Setup {
@@ -348,6 +386,10 @@ impl<F: Float> Objective<F> for DesignedObjective<F> {
     fn kinks(&self, inputs: &[ArrayD<F>], names: &[String]) -> Option<KinkReport> {
         Some(self.kinks.report(inputs, names))
     }
+
+    fn note(&self, input: usize) -> Option<String> {
+        self.notes.get(input).cloned().flatten()
+    }
 }
 
 #[cfg(test)]
@@ -376,6 +418,7 @@ mod tests {
             watched: Vec::new(),
             kinks: Kinks::new(Vec::new(), []),
             last: None,
+            notes: Vec::new(),
             one: one(),
         };
         let (checked, _) = objective.forward().unwrap();

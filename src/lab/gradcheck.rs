@@ -388,6 +388,9 @@ pub struct GradientReport {
     pub kink_free_error: f64,
     /// The reading of [`Self::kink_free_error`].
     pub kink_free_verdict: Verdict,
+    /// What the check knows about this gradient beyond the numbers, for the student (a designed
+    /// network's bias right before batch norm, whose true gradient is 0).
+    pub note: Option<String>,
 }
 
 /// The result of a gradient check.
@@ -427,6 +430,7 @@ pub fn compare<F: Float, D: Dimension>(
         kinked: Vec::new(),
         kink_free_error: rel_error,
         kink_free_verdict: Verdict::of(rel_error),
+        note: None,
     }
 }
 
@@ -518,6 +522,10 @@ pub(super) trait Objective<F: Float> {
     fn upstream(&self) -> &ArrayD<F>;
     /// What the check learnt beyond the gradients (the net's kinks).
     fn kinks(&self, _inputs: &[ArrayD<F>], _names: &[String]) -> Option<super::KinkReport> {
+        None
+    }
+    /// A note on the gradient of input `input`, if the objective knows something about it.
+    fn note(&self, _input: usize) -> Option<String> {
         None
     }
 }
@@ -656,6 +664,7 @@ impl<F: Float> Job<F> {
             .enumerate()
             .map(|(k, c)| {
                 let mut g = compare(c.name.as_str(), &c.analytic, &c.numerical);
+                g.note = self.setup.objective.note(k);
                 if let Some(kinks) = &kinks {
                     g.kinked = kinks.kinked_elements[k].clone();
                     let skip: std::collections::HashSet<usize> = g.kinked.iter().copied().collect();

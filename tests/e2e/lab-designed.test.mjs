@@ -75,14 +75,17 @@ test("a network typed in the Shapes panel's table is checked in the Lab: every p
 
 test("the check follows the table: a change there is checked next", async () => {
   await page.click("#tab-shapes");
-  await page.fill("input[aria-label='Network as text']", "6x6x2: conv3x3-2 pad1, relu, pool2, fc3");
+  await page.fill("input[aria-label='Network as text']", "6x6x2: conv3x3-2 pad1, bn, relu, pool2, fc3");
   await page.click("button:text('Apply text')");
   await page.click("#tab-lab");
-  assert.equal(await page.textContent("[data-testid=gc-network]"), "6x6x2: conv3x3-2 pad1, relu, pool2, fc3");
+  assert.equal(await page.textContent("[data-testid=gc-network]"), "6x6x2: conv3x3-2 pad1, bn, relu, pool2, fc3");
   assert.equal(await page.isVisible("[data-action=example-network]"), true);
   await run();
-  assert.deepEqual((await readings()).map(([name]) => name), ["dW1", "db1", "dW2", "db2"]);
+  assert.deepEqual((await readings()).map(([name]) => name), ["dW1", "db1", "dgamma1", "dbeta1", "dW2", "db2"]);
   assert.match(await page.textContent("[data-testid=gc-summary]"), /on x \(4, 2, 6, 6\), W1 \(2, 2, 3, 3\), W2 \(18, 3\)/);
+  // The conv's bias right before batch norm has a zero gradient: the engine says why.
+  assert.match(await page.textContent("[data-testid=gc-note-db1]"), /^db1: b1 is added just before batch norm \(layer 2\), which subtracts each channel's mean over the batch/);
+  assert.equal(await page.locator("[data-testid^=gc-note-]").count(), 1);
 });
 
 test("the lecture's network is refused with its count, and the example is one click away", async () => {

@@ -242,9 +242,13 @@ function render(report, { tryCourseScale, courseScale, thresholds }) {
   if (s.precision === "f64" && report.gradients.some((g) => g.verdict === "wrong") && s.injectBug) {
     notes.push(el("p", { class: "message notice", text: `A 1% error in a backward pass gives a relative error of about 5e-3: far above ${wrongAbove}, so the check catches it.` }));
   }
+  // What the engine knows beyond the numbers (a bias cancelled by the batch norm after it).
+  const gradientNotes = report.gradients.filter((g) => g.note).map((g) =>
+    el("p", { class: "message notice", "data-testid": `gc-note-${g.name}`, text: `${g.name}: ${g.note}` }));
   return [
     summary,
     el("div", { class: "table-scroll" }, table),
+    ...gradientNotes,
     ...(kinks ? renderKinks(report, { tryCourseScale, courseScale, correctBelow }) : []),
     el("p", { class: "hint", text: `The course's reading: below ${correctBelow} the gradient is correct; from ${correctBelow} to ${wrongAbove} it is suspicious (acceptable only where the function has kinks, like ReLU or max, near the inputs); above ${wrongAbove} it is probably wrong.` }),
     ...notes,

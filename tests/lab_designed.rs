@@ -323,7 +323,23 @@ mod messages {
              operations per image = 36693062432 operations; keep it at most 4000000000 (fewer \
              images, a smaller input or fewer filters)"
         );
-        // Counted without overflow however large the batch.
+        // Counted without overflow however large the batch: here the product passes u128. Per
+        // image, with S² = 632455² = 399999327025: the conv's S²·100·190 multiply-adds, its
+        // S²·100 outputs, the pool's 100 and the fc's 2 outputs and 200 multiply-adds.
+        let past = refused(GradCheckSettings {
+            network: "632455x632455x190: conv1x1-100, avgpool632455, fc2".into(),
+            n: usize::MAX,
+            ..designed()
+        });
+        assert_eq!(
+            past,
+            format!(
+                "checking this network takes 2 passes × 19302 parameters × {} images × \
+                 7639987146177802 operations per image = more than 2^128 operations; keep it at \
+                 most 4000000000 (fewer images, a smaller input or fewer filters)",
+                usize::MAX
+            )
+        );
         let huge = refused(GradCheckSettings {
             n: usize::MAX,
             ..designed()

@@ -504,3 +504,21 @@ fn any_text_and_batch_is_checked_or_refused_in_words() {
         checked.get()
     );
 }
+
+#[test]
+fn f32_reads_far_worse_than_f64_on_the_same_network() {
+    let worst = |precision| {
+        gradient_check(&GradCheckSettings {
+            precision,
+            ..designed()
+        })
+        .unwrap()
+        .gradients
+        .iter()
+        .map(|g| g.rel_error)
+        .fold(0.0, f64::max)
+    };
+    let (f64_error, f32_error) = (worst(Precision::F64), worst(Precision::F32));
+    assert!(f64_error < 1e-7, "{f64_error:e}");
+    assert!(f32_error > 1e-4, "{f32_error:e}");
+}

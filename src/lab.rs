@@ -38,7 +38,7 @@ pub use designed::{
 };
 pub use gradcheck::{
     compare, gradient_check, number_text, Field, GradCheckJob, GradCheckReport, GradCheckSettings,
-    GradientReport, LabInit, LabLayer, Precision, Thresholds, Verdict,
+    GradientReport, LabInit, LabLayer, Precision, Sampled, Thresholds, Verdict,
 };
 pub use kinks::{Kink, KinkReport, KinkSite, SiteSummary};
 pub use net::{DEFAULT_SEED, DEFAULT_WEIGHT_SCALE, NET_CLASSES};

@@ -4,7 +4,7 @@
 //! networks are refused with the parser's or the check's own message.
 
 use cnn_playground::lab::{
-    gradient_check, GradCheckSettings, KinkSite, LabInit, LabLayer, Precision, Verdict,
+    gradient_check, GradCheckSettings, KinkSite, LabInit, LabLayer, Precision, Sampled, Verdict,
     DESIGNED_EXAMPLE,
 };
 use cnn_playground::shapes::{LayerSpec, Network};
@@ -309,47 +309,36 @@ mod messages {
     }
 
     #[test]
-    fn too_many_parameters_or_too_much_work_is_refused_with_the_counts() {
-        // An empty text is the lecture's network, as in the Shapes panel.
+    fn a_network_too_large_even_for_a_sample_is_refused_with_the_counts() {
+        // An empty text is the lecture's network, as in the Shapes panel: one value of each of
+        // its 14 arrays, two passes of 1000 images each, is too much. Per image: 9 884 672
+        // multiply-adds (the six convs' 442 368 + 2 · 2 359 296 + 2 · 1 179 648 + 2 359 296, the
+        // fc's 5120) and 121 861 activation values.
         assert_eq!(
-            refused(with("")),
-            "the lecture's network has 77205 parameters; the check runs the network twice per \
-             parameter, so keep it at most 20000 (fewer filters or fc outputs, or a smaller \
-             input: the Shapes panel's table shows each layer's parameters)"
+            refused(GradCheckSettings {
+                n: 1000,
+                ..with("")
+            }),
+            "checking the lecture's network takes 2 passes × 1000 images × 10006533 operations \
+             per image = 20013066000 operations for each parameter; even one from each of its 14 \
+             parameter arrays is more than 4000000000 operations (fewer images, a smaller input \
+             or fewer filters)"
         );
+        // Counted exactly however large the batch. The example per image: 10 608 multiply-adds
+        // (6912 + 3456 + 240) and 890 activation values.
         assert_eq!(
-            refused(with("32x32x3: conv5x5-6, relu, pool2, fc10")),
-            "checking this network takes 2 passes × 12226 parameters × 4 images × 375154 \
-             operations per image = 36693062432 operations; keep it at most 4000000000 (fewer \
-             images, a smaller input or fewer filters)"
-        );
-        // Counted without overflow however large the batch: here the product passes u128. Per
-        // image, with S² = 632455² = 399999327025: the conv's S²·100·190 multiply-adds, its
-        // S²·100 outputs, the pool's 100 and the fc's 2 outputs and 200 multiply-adds.
-        let past = refused(GradCheckSettings {
-            network: "632455x632455x190: conv1x1-100, avgpool632455, fc2".into(),
-            n: usize::MAX,
-            ..designed()
-        });
-        assert_eq!(
-            past,
+            refused(GradCheckSettings {
+                n: usize::MAX,
+                ..designed()
+            }),
             format!(
-                "checking this network takes 2 passes × 19302 parameters × {} images × \
-                 7639987146177802 operations per image = more than 2^128 operations; keep it at \
-                 most 4000000000 (fewer images, a smaller input or fewer filters)",
-                usize::MAX
+                "checking this network takes 2 passes × {} images × 11498 operations per image = \
+                 {} operations for each parameter; even one from each of its 8 parameter arrays \
+                 is more than 4000000000 operations (fewer images, a smaller input or fewer \
+                 filters)",
+                usize::MAX,
+                2 * 11498 * u128::from(u64::MAX)
             )
-        );
-        let huge = refused(GradCheckSettings {
-            n: usize::MAX,
-            ..designed()
-        });
-        assert!(
-            huge.starts_with(&format!(
-                "checking this network takes 2 passes × 592 parameters × {} images",
-                usize::MAX
-            )),
-            "{huge}"
         );
     }
 
@@ -365,6 +354,108 @@ mod messages {
         })
         .starts_with("h = 0 is not allowed"));
     }
+}
+
+#[test]
+fn a_large_network_is_checked_on_a_seeded_sample_of_each_array() {
+    // The lecture's network (the table's empty text): 77 205 parameters, each check two passes of
+    // 4 images of about 10⁷ operations, so 50 values fit in the budget: 3 from each of 14 arrays.
+    let settings = GradCheckSettings {
+        network: String::new(),
+        ..designed()
+    };
+    let report = gradient_check(&settings).unwrap();
+    assert_eq!(
+        report.sampled,
+        Some(Sampled {
+            parameters: 77205,
+            checked: 42,
+            per_array: 3
+        })
+    );
+    let names: Vec<&str> = report.gradients.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "dW1", "db1", "dW2", "db2", "dW3", "db3", "dW4", "db4", "dW5", "db5", "dW6", "db6",
+            "dW7", "db7"
+        ]
+    );
+    for g in &report.gradients {
+        let checked = g.checked.as_ref().unwrap();
+        assert_eq!(checked.len(), 3, "{}", g.name);
+        assert!(checked.windows(2).all(|w| w[0] < w[1]), "{}", g.name);
+        assert!(checked.contains(&g.worst_index), "{}", g.name);
+        assert_eq!(g.verdict, Verdict::Correct, "{}: {:e}", g.name, g.rel_error);
+        // The others were not checked: no numerical value, no error.
+        for i in 0..g.numerical.len() {
+            assert_eq!(
+                g.numerical[i].is_nan(),
+                !checked.contains(&i),
+                "{} {i}",
+                g.name
+            );
+            assert_eq!(
+                g.error_map[i].is_nan(),
+                !checked.contains(&i),
+                "{} {i}",
+                g.name
+            );
+        }
+    }
+    let kinks = report.kinks.as_ref().unwrap();
+    assert_eq!((kinks.parameters, kinks.kinked_parameters), (42, 0));
+    let layers: Vec<&str> = kinks
+        .sites
+        .iter()
+        .map(|s| s.layer.as_deref().unwrap())
+        .collect();
+    assert_eq!(
+        layers,
+        [
+            "layer 2 (relu)",
+            "layer 4 (relu)",
+            "layer 5 (pool2)",
+            "layer 7 (relu)",
+            "layer 9 (relu)",
+            "layer 10 (pool2)",
+            "layer 12 (relu)",
+            "layer 14 (relu)",
+            "layer 15 (pool2)"
+        ]
+    );
+    // The sample is the seed's: the same again, another for another seed.
+    let again = gradient_check(&settings).unwrap();
+    assert_eq!(again.gradients[0].checked, report.gradients[0].checked);
+    let other = gradient_check(&GradCheckSettings {
+        seed: 7,
+        ..settings.clone()
+    })
+    .unwrap();
+    assert_ne!(other.gradients[0].checked, report.gradients[0].checked);
+
+    // Within the parameters' limit but over the work's: a smaller array is checked whole.
+    let report = gradient_check(&GradCheckSettings {
+        network: "32x32x3: conv5x5-6, relu, pool2, fc10".into(),
+        ..designed()
+    })
+    .unwrap();
+    assert_eq!(
+        report.sampled,
+        Some(Sampled {
+            parameters: 12226,
+            checked: 682,
+            per_array: 333
+        })
+    );
+    let sizes: Vec<usize> = report
+        .gradients
+        .iter()
+        .map(|g| g.checked.as_ref().unwrap().len())
+        .collect();
+    assert_eq!(sizes, [333, 6, 333, 10]);
+    // A network within both limits is checked whole.
+    assert_eq!(gradient_check(&designed()).unwrap().sampled, None);
 }
 
 #[test]

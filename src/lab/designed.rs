@@ -14,10 +14,13 @@
 //! and every max-pool layer's windows ([`super::kinks`]), each group named as the table names its
 //! layer, `layer 3 (relu)`.
 //!
-//! A check costs two forward passes per parameter, so it refuses, before drawing anything, a
-//! network of more than 20 000 parameters (the limit of the three-layer net's check) or one whose passes would do
-//! more than [`MAX_DESIGNED_WORK`] operations; the batch's activations are checked against the engine's
-//! budget ([`Sequential::check_batch`]).
+//! A check costs two forward passes per parameter. A network of more than 20 000 parameters (the
+//! limit of the three-layer net's check), or whose passes would do more than
+//! [`MAX_DESIGNED_WORK`] operations, is checked on a sample, as the course's `grad_check_sparse`
+//! does: the same number of values from each parameter array, as many as those limits allow,
+//! drawn from the seed ([`super::Sampled`] in the report says how many). A network too large for
+//! even one value per array is refused, before anything is drawn; the batch's activations are
+//! checked against the engine's budget ([`Sequential::check_batch`]).
 //!
 //! ```
 //! use cnn_playground::lab::{gradient_check, GradCheckSettings, LabLayer, Verdict};
@@ -42,6 +45,7 @@ use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::layers::softmax_loss;
 use crate::models::{Init, LayerOutput, Loss, Sequential, SequentialConfig};
+use crate::rng::Rng;
 use crate::shapes::{LayerSpec, Network};
 use ndarray::{Array4, ArrayD};
 
@@ -57,9 +61,9 @@ pub const DESIGNED_EXAMPLE_N: usize = 4;
 /// kink (tests/lab_designed.rs checks it), so every gradient reads "correct".
 pub const DESIGNED_EXAMPLE_SEED: u64 = 231;
 
-/// The most operations a designed network's check may do: two forward passes per parameter, each
-/// counted as the network's multiply-adds plus one per activation value, for every image of the
-/// batch. A few seconds of the Lab's worker in f64: 3.3·10⁹ of them (a 16×16×3 net of two conv
+/// The most operations a designed network's check may do (beyond it, the check samples): two
+/// forward passes per checked parameter, each counted as the network's multiply-adds plus one per
+/// activation value, for every image of the batch. A few seconds of the Lab's worker in f64: 3.3·10⁹ of them (a 16×16×3 net of two conv
 /// layers, 3 962 parameters, 3 images) took 2.5 s in Chromium on the project's 2-core machine.
 pub const MAX_DESIGNED_WORK: u128 = 4_000_000_000;
 
@@ -91,6 +95,8 @@ pub(super) struct DesignedObjective<F: Float> {
     last: Option<usize>,
     /// Per input, what the student should know about its gradient (see [`bias_notes`]).
     notes: Vec<Option<String>>,
+    /// Per input, the elements to check when the network is too large to check whole.
+    sample: Option<Vec<Vec<usize>>>,
     /// The loss's weight in the centred difference.
     one: ArrayD<F>,
 }
@@ -153,6 +159,66 @@ fn bias_notes(network: &Network, names: &[String]) -> Vec<Option<String>> {
     notes
 }
 
+/// How many elements of each parameter array the check takes: `None` for all of them, when the
+/// network has at most [`MAX_PARAMETERS`] parameters and checking them all takes at most
+/// [`MAX_DESIGNED_WORK`] operations. Otherwise it samples, as the course's `grad_check_sparse`
+/// does, the same number from each array: as many as those limits allow. Each checked value costs
+/// two passes of the batch, counted as the network's multiply-adds plus one per activation
+/// value per image. Errors if not even one value per array fits.
+fn sample_size(
+    network: &Network,
+    which: &str,
+    n: usize,
+    summary: &crate::shapes::Summary,
+) -> Result<Option<usize>> {
+    let parameters = u128::from(summary.params);
+    let per_image = u128::from(summary.macs) + u128::from(summary.activations);
+    // The walk counts at most 2^53 of each per image, so this is below 2^55 · 2^64.
+    let per_value = 2 * per_image * n as u128;
+    let all = per_value.checked_mul(parameters);
+    if parameters <= MAX_PARAMETERS as u128 && all.is_some_and(|w| w <= MAX_DESIGNED_WORK) {
+        return Ok(None);
+    }
+    let arrays = 2 * network
+        .layers
+        .iter()
+        .filter(|l| {
+            matches!(
+                l,
+                LayerSpec::Conv { .. } | LayerSpec::Fc { .. } | LayerSpec::Bn
+            )
+        })
+        .count();
+    let affordable = (MAX_DESIGNED_WORK / per_value.max(1)).min(MAX_PARAMETERS as u128);
+    let per_array = affordable / arrays.max(1) as u128;
+    if per_array == 0 {
+        return Err(Error::InvalidInput(format!(
+            "checking {which} takes 2 passes × {n} images × {per_image} operations per image = \
+             {per_value} operations for each parameter; even one from each of its {arrays} \
+             parameter arrays is more than {MAX_DESIGNED_WORK} operations (fewer images, a \
+             smaller input or fewer filters)"
+        )));
+    }
+    // Below MAX_PARAMETERS, so it fits.
+    Ok(Some(per_array as usize))
+}
+
+/// `k` distinct indices below `len` drawn from `rng`, sorted (all of them if `len ≤ k`): Floyd's
+/// algorithm, which allocates only the `k` it draws.
+fn pick(rng: &mut Rng, len: usize, k: usize) -> Vec<usize> {
+    if len <= k {
+        return (0..len).collect();
+    }
+    let mut chosen = std::collections::BTreeSet::new();
+    for j in len - k..len {
+        let t = rng.below(j + 1);
+        if !chosen.insert(t) {
+            chosen.insert(j);
+        }
+    }
+    chosen.into_iter().collect()
+}
+
 /// `layer 3 (relu)`: a layer as the table names it.
 fn layer_label(output: &LayerOutput<impl Float>) -> String {
     format!("layer {} ({})", output.number, output.layer)
@@ -166,29 +232,10 @@ impl<F: Float> DesignedObjective<F> {
         let classes = classes_of(&network)?;
         let walk = network.walk()?;
         // A layer that does not fit is the model's to explain (Sequential::new names it).
-        if walk.error.is_none() {
-            let parameters = walk.summary.params;
-            if parameters > MAX_PARAMETERS as u64 {
-                return Err(Error::InvalidInput(format!(
-                    "{which} has {parameters} parameters; the check runs the network twice per \
-                     parameter, so keep it at most {MAX_PARAMETERS} (fewer filters or fc outputs, \
-                     or a smaller input: the Shapes panel's table shows each layer's parameters)"
-                )));
-            }
-            // At most 2^15 parameters and 2^54 operations per image: only the batch size can
-            // take the product past u128, and then it is said so, never wrapped.
-            let per_image = u128::from(walk.summary.macs) + u128::from(walk.summary.activations);
-            let work = (2 * u128::from(parameters) * per_image).checked_mul(s.n as u128);
-            if work.is_none_or(|w| w > MAX_DESIGNED_WORK) {
-                let total = work.map_or("more than 2^128".to_string(), |w| w.to_string());
-                return Err(Error::InvalidInput(format!(
-                    "checking {which} takes 2 passes × {parameters} parameters × {} images × \
-                     {per_image} operations per image = {total} operations; keep it at most \
-                     {MAX_DESIGNED_WORK} (fewer images, a smaller input or fewer filters)",
-                    s.n
-                )));
-            }
-        }
+        let per_array = match walk.error {
+            None => sample_size(&network, which, s.n, &walk.summary)?,
+            Some(_) => None,
+        };
         let config = SequentialConfig {
             init: match s.init {
                 LabInit::He => Init::He,
@@ -220,6 +267,15 @@ impl<F: Float> DesignedObjective<F> {
             });
         }
         let names: Vec<String> = table.entries().iter().map(|p| p.name.clone()).collect();
+        // The sample's own stream of the seed (the weights and the batch have theirs).
+        let mut rng = Rng::new(s.seed ^ 0x5eed_0f_5a4d_1e5);
+        let sample = per_array.map(|k| {
+            table
+                .entries()
+                .iter()
+                .map(|p| pick(&mut rng, p.value.len(), k))
+                .collect()
+        });
         let inputs: Vec<ArrayD<F>> = table.entries().iter().map(|p| p.value.clone()).collect();
         let checked = table
             .entries()
@@ -303,6 +359,7 @@ impl<F: Float> DesignedObjective<F> {
             kinks,
             last: None,
             notes,
+            sample,
             one: one(),
         };
         Ok(Setup {
@@ -390,6 +447,10 @@ impl<F: Float> Objective<F> for DesignedObjective<F> {
     fn note(&self, input: usize) -> Option<String> {
         self.notes.get(input).cloned().flatten()
     }
+
+    fn sample(&self) -> Option<&[Vec<usize>]> {
+        self.sample.as_deref()
+    }
 }
 
 #[cfg(test)]
@@ -419,6 +480,7 @@ mod tests {
             kinks: Kinks::new(Vec::new(), []),
             last: None,
             notes: Vec::new(),
+            sample: None,
             one: one(),
         };
         let (checked, _) = objective.forward().unwrap();

@@ -391,6 +391,10 @@ pub struct GradientReport {
     /// What the check knows about this gradient beyond the numbers, for the student (a designed
     /// network's bias right before batch norm, whose true gradient is 0).
     pub note: Option<String>,
+    /// The row-major indices of the elements the check sampled, when it did not check them all
+    /// (a designed network too large to check whole, see [`GradCheckReport::sampled`]); the others
+    /// have NaN in [`Self::numerical`] and [`Self::error_map`] and count in no error.
+    pub checked: Option<Vec<usize>>,
 }
 
 /// The result of a gradient check.
@@ -401,8 +405,22 @@ pub struct GradCheckReport {
     /// The shapes of the inputs, for display, e.g. `[("x", [4, 3, 5, 5]), ("w", [2, 3, 3, 3])]`.
     pub input_shapes: Vec<(String, Vec<usize>)>,
     pub gradients: Vec<GradientReport>,
+    /// For a designed network too large to check whole: how many of its parameters were sampled.
+    pub sampled: Option<Sampled>,
     /// For the whole net or a designed network: the ReLU and max-pool inputs near their kinks (see [`super::KinkReport`]).
     pub kinks: Option<super::KinkReport>,
+}
+
+/// A sampled check, as the course's `grad_check_sparse`: up to `per_array` elements of each
+/// parameter array (all of a smaller one), drawn from the seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sampled {
+    /// Parameters in all.
+    pub parameters: usize,
+    /// Parameters checked.
+    pub checked: usize,
+    pub per_array: usize,
 }
 
 /// Compares an analytic and a numerical gradient of one input.
@@ -431,6 +449,7 @@ pub fn compare<F: Float, D: Dimension>(
         kink_free_error: rel_error,
         kink_free_verdict: Verdict::of(rel_error),
         note: None,
+        checked: None,
     }
 }
 
@@ -528,6 +547,10 @@ pub(super) trait Objective<F: Float> {
     fn note(&self, _input: usize) -> Option<String> {
         None
     }
+    /// Per input, the sorted row-major indices of the elements to check, if not all of them.
+    fn sample(&self) -> Option<&[Vec<usize>]> {
+        None
+    }
 }
 
 /// A layer's objective: its forward pass as a closure of the inputs, and its upstream gradient.
@@ -583,6 +606,8 @@ pub(super) struct Setup<F: Float> {
 struct Job<F: Float> {
     settings: GradCheckSettings,
     setup: Setup<F>,
+    /// Per input, the elements to check when not all (the objective's [`Objective::sample`]).
+    sample: Option<Vec<Vec<usize>>>,
     /// The next element to perturb: (input, index).
     cursor: (usize, usize),
     done: usize,
@@ -601,10 +626,15 @@ impl<F: Float> Job<F> {
                 first.analytic.mapv_inplace(|v| v * F::of(1.01));
             }
         }
-        let total = setup.inputs.iter().map(|a| a.len()).sum();
+        let sample = setup.objective.sample().map(<[Vec<usize>]>::to_vec);
+        let total = match &sample {
+            Some(sample) => sample.iter().map(Vec::len).sum(),
+            None => setup.inputs.iter().map(|a| a.len()).sum(),
+        };
         Ok(Job {
             settings: s.clone(),
             setup,
+            sample,
             cursor: (0, 0),
             done: 0,
             total,
@@ -623,9 +653,17 @@ impl<F: Float> Job<F> {
             objective,
             ..
         } = &mut self.setup;
+        let sample = self.sample.as_deref();
         let mut left = elements;
         while left > 0 && self.cursor.0 < inputs.len() {
-            let (k, i) = self.cursor;
+            let (k, j) = self.cursor;
+            let len = sample.map_or(inputs[k].len(), |s| s[k].len());
+            if j >= len {
+                self.cursor = (k + 1, 0);
+                continue;
+            }
+            // The j-th element to check of input k.
+            let i = sample.map_or(j, |s| s[k][j]);
             let moved = Moved { input: k, index: i };
             let old = flat(&inputs[k])[i];
             flat_mut(&mut inputs[k])[i] = old + h;
@@ -639,11 +677,7 @@ impl<F: Float> Job<F> {
             };
             self.done += 1;
             left -= 1;
-            self.cursor = if i + 1 < inputs[k].len() {
-                (k, i + 1)
-            } else {
-                (k + 1, 0)
-            };
+            self.cursor = (k, j + 1);
         }
         self.done == self.total
     }
@@ -656,7 +690,10 @@ impl<F: Float> Job<F> {
             )));
         }
         let names: Vec<String> = self.setup.checked.iter().map(|c| c.name.clone()).collect();
-        let kinks = self.setup.objective.kinks(&self.setup.inputs, &names);
+        let mut kinks = self.setup.objective.kinks(&self.setup.inputs, &names);
+        if let (Some(kinks), Some(_)) = (&mut kinks, &self.sample) {
+            kinks.parameters = self.total;
+        }
         let gradients = self
             .setup
             .checked
@@ -665,29 +702,74 @@ impl<F: Float> Job<F> {
             .map(|(k, c)| {
                 let mut g = compare(c.name.as_str(), &c.analytic, &c.numerical);
                 g.note = self.setup.objective.note(k);
+                if let Some(sample) = &self.sample {
+                    restrict(&mut g, &sample[k]);
+                }
                 if let Some(kinks) = &kinks {
                     g.kinked = kinks.kinked_elements[k].clone();
                     let skip: std::collections::HashSet<usize> = g.kinked.iter().copied().collect();
-                    g.kink_free_error = worst(
-                        g.error_map
-                            .iter()
-                            .copied()
-                            .enumerate()
-                            .filter(|(i, _)| !skip.contains(i)),
-                    )
+                    let free = |i: &usize| !skip.contains(i);
+                    g.kink_free_error = match &g.checked {
+                        Some(checked) => worst(
+                            checked
+                                .iter()
+                                .filter(|i| free(i))
+                                .map(|&i| (i, g.error_map[i])),
+                        ),
+                        None => worst(
+                            g.error_map
+                                .iter()
+                                .copied()
+                                .enumerate()
+                                .filter(|(i, _)| free(i)),
+                        ),
+                    }
                     .1;
                     g.kink_free_verdict = Verdict::of(g.kink_free_error);
                 }
                 g
             })
             .collect();
+        let sampled = self.sample.as_ref().map(|sample| Sampled {
+            parameters: self.setup.inputs.iter().map(|a| a.len()).sum(),
+            checked: self.total,
+            per_array: sample.iter().map(Vec::len).max().unwrap_or(0),
+        });
         Ok(GradCheckReport {
             settings: self.settings.clone(),
             input_shapes: self.setup.input_shapes.clone(),
             gradients,
+            sampled,
             kinks,
         })
     }
+}
+
+/// Limits a report to the elements the check sampled (`checked`, sorted): the others' numerical
+/// value and error become NaN, and the error, its reading and the worst element are over the
+/// sampled ones only.
+fn restrict(g: &mut GradientReport, checked: &[usize]) {
+    let mut next = checked.iter().peekable();
+    for i in 0..g.error_map.len() {
+        if next.peek() == Some(&&i) {
+            next.next();
+        } else {
+            g.error_map[i] = f64::NAN;
+            g.numerical[i] = f64::NAN;
+        }
+    }
+    let (worst_index, rel_error) = worst(checked.iter().map(|&i| (i, g.error_map[i])));
+    // With every sampled error 0, the worst is the first sampled element.
+    g.worst_index = if rel_error > 0.0 {
+        worst_index
+    } else {
+        checked.first().copied().unwrap_or(0)
+    };
+    g.rel_error = rel_error;
+    g.verdict = Verdict::of(rel_error);
+    g.kink_free_error = rel_error;
+    g.kink_free_verdict = g.verdict;
+    g.checked = Some(checked.to_vec());
 }
 
 pub(super) fn flat<F, D: Dimension>(a: &Array<F, D>) -> &[F] {

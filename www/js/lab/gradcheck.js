@@ -75,7 +75,7 @@ export function createGradCheck({ engine, state, client }) {
   editTable.addEventListener("click", () => state.set("tab", "shapes"));
   const netBox = el("div", { class: "designed-network", "data-testid": "gc-designed" },
     el("p", {}, el("span", { class: "label", text: "Network (the Shapes panel's table): " }), netText),
-    el("p", { class: "hint", text: "The last fc layer's outputs are the classes; the images are random N(0, 1) of the network's input size, the labels random too. He initialisation (std √(2 / fan in)), biases 0; dropout keeps one mask for the whole check; batch norm uses the batch's statistics, as in training. A check runs the network twice per parameter, so large networks are refused (the message says by how much)." }),
+    el("p", { class: "hint", text: "The last fc layer's outputs are the classes; the images are random N(0, 1) of the network's input size, the labels random too. He initialisation (std √(2 / fan in)), biases 0; dropout keeps one mask for the whole check; batch norm uses the batch's statistics, as in training. Each checked parameter costs two passes of the batch: a large network is checked on a sample of each parameter array, drawn from the seed, and one too large even for that is refused." }),
     el("div", { class: "run-row" }, useExample, editTable));
   const showNetwork = () => {
     const text = state.get("net");
@@ -217,12 +217,16 @@ function render(report, { tryCourseScale, courseScale, thresholds }) {
   const summary = el("p", { class: "checked", "data-testid": "gc-summary" },
     `Checked ${what} on ${inputs}; ${init[s.layer] ?? ""}` +
     `seed ${s.seed}, h = ${stepText(s.step)}, ${s.precision}.${bug}`);
+  const sampled = report.sampled && el("p", { class: "message notice", "data-testid": "gc-sampled", text:
+    `Sampled: ${report.sampled.checked.toLocaleString("en-US")} of the network's ${report.sampled.parameters.toLocaleString("en-US")} parameters were checked. ` +
+    "Each checked value costs two passes of the batch, too many for all of them, so, like the course's grad_check_sparse, " +
+    `the check took up to ${report.sampled.perArray} values of each parameter array, drawn from the seed. The errors below are over those values; the heat maps leave the others blank.` });
 
   const kinks = report.kinks;
   const verdict = (v, id) => el("span", { class: `verdict ${v}`, "data-testid": id, text: READING_TEXT[v] });
   const rows = report.gradients.map((g) => el("tr", {},
     el("th", { scope: "row", class: "mono", text: g.name }),
-    el("td", { text: shapeText(g.shape) }),
+    el("td", { text: g.checked ? `${shapeText(g.shape)}, ${g.checked.length} checked` : shapeText(g.shape) }),
     el("td", { class: "num mono", "data-testid": `gc-error-${g.name}`, text: sci(g.relError) }),
     el("td", {}, verdict(g.verdict, `gc-verdict-${g.name}`)),
     kinks && el("td", { class: "num mono" },
@@ -247,6 +251,7 @@ function render(report, { tryCourseScale, courseScale, thresholds }) {
     el("p", { class: "message notice", "data-testid": `gc-note-${g.name}`, text: `${g.name}: ${g.note}` }));
   return [
     summary,
+    ...(sampled ? [sampled] : []),
     el("div", { class: "table-scroll" }, table),
     ...gradientNotes,
     ...(kinks ? renderKinks(report, { tryCourseScale, courseScale, correctBelow }) : []),

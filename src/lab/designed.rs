@@ -268,7 +268,7 @@ impl<F: Float> DesignedObjective<F> {
         }
         let names: Vec<String> = table.entries().iter().map(|p| p.name.clone()).collect();
         // The sample's own stream of the seed (the weights and the batch have theirs).
-        let mut rng = Rng::new(s.seed ^ 0x5eed_0f_5a4d_1e5);
+        let mut rng = Rng::new(s.seed ^ 0x0005_eed0_f5a4_d1e5);
         let sample = per_array.map(|k| {
             table
                 .entries()

@@ -63,8 +63,9 @@ pub const DESIGNED_EXAMPLE_SEED: u64 = 231;
 
 /// The most operations a designed network's check may do (beyond it, the check samples): two
 /// forward passes per checked parameter, each counted as the network's multiply-adds plus one per
-/// activation value, for every image of the batch. A few seconds of the Lab's worker in f64: 3.3·10⁹ of them (a 16×16×3 net of two conv
-/// layers, 3 962 parameters, 3 images) took 2.5 s in Chromium on the project's 2-core machine.
+/// activation value, for every image of the batch. A few seconds of the Lab's worker in f64:
+/// 3.3·10⁹ of them (a 16×16×3 net of two conv layers, 3 962 parameters, 3 images) took 2.5 s in
+/// Chromium on the project's 2-core machine.
 pub const MAX_DESIGNED_WORK: u128 = 4_000_000_000;
 
 /// What a designed network's check watches for kinks, per group: the step whose input it reads.

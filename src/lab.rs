@@ -35,6 +35,7 @@ pub use batchnorm::{
 };
 pub use designed::{
     DESIGNED_EXAMPLE, DESIGNED_EXAMPLE_N, DESIGNED_EXAMPLE_SEED, MAX_DESIGNED_WORK,
+    MAX_SAMPLED_PARAMETERS,
 };
 pub use gradcheck::{
     compare, gradient_check, number_text, Field, GradCheckJob, GradCheckReport, GradCheckSettings,

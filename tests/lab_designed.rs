@@ -324,6 +324,15 @@ mod messages {
              parameter arrays is more than 4000000000 operations (fewer images, a smaller input \
              or fewer filters)"
         );
+        // Too many parameters to hold even for a sampled check: 3·3·3·100 000 + 100 000 in the
+        // conv, 100 000·10 + 10 in the fc.
+        assert_eq!(
+            refused(with("8x8x3: conv3x3-100000 pad1, avgpool8, fc10")),
+            "this network has 3800010 parameters; even a check of a sample of them holds every \
+             one several times and draws them in heat maps, so keep it at most 300000 (fewer \
+             filters or fc outputs, or a smaller input: the Shapes panel's table shows each \
+             layer's parameters)"
+        );
         // Counted exactly however large the batch. The example per image: 10 608 multiply-adds
         // (6912 + 3456 + 240) and 890 activation values.
         assert_eq!(

@@ -19,8 +19,9 @@
 //! [`MAX_DESIGNED_WORK`] operations, is checked on a sample, as the course's `grad_check_sparse`
 //! does: the same number of values from each parameter array, as many as those limits allow,
 //! drawn from the seed ([`super::Sampled`] in the report says how many). A network too large for
-//! even one value per array is refused, before anything is drawn; the batch's activations are
-//! checked against the engine's budget ([`Sequential::check_batch`]).
+//! even one value per array, or of more than [`MAX_SAMPLED_PARAMETERS`], is refused before
+//! anything is drawn; the batch's activations are checked against the engine's budget
+//! ([`Sequential::check_batch`]).
 //!
 //! ```
 //! use cnn_playground::lab::{gradient_check, GradCheckSettings, LabLayer, Verdict};
@@ -67,6 +68,12 @@ pub const DESIGNED_EXAMPLE_SEED: u64 = 231;
 /// 3.3·10⁹ of them (a 16×16×3 net of two conv layers, 3 962 parameters, 3 images) took 2.5 s in
 /// Chromium on the project's 2-core machine.
 pub const MAX_DESIGNED_WORK: u128 = 4_000_000_000;
+
+/// The most parameters of a network the check takes, even on a sample: it holds each one several
+/// times (the model's value and gradient, the checked copy, the analytic and numerical gradients)
+/// and the report carries three values of each to the page, which draws them in heat maps. Four
+/// times the lecture's network.
+pub const MAX_SAMPLED_PARAMETERS: usize = 300_000;
 
 /// What a designed network's check watches for kinks, per group: the step whose input it reads.
 #[derive(Debug, Clone, Copy)]
@@ -173,6 +180,14 @@ fn sample_size(
     summary: &crate::shapes::Summary,
 ) -> Result<Option<usize>> {
     let parameters = u128::from(summary.params);
+    if parameters > MAX_SAMPLED_PARAMETERS as u128 {
+        return Err(Error::InvalidInput(format!(
+            "{which} has {parameters} parameters; even a check of a sample of them holds every one \
+             several times and draws them in heat maps, so keep it at most \
+             {MAX_SAMPLED_PARAMETERS} (fewer filters or fc outputs, or a smaller input: the Shapes \
+             panel's table shows each layer's parameters)"
+        )));
+    }
     let per_image = u128::from(summary.macs) + u128::from(summary.activations);
     // The walk counts at most 2^53 of each per image, so this is below 2^55 · 2^64.
     let per_value = 2 * per_image * n as u128;

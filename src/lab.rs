@@ -8,7 +8,10 @@
 //!   x ± h·e_i subtracted element by element, then weighted by dout), and reports, for each
 //!   gradient, the course's relative error, its
 //!   reading (correct / suspicious / wrong) and the elementwise error map for a heat map. It runs
-//!   in `f64` or in `f32`, to show why the course checks in double precision.
+//!   in `f64` or in `f32`, to show why the course checks in double precision. Two choices check a
+//!   whole network's loss against every parameter and report the ReLU and max-pool kinks the ±h
+//!   steps cross: the course's `ThreeLayerConvNet` ([`LabLayer::Net`]) and any network of the
+//!   Shapes panel's table ([`LabLayer::Designed`], its text in [`GradCheckSettings::network`]).
 //! - [`SpeedBench`] holds the data of a naive-against-fast comparison and runs one pass of one
 //!   variant when asked, so the page can time it; it then reports how far the results differ.
 //! - [`batchnorm_demo`] shows per-channel statistics of conv activations before and after spatial
@@ -21,20 +24,25 @@
 //! ```
 
 mod batchnorm;
+mod designed;
 mod gradcheck;
+mod kinks;
 mod net;
 mod speed;
 
 pub use batchnorm::{
     batchnorm_demo, channel_stats, BatchNormDemoReport, BatchNormDemoSettings, ChannelStats,
 };
+pub use designed::{
+    DESIGNED_EXAMPLE, DESIGNED_EXAMPLE_N, DESIGNED_EXAMPLE_SEED, MAX_DESIGNED_WORK,
+    MAX_SAMPLED_PARAMETERS,
+};
 pub use gradcheck::{
     compare, gradient_check, number_text, Field, GradCheckJob, GradCheckReport, GradCheckSettings,
-    GradientReport, LabLayer, Precision, Thresholds, Verdict,
+    GradientReport, LabInit, LabLayer, Precision, Sampled, Thresholds, Verdict,
 };
-pub use net::{
-    Kink, KinkReport, KinkSite, SiteSummary, DEFAULT_SEED, DEFAULT_WEIGHT_SCALE, NET_CLASSES,
-};
+pub use kinks::{Kink, KinkReport, KinkSite, SiteSummary};
+pub use net::{DEFAULT_SEED, DEFAULT_WEIGHT_SCALE, NET_CLASSES};
 pub use speed::{
     Difference, Pass, SpeedBench, SpeedComparison, SpeedLayer, SpeedSettings, Variant,
 };

@@ -219,9 +219,11 @@ fn settings_and_reports_use_the_names_the_page_uses() {
             "filterSize",
             "h",
             "hidden",
+            "init",
             "injectBug",
             "layer",
             "n",
+            "network",
             "pad",
             "precision",
             "seed",
@@ -363,7 +365,7 @@ mod net {
         );
         assert_eq!(settings.weight_scale, DEFAULT_WEIGHT_SCALE);
         let report = gradient_check(&settings).unwrap();
-        let names: Vec<&str> = report.gradients.iter().map(|g| g.name).collect();
+        let names: Vec<&str> = report.gradients.iter().map(|g| g.name.as_str()).collect();
         assert_eq!(names, ["dW1", "db1", "dW2", "db2", "dW3", "db3"]);
         assert_eq!(report.gradients[2].shape, vec![3 * 8 * 8, 7]);
         let kinks = report.kinks.as_ref().unwrap();

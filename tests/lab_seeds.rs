@@ -6,6 +6,8 @@
 use cnn_playground::lab::{gradient_check, GradCheckSettings, LabLayer, Verdict};
 use cnn_playground::rng::Rng;
 
+mod lab_support;
+
 /// Seeds per layer.
 const SEEDS: u64 = 64;
 
@@ -92,7 +94,11 @@ fn drawn(layer: LabLayer, seed: u64) -> GradCheckSettings {
             c: pick(&mut rng, 2, 12),
             ..base
         },
-        LabLayer::Net => unreachable!("the net has kinks of its own (tests/lab.rs, mod net)"),
+        LabLayer::Net | LabLayer::Designed => {
+            unreachable!(
+                "the whole networks have kinks of their own (tests/lab.rs, tests/lab_designed.rs)"
+            )
+        }
     }
 }
 
@@ -120,12 +126,7 @@ fn correct_of(all: impl Iterator<Item = GradCheckSettings>) -> usize {
                 "seed {seed} {}: {settings:?}",
                 g.name
             );
-            let largest = g.analytic.iter().fold(0.0_f64, |m, a| m.max(a.abs()));
-            let apart = g
-                .analytic
-                .iter()
-                .zip(&g.numerical)
-                .fold(0.0_f64, |m, (a, n)| m.max((a - n).abs()));
+            let (largest, apart) = lab_support::agreement(g);
             assert!(
                 apart <= 1e-8 * largest,
                 "seed {seed} {}: max |a − n| = {apart:e}, max |a| = {largest:e}",
@@ -160,7 +161,7 @@ fn the_issue_case_reads_correct() {
         ..Default::default()
     };
     let report = gradient_check(&settings).unwrap();
-    let names: Vec<&str> = report.gradients.iter().map(|g| g.name).collect();
+    let names: Vec<&str> = report.gradients.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(names, ["dx", "dw", "db"]);
     for g in &report.gradients {
         assert!(g.rel_error < 1e-8, "{}: {:e}", g.name, g.rel_error);

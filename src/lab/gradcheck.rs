@@ -15,6 +15,7 @@
 //! f64): a gradient element a thousand or more times smaller than the largest can still read
 //! "suspicious" (tests/lab_seeds.rs counts how often).
 
+use super::designed::DesignedObjective;
 use super::net::NetObjective;
 use crate::budget;
 use crate::error::{Error, Result};
@@ -40,6 +41,9 @@ pub enum LabLayer {
     SpatialBatchNorm,
     /// The whole ThreeLayerConvNet: conv – relu – 2×2 max pool – affine – relu – affine – softmax.
     Net,
+    /// A designed network: the network table's text ([`GradCheckSettings::network`]) with the
+    /// softmax loss, every parameter checked (see `lab/designed.rs`).
+    Designed,
 }
 
 /// A setting of [`GradCheckSettings`] the panel shows as a field.
@@ -56,11 +60,13 @@ pub enum Field {
     Pad,
     Hidden,
     WeightScale,
+    /// The network table's text (a designed network).
+    Network,
 }
 
 impl LabLayer {
     /// Every layer, in the order the panel lists them.
-    pub const ALL: [LabLayer; 8] = [
+    pub const ALL: [LabLayer; 9] = [
         LabLayer::Affine,
         LabLayer::Relu,
         LabLayer::Conv,
@@ -69,6 +75,7 @@ impl LabLayer {
         LabLayer::Svm,
         LabLayer::SpatialBatchNorm,
         LabLayer::Net,
+        LabLayer::Designed,
     ];
 
     /// The name used in the page's URL.
@@ -82,6 +89,7 @@ impl LabLayer {
             LabLayer::Svm => "svm",
             LabLayer::SpatialBatchNorm => "batchnorm",
             LabLayer::Net => "net",
+            LabLayer::Designed => "designed",
         }
     }
 
@@ -96,6 +104,7 @@ impl LabLayer {
             LabLayer::Svm => "SVM loss",
             LabLayer::SpatialBatchNorm => "Spatial batch norm",
             LabLayer::Net => "ThreeLayerConvNet",
+            LabLayer::Designed => "Designed network (the Shapes panel's table)",
         }
     }
 
@@ -123,6 +132,8 @@ impl LabLayer {
             LabLayer::MaxPool => &[N, C, H, W, FilterSize, Stride],
             LabLayer::Softmax | LabLayer::Svm => &[N, C],
             LabLayer::Net => &[N, C, H, W, F, FilterSize, Hidden, WeightScale],
+            // The input's shape and the classes come from the network's text.
+            LabLayer::Designed => &[N, Network],
         }
     }
 }
@@ -134,6 +145,17 @@ pub enum Precision {
     F32,
     #[default]
     F64,
+}
+
+/// How a designed network's initial weights are drawn (biases 0, batch norm's γ 1 and β 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LabInit {
+    /// He (Kaiming): `std = sqrt(2 / fan_in)` per layer, the default for designed networks.
+    #[default]
+    He,
+    /// Every weight `weight_scale · N(0, 1)`, the course's initialisation.
+    Scale,
 }
 
 /// What to check, on which shapes. Defaults are the panel's defaults (the assignment's conv check).
@@ -155,8 +177,17 @@ pub struct GradCheckSettings {
     pub pad: usize,
     /// Hidden units of the net.
     pub hidden: usize,
-    /// Standard deviation of the net's initial weights (the layers draw N(0, 1) inputs).
+    /// Standard deviation of the net's initial weights (the layers draw N(0, 1) inputs), and of
+    /// a designed network's with [`LabInit::Scale`].
     pub weight_scale: f64,
+    /// A designed network's text, as the network table writes it (`"8x8x3: conv3x3-4 pad1,
+    /// relu, pool2, fc10"`); empty means the lecture's network ([`crate::shapes::Network::lecture`]),
+    /// as in the Shapes panel. Its classes are the last fc layer's outputs.
+    #[serde(default)]
+    pub network: String,
+    /// How a designed network's weights are drawn.
+    #[serde(default)]
+    pub init: LabInit,
     pub seed: u64,
     /// The finite-difference step.
     pub step: f64,
@@ -181,6 +212,8 @@ impl Default for GradCheckSettings {
             pad: 1,
             hidden: 7,
             weight_scale: super::net::DEFAULT_WEIGHT_SCALE,
+            network: String::new(),
+            init: LabInit::He,
             seed: 231,
             step: 1e-5,
             precision: Precision::F64,
@@ -255,6 +288,14 @@ impl GradCheckSettings {
                 seed: super::net::DEFAULT_SEED,
                 ..base
             },
+            // A small network with every kind of layer the table knows (see
+            // `designed::DESIGNED_EXAMPLE`), 4 images, He initialisation.
+            LabLayer::Designed => GradCheckSettings {
+                n: super::designed::DESIGNED_EXAMPLE_N,
+                network: super::designed::DESIGNED_EXAMPLE.to_string(),
+                seed: super::designed::DESIGNED_EXAMPLE_SEED,
+                ..base
+            },
         }
     }
 }
@@ -327,8 +368,9 @@ impl Verdict {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GradientReport {
-    /// "dx", "dw", "db", "dgamma", "dbeta", "dscores", or "dW1" … "db3" for the net.
-    pub name: &'static str,
+    /// "dx", "dw", "db", "dgamma", "dbeta", "dscores"; "dW1" … "db3" for the net; "dW1",
+    /// "db1", "dgamma1", … for a designed network (its parameter table's names).
+    pub name: String,
     pub shape: Vec<usize>,
     /// The course's relative error (the maximum of [`Self::error_map`]).
     pub rel_error: f64,
@@ -340,12 +382,19 @@ pub struct GradientReport {
     pub analytic: Vec<f64>,
     pub numerical: Vec<f64>,
     /// Row-major indices of the elements whose ±h steps moved a ReLU or max-pool input across
-    /// its kink (the whole net only; empty otherwise).
+    /// its kink (the whole net or a designed network only; empty otherwise).
     pub kinked: Vec<usize>,
     /// The relative error over the elements not in [`Self::kinked`].
     pub kink_free_error: f64,
     /// The reading of [`Self::kink_free_error`].
     pub kink_free_verdict: Verdict,
+    /// What the check knows about this gradient beyond the numbers, for the student (a designed
+    /// network's bias right before batch norm, whose true gradient is 0).
+    pub note: Option<String>,
+    /// The row-major indices of the elements the check sampled, when it did not check them all
+    /// (a designed network too large to check whole, see [`GradCheckReport::sampled`]); the others
+    /// have NaN in [`Self::numerical`] and [`Self::error_map`] and count in no error.
+    pub checked: Option<Vec<usize>>,
 }
 
 /// The result of a gradient check.
@@ -354,15 +403,29 @@ pub struct GradientReport {
 pub struct GradCheckReport {
     pub settings: GradCheckSettings,
     /// The shapes of the inputs, for display, e.g. `[("x", [4, 3, 5, 5]), ("w", [2, 3, 3, 3])]`.
-    pub input_shapes: Vec<(&'static str, Vec<usize>)>,
+    pub input_shapes: Vec<(String, Vec<usize>)>,
     pub gradients: Vec<GradientReport>,
-    /// For the whole net: the ReLU and max-pool inputs near their kinks (see [`super::KinkReport`]).
+    /// For a designed network too large to check whole: how many of its parameters were sampled.
+    pub sampled: Option<Sampled>,
+    /// For the whole net or a designed network: the ReLU and max-pool inputs near their kinks (see [`super::KinkReport`]).
     pub kinks: Option<super::KinkReport>,
+}
+
+/// A sampled check, as the course's `grad_check_sparse`: up to `per_array` elements of each
+/// parameter array (all of a smaller one), drawn from the seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sampled {
+    /// Parameters in all.
+    pub parameters: usize,
+    /// Parameters checked.
+    pub checked: usize,
+    pub per_array: usize,
 }
 
 /// Compares an analytic and a numerical gradient of one input.
 pub fn compare<F: Float, D: Dimension>(
-    name: &'static str,
+    name: impl Into<String>,
     analytic: &Array<F, D>,
     numerical: &Array<F, D>,
 ) -> GradientReport {
@@ -374,7 +437,7 @@ pub fn compare<F: Float, D: Dimension>(
     });
     let (worst_index, rel_error) = worst(error_map.iter().copied().enumerate());
     GradientReport {
-        name,
+        name: name.into(),
         shape: analytic.shape().to_vec(),
         rel_error,
         verdict: Verdict::of(rel_error),
@@ -385,6 +448,8 @@ pub fn compare<F: Float, D: Dimension>(
         kinked: Vec::new(),
         kink_free_error: rel_error,
         kink_free_verdict: Verdict::of(rel_error),
+        note: None,
+        checked: None,
     }
 }
 
@@ -475,7 +540,15 @@ pub(super) trait Objective<F: Float> {
     /// What the output is weighted by: dout for a layer, a 0-d 1 for a loss.
     fn upstream(&self) -> &ArrayD<F>;
     /// What the check learnt beyond the gradients (the net's kinks).
-    fn kinks(&self, _inputs: &[ArrayD<F>], _names: &[&'static str]) -> Option<super::KinkReport> {
+    fn kinks(&self, _inputs: &[ArrayD<F>], _names: &[String]) -> Option<super::KinkReport> {
+        None
+    }
+    /// A note on the gradient of input `input`, if the objective knows something about it.
+    fn note(&self, _input: usize) -> Option<String> {
+        None
+    }
+    /// Per input, the sorted row-major indices of the elements to check, if not all of them.
+    fn sample(&self) -> Option<&[Vec<usize>]> {
         None
     }
 }
@@ -515,14 +588,14 @@ pub(super) fn one<F: Float>() -> ArrayD<F> {
 
 /// One checked input: its gradient's name, the analytic gradient and the numerical one so far.
 pub(super) struct Checked<F> {
-    pub name: &'static str,
+    pub name: String,
     pub analytic: ArrayD<F>,
     pub numerical: ArrayD<F>,
 }
 
 /// Everything a check needs, in one float type.
 pub(super) struct Setup<F: Float> {
-    pub input_shapes: Vec<(&'static str, Vec<usize>)>,
+    pub input_shapes: Vec<(String, Vec<usize>)>,
     /// The inputs, perturbed one element at a time (each in standard layout).
     pub inputs: Vec<ArrayD<F>>,
     /// One per input, in the same order.
@@ -533,6 +606,8 @@ pub(super) struct Setup<F: Float> {
 struct Job<F: Float> {
     settings: GradCheckSettings,
     setup: Setup<F>,
+    /// Per input, the elements to check when not all (the objective's [`Objective::sample`]).
+    sample: Option<Vec<Vec<usize>>>,
     /// The next element to perturb: (input, index).
     cursor: (usize, usize),
     done: usize,
@@ -543,6 +618,7 @@ impl<F: Float> Job<F> {
     fn new(s: &GradCheckSettings) -> Result<Self> {
         let mut setup = match s.layer {
             LabLayer::Net => NetObjective::setup(s)?,
+            LabLayer::Designed => DesignedObjective::setup(s)?,
             _ => layer_setup(s)?,
         };
         if s.inject_bug {
@@ -550,10 +626,15 @@ impl<F: Float> Job<F> {
                 first.analytic.mapv_inplace(|v| v * F::of(1.01));
             }
         }
-        let total = setup.inputs.iter().map(|a| a.len()).sum();
+        let sample = setup.objective.sample().map(<[Vec<usize>]>::to_vec);
+        let total = match &sample {
+            Some(sample) => sample.iter().map(Vec::len).sum(),
+            None => setup.inputs.iter().map(|a| a.len()).sum(),
+        };
         Ok(Job {
             settings: s.clone(),
             setup,
+            sample,
             cursor: (0, 0),
             done: 0,
             total,
@@ -572,9 +653,17 @@ impl<F: Float> Job<F> {
             objective,
             ..
         } = &mut self.setup;
+        let sample = self.sample.as_deref();
         let mut left = elements;
         while left > 0 && self.cursor.0 < inputs.len() {
-            let (k, i) = self.cursor;
+            let (k, j) = self.cursor;
+            let len = sample.map_or(inputs[k].len(), |s| s[k].len());
+            if j >= len {
+                self.cursor = (k + 1, 0);
+                continue;
+            }
+            // The j-th element to check of input k.
+            let i = sample.map_or(j, |s| s[k][j]);
             let moved = Moved { input: k, index: i };
             let old = flat(&inputs[k])[i];
             flat_mut(&mut inputs[k])[i] = old + h;
@@ -588,11 +677,7 @@ impl<F: Float> Job<F> {
             };
             self.done += 1;
             left -= 1;
-            self.cursor = if i + 1 < inputs[k].len() {
-                (k, i + 1)
-            } else {
-                (k + 1, 0)
-            };
+            self.cursor = (k, j + 1);
         }
         self.done == self.total
     }
@@ -604,38 +689,87 @@ impl<F: Float> Job<F> {
                 self.done, self.total
             )));
         }
-        let names: Vec<&'static str> = self.setup.checked.iter().map(|c| c.name).collect();
-        let kinks = self.setup.objective.kinks(&self.setup.inputs, &names);
+        let names: Vec<String> = self.setup.checked.iter().map(|c| c.name.clone()).collect();
+        let mut kinks = self.setup.objective.kinks(&self.setup.inputs, &names);
+        if let (Some(kinks), Some(_)) = (&mut kinks, &self.sample) {
+            kinks.parameters = self.total;
+        }
         let gradients = self
             .setup
             .checked
             .iter()
             .enumerate()
             .map(|(k, c)| {
-                let mut g = compare(c.name, &c.analytic, &c.numerical);
+                let mut g = compare(c.name.as_str(), &c.analytic, &c.numerical);
+                g.note = self.setup.objective.note(k);
+                if let Some(sample) = &self.sample {
+                    restrict(&mut g, &sample[k]);
+                }
                 if let Some(kinks) = &kinks {
                     g.kinked = kinks.kinked_elements[k].clone();
                     let skip: std::collections::HashSet<usize> = g.kinked.iter().copied().collect();
-                    g.kink_free_error = worst(
-                        g.error_map
-                            .iter()
-                            .copied()
-                            .enumerate()
-                            .filter(|(i, _)| !skip.contains(i)),
-                    )
+                    let free = |i: &usize| !skip.contains(i);
+                    g.kink_free_error = match &g.checked {
+                        Some(checked) => worst(
+                            checked
+                                .iter()
+                                .filter(|i| free(i))
+                                .map(|&i| (i, g.error_map[i])),
+                        ),
+                        None => worst(
+                            g.error_map
+                                .iter()
+                                .copied()
+                                .enumerate()
+                                .filter(|(i, _)| free(i)),
+                        ),
+                    }
                     .1;
                     g.kink_free_verdict = Verdict::of(g.kink_free_error);
                 }
                 g
             })
             .collect();
+        let sampled = self.sample.as_ref().map(|sample| Sampled {
+            parameters: self.setup.inputs.iter().map(|a| a.len()).sum(),
+            checked: self.total,
+            per_array: sample.iter().map(Vec::len).max().unwrap_or(0),
+        });
         Ok(GradCheckReport {
             settings: self.settings.clone(),
             input_shapes: self.setup.input_shapes.clone(),
             gradients,
+            sampled,
             kinks,
         })
     }
+}
+
+/// Limits a report to the elements the check sampled (`checked`, sorted): the others' numerical
+/// value and error become NaN, and the error, its reading and the worst element are over the
+/// sampled ones only.
+fn restrict(g: &mut GradientReport, checked: &[usize]) {
+    let mut next = checked.iter().peekable();
+    for i in 0..g.error_map.len() {
+        if next.peek() == Some(&&i) {
+            next.next();
+        } else {
+            g.error_map[i] = f64::NAN;
+            g.numerical[i] = f64::NAN;
+        }
+    }
+    let (worst_index, rel_error) = worst(checked.iter().map(|&i| (i, g.error_map[i])));
+    // With every sampled error 0, the worst is the first sampled element.
+    g.worst_index = if rel_error > 0.0 {
+        worst_index
+    } else {
+        checked.first().copied().unwrap_or(0)
+    };
+    g.rel_error = rel_error;
+    g.verdict = Verdict::of(rel_error);
+    g.kink_free_error = rel_error;
+    g.kink_free_verdict = g.verdict;
+    g.checked = Some(checked.to_vec());
 }
 
 pub(super) fn flat<F, D: Dimension>(a: &Array<F, D>) -> &[F] {
@@ -717,6 +851,10 @@ fn validate(s: &GradCheckSettings) -> Result<()> {
             number_text(s.step)
         )));
     }
+    if s.layer == LabLayer::Designed {
+        // Its shapes come from the network's text: lab::designed checks them, and its budget.
+        return Ok(());
+    }
     let (n, c, h, w) = match s.layer {
         // Scores are N × C: H and W are not used.
         LabLayer::Softmax | LabLayer::Svm => (s.n, s.c, 1, 1),
@@ -741,6 +879,7 @@ fn validate(s: &GradCheckSettings) -> Result<()> {
         LabLayer::Net => (vec![0], vec![n, s.f, h, w]),
         LabLayer::Relu | LabLayer::SpatialBatchNorm => (vec![0], vec![n, c, h, w]),
         LabLayer::Softmax | LabLayer::Svm => (vec![0], vec![1]),
+        LabLayer::Designed => unreachable!("returned above"),
     };
     at_most(
         "w has",
@@ -789,21 +928,22 @@ fn as1<F: Float>(a: &ArrayD<F>) -> Array1<F> {
 }
 
 /// `(name, shape)` of each input, for the report's heading.
-fn named_shapes<F: Float>(
-    names: &[&'static str],
-    inputs: &[ArrayD<F>],
-) -> Vec<(&'static str, Vec<usize>)> {
+fn named_shapes<F: Float>(names: &[&str], inputs: &[ArrayD<F>]) -> Vec<(String, Vec<usize>)> {
     names
         .iter()
         .zip(inputs)
-        .map(|(&name, a)| (name, a.shape().to_vec()))
+        .map(|(&name, a)| (name.to_string(), a.shape().to_vec()))
         .collect()
 }
 
-fn checked<F: Float, D: Dimension>(name: &'static str, analytic: Array<F, D>) -> Checked<F> {
+/// An input's analytic gradient, named, with a numerical one still to compute.
+pub(super) fn checked<F: Float, D: Dimension>(
+    name: impl Into<String>,
+    analytic: Array<F, D>,
+) -> Checked<F> {
     let analytic = analytic.as_standard_layout().into_owned().into_dyn();
     Checked {
-        name,
+        name: name.into(),
         numerical: ArrayD::zeros(analytic.raw_dim()),
         analytic,
     }
@@ -953,7 +1093,9 @@ fn layer_setup<F: Float>(s: &GradCheckSettings) -> Result<Setup<F>> {
                 }),
             }
         }
-        LabLayer::Net => unreachable!("the net has its own setup (lab::net)"),
+        LabLayer::Net | LabLayer::Designed => {
+            unreachable!("the whole networks have their own setups (lab::net, lab::designed)")
+        }
     };
     Ok(setup)
 }

@@ -1,17 +1,15 @@
 //! The gradient check of a whole [`ThreeLayerConvNet`], and the kinks that can spoil it.
 //!
 //! The analytic gradients are the model's own (`loss` returns them); the numerical ones
-//! differentiate the very loss `loss` returns, one parameter at a time. A ReLU is not
-//! differentiable at 0, and a max pool not where two inputs of a window tie: when a ±h step of a
-//! parameter moves some ReLU input across 0, or changes the winner of a pool window, the centred
-//! difference straddles a kink and measures the average of two slopes — a large relative error
-//! with a correct backward pass. The check therefore watches every ReLU input and pool window
-//! during every step and reports which ones were within reach of their kink, which ones a step
-//! actually pushed across, and the error over the parameters whose steps crossed none.
+//! differentiate the very loss `loss` returns, one parameter at a time. The check watches every
+//! ReLU input and pool window during every step ([`super::kinks`]) and reports which ones were
+//! within reach of their kink, which ones a step actually pushed across, and the error over the
+//! parameters whose steps crossed none.
 
 use super::gradcheck::{
-    flat, number_text, one, scalar, Checked, GradCheckSettings, Moved, Objective, Precision, Setup,
+    checked, number_text, one, scalar, GradCheckSettings, Moved, Objective, Precision, Setup,
 };
+use super::kinks::{pool_windows, relu_inputs, KinkReport, KinkSite, Kinks, Values};
 use crate::budget;
 use crate::error::{Error, Result};
 use crate::float::Float;
@@ -19,7 +17,6 @@ use crate::layers::Mode;
 use crate::models::{Activations, ConvNetConfig, Params, ThreeLayerConvNet};
 use crate::rng::Rng;
 use ndarray::{Array4, ArrayD, Ix1, Ix2, Ix4};
-use serde::Serialize;
 
 /// The net's initial weight scale in the panel. With the course's 1e-3 many gradients are so
 /// small that the rounding of the loss (about 1e-16 of ln 10, divided by 2h) is a sizeable part of
@@ -35,158 +32,21 @@ pub const DEFAULT_SEED: u64 = 231;
 /// Classes of the checked net (the course's 10).
 pub const NET_CLASSES: usize = 10;
 
-/// The most parameters a net check perturbs (each costs two forward and backward passes).
-const MAX_PARAMETERS: usize = 20_000;
+/// The most parameters a net check perturbs (each costs two forward passes); a designed
+/// network's check keeps the same limit.
+pub(super) const MAX_PARAMETERS: usize = 20_000;
 
-/// Where a kink is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum KinkSite {
-    /// The ReLU after the conv layer: input `(n, f, i, j)`; kink at 0.
-    ConvRelu,
-    /// A 2×2 max-pool window `(n, f, i, j)`: kink where its two largest inputs tie.
-    Pool,
-    /// The ReLU after the hidden affine layer: input `(n, j)`; kink at 0.
-    HiddenRelu,
-}
-
-/// One ReLU input or pool window near its kink.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Kink {
-    pub site: KinkSite,
-    /// Its index in the layer's input (ReLU) or output (pool window).
-    pub index: Vec<usize>,
-    /// Distance from the kink at the drawn parameters: |v| for a ReLU input, the gap between
-    /// the window's largest and second-largest inputs for a pool window.
-    pub margin: f64,
-    /// The most that one ±h step of any single parameter moved that distance.
-    pub reach: f64,
-    /// How many parameters' ±h steps pushed it across its kink.
-    pub crossings: usize,
-    /// The first such parameter: (gradient name, row-major index).
-    pub example: Option<(&'static str, usize)>,
-}
-
-/// Counts for one kind of site.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SiteSummary {
-    pub site: KinkSite,
-    /// ReLU inputs or pool windows in all (pool windows whose inputs are all 0 have no kink of
-    /// their own: only their ReLUs do).
-    pub total: usize,
-    /// Within reach of the kink: margin < reach.
-    pub near: usize,
-    /// Pushed across it by at least one parameter's ±h step.
-    pub crossed: usize,
-}
-
-/// What the whole-net check learnt about kinks.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct KinkReport {
-    pub sites: Vec<SiteSummary>,
-    /// Every site that was crossed, then the nearest others (by margin / reach), at most
-    /// [`KinkReport::LISTED`] in all.
-    pub nearest: Vec<Kink>,
-    /// Parameters whose ±h steps crossed at least one kink.
-    pub kinked_parameters: usize,
-    /// Parameters in all.
-    pub parameters: usize,
-    /// Per gradient (in report order), the row-major indices of its kinked elements.
-    #[serde(skip)]
-    pub kinked_elements: Vec<Vec<usize>>,
-}
-
-impl KinkReport {
-    /// How many sites [`KinkReport::nearest`] lists at most.
-    pub const LISTED: usize = 12;
-}
-
-/// The ReLU inputs and pool winners of one forward pass.
-struct Pattern {
-    /// Conv output (the first ReLU's input), flat `(N, F, H', W')`.
-    conv: Vec<f64>,
-    /// Per pool window: its winner's flat index into `conv`-shaped relu1 and the signed gap,
-    /// `None` when the window's largest input is not positive.
-    pool: Vec<Option<(usize, f64)>>,
-    /// Hidden affine output (the second ReLU's input), flat `(N, hidden)`.
-    hidden: Vec<f64>,
-}
-
-impl Pattern {
-    fn of<F: Float>(a: &Activations<F>) -> Self {
-        let relu1 = a.relu1.as_standard_layout();
-        let (n, f, h, w) = relu1.dim();
-        let (ho, wo) = (a.pool.dim().2, a.pool.dim().3);
-        let mut pool = Vec::with_capacity(n * f * ho * wo);
-        for img in 0..n {
-            for ch in 0..f {
-                for i in 0..ho {
-                    for j in 0..wo {
-                        // The 2×2 stride-2 window; the first maximum wins, as in the layer.
-                        let cells = [(0, 0), (0, 1), (1, 0), (1, 1)]
-                            .map(|(di, dj)| (2 * i + di, 2 * j + dj))
-                            .map(|(r, c)| {
-                                (((img * f + ch) * h + r) * w + c, relu1[[img, ch, r, c]])
-                            });
-                        pool.push(window(&cells));
-                    }
-                }
-            }
-        }
-        Pattern {
-            conv: a.conv.iter().map(|v| v.as_f64()).collect(),
-            pool,
-            hidden: a.affine1.iter().map(|v| v.as_f64()).collect(),
-        }
-    }
-}
-
-/// The winner of a window and its lead over the runner-up, if the winner is positive.
-fn window<F: Float>(cells: &[(usize, F); 4]) -> Option<(usize, f64)> {
-    let mut best = 0;
-    for k in 1..4 {
-        if cells[k].1 > cells[best].1 {
-            best = k;
-        }
-    }
-    let top = cells[best].1.as_f64();
-    if top <= 0.0 {
-        return None;
-    }
-    let second = (0..4)
-        .filter(|&k| k != best)
-        .map(|k| cells[k].1.as_f64())
-        .fold(f64::NEG_INFINITY, f64::max);
-    Some((cells[best].0, top - second))
-}
-
-/// Per site: how far steps moved it and who crossed it.
-#[derive(Clone, Default)]
-struct Watch {
-    reach: f64,
-    crossings: usize,
-    example: Option<Moved>,
-    /// The last parameter step that crossed it (so +h and −h count once).
-    last: Option<Moved>,
-}
-
-impl Watch {
-    fn moved(&mut self, by: f64) {
-        if by > self.reach || by.is_nan() {
-            self.reach = if by.is_nan() { f64::INFINITY } else { by };
-        }
-    }
-
-    fn crossed(&mut self, step: Moved) {
-        if self.last != Some(step) {
-            self.crossings += 1;
-            self.last = Some(step);
-            self.example.get_or_insert(step);
-        }
-    }
+/// A batch x `(N, C, H, W)` from N(0, 1) and N labels below `classes`. The weights come from
+/// `Rng::new(seed)`; the batch from a second stream of the same seed.
+pub(super) fn draw_batch<F: Float>(
+    seed: u64,
+    shape: (usize, usize, usize, usize),
+    classes: usize,
+) -> (Array4<F>, Vec<usize>) {
+    let mut rng = Rng::new(seed ^ 0x9e37_79b9_7f4a_7c15);
+    let x: Array4<F> = rng.normal_array(shape, 1.0);
+    let y: Vec<usize> = (0..shape.0).map(|_| rng.below(classes)).collect();
+    (x, y)
 }
 
 /// The net, its batch, and what the check has seen of its kinks.
@@ -194,23 +54,27 @@ pub(super) struct NetObjective<F: Float> {
     net: ThreeLayerConvNet<F>,
     x: Array4<F>,
     y: Vec<usize>,
-    base: Pattern,
-    conv: Vec<Watch>,
-    pool: Vec<Watch>,
-    hidden: Vec<Watch>,
-    /// Per input, per element: did its ±h steps cross a kink?
-    kinked: Vec<Vec<bool>>,
-    conv_dim: (usize, usize, usize, usize),
-    pool_dim: (usize, usize, usize, usize),
-    hidden_dim: (usize, usize),
+    kinks: Kinks,
     /// The loss's weight in the centred difference.
     one: ArrayD<F>,
+}
+
+/// The net's kink sites in one forward pass: the conv output (the first ReLU's input), the 2×2
+/// pool windows on the first ReLU's output, the hidden affine output (the second ReLU's input).
+fn sites<F: Float>(a: &Activations<F>) -> [Values; 3] {
+    [
+        relu_inputs(a.conv.iter().copied()),
+        // The pool's output goes through no ReLU here, but relu1 ≥ 0: a window whose largest
+        // input is 0 is all zeros, and only its ReLUs have kinks.
+        pool_windows(a.relu1.view(), 2, 2, true),
+        relu_inputs(a.affine1.iter().copied()),
+    ]
 }
 
 /// The message for a weight scale whose net overflows: the weights, not anything else, are to
 /// blame.
 /// `why` says what overflowed ("the loss is inf", "the weights themselves are infinite in f32").
-fn too_large_a_scale(s: &GradCheckSettings, why: &str) -> Error {
+pub(super) fn too_large_a_scale(s: &GradCheckSettings, why: &str) -> Error {
     Error::invalid(format!(
         "weight scale {} is too large: the net's scores overflow {} ({why}), so there is \
          no gradient to check. Use a weight scale of about 0.01 to 1 ({DEFAULT_WEIGHT_SCALE} is \
@@ -256,10 +120,7 @@ impl<F: Float> NetObjective<F> {
         config.layer_dims()?;
         let mut net = ThreeLayerConvNet::<F>::new(config)
             .map_err(|_| too_large_a_scale(s, "the initial weights would be infinite"))?;
-        // The weights came from Rng::new(seed); the batch from a second stream of the same seed.
-        let mut rng = Rng::new(s.seed ^ 0x9e37_79b9_7f4a_7c15);
-        let x: Array4<F> = rng.normal_array((s.n, s.c, s.h, s.w), 1.0);
-        let y: Vec<usize> = (0..s.n).map(|_| rng.below(NET_CLASSES)).collect();
+        let (x, y) = draw_batch(s.seed, (s.n, s.c, s.h, s.w), NET_CLASSES);
         let (loss, grads) = net.loss(&x, &y)?;
         let finite = |a: &[F]| a.iter().all(|v| v.is_finite());
         if !loss.is_finite() || !grads.slices().into_iter().all(finite) {
@@ -269,7 +130,6 @@ impl<F: Float> NetObjective<F> {
             ));
         }
         let acts = net.activations(&x, Mode::Train)?;
-        let base = Pattern::of(&acts);
         let p = net.params();
         let inputs: Vec<ArrayD<F>> = vec![
             p.w1.clone().into_dyn(),
@@ -279,39 +139,36 @@ impl<F: Float> NetObjective<F> {
             p.w3.clone().into_dyn(),
             p.b3.clone().into_dyn(),
         ];
-        let names = ["dW1", "db1", "dW2", "db2", "dW3", "db3"];
-        let analytic: Vec<ArrayD<F>> = vec![
-            grads.w1.into_dyn(),
-            grads.b1.into_dyn(),
-            grads.w2.into_dyn(),
-            grads.b2.into_dyn(),
-            grads.w3.into_dyn(),
-            grads.b3.into_dyn(),
+        let checked = vec![
+            checked("dW1", grads.w1),
+            checked("db1", grads.b1),
+            checked("dW2", grads.w2),
+            checked("db2", grads.b2),
+            checked("dW3", grads.w3),
+            checked("db3", grads.b3),
         ];
         let input_shapes = vec![
-            ("x", x.shape().to_vec()),
-            ("W1", inputs[0].shape().to_vec()),
-            ("W2", inputs[2].shape().to_vec()),
-            ("W3", inputs[4].shape().to_vec()),
+            ("x".to_string(), x.shape().to_vec()),
+            ("W1".to_string(), inputs[0].shape().to_vec()),
+            ("W2".to_string(), inputs[2].shape().to_vec()),
+            ("W3".to_string(), inputs[4].shape().to_vec()),
         ];
-        let checked = names
-            .iter()
-            .zip(analytic)
-            .map(|(&name, a)| Checked {
-                name,
-                numerical: ArrayD::zeros(a.raw_dim()),
-                analytic: a.as_standard_layout().into_owned(),
-            })
-            .collect();
+        let [conv, pool, hidden] = sites(&acts);
+        let kinks = Kinks::new(
+            vec![
+                (KinkSite::ConvRelu, None, dims(acts.conv.shape()), conv),
+                (KinkSite::Pool, None, dims(acts.pool.shape()), pool),
+                (
+                    KinkSite::HiddenRelu,
+                    None,
+                    dims(acts.affine1.shape()),
+                    hidden,
+                ),
+            ],
+            inputs.iter().map(|a| a.len()),
+        );
         let objective = NetObjective {
-            kinked: inputs.iter().map(|a| vec![false; a.len()]).collect(),
-            conv: vec![Watch::default(); base.conv.len()],
-            pool: vec![Watch::default(); base.pool.len()],
-            hidden: vec![Watch::default(); base.hidden.len()],
-            conv_dim: acts.conv.dim(),
-            pool_dim: acts.pool.dim(),
-            hidden_dim: acts.affine1.dim(),
-            base,
+            kinks,
             net,
             x,
             y,
@@ -341,40 +198,6 @@ impl<F: Float> NetObjective<F> {
             bn: None,
         }
     }
-
-    /// Compares a forward pass with the drawn point's and records what moved and what crossed.
-    fn watch(&mut self, a: &Activations<F>, step: Moved) {
-        let now = Pattern::of(a);
-        let mut crossed = false;
-        for (k, (&v, &v0)) in now.conv.iter().zip(&self.base.conv).enumerate() {
-            self.conv[k].moved((v - v0).abs());
-            if (v > 0.0) != (v0 > 0.0) {
-                self.conv[k].crossed(step);
-                crossed = true;
-            }
-        }
-        for (k, (&v, &v0)) in now.hidden.iter().zip(&self.base.hidden).enumerate() {
-            self.hidden[k].moved((v - v0).abs());
-            if (v > 0.0) != (v0 > 0.0) {
-                self.hidden[k].crossed(step);
-                crossed = true;
-            }
-        }
-        for (k, (now, base)) in now.pool.iter().zip(&self.base.pool).enumerate() {
-            if let (Some((winner, gap)), Some((winner0, gap0))) = (now, base) {
-                // Signed lead of the drawn point's winner: negative once another input wins.
-                let lead = if winner == winner0 { *gap } else { -gap };
-                self.pool[k].moved((lead - gap0).abs());
-                if winner != winner0 {
-                    self.pool[k].crossed(step);
-                    crossed = true;
-                }
-            }
-        }
-        if crossed {
-            self.kinked[step.input][step.index] = true;
-        }
-    }
 }
 
 impl<F: Float> Objective<F> for NetObjective<F> {
@@ -382,7 +205,7 @@ impl<F: Float> Objective<F> for NetObjective<F> {
         self.net.set_params(Self::params_of(inputs)).ok()?;
         let (loss, _) = self.net.loss(&self.x, &self.y).ok()?;
         if let Ok(a) = self.net.activations(&self.x, Mode::Train) {
-            self.watch(&a, moved);
+            self.kinks.watch(&sites(&a), moved);
         }
         Some(scalar(loss))
     }
@@ -391,95 +214,12 @@ impl<F: Float> Objective<F> for NetObjective<F> {
         &self.one
     }
 
-    fn kinks(&self, inputs: &[ArrayD<F>], names: &[&'static str]) -> Option<KinkReport> {
-        let unravel = |mut k: usize, dims: &[usize]| {
-            let mut index = vec![0; dims.len()];
-            for d in (0..dims.len()).rev() {
-                index[d] = k % dims[d];
-                k /= dims[d];
-            }
-            index
-        };
-        let (cn, cf, ch, cw) = self.conv_dim;
-        let (pn, pf, ph, pw) = self.pool_dim;
-        let (hn, hh) = self.hidden_dim;
-        let mut all = Vec::new();
-        let mut sites = Vec::new();
-        let margins_conv: Vec<Option<f64>> = self.base.conv.iter().map(|v| Some(v.abs())).collect();
-        let margins_pool: Vec<Option<f64>> =
-            self.base.pool.iter().map(|p| p.map(|(_, g)| g)).collect();
-        let margins_hidden: Vec<Option<f64>> =
-            self.base.hidden.iter().map(|v| Some(v.abs())).collect();
-        for (site, watches, margins, dims) in [
-            (
-                KinkSite::ConvRelu,
-                &self.conv,
-                &margins_conv,
-                vec![cn, cf, ch, cw],
-            ),
-            (
-                KinkSite::Pool,
-                &self.pool,
-                &margins_pool,
-                vec![pn, pf, ph, pw],
-            ),
-            (
-                KinkSite::HiddenRelu,
-                &self.hidden,
-                &margins_hidden,
-                vec![hn, hh],
-            ),
-        ] {
-            let mut summary = SiteSummary {
-                site,
-                total: 0,
-                near: 0,
-                crossed: 0,
-            };
-            for (k, (watch, margin)) in watches.iter().zip(margins.iter()).enumerate() {
-                let Some(margin) = *margin else { continue };
-                summary.total += 1;
-                let near = margin < watch.reach;
-                summary.near += usize::from(near);
-                summary.crossed += usize::from(watch.crossings > 0);
-                if near || watch.crossings > 0 {
-                    all.push(Kink {
-                        site,
-                        index: unravel(k, &dims),
-                        margin,
-                        reach: watch.reach,
-                        crossings: watch.crossings,
-                        example: watch.example.map(|m| (names[m.input], m.index)),
-                    });
-                }
-            }
-            sites.push(summary);
-        }
-        // Crossed first, then by how close they came (margin relative to reach).
-        all.sort_by(|a, b| {
-            (b.crossings > 0)
-                .cmp(&(a.crossings > 0))
-                .then((a.margin / a.reach).total_cmp(&(b.margin / b.reach)))
-        });
-        all.truncate(KinkReport::LISTED);
-        let kinked_elements: Vec<Vec<usize>> = self
-            .kinked
-            .iter()
-            .map(|flags| {
-                flags
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &f)| f)
-                    .map(|(i, _)| i)
-                    .collect()
-            })
-            .collect();
-        Some(KinkReport {
-            sites,
-            nearest: all,
-            kinked_parameters: kinked_elements.iter().map(Vec::len).sum(),
-            parameters: inputs.iter().map(|a| flat(a).len()).sum(),
-            kinked_elements,
-        })
+    fn kinks(&self, inputs: &[ArrayD<F>], names: &[String]) -> Option<KinkReport> {
+        Some(self.kinks.report(inputs, names))
     }
+}
+
+/// A shape as a list.
+fn dims(shape: &[usize]) -> Vec<usize> {
+    shape.to_vec()
 }

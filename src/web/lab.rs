@@ -26,7 +26,10 @@ struct LayerInfo {
 }
 
 /// Every layer the gradient check knows, in panel order:
-/// `[{ name, title, fields: ["n", "c", …], defaults: GradCheckSettings }, …]`.
+/// `[{ name, title, fields: ["n", "c", …], defaults: GradCheckSettings }, …]`. The last,
+/// `"designed"`, checks the network table's text (its field `"network"`; the page sends the
+/// Shapes panel's, `""` for the lecture's network) and its defaults carry the Lab's example
+/// network (`lab::DESIGNED_EXAMPLE`).
 #[wasm_bindgen(js_name = labLayers)]
 pub fn lab_layers() -> Result<JsValue, JsError> {
     let layers: Vec<LayerInfo> = LabLayer::ALL

@@ -14,7 +14,9 @@ use crate::lab::{
 };
 
 /// A gradient check in progress. `new GradCheckRun(settings)` validates the settings and computes
-/// the analytic gradients (throwing the engine's message if the settings are unusable); each
+/// the analytic gradients (throwing the engine's message if the settings are unusable: for a
+/// designed network also the parser's message on its text, or the count that is over the check's
+/// limits); each
 /// `step(k)` computes k more numerical gradient elements, so the worker can report progress and
 /// stop between steps.
 #[wasm_bindgen]

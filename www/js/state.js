@@ -65,7 +65,7 @@ export const PROPS = [
   // The Lab panel. The defaults are the engine's (ENGINE_DEFAULTS: gradcheckDefaults(),
   // speedDefaults(), batchnormDefaults()); the number of timed runs is the page's.
   // Gradient check
-  { name: "gl", type: "enum", values: ["affine", "relu", "conv", "maxpool", "softmax", "svm", "batchnorm", "net"], defaultFrom: "gradcheck.layer" },
+  { name: "gl", type: "enum", values: ["affine", "relu", "conv", "maxpool", "softmax", "svm", "batchnorm", "net", "designed"], defaultFrom: "gradcheck.layer" },
   { name: "gn", type: "int", min: 1, max: 1000, defaultFrom: "gradcheck.n" },
   { name: "gc", type: "int", min: 1, max: 1000, defaultFrom: "gradcheck.c" },
   { name: "gh", type: "int", min: 1, max: 1000, defaultFrom: "gradcheck.h" },

@@ -21,6 +21,8 @@ export const COLOURS = {
   suspicious: ["#fff1c2", "#e0a100"],
   wrong: ["#f9c9c4", "#a4161a"],
   worst: "#111111",
+  // A gradient element a sampled check did not check.
+  unchecked: "#f4f5f7",
   kink: "#1f5fbf",
   bars: "#1f5fbf",
   barsTest: "#7a4fb3",

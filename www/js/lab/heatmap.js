@@ -70,12 +70,15 @@ function colour(e, thresholds) {
 
 /**
  * A heat map of `gradient` (a GradientReport: name, shape, errorMap, worstIndex, analytic,
- * numerical, and optionally kinked), coloured by the engine's `thresholds` (`labThresholds()`).
- * Returns { element }.
+ * numerical, and optionally kinked and checked), coloured by the engine's `thresholds`
+ * (`labThresholds()`). When the check sampled the gradient (`checked`, its indices), the other
+ * elements are drawn blank: they were not checked. Returns { element }.
  */
 export function createHeatmap(gradient, thresholds) {
   const { name, shape, errorMap, worstIndex } = gradient;
   const kinked = new Set(gradient.kinked ?? []);
+  const checked = gradient.checked ? new Set(gradient.checked) : null;
+  const wasChecked = (k) => !checked || checked.has(k);
   const L = layout(shape);
   const gap = L.rows * L.cols > 1 ? 3 : 0;
   const across = L.cols * L.tileW;
@@ -104,7 +107,7 @@ export function createHeatmap(gradient, thresholds) {
         for (let j = 0; j < L.tileW; j++) {
           const k = elementAt(shape, L, r, c, i, j);
           if (k < 0) continue;
-          ctx.fillStyle = colour(errorMap[k], thresholds);
+          ctx.fillStyle = wasChecked(k) ? colour(errorMap[k], thresholds) : COLOURS.unchecked;
           ctx.fillRect(x0 + j * cell, y0 + i * cell, cell, cell);
           if (kinked.has(k)) {
             ctx.fillStyle = COLOURS.kink;
@@ -134,6 +137,11 @@ export function createHeatmap(gradient, thresholds) {
   function describe(k) {
     const label = k === worstIndex ? "worst: " : "";
     const kink = kinked.has(k) ? " — its ±h steps crossed a kink" : "";
+    if (!wasChecked(k)) {
+      info.textContent = `${name}${indexText(shape, k)}: analytic ${gradient.analytic[k].toPrecision(6)}; ` +
+        `not checked (the check sampled ${checked.size} of ${errorMap.length})`;
+      return;
+    }
     info.textContent = `${label}${name}${indexText(shape, k)}: analytic ${gradient.analytic[k].toPrecision(6)}, ` +
       `numerical ${gradient.numerical[k].toPrecision(6)}, relative error ${sci(errorMap[k])}${kink}`;
   }

@@ -2,7 +2,7 @@
 //!
 //! A [`Message`] is a catalog key and its arguments — numbers already written as text (the same
 //! in every language: `2.33`, `3,072`, `32×32×3`), names of layers, or other messages — and
-//! [`Message::text`] writes it in a [`Lang`] from that language's catalog (`en.rs`, `ko.rs`):
+//! [`Message::text`] writes it in a [`Lang`] from that language's catalog (`en/`, `ko/`):
 //! one template per key, its `{name}` holes filled with the arguments. No sentence is ever built
 //! by joining pieces of two languages; a message that contains another (a file's error that
 //! quotes the parser's) nests it as an argument, written in the same language.
@@ -53,12 +53,13 @@ impl Lang {
         Lang::ALL.into_iter().find(|l| l.code() == base)
     }
 
-    /// The catalog of this language: every key with its template.
-    pub fn catalog(self) -> &'static [(&'static str, &'static str)] {
-        match self {
-            Lang::En => en::TEXTS,
-            Lang::Ko => ko::TEXTS,
-        }
+    /// The catalog of this language: every key with its template, table by table.
+    pub fn catalog(self) -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+        let tables = match self {
+            Lang::En => en::TABLES,
+            Lang::Ko => ko::TABLES,
+        };
+        tables.iter().flat_map(|t| t.iter())
     }
 }
 
@@ -166,10 +167,7 @@ fn arg_text(a: &Arg, lang: Lang) -> String {
 }
 
 fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
-    lang.catalog()
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map(|(_, t)| *t)
+    lang.catalog().find(|(k, _)| *k == key).map(|(_, t)| *t)
 }
 
 /// The `{name}` holes of a template, in order (for the catalog tests).

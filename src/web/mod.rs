@@ -31,6 +31,7 @@ pub use limits::*;
 pub use shapes::*;
 pub use stepper::*;
 
+use crate::i18n::Lang;
 use wasm_bindgen::prelude::*;
 
 /// Runs once when the page instantiates the module: panics then print a readable message and
@@ -40,7 +41,23 @@ pub fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// An engine error as a JavaScript `Error` carrying the engine's message.
+thread_local! {
+    /// The page's language, in which errors are written (English until the page says).
+    static LANGUAGE: std::cell::Cell<Lang> = const { std::cell::Cell::new(Lang::En) };
+}
+
+/// Sets the language of the engine's messages: `"en"` or `"ko"` (another code is English).
+#[wasm_bindgen(js_name = setLanguage)]
+pub fn set_language(code: &str) {
+    LANGUAGE.with(|l| l.set(Lang::from_code(code).unwrap_or_default()));
+}
+
+/// The language the page asked for.
+pub(crate) fn language() -> Lang {
+    LANGUAGE.with(|l| l.get())
+}
+
+/// An engine error as a JavaScript `Error` carrying the engine's message in the page's language.
 pub(crate) fn js_error(e: crate::Error) -> JsError {
-    JsError::new(&e.to_string())
+    JsError::new(&e.text(language()))
 }

@@ -2,6 +2,7 @@
 
 import init, * as wasm from "../pkg/cnn_playground.js";
 import { isTrap, PAGE_TRAP_MESSAGE } from "./engine-trap.js";
+import { language } from "./i18n/i18n.js";
 
 /**
  * Instantiates the module once and returns its exports, plus `memory` (the wasm memory, for
@@ -9,6 +10,7 @@ import { isTrap, PAGE_TRAP_MESSAGE } from "./engine-trap.js";
  */
 export async function loadEngine() {
   const instance = await init();
+  wasm.setLanguage(language());
   return { ...wasm, memory: instance.memory };
 }
 

@@ -21,9 +21,13 @@ import { openStore } from "./persist/store.js";
 import { restoreNotice } from "./persist/text.js";
 import { problemsText, PROPS, State } from "./state.js";
 import { installTour } from "./tour/tour.js";
+import { installLanguageSwitch, pageLanguage } from "./language.js";
+import { setLanguage } from "./i18n/i18n.js";
 import { createTabs } from "./widgets/tabs.js";
 
 async function main() {
+  // The language first: the engine and every panel speak it from their start.
+  setLanguage(pageLanguage(new URLSearchParams(window.location.hash.slice(1)).get("lang")));
   const loading = document.getElementById("loading");
   const engine = await loadEngine().catch((e) => {
     loading.className = "message error";
@@ -44,6 +48,9 @@ async function main() {
   // The tab is one of the panels: a link naming another is said, like any value out of range.
   const props = PROPS.map((p) => (p.name === "tab" ? { ...p, type: "enum", values: PANELS.map((q) => q.id) } : p));
   const state = new State(props, window.location, keepMark);
+  // Settings restored from the last visit may name another language than the link did.
+  setLanguage(pageLanguage(state.get("lang")));
+  engine.setLanguage(pageLanguage(state.get("lang")));
   // Values of a link the page had to replace are said, not changed silently.
   const linkNotice = document.getElementById("link-notice");
   const showLinkProblems = () => {
@@ -133,6 +140,7 @@ async function main() {
   const selectTab = createTabs(document.getElementById("tabs"), PANELS, choose);
   // Copy link and the page's keys, both for the visible panel.
   installPageTools({ header: document.querySelector("header.site"), state, panel: () => mounted.get(current) });
+  installLanguageSwitch({ header: document.querySelector("header.site"), state });
   state.subscribe((changed) => {
     if (changed.includes("tab")) show(state.get("tab"));
   });

@@ -18,6 +18,8 @@ import { ENGINE_DEFAULTS, ENGINE_LIMITS, STEPPER } from "./config.js";
 export const PROPS = [
   // The page
   { name: "tab", type: "string", default: "filters" },
+  // The page's language; a link without it takes the browser's (main.js).
+  { name: "lang", type: "enum", values: ["auto", "en", "ko"], default: "auto" },
   // Presenter mode (presenter.js): the page laid out for a projector.
   { name: "present", type: "bool", default: false },
   // The Lecture 5 tour's open step (tour/tour.js; 0: closed); max is tour/steps.js STEPS.length.

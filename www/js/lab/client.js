@@ -6,15 +6,17 @@
 
 import { ERROR_KIND, WorkerClient } from "../worker-protocol.js";
 import { CANCEL_GRACE_MS } from "./config.js";
+import { language } from "../i18n/i18n.js";
 
-const WORKER_URL = new URL("./worker.js", import.meta.url);
+/** The worker, told the page's language so that the engine's messages match the page. */
+const workerUrl = () => new URL(`./worker.js?lang=${language()}`, import.meta.url);
 
 export class LabClient {
   /**
    * `onBusy(kind | null)` is called when a job starts (with its kind) and when it ends.
    * `createWorker` makes the worker (tests pass a fake one).
    */
-  constructor(onBusy = () => {}, { createWorker = () => new Worker(WORKER_URL, { type: "module" }) } = {}) {
+  constructor(onBusy = () => {}, { createWorker = () => new Worker(workerUrl(), { type: "module" }) } = {}) {
     this.onBusy = onBusy;
     this.worker = new WorkerClient({ createWorker, name: "Lab worker" });
     /** The running job's request (a promise with its `id`), or null. */

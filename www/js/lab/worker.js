@@ -22,6 +22,8 @@ import { STEP_MS } from "./config.js";
  */
 const ready = import("../../pkg-lab/cnn_playground.js").then(async (lab) => {
   await lab.default();
+  // The engine's messages in the page's language (the client puts it in the worker's URL).
+  lab.setLanguage(new URL(self.location.href).searchParams.get("lang") ?? "en");
   return lab;
 });
 ready.catch(() => {}); // reported with each job, not as an unhandled rejection

@@ -14,7 +14,7 @@
 // The engine carries no digits: the first time they are chosen, the worker fetches DIGITS_URL (the
 // committed www/data/digits.bin), keeps its bytes for the session and hands them to each Trainer.
 
-import init, { OwnImages, Trainer } from "../../pkg/cnn_playground.js";
+import init, { OwnImages, setLanguage, Trainer } from "../../pkg/cnn_playground.js";
 import { ERROR_KIND, serve, WorkerError } from "../worker-protocol.js";
 
 /** Milliseconds of training between two progress messages. */
@@ -22,7 +22,8 @@ const CHUNK_MS = 80;
 /** The digits file, relative to this script: www/js/train/ → www/data/digits.bin. */
 const DIGITS_URL = new URL("../../data/digits.bin", import.meta.url);
 
-const ready = init();
+// The engine's messages in the page's language (the client puts it in the worker's URL).
+const ready = init().then(() => setLanguage(new URL(self.location.href).searchParams.get("lang") ?? "en"));
 let trainer = null;
 /** The data settings (and own images) the trainer was made from, to know when to reload. */
 let dataKey = "";

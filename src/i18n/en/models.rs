@@ -1,0 +1,3 @@
+//! The `models` part of the engine's words in English (see `super`).
+
+pub const TEXTS: &[(&str, &str)] = &[];

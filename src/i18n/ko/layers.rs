@@ -1,0 +1,3 @@
+//! The `layers` part of the engine's words in Korean (see `super`).
+
+pub const TEXTS: &[(&str, &str)] = &[];

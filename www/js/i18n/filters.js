@@ -1,0 +1,8 @@
+// The words of the page's filters area in English and Korean (see i18n.js). Every key is in both.
+
+export default {
+  en: {
+  },
+  ko: {
+  },
+};

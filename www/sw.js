@@ -48,6 +48,8 @@ function keyOf(request) {
   const url = new URL(request.url);
   if (request.mode === "navigate" && (url.pathname === BASE.pathname || url.href.split(/[?#]/)[0] === INDEX)) return INDEX;
   url.hash = "";
+  // The workers' scripts are asked for with the page's language (`worker.js?lang=ko`): the same file.
+  url.searchParams.delete("lang");
   return LISTED.has(url.href) ? url.href : null;
 }
 

@@ -82,12 +82,15 @@ test("Train: K filters of F×F×C, and every shape H×W×C", async () => {
   const f = Number(await page.inputValue("[name=tk]"));
   const summary = await page.textContent("[data-testid=train-summary]");
   assert.match(summary, /images of 16×16×3, /);
-  // Pad (F − 1)/2 keeps 16×16; the 2×2 pool halves it; the depth is K.
-  assert.ok(summary.includes(`Net: K = ${k} filters of ${f}×${f}×3 → 16×16×${k}, pool → 8×8×${k}, hidden `), summary);
+  // Pad (F − 1)/2 keeps 16×16; the 2×2 pool halves it; the depth is K (the running model's layer table).
+  assert.ok(summary.includes(`Network: 16x16x3: conv${f}x${f}-${k} pad${(f - 1) / 2}, relu, pool2, fc`), summary);
+  const outputs = () => page.$$eval("[data-testid=train-layers] tbody tr", (trs) => trs.map((tr) => tr.children[2].textContent));
+  assert.deepEqual((await outputs()).slice(0, 3), [`16×16×${k}`, `16×16×${k}`, `8×8×${k}`]);
   // With K = 8 the conv's maps read 16×16×8.
   await page.fill("[name=tf]", "8");
   await page.press("[name=tf]", "Enter");
-  await page.waitForFunction(() => document.querySelector("[data-testid=train-summary]").textContent.includes("→ 16×16×8, pool → 8×8×8,"));
+  await page.waitForFunction(() => document.querySelector("[data-testid=train-layers] tbody tr td:nth-child(3)")?.textContent === "16×16×8");
+  assert.deepEqual((await outputs()).slice(0, 3), ["16×16×8", "16×16×8", "8×8×8"]);
 });
 
 test("Lab labels the number of filters K and the filter size F", async () => {

@@ -18,6 +18,7 @@ export function installLanguageSwitch({ header, state }) {
     state.set("lang", select.value);
     window.location.reload();
   });
-  header.append(select);
+  // Beside Copy link and Keys; presenter mode hides it with them (css/presenter.css).
+  (header.querySelector(".page-tools") ?? header).append(select);
   return select;
 }

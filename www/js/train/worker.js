@@ -23,7 +23,10 @@ const CHUNK_MS = 80;
 const DIGITS_URL = new URL("../../data/digits.bin", import.meta.url);
 
 // The engine's messages in the page's language (the client puts it in the worker's URL).
-const ready = init().then(() => setLanguage(new URL(self.location.href).searchParams.get("lang") ?? "en"));
+const ready = init().then((exports) => {
+  setLanguage(new URL(self.location.href).searchParams.get("lang") ?? "en");
+  return exports;
+});
 let trainer = null;
 /** The data settings (and own images) the trainer was made from, to know when to reload. */
 let dataKey = "";

@@ -5,7 +5,8 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { openPage } from "./harness.mjs";
+import { join } from "node:path";
+import { openPage, SCREENSHOTS } from "./harness.mjs";
 
 /** The Lab's example network (the engine's `lab::DESIGNED_EXAMPLE`). */
 const EXAMPLE = "8x8x3: conv3x3-4 pad1, relu, pool2, bn, conv3x3-6 pad1, relu, avgpool2, dropout0.8, fc10";
@@ -76,6 +77,7 @@ test("the default gradient check: its summary, table and readings in Korean", as
   assert.match(await page.textContent(".heatmap-info"), /^가장 나쁜 요소: dx\[\d,\d,\d,\d\]: 해석적 \S+, 수치적 \S+, 상대 오차 \S+$/);
   const legend = await texts(page, ".heat-legend > span:first-child, .heat-legend .swatch:last-child span");
   assert.deepEqual(legend, ["상대 오차:", "가장 나쁜 요소"]);
+  await page.locator(".lab-part").first().screenshot({ path: join(SCREENSHOTS, "lab-ko-gradcheck.png") });
 });
 
 test("an injected bug is read as 틀림, and the page says why", async () => {
@@ -176,6 +178,23 @@ test("a designed network's kink report in Korean: none crossed, then some", asyn
     assert.deepEqual(linked.log.errors, []);
   } finally {
     await linked.close();
+  }
+});
+
+test("at phone width the Korean panel fits", async () => {
+  const phone = await openPage(`#lang=ko&tab=lab&gl=designed&gseed=4&gstep=0.001&net=${encodeURIComponent(EXAMPLE)}`,
+    { width: 390, height: 844 });
+  try {
+    const p = phone.page;
+    await p.waitForSelector("[data-testid=gc-run]");
+    await run("gc", p);
+    await run("bn", p);
+    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
+    await p.screenshot({ path: join(SCREENSHOTS, "lab-ko-phone.png"), fullPage: true });
+    assert.deepEqual(phone.log.errors, []);
+  } finally {
+    await phone.close();
   }
 });
 

@@ -1,7 +1,8 @@
 // The Lab panel in Korean (`lang=ko`) in a real browser: its titles, the default gradient check's
 // summary and readings, an injected bug read as 틀림, Run/Cancel and progress, batch norm, naive
 // vs fast, the kink report of a designed network (none crossed, and some crossed), the engine's
-// own message in Korean, and no English word among the Lab's own texts.
+// and the worker's own messages in Korean, no English word among the Lab's own texts, and the
+// Korean panel at phone width.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -195,6 +196,21 @@ test("at phone width the Korean panel fits", async () => {
     assert.deepEqual(phone.log.errors, []);
   } finally {
     await phone.close();
+  }
+});
+
+test("the worker's own message in Korean: a Lab module that does not load", async () => {
+  const missing = await openPage("#lang=ko&tab=filters");
+  try {
+    const p = missing.page;
+    await p.context().route("**/pkg-lab/**", (route) => route.fulfill({ status: 404, body: "not found" }));
+    await p.click("#tab-lab");
+    await p.click("[data-testid=bn-run]");
+    await p.waitForSelector("[data-testid=bn-error]:not([hidden])");
+    assert.match(await p.textContent("[data-testid=bn-error]"),
+      /^실험실 모듈\(www\/pkg-lab\/\)을 불러오지 못했습니다\(.+\)\. \.\/scripts\/build-wasm\.sh로 빌드하세요$/);
+  } finally {
+    await missing.close();
   }
 });
 

@@ -1,6 +1,7 @@
 // The Lab panel in Korean (`lang=ko`) in a real browser: its titles, the default gradient check's
 // summary and readings, an injected bug read as 틀림, Run/Cancel and progress, batch norm, naive
-// vs fast, the kink report of a designed network (none crossed, and some crossed), the engine's
+// vs fast, the lecture's network checked on a sample, the kink report of a designed network (none
+// crossed, and some crossed), the engine's
 // and the worker's own messages in Korean, no English word among the Lab's own texts, and the
 // Korean panel at phone width.
 
@@ -148,8 +149,18 @@ test("no English word among the Lab's own texts", async () => {
   assert.deepEqual(english, []);
 });
 
-test("a designed network's kink report in Korean: none crossed, then some", async () => {
+test("the lecture's network, checked on a sample, in Korean", async () => {
   await page.selectOption("select[name=lab-layer]", "designed");
+  assert.match(await page.textContent("[data-testid=gc-network]"), /^32x32x3: conv3x3-16 pad1, .* \(강의의 신경망\)$/);
+  await run("gc");
+  assert.match(await page.textContent("[data-testid=gc-sampled]"), new RegExp(
+    "^표본 검사: 신경망의 매개변수 77,205개 중 42개를 검사했습니다\\. .* 각 매개변수 배열에서 시드로 뽑은 값을 최대 3개씩 검사했습니다\\. " +
+    "아래 오차는 그 값들에 대한 것이며, 히트맵에서 나머지는 빈칸으로 둡니다\\.$"));
+  assert.equal(await page.textContent("[data-testid=gc-table] tbody tr:first-child td"), "(16, 3, 3, 3), 3개 검사");
+  assert.match(await page.textContent("[data-testid=gc-summary]"), /^검사한 대상: 설계한 신경망 \(강의의 신경망\), 입력 x \(4, 3, 32, 32\), /);
+});
+
+test("a designed network's kink report in Korean: none crossed, then some", async () => {
   await page.click("[data-action=example-network]");
   await run("gc");
   assert.deepEqual((await readings()).map(([, v]) => v), Array(8).fill("맞음"));

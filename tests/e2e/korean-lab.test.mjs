@@ -1,9 +1,8 @@
 // The Lab panel in Korean (`lang=ko`) in a real browser: its titles, the default gradient check's
 // summary and readings, an injected bug read as 틀림, Run/Cancel and progress, batch norm, naive
 // vs fast, the lecture's network checked on a sample, the kink report of a designed network (none
-// crossed, and some crossed), the engine's
-// and the worker's own messages in Korean, no English word among the Lab's own texts, and the
-// Korean panel at phone width.
+// crossed, and some crossed), the engine's and the worker's own messages in Korean, no English
+// word among the Lab's own texts, and the Korean panel at phone width.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";

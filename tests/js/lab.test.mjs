@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { mock, test } from "node:test";
 import { TRAP_MESSAGE } from "../../www/js/engine-trap.js";
+import { setLanguage } from "../../www/js/i18n/i18n.js";
 import { LabClient } from "../../www/js/lab/client.js";
 import { CANCEL_GRACE_MS } from "../../www/js/lab/config.js";
 import { bandPosition, indexText, logPosition, median, reading, sci, stepText } from "../../www/js/lab/stats.js";
@@ -89,6 +90,20 @@ test("a job runs to its result, with progress, and one job at a time", async () 
   assert.deepEqual(progress, [[3, 10, "elements"]]);
   assert.deepEqual(busy, ["gradcheck", null]);
   assert.equal(c.busy, false);
+});
+
+test("the page's own refusal is written in the page's language", async () => {
+  const { c, worker } = client();
+  const job = c.run("gradcheck", {});
+  setLanguage("ko");
+  try {
+    assert.deepEqual(await c.run("speed", {}), { error: "실험실의 다른 계산이 아직 실행 중입니다: 기다리거나 취소를 누르세요" });
+  } finally {
+    setLanguage("en");
+  }
+  assert.deepEqual(await c.run("speed", {}), { error: "another Lab computation is still running: wait or press Cancel" });
+  worker().reply({ id: worker().sent[0].id, type: "reply", value: 1 });
+  assert.deepEqual(await job, { value: 1 });
 });
 
 test("an engine error ends the job with its message; a fatal one restarts the worker", async () => {

@@ -4,18 +4,19 @@
 // (the running averages), with the running mean and variance next to the true ones. Settings live
 // in the URL (state props bn…).
 
+import { t } from "../i18n/i18n.js";
 import { el, fmt, numberField } from "../widgets/dom.js";
 import { COLOURS } from "./config.js";
 import { createHistogram, meanText } from "./histogram.js";
 import { createRunner } from "./runner.js";
 
-/** [engine field, state prop, label, hint, min]. */
+/** [engine field, state prop, label, hint, min]; a label is a symbol or a key of the lab catalog. */
 const FIELDS = [
-  ["n", "bnn", "N", "Images per batch", 1], ["c", "bnc", "C", "Channels of the images", 1],
-  ["h", "bnh", "H", "Image height", 1], ["w", "bnw", "W", "Image width", 1],
-  ["f", "bnf", "K", "Conv filters: the channels batch norm normalises", 1],
-  ["seed", "bnseed", "Seed", "Seed of the images and filters", 0],
-  ["warmupBatches", "bnwarm", "Warm-up", "Train-mode batches before the test-mode batch", 0],
+  ["n", "bnn", "N", "lab.hintImages", 1], ["c", "bnc", "C", "lab.hintImageChannels", 1],
+  ["h", "bnh", "H", "lab.hintImageHeight", 1], ["w", "bnw", "W", "lab.hintImageWidth", 1],
+  ["f", "bnf", "K", "lab.hintBnFilters", 1],
+  ["seed", "bnseed", "lab.seed", "lab.hintBnSeed", 0],
+  ["warmupBatches", "bnwarm", "lab.warmup", "lab.hintWarmup", 0],
 ];
 
 export function createBatchNorm({ engine, state, client }) {
@@ -24,7 +25,7 @@ export function createBatchNorm({ engine, state, client }) {
   const box = el("div", { class: "numbers" });
   for (const [, prop, label, hint, min] of FIELDS) {
     const { field, input } = numberField({
-      label, name: `lab-${prop}`, value: state.get(prop), min, hint,
+      label: label.startsWith("lab.") ? t(label) : label, name: `lab-${prop}`, value: state.get(prop), min, hint: t(hint),
       onInput: (v) => Number.isInteger(v) && state.set(prop, v),
     });
     inputs.set(prop, input);
@@ -37,7 +38,7 @@ export function createBatchNorm({ engine, state, client }) {
   };
   const results = el("div", { class: "lab-results", "data-testid": "bn-results" });
   const runner = createRunner({
-    client, section: "bn", kind: "batchnorm", label: "Run batch norm",
+    client, section: "bn", kind: "batchnorm", label: t("lab.runBn"),
     start: settings,
     show: (report) => results.replaceChildren(...render(report, settings())),
   });
@@ -48,8 +49,8 @@ export function createBatchNorm({ engine, state, client }) {
   });
 
   const element = el("section", { class: "card lab-part", "aria-labelledby": "lab-bn-title" },
-    el("h3", { id: "lab-bn-title", text: "Batch normalization" }),
-    el("p", { text: "Random images go through a conv layer whose filters and biases give each channel its own mean and spread. Spatial batch norm (γ = 1, β = 0) then normalises every channel over N, H and W." }),
+    el("h3", { id: "lab-bn-title", text: t("lab.bnTitle") }),
+    el("p", { text: t("lab.bnIntro") }),
     el("div", { class: "controls" }, box),
     runner.element,
     results);
@@ -58,18 +59,18 @@ export function createBatchNorm({ engine, state, client }) {
 
 function render(report, s) {
   const stages = [
-    ["before", "Conv output", COLOURS.axis],
-    ["train", "Batch norm, train mode", COLOURS.bars],
-    ["testBefore", "Conv output, new batch", COLOURS.axis],
-    ["test", "Batch norm, test mode", COLOURS.barsTest],
-  ];
+    ["before", COLOURS.axis],
+    ["train", COLOURS.bars],
+    ["testBefore", COLOURS.axis],
+    ["test", COLOURS.barsTest],
+  ].map(([key, colour]) => [key, t(`lab.stage.${key}`), colour]);
   const channels = report.before.map((_, ch) =>
     el("div", { class: "bn-channel", "data-channel": ch },
-      el("h4", { text: `Channel ${ch}` }),
+      el("h4", { text: t("lab.channel", { ch: String(ch) }) }),
       el("div", { class: "bn-stages" }, ...stages.map(([key, title, colour]) =>
         el("div", { class: "bn-stage" },
           el("p", { class: "stage-title", text: title }),
-          createHistogram(report[key][ch], { colour, label: `Channel ${ch}, ${title}:`, testid: `bn-${key}-${ch}` }).element)))));
+          createHistogram(report[key][ch], { colour, label: t("lab.channelStage", { ch: String(ch), stage: title }), testid: `bn-${key}-${ch}` }).element)))));
   const rows = report.runningMean.map((m, ch) => el("tr", {},
     el("th", { scope: "row", text: String(ch) }),
     el("td", { class: "num", "data-testid": `bn-running-mean-${ch}`, text: meanText(m) }),
@@ -77,12 +78,13 @@ function render(report, s) {
     el("td", { class: "num", "data-testid": `bn-running-var-${ch}`, text: fmt(report.runningVar[ch], 4) }),
     el("td", { class: "num", text: fmt(report.trueVar[ch], 4) })));
   const table = el("table", { class: "lab-table", "data-testid": "bn-running" },
-    el("caption", { text: `Running averages after ${s.warmupBatches} train-mode batch${s.warmupBatches === 1 ? "" : "es"} (momentum 0.9: running = 0.9·running + 0.1·batch, starting from 0), next to the true mean and variance of the conv output over those batches.` }),
-    el("thead", {}, el("tr", {}, ...["Channel", "Running mean", "True mean", "Running var", "True var"].map((h) => el("th", { scope: "col", text: h })))),
+    el("caption", { text: t("lab.runningCaption", { batches: s.warmupBatches }) }),
+    el("thead", {}, el("tr", {}, ...["headChannel", "headRunningMean", "headTrueMean", "headRunningVar", "headTrueVar"]
+      .map((h) => el("th", { scope: "col", text: t(`lab.${h}`) })))),
     el("tbody", {}, ...rows));
   return [
-    el("p", { class: "hint", text: `Per channel, left to right: the conv output of the batch, that batch after batch norm in train mode, the conv output of a new batch, and that batch after batch norm in test mode, after ${s.warmupBatches} warm-up batch${s.warmupBatches === 1 ? "" : "es"}. Red line: 0.` }),
-    el("p", { class: "hint", text: "Train mode divides by √(σ² + ε) with this batch's own σ², so every channel gets mean 0 and std √(σ²/(σ² + ε)) ≈ 1. Test mode uses the running averages instead: after enough warm-up batches close to 0 and 1, but not exactly; with no warm-up the running variance is still 0 and test mode divides by √ε." }),
+    el("p", { class: "hint", text: t("lab.bnStages", { batches: s.warmupBatches }) }),
+    el("p", { class: "hint", text: t("lab.bnModes") }),
     el("div", { class: "bn-grid" }, ...channels),
     el("div", { class: "table-scroll" }, table),
   ];

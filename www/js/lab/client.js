@@ -6,7 +6,7 @@
 
 import { ERROR_KIND, WorkerClient } from "../worker-protocol.js";
 import { CANCEL_GRACE_MS } from "./config.js";
-import { language } from "../i18n/i18n.js";
+import { language, t } from "../i18n/i18n.js";
 
 /** The worker, told the page's language so that the engine's messages match the page. */
 const workerUrl = () => new URL(`./worker.js?lang=${language()}`, import.meta.url);
@@ -33,7 +33,7 @@ export class LabClient {
    * to an error) while another job runs.
    */
   async run(kind, settings, onProgress = () => {}) {
-    if (this.job) return { error: "another Lab computation is still running: wait or press Cancel" };
+    if (this.job) return { error: t("lab.busy") };
     const job = this.worker.request(kind, { settings }, { onProgress: (m) => onProgress(m.done, m.total, m.label) });
     this.job = job;
     this.onBusy(kind);

@@ -4,43 +4,47 @@
 // a heat map per gradient. Settings live in the URL (state props g…). The choice "designed"
 // checks the Shapes panel's network table (state prop `net`, "" the lecture's network).
 
+import { t } from "../i18n/i18n.js";
 import { el, numberField, radioGroup } from "../widgets/dom.js";
 import { createHeatmap, heatmapLegend } from "./heatmap.js";
 import { createRunner } from "./runner.js";
 import { indexText, sci, shapeText, stepText } from "./stats.js";
 
-/** Engine field name → [state prop, label, hint, min]. */
+/**
+ * Engine field name → [state prop, label, hint, min]. A label or hint is a symbol ("N") or the
+ * key of its text in the lab catalog ("lab.stride"), written when the panel is built.
+ */
 const FIELDS = {
-  n: ["gn", "N", "Batch size", 1],
-  c: ["gc", "C", "Channels", 1],
-  h: ["gh", "H", "Height", 1],
-  w: ["gw", "W", "Width", 1],
-  f: ["gf", "K", "Number of filters", 1],
-  filterSize: ["gk", "F", "Filter size F (HH = WW = F)", 1],
-  stride: ["gs", "Stride", "Stride", 1],
-  pad: ["gp", "Pad", "Zero padding on every side", 0],
-  hidden: ["ghid", "Hidden", "Hidden units of the affine layer", 1],
+  n: ["gn", "N", "lab.hintBatch", 1],
+  c: ["gc", "C", "lab.hintChannels", 1],
+  h: ["gh", "H", "lab.hintHeight", 1],
+  w: ["gw", "W", "lab.hintWidth", 1],
+  f: ["gf", "K", "lab.hintFilters", 1],
+  filterSize: ["gk", "F", "lab.hintFilterSize", 1],
+  stride: ["gs", "lab.stride", "lab.hintStride", 1],
+  pad: ["gp", "lab.pad", "lab.hintPad", 0],
+  hidden: ["ghid", "lab.hidden", "lab.hintHidden", 1],
 };
 
-/** Labels that differ for some layers. */
+/** Labels that differ for some layers (symbols or keys, as in FIELDS). */
 const LABELS = {
-  affine: { f: ["M", "Outputs of the layer; x is reshaped to N × (C·H·W)"] },
-  maxpool: { filterSize: ["Window", "Pool window size"] },
-  softmax: { c: ["C", "Number of classes (scores are N × C)"] },
-  svm: { c: ["C", "Number of classes (scores are N × C)"] },
+  affine: { f: ["M", "lab.hintAffineOutputs"] },
+  maxpool: { filterSize: ["lab.window", "lab.hintWindow"] },
+  softmax: { c: ["C", "lab.hintClasses"] },
+  svm: { c: ["C", "lab.hintClasses"] },
   net: {
-    f: ["K", "Conv filters (F×F, stride 1, pad (F − 1)/2, then ReLU and 2×2 max pool)"],
-    filterSize: ["F", "Filter size F (odd, so the conv keeps H and W)"],
+    f: ["K", "lab.hintNetFilters"],
+    filterSize: ["F", "lab.hintNetFilterSize"],
   },
-  designed: { n: ["N", "Images in the batch (their size is the network's input)"] },
+  designed: { n: ["N", "lab.hintDesignedN"] },
 };
 
+/** A label of FIELDS or LABELS as text: a key's text, a symbol as it is. */
+const words = (label) => (label.startsWith("lab.") ? t(label) : label);
 
-const READING_TEXT = {
-  correct: "correct",
-  suspicious: "suspicious",
-  wrong: "wrong",
-};
+/** The layers the lab catalog names; another layer the engine adds keeps the engine's title. */
+const TITLED = ["affine", "relu", "conv", "maxpool", "softmax", "svm", "batchnorm", "net", "designed"];
+const layerTitle = (l) => (TITLED.includes(l.name) ? t(`lab.layer.${l.name}`) : l.title);
 
 export function createGradCheck({ engine, state, client }) {
   const layers = engine.labLayers();
@@ -51,8 +55,8 @@ export function createGradCheck({ engine, state, client }) {
   const courseScale = engine.courseWeightScale();
   const byName = new Map(layers.map((l) => [l.name, l]));
 
-  const layerSelect = el("select", { name: "lab-layer", "aria-label": "Layer to check", "data-setting": "gl" },
-    ...layers.map((l) => el("option", { value: l.name, text: l.title })));
+  const layerSelect = el("select", { name: "lab-layer", "aria-label": t("lab.layerSelect"), "data-setting": "gl" },
+    ...layers.map((l) => el("option", { value: l.name, text: layerTitle(l) })));
   layerSelect.value = state.get("gl");
   layerSelect.addEventListener("change", () => {
     // A new layer starts from the shapes of the assignment's own check of it.
@@ -69,17 +73,17 @@ export function createGradCheck({ engine, state, client }) {
   const lectureText = engine.networkToText(engine.lectureNetwork());
   const exampleText = byName.get("designed").defaults.network;
   const netText = el("code", { class: "net-text", "data-testid": "gc-network" });
-  const useExample = el("button", { type: "button", "data-action": "example-network", text: "Use the example network" });
+  const useExample = el("button", { type: "button", "data-action": "example-network", text: t("lab.useExample") });
   useExample.addEventListener("click", () => state.set("net", exampleText));
-  const editTable = el("button", { type: "button", "data-action": "edit-network", text: "Edit it in the Shapes panel" });
+  const editTable = el("button", { type: "button", "data-action": "edit-network", text: t("lab.editTable") });
   editTable.addEventListener("click", () => state.set("tab", "shapes"));
   const netBox = el("div", { class: "designed-network", "data-testid": "gc-designed" },
-    el("p", {}, el("span", { class: "label", text: "Network (the Shapes panel's table): " }), netText),
-    el("p", { class: "hint", text: "The last fc layer's outputs are the classes; the images are random N(0, 1) of the network's input size, the labels random too. He initialisation (std √(2 / fan in)), biases 0; dropout keeps one mask for the whole check; batch norm uses the batch's statistics, as in training. Each checked parameter costs two passes of the batch: a large network is checked on a sample of each parameter array, drawn from the seed, and one too large even for that is refused." }),
+    el("p", {}, el("span", { class: "label", text: t("lab.networkLabel") }), netText),
+    el("p", { class: "hint", text: t("lab.networkHint") }),
     el("div", { class: "run-row" }, useExample, editTable));
   const showNetwork = () => {
     const text = state.get("net");
-    netText.textContent = text || `${lectureText} (the lecture's network)`;
+    netText.textContent = text || t("lab.lectureNetwork", { text: lectureText });
     useExample.hidden = text === exampleText;
   };
   showNetwork();
@@ -88,27 +92,27 @@ export function createGradCheck({ engine, state, client }) {
   const shapeBox = el("div", { class: "numbers" });
   for (const [field, [prop, label, hint, min]] of Object.entries(FIELDS)) {
     const { field: box, input } = numberField({
-      label, name: `lab-${prop}`, value: state.get(prop), min, hint,
+      label: words(label), name: `lab-${prop}`, value: state.get(prop), min, hint: words(hint),
       onInput: (v) => Number.isInteger(v) && state.set(prop, v),
     });
     fields.set(field, { box, input, prop });
     shapeBox.append(box);
   }
   const seed = numberField({
-    label: "Seed", name: "lab-gseed", value: state.get("gseed"), min: 0, hint: "Seed of the random inputs",
+    label: t("lab.seed"), name: "lab-gseed", value: state.get("gseed"), min: 0, hint: t("lab.hintSeed"),
     onInput: (v) => Number.isInteger(v) && state.set("gseed", v),
   });
-  const step = decimalField({ state, prop: "gstep", label: "Step h", hint: "Step of the centred differences (f(x + h) − f(x − h)) / 2h" });
-  const scale = decimalField({ state, prop: "gws", label: "Weight scale", hint: "Standard deviation of the net's initial weights (the course uses 1e-3)" });
+  const step = decimalField({ state, prop: "gstep", label: t("lab.step"), hint: t("lab.hintStep") });
+  const scale = decimalField({ state, prop: "gws", label: t("lab.weightScale"), hint: t("lab.hintWeightScale") });
   const precision = radioGroup({
-    legend: "Precision", name: "lab-gprec", value: state.get("gprec"),
+    legend: t("lab.precision"), name: "lab-gprec", value: state.get("gprec"),
     options: [["f64", "f64"], ["f32", "f32"]],
     onChange: (v) => state.set("gprec", v),
   });
   const bug = el("input", { type: "checkbox", name: "lab-gbug", checked: state.get("gbug") });
   bug.addEventListener("change", () => state.set("gbug", bug.checked));
-  const bugLabel = el("label", { class: "check", title: "Scale the first analytic gradient by 1.01, as a subtle bug would" },
-    bug, el("span", { text: "Inject a bug" }));
+  const bugLabel = el("label", { class: "check", title: t("lab.hintBug") },
+    bug, el("span", { text: t("lab.bug") }));
 
   function showFields() {
     const layer = byName.get(state.get("gl"));
@@ -120,8 +124,8 @@ export function createGradCheck({ engine, state, client }) {
       box.hidden = !used;
       input.disabled = !used;
       const [label, hint] = labels[field] ?? [FIELDS[field][1], FIELDS[field][2]];
-      box.querySelector("span").textContent = label;
-      box.title = hint;
+      box.querySelector("span").textContent = words(label);
+      box.title = words(hint);
     }
   }
 
@@ -142,7 +146,7 @@ export function createGradCheck({ engine, state, client }) {
 
   const results = el("div", { class: "lab-results", "data-testid": "gc-results" });
   const runner = createRunner({
-    client, section: "gc", kind: "gradcheck", label: "Run check",
+    client, section: "gc", kind: "gradcheck", label: t("lab.runCheck"),
     start: settings,
     show: (report) => results.replaceChildren(...render(report, { tryCourseScale, courseScale, thresholds })),
   });
@@ -167,10 +171,10 @@ export function createGradCheck({ engine, state, client }) {
   showFields();
 
   const element = el("section", { class: "card lab-part", "aria-labelledby": "lab-gc-title" },
-    el("h3", { id: "lab-gc-title", text: "Gradient check" }),
-    el("p", { text: "The engine draws random inputs from the seed, runs the layer's backward pass (the analytic gradient) and centred differences (f(x + h) − f(x − h)) / 2h for every input value (the numerical gradient), and compares them with the course's relative error |a − n| / max(1e-8, |a| + |n|), taken as the maximum over all values." }),
+    el("h3", { id: "lab-gc-title", text: t("lab.gcTitle") }),
+    el("p", { text: t("lab.gcIntro") }),
     el("div", { class: "controls" },
-      el("label", { class: "field" }, el("span", { text: "Layer" }), layerSelect),
+      el("label", { class: "field" }, el("span", { text: t("lab.layer") }), layerSelect),
       shapeBox,
       el("div", { class: "numbers" }, scale.field, seed.field, step.field),
       netBox,
@@ -211,40 +215,43 @@ function decimalField({ state, prop, label, hint }) {
 function render(report, { tryCourseScale, courseScale, thresholds }) {
   const s = report.settings;
   const inputs = report.inputShapes.map(([name, shape]) => `${name} ${shapeText(shape)}`).join(", ");
-  const bug = s.injectBug ? ` Bug injected: the analytic ${report.gradients[0].name} was scaled by 1.01.` : "";
-  const what = s.layer === "designed" ? `the designed network ${s.network || "(the lecture's)"}` : s.layer;
-  const init = { net: `weight scale ${stepText(s.weightScale)}, `, designed: s.init === "he" ? "He initialisation, " : `weight scale ${stepText(s.weightScale)}, ` };
-  const summary = el("p", { class: "checked", "data-testid": "gc-summary" },
-    `Checked ${what} on ${inputs}; ${init[s.layer] ?? ""}` +
-    `seed ${s.seed}, h = ${stepText(s.step)}, ${s.precision}.${bug}`);
-  const sampled = report.sampled && el("p", { class: "message notice", "data-testid": "gc-sampled", text:
-    `Sampled: ${report.sampled.checked.toLocaleString("en-US")} of the network's ${report.sampled.parameters.toLocaleString("en-US")} parameters were checked. ` +
-    "Each checked value costs two passes of the batch, too many for all of them, so, like the course's grad_check_sparse, " +
-    `the check took up to ${report.sampled.perArray} values of each parameter array, drawn from the seed. The errors below are over those values; the heat maps leave the others blank.` });
+  const bug = s.injectBug ? t("lab.bugInjected", { name: report.gradients[0].name }) : "";
+  const what = s.layer !== "designed" ? s.layer
+    : s.network ? t("lab.whatDesigned", { network: s.network }) : t("lab.whatLecture");
+  const scaled = t("lab.initScale", { scale: stepText(s.weightScale) });
+  const init = { net: scaled, designed: s.init === "he" ? t("lab.initHe") : scaled };
+  // Seeds and counts as typed (String): the catalog would group a number's digits.
+  const summary = el("p", { class: "checked", "data-testid": "gc-summary", text: t("lab.summary", {
+    what, inputs, init: init[s.layer] ?? "", seed: String(s.seed), h: stepText(s.step), precision: s.precision, bug,
+  }) });
+  const sampled = report.sampled && el("p", { class: "message notice", "data-testid": "gc-sampled", text: t("lab.sampled", {
+    checked: report.sampled.checked, parameters: report.sampled.parameters, perArray: String(report.sampled.perArray),
+  }) });
 
   const kinks = report.kinks;
-  const verdict = (v, id) => el("span", { class: `verdict ${v}`, "data-testid": id, text: READING_TEXT[v] });
+  const verdict = (v, id) => el("span", { class: `verdict ${v}`, "data-testid": id, text: t(`lab.verdict.${v}`) });
   const rows = report.gradients.map((g) => el("tr", {},
     el("th", { scope: "row", class: "mono", text: g.name }),
-    el("td", { text: g.checked ? `${shapeText(g.shape)}, ${g.checked.length} checked` : shapeText(g.shape) }),
+    el("td", { text: g.checked ? t("lab.shapeChecked", { shape: shapeText(g.shape), n: String(g.checked.length) }) : shapeText(g.shape) }),
     el("td", { class: "num mono", "data-testid": `gc-error-${g.name}`, text: sci(g.relError) }),
     el("td", {}, verdict(g.verdict, `gc-verdict-${g.name}`)),
     kinks && el("td", { class: "num mono" },
       el("span", { "data-testid": `gc-kinkfree-${g.name}`, text: sci(g.kinkFreeError) }),
-      el("span", { class: "kink-count", text: g.kinked.length ? ` (${g.kinked.length} left out)` : "" })),
+      el("span", { class: "kink-count", text: g.kinked.length ? t("lab.leftOut", { n: String(g.kinked.length) }) : "" })),
     kinks && el("td", {}, verdict(g.kinkFreeVerdict, `gc-kinkfree-verdict-${g.name}`))));
-  const heads = ["Gradient", "Shape", "Relative error", "Reading", ...(kinks ? ["Without kinked steps", "Reading"] : [])];
+  const heads = [t("lab.headGradient"), t("lab.headShape"), t("lab.headError"), t("lab.headReading"),
+    ...(kinks ? [t("lab.headKinkFree"), t("lab.headReading")] : [])];
   const table = el("table", { class: "lab-table", "data-testid": "gc-table" },
     el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", { scope: "col", text: h })))),
     el("tbody", {}, ...rows));
 
   const notes = [];
   if (s.precision === "f32") {
-    notes.push(el("p", { class: "message notice", text: "In f32 a value carries about 7 significant digits, so f(x + h) − f(x − h) keeps only a few of them when h is small: the numerical gradient itself is inaccurate. This is why the course checks in f64." }));
+    notes.push(el("p", { class: "message notice", text: t("lab.noteF32") }));
   }
   const [correctBelow, wrongAbove] = [stepText(thresholds.correctBelow), stepText(thresholds.wrongAbove)];
   if (s.precision === "f64" && report.gradients.some((g) => g.verdict === "wrong") && s.injectBug) {
-    notes.push(el("p", { class: "message notice", text: `A 1% error in a backward pass gives a relative error of about 5e-3: far above ${wrongAbove}, so the check catches it.` }));
+    notes.push(el("p", { class: "message notice", text: t("lab.noteBug", { wrong: wrongAbove }) }));
   }
   // What the engine knows beyond the numbers (a bias cancelled by the batch norm after it).
   const gradientNotes = report.gradients.filter((g) => g.note).map((g) =>
@@ -255,24 +262,25 @@ function render(report, { tryCourseScale, courseScale, thresholds }) {
     el("div", { class: "table-scroll" }, table),
     ...gradientNotes,
     ...(kinks ? renderKinks(report, { tryCourseScale, courseScale, correctBelow }) : []),
-    el("p", { class: "hint", text: `The course's reading: below ${correctBelow} the gradient is correct; from ${correctBelow} to ${wrongAbove} it is suspicious (acceptable only where the function has kinks, like ReLU or max, near the inputs); above ${wrongAbove} it is probably wrong.` }),
+    el("p", { class: "hint", text: t("lab.readingHint", { correct: correctBelow, wrong: wrongAbove }) }),
     ...notes,
     heatmapLegend(thresholds),
     el("div", { class: "heatmaps" }, ...report.gradients.map((g) => createHeatmap(g, thresholds).element)),
   ];
 }
 
+/** What a site watches: a ReLU's inputs, a max pool's windows (the words' keys' suffix). */
 const SITES = {
-  convRelu: ["ReLU after the conv", "input"],
-  pool: ["2×2 max pool", "window"],
-  hiddenRelu: ["ReLU after the hidden layer", "input"],
+  convRelu: "input",
+  pool: "window",
+  hiddenRelu: "input",
   // A designed network's: each site names its layer as the table does, "layer 3 (relu)".
-  relu: ["ReLU", "input"],
-  maxPool: ["Max pool", "window"],
+  relu: "input",
+  maxPool: "window",
 };
 
-/** Where a group of sites is: its layer ("layer 3 (relu)") or the net's name for it. */
-const siteName = (site) => site.layer ?? SITES[site.site][0];
+/** Where a group of sites is: its layer ("layer 3 (relu)", the engine's) or the net's name for it. */
+const siteName = (site) => site.layer ?? t(`lab.site.${site.site}`);
 
 /**
  * The whole net's kinks: how many ReLU inputs and pool windows were near or crossed, which.
@@ -282,48 +290,49 @@ function renderKinks(report, { tryCourseScale, courseScale, correctBelow }) {
   const { kinks, settings: s } = report;
   const crossed = kinks.sites.reduce((n, site) => n + site.crossed, 0);
   const summary = el("table", { class: "lab-table", "data-testid": "gc-kink-sites" },
-    el("caption", { text: "Within reach: the distance to the kink is less than the most that one ±h step of any single parameter moved it. Crossed: some parameter's ±h step pushed it across (a ReLU input changed sign, or a pool window changed winner)." }),
-    el("thead", {}, el("tr", {}, ...["Where", "Watched", "Within reach", "Crossed"].map((h) => el("th", { scope: "col", text: h })))),
+    el("caption", { text: t("lab.sitesCaption") }),
+    el("thead", {}, el("tr", {}, ...["headWhere", "headWatched", "headNear", "headCrossed"].map((h) => el("th", { scope: "col", text: t(`lab.${h}`) })))),
     el("tbody", {}, ...kinks.sites.map((site) => el("tr", {},
       el("th", { scope: "row", text: siteName(site) }),
-      el("td", { class: "num", text: `${site.total} ${SITES[site.site][1]}s` }),
+      el("td", { class: "num", text: t(`lab.watched.${SITES[site.site]}`, { n: String(site.total) }) }),
       el("td", { class: "num", text: String(site.near) }),
       el("td", { class: "num", "data-testid": `gc-kinks-crossed-${site.layer ?? site.site}`, text: String(site.crossed) })))));
   const parts = [
-    el("h4", { text: "Kinks" }),
-    el("p", { text: "ReLU has a kink at 0 and max pool one wherever the two largest inputs of a window tie. If a ±h step moves an input across its kink, the centred difference averages two different slopes, and the relative error is large although the backward pass is right. The engine watched every ReLU input and pool window during all the steps of this check." }),
+    el("h4", { text: t("lab.kinks") }),
+    el("p", { text: t("lab.kinksIntro") }),
     el("div", { class: "table-scroll" }, summary),
   ];
   const designed = s.layer === "designed";
   if (crossed === 0) {
-    const drawn = designed ? `with these weights (seed ${s.seed}) and h = ${stepText(s.step)}` : `with weight scale ${stepText(s.weightScale)} and seed ${s.seed}`;
+    const drawn = designed
+      ? t("lab.drawnDesigned", { seed: String(s.seed), h: stepText(s.step) })
+      : t("lab.drawnNet", { scale: stepText(s.weightScale), seed: String(s.seed) });
     parts.push(el("p", { class: "message notice", "data-testid": "gc-kink-verdict" },
-      `No ±h step crossed a kink: ${drawn} every input stays clear of its kink, so nothing had to be left out. `,
+      t("lab.noKinks", { drawn }),
       ...(!designed && s.weightScale !== courseScale ? [
-        "With the course's weight scale the activations are tiny and kinks are crossed: ",
-        el("button", { type: "button", "data-action": "course-scale", onclick: tryCourseScale, text: `Try weight scale ${stepText(courseScale)}` }),
+        t("lab.courseScale"),
+        el("button", { type: "button", "data-action": "course-scale", onclick: tryCourseScale, text: t("lab.tryScale", { scale: stepText(courseScale) }) }),
       ] : [])));
   } else {
-    parts.push(el("p", { class: "message notice", "data-testid": "gc-kink-verdict", text:
-      `${kinks.kinkedParameters} of ${kinks.parameters} parameters had a ±h step that crossed a kink. ` +
-      "The last two columns of the table above leave exactly those parameters out: what remains is the error of the backward pass itself. " +
-      "Kinked parameters are marked with a blue corner in the heat maps. " +
-      (designed ? "To avoid kinks altogether, draw other weights and images (seed), or use a smaller h." : "To avoid kinks altogether, draw another net (seed), use a larger weight scale, or a smaller h.") }));
+    parts.push(el("p", { class: "message notice", "data-testid": "gc-kink-verdict", text: t("lab.kinked", {
+      kinked: String(kinks.kinkedParameters), parameters: String(kinks.parameters),
+      advice: t(designed ? "lab.adviceDesigned" : "lab.adviceNet"),
+    }) }));
   }
   if (report.gradients.some((g) => g.kinkFreeVerdict !== "correct")) {
-    parts.push(el("p", { class: "message notice", text:
-      `Where no kink explains an error above ${correctBelow}, look at the heat maps: the worst elements have the smallest gradients. Their centred difference f(x + h) − f(x − h) is only a few rounding errors of the loss (about 1e-16 × ln 10) large, so their relative error is large too. Small weights make small gradients — this is why the course accepts errors up to 1e-2 in its full-net check.` }));
+    parts.push(el("p", { class: "message notice", text: t("lab.smallGradients", { correct: correctBelow }) }));
   }
   if (kinks.nearest.length) {
-    const name = (k) => `${siteName(k)} ${SITES[k.site][1]} [${k.index.join(",")}]`;
+    const name = (k) => t(`lab.kinkAt.${SITES[k.site]}`, { where: siteName(k), index: `[${k.index.join(",")}]` });
     parts.push(el("div", { class: "table-scroll" }, el("table", { class: "lab-table", "data-testid": "gc-kinks" },
-      el("caption", { text: `The ${kinks.nearest.length} closest to their kinks (crossed first). Distance: |v| for a ReLU input, the winner's lead over the runner-up for a pool window; reach: the most one ±h step moved it.` }),
-      el("thead", {}, el("tr", {}, ...["Where", "Distance", "Reach", "Crossed by", "e.g."].map((h) => el("th", { scope: "col", text: h })))),
+      el("caption", { text: t("lab.nearestCaption", { n: String(kinks.nearest.length) }) }),
+      el("thead", {}, el("tr", {}, ...["headWhere", "headDistance", "headReach", "headCrossedBy", "headExample"]
+        .map((h) => el("th", { scope: "col", text: t(`lab.${h}`) })))),
       el("tbody", {}, ...kinks.nearest.map((k) => el("tr", { class: k.crossings ? "crossed" : "" },
         el("th", { scope: "row", text: name(k) }),
         el("td", { class: "num mono", text: sci(k.margin) }),
         el("td", { class: "num mono", text: sci(k.reach) }),
-        el("td", { class: "num", text: k.crossings ? `${k.crossings} parameter${k.crossings === 1 ? "" : "s"}` : "—" }),
+        el("td", { class: "num", text: k.crossings ? t("lab.crossings", { n: k.crossings }) : "—" }),
         el("td", { class: "mono", text: k.example ? `${k.example[0]}${indexOf(report, k.example)}` : "" })))))));
   }
   return parts;

@@ -6,6 +6,7 @@
 // Layout: a 4-d gradient (A, B, H, W) is a grid of A rows × B columns of H×W tiles; a 2-d one
 // (A, B) a single tile (drawn transposed, in bands, when A is large); a 1-d one rows of cells.
 
+import { t } from "../i18n/i18n.js";
 import { el } from "../widgets/dom.js";
 import { COLOURS, HEATMAP } from "./config.js";
 import { bandPosition, indexText, mix, reading, sci } from "./stats.js";
@@ -89,7 +90,7 @@ export function createHeatmap(gradient, thresholds) {
   const canvas = el("canvas", {
     class: "heatmap", tabindex: "0", width, height,
     role: "img", "data-testid": `heatmap-${name}`,
-    "aria-label": `Heat map of the relative error of ${name}, shape (${shape.join(", ")}); arrow keys move between elements`,
+    "aria-label": t("lab.heatmapLabel", { name, shape: shape.join(", ") }),
   });
   const ratio = window.devicePixelRatio || 1;
   canvas.width = Math.round(width * ratio);
@@ -135,15 +136,19 @@ export function createHeatmap(gradient, thresholds) {
 
   let selected = worstIndex;
   function describe(k) {
-    const label = k === worstIndex ? "worst: " : "";
-    const kink = kinked.has(k) ? " — its ±h steps crossed a kink" : "";
+    const index = indexText(shape, k);
+    const analytic = gradient.analytic[k].toPrecision(6);
     if (!wasChecked(k)) {
-      info.textContent = `${name}${indexText(shape, k)}: analytic ${gradient.analytic[k].toPrecision(6)}; ` +
-        `not checked (the check sampled ${checked.size} of ${errorMap.length})`;
+      info.textContent = t("lab.cellUnchecked", {
+        name, index, analytic, checked: String(checked.size), n: String(errorMap.length),
+      });
       return;
     }
-    info.textContent = `${label}${name}${indexText(shape, k)}: analytic ${gradient.analytic[k].toPrecision(6)}, ` +
-      `numerical ${gradient.numerical[k].toPrecision(6)}, relative error ${sci(errorMap[k])}${kink}`;
+    info.textContent = t("lab.cell", {
+      worst: k === worstIndex ? t("lab.cellWorst") : "",
+      name, index, analytic, numerical: gradient.numerical[k].toPrecision(6), error: sci(errorMap[k]),
+      kink: kinked.has(k) ? t("lab.cellKink") : "",
+    });
   }
   function select(k) {
     selected = k;
@@ -176,11 +181,9 @@ export function createHeatmap(gradient, thresholds) {
     select(Math.min(n - 1, Math.max(0, selected + move)));
   });
 
-  const note = L.transposed
-    ? ` (drawn transposed: one column per row of the gradient, ${L.band} rows per band)`
-    : "";
+  const note = L.transposed ? t("lab.transposed", { band: String(L.band) }) : "";
   const caption = shape.length === 4
-    ? `${name}: ${shape[0]} rows × ${shape[1]} columns of ${shape[2]}×${shape[3]} maps${note}`
+    ? t("lab.maps", { name, rows: String(shape[0]), cols: String(shape[1]), h: String(shape[2]), w: String(shape[3]), note })
     : `${name}: (${shape.join(", ")})${note}`;
   // As wide as the map, but wide enough for its caption and readout to stay readable.
   const element = el("figure", { class: "heatmap-figure", style: `width: ${Math.max(width, 260)}px` },
@@ -194,9 +197,9 @@ export function heatmapLegend(thresholds) {
     [1e-14, "≤ 1e-14"], [1e-10, "1e-10"], [1e-8, "1e-8"],
     [1e-6, "1e-6"], [1e-5, "1e-5"], [1e-3, "1e-3"], [1e-1, "≥ 0.1"],
   ];
-  return el("div", { class: "heat-legend", "aria-label": "Colour key of the heat maps" },
-    el("span", { text: "Relative error:" }),
+  return el("div", { class: "heat-legend", "aria-label": t("lab.legendLabel") },
+    el("span", { text: t("lab.legendError") }),
     ...stops.map(([e, t]) => el("span", { class: "swatch" },
       el("i", { style: `background:${colour(e, thresholds)}` }), el("span", { text: t }))),
-    el("span", { class: "swatch" }, el("i", { class: "worst-key" }), el("span", { text: "worst" })));
+    el("span", { class: "swatch" }, el("i", { class: "worst-key" }), el("span", { text: t("lab.legendWorst") })));
 }

@@ -2,6 +2,7 @@
 // engine's `ChannelStats`), with its range, a red tick at 0 and the mean and standard deviation
 // written under it.
 
+import { t } from "../i18n/i18n.js";
 import { el, fmt } from "../widgets/dom.js";
 import { COLOURS } from "./config.js";
 
@@ -22,7 +23,7 @@ export function createHistogram(stats, { colour = COLOURS.bars, label = "", test
   const ratio = window.devicePixelRatio || 1;
   const canvas = el("canvas", {
     class: "histogram", role: "img",
-    "aria-label": `${label} histogram from ${fmt(lo, 3)} to ${fmt(hi, 3)}, mean ${meanText(mean)}, std ${fmt(std, 4)}`,
+    "aria-label": t("lab.histogramLabel", { label, lo: fmt(lo, 3), hi: fmt(hi, 3), mean: meanText(mean), std: fmt(std, 4) }),
   });
   canvas.width = WIDTH * ratio;
   canvas.height = HEIGHT * ratio;

@@ -2,6 +2,7 @@
 // LabClient (one job at a time): while any job runs, every Run button is disabled, and the
 // running section shows its progress and its Cancel button.
 
+import { t } from "../i18n/i18n.js";
 import { el, say } from "../widgets/dom.js";
 import { duration } from "./stats.js";
 
@@ -11,10 +12,10 @@ import { duration } from "./stats.js";
  * throws an Error whose message is shown); `show(value)` draws the result. Returns
  * { element, run(), setBusy(kind) }.
  */
-export function createRunner({ client, section, kind, label = "Run", start, show }) {
+export function createRunner({ client, section, kind, label = t("lab.run"), start, show }) {
   const run = el("button", { type: "button", class: "primary", text: label, "data-testid": `${section}-run` });
-  const cancel = el("button", { type: "button", text: "Cancel", hidden: true, "data-testid": `${section}-cancel` });
-  const bar = el("progress", { max: 1, value: 0, hidden: true, "aria-label": `${label}: progress` });
+  const cancel = el("button", { type: "button", text: t("lab.cancel"), hidden: true, "data-testid": `${section}-cancel` });
+  const bar = el("progress", { max: 1, value: 0, hidden: true, "aria-label": t("lab.progressLabel", { label }) });
   const status = el("span", { class: "run-status", role: "status", "data-testid": `${section}-status` });
   const message = el("p", { class: "message error", role: "alert", hidden: true, "data-testid": `${section}-error` });
   let mine = false;
@@ -33,12 +34,12 @@ export function createRunner({ client, section, kind, label = "Run", start, show
     bar.hidden = false;
     bar.removeAttribute("value"); // indeterminate until the first progress report
     cancel.hidden = false;
-    status.textContent = "Running…";
+    status.textContent = t("lab.running");
     const t0 = performance.now();
     const outcome = await client.run(kind, settings, (done, total, what) => {
       bar.max = total;
       bar.value = done;
-      status.textContent = `${done.toLocaleString("en-US")} / ${total.toLocaleString("en-US")} ${what}`;
+      status.textContent = t("lab.progress", { done, total, what });
     });
     mine = false;
     bar.hidden = true;
@@ -46,19 +47,19 @@ export function createRunner({ client, section, kind, label = "Run", start, show
     cancel.disabled = false;
     const took = duration(performance.now() - t0);
     if (outcome.cancelled) {
-      status.textContent = "Cancelled.";
+      status.textContent = t("lab.cancelled");
     } else if (outcome.error) {
       status.textContent = "";
       say(message, outcome.error, "error");
     } else {
-      status.textContent = `Done in ${took}.`;
+      status.textContent = t("lab.done", { took });
       show(outcome.value);
     }
   }
   run.addEventListener("click", go);
   cancel.addEventListener("click", () => {
     cancel.disabled = true;
-    status.textContent = "Cancelling…";
+    status.textContent = t("lab.cancelling");
     client.cancel();
   });
 

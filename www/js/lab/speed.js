@@ -3,24 +3,29 @@
 // the speedup, and how far their outputs and gradients differ. Settings live in the URL (state
 // props v… for conv, q… for max pool, vruns).
 
+import { t } from "../i18n/i18n.js";
 import { el, numberField } from "../widgets/dom.js";
 import { createRunner } from "./runner.js";
 import { duration, median, sci, shapeText } from "./stats.js";
 
-/** [engine field, state prop, label, hint, min] for each layer. */
+/**
+ * [engine field, state prop, label, hint, min] for each layer; a label is a symbol ("N") or a key
+ * of the lab catalog.
+ */
 const CONV = [
-  ["n", "vn", "N", "Batch size", 1], ["c", "vc", "C", "Channels", 1], ["h", "vh", "H", "Height", 1],
-  ["w", "vw", "W", "Width", 1], ["f", "vf", "K", "Number of filters", 1],
-  ["filterSize", "vk", "F", "Filter size F (HH = WW = F)", 1], ["stride", "vs", "Stride", "Stride", 1],
-  ["pad", "vp", "Pad", "Zero padding", 0],
+  ["n", "vn", "N", "lab.hintBatch", 1], ["c", "vc", "C", "lab.hintChannels", 1], ["h", "vh", "H", "lab.hintHeight", 1],
+  ["w", "vw", "W", "lab.hintWidth", 1], ["f", "vf", "K", "lab.hintFilters", 1],
+  ["filterSize", "vk", "F", "lab.hintFilterSize", 1], ["stride", "vs", "lab.stride", "lab.hintStride", 1],
+  ["pad", "vp", "lab.pad", "lab.hintZeroPad", 0],
 ];
 const POOL = [
-  ["n", "qn", "N", "Batch size", 1], ["c", "qc", "C", "Channels", 1], ["h", "qh", "H", "Height", 1],
-  ["w", "qw", "W", "Width", 1], ["filterSize", "qk", "Window", "Pool window size", 1],
-  ["stride", "qs", "Stride", "Stride", 1],
+  ["n", "qn", "N", "lab.hintBatch", 1], ["c", "qc", "C", "lab.hintChannels", 1], ["h", "qh", "H", "lab.hintHeight", 1],
+  ["w", "qw", "W", "lab.hintWidth", 1], ["filterSize", "qk", "lab.window", "lab.hintWindow", 1],
+  ["stride", "qs", "lab.stride", "lab.hintStride", 1],
 ];
 
-const TITLES = { conv: "Conv", maxpool: "Max pool" };
+/** The layer's name in the table ("Conv", "Max pool"). */
+const layerTitle = (layer) => t(`lab.speedLayer.${layer}`);
 
 export function createSpeed({ engine, state, client }) {
   const defaults = engine.speedDefaults();
@@ -29,7 +34,7 @@ export function createSpeed({ engine, state, client }) {
     const box = el("div", { class: "numbers" });
     for (const [, prop, label, hint, min] of list) {
       const { field, input } = numberField({
-        label, name: `lab-${prop}`, value: state.get(prop), min, hint,
+        label: label.startsWith("lab.") ? t(label) : label, name: `lab-${prop}`, value: state.get(prop), min, hint: t(hint),
         onInput: (v) => Number.isInteger(v) && state.set(prop, v),
       });
       inputs.set(prop, input);
@@ -38,12 +43,12 @@ export function createSpeed({ engine, state, client }) {
     return el("fieldset", { class: "sizes", "data-layer": name }, el("legend", { text: title }), box);
   };
   const runs = numberField({
-    label: "Runs", name: "lab-vruns", value: state.get("vruns"), min: 1, max: 50,
-    hint: "Timed runs of each variant and pass; the table shows the median",
+    label: t("lab.runs"), name: "lab-vruns", value: state.get("vruns"), min: 1, max: 50,
+    hint: t("lab.hintRuns"),
     onInput: (v) => Number.isInteger(v) && state.set("vruns", v),
   });
   inputs.set("vruns", runs.input);
-  const reset = el("button", { type: "button", text: "Assignment's sizes" });
+  const reset = el("button", { type: "button", text: t("lab.assignmentSizes") });
   reset.addEventListener("click", () => {
     for (const [list, layer] of [[CONV, "conv"], [POOL, "maxpool"]]) {
       for (const [field, prop] of list) state.set(prop, defaults[layer][field]);
@@ -61,7 +66,7 @@ export function createSpeed({ engine, state, client }) {
 
   const results = el("div", { class: "lab-results", "data-testid": "speed-results" });
   const runner = createRunner({
-    client, section: "speed", kind: "speed", label: "Time them",
+    client, section: "speed", kind: "speed", label: t("lab.runSpeed"),
     start: settings,
     show: (value) => results.replaceChildren(...render(value, state.get("vruns"))),
   });
@@ -72,9 +77,9 @@ export function createSpeed({ engine, state, client }) {
   });
 
   const element = el("section", { class: "card lab-part", "aria-labelledby": "lab-speed-title" },
-    el("h3", { id: "lab-speed-title", text: "Naive vs fast" }),
-    el("p", { text: "The naive layers are the assignment's loops; the fast ones compute the same thing as matrix products (conv: im2col + GEMM) or with one pass that remembers each window's winner (max pool). Both run here on the same random data, in f64; the defaults are the assignment's sizes." }),
-    el("div", { class: "controls" }, group("Conv", CONV, "conv"), group("Max pool", POOL, "maxpool"),
+    el("h3", { id: "lab-speed-title", text: t("lab.speedTitle") }),
+    el("p", { text: t("lab.speedIntro") }),
+    el("div", { class: "controls" }, group(layerTitle("conv"), CONV, "conv"), group(layerTitle("maxpool"), POOL, "maxpool"),
       el("div", { class: "numbers" }, runs.field), reset),
     runner.element,
     results);
@@ -86,7 +91,7 @@ function render(layers, runs) {
   const rows = [];
   const shapes = [];
   for (const { layer, shapes: sh, times, comparison } of layers) {
-    shapes.push(`${TITLES[layer]}: ${sh.map(([n, s]) => `${n} ${shapeText(s)}`).join(", ")}`);
+    shapes.push(`${layerTitle(layer)}: ${sh.map(([n, s]) => `${n} ${shapeText(s)}`).join(", ")}`);
     for (const pass of ["forward", "backward"]) {
       const naive = median(times.naive[pass]);
       const fast = median(times.fast[pass]);
@@ -99,7 +104,7 @@ function render(layers, runs) {
       const worstRel = Math.max(...diffs.map(([, d]) => d.relError));
       const worstAbs = Math.max(...diffs.map(([, d]) => d.maxAbs));
       rows.push(el("tr", { "data-row": id },
-        el("th", { scope: "row", text: `${TITLES[layer]} ${pass}` }),
+        el("th", { scope: "row", text: t(`lab.speedRow.${pass}`, { layer: layerTitle(layer) }) }),
         el("td", { class: "num", "data-testid": `speed-naive-${id}`, text: duration(naive) }),
         el("td", { class: "num", "data-testid": `speed-fast-${id}`, text: duration(fast) }),
         el("td", { class: "num strong", "data-testid": `speed-speedup-${id}`, text: `${Number((naive / fast).toPrecision(3))}×` }),
@@ -108,8 +113,9 @@ function render(layers, runs) {
     }
   }
   const table = el("table", { class: "lab-table", "data-testid": "speed-table" },
-    el("caption", { text: `Median of ${runs} timed run${runs === 1 ? "" : "s"} of each, measured in the Lab's worker with performance.now(). Difference: the course's relative error between the naive and fast results; max |Δ|: the largest absolute difference.` }),
-    el("thead", {}, el("tr", {}, ...["", "Naive", "Fast", "Speedup", "Difference", "max |Δ|"].map((h) => el("th", { scope: "col", text: h })))),
+    el("caption", { text: t("lab.speedCaption", { runs }) }),
+    el("thead", {}, el("tr", {}, ...["", "headNaive", "headFast", "headSpeedup", "headDifference", "headMaxAbs"]
+      .map((h) => el("th", { scope: "col", text: h && t(`lab.${h}`) })))),
     el("tbody", {}, ...rows));
   return [
     el("p", { class: "checked", text: shapes.join(" · ") }),

@@ -14,6 +14,11 @@
 
 import { serve } from "../worker-protocol.js";
 import { STEP_MS } from "./config.js";
+import { language, setLanguage, t } from "../i18n/i18n.js";
+
+// The page's language (the client puts it in the worker's URL): the engine's messages and the
+// progress labels are written in it.
+setLanguage(new URL(self.location.href).searchParams.get("lang") ?? "en");
 
 /**
  * The Lab module's exports, once instantiated. It is imported dynamically so that a module that
@@ -22,8 +27,8 @@ import { STEP_MS } from "./config.js";
  */
 const ready = import("../../pkg-lab/cnn_playground.js").then(async (lab) => {
   await lab.default();
-  // The engine's messages in the page's language (the client puts it in the worker's URL).
-  lab.setLanguage(new URL(self.location.href).searchParams.get("lang") ?? "en");
+  // The engine writes its messages in the same language.
+  lab.setLanguage(language());
   return lab;
 });
 ready.catch(() => {}); // reported with each job, not as an unhandled rejection
@@ -39,8 +44,17 @@ async function using(object, f) {
 
 /** The Lab module's exports, or an error saying how to build it. */
 const labModule = () => ready.catch((e) => {
-  throw new Error(`the Lab module (www/pkg-lab/) did not load (${e.message}); build it with ./scripts/build-wasm.sh`);
+  throw new Error(t("lab.moduleFailed", { error: e.message }));
 });
+
+/** The progress label of a timed run, "timed runs (conv naive forward)". */
+function timedLabel(layer, variant, pass) {
+  return t("lab.progressTimed", {
+    layer,
+    variant: t(variant === "naive" ? "lab.variantNaive" : "lab.variantFast"),
+    pass: t(pass === "forward" ? "lab.passForward" : "lab.passBackward"),
+  });
+}
 
 /** Each job is `({ settings }, request)`; `request.progress`, `request.checkpoint` as in serve. */
 const JOBS = {
@@ -53,7 +67,7 @@ const JOBS = {
         const t0 = performance.now();
         const finished = run.step(budget);
         const ms = performance.now() - t0;
-        request.progress({ done: run.done, total: run.total, label: "elements" });
+        request.progress({ done: run.done, total: run.total, label: t("lab.progressElements") });
         if (finished) return run.report();
         await request.checkpoint();
         // Aim the next step at STEP_MS, growing at most 4× at a time.
@@ -82,7 +96,7 @@ const JOBS = {
               const t0 = performance.now();
               bench.run(variant, pass);
               times[variant][pass].push(performance.now() - t0);
-              request.progress({ done: ++done, total, label: `timed runs (${layer.layer} ${variant} ${pass})` });
+              request.progress({ done: ++done, total, label: timedLabel(layer.layer, variant, pass) });
               await request.checkpoint();
             }
           }

@@ -7,6 +7,7 @@ import { LabClient } from "../lab/client.js";
 import { createBatchNorm } from "../lab/batchnorm.js";
 import { createGradCheck } from "../lab/gradcheck.js";
 import { createSpeed } from "../lab/speed.js";
+import { t } from "../i18n/i18n.js";
 import { el } from "../widgets/dom.js";
 
 export function mount(section, { engine, state }) {
@@ -18,8 +19,8 @@ export function mount(section, { engine, state }) {
   const context = { engine, state, client };
   parts.push(createGradCheck(context), createSpeed(context), createBatchNorm(context));
   section.append(
-    el("h2", { text: "Lab" }),
-    el("p", { class: "lead", text: "Most of the assignment is checking: gradient checks, naive against fast layers, batch norm pulling activations to zero mean and unit variance. Run them here, computed live by the engine." }),
+    el("h2", { text: t("lab.title") }),
+    el("p", { class: "lead", text: t("lab.lead") }),
     ...parts.map((p) => p.element),
   );
 }

@@ -354,22 +354,18 @@ pub fn training_tally<F>(
         .iter()
         .map(|(_, shape)| budget::count(shape))
         .sum();
-    let copies: u128 = 3 + match config.optimizer {
-        Optimizer::Sgd(_) => 0,
-        Optimizer::SgdMomentum(_) | Optimizer::RmsProp(_) => 1,
-        Optimizer::Adam(_) => 2,
-    };
-    let (c, h, w) = net.input_dim;
-    let mut tally = Tally::new(format!(
-        "training this net ({parameters} parameters, {} filters of {h}×{w}) on minibatches of {batch_size}",
-        net.num_filters
-    ));
-    tally
-        .add_bytes(pass.bytes())
-        .add_bytes(copies * parameters * std::mem::size_of::<F>() as u128)
-        .add::<F>(&[batch_size, c, h, w])
-        .add::<usize>(&[n_train]);
-    Ok(tally)
+    let (_, h, w) = net.input_dim;
+    Ok(crate::models::solver_tally::<F>(
+        format!(
+            "training this net ({parameters} parameters, {} filters of {h}×{w}) on minibatches of {batch_size}",
+            net.num_filters
+        ),
+        &pass,
+        parameters,
+        config,
+        net.input_dim,
+        n_train,
+    ))
 }
 
 impl<F: Float, M: Model<F>> Solver<F, M> {

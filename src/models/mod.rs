@@ -28,6 +28,7 @@ mod sequential;
 mod three_layer;
 mod training_step;
 
+pub(crate) use model::solver_tally;
 pub use model::Model;
 pub use sequential::{
     Init, LayerOutput, Loss, Param, ParamTable, Sequential, SequentialConfig, SequentialSnapshot,

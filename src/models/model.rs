@@ -59,27 +59,50 @@ pub trait Model<F: Float>: Clone {
         let scored = n_train.max(n_val).min(100);
         let pass = self.batch_tally(batch_size.max(scored))?;
         let parameters: u128 = self.param_lengths().iter().map(|&n| n as u128).sum();
-        let copies: u128 = 3 + match config.optimizer {
-            Optimizer::Sgd(_) => 0,
-            Optimizer::SgdMomentum(_) | Optimizer::RmsProp(_) => 1,
-            Optimizer::Adam(_) => 2,
-        };
         let (c, h, w) = self.input_shape();
-        let mut tally = Tally::new(format!(
-            "training this network ({parameters} parameters) on minibatches of {batch_size} images of {h}×{w}×{c}"
-        ));
-        tally
-            .add_bytes(pass.bytes())
-            .add_bytes(copies * parameters * std::mem::size_of::<F>() as u128)
-            .add::<F>(&[batch_size, c, h, w])
-            .add::<usize>(&[n_train]);
-        Ok(tally)
+        Ok(solver_tally::<F>(
+            format!(
+                "training this network ({parameters} parameters) on minibatches of {batch_size} images of {h}×{w}×{c}"
+            ),
+            &pass,
+            parameters,
+            config,
+            self.input_shape(),
+            n_train,
+        ))
     }
     /// The regularization loss `0.5·reg·ΣW²` of the current weights, in f64.
     fn reg_loss(&self) -> f64;
     /// The regularization strength and how the weights were drawn, for the message of a loss
     /// that is not finite before any update: `(reg, "weight scale 3e-2")`.
     fn start_settings(&self) -> (f64, String);
+}
+
+/// A solver's memory around the largest pass `pass` of a model with `parameters` learned values
+/// on images `input`: the parameters' last good and best copies and gradients, the optimizer's
+/// state, the minibatch and the epoch's order of `n_train` images. `what` names it in messages.
+pub(crate) fn solver_tally<F>(
+    what: String,
+    pass: &Tally,
+    parameters: u128,
+    config: &SolverConfig,
+    input: (usize, usize, usize),
+    n_train: usize,
+) -> Tally {
+    let batch_size = config.batch_size.min(n_train).max(1);
+    let copies: u128 = 3 + match config.optimizer {
+        Optimizer::Sgd(_) => 0,
+        Optimizer::SgdMomentum(_) | Optimizer::RmsProp(_) => 1,
+        Optimizer::Adam(_) => 2,
+    };
+    let (c, h, w) = input;
+    let mut tally = Tally::new(what);
+    tally
+        .add_bytes(pass.bytes())
+        .add_bytes(copies * parameters * std::mem::size_of::<F>() as u128)
+        .add::<F>(&[batch_size, c, h, w])
+        .add::<usize>(&[n_train]);
+    tally
 }
 
 impl<F: Float> Model<F> for ThreeLayerConvNet<F> {

@@ -15,6 +15,7 @@
 // committed www/data/digits.bin), keeps its bytes for the session and hands them to each Trainer.
 
 import init, { OwnImages, setLanguage, Trainer } from "../../pkg/cnn_playground.js";
+import { setLanguage as setPageLanguage, t } from "../i18n/i18n.js";
 import { ERROR_KIND, serve, WorkerError } from "../worker-protocol.js";
 
 /** Milliseconds of training between two progress messages. */
@@ -22,8 +23,11 @@ const CHUNK_MS = 80;
 /** The digits file, relative to this script: www/js/train/ → www/data/digits.bin. */
 const DIGITS_URL = new URL("../../data/digits.bin", import.meta.url);
 
-// The engine's messages in the page's language (the client puts it in the worker's URL).
-const ready = init().then(() => setLanguage(new URL(self.location.href).searchParams.get("lang") ?? "en"));
+// The engine's messages and the worker's own in the page's language (the client puts it in the
+// worker's URL).
+const LANG = new URL(self.location.href).searchParams.get("lang") ?? "en";
+setPageLanguage(LANG);
+const ready = init().then(() => setLanguage(LANG));
 let trainer = null;
 /** The data settings (and own images) the trainer was made from, to know when to reload. */
 let dataKey = "";
@@ -60,9 +64,7 @@ function bytesOf(a) {
 
 /** An error for the page to show as it is: a dataset's file that could not be fetched. */
 function unavailable(reason) {
-  return new WorkerError(`The digits dataset (data/digits.bin) did not load: ${reason}. ` +
-    "Press Reset to try again (the page serves it from www/data/digits.bin); the geometric figures and your own images still train.",
-    ERROR_KIND.dataUnavailable);
+  return new WorkerError(t("train.worker.digits", { reason }), ERROR_KIND.dataUnavailable);
 }
 
 /** The digits file's bytes: fetched the first time, then kept. A failed fetch is not kept. */
@@ -202,6 +204,6 @@ serve(handlers, {
   name: "training worker",
   async before(kind) {
     await ready;
-    if (!trainer && kind !== "configure" && kind !== "select") throw new Error("the trainer is not set up yet");
+    if (!trainer && kind !== "configure" && kind !== "select") throw new Error(t("train.worker.notSetUp"));
   },
 });

@@ -260,7 +260,7 @@ export default {
     summary: ({ nTrain, nVal, shape, k, names, network, params, ipe, batch }) =>
       `${shape} 크기의 학습 이미지 ${nTrain}개와 검증 이미지 ${nVal}개, 클래스 ${k}개(${names}). ` +
       `네트워크: ${network} — 파라미터 ${params}개. ` +
-      `에폭마다 배치 크기 ${batch}로 ${ipe}번 반복합니다.`,
+      `에폭마다 ${ipe}번 반복합니다(배치 크기 ${batch}).`,
     "layers.caption": "실행 중인 모델, 층별 보기 (이미지 한 장 기준)",
     "layers.index": "#",
     "layers.layer": "층",

@@ -1,0 +1,115 @@
+// The Train panel in Korean (`lang=ko`): its own words — status, settings labels, progress,
+// accuracies, the summary, the saved-work line, file messages — in the exact Korean of the
+// catalog, numbers written as in English; one Step of a designed network trains in the worker.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { foreignRequests, openPage } from "./harness.mjs";
+
+const NETWORK = "conv3x3-4 pad1, relu, pool2, fc5";
+let session;
+let page;
+
+before(async () => {
+  session = await openPage(`#lang=ko&tab=train&tnet=${encodeURIComponent(NETWORK)}`);
+  page = session.page;
+  await waitForState("idle");
+});
+
+after(async () => {
+  await session?.close();
+});
+
+const STATUS = "[data-testid=train-status]";
+
+async function waitForState(...states) {
+  await page.waitForFunction(
+    ([sel, wanted]) => wanted.includes(document.querySelector(sel)?.dataset.state),
+    [STATUS, states],
+    { timeout: 120_000 },
+  );
+}
+
+const text = (selector) => page.textContent(selector);
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+test("the panel is in Korean before any training", async () => {
+  assert.equal(await page.getAttribute("html", "lang"), "ko");
+  assert.equal(await text("#panel-train h2"), "합성곱 신경망(convnet) 학습");
+  assert.equal(await text(STATUS), "준비됨");
+  assert.equal(await text("[data-action=train-start]"), "시작");
+  assert.equal(await text("[data-action=train-step]"), "한 단계");
+  assert.equal(await text("[data-action=train-reset]"), "초기화");
+  assert.equal(await page.locator("label.field:has([name=tlr]) > span").textContent(), "학습률");
+  assert.equal(await page.locator("label.field:has([name=tbatch]) > span").textContent(), "배치 크기");
+  assert.equal(await page.locator(".train-settings fieldset legend").textContent(), "데이터셋");
+  assert.equal(await text("[data-preset=overfit]"), "예제 100개 과적합");
+  assert.equal(await text("[data-testid=train-iteration]"), "반복 0 / 40");
+  assert.equal(await text("[data-testid=train-acc]"), "정확도는 첫 반복 후와 매 에폭 후에 나타납니다.");
+  assert.equal(await text("[data-testid=saved-status]"),
+    "아직 이 브라우저에 저장된 것이 없습니다. 이미지와 학습된 모델은 만드는 대로 저장됩니다.");
+
+  // The designed network on 100 + 500 figures of 16×16×3, batch 50 (the overfit preset):
+  // conv 4·(3·3·3) + 4 = 112 and fc 8·8·4·5 + 5 = 1,285 parameters.
+  const classes = await page.$$eval("[data-testid=confusion] thead th", (ths) => ths.slice(1).map((th) => th.textContent));
+  assert.equal(classes.length, 5);
+  assert.equal(await text("[data-testid=train-summary]"),
+    `16×16×3 크기의 학습 이미지 100개와 검증 이미지 500개, 클래스 5개(${classes.join(", ")}). ` +
+    `네트워크: 16x16x3: ${NETWORK} — 파라미터 1,397개. 에폭마다 2번 반복합니다(배치 크기 50).`);
+  assert.deepEqual(await page.$$eval("[data-testid=train-layers] thead th", (ths) => ths.map((th) => th.textContent)),
+    ["#", "층", "출력", "파라미터", "곱셈-누산(MACs)"]);
+  assert.equal(await page.locator("[data-testid=confusion] thead th").first().textContent(), "정답 ↓ / 예측 →");
+  assert.deepEqual(await page.$$eval(".chart-legend .key", (keys) => keys.map((k) => k.textContent)),
+    ["반복마다의 손실(가는 선)과 그 이동 평균", "학습 정확도", "검증 정확도"]);
+});
+
+test("one Step trains: status, progress, accuracies and the saved line in Korean", async () => {
+  await page.click("[data-action=train-step]");
+  await page.waitForFunction((sel) => document.querySelector(sel).dataset.iteration === "1", STATUS);
+  await waitForState("paused");
+  assert.equal(await text(STATUS), "일시 정지됨");
+  assert.equal(await text("[data-action=train-start]"), "계속");
+  assert.equal(await text("[data-testid=train-iteration]"), "반복 1 / 40");
+
+  const acc = page.locator("[data-testid=train-acc]");
+  const [train, val] = [Number(await acc.getAttribute("data-train")), Number(await acc.getAttribute("data-val"))];
+  const [trainPct, valPct] = await page.evaluate(async ([a, b]) => {
+    const { fmt } = await import("./js/widgets/dom.js");
+    return [a, b].map((p) => `${fmt(100 * p, 3)}%`);
+  }, [train, val]);
+  assert.match(await acc.textContent(),
+    new RegExp(`^학습 정확도 ${escape(trainPct)} · 검증 정확도 ${escape(valPct)} \\(에폭 [01] 후\\)$`));
+  assert.match(await page.getAttribute("[data-testid=train-chart]", "aria-label"), /^학습 차트: 손실 1개, 최근 [\d.]+; 최근 학습 정확도 [\d.]+%, 검증 [\d.]+%$/);
+
+  // The model is saved after a step; the line says so with the time and the iteration.
+  await page.waitForFunction(() => document.querySelector("[data-testid=saved-status]").dataset.iteration === "1");
+  assert.match(await text("[data-testid=saved-status]"),
+    /^\d\d:\d\d에 이 브라우저에 저장됨: \d\d:\d\d에 학습한 모델\(반복 1\)\. 페이지를 다시 열면 돌아옵니다\.$/);
+});
+
+test("a file that is not a model is refused in Korean and the model kept", async () => {
+  const before = await text("[data-testid=example-probabilities]");
+  await page.setInputFiles("[data-testid=import-file]",
+    { name: "notes.txt", mimeType: "application/octet-stream", buffer: Buffer.from("these are my notes, not a model") });
+  const box = page.locator("[data-testid=model-message]");
+  await page.waitForFunction(() => document.querySelector("[data-testid=model-message]").textContent.includes("notes.txt"));
+  const message = await box.textContent();
+  assert.match(await box.getAttribute("class"), /error/);
+  // The engine's reason sits between the page's own words.
+  assert.match(message, /^“notes\.txt”을\(를\) 불러오지 못했습니다: .+\. 현재 모델은 그대로 유지됩니다\.$/);
+  assert.doesNotMatch(message, /was not loaded|current model is kept/);
+  assert.equal(await text("[data-testid=example-probabilities]"), before, "the model is unchanged");
+});
+
+test("an empty image for Predict gets the page's Korean message", async () => {
+  await page.setInputFiles("[data-testid=predict-file]", { name: "empty.png", mimeType: "image/png", buffer: Buffer.alloc(0) });
+  const box = page.locator(".predict .message");
+  await page.waitForFunction(() => !document.querySelector(".predict .message").hidden);
+  assert.equal(await box.textContent(),
+    "“empty.png” 파일이 비어 있습니다(0바이트). PNG, JPEG, GIF, WebP 또는 BMP 이미지를 고르세요.");
+});
+
+test("no console errors and no other hosts", async () => {
+  assert.deepEqual(session.log.errors, []);
+  assert.deepEqual(foreignRequests(session.log.requests, session.url), []);
+});

@@ -35,7 +35,7 @@ const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 test("the panel is in Korean before any training", async () => {
   assert.equal(await page.getAttribute("html", "lang"), "ko");
-  assert.equal(await text("#panel-train h2"), "합성곱 신경망(convnet) 학습");
+  assert.equal(await text("#panel-train h2"), "합성곱 신경망 학습");
   assert.equal(await text(STATUS), "준비됨");
   assert.equal(await text("[data-action=train-start]"), "시작");
   assert.equal(await text("[data-action=train-step]"), "한 단계");

@@ -45,7 +45,8 @@ before(async () => {
   // The first Train worker is served with one line more: its first training step makes the
   // engine's instance trap for real (a malloc the allocator cannot meet aborts: `unreachable`),
   // as a panic would. Every later worker gets the file as it is.
-  await page.route("**/js/train/worker.js", async (route) => {
+  // (The worker's URL carries the page's language: `worker.js?lang=en`.)
+  await page.route(/\/js\/train\/worker\.js(\?.*)?$/, async (route) => {
     workerLoads.all++;
     const response = await route.fetch();
     if (workerLoads.trapping > 0) {

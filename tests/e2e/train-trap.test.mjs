@@ -47,7 +47,8 @@ before(async () => {
   // Enough epochs that a run is still going after its first chunk of iterations.
   session = await openPage("#tab=train&tep=100&tlr=0.002");
   page = session.page;
-  await page.route("**/js/train/worker.js", async (route) => {
+  // (The worker's URL carries the page's language: `worker.js?lang=en`.)
+  await page.route(/\/js\/train\/worker\.js(\?.*)?$/, async (route) => {
     const extra = [trapping("true"), trapping("progressed")][loads.length] ?? "";
     loads.push(extra ? "trapping" : "as it is");
     const response = await route.fetch();

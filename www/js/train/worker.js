@@ -18,16 +18,19 @@ import init, { OwnImages, setLanguage, Trainer } from "../../pkg/cnn_playground.
 import { setLanguage as setPageLanguage, t } from "../i18n/i18n.js";
 import { ERROR_KIND, serve, WorkerError } from "../worker-protocol.js";
 
+// The worker's own messages in the page's language too.
+setPageLanguage(new URL(self.location.href).searchParams.get("lang") ?? "en");
+
 /** Milliseconds of training between two progress messages. */
 const CHUNK_MS = 80;
 /** The digits file, relative to this script: www/js/train/ → www/data/digits.bin. */
 const DIGITS_URL = new URL("../../data/digits.bin", import.meta.url);
 
-// The engine's messages and the worker's own in the page's language (the client puts it in the
-// worker's URL).
-const LANG = new URL(self.location.href).searchParams.get("lang") ?? "en";
-setPageLanguage(LANG);
-const ready = init().then(() => setLanguage(LANG));
+// The engine's messages in the page's language (the client puts it in the worker's URL).
+const ready = init().then((exports) => {
+  setLanguage(new URL(self.location.href).searchParams.get("lang") ?? "en");
+  return exports;
+});
 let trainer = null;
 /** The data settings (and own images) the trainer was made from, to know when to reload. */
 let dataKey = "";

@@ -52,7 +52,8 @@ test("the panel is in Korean before any training", async () => {
   // The designed network on 100 + 500 figures of 16×16×3, batch 50 (the overfit preset):
   // conv 4·(3·3·3) + 4 = 112 and fc 8·8·4·5 + 5 = 1,285 parameters.
   const classes = await page.$$eval("[data-testid=confusion] thead th", (ths) => ths.slice(1).map((th) => th.textContent));
-  assert.equal(classes.length, 5);
+  // The geometric figures' class names in Korean (the engine's are English: circle, square, …).
+  assert.deepEqual(classes, ["원", "정사각형", "삼각형", "십자", "줄무늬"]);
   assert.equal(await text("[data-testid=train-summary]"),
     `16×16×3 크기의 학습 이미지 100개와 검증 이미지 500개, 클래스 5개(${classes.join(", ")}). ` +
     `네트워크: 16x16x3: ${NETWORK} — 파라미터 1,397개. 에폭마다 2번 반복합니다(배치 크기 50).`);

@@ -147,6 +147,11 @@ export default {
     "model.threeLayer": "Model: conv – relu – 2×2 max pool – affine – relu – affine (the assignment's three-layer net)",
 
     // The views (train/views.js) and the chart (train/chart.js).
+    "figure.circle": "circle",
+    "figure.square": "square",
+    "figure.triangle": "triangle",
+    "figure.cross": "cross",
+    "figure.stripes": "stripes",
     "preview.label": "example of {name}",
     "vector.label": "{name}: {n} values from {min} to {max}",
     "example.which": "Which examples",
@@ -342,6 +347,11 @@ export default {
     "model.designed": "모델: 아래에 설계한 네트워크 (입력: 데이터셋의 이미지)",
     "model.threeLayer": "모델: conv – relu – 2×2 최대 풀링 – 완전 연결 – relu – 완전 연결 (과제의 3층 네트워크)",
 
+    "figure.circle": "원",
+    "figure.square": "정사각형",
+    "figure.triangle": "삼각형",
+    "figure.cross": "십자",
+    "figure.stripes": "줄무늬",
     "preview.label": "{name}의 예",
     "vector.label": "{name}: 값 {n}개, {min}부터 {max}까지",
     "example.which": "어떤 예제",

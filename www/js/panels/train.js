@@ -24,7 +24,7 @@ import { FileProblem, readImageFile } from "../train/images.js";
 import { createOwnData } from "../train/own-data.js";
 import { createSettingsForm, FIELDS, readSettings, writeSettings } from "../train/settings.js";
 import { createTileGrid, tileCanvas } from "../train/tiles.js";
-import { createActivations, createConfusion, createPreviews, createProbabilities } from "../train/views.js";
+import { createActivations, createConfusion, createPreviews, createProbabilities, localNames } from "../train/views.js";
 
 /** The run settings that make the net's architecture (a model file records them). */
 const NET_KEYS = ["network", "init", "loss", "numFilters", "filterSize", "hiddenDim", "batchnorm", "weightScale", "seed"];
@@ -253,11 +253,11 @@ export function mount(section, { engine, state, store }) {
   }
 
   function showViews(v) {
-    if (v.summary) showSummary(v.summary);
-    if (v.previews) previews.update(v.previews);
+    if (v.summary) showSummary(localNames(v.summary));
+    if (v.previews) previews.update(localNames(v.previews));
     if (v.filters) filters.update(v.filters);
-    if (v.example) activations.update(v.example, v.example.split === "val" ? run.summary?.nVal ?? 1 : run.summary?.nTrain ?? 1);
-    if (v.confusion) confusion.update(v.confusion);
+    if (v.example) activations.update(localNames(v.example), v.example.split === "val" ? run.summary?.nVal ?? 1 : run.summary?.nTrain ?? 1);
+    if (v.confusion) confusion.update(localNames(v.confusion));
   }
 
   /** Empties every view: after refused settings there is no trainer that matches the page. */
@@ -288,7 +288,7 @@ export function mount(section, { engine, state, store }) {
     if (!run.answering) return;
     try {
       const view = await client.request("select", { split, index });
-      activations.update(view, split === "val" ? run.summary.nVal : run.summary.nTrain);
+      activations.update(localNames(view), split === "val" ? run.summary.nVal : run.summary.nTrain);
     } catch (e) {
       run.say(e.message, "error");
     }
@@ -300,7 +300,7 @@ export function mount(section, { engine, state, store }) {
     try {
       const p = await client.request("predict", { width: image.width, height: image.height, pixels: image.pixels });
       predictSees.replaceChildren(tileCanvas(p.input, 0, 96, t("train.predict.input")));
-      predictProbs.update(p);
+      predictProbs.update(localNames(p));
       say(predictMessage, "");
     } catch (e) {
       say(predictMessage, e.message, "error");

@@ -6,6 +6,20 @@ import { el, fmt } from "../widgets/dom.js";
 import { hwc } from "./format.js";
 import { createTileGrid, tileCanvas } from "./tiles.js";
 
+/** The geometric figures' class names as the engine writes them (English), in its order. */
+const FIGURES = ["circle", "square", "triangle", "cross", "stripes"];
+
+/**
+ * `view` (anything with `classNames`) with the geometric figures' class names in the page's
+ * language; any other names (the digits', your own) as they are. Only for showing: the engine,
+ * the model file and the saved work keep the engine's names.
+ */
+export function localNames(view) {
+  const names = view?.classNames;
+  if (!Array.isArray(names) || names.length !== FIGURES.length || names.some((n, k) => n !== FIGURES[k])) return view;
+  return { ...view, classNames: names.map((n) => t(`train.figure.${n}`)) };
+}
+
 /** A probability or accuracy as a percentage; tiny ones as "<0.01%" rather than in e-notation. */
 const percent = (p) => (p > 0 && p < 1e-4 ? "<0.01%" : `${fmt(100 * p, 3)}%`);
 

@@ -1,6 +1,7 @@
 // The Train panel in Korean (`lang=ko`): its own words — status, settings labels, progress,
-// accuracies, the summary, the saved-work line, file messages — in the exact Korean of the
-// catalog, numbers written as in English; one Step of a designed network trains in the worker.
+// accuracies, the summary, the saved-work line, file messages, the restore after a reload — in
+// the exact Korean of the catalog, numbers written as in English; one Step of a designed network
+// trains in the worker.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -97,9 +98,21 @@ test("a file that is not a model is refused in Korean and the model kept", async
   const message = await box.textContent();
   assert.match(await box.getAttribute("class"), /error/);
   // The engine's reason sits between the page's own words.
-  assert.match(message, /^“notes\.txt”을\(를\) 불러오지 못했습니다: .+\. 현재 모델은 그대로 유지됩니다\.$/);
+  assert.match(message, /^“notes\.txt” 파일을 불러오지 못했습니다: .+\. 현재 모델은 그대로 유지됩니다\.$/);
   assert.doesNotMatch(message, /was not loaded|current model is kept/);
   assert.equal(await text("[data-testid=example-probabilities]"), before, "the model is unchanged");
+});
+
+test("after a reload the saved model comes back, and the page says so in Korean", async () => {
+  await page.reload();
+  await page.waitForSelector("body[data-ready='true']");
+  const message = "[data-testid=train-message]";
+  await page.waitForFunction((sel) => /되살렸습니다/.test(document.querySelector(sel).textContent), message, { timeout: 120_000 });
+  assert.match(await text(message), /^\d\d:\d\d에 학습한 모델\(반복 1\)을 되살렸습니다\. 시작을 누르면 이어서 학습합니다\.$/);
+  assert.match(await text("[data-testid=storage-notice]"), /^이 브라우저에서 \d\d:\d\d에 학습한 모델\(반복 1\)을 되살렸습니다\.$/);
+  // The restored model's run counts from 0 again (its chart keeps the earlier points).
+  assert.equal(await text("[data-testid=train-iteration]"), "반복 0 / 40");
+  assert.equal(await text("[data-action=forget-saved]"), "저장한 작업 지우기");
 });
 
 test("an empty image for Predict gets the page's Korean message", async () => {

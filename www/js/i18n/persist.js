@@ -1,5 +1,7 @@
 // The words of the page's persist area in English and Korean (see i18n.js). Every key is in both.
-// Iteration numbers are handed over as strings (the English text has no digit groups there).
+// Iteration numbers are handed over as strings (the English text has no digit groups there). Both
+// phrases a Korean sentence takes as its object end in a consonant (…모델(반복 3), …이미지 10장),
+// so their particles are 을 and 과.
 
 const count = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
@@ -29,7 +31,7 @@ export default {
     "model.saved": "{time}에 저장한 모델",
     own: ({ images, classes }) => `클래스 ${classes}개의 이미지 ${images}장`,
     and: "{a}과 {b}",
-    "restored.work": "이 브라우저에서 {what}을(를) 되살렸습니다.",
+    "restored.work": "이 브라우저에서 {what}을 되살렸습니다.",
     "restored.settingsToo": "지난번 방문의 설정도 돌아왔습니다(설정이 담긴 링크는 그 설정으로 열립니다).",
     "restored.settings": "지난번 방문의 설정을 되살렸습니다(설정이 담긴 링크는 그 설정으로 열립니다).",
     "problem.quota": "작업을 저장하지 못했습니다. 이 브라우저에서 페이지에 허용된 저장 공간이 가득 찼습니다. 페이지는 계속 작동하지만, 지금 하는 작업은 새로 고치거나 페이지를 떠날 때까지만 남습니다. “저장한 작업 지우기”를 누르거나 다른 사이트의 데이터를 지워 공간을 확보하세요.",

@@ -276,12 +276,12 @@ export default {
 
     exported: "{n}바이트를 내보냈습니다.",
     "file.unread": "“{name}” 파일을 읽을 수 없습니다.",
-    "file.loaded": "“{name}”을(를) 불러왔습니다: {network}. 시작을 누르면 이어서 학습합니다.",
-    "file.refusedRestart": "“{name}”을(를) 불러오지 못했습니다: {why}",
-    "file.refused": "“{name}”을(를) 불러오지 못했습니다: {why}. 현재 모델은 그대로 유지됩니다.",
+    "file.loaded": "“{name}” 파일을 불러왔습니다: {network}. 시작을 누르면 이어서 학습합니다.",
+    "file.refusedRestart": "“{name}” 파일을 불러오지 못했습니다: {why}",
+    "file.refused": "“{name}” 파일을 불러오지 못했습니다: {why}. 현재 모델은 그대로 유지됩니다.",
     "saved.other": "이 브라우저에 저장된 모델({model})은 지금과 다른 데이터 또는 네트워크 설정으로 학습되어 불러오지 않았습니다. 여기서 새 모델을 만들면 저장된 모델을 대신합니다.",
     "saved.noTrainer": "이 브라우저에 저장된 모델({model})을 불러오지 않았습니다: 이 설정으로 만든 트레이너가 없습니다.",
-    "saved.restored": "{model}을(를) 되살렸습니다. 시작을 누르면 이어서 학습합니다.",
+    "saved.restored": "{model}을 되살렸습니다. 시작을 누르면 이어서 학습합니다.",
     "saved.failed": "이 브라우저에 저장된 모델을 불러오지 못했습니다: {why}.",
 
     "run.diverged": "{why} 학습이 저절로 멈췄습니다. 네트워크는 손실이 유한했던 마지막 가중치를 유지합니다. 학습률을 낮추고 다시 시작을 누르세요.",

@@ -5,7 +5,8 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { foreignRequests, openPage } from "./harness.mjs";
+import { join } from "node:path";
+import { foreignRequests, openPage, SCREENSHOTS } from "./harness.mjs";
 
 const NETWORK = "conv3x3-4 pad1, relu, pool2, fc5";
 let session;
@@ -121,6 +122,17 @@ test("an empty image for Predict gets the page's Korean message", async () => {
   await page.waitForFunction(() => !document.querySelector(".predict .message").hidden);
   assert.equal(await box.textContent(),
     "“empty.png” 파일이 비어 있습니다(0바이트). PNG, JPEG, GIF, WebP 또는 BMP 이미지를 고르세요.");
+});
+
+test("the Korean panel fits 1280×720 and a phone-width screen", async () => {
+  for (const [width, height, shot] of [[1280, 720, null], [375, 667, "ko-train-phone.png"]]) {
+    await page.setViewportSize({ width, height });
+    await page.waitForTimeout(100);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.equal(overflow, 0, `${width}×${height}: nothing wider than the screen`);
+    if (shot) await page.locator("#panel-train .card", { hasText: "학습 정확도" }).first().screenshot({ path: join(SCREENSHOTS, shot) });
+  }
+  await page.setViewportSize({ width: 1280, height: 720 });
 });
 
 test("no console errors and no other hosts", async () => {

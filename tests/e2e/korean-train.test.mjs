@@ -124,6 +124,21 @@ test("an empty image for Predict gets the page's Korean message", async () => {
     "“empty.png” 파일이 비어 있습니다(0바이트). PNG, JPEG, GIF, WebP 또는 BMP 이미지를 고르세요.");
 });
 
+test("your own dataset's builder is in Korean, and the panel waits for your images", async () => {
+  await page.goto(page.url().replace(/#.*/, "#lang=ko&tab=train&tds=own"));
+  await page.waitForSelector("body[data-ready='true']");
+  await waitForState("error");
+  assert.equal(await text(STATUS), "이미지를 기다리는 중");
+  assert.deepEqual(await page.$$eval("[data-testid=own-classes] legend", (ls) => ls.map((l) => l.textContent)),
+    ["클래스 1: 이미지 0장", "클래스 2: 이미지 0장"]);
+  assert.deepEqual(await page.$$eval("[data-testid=own-classes] input[type=text]", (is) => is.map((i) => i.value)), ["클래스 A", "클래스 B"]);
+  assert.equal(await page.locator("[data-testid=own-classes] button[data-class='0']").textContent(), "그림 추가");
+  await page.click("[data-testid=own-classes] button[data-class='0']");
+  assert.equal(await page.locator(".own-data .message").textContent(), "패드가 비어 있습니다. 먼저 무언가를 그리세요.");
+  assert.equal(await page.locator(".train-settings p.hint:not([hidden])").first().textContent(),
+    "직접 만든 이미지는 5장 중 4장으로 학습하고 1장으로 검증합니다.");
+});
+
 test("the Korean panel fits 1280×720 and a phone-width screen", async () => {
   for (const [width, height, shot] of [[1280, 720, null], [375, 667, "ko-train-phone.png"]]) {
     await page.setViewportSize({ width, height });

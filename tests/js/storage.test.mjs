@@ -7,6 +7,7 @@ process.env.TZ = "UTC"; // clock() prints local time: fix the zone before any Da
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { useEngineLimits } from "../../www/js/config.js";
+import { setLanguage } from "../../www/js/i18n/i18n.js";
 import { openDatabase } from "../../www/js/persist/db.js";
 import { imageCount, KEYS, readModel, readOwn, readSettings } from "../../www/js/persist/records.js";
 import { DB_NAME, openStore, STORE_NAME } from "../../www/js/persist/store.js";
@@ -261,4 +262,26 @@ test("the notices say what came back", () => {
   for (const t of texts) assert.match(t, /The page keeps working, but what you do now stays only until you reload or leave\./);
   assert.match(problemText("QuotaExceededError"), /storage for the page is full/);
   assert.match(problemText("UnknownError"), /^Saving in this browser failed \(UnknownError\)\./);
+});
+
+test("the notices in Korean: the same facts, the numbers as in English", () => {
+  const at = Date.UTC(2026, 11, 3, 14, 32, 59);
+  const ten = [{ name: "a", images: Array(6).fill(image(1, 0)) }, { name: "b", images: Array(4).fill(image(1, 0)) }];
+  setLanguage("ko");
+  try {
+    assert.equal(restoreNotice({ own: ten, model: { iteration: 1200, savedAt: at }, settings: true }),
+      "이 브라우저에서 클래스 2개의 이미지 10장과 14:32에 학습한 모델(반복 1200)을 되살렸습니다. " +
+      "지난번 방문의 설정도 돌아왔습니다(설정이 담긴 링크는 그 설정으로 열립니다).");
+    assert.equal(restoreNotice({ own: null, model: { iteration: 0, savedAt: at }, settings: false }),
+      "이 브라우저에서 14:32에 저장한 모델을 되살렸습니다.");
+    assert.equal(restoreNotice({ own: null, model: null, settings: true }),
+      "지난번 방문의 설정을 되살렸습니다(설정이 담긴 링크는 그 설정으로 열립니다).");
+    assert.equal(problemText("UnknownError"),
+      "이 브라우저에 저장하지 못했습니다(UnknownError). 페이지는 계속 작동하지만, 지금 하는 작업은 새로 고치거나 페이지를 떠날 때까지만 남습니다.");
+    const texts = ["QuotaExceededError", "unavailable", "timeout", "blocked"].map(problemText);
+    assert.equal(new Set(texts).size, texts.length, "each failure has its own message");
+    for (const t of texts) assert.match(t, /페이지는 계속 작동하지만, 지금 하는 작업은 새로 고치거나 페이지를 떠날 때까지만 남습니다\./);
+  } finally {
+    setLanguage("en");
+  }
 });

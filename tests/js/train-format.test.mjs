@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { setLanguage } from "../../www/js/i18n/i18n.js";
 import { duration, hwc, ticks } from "../../www/js/train/format.js";
 
 test("durations read in tenths below 10 s and never as 0 s", () => {
@@ -48,4 +49,13 @@ test("shapes from the engine's (C, H, W) read H×W×C, as everywhere on the page
   assert.equal(hwc([1, 8, 8]), "8×8×1");
   // A vector (the scores, the hidden layer) has one dimension and is written as it is.
   assert.equal(hwc([10]), "10");
+});
+
+test("durations in Korean read 초 and 분, the same numbers", () => {
+  setLanguage("ko");
+  try {
+    assert.deepEqual([0, 420, 59_400, 125_000, NaN].map(duration), ["0.1초 미만", "0.4초", "59초", "2분 05초", "…"]);
+  } finally {
+    setLanguage("en");
+  }
 });

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { TRAP_MESSAGE } from "../../www/js/engine-trap.js";
+import { setLanguage } from "../../www/js/i18n/i18n.js";
 import { trainerClient } from "../../www/js/train/client.js";
 import { CONFIGURE_DELAY_MS, divergedText, finishedText, TrainRun } from "../../www/js/train/run.js";
 import { FakeWorker } from "./fake-worker.mjs";
@@ -298,4 +299,16 @@ test("edits: before training they make one new trainer after a pause; during a r
   settings.run.learningRate = 0.05;
   run.settingsChanged(false);
   assert.equal(run.dirty, false);
+});
+
+test("the run's own messages in Korean, the engine's reason kept as it came", () => {
+  setLanguage("ko");
+  try {
+    assert.equal(divergedText("손실이 NaN이 되었습니다."),
+      "손실이 NaN이 되었습니다. 학습이 저절로 멈췄습니다. 네트워크는 손실이 유한했던 마지막 가중치를 유지합니다. 학습률을 낮추고 다시 시작을 누르세요.");
+    assert.equal(finishedText(125_000),
+      "2분 05초 만에 끝났습니다. 네트워크는 마지막 가중치를 유지합니다. 아래의 예측은 차트의 마지막 지점의 예측입니다.");
+  } finally {
+    setLanguage("en");
+  }
 });

@@ -9,6 +9,7 @@
 // and net architecture (a link with other settings wins; the notice says the model was not loaded).
 
 import { attempt } from "../engine.js";
+import { t } from "../i18n/i18n.js";
 import { trainNote } from "../link-notes.js";
 import { el, fmt, say } from "../widgets/dom.js";
 import { createSavedLine } from "../persist/saved-line.js";
@@ -23,7 +24,7 @@ import { FileProblem, readImageFile } from "../train/images.js";
 import { createOwnData } from "../train/own-data.js";
 import { createSettingsForm, FIELDS, readSettings, writeSettings } from "../train/settings.js";
 import { createTileGrid, tileCanvas } from "../train/tiles.js";
-import { createActivations, createConfusion, createPreviews, createProbabilities } from "../train/views.js";
+import { createActivations, createConfusion, createPreviews, createProbabilities, localNames } from "../train/views.js";
 
 /** The run settings that make the net's architecture (a model file records them). */
 const NET_KEYS = ["network", "init", "loss", "numFilters", "filterSize", "hiddenDim", "batchnorm", "weightScale", "seed"];
@@ -57,7 +58,7 @@ function createConvFilters() {
     update(layers) {
       const k = layers.map((l) => l.layer).join("|");
       if (k !== key) {
-        grids = layers.map((l) => createTileGrid({ className: "tile-grid filters", px: l.tiles.width > 5 ? 40 : 28, label: (i) => `${l.name} filter ${i}` }));
+        grids = layers.map((l) => createTileGrid({ className: "tile-grid filters", px: l.tiles.width > 5 ? 40 : 28, label: (i) => t("train.filter.tile", { layer: l.name, i: String(i) }) }));
         element.replaceChildren(...layers.map((l, i) => el("figure", { class: "layer-filters", "data-layer": l.name },
           el("figcaption", { text: `${l.layer} — ${l.name} (${l.shape.join("×")})` }), grids[i].element)));
         key = k;
@@ -110,7 +111,7 @@ export function mount(section, { engine, state, store }) {
       if (state.get("tds") === "own") run.scheduleConfigure();
     },
   });
-  const ownCard = card("Your own dataset", own.element);
+  const ownCard = card(t("train.card.own"), own.element);
   const previews = createPreviews();
   const summaryLine = el("p", { class: "summary", "data-testid": "train-summary" });
   const layerTable = el("table", { class: "layer-table", "data-testid": "train-layers" });
@@ -121,22 +122,22 @@ export function mount(section, { engine, state, store }) {
   const confusion = createConfusion();
 
   const button = (action, text, onclick) => el("button", { type: "button", "data-action": action, text, onclick });
-  const startButton = button("train-start", "Start", () => run.start());
+  const startButton = button("train-start", t("train.button.start"), () => run.start());
   startButton.classList.add("primary");
-  const pauseButton = button("train-pause", "Pause", () => run.pause());
-  const stepButton = button("train-step", "Step", () => run.step());
-  const resetButton = button("train-reset", "Reset", () => run.configure());
+  const pauseButton = button("train-pause", t("train.button.pause"), () => run.pause());
+  const stepButton = button("train-step", t("train.button.step"), () => run.step());
+  const resetButton = button("train-reset", t("train.button.reset"), () => run.configure());
   const statusLine = el("p", { class: "status", role: "status", "data-testid": "train-status", "data-state": "loading" });
-  const bar = el("progress", { max: 1, value: 0, "data-testid": "train-progress", "aria-label": "Training progress" });
+  const bar = el("progress", { max: 1, value: 0, "data-testid": "train-progress", "aria-label": t("train.progress.label") });
   const progressText = el("span", { class: "progress-text", "data-testid": "train-iteration" });
   const accText = el("p", { class: "accuracy", "data-testid": "train-acc" });
   const runMessage = el("p", { class: "message", "data-testid": "train-message", hidden: true });
   const pendingNote = el("p", { class: "message notice", "data-testid": "train-pending", hidden: true,
-    text: "Settings changed: the next Start (or Reset) begins a new run with them. The current model stays until then." });
+    text: t("train.pending") });
 
   // Predict
-  const predictPad = createDrawPad({ label: "Drawing pad for a prediction", onStroke: () => predictFrom(predictPad.image()) });
-  const predictFile = el("input", { type: "file", accept: "image/*", "aria-label": "Upload an image to classify", "data-testid": "predict-file" });
+  const predictPad = createDrawPad({ label: t("train.predict.pad"), onStroke: () => predictFrom(predictPad.image()) });
+  const predictFile = el("input", { type: "file", accept: "image/*", "aria-label": t("train.predict.upload"), "data-testid": "predict-file" });
   const predictMessage = el("p", { class: "message", role: "status", hidden: true });
   const predictSees = el("div", { class: "sees" });
   const predictProbs = createProbabilities({ testid: "predict-probabilities" });
@@ -154,8 +155,8 @@ export function mount(section, { engine, state, store }) {
   });
 
   // Export / import
-  const exportButton = el("button", { type: "button", text: "Export model", "data-action": "train-export", onclick: () => exportModel() });
-  const importInput = el("input", { type: "file", accept: ".cnnmodel,application/octet-stream", "aria-label": "Import a model file", "data-testid": "import-file" });
+  const exportButton = el("button", { type: "button", text: t("train.save.export"), "data-action": "train-export", onclick: () => exportModel() });
+  const importInput = el("input", { type: "file", accept: ".cnnmodel,application/octet-stream", "aria-label": t("train.save.import"), "data-testid": "import-file" });
   const fileMessage = el("p", { class: "message", role: "status", "data-testid": "model-message", hidden: true });
   importInput.addEventListener("change", () => {
     const file = importInput.files[0];
@@ -164,29 +165,29 @@ export function mount(section, { engine, state, store }) {
   });
 
   section.append(
-    el("h2", { text: "Train a convnet" }),
-    el("p", { class: "lead", text: "The assignment's three-layer convnet — or any network you design in the Shapes panel's table — trained here in your browser. Watch the loss fall and the filters take shape — and, on 100 examples, watch training accuracy reach 100% while validation stays far behind: that gap is overfitting." }),
+    el("h2", { text: t("train.title") }),
+    el("p", { class: "lead", text: t("train.lead") }),
     el("div", { class: "train-layout" },
       el("div", { class: "train-col" },
-        card("Set-up", form.element),
+        card(t("train.card.setup"), form.element),
         ownCard,
-        card("The data and the network", summaryLine, el("div", { class: "table-scroll" }, layerTable), previews.element)),
+        card(t("train.card.data"), summaryLine, el("div", { class: "table-scroll" }, layerTable), previews.element)),
       el("div", { class: "train-col" },
-        card("Training",
+        card(t("train.card.training"),
           el("div", { class: "transport" }, startButton, pauseButton, stepButton, resetButton, statusLine),
           el("div", { class: "progress-row" }, bar, progressText),
           accText, runMessage, pendingNote, chart.element),
-        card("Filters of every conv layer", filterNote, filters.element),
-        card("Confusion matrix (validation)", confusion.element))),
-    card("Activations of each layer", el("p", { class: "hint", text: "One example through the net. Each map is one filter's response; black is the layer's smallest value, white its largest." }), activations.element),
+        card(t("train.card.filters"), filterNote, filters.element),
+        card(t("train.card.confusion"), confusion.element))),
+    card(t("train.card.activations"), el("p", { class: "hint", text: t("train.activations.hint") }), activations.element),
     el("div", { class: "train-layout" },
-      card("Predict", el("p", { class: "hint", text: "Draw on the pad (pick the ink colour; the digits are light ink on black) or upload an image: the current model gives its class probabilities." }),
+      card(t("train.card.predict"), el("p", { class: "hint", text: t("train.predict.hint") }),
         el("div", { class: "predict" }, predictPad.element,
           el("div", {}, el("label", { class: "file-button" }, predictFile), predictMessage,
-            el("p", { class: "field-label", text: "What the net sees:" }), predictSees, predictProbs.element))),
-      card("Save or load the model",
-        el("p", { class: "hint", text: "The file records the architecture and every weight (a versioned format). A file that does not fit is refused and the current model is kept." }),
-        el("div", { class: "controls" }, exportButton, el("label", { class: "field" }, el("span", { text: "Import a model file" }), importInput)),
+            el("p", { class: "field-label", text: t("train.predict.sees") }), predictSees, predictProbs.element))),
+      card(t("train.card.save"),
+        el("p", { class: "hint", text: t("train.save.hint") }),
+        el("div", { class: "controls" }, exportButton, el("label", { class: "field" }, el("span", { text: t("train.save.import") }), importInput)),
         fileMessage,
         createSavedLine(store))),
   );
@@ -195,14 +196,11 @@ export function mount(section, { engine, state, store }) {
   function render() {
     const { status, dirty, iteration, numIterations, rate, elapsed, lastAcc } = run;
     statusLine.dataset.state = status;
-    statusLine.textContent = {
-      loading: "Loading…", idle: "Ready", running: "Training…", paused: "Paused",
-      finished: "Finished", diverged: "Stopped: diverged", restarted: "Stopped: the engine was restarted",
-      error: state.get("tds") === "own" ? "Waiting for your images" : "Cannot train",
-    }[status];
+    statusLine.textContent = t(status === "error" && state.get("tds") === "own" ? "train.status.waiting" : `train.status.${status}`);
     const busy = status === "loading";
     const running = status === "running";
-    startButton.textContent = status === "paused" && !dirty ? "Resume" : status === "finished" || status === "diverged" || status === "restarted" ? "Start again" : "Start";
+    startButton.textContent = t(status === "paused" && !dirty ? "train.button.resume"
+      : status === "finished" || status === "diverged" || status === "restarted" ? "train.button.again" : "train.button.start");
     startButton.disabled = busy || running || status === "error";
     pauseButton.disabled = !running;
     stepButton.disabled = busy || running || status === "error" || status === "finished" || status === "diverged";
@@ -215,10 +213,12 @@ export function mount(section, { engine, state, store }) {
     bar.value = numIterations ? iteration / numIterations : 0;
     const left = numIterations - iteration;
     progressText.dataset.iteration = String(iteration);
-    progressText.textContent = `iteration ${iteration} / ${numIterations}` +
-      (Number.isFinite(rate) && iteration ? ` · ${fmt(rate, 3)} it/s` : "") +
-      (running && Number.isFinite(rate) && rate > 0 ? ` · about ${duration((1000 * left) / rate)} left` : "") +
-      (elapsed ? ` · ${duration(elapsed)} so far` : "");
+    progressText.textContent = [
+      t("train.progress.iteration", { i: String(iteration), n: String(numIterations) }),
+      Number.isFinite(rate) && iteration ? t("train.progress.rate", { rate: fmt(rate, 3) }) : null,
+      running && Number.isFinite(rate) && rate > 0 ? t("train.progress.left", { time: duration((1000 * left) / rate) }) : null,
+      elapsed ? t("train.progress.sofar", { time: duration(elapsed) }) : null,
+    ].filter(Boolean).join(" · ");
     say(runMessage, run.message.text, run.message.kind);
     statusLine.dataset.elapsedMs = String(Math.round(elapsed));
     statusLine.dataset.iteration = String(iteration);
@@ -226,37 +226,38 @@ export function mount(section, { engine, state, store }) {
       accText.dataset.train = String(lastAcc.trainAcc);
       accText.dataset.val = String(lastAcc.valAcc);
       accText.replaceChildren(
-        el("span", { class: "train", text: `train accuracy ${percent(lastAcc.trainAcc)}` }), " · ",
-        el("span", { class: "val", text: `validation accuracy ${percent(lastAcc.valAcc)}` }),
-        ` (after epoch ${lastAcc.epoch})`);
+        el("span", { class: "train", text: t("train.acc.train", { p: percent(lastAcc.trainAcc) }) }), " · ",
+        el("span", { class: "val", text: t("train.acc.val", { p: percent(lastAcc.valAcc) }) }),
+        ` ${t("train.acc.after", { epoch: String(lastAcc.epoch) })}`);
     } else {
       delete accText.dataset.train;
       delete accText.dataset.val;
-      accText.textContent = "Accuracies appear after the first iteration and after every epoch.";
+      accText.textContent = t("train.acc.none");
     }
   }
 
   function showSummary(s) {
     // The engine's shapes are (C, H, W), the course's array order; the page writes H×W×C.
-    summaryLine.textContent = `${s.nTrain} training and ${s.nVal} validation images of ${hwc(s.imageShape)}, ${s.classNames.length} classes (${s.classNames.join(", ")}). ` +
-      `Network: ${s.network} — ${s.numParameters.toLocaleString("en")} parameters; ` +
-      `${s.iterationsPerEpoch} iteration${s.iterationsPerEpoch === 1 ? "" : "s"} of ${s.batchSize} per epoch.`;
+    summaryLine.textContent = t("train.summary", {
+      nTrain: s.nTrain, nVal: s.nVal, shape: hwc(s.imageShape), k: s.classNames.length, names: s.classNames.join(", "),
+      network: s.network, params: s.numParameters.toLocaleString("en"), ipe: s.iterationsPerEpoch, ipeCount: s.iterationsPerEpoch, batch: s.batchSize,
+    });
     layerTable.replaceChildren(
-      el("caption", { text: "The running model, layer by layer (one image)" }),
-      el("thead", {}, el("tr", {}, ...["#", "Layer", "Output", "Params", "MACs"].map((h) => el("th", { scope: "col", text: h })))),
+      el("caption", { text: t("train.layers.caption") }),
+      el("thead", {}, el("tr", {}, ...["index", "layer", "output", "params", "macs"].map((h) => el("th", { scope: "col", text: t(`train.layers.${h}`) })))),
       el("tbody", {}, ...s.layers.map((r) => el("tr", {},
         el("td", { text: String(r.index + 1) }), el("td", { text: r.label }),
         el("td", { text: `${r.output.h}×${r.output.w}×${r.output.c}` }),
         el("td", { text: r.params.toLocaleString("en") }), el("td", { text: r.macs.toLocaleString("en") })))));
-    filterNote.textContent = "Each conv layer's filters (its weights W), each scaled from its own minimum (black) to maximum (white): in colour when they see the 3 colour channels, else their first channel in grey.";
+    filterNote.textContent = t("train.filters.note");
   }
 
   function showViews(v) {
-    if (v.summary) showSummary(v.summary);
-    if (v.previews) previews.update(v.previews);
+    if (v.summary) showSummary(localNames(v.summary));
+    if (v.previews) previews.update(localNames(v.previews));
     if (v.filters) filters.update(v.filters);
-    if (v.example) activations.update(v.example, v.example.split === "val" ? run.summary?.nVal ?? 1 : run.summary?.nTrain ?? 1);
-    if (v.confusion) confusion.update(v.confusion);
+    if (v.example) activations.update(localNames(v.example), v.example.split === "val" ? run.summary?.nVal ?? 1 : run.summary?.nTrain ?? 1);
+    if (v.confusion) confusion.update(localNames(v.confusion));
   }
 
   /** Empties every view: after refused settings there is no trainer that matches the page. */
@@ -287,7 +288,7 @@ export function mount(section, { engine, state, store }) {
     if (!run.answering) return;
     try {
       const view = await client.request("select", { split, index });
-      activations.update(view, split === "val" ? run.summary.nVal : run.summary.nTrain);
+      activations.update(localNames(view), split === "val" ? run.summary.nVal : run.summary.nTrain);
     } catch (e) {
       run.say(e.message, "error");
     }
@@ -298,8 +299,8 @@ export function mount(section, { engine, state, store }) {
     if (!run.answering) return;
     try {
       const p = await client.request("predict", { width: image.width, height: image.height, pixels: image.pixels });
-      predictSees.replaceChildren(tileCanvas(p.input, 0, 96, "the image at the net's input size"));
-      predictProbs.update(p);
+      predictSees.replaceChildren(tileCanvas(p.input, 0, 96, t("train.predict.input")));
+      predictProbs.update(localNames(p));
       say(predictMessage, "");
     } catch (e) {
       say(predictMessage, e.message, "error");
@@ -317,7 +318,7 @@ export function mount(section, { engine, state, store }) {
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      say(fileMessage, `Exported ${bytes.length.toLocaleString("en")} bytes.`, "notice");
+      say(fileMessage, t("train.exported", { n: bytes.length }), "notice");
     } catch (e) {
       say(fileMessage, e.message, "error");
     }
@@ -329,17 +330,17 @@ export function mount(section, { engine, state, store }) {
     try {
       bytes = await file.arrayBuffer();
     } catch {
-      say(fileMessage, `“${file.name}” could not be read.`, "error");
+      say(fileMessage, t("train.file.unread", { name: file.name }), "error");
       return;
     }
     try {
       const v = await client.request("import", { bytes }, { transfer: [bytes] });
       adoptModel(v);
-      say(fileMessage, `Loaded “${file.name}”: ${v.summary.network}. Start trains it further.`, "notice");
+      say(fileMessage, t("train.file.loaded", { name: file.name, network: v.summary.network }), "notice");
       saveModel();
     } catch (e) {
-      if (e.kind === "engine-restarted") say(fileMessage, `“${file.name}” was not loaded: ${e.message}`, "error");
-      else say(fileMessage, `“${file.name}” was not loaded: ${e.message}. The current model is kept.`, "error");
+      const key = e.kind === "engine-restarted" ? "train.file.refusedRestart" : "train.file.refused";
+      say(fileMessage, t(key, { name: file.name, why: e.message }), "error");
     }
     render();
   }
@@ -387,12 +388,11 @@ export function mount(section, { engine, state, store }) {
       if (!saved) return;
       const settings = readSettings(state);
       if (saved.trainedWith !== trainedWith(settings.data, settings.run)) {
-        run.say(`The model saved in this browser (${modelPhrase(saved)}) was trained with other data or net settings than these, ` +
-          "so it was not loaded. A new model made here replaces it.", "notice");
+        run.say(t("train.saved.other", { model: modelPhrase(saved) }), "notice");
         return;
       }
       if (run.status !== "idle") {
-        run.say(`The model saved in this browser (${modelPhrase(saved)}) was not loaded: there is no trainer for these settings.`, "notice");
+        run.say(t("train.saved.noTrainer", { model: modelPhrase(saved) }), "notice");
         return;
       }
       const bytes = saved.bytes.slice().buffer;
@@ -400,9 +400,9 @@ export function mount(section, { engine, state, store }) {
       adoptModel(v);
       chart.restore(saved.history);
       run.lastAcc = saved.history.accuracies.at(-1) ?? null;
-      run.say(`Restored ${modelPhrase(saved)}. Start trains it further.`, "notice");
+      run.say(t("train.saved.restored", { model: modelPhrase(saved) }), "notice");
     } catch (e) {
-      run.say(`The model saved in this browser was not loaded: ${e.message}.`, "notice");
+      run.say(t("train.saved.failed", { why: e.message }), "notice");
     } finally {
       restoring = false;
       render();

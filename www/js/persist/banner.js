@@ -1,6 +1,7 @@
 // The page's line about its saved work, above the panels: what a reload restored, a storage
 // failure, or that the saved work was forgotten; with the “Forget my saved work” button.
 
+import { t } from "../i18n/i18n.js";
 import { el, say } from "../widgets/dom.js";
 
 /** `store` from store.js; `notice` the restore notice ("" when nothing came back). */
@@ -21,20 +22,17 @@ export function createStorageBanner(store, notice) {
 
   store.subscribe((e) => {
     if (e.type === "problem") show(e.message, "error", store.available);
-    else if (e.type === "forgotten") show(FORGOTTEN, "notice", false);
+    else if (e.type === "forgotten") show(t("persist.forgotten"), "notice", false);
     else if (message.dataset.kind === "error" && !store.problem) show("", "notice", false);
   });
   return element;
 }
 
-const FORGOTTEN = "Your saved work was deleted from this browser: a reload starts from the defaults. " +
-  "The page keeps what it shows until then, and a new change is saved again.";
-
 /** A “Forget my saved work” button (with `data-action` = `action`) that clears the store. */
 export function forgetButton(store, action) {
   return el("button", {
-    type: "button", text: "Forget my saved work", "data-action": action, disabled: !store.available,
-    title: "Deletes your images, the trained model and the last settings that this page saved in this browser",
+    type: "button", text: t("persist.forget"), "data-action": action, disabled: !store.available,
+    title: t("persist.forget.title"),
     onclick: () => store.forget(),
   });
 }

@@ -2,10 +2,11 @@
 // model), kept up to date from the store's events, with the “Forget my saved work” button.
 // `data-images` and `data-iteration` ("" when no model is saved) say the same for tests.
 
+import { t } from "../i18n/i18n.js";
 import { el, say } from "../widgets/dom.js";
 import { forgetButton } from "./banner.js";
 import { KEYS } from "./records.js";
-import { clock, modelPhrase, ownPhrase } from "./text.js";
+import { both, clock, modelPhrase, ownPhrase } from "./text.js";
 
 export function createSavedLine(store) {
   const line = el("p", { class: "message notice", role: "status", "data-testid": "saved-status" });
@@ -22,9 +23,10 @@ export function createSavedLine(store) {
     line.dataset.images = String(own ? own.reduce((n, c) => n + c.images.length, 0) : 0);
     line.dataset.iteration = model ? String(model.iteration) : "";
     const parts = [own ? ownPhrase(own) : null, model ? modelPhrase(model) : null].filter(Boolean);
-    say(line, parts.length
-      ? `Saved in this browser${at ? ` at ${clock(at)}` : ""}: ${parts.join(" and ")}. They come back when you reopen the page.`
-      : "Nothing of yours is saved in this browser yet: your images and trained model will be, as you make them.", "notice");
+    const text = !parts.length ? t("persist.saved.nothing")
+      : at ? t("persist.saved.at", { time: clock(at), what: both(parts) })
+        : t("persist.saved.some", { what: both(parts) });
+    say(line, text, "notice");
   }
 
   store.subscribe((e) => {

@@ -1,9 +1,8 @@
 // What the page says about the work it keeps in this browser: the notice after a restore, the
 // saved-state line and the message for each kind of storage failure. No DOM here.
 
+import { t } from "../i18n/i18n.js";
 import { imageCount } from "./records.js";
-
-const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** "14:32": the local time of `ms` (milliseconds since 1970). */
 export function clock(ms) {
@@ -14,13 +13,13 @@ export function clock(ms) {
 /** "the model trained at 14:32 (iteration 120)", or "saved at" for a model never trained here. */
 export function modelPhrase(model) {
   return model.iteration > 0
-    ? `the model trained at ${clock(model.savedAt)} (iteration ${model.iteration})`
-    : `the model saved at ${clock(model.savedAt)}`;
+    ? t("persist.model.trained", { time: clock(model.savedAt), iteration: String(model.iteration) })
+    : t("persist.model.saved", { time: clock(model.savedAt) });
 }
 
 /** "10 images in 2 classes". */
 export function ownPhrase(classes) {
-  return `${plural(imageCount(classes), "image")} in ${plural(classes.length, "class", "classes")}`;
+  return t("persist.own", { images: imageCount(classes), classes: classes.length });
 }
 
 /**
@@ -33,26 +32,30 @@ export function restoreNotice({ own, model, settings }) {
   if (own && imageCount(own) > 0) parts.push(ownPhrase(own));
   if (model) parts.push(modelPhrase(model));
   const sentences = [];
-  if (parts.length) sentences.push(`Restored ${parts.join(" and ")} from this browser.`);
-  if (settings) sentences.push(`${parts.length ? "The" : "Restored the"} settings of your last visit${parts.length ? " are back too" : ""} (a link with settings opens its own).`);
+  if (parts.length) sentences.push(t("persist.restored.work", { what: both(parts) }));
+  if (settings) sentences.push(t(parts.length ? "persist.restored.settingsToo" : "persist.restored.settings"));
   return sentences.join(" ");
+}
+
+/** One phrase or two joined by "and" (the own images and the model). */
+export function both(parts) {
+  return parts.length === 2 ? t("persist.and", { a: parts[0], b: parts[1] }) : parts[0];
 }
 
 /** Why storing failed, in words for a student, from a StorageProblem's `reason`. */
 export function problemText(reason) {
-  const lost = "The page keeps working, but what you do now stays only until you reload or leave.";
   switch (reason) {
     case "QuotaExceededError":
-      return `Your work could not be saved: this browser's storage for the page is full. ${lost} Free space with “Forget my saved work” or by clearing other sites' data.`;
+      return t("persist.problem.quota");
     case "unavailable":
     case "SecurityError":
     case "InvalidStateError":
-      return `This browser does not let the page store anything (private browsing, or site data is blocked). ${lost}`;
+      return t("persist.problem.unavailable");
     case "timeout":
-      return `This browser did not open the page's storage (it gave no answer). ${lost}`;
+      return t("persist.problem.timeout");
     case "blocked":
-      return `Another tab with an older version of this page keeps its saved work open. ${lost} Close the other tab and reload to save again.`;
+      return t("persist.problem.blocked");
     default:
-      return `Saving in this browser failed (${reason}). ${lost}`;
+      return t("persist.problem.other", { reason: String(reason) });
   }
 }

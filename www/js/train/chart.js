@@ -6,6 +6,7 @@
 // 200 % zoom, and its text follows the canvas's CSS font size.
 
 import { TRAIN } from "../config.js";
+import { t } from "../i18n/i18n.js";
 import { el, fmt } from "../widgets/dom.js";
 import { ticks } from "./format.js";
 
@@ -30,9 +31,9 @@ function smooth(values, k) {
 export function createChart() {
   const canvas = el("canvas", { class: "chart", role: "img", "data-testid": "train-chart", "data-points": "0" });
   const legend = el("p", { class: "chart-legend" },
-    el("span", { class: "key loss", text: "loss per iteration (thin) and its moving average" }),
-    el("span", { class: "key train", text: "train accuracy" }),
-    el("span", { class: "key val", text: "validation accuracy" }));
+    el("span", { class: "key loss", text: t("train.chart.loss") }),
+    el("span", { class: "key train", text: t("train.chart.train") }),
+    el("span", { class: "key val", text: t("train.chart.val") }));
   const element = el("figure", { class: "chart-box" }, canvas, legend);
   element.style.setProperty("--chart-height", `${C.height}px`);
   let losses = [];
@@ -88,11 +89,11 @@ export function createChart() {
     g.textBaseline = "top";
     const iterationTicks = ticks(total, 6, { integer: true });
     for (const { value, label } of iterationTicks) g.fillText(label, xs(value), y0 + 5 * k);
-    g.fillText("iteration", (x0 + x1) / 2, y0 + 19 * k);
+    g.fillText(t("train.chart.axisIteration"), (x0 + x1) / 2, y0 + 19 * k);
     g.save();
     g.translate(12 * k, (y0 + y1) / 2);
     g.rotate(-Math.PI / 2);
-    g.fillText("loss", 0, -6 * k);
+    g.fillText(t("train.chart.axisLoss"), 0, -6 * k);
     g.restore();
     g.strokeStyle = C.axis;
     g.strokeRect(x0, y1, x1 - x0, y0 - y1);
@@ -135,14 +136,14 @@ export function createChart() {
     }
     canvas.dataset.points = String(losses.length);
     // The axis labels as drawn, for the browser tests (a canvas has no text to read).
-    canvas.dataset.lossTicks = lossTicks.map((t) => t.label).join(" ");
-    canvas.dataset.iterationTicks = iterationTicks.map((t) => t.label).join(" ");
+    canvas.dataset.lossTicks = lossTicks.map((tick) => tick.label).join(" ");
+    canvas.dataset.iterationTicks = iterationTicks.map((tick) => tick.label).join(" ");
     canvas.dataset.accuracies = String(accuracies.length);
     canvas.setAttribute("aria-label",
-      `Training chart: ${losses.length} losses${losses.length ? `, latest ${fmt(losses.at(-1), 3)}` : ""}; ` +
+      t("train.chart.losses", { n: losses.length, latest: losses.length ? fmt(losses.at(-1), 3) : "" }) +
       (accuracies.length
-        ? `latest train accuracy ${fmt(100 * accuracies.at(-1).trainAcc, 3)}%, validation ${fmt(100 * accuracies.at(-1).valAcc, 3)}%`
-        : "no accuracies yet"));
+        ? t("train.chart.accuracies", { train: fmt(100 * accuracies.at(-1).trainAcc, 3), val: fmt(100 * accuracies.at(-1).valAcc, 3) })
+        : t("train.chart.noAccuracies")));
   }
 
   let scheduled = false;

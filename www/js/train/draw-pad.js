@@ -3,21 +3,22 @@
 // scaled down to TRAIN.keptSide so that a dataset of drawings stays small.
 
 import { TRAIN } from "../config.js";
+import { t } from "../i18n/i18n.js";
 import { el } from "../widgets/dom.js";
 
 export function createDrawPad({ label, onStroke = () => {}, ink = "#ffffff" }) {
   const canvas = el("canvas", {
     class: "draw-pad", width: TRAIN.padSide, height: TRAIN.padSide, role: "img",
-    "aria-label": `${label}: draw here with a mouse, pen or finger`,
+    "aria-label": t("train.pad.label", { label }),
   });
   const g = canvas.getContext("2d", { willReadFrequently: true });
-  const brush = el("input", { type: "range", min: 4, max: 40, value: 16, "aria-label": "Brush size" });
-  const colour = el("input", { type: "color", value: ink, "aria-label": "Ink colour" });
-  const clearButton = el("button", { type: "button", text: "Clear", onclick: () => clear() });
+  const brush = el("input", { type: "range", min: 4, max: 40, value: 16, "aria-label": t("train.pad.brushSize") });
+  const colour = el("input", { type: "color", value: ink, "aria-label": t("train.pad.inkColour") });
+  const clearButton = el("button", { type: "button", text: t("train.pad.clear"), onclick: () => clear() });
   const element = el("div", { class: "draw-box" }, canvas,
     el("div", { class: "controls" },
-      el("label", { class: "field" }, el("span", { text: "Brush" }), brush),
-      el("label", { class: "field" }, el("span", { text: "Ink" }), colour),
+      el("label", { class: "field" }, el("span", { text: t("train.pad.brush") }), brush),
+      el("label", { class: "field" }, el("span", { text: t("train.pad.ink") }), colour),
       clearButton));
   let last = null;
   let drawn = false;

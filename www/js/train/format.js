@@ -1,5 +1,7 @@
 // Numbers as the Train panel prints them: durations of a run, the chart's axis ticks and shapes. Pure
-// functions (tests/js/train-format.test.mjs), no DOM.
+// functions (tests/js/train-format.test.mjs), no DOM; durations in the page's language.
+
+import { t } from "../i18n/i18n.js";
 
 /**
  * A run's duration for people: "under 0.1 s", "0.4 s", "12 s", "2 min 05 s"; "…" while unknown.
@@ -7,10 +9,12 @@
  */
 export function duration(ms) {
   if (!Number.isFinite(ms) || ms < 0) return "…";
-  if (ms < 100) return "under 0.1 s";
-  if (ms < 9950) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 100) return t("train.time.under");
+  if (ms < 9950) return t("train.time.seconds", { s: (ms / 1000).toFixed(1) });
   const s = Math.round(ms / 1000);
-  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  return s < 60
+    ? t("train.time.seconds", { s: String(s) })
+    : t("train.time.minutes", { m: String(Math.floor(s / 60)), s: String(s % 60).padStart(2, "0") });
 }
 
 /**

@@ -3,6 +3,7 @@
 // transparency kept (the engine composites over black). A file that is empty, not an image or
 // undecodable gives a message saying which.
 
+import { t } from "../i18n/i18n.js";
 import { decodeImageFile } from "../widgets/decode.js";
 import { el } from "../widgets/dom.js";
 
@@ -11,15 +12,15 @@ export class FileProblem extends Error {}
 
 /** `{ width, height, pixels }` of image file `file`, at most `maxSide` pixels on its longer side. */
 export async function readImageFile(file, maxSide) {
-  const name = file.name ? `“${file.name}”` : "The file";
-  if (file.size === 0) throw new FileProblem(`${name} is empty (0 bytes): choose a PNG, JPEG, GIF, WebP or BMP image.`);
+  const name = file.name ? t("train.image.named", { name: file.name }) : t("train.image.unnamed");
+  if (file.size === 0) throw new FileProblem(t("train.image.empty", { name }));
   const result = await decodeImageFile(file, maxSide, null);
-  if (result.failed) throw new FileProblem(`${name} could not be read: the page's image decoder stopped. Try again, or reload the page.`);
+  if (result.failed) throw new FileProblem(t("train.image.failed", { name }));
   if (result.undecodable) {
-    const what = file.type ? `a ${file.type} file` : "a file of unknown type";
+    const what = file.type ? t("train.image.typed", { type: file.type }) : t("train.image.untyped");
     throw new FileProblem(file.type.startsWith("image/")
-      ? `${name} could not be decoded as an image: it may be damaged or in a format this browser cannot read.`
-      : `${name} is not an image (it is ${what}): choose a PNG, JPEG, GIF, WebP or BMP image.`);
+      ? t("train.image.undecodable", { name })
+      : t("train.image.notImage", { name, what }));
   }
   return { width: result.width, height: result.height, pixels: result.pixels };
 }

@@ -4,19 +4,20 @@
 // `onChange()` is called whenever the images or names change; `data()` hands them to the worker.
 
 import { TRAIN } from "../config.js";
+import { t } from "../i18n/i18n.js";
 import { el, say } from "../widgets/dom.js";
 import { createDrawPad } from "./draw-pad.js";
 import { FileProblem, imageCanvas, readImageFile } from "./images.js";
 
 export function createOwnData({ onChange }) {
-  const classes = [{ name: "class A", images: [] }, { name: "class B", images: [] }];
+  const classes = [{ name: t("train.own.class", { letter: "A" }), images: [] }, { name: t("train.own.class", { letter: "B" }), images: [] }];
   let version = 0;
-  const pad = createDrawPad({ label: "Drawing pad for your dataset" });
+  const pad = createDrawPad({ label: t("train.own.pad") });
   const list = el("div", { class: "own-classes", "data-testid": "own-classes" });
   const message = el("p", { class: "message", role: "status", hidden: true });
-  const addClassButton = el("button", { type: "button", text: "Add a class", onclick: () => addClass() });
+  const addClassButton = el("button", { type: "button", text: t("train.own.addClass"), onclick: () => addClass() });
   const element = el("div", { class: "own-data" },
-    el("p", { class: "hint", text: "Draw on the pad and press “Add drawing” under a class, or upload images into it. Each class needs at least one image; one image in five is kept for validation. Your classes and images are saved in this browser only (nothing is uploaded) and come back when you reopen the page; “Forget my saved work” deletes them." }),
+    el("p", { class: "hint", text: t("train.own.hint") }),
     el("div", { class: "own-layout" }, pad.element, el("div", {}, list, addClassButton, message)));
 
   function changed() {
@@ -28,7 +29,7 @@ export function createOwnData({ onChange }) {
   function addClass() {
     if (classes.length >= TRAIN.maxClasses) return;
     const letter = String.fromCharCode(65 + classes.length);
-    classes.push({ name: `class ${letter}`, images: [] });
+    classes.push({ name: t("train.own.class", { letter }), images: [] });
     changed();
   }
 
@@ -48,21 +49,21 @@ export function createOwnData({ onChange }) {
 
   function render() {
     list.replaceChildren(...classes.map((c, k) => {
-      const name = el("input", { type: "text", value: c.name, "aria-label": `Name of class ${k + 1}`, maxlength: 40 });
+      const name = el("input", { type: "text", value: c.name, "aria-label": t("train.own.name", { k: String(k + 1) }), maxlength: 40 });
       name.addEventListener("change", () => {
         c.name = name.value;
         changed();
       });
-      const file = el("input", { type: "file", accept: "image/*", multiple: true, "aria-label": `Upload images into ${c.name}` });
+      const file = el("input", { type: "file", accept: "image/*", multiple: true, "aria-label": t("train.own.upload", { name: c.name }) });
       file.addEventListener("change", () => {
         upload(k, [...file.files]);
         file.value = "";
       });
       const add = el("button", {
-        type: "button", text: "Add drawing", "data-class": k,
+        type: "button", text: t("train.own.addDrawing"), "data-class": k,
         onclick: () => {
           if (!pad.drawn) {
-            say(message, "The pad is empty: draw something first.", "notice");
+            say(message, t("train.own.padEmpty"), "notice");
             return;
           }
           c.images.push(pad.image());
@@ -72,21 +73,21 @@ export function createOwnData({ onChange }) {
         },
       });
       const remove = el("button", {
-        type: "button", text: "Remove class", disabled: classes.length <= TRAIN.minClasses,
+        type: "button", text: t("train.own.removeClass"), disabled: classes.length <= TRAIN.minClasses,
         onclick: () => {
           classes.splice(k, 1);
           changed();
         },
       });
       const thumbs = el("div", { class: "thumbs" }, ...c.images.map((im, i) => el("button", {
-        type: "button", class: "thumb", title: "Remove this image", "aria-label": `Remove image ${i + 1} of ${c.name}`,
+        type: "button", class: "thumb", title: t("train.own.removeTitle"), "aria-label": t("train.own.removeImage", { i: String(i + 1), name: c.name }),
         onclick: () => {
           c.images.splice(i, 1);
           changed();
         },
-      }, imageCanvas(im, 36, `image ${i + 1} of ${c.name}`))));
+      }, imageCanvas(im, 36, t("train.own.image", { i: String(i + 1), name: c.name })))));
       return el("fieldset", { class: "own-class" },
-        el("legend", { text: `Class ${k + 1}: ${c.images.length} image${c.images.length === 1 ? "" : "s"}` }),
+        el("legend", { text: t("train.own.legend", { k: k + 1, n: c.images.length }) }),
         el("div", { class: "controls" }, name, add, el("label", { class: "file-button" }, file), remove),
         thumbs);
     }));

@@ -9,6 +9,7 @@
 // training they apply at once. Each Start takes a new run number: progress and the end of an
 // older run are ignored.
 
+import { t } from "../i18n/i18n.js";
 import { ERROR_KIND } from "../worker-protocol.js";
 import { duration } from "./format.js";
 
@@ -17,12 +18,12 @@ export const CONFIGURE_DELAY_MS = 250;
 
 /** What the page says when a run diverged (`message` is the engine's). */
 export function divergedText(message) {
-  return `${message} Training stopped by itself; the net keeps its last weights whose loss was finite. Lower the learning rate and press Start again.`;
+  return t("train.run.diverged", { why: message });
 }
 
 /** What the page says when a run finished after `elapsed` ms of training. */
 export function finishedText(elapsed) {
-  return `Finished in ${duration(elapsed)}. The net keeps the weights it ended with: the predictions below are those of the last point of the chart.`;
+  return t("train.run.finished", { time: duration(elapsed) });
 }
 
 const restarted = (e) => e.kind === ERROR_KIND.restarted;
@@ -104,8 +105,8 @@ export class TrainRun {
       this.clear();
       this.status = restarted(e) ? "restarted" : "error";
       if (restarted(e) || e.kind === ERROR_KIND.dataUnavailable) this.message = { text: e.message, kind: "error" };
-      else if (data.dataset === "own") this.message = { text: `Your dataset is not ready: ${e.message}`, kind: "notice" };
-      else this.message = { text: `These settings cannot be used: ${e.message}`, kind: "error" };
+      else if (data.dataset === "own") this.message = { text: t("train.run.ownNotReady", { why: e.message }), kind: "notice" };
+      else this.message = { text: t("train.run.refused", { why: e.message }), kind: "error" };
     }
     // Settings edited while this trainer was being made: the newer one is on its way.
     if (this.configureTimer !== null) this.status = "loading";
@@ -150,7 +151,7 @@ export class TrainRun {
       // A restart has been said by `restarted`; an older run's failure is no longer news.
       if (restarted(e) || run !== this.run) return;
       this.status = "error";
-      this.say(`Training stopped: ${e.message}`, "error");
+      this.say(t("train.run.stopped", { why: e.message }), "error");
     }
   }
 

@@ -1,9 +1,24 @@
 // The training panel's read-only views: dataset previews, the example through every layer, the
 // confusion matrix and class probabilities. Each draws exactly what the engine returned.
 
+import { t } from "../i18n/i18n.js";
 import { el, fmt } from "../widgets/dom.js";
 import { hwc } from "./format.js";
 import { createTileGrid, tileCanvas } from "./tiles.js";
+
+/** The geometric figures' class names as the engine writes them (English), in its order. */
+const FIGURES = ["circle", "square", "triangle", "cross", "stripes"];
+
+/**
+ * `view` (anything with `classNames`) with the geometric figures' class names in the page's
+ * language; any other names (the digits', your own) as they are. Only for showing: the engine,
+ * the model file and the saved work keep the engine's names.
+ */
+export function localNames(view) {
+  const names = view?.classNames;
+  if (!Array.isArray(names) || names.length !== FIGURES.length || names.some((n, k) => n !== FIGURES[k])) return view;
+  return { ...view, classNames: names.map((n) => t(`train.figure.${n}`)) };
+}
 
 /** A probability or accuracy as a percentage; tiny ones as "<0.01%" rather than in e-notation. */
 const percent = (p) => (p > 0 && p < 1e-4 ? "<0.01%" : `${fmt(100 * p, 3)}%`);
@@ -16,7 +31,7 @@ export function createPreviews() {
     clear: () => element.replaceChildren(),
     update({ tiles, labels, classNames }) {
       element.replaceChildren(...labels.map((label, i) => el("figure", { class: "preview" },
-        tileCanvas(tiles, i, 48, `example of ${classNames[label]}`),
+        tileCanvas(tiles, i, 48, t("train.preview.label", { name: classNames[label] })),
         el("figcaption", { text: classNames[label] }))));
     },
   };
@@ -43,7 +58,7 @@ export function createProbabilities({ testid }) {
 
 /** A vector layer (hidden units, scores) as a strip of bars around zero. */
 function vectorStrip(layer, classNames) {
-  const canvas = el("canvas", { class: "vector", role: "img", "aria-label": `${layer.name}: ${layer.shape[0]} values from ${fmt(layer.min, 3)} to ${fmt(layer.max, 3)}` });
+  const canvas = el("canvas", { class: "vector", role: "img", "aria-label": t("train.vector.label", { name: layer.name, n: String(layer.shape[0]), min: fmt(layer.min, 3), max: fmt(layer.max, 3) }) });
   const n = layer.values.length;
   const width = Math.max(n * 4, 120);
   const height = 56;
@@ -71,11 +86,11 @@ function vectorStrip(layer, classNames) {
 
 /** The chosen example: input, every layer's activations and the prediction. */
 export function createActivations({ onSelect }) {
-  const split = el("select", { "aria-label": "Which examples", name: "train-split" },
-    el("option", { value: "val", text: "validation" }), el("option", { value: "train", text: "training" }));
+  const split = el("select", { "aria-label": t("train.example.which"), name: "train-split" },
+    el("option", { value: "val", text: t("train.example.val") }), el("option", { value: "train", text: t("train.example.train") }));
   const index = el("input", { type: "number", min: 0, value: 0, name: "train-example", inputmode: "numeric" });
-  const prev = el("button", { type: "button", text: "◀", "aria-label": "Previous example" });
-  const next = el("button", { type: "button", text: "▶", "aria-label": "Next example" });
+  const prev = el("button", { type: "button", text: "◀", "aria-label": t("train.example.previous") });
+  const next = el("button", { type: "button", text: "▶", "aria-label": t("train.example.next") });
   const choose = () => Number.isInteger(index.valueAsNumber) && index.valueAsNumber >= 0 && onSelect(split.value, index.valueAsNumber);
   split.addEventListener("change", choose);
   index.addEventListener("change", choose);
@@ -93,8 +108,8 @@ export function createActivations({ onSelect }) {
   const grids = new Map();
   const element = el("div", { class: "activations" },
     el("div", { class: "controls" },
-      el("label", { class: "field" }, el("span", { text: "Examples" }), split),
-      el("label", { class: "field" }, el("span", { text: "Example #" }), index), prev, next),
+      el("label", { class: "field" }, el("span", { text: t("train.example.examples") }), split),
+      el("label", { class: "field" }, el("span", { text: t("train.example.number") }), index), prev, next),
     head, layers, probs.element);
 
   return {
@@ -116,11 +131,11 @@ export function createActivations({ onSelect }) {
       index.max = Math.max(0, nExamples - 1);
       const name = view.classNames;
       head.replaceChildren(
-        tileCanvas(view.input, 0, 72, `example ${view.index}, a ${name[view.label]}`),
+        tileCanvas(view.input, 0, 72, t("train.example.input", { i: String(view.index), name: name[view.label] })),
         el("span", {},
-          `${view.split === "val" ? "Validation" : "Training"} example ${view.index}: true class `,
+          t(view.split === "val" ? "train.example.headVal" : "train.example.headTrain", { i: String(view.index) }),
           el("strong", { text: name[view.label] }),
-          "; the net says ",
+          t("train.example.says"),
           el("strong", { class: view.predicted === view.label ? "right" : "wrong", text: `${name[view.predicted]} (${percent(view.probabilities[view.predicted])})` })));
       const seen = new Set();
       const blocks = view.layers.map((layer, k) => {
@@ -128,16 +143,16 @@ export function createActivations({ onSelect }) {
         seen.add(key);
         let block = grids.get(key);
         if (!block) {
-          const grid = createTileGrid({ className: "tile-grid maps", label: (i) => `${layer.name} map ${i}` });
+          const grid = createTileGrid({ className: "tile-grid maps", label: (i) => t("train.layer.mapTile", { name: layer.name, i: String(i) }) });
           const caption = el("figcaption");
           block = { grid, caption, element: el("figure", { class: "layer" }, caption, grid.element), vector: null };
           grids.set(key, block);
         }
-        block.caption.textContent = `${layer.name} ${hwc(layer.shape)} · ${fmt(layer.min, 3)} (black) to ${fmt(layer.max, 3)} (white)`;
+        block.caption.textContent = t("train.layer.maps", { name: layer.name, shape: hwc(layer.shape), min: fmt(layer.min, 3), max: fmt(layer.max, 3) });
         if (layer.maps) {
           block.grid.update(layer.maps, Math.max(28, Math.min(64, 256 / layer.maps.width)));
         } else {
-          block.caption.textContent = `${layer.name} (${layer.shape[0]} values, ${fmt(layer.min, 3)} to ${fmt(layer.max, 3)})`;
+          block.caption.textContent = t("train.layer.vector", { name: layer.name, n: String(layer.shape[0]), min: fmt(layer.min, 3), max: fmt(layer.max, 3) });
           block.vector?.remove();
           // The last layer's values are the class scores: labelled with the class names.
           block.vector = vectorStrip(layer, k === view.layers.length - 1 ? name : null);
@@ -166,18 +181,18 @@ export function createConfusion() {
     update({ classNames, counts, accuracy }) {
       const total = counts.flat().reduce((a, b) => a + b, 0);
       table.replaceChildren(
-        el("thead", {}, el("tr", {}, el("th", { text: "true ↓ / predicted →" }), ...classNames.map((c) => el("th", { scope: "col", text: c })))),
-        el("tbody", {}, ...counts.map((row, t) => {
+        el("thead", {}, el("tr", {}, el("th", { text: t("train.confusion.corner") }), ...classNames.map((c) => el("th", { scope: "col", text: c })))),
+        el("tbody", {}, ...counts.map((row, truth) => {
           const n = row.reduce((a, b) => a + b, 0);
-          return el("tr", {}, el("th", { scope: "row", text: classNames[t] }), ...row.map((v, p) => {
-            const td = el("td", { class: t === p ? "diag" : "", text: String(v) });
+          return el("tr", {}, el("th", { scope: "row", text: classNames[truth] }), ...row.map((v, p) => {
+            const td = el("td", { class: truth === p ? "diag" : "", text: String(v) });
             const share = n ? v / n : 0;
             td.style.setProperty("--share", share.toFixed(3));
-            td.title = `${v} of ${n} ${classNames[t]} predicted as ${classNames[p]}`;
+            td.title = t("train.confusion.cell", { v: String(v), n: String(n), truth: classNames[truth], predicted: classNames[p] });
             return td;
           }));
         })));
-      caption.textContent = `${total} validation examples; ${percent(accuracy)} on the diagonal (correct). Shading: the share of each row.`;
+      caption.textContent = t("train.confusion.caption", { total: String(total), p: percent(accuracy) });
     },
   };
 }

@@ -15,7 +15,11 @@
 // committed www/data/digits.bin), keeps its bytes for the session and hands them to each Trainer.
 
 import init, { OwnImages, setLanguage, Trainer } from "../../pkg/cnn_playground.js";
+import { setLanguage as setPageLanguage, t } from "../i18n/i18n.js";
 import { ERROR_KIND, serve, WorkerError } from "../worker-protocol.js";
+
+// The worker's own messages in the page's language too.
+setPageLanguage(new URL(self.location.href).searchParams.get("lang") ?? "en");
 
 /** Milliseconds of training between two progress messages. */
 const CHUNK_MS = 80;
@@ -63,9 +67,7 @@ function bytesOf(a) {
 
 /** An error for the page to show as it is: a dataset's file that could not be fetched. */
 function unavailable(reason) {
-  return new WorkerError(`The digits dataset (data/digits.bin) did not load: ${reason}. ` +
-    "Press Reset to try again (the page serves it from www/data/digits.bin); the geometric figures and your own images still train.",
-    ERROR_KIND.dataUnavailable);
+  return new WorkerError(t("train.worker.digits", { reason }), ERROR_KIND.dataUnavailable);
 }
 
 /** The digits file's bytes: fetched the first time, then kept. A failed fetch is not kept. */
@@ -205,6 +207,6 @@ serve(handlers, {
   name: "training worker",
   async before(kind) {
     await ready;
-    if (!trainer && kind !== "configure" && kind !== "select") throw new Error("the trainer is not set up yet");
+    if (!trainer && kind !== "configure" && kind !== "select") throw new Error(t("train.worker.notSetUp"));
   },
 });

@@ -16,6 +16,7 @@
 // sends the next one to a fresh worker: fatal-and-replace. No maths and no DOM here.
 
 import { describeError, isTrap, TRAP_MESSAGE } from "./engine-trap.js";
+import { t } from "./i18n/i18n.js";
 
 /** The kinds of an error, on the wire ("refused", "data-unavailable", "trap") and on the page. */
 export const ERROR_KIND = {
@@ -158,7 +159,7 @@ export class WorkerClient {
       const text = e.message ?? "";
       const message = /RuntimeError|unreachable/.test(text) || isTrap(new Error(text))
         ? TRAP_MESSAGE
-        : `the ${this.name} stopped: ${text || "it could not load"}. Reload the page to start it again.`;
+        : t("worker.stopped", { name: this.name, reason: text || t("worker.could-not-load") });
       this.replace(message, { respawn: false });
     });
   }

@@ -17,12 +17,13 @@ import persist from "./persist.js";
 import shapes from "./shapes.js";
 import tour from "./tour.js";
 import train from "./train.js";
+import worker from "./worker.js";
 
 /** The page's languages: code and name, as the switch shows them. */
 export const LANGUAGES = [["en", "English"], ["ko", "한국어"]];
 
 /** Every area's catalog, by area name (the keys' prefix). */
-export const CATALOGS = { common, filters, lab, persist, shapes, tour, train };
+export const CATALOGS = { common, filters, lab, persist, shapes, tour, train, worker };
 
 let current = "en";
 

@@ -18,7 +18,7 @@ export class LabClient {
    */
   constructor(onBusy = () => {}, { createWorker = () => new Worker(workerUrl(), { type: "module" }) } = {}) {
     this.onBusy = onBusy;
-    this.worker = new WorkerClient({ createWorker, name: "Lab worker" });
+    this.worker = new WorkerClient({ createWorker, name: t("worker.lab-name") });
     /** The running job's request (a promise with its `id`), or null. */
     this.job = null;
   }

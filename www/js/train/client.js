@@ -6,12 +6,12 @@
 // No maths and no DOM here.
 
 import { WorkerClient } from "../worker-protocol.js";
-import { language } from "../i18n/i18n.js";
+import { language, t } from "../i18n/i18n.js";
 
 /** The worker, told the page's language so that the engine's messages match the page. */
 const workerUrl = () => new URL(`./worker.js?lang=${language()}`, import.meta.url);
 
 /** The Train worker's client; `createWorker` makes the worker (tests pass a fake one). */
 export function trainerClient(onRestart, { createWorker = () => new Worker(workerUrl(), { type: "module" }) } = {}) {
-  return new WorkerClient({ createWorker, name: "training worker", onRestart });
+  return new WorkerClient({ createWorker, name: t("worker.training-name"), onRestart });
 }

@@ -83,6 +83,10 @@ test("export then import gives the same predictions, and importing sets the netw
   assert.equal(await exampleProbabilities(), before);
   assert.equal(await page.inputValue("[data-testid=train-network]"), "conv3x3-6 pad1, relu, pool2, conv3x3-8 pad1, relu, avgpool2, fc5");
   assert.match(await page.textContent("[data-testid=model-message]"), /Loaded “designed.cnnmodel”: 16x16x3: conv3x3-6 pad1/);
+  // The Shapes panel's network table holds the file's network too.
+  await page.click("#tab-shapes");
+  assert.equal(await page.inputValue(".net-text"), NETWORK);
+  await page.click("#tab-train");
 });
 
 test("a network that does not fit the dataset is explained at its layer", async () => {

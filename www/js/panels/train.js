@@ -336,6 +336,8 @@ export function mount(section, { engine, state, store }) {
     try {
       const v = await client.request("import", { bytes }, { transfer: [bytes] });
       adoptModel(v);
+      // The file's architecture becomes the Shapes panel's network table too.
+      state.set("net", v.summary.network);
       say(fileMessage, t("train.file.loaded", { name: file.name, network: v.summary.network }), "notice");
       saveModel();
     } catch (e) {

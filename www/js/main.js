@@ -23,6 +23,7 @@ import { problemsText, PROPS, State } from "./state.js";
 import { installTour } from "./tour/tour.js";
 import { installLanguageSwitch, pageLanguage } from "./language.js";
 import { setLanguage, t } from "./i18n/i18n.js";
+import { marked } from "./widgets/dom.js";
 import { createTabs } from "./widgets/tabs.js";
 
 async function main() {
@@ -151,16 +152,6 @@ async function main() {
   document.body.dataset.ready = "true";
   // After the first panel is up, so caching the files for offline use does not delay it.
   registerOffline();
-}
-
-/** `text` with `**bold**` marks as nodes: the notation legend's symbols in bold. */
-function marked(text) {
-  return text.split(/\*\*(.+?)\*\*/).map((part, i) => {
-    if (i % 2 === 0) return document.createTextNode(part);
-    const b = document.createElement("b");
-    b.textContent = part;
-    return b;
-  });
 }
 
 /** index.html's own words (title, header, footer) in the page's language, from the catalog. */

@@ -84,3 +84,26 @@ test("PageUp and PageDown are the tour's, except where the focused control uses 
   assert.deepEqual(kept({ tagName: "BUTTON", role: "tab" }), []);
   assert.deepEqual(kept({ tagName: "BODY" }), []);
 });
+
+test("in Korean every step has Korean words and the same engine numbers as in English", async () => {
+  const { setLanguage } = await import("../../www/js/i18n/i18n.js");
+  /** The numbers a text gives (3,072 and 2.33 as written), sorted: word order differs by language. */
+  const numbers = (text) => (text.match(/\d[\d,.]*\d|\d/g) ?? []).sort();
+  const english = STEPS.map((s) => [s.title, s.text(ENGINE)]);
+  setLanguage("ko");
+  try {
+    for (const [i, step] of STEPS.entries()) {
+      const [title, text] = [step.title, step.text(ENGINE)];
+      assert.match(title, /[\uAC00-\uD7A3]/, `${step.id}: a Korean title`);
+      assert.notEqual(title, english[i][0]);
+      assert.match(text, /[\uAC00-\uD7A3]/, `${step.id}: Korean words`);
+      // English words only as the symbols and names the lecture writes (CONV-RELU-POOL, FC) or an
+      // English term given once beside its Korean, in parentheses.
+      const words = (text.replace(/\([a-z ]+\)/g, "").match(/[A-Za-z]{2,}/g) ?? []).filter((w) => !["CONV", "RELU", "POOL", "FC"].includes(w));
+      assert.deepEqual(words, [], `${step.id}: no English words`);
+      assert.deepEqual(numbers(text), numbers(english[i][1]), `${step.id}: the engine's numbers`);
+    }
+  } finally {
+    setLanguage("en");
+  }
+});

@@ -8,19 +8,15 @@
 // or the tabs, Space on another button).
 // `keyAction` and `focusKeeps` are pure; `installKeys` wires them to the document.
 
+import { t } from "./i18n/i18n.js";
 import { el } from "./widgets/dom.js";
 
 /** The sheet's rows: the keys, and what they do. */
 export const SHORTCUTS = [
-  { keys: ["←", "→"], does: "Step back, step forward" },
-  { keys: ["Space"], does: "Play or pause" },
-  { keys: ["Home", "End"], does: "First step, last step" },
-  { keys: ["+", "−"], does: "Play faster, play slower" },
-  { keys: ["P"], does: "Presenter mode on or off" },
-  { keys: ["PgUp", "PgDn"], does: "Lecture 5 tour: previous step, next step (while the tour is open)" },
-  { keys: ["?"], does: "Open this sheet" },
-  { keys: ["Esc"], does: "Close this sheet; leave presenter mode; close the tour" },
-];
+  [["←", "→"], "keyStep"], [["Space"], "keyPlay"], [["Home", "End"], "keyEnds"], [["+", "−"], "keySpeed"],
+  [["P"], "keyPresent"], [["PgUp", "PgDn"], "keyTour"], [["?"], "keyHelp"], [["Esc"], "keyEsc"],
+  // `does` in the page's language, read when the sheet is built.
+].map(([keys, key]) => ({ keys, get does() { return t(`common.${key}`); } }));
 
 const ACTIONS = new Map([
   ["ArrowLeft", "back"], ["ArrowRight", "forward"], [" ", "play"], ["Home", "first"], ["End", "last"],
@@ -73,14 +69,14 @@ export function focusKeeps(target, action) {
 
 /** The sheet of shortcuts: a modal dialog; Esc or Close shuts it and the focus goes back. */
 export function createShortcutSheet() {
-  const close = el("button", { type: "button", text: "Close", "data-action": "close-shortcuts" });
+  const close = el("button", { type: "button", text: t("common.keysClose"), "data-action": "close-shortcuts" });
   const rows = SHORTCUTS.flatMap((s) => [
     el("dt", {}, ...s.keys.flatMap((k, i) => (i ? [" ", el("kbd", { text: k })] : [el("kbd", { text: k })]))),
     el("dd", { text: s.does }),
   ]);
   const dialog = el("dialog", { class: "shortcuts", "aria-labelledby": "shortcuts-title", "data-testid": "shortcuts" },
-    el("h2", { id: "shortcuts-title", text: "Keyboard shortcuts" }),
-    el("p", { text: "They work the stepper of the Shapes panel from anywhere on the page, except while you type in a field." }),
+    el("h2", { id: "shortcuts-title", text: t("common.keysTitle") }),
+    el("p", { text: t("common.keysIntro") }),
     el("dl", {}, ...rows), close);
   let returnTo = null;
   close.addEventListener("click", () => dialog.close());

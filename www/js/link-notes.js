@@ -1,10 +1,13 @@
 // What the "Copy link" control says: that the link was copied (or how to copy it by hand), and
 // what the link cannot carry — an uploaded image, the user's own images, a trained model stay in
-// this browser. Pure text, so the unit tests check every sentence.
+// this browser. Pure text, so the unit tests check every sentence; the words are the page's
+// catalog's (i18n/common.js), in the page's language.
+
+import { t } from "./i18n/i18n.js";
 
 /** Filters: the link opens `sampleLabel` ("circle") instead of the image the user loaded. */
 export function uploadNote(sampleLabel) {
-  return `This link opens the ${sampleLabel} sample: the image you uploaded stays on this computer.`;
+  return t("common.uploadNote", { sample: sampleLabel });
 }
 
 /**
@@ -14,22 +17,20 @@ export function uploadNote(sampleLabel) {
 export function trainNote({ ownImages, trained }) {
   const notes = [];
   if (ownImages > 0) {
-    const images = ownImages === 1 ? "the image" : `the ${ownImages} images`;
-    notes.push(`This link opens “Your own” dataset without ${images} you added: they stay on this computer.`);
+    notes.push(ownImages === 1 ? t("common.ownImage") : t("common.ownImages", { n: ownImages }));
   }
   if (trained) {
-    notes.push("The trained model stays in this browser: the link opens these settings with a new, untrained model (Export model saves it to a file).");
+    notes.push(t("common.trainedModel"));
   }
   return notes.join(" ");
 }
 
 /** After the link went to the clipboard; `note` is what cannot travel ("" when nothing). */
 export function copiedText(note) {
-  return note ? `Link copied. ${note}` : "Link copied.";
+  return note ? t("common.linkCopiedNote", { note }) : t("common.linkCopied");
 }
 
 /** When the browser refused the clipboard: the link is in a selected field instead. */
 export function refusedText(note) {
-  const text = "The browser did not let the page copy the link: it is selected in the Link field, copy it with Ctrl+C (⌘C on a Mac).";
-  return note ? `${text} ${note}` : text;
+  return note ? t("common.linkRefusedNote", { note }) : t("common.linkRefused");
 }

@@ -22,17 +22,18 @@ import { restoreNotice } from "./persist/text.js";
 import { problemsText, PROPS, State } from "./state.js";
 import { installTour } from "./tour/tour.js";
 import { installLanguageSwitch, pageLanguage } from "./language.js";
-import { setLanguage } from "./i18n/i18n.js";
+import { setLanguage, t } from "./i18n/i18n.js";
+import { marked } from "./widgets/dom.js";
 import { createTabs } from "./widgets/tabs.js";
 
 async function main() {
   // The language first: the engine and every panel speak it from their start.
   setLanguage(pageLanguage(new URLSearchParams(window.location.hash.slice(1)).get("lang")));
+  writeFrame();
   const loading = document.getElementById("loading");
   const engine = await loadEngine().catch((e) => {
     loading.className = "message error";
-    loading.textContent =
-      `The engine (www/pkg/) did not load: ${e.message}. Build it and serve the page with ./scripts/serve.sh.`;
+    loading.textContent = t("common.engineFailed", { error: e.message });
     return null;
   });
   if (!engine) return;
@@ -50,6 +51,7 @@ async function main() {
   const state = new State(props, window.location, keepMark);
   // Settings restored from the last visit may name another language than the link did.
   setLanguage(pageLanguage(state.get("lang")));
+  writeFrame();
   engine.setLanguage(pageLanguage(state.get("lang")));
   // Values of a link the page had to replace are said, not changed silently.
   const linkNotice = document.getElementById("link-notice");
@@ -102,7 +104,7 @@ async function main() {
       const module = await panel.load();
       const hooks = attempt(() => module.mount(section, { engine, state, store }));
       if (hooks.error) {
-        section.textContent = `This panel failed to start: ${hooks.error}`;
+        section.textContent = t("common.panelFailed", { error: hooks.error });
         throw new Error(hooks.error);
       }
       mounted.set(panel.id, hooks.value ?? {});
@@ -150,6 +152,22 @@ async function main() {
   document.body.dataset.ready = "true";
   // After the first panel is up, so caching the files for offline use does not delay it.
   registerOffline();
+}
+
+/** index.html's own words (title, header, footer) in the page's language, from the catalog. */
+function writeFrame() {
+  document.title = t("common.docTitle");
+  const set = (selector, key) => {
+    const e = document.querySelector(selector);
+    if (e) e.textContent = t(key);
+  };
+  set("a.skip", "common.skip");
+  set("header.site h1", "common.title");
+  set("header.site .tagline", "common.tagline");
+  set("footer.site p", "common.footer");
+  set("#loading", "common.loading");
+  document.querySelector("[data-testid=notation]")?.replaceChildren(...marked(t("common.notation")));
+  document.getElementById("tabs")?.setAttribute("aria-label", t("common.tabsLabel"));
 }
 
 main();

@@ -13,6 +13,7 @@
 // Within one view (the same grids and window) cells only shrink from step to step, so stepping
 // never makes the picture jump larger and smaller.
 
+import { t } from "./i18n/i18n.js";
 import { el } from "./widgets/dom.js";
 
 /** The class on <html> that presenter.css keys on. */
@@ -20,8 +21,8 @@ export const PRESENTER_CLASS = "presenter";
 
 /** The header's toggle, kept in step with the setting. Returns { element, on, toggle(), leave() }. */
 export function createPresenter(state) {
-  const button = el("button", { type: "button", text: "Present", "data-action": "present",
-    "aria-pressed": "false", "aria-keyshortcuts": "P", title: "Presenter mode, for a projector (P; Esc leaves it)",
+  const button = el("button", { type: "button", text: t("common.present"), "data-action": "present",
+    "aria-pressed": "false", "aria-keyshortcuts": "P", title: t("common.presentTitle"),
     onclick: () => toggle() });
 
   function apply() {

@@ -14,6 +14,7 @@
 // default) and said: `state.problems` lists each one, and `problemsText` makes the page's notice.
 
 import { ENGINE_DEFAULTS, ENGINE_LIMITS, STEPPER } from "./config.js";
+import { t } from "./i18n/i18n.js";
 
 export const PROPS = [
   // The page
@@ -148,28 +149,28 @@ function read(prop, text) {
   switch (prop.type) {
     case "int": {
       const v = number(text);
-      if (!Number.isInteger(v)) return { value: undefined, why: "is not a whole number" };
+      if (!Number.isInteger(v)) return { value: undefined, why: t("common.notWhole") };
       const value = Math.min(prop.max ?? v, Math.max(prop.min ?? v, v));
-      return value === v ? { value } : { value, why: `is out of range (${prop.min}–${prop.max})` };
+      return value === v ? { value } : { value, why: t("common.outOfRange", { min: String(prop.min), max: String(prop.max) }) };
     }
     case "number": {
       const v = number(text);
-      return Number.isFinite(v) ? { value: v } : { value: undefined, why: "is not a number" };
+      return Number.isFinite(v) ? { value: v } : { value: undefined, why: t("common.notNumber") };
     }
     case "bool":
       if (["1", "true"].includes(text)) return { value: true };
       if (["0", "false"].includes(text)) return { value: false };
-      return { value: undefined, why: "is not 0 or 1" };
+      return { value: undefined, why: t("common.notBool") };
     case "enum": {
       const renamed = Object.hasOwn(prop.aliases ?? {}, text);
       const value = renamed ? prop.aliases[text] : text;
-      if (!prop.values.includes(value)) return { value: undefined, why: `is not one of ${prop.values.join(", ")}` };
+      if (!prop.values.includes(value)) return { value: undefined, why: t("common.notOneOf", { values: prop.values.join(", ") }) };
       return renamed ? { value, renamed } : { value };
     }
     case "numbers": {
       const vs = text.split(",").map(number);
-      if (vs.length !== prop.length) return { value: undefined, why: `is not a list of ${prop.length} numbers` };
-      return vs.every(Number.isFinite) ? { value: vs } : { value: undefined, why: "holds something that is not a number" };
+      if (vs.length !== prop.length) return { value: undefined, why: t("common.notList", { n: String(prop.length) }) };
+      return vs.every(Number.isFinite) ? { value: vs } : { value: undefined, why: t("common.notAllNumbers") };
     }
     default:
       return { value: text };
@@ -226,7 +227,7 @@ function withEngine(props, limits, defaults) {
  */
 export function problemsText(problems) {
   if (!problems.length) return "";
-  return `This link asked for values the page cannot use: ${problems.map((p) => p.message).join("; ")}.`;
+  return t("common.linkProblems", { list: problems.map((p) => p.message).join("; ") });
 }
 
 function format(prop, value) {
@@ -306,23 +307,23 @@ export class State {
       const raw = eq < 0 ? "" : part.slice(eq + 1);
       const prop = this.props.get(name);
       if (!prop) {
-        problem(name, raw, undefined, `${quote(name)} is not a setting of this page, ignored`);
+        problem(name, raw, undefined, t("common.notSetting", { name: quote(name) }));
         continue;
       }
       let text;
       try {
         text = decodeURIComponent(raw);
       } catch {
-        problem(name, raw, prop.default, `${name} = ${quote(raw)} is not valid percent-encoding, using the default ${format(prop, prop.default)}`);
+        problem(name, raw, prop.default, t("common.badEncoding", { name, text: quote(raw), value: format(prop, prop.default) }));
         continue;
       }
       const { value, why, renamed } = read(prop, text);
       if (value !== undefined) this.values.set(prop.name, value);
       renamedAny ||= Boolean(renamed);
       if (why) {
-        const fallback = prop.type === "numbers" ? "the default" : `the default ${format(prop, prop.default)}`;
+        const fallback = prop.type === "numbers" ? t("common.theDefault") : t("common.theDefaultValue", { value: format(prop, prop.default) });
         const used = value === undefined ? fallback : format(prop, value);
-        problem(name, text, value ?? prop.default, `${name} = ${quote(text)} ${why}, using ${used}`);
+        problem(name, text, value ?? prop.default, t("common.replaced", { name, text: quote(text), why, used }));
       }
     }
     if (renamedAny) this.writeUrl();

@@ -4,34 +4,31 @@
 
 import { KERNEL_TYPING_DELAY } from "../config.js";
 import { attempt } from "../engine.js";
+import { t } from "../i18n/i18n.js";
 import { uploadNote } from "../link-notes.js";
 import { el, fmt, radioGroup, say } from "../widgets/dom.js";
 import { createImageInput } from "../widgets/image-input.js";
 import { createKernelGrid } from "../widgets/kernel-grid.js";
-import { SAMPLES } from "../widgets/samples.js";
+import { SAMPLES, sampleWord } from "../widgets/samples.js";
 
-/** The filters on offer: what the engine is asked for, and one line on what each does. */
+/** A filter on offer: what the engine is asked for; its name and one line on what it does are
+ * the catalog's (i18n/filters.js `label-<id>`, `about-<id>`), in the page's language. */
+function filter(id, spec) {
+  return { id, spec, get label() { return t(`filters.label-${id}`); }, get about() { return t(`filters.about-${id}`); } };
+}
+
+/** The filters on offer. */
 const FILTERS = [
-  { id: "grayscale", label: "Grayscale", spec: () => ({ type: "grayscale" }),
-    about: "A 1×1 conv with the BT.601 luma weights R 0.299, G 0.587, B 0.114: one map." },
-  { id: "sobelX", label: "Sobel x", spec: () => ({ type: "sobelX" }),
-    about: "Positive where brightness rises to the right: finds vertical edges." },
-  { id: "sobelY", label: "Sobel y", spec: () => ({ type: "sobelY" }),
-    about: "Positive where brightness rises downwards: finds horizontal edges." },
-  { id: "gradientMagnitude", label: "Edge magnitude", spec: () => ({ type: "gradientMagnitude" }),
-    about: "√(gx² + gy²): a conv with two filters (Sobel x and y), then a non-linearity on each pair — edges in every direction." },
-  { id: "laplacian", label: "Laplacian", spec: () => ({ type: "laplacian" }),
-    about: "The second derivative: strong on edges, lines and dots, zero on flat areas and smooth ramps." },
-  { id: "boxBlur", label: "Blur", spec: (s) => ({ type: "boxBlur", size: s.get("blur") }),
-    about: "The mean of each F×F window: every weight is 1/F²." },
-  { id: "sharpen", label: "Sharpen", spec: () => ({ type: "sharpen" }),
-    about: "The image plus its negative Laplacian: edges get crisper." },
-  { id: "custom3", label: "Custom 3×3", spec: (s) => ({ type: "custom", size: 3, values: s.get("k3") }),
-    about: "Your own kernel: type the nine weights below." },
-  { id: "custom5", label: "Custom 5×5", spec: (s) => ({ type: "custom", size: 5, values: s.get("k5") }),
-    about: "Your own kernel: type the 25 weights below." },
-  { id: "demo", label: "Assignment demo", spec: null,
-    about: "The assignment's own layer, exactly: K = 2 filters of 3×3×3, w of shape (K, C, F, F) = (2, 3, 3, 3), stride 1, pad 1. Filter 0 is grayscale by its centre taps R 0.3, G 0.6, B 0.1; filter 1 is the horizontal Sobel [[1, 2, 1], [0, 0, 0], [−1, −2, −1]] on the blue channel only; biases (0, 128). Each output map is min-max normalised for display." },
+  filter("grayscale", () => ({ type: "grayscale" })),
+  filter("sobelX", () => ({ type: "sobelX" })),
+  filter("sobelY", () => ({ type: "sobelY" })),
+  filter("gradientMagnitude", () => ({ type: "gradientMagnitude" })),
+  filter("laplacian", () => ({ type: "laplacian" })),
+  filter("boxBlur", (s) => ({ type: "boxBlur", size: s.get("blur") })),
+  filter("sharpen", () => ({ type: "sharpen" })),
+  filter("custom3", (s) => ({ type: "custom", size: 3, values: s.get("k3") })),
+  filter("custom5", (s) => ({ type: "custom", size: 5, values: s.get("k5") })),
+  filter("demo", null),
 ];
 
 const CHANNEL_NAMES = ["R", "G", "B"];
@@ -43,42 +40,42 @@ export function mount(section, { engine, state }) {
 
   // --- Controls ---------------------------------------------------------------------------
   const filterChoice = radioGroup({
-    legend: "Filter", name: "filter", value: state.get("filter"),
+    legend: t("filters.filterLegend"), name: "filter", value: state.get("filter"),
     options: FILTERS.map((f) => [f.id, f.label]),
     onChange: (v) => state.set("filter", v),
   });
   const about = el("p", { class: "hint", "data-testid": "filter-about" });
   const channels = radioGroup({
-    legend: "On a colour image", name: "fchan", value: state.get("fchan"),
-    options: [["luma", "on the luma (one map)"], ["color", "on R, G, B separately (colour)"]],
+    legend: t("filters.channelsLegend"), name: "fchan", value: state.get("fchan"),
+    options: [["luma", t("filters.onLuma")], ["color", t("filters.onColor")]],
     onChange: (v) => state.set("fchan", v),
   });
   const stride = el("input", { type: "number", min: 1, max: 8, step: 1, value: state.get("fstride"), name: "fstride", inputmode: "numeric" });
   stride.addEventListener("input", () => Number.isInteger(stride.valueAsNumber) && state.set("fstride", stride.valueAsNumber));
   const pad = el("select", { name: "fpad" },
-    el("option", { value: "same", text: "same: (F − 1)/2" }),
+    el("option", { value: "same", text: t("filters.padSame") }),
     ...[0, 1, 2, 3, 4, 5, 6, 7, 8].map((p) => el("option", { value: String(p), text: String(p) })));
   pad.value = state.get("fpad");
   pad.addEventListener("change", () => state.set("fpad", pad.value));
   const blur = el("select", { name: "blur" }, ...[2, 3, 4, 5, 7, 9].map((k) => el("option", { value: String(k), text: `${k}×${k}` })));
   blur.value = String(state.get("blur"));
   blur.addEventListener("change", () => state.set("blur", Number(blur.value)));
-  const blurField = el("label", { class: "field" }, el("span", { text: "Blur size F" }), blur);
-  const strideField = el("label", { class: "field" }, el("span", { text: "Stride S" }), stride);
-  const padField = el("label", { class: "field" }, el("span", { text: "Pad P" }), pad);
+  const blurField = el("label", { class: "field" }, el("span", { text: t("filters.blurSize") }), blur);
+  const strideField = el("label", { class: "field" }, el("span", { text: t("filters.stride") }), stride);
+  const padField = el("label", { class: "field" }, el("span", { text: t("filters.pad") }), pad);
 
-  const k3 = createKernelGrid({ size: 3, values: state.get("k3"), label: "Custom 3×3 kernel", onChange: (v) => state.set("k3", v) });
-  const k5 = createKernelGrid({ size: 5, values: state.get("k5"), label: "Custom 5×5 kernel", onChange: (v) => state.set("k5", v) });
-  const resetKernel = el("button", { type: "button", text: "Reset kernel" });
+  const k3 = createKernelGrid({ size: 3, values: state.get("k3"), label: t("filters.custom3Kernel"), onChange: (v) => state.set("k3", v) });
+  const k5 = createKernelGrid({ size: 5, values: state.get("k5"), label: t("filters.custom5Kernel"), onChange: (v) => state.set("k5", v) });
+  const resetKernel = el("button", { type: "button", text: t("filters.resetKernel") });
   resetKernel.addEventListener("click", () => {
     const name = state.get("filter") === "custom5" ? "k5" : "k3";
     state.set(name, state.props.get(name).default);
   });
   const kernelBox = el("div", { class: "kernel-box" },
-    el("p", { class: "field-label", text: "Kernel (cross-correlation, as the conv layer computes it):" }),
+    el("p", { class: "field-label", text: t("filters.kernelLabel") }),
     k3.element, k5.element, resetKernel);
 
-  const controls = el("section", { class: "card", "aria-label": "Filter settings" },
+  const controls = el("section", { class: "card", "aria-label": t("filters.settingsLabel") },
     filterChoice.set, about,
     el("div", { class: "controls" }, blurField, strideField, padField, channels.set),
     kernelBox);
@@ -92,19 +89,19 @@ export function mount(section, { engine, state }) {
   const shape = el("p", { class: "shape", "data-testid": "filter-shape", "aria-live": "polite" });
   const formula = el("div", { class: "formula", "data-testid": "filter-formula" });
   const error = el("p", { class: "message error", role: "alert", "data-testid": "filter-error", hidden: true });
-  const result = el("section", { class: "card result", "aria-label": "Output", "data-testid": "result" },
+  const result = el("section", { class: "card result", "aria-label": t("filters.outputLabel"), "data-testid": "result" },
     shape, formula, error, outputs);
 
   // --- Weights ----------------------------------------------------------------------------
-  const weightsTitle = el("h3", { text: "The filter as a conv layer" });
+  const weightsTitle = el("h3", { text: t("filters.weightsTitle") });
   const weightsShape = el("p", { class: "mono", "data-testid": "weights-shape" });
   const weights = el("div", { class: "weights", "data-testid": "weights" });
   const computedBy = el("p", { class: "hint", "data-testid": "computed-by" });
-  const weightsCard = el("section", { class: "card", "aria-label": "Conv weights" }, weightsTitle, weightsShape, weights, computedBy);
+  const weightsCard = el("section", { class: "card", "aria-label": t("filters.weightsLabel") }, weightsTitle, weightsShape, weights, computedBy);
 
   section.append(
-    el("h2", { text: "Filters on your image" }),
-    el("p", { class: "lead", text: "A hand-made filter is a conv layer: the engine slides its weights over your image and takes a dot product at every position. Pick a filter, or type your own kernel." }),
+    el("h2", { text: t("filters.title") }),
+    el("p", { class: "lead", text: t("filters.lead") }),
     controls,
     el("div", { class: "filter-layout" }, el("div", { class: "card" }, input.element), result),
     weightsCard,
@@ -173,11 +170,11 @@ export function mount(section, { engine, state }) {
     result.dataset.filter = currentFilter().id;
     if (run.error) {
       result.dataset.status = "error";
-      say(error, `This filter cannot run on this image with these settings: ${run.error}.`, "error");
-      shape.textContent = "Output: not defined";
+      say(error, t("filters.cannotRun", { error: run.error }), "error");
+      shape.textContent = t("filters.outputUndefined");
       outputs.replaceChildren();
       weights.replaceChildren();
-      weightsShape.textContent = "The weights are shown when the filter can run with these settings.";
+      weightsShape.textContent = t("filters.weightsLater");
       computedBy.textContent = "";
       return;
     }
@@ -194,7 +191,7 @@ export function mount(section, { engine, state }) {
   /** Puts the engine's pictures on canvases (read straight from wasm memory) and lists weights. */
   function draw(out, summary, req) {
     const { height: h, width: w, maps } = summary;
-    shape.textContent = `Output: ${h}×${w}×${maps}  (from ${image.height}×${image.width}×3)`;
+    shape.textContent = t("filters.outputShape", { h: String(h), w: String(w), maps: String(maps), ih: String(image.height), iw: String(image.width) });
     const figures = [];
     for (let i = 0; i < out.pictureCount; i++) {
       const view = new Uint8ClampedArray(engine.memory.buffer, out.picturePtr(i), out.pictureLen(i));
@@ -208,12 +205,12 @@ export function mount(section, { engine, state }) {
 
   function caption(summary, i, count) {
     if (currentFilter().id === "demo") {
-      return ["Filter 0: grayscale (centre taps R 0.3, G 0.6, B 0.1)", "Filter 1: horizontal Sobel on blue, bias 128"][i];
+      return [t("filters.demoCaption0"), t("filters.demoCaption1")][i];
     }
-    const scale = summary.scale === "minMax" ? "min-max normalised" : "clamped to 0–255";
-    if (summary.color) return `Output: R, G, B maps as one picture, ${scale}`;
-    const which = count > 1 ? ` ${i + 1} of ${count}` : "";
-    return `Output map${which}, ${scale}${summary.magnitude ? ", √(gx² + gy²)" : ""}`;
+    const scale = t(summary.scale === "minMax" ? "filters.minMax" : "filters.clamped");
+    if (summary.color) return t("filters.colorCaption", { scale });
+    const key = `filters.${count > 1 ? "mapOfCaption" : "mapCaption"}${summary.magnitude ? "Magnitude" : ""}`;
+    return t(key, { i: String(i + 1), count: String(count), scale });
   }
 
   function drawWeights(summary, req) {
@@ -222,9 +219,9 @@ export function mount(section, { engine, state }) {
       // The course's array shape (F, C, HH, WW), in the page's notation: K filters of F×F.
       `w: (K, C, F, F) = (${f}, ${c}, ${kh}, ${kw})`,
       `b: (K,) = (${b.map((v) => fmt(v)).join(", ")})`,
-      `stride ${summary.stride}, pad ${summary.pad}${req.demo ? " (fixed by the assignment)" : ""}`,
+      t(req.demo ? "filters.strideAndPadFixed" : "filters.strideAndPad", { stride: String(summary.stride), pad: String(summary.pad) }),
     ].join(" · ");
-    computedBy.textContent = `Computed by the engine's ${summary.computedBy}${summary.computedBy.endsWith("fast") ? " (im2col and a matrix product; the same numbers as the naive loops, faster on large images)" : " (the assignment's nested loops)"}.`;
+    computedBy.textContent = t(summary.computedBy.endsWith("fast") ? "filters.computedFast" : "filters.computedNaive", { by: summary.computedBy });
     const tables = [];
     for (let fi = 0; fi < f; fi++) {
       for (let ci = 0; ci < c; ci++) {
@@ -234,7 +231,7 @@ export function mount(section, { engine, state }) {
           for (let col = 0; col < kw; col++) cells.push(el("td", { text: fmt(w[((fi * c + ci) * kh + r) * kw + col], 3) }));
           rows.push(el("tr", {}, ...cells));
         }
-        tables.push(el("figure", {}, el("figcaption", { text: `w[${fi}, ${ci}] (${c === 3 ? CHANNEL_NAMES[ci] : "gray"})` }),
+        tables.push(el("figure", {}, el("figcaption", { text: `w[${fi}, ${ci}] (${c === 3 ? CHANNEL_NAMES[ci] : t("filters.gray")})` }),
           el("table", {}, el("tbody", {}, ...rows))));
       }
     }
@@ -252,7 +249,7 @@ export function mount(section, { engine, state }) {
   return {
     // An image the user loaded cannot travel in a link: the link opens the sample it names.
     linkNote: () => (image && image.sample === undefined
-      ? uploadNote((SAMPLES[state.get("sample")] ?? SAMPLES.circle).label.toLowerCase()) : ""),
+      ? uploadNote(sampleWord(SAMPLES[state.get("sample")] ?? SAMPLES.circle)) : ""),
     show: () => document.addEventListener("paste", input.pasteHandler),
     hide: () => document.removeEventListener("paste", input.pasteHandler),
   };

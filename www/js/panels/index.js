@@ -3,9 +3,18 @@
 // `{ show(), hide() }` hooks. Adding a panel is one line here (its module is loaded on first view).
 // `short` is the tab's title on a phone, where the four tabs share one sticky row.
 
+// The titles are read in the page's language (i18n/common.js) when the tabs are built.
+
+import { t } from "../i18n/i18n.js";
+
+/** A panel's entry: its titles from the catalog's `tab<Name>` and `tab<Name>Short`. */
+function panel(id, name, load) {
+  return { id, load, get title() { return t(`common.tab${name}`); }, get short() { return t(`common.tab${name}Short`); } };
+}
+
 export const PANELS = [
-  { id: "filters", title: "Filters on your image", short: "Filters", load: () => import("./filters.js") },
-  { id: "shapes", title: "Shapes, step by step", short: "Shapes", load: () => import("./shapes.js") },
-  { id: "lab", title: "Lab", short: "Lab", load: () => import("./lab.js") },
-  { id: "train", title: "Train a convnet", short: "Train", load: () => import("./train.js") },
+  panel("filters", "Filters", () => import("./filters.js")),
+  panel("shapes", "Shapes", () => import("./shapes.js")),
+  panel("lab", "Lab", () => import("./lab.js")),
+  panel("train", "Train", () => import("./train.js")),
 ];

@@ -6,13 +6,21 @@
 // filters, the student's 99 % and 22 %) are written here.
 //
 // A step: { id, title, tab (the panel), settings(engine) → { state name: value } (what the step
-// sets, through the page's State), text(engine) → the card's sentences, picture (selectors of
+// sets, through the page's State), text(engine) → the card's sentences (the words i18n/tour.js's, in the
+// page's language), picture (selectors of
 // what the step shows: tour.js scrolls them into view above the card) }.
 
+import { t } from "../i18n/i18n.js";
 import { FIELDS as TRAIN_FIELDS } from "../train/settings.js";
 
 /** A count as the page writes it: 3,072. */
 const count = (n) => n.toLocaleString("en-US");
+
+/** The tour catalog's text `key` (i18n/tour.js); numbers are written as the steps give them. */
+function words(key, params) {
+  const text = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === "number" ? String(v) : v]));
+  return t(`tour.${key}`, text);
+}
 
 /** `h×w×c`, the page's one order for shapes (the header's notation legend). */
 const shape = (s) => `${s.h}×${s.w}×${s.c}`;
@@ -46,7 +54,7 @@ export const FC_NETWORK = "32x32x3: conv5x5-6";
 export const STEPS = [
   {
     id: "fc-vs-conv",
-    title: "A fully connected layer against a conv filter",
+    get title() { return t("tour.fc-vs-conv.title"); },
     tab: "shapes",
     settings: () => ({ net: FC_NETWORK }),
     text(engine) {
@@ -54,99 +62,94 @@ export const STEPS = [
       const conv = report.rows[0];
       const { fc } = report.summary;
       const same = fc.same_outputs;
-      return `A fully connected neuron on a ${shape(report.input)} image sees every value: ${count(fc.weights_per_neuron)} weights, and more for a larger image, which invites overfitting. `
-        + `A conv filter of ${conv.layer.size}×${conv.layer.size}×${report.input.c} sees one small window and is shared across the image: ${count(fc.conv_weights_per_filter)} weights. `
-        + `For the same ${count(same.outputs)} outputs (${shape(conv.output)}), a fully connected layer needs ${count(same.fc_params)} parameters; the conv layer of K = ${conv.layer.filters} filters has ${count(same.conv_params)}.`;
+      return words("fc-vs-conv.text", {
+        input: shape(report.input), weights: count(fc.weights_per_neuron), f: conv.layer.size, c: report.input.c,
+        filterWeights: count(fc.conv_weights_per_filter), outputs: count(same.outputs), output: shape(conv.output),
+        fcParams: count(same.fc_params), k: conv.layer.filters, convParams: count(same.conv_params),
+      });
     },
     picture: ["[data-testid=fc-comparison]"],
   },
   {
     id: "slide",
-    title: "A filter slides over the image",
+    get title() { return t("tour.slide.title"); },
     tab: "shapes",
     settings: () => stepper({ sw: 7, sf: 3 }),
     text(engine) {
       const out = side(engine, 7, 3, 0, 1);
-      return `The filter w (F = 3) lies on one 3×3 window of the input x; the output cell is the dot product of its ${3 * 3} weights with the ${3 * 3} values under them, plus the bias. `
-        + `Press → or Play to slide it: on a 7×7 input it fits in ${out} places along each side, so the output is ${out}×${out}.`;
+      return words("slide.text", { n: 3 * 3, out });
     },
     picture: GRIDS,
   },
   {
     id: "activation-maps",
-    title: "Depth: one activation map per filter",
+    get title() { return t("tour.activation-maps.title"); },
     tab: "shapes",
     settings: (engine) => stepper(lectureDepth(engine)),
     text(engine) {
       const { sw, sc, sk, sf } = lectureDepth(engine);
       const out = side(engine, sw, sf, 0, 1);
-      return `An image has depth: on a ${sw}×${sw}×${sc} image a filter is ${sf}×${sf}×${sc}, so each output value is a dot product of ${sf * sf * sc} numbers plus a bias. `
-        + `One filter sliding over the whole image gives one activation map of ${out}×${out}; K = ${sk} filters give ${sk} maps, an output of ${out}×${out}×${sk}.`;
+      return words("activation-maps.text", { w: sw, c: sc, f: sf, n: sf * sf * sc, out, k: sk });
     },
     picture: GRIDS,
   },
   {
     id: "stride",
-    title: "Stride",
+    get title() { return t("tour.stride.title"); },
     tab: "shapes",
     settings: () => stepper({ sw: 7, sf: 3, ss: 2 }),
     text(engine) {
       const [one, two] = [1, 2].map((s) => side(engine, 7, 3, 0, s));
-      return `The stride S is how far the filter moves from one window to the next. `
-        + `On the 7×7 input with F = 3, S = 1 gave ${one}×${one}; S = 2 skips every other position and gives ${two}×${two} — step through it and watch the window jump two cells.`;
+      return words("stride.text", { one, two });
     },
     picture: GRIDS,
   },
   {
     id: "padding",
-    title: "Zero padding",
+    get title() { return t("tour.padding.title"); },
     tab: "shapes",
     settings: () => stepper({ sw: 4, sf: 3, sp: 1 }),
     text(engine) {
       const [bare, padded] = [0, 1].map((p) => side(engine, 4, 3, p, 1));
-      return `Every conv makes the maps smaller: a 4×4 input with F = 3 gives ${bare}×${bare}, and a stack of them would soon shrink to nothing. `
-        + `Pad P = 1 puts a border of zeros around the input, 4×4 becomes ${4 + 2}×${4 + 2}, and the output is ${padded}×${padded}: the size of the input.`;
+      return words("padding.text", { bare, side: 4 + 2, padded });
     },
     picture: GRIDS,
   },
   {
     id: "formula",
-    title: "The formula, and a stride that is not allowed",
+    get title() { return t("tour.formula.title"); },
     tab: "shapes",
     settings: () => stepper({ sw: 7, sf: 3, ss: 3 }),
     text(engine) {
-      return `Every output size here comes from W′ = (W − F + 2P)/S + 1. On the 7×7 input with F = 3, S = 2 gives ${engine.formula(7, 3, 0, 2)}: allowed. `
-        + `S = 3 gives ${engine.formula(7, 3, 0, 3)}, not a whole number: the windows do not fit the input evenly, so this layer is not allowed, and the page says why.`;
+      return words("formula.text", { two: engine.formula(7, 3, 0, 2), three: engine.formula(7, 3, 0, 3) });
     },
     picture: ["[data-testid=stepper-formula]", "[data-testid=stepper-error]"],
   },
   {
     id: "max-pool",
-    title: "Max pooling",
+    get title() { return t("tour.max-pool.title"); },
     tab: "shapes",
     settings: () => stepper({ op: "pool", sw: 4, sf: 2, ss: 2 }),
     text(engine) {
       const out = side(engine, 4, 2, 0, 2);
-      return `Pooling makes each activation map smaller, on its own, with nothing to learn. `
-        + `Max pooling with F = 2 and S = 2, the usual choice, keeps the largest value of each 2×2 window: 4×4 becomes ${out}×${out}, and what is kept is where the map responded most.`;
+      return words("max-pool.text", { out });
     },
     picture: POOL_GRIDS,
   },
   {
     id: "average-pool",
-    title: "Average pooling, for comparison",
+    get title() { return t("tour.average-pool.title"); },
     tab: "shapes",
     settings: () => stepper({ op: "avgpool", sw: 4, sf: 2, ss: 2 }),
     text(engine) {
       const out = side(engine, 4, 2, 0, 2);
-      return `Average pooling takes the mean of each window instead: the same ${out}×${out} output, but every value of the window counts, and each output costs a sum and a division. `
-        + `Max pooling is simpler and keeps the strongest response, which is why it is the common choice.`;
+      return words("average-pool.text", { out });
     },
     picture: POOL_GRIDS,
   },
   {
     id: "network",
-    title: "CONV-RELU-CONV-RELU-POOL",
+    get title() { return t("tour.network.title"); },
     tab: "shapes",
     // The network table's own default is the lecture's network (an empty `net`).
     settings: () => ({ net: "" }),
@@ -156,15 +159,16 @@ export const STEPS = [
       const last = report.rows.at(-1);
       const seen = pools.at(-1).output;
       const conv = report.rows[0].layer;
-      const blocks = ["One", "Two", "Three", "Four"][pools.length - 1] ?? String(pools.length);
-      return `CONV-RELU-CONV-RELU-POOL is one block: two ${conv.size}×${conv.size} convs with P = ${conv.pad} keep the size, and the pool halves it. `
-        + `${blocks} blocks take the ${shape(report.input)} image to ${pools.map((p) => shape(p.output)).join(", then ")}; a fully connected layer turns those ${count(seen.h * seen.w * seen.c)} values into ${last.output.c} class scores.`;
+      return words("network.text", {
+        f: conv.size, p: conv.pad, blocks: pools.length, input: shape(report.input), shapes: pools.map((p) => shape(p.output)),
+        values: count(seen.h * seen.w * seen.c), classes: last.output.c,
+      });
     },
     picture: ["[data-testid=network-table] thead", ...[1, 2, 3, 4, 5].map((i) => `[data-testid=network-table] tbody tr:nth-child(${i})`)],
   },
   {
     id: "filter-demo",
-    title: "The assignment's filters",
+    get title() { return t("tour.filter-demo.title"); },
     tab: "filters",
     settings: () => ({ filter: "demo" }),
     text(engine) {
@@ -177,14 +181,13 @@ export const STEPS = [
         probe.free();
       }
       const [k, c, f] = layer.weights.shape;
-      return `The assignment's first experiment: two hand-made ${f}×${f}×${c} filters as one conv layer, K = ${k}, stride ${layer.stride}, pad ${layer.pad}. `
-        + "Filter 0 turns the image grey, filter 1 finds horizontal edges in the blue channel: each filter gives one activation map. Load your own photo to try it.";
+      return words("filter-demo.text", { f, c, k, stride: layer.stride, pad: layer.pad });
     },
     picture: ["[data-testid=output-canvas-0]", "[data-testid=output-canvas-1]"],
   },
   {
     id: "overfit",
-    title: "Overfitting, on purpose",
+    get title() { return t("tour.overfit.title"); },
     tab: "train",
     // The Train panel's "Overfit 100 examples" preset, from the engine.
     settings(engine) {
@@ -196,8 +199,7 @@ export const STEPS = [
     },
     text(engine) {
       const { data } = engine.trainPreset("figures", "overfit");
-      return `The assignment trains the three-layer convnet on only ${data.nTrain} examples: the student saw about 99 % training accuracy but 22 % validation accuracy, and thought the code was wrong. `
-        + `It was on purpose: with far more parameters than examples, the net learns those ${data.nTrain} images by heart, and that does not carry over to new ones. Press Start to see the gap here.`;
+      return words("overfit.text", { n: data.nTrain });
     },
     picture: ["[data-testid=train-chart]", "[data-action=train-start]", "[data-testid=train-acc]"],
   },

@@ -11,6 +11,7 @@
 
 import { attempt } from "../engine.js";
 import { focusKeeps, keyAction, TOUR_ACTIONS } from "../keys.js";
+import { t } from "../i18n/i18n.js";
 import { el } from "../widgets/dom.js";
 import { STEPS } from "./steps.js";
 
@@ -34,26 +35,26 @@ function linkNames(hash) {
  * from. Call it after the page's keys are installed, so that Esc reaches presenter mode first.
  */
 export function installTour({ header, state, engine }) {
-  const button = el("button", { type: "button", text: "Lecture 5 tour", "data-action": "tour",
-    "aria-pressed": "false", "aria-controls": "tour-card", title: "Lecture 5, step by step (PgUp and PgDn move, Esc closes)",
+  const button = el("button", { type: "button", text: t("tour.button"), "data-action": "tour",
+    "aria-pressed": "false", "aria-controls": "tour-card", title: t("tour.buttonHint"),
     onclick: () => (state.get("tour") ? close() : open()) });
   const tools = header.querySelector(".page-tools");
   if (tools) tools.insertBefore(button, tools.querySelector("[data-action=present]"));
   else header.append(button);
 
   const count = el("span", { "data-testid": "tour-count" });
-  const position = el("span", { class: "tour-position" }, el("span", { class: "tour-name", text: "Lecture 5 tour · " }), count);
+  const position = el("span", { class: "tour-position" }, el("span", { class: "tour-name", text: t("tour.name") }), count);
   const title = el("h2", { id: "tour-title", "data-testid": "tour-title" });
   const text = el("p", { class: "tour-text", "data-testid": "tour-text" });
-  const back = el("button", { type: "button", text: "◀ Back", "data-action": "tour-back", "aria-keyshortcuts": "PageUp",
+  const back = el("button", { type: "button", text: t("tour.back"), "data-action": "tour-back", "aria-keyshortcuts": "PageUp",
     onclick: () => go(state.get("tour") - 1) });
-  const next = el("button", { type: "button", text: "Next ▶", "data-action": "tour-next", "aria-keyshortcuts": "PageDown",
+  const next = el("button", { type: "button", text: t("tour.next"), "data-action": "tour-next", "aria-keyshortcuts": "PageDown",
     onclick: () => go(state.get("tour") + 1) });
-  const closer = el("button", { type: "button", text: "✕", "data-action": "tour-close", "aria-label": "Close the tour",
-    title: "Close the tour (Esc)", onclick: () => close() });
+  const closer = el("button", { type: "button", text: "✕", "data-action": "tour-close", "aria-label": t("tour.closeLabel"),
+    title: t("tour.closeHint"), onclick: () => close() });
   const card = el("section", { id: "tour-card", class: "tour-card", "aria-labelledby": "tour-title", "aria-live": "polite",
     "data-testid": "tour-card", hidden: true },
-  position, title, el("div", { class: "tour-nav", role: "group", "aria-label": "Tour" }, back, next, closer), text);
+  position, title, el("div", { class: "tour-nav", role: "group", "aria-label": t("tour.nav") }, back, next, closer), text);
   // Early in the Tab order (after the tabs and the link notice), though it is drawn at the foot.
   (document.getElementById("link-notice") ?? header).after(card);
 
@@ -118,11 +119,11 @@ export function installTour({ header, state, engine }) {
     }
     const step = STEPS[k - 1];
     card.dataset.step = step.id;
-    count.textContent = `${k} of ${STEPS.length}`;
+    count.textContent = t("tour.count", { k: String(k), n: String(STEPS.length) });
     title.textContent = step.title;
     const words = attempt(() => step.text(engine));
-    text.textContent = setupError ? `This step could not set up the page: ${setupError}.`
-      : words.error ? `This step's numbers could not be computed: ${words.error}.` : words.value;
+    text.textContent = setupError ? t("tour.setupFailed", { error: setupError })
+      : words.error ? t("tour.numbersFailed", { error: words.error }) : words.value;
     // At the ends the buttons stay focusable (aria-disabled), so the focus never falls to <body>.
     back.setAttribute("aria-disabled", String(k === 1));
     next.setAttribute("aria-disabled", String(k === STEPS.length));

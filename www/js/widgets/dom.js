@@ -17,6 +17,14 @@ export function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+/**
+ * `text` with `**bold**` marks as nodes (text and <b>, or `tag`): a catalog's sentence whose
+ * numbers or symbols are set in bold wherever the language puts them.
+ */
+export function marked(text, tag = "b") {
+  return text.split(/\*\*(.+?)\*\*/).map((part, i) => (i % 2 ? el(tag, { text: part }) : document.createTextNode(part)));
+}
+
 /** A labelled `<input type=number>`; `onInput(value)` gets an integer (or NaN while typing). */
 export function numberField({ label, name, value, min, max, step = 1, onInput, hint }) {
   const input = el("input", {

@@ -5,8 +5,9 @@
 
 import { MAX_IMAGE_SIDE } from "../config.js";
 import { decodeImageFile } from "./decode.js";
+import { t } from "../i18n/i18n.js";
 import { el, say } from "./dom.js";
-import { SAMPLES } from "./samples.js";
+import { SAMPLES, sampleWord } from "./samples.js";
 
 /** A problem with the user's file, shown to them as it is. */
 class FileProblem extends Error {}
@@ -16,20 +17,19 @@ class FileProblem extends Error {}
  * or throws a FileProblem that says why not.
  */
 async function decode(file) {
-  const name = file.name ? `“${file.name}”` : "The pasted item";
+  const name = file.name ? t("filters.fileName", { name: file.name }) : t("filters.pastedItem");
   if (file.size === 0) {
-    throw new FileProblem(`${name} is empty (0 bytes). Choose an image file such as a PNG or JPEG.`);
+    throw new FileProblem(t("filters.fileEmpty", { name }));
   }
   const result = await decodeImageFile(file, MAX_IMAGE_SIDE, "#ffffff");
   if (result.failed) {
-    throw new FileProblem(`${name} could not be read: the page's image decoder stopped. Try again, or reload the page.`);
+    throw new FileProblem(t("filters.decoderStopped", { name }));
   }
   if (result.undecodable) {
     if (!file.type.startsWith("image/")) {
-      const type = file.type ? `a ${file.type} file` : "a file of unknown type";
-      throw new FileProblem(`${name} is not an image (it is ${type}). Choose a PNG, JPEG, GIF, WebP or BMP image.`);
+      throw new FileProblem(file.type ? t("filters.notImageType", { name, type: file.type }) : t("filters.notImageUnknown", { name }));
     }
-    throw new FileProblem(`${name} could not be decoded as an image: it may be damaged or in a format this browser cannot read.`);
+    throw new FileProblem(t("filters.undecodable", { name }));
   }
   const { width, height, pixels: data, original } = result;
   return { data, width, height, notice: scaleNotice(original, width, height) };
@@ -40,7 +40,7 @@ async function decode(file) {
 function scaleNotice(original, w, h) {
   return original.width === w && original.height === h
     ? ""
-    : `Scaled down from ${original.height}×${original.width} to ${h}×${w} pixels (H×W): images are processed at most ${MAX_IMAGE_SIDE} pixels on their longer side.`;
+    : t("filters.scaled", { oh: String(original.height), ow: String(original.width), h: String(h), w: String(w), max: String(MAX_IMAGE_SIDE) });
 }
 
 /** `pixels` (RGBA, `width`×`height`) drawn on `canvas`. */
@@ -71,13 +71,13 @@ function pixels(source, canvas) {
  * each time an image arrives (`sample` is the sample's id, or undefined for the user's files). Returns `{ element, loadSample(name), pasteHandler }`.
  */
 export function createImageInput({ onImage, onSample }) {
-  const canvas = el("canvas", { class: "image", "data-testid": "input-canvas", "aria-label": "Input image", role: "img" });
-  const file = el("input", { type: "file", accept: "image/*", "data-testid": "file-input", "aria-label": "Choose an image file" });
+  const canvas = el("canvas", { class: "image", "data-testid": "input-canvas", "aria-label": t("filters.inputImage"), role: "img" });
+  const file = el("input", { type: "file", accept: "image/*", "data-testid": "file-input", "aria-label": t("filters.chooseFile") });
   const message = el("p", { class: "message", role: "status", "data-testid": "image-message", hidden: true });
   const caption = el("figcaption", { "data-testid": "input-caption" });
-  const drop = el("div", { class: "drop", tabindex: "0", "aria-label": "Drop an image here, or focus and paste one" },
-    canvas, el("p", { class: "hint", text: "Drop an image here, or paste one (Ctrl+V / ⌘V)." }));
-  const samples = el("div", { class: "samples" }, el("span", { class: "field-label", text: "Samples:" }),
+  const drop = el("div", { class: "drop", tabindex: "0", "aria-label": t("filters.dropLabel") },
+    canvas, el("p", { class: "hint", text: t("filters.dropHint") }));
+  const samples = el("div", { class: "samples" }, el("span", { class: "field-label", text: t("filters.samples") }),
     ...Object.entries(SAMPLES).map(([id, s]) =>
       el("button", { type: "button", text: s.label, "data-sample": id, onclick: () => loadSample(id) })));
   const element = el("figure", { class: "source" }, caption,
@@ -85,7 +85,7 @@ export function createImageInput({ onImage, onSample }) {
     drop, message);
 
   function show(result, name, sample) {
-    caption.textContent = `Input: ${name}, ${result.height}×${result.width} pixels (H×W)`;
+    caption.textContent = t("filters.inputCaption", { name, h: String(result.height), w: String(result.width) });
     say(message, result.notice, "notice");
     onImage({ data: result.data, width: result.width, height: result.height, name, sample });
   }
@@ -95,16 +95,16 @@ export function createImageInput({ onImage, onSample }) {
     try {
       const result = await decode(f);
       drawPixels(canvas, result);
-      show(result, f.name || "pasted image");
+      show(result, f.name || t("filters.pastedImage"));
     } catch (e) {
       if (!(e instanceof FileProblem)) throw e;
-      say(message, `${e.message} The previous image is still shown.`, "error");
+      say(message, t("filters.previousKept", { problem: e.message }), "error");
     }
   }
 
   function loadSample(id) {
     const sample = SAMPLES[id] ?? SAMPLES.circle;
-    show(pixels(sample.draw(), canvas), `the ${sample.label.toLowerCase()} sample`, id);
+    show(pixels(sample.draw(), canvas), t("filters.sampleName", { sample: sampleWord(sample) }), id);
     onSample?.(id);
   }
 

@@ -2,6 +2,7 @@
 // a number; a cell that does not is marked invalid and nothing is reported until it is fixed.
 
 import { el } from "./dom.js";
+import { t } from "../i18n/i18n.js";
 
 /** `onChange(values)` gets the k² values, row-major. Returns `{ element, set(values) }`. */
 export function createKernelGrid({ size, values, label, onChange }) {
@@ -11,7 +12,7 @@ export function createKernelGrid({ size, values, label, onChange }) {
     for (let c = 0; c < size; c++) {
       const input = el("input", {
         type: "number", step: "any", value: values[r * size + c], inputmode: "decimal",
-        "aria-label": `${label}, row ${r + 1}, column ${c + 1}`, "data-kernel": `${size}-${r}-${c}`,
+        "aria-label": t("filters.kernelCell", { label, row: String(r + 1), col: String(c + 1) }), "data-kernel": `${size}-${r}-${c}`,
       });
       input.addEventListener("input", report);
       inputs.push(input);

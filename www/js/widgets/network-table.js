@@ -4,26 +4,35 @@
 // The network lives in the URL in the engine's compact text form (state "net"; empty = lecture).
 
 import { attempt } from "../engine.js";
-import { el, say } from "./dom.js";
+import { t } from "../i18n/i18n.js";
+import { el, marked, say } from "./dom.js";
 
-const KINDS = [["conv", "conv"], ["relu", "relu"], ["pool", "max pool"], ["avgpool", "avg pool"],
-  ["dropout", "dropout"], ["bn", "batch norm"], ["fc", "fc"]];
+/** The kinds of layer and their names in the page's language (i18n/shapes.js `kind<Name>`). */
+const KINDS = [["conv", "Conv"], ["relu", "Relu"], ["pool", "Pool"], ["avgpool", "Avgpool"], ["dropout", "Dropout"], ["bn", "Bn"], ["fc", "Fc"]];
+const kindName = (name) => t(`shapes.kind${name}`);
 
-/** The settings of each kind of layer: [key, label, what, min, step]. Labels are the page's notation
+/** The Shapes catalog's text `key`; counts already written (count()), other numbers as typed. */
+function words(key, params = {}) {
+  const text = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === "number" ? String(v) : v]));
+  return t(`shapes.${key}`, text);
+}
+
+/** The settings of each kind of layer: [key, label, what (i18n/shapes.js `field<What>`; the label
+ * too when it is ""), min, step]. Labels are the page's notation
  * (K filters of F×F, stride S, pad P; the legend in the header says so). Settings are whole
  * numbers, except dropout's p (the probability of keeping a unit, in (0, 1]). */
 const FIELDS = {
-  conv: [["filters", "K", "filters", 1], ["size", "F", "size", 1], ["stride", "S", "stride", 1], ["pad", "P", "pad", 0]],
+  conv: [["filters", "K", "Filters", 1], ["size", "F", "Size", 1], ["stride", "S", "Stride", 1], ["pad", "P", "Pad", 0]],
   relu: [],
-  pool: [["size", "F", "size", 1], ["stride", "S", "stride", 1]],
-  avgpool: [["size", "F", "size", 1], ["stride", "S", "stride", 1]],
-  dropout: [["p", "p", "keep probability", 0.05, 0.05]],
+  pool: [["size", "F", "Size", 1], ["stride", "S", "Stride", 1]],
+  avgpool: [["size", "F", "Size", 1], ["stride", "S", "Stride", 1]],
+  dropout: [["p", "p", "Keep", 0.05, 0.05]],
   bn: [],
-  fc: [["outputs", "outputs", "outputs", 1]],
+  fc: [["outputs", "", "Outputs", 1]],
 };
 
 /** The column headings; on a phone each cell repeats its own as a label (css/style.css). */
-const HEADINGS = ["#", "Layer", "Settings", "Output", "Params", "MACs", "Memory", ""];
+const HEADINGS = ["#", "headLayer", "headSettings", "headOutput", "headParams", "headMacs", "headMemory", ""];
 
 /** A new layer of `type` with the course's usual settings. */
 const FRESH = {
@@ -47,21 +56,21 @@ function bytes(n) {
 const shapeText = (s) => `${s.h}×${s.w}×${s.c}`;
 
 export function createNetworkTable({ engine, state }) {
-  const textInput = el("input", { type: "text", class: "net-text", "aria-label": "Network as text", spellcheck: "false" });
-  const apply = el("button", { type: "button", text: "Apply text" });
-  const lecture = el("button", { type: "button", text: "Lecture network" });
+  const textInput = el("input", { type: "text", class: "net-text", "aria-label": words("netText"), spellcheck: "false" });
+  const apply = el("button", { type: "button", text: words("applyText") });
+  const lecture = el("button", { type: "button", text: words("lectureNetwork") });
   const message = el("p", { class: "message error", role: "alert", hidden: true, "data-testid": "net-message" });
   const inputFields = el("div", { class: "numbers" });
   const body = el("tbody");
   const foot = el("tfoot");
   const table = el("table", { class: "network", "data-testid": "network-table" },
-    el("caption", { text: "Per example, f32 (4 bytes per value). MACs: multiply-adds of the forward pass." }),
+    el("caption", { text: words("netCaption") }),
     el("thead", {}, el("tr", {}, ...HEADINGS.map((h) =>
-      el("th", { scope: "col", text: h })))),
+      el("th", { scope: "col", text: h.startsWith("head") ? words(h) : h })))),
     body, foot);
-  const addKind = el("select", { "aria-label": "Kind of layer to add" },
-    ...KINDS.map(([v, t]) => el("option", { value: v, text: t })));
-  const add = el("button", { type: "button", text: "+ Add layer" });
+  const addKind = el("select", { "aria-label": words("addKind") },
+    ...KINDS.map(([v, name]) => el("option", { value: v, text: kindName(name) })));
+  const add = el("button", { type: "button", text: words("addLayer") });
   const comparison = el("div", { class: "comparison", "data-testid": "fc-comparison" });
   // The engine's ready-made networks (the assignment's, the lecture's, LeNet-like), and the way
   // to the Train panel: it trains exactly this text, on the dataset's images.
@@ -73,18 +82,18 @@ export function createNetworkTable({ engine, state }) {
       network = parsed.value;
       commit({ rebuild: true });
     } }));
-  const train = el("button", { type: "button", class: "primary", "data-action": "train-network", text: "Train this network",
+  const train = el("button", { type: "button", class: "primary", "data-action": "train-network", text: words("trainThis"),
     onclick: () => trainThis() });
 
   const element = el("section", { class: "card network-card", "aria-labelledby": "net-title" },
-    el("h3", { id: "net-title", text: "A whole network, layer by layer" }),
-    el("p", { text: "Edit the stack; every shape, parameter count and cost below comes from the engine. A layer that does not fit is marked with the reason." }),
-    el("div", { class: "controls" }, el("span", { class: "field-label", text: "Input" }), inputFields),
+    el("h3", { id: "net-title", text: words("netTitle") }),
+    el("p", { text: words("netLead") }),
+    el("div", { class: "controls" }, el("span", { class: "field-label", text: words("netInput") }), inputFields),
     el("div", { class: "table-scroll" }, table),
     el("div", { class: "controls" }, addKind, add, lecture),
-    el("div", { class: "controls network-presets" }, el("span", { class: "field-label", text: "Ready-made:" }), ...presetButtons),
-    el("div", { class: "controls" }, train, el("span", { class: "hint", text: "Opens the Train panel with this network; its input must be the dataset's images there." })),
-    el("label", { class: "field wide" }, el("span", { text: "As text" }), textInput), apply,
+    el("div", { class: "controls network-presets" }, el("span", { class: "field-label", text: words("readyMade") }), ...presetButtons),
+    el("div", { class: "controls" }, train, el("span", { class: "hint", text: words("trainThisHint") })),
+    el("label", { class: "field wide" }, el("span", { text: words("asText") }), textInput), apply,
     message, comparison);
 
   let network = null;
@@ -94,7 +103,7 @@ export function createNetworkTable({ engine, state }) {
     if (!text) return engine.lectureNetwork();
     const parsed = attempt(() => engine.parseNetwork(text));
     if (parsed.error) {
-      say(message, `The network in the address bar cannot be read: ${parsed.error}. Showing the lecture's network.`, "error");
+      say(message, words("netUnreadable", { error: parsed.error }), "error");
       return engine.lectureNetwork();
     }
     return parsed.value;
@@ -125,29 +134,32 @@ export function createNetworkTable({ engine, state }) {
   function build() {
     inputFields.replaceChildren(...[["h", "H"], ["w", "W"], ["c", "C"]].map(([k, label]) =>
       el("label", { class: "field" }, el("span", { text: label }),
-        numberInput(network.input[k], 1, `Input ${label}`, (v) => { network.input[k] = v; commit(); }))));
+        numberInput(network.input[k], 1, words("inputField", { label }), (v) => { network.input[k] = v; commit(); }))));
     body.replaceChildren(...network.layers.map((layer, i) => {
-      const kind = el("select", { "aria-label": `Layer ${i + 1} kind` },
-        ...KINDS.map(([v, t]) => el("option", { value: v, text: t, selected: v === layer.type })));
+      const kind = el("select", { "aria-label": words("layerKind", { i: i + 1 }) },
+        ...KINDS.map(([v, name]) => el("option", { value: v, text: kindName(name), selected: v === layer.type })));
       kind.addEventListener("change", () => { network.layers[i] = FRESH[kind.value](); commit({ rebuild: true }); });
-      const settings = el("div", { class: "settings" }, ...FIELDS[layer.type].map(([key, label, what, min, step]) =>
-        el("label", { class: "mini" }, el("span", { text: label }),
-          numberInput(layer[key], min, label === what ? `Layer ${i + 1} ${what}` : `Layer ${i + 1} ${label} (${what})`,
-            (v) => { layer[key] = v; commit(); }, step))));
+      const settings = el("div", { class: "settings" }, ...FIELDS[layer.type].map(([key, symbol, field, min, step]) => {
+        const what = words(`field${field}`);
+        const label = symbol || what;
+        return el("label", { class: "mini" }, el("span", { text: label }),
+          numberInput(layer[key], min, symbol ? words("layerFieldSymbol", { i: i + 1, label, what }) : words("layerField", { i: i + 1, what }),
+            (v) => { layer[key] = v; commit(); }, step));
+      }));
       const move = (to) => () => {
         const [l] = network.layers.splice(i, 1);
         network.layers.splice(to, 0, l);
         commit({ rebuild: true });
       };
       const actions = el("div", { class: "row-actions" },
-        el("button", { type: "button", text: "↑", "aria-label": `Move layer ${i + 1} up`, disabled: i === 0, onclick: move(i - 1) }),
-        el("button", { type: "button", text: "↓", "aria-label": `Move layer ${i + 1} down`, disabled: i === network.layers.length - 1, onclick: move(i + 1) }),
-        el("button", { type: "button", text: "✕", "aria-label": `Remove layer ${i + 1}`,
+        el("button", { type: "button", text: "↑", "aria-label": words("moveUp", { i: i + 1 }), disabled: i === 0, onclick: move(i - 1) }),
+        el("button", { type: "button", text: "↓", "aria-label": words("moveDown", { i: i + 1 }), disabled: i === network.layers.length - 1, onclick: move(i + 1) }),
+        el("button", { type: "button", text: "✕", "aria-label": words("remove", { i: i + 1 }),
           onclick: () => { network.layers.splice(i, 1); commit({ rebuild: true }); } }));
       return el("tr", { "data-layer": i },
         el("td", { class: "index", text: String(i + 1) }), el("td", {}, kind), el("td", { class: "settings-cell" }, settings),
-        el("td", { class: "out", "data-label": "Output" }), el("td", { class: "num params", "data-label": "Params" }),
-        el("td", { class: "num macs", "data-label": "MACs" }), el("td", { class: "num mem", "data-label": "Memory" }),
+        el("td", { class: "out", "data-label": words("headOutput") }), el("td", { class: "num params", "data-label": words("headParams") }),
+        el("td", { class: "num macs", "data-label": words("headMacs") }), el("td", { class: "num mem", "data-label": words("headMemory") }),
         el("td", { class: "actions" }, actions));
     }));
     refresh();
@@ -187,22 +199,21 @@ export function createNetworkTable({ engine, state }) {
     }
     const s = report.summary;
     foot.replaceChildren(el("tr", {},
-      el("th", { scope: "row", colspan: 3, text: report.error ? `Total up to layer ${report.error.index}` : "Total" }),
-      el("td", { class: "out", "data-label": "Output", text: shapeText(s.output) }),
-      el("td", { class: "num", "data-label": "Params", text: count(s.params) }),
-      el("td", { class: "num", "data-label": "MACs", text: count(s.macs) }),
-      el("td", { class: "num", "data-label": "Memory", text: bytes(s.bytes) }), el("td")));
+      el("th", { scope: "row", colspan: 3, text: report.error ? words("totalUpTo", { i: report.error.index }) : words("total") }),
+      el("td", { class: "out", "data-label": words("headOutput"), text: shapeText(s.output) }),
+      el("td", { class: "num", "data-label": words("headParams"), text: count(s.params) }),
+      el("td", { class: "num", "data-label": words("headMacs"), text: count(s.macs) }),
+      el("td", { class: "num", "data-label": words("headMemory"), text: bytes(s.bytes) }), el("td")));
     const fc = s.fc;
     const perFilter = fc.conv_weights_per_filter;
-    const parts = [el("p", {}, `A fully connected neuron on the ${shapeText(report.input)} input needs `,
-      el("strong", { text: count(fc.weights_per_neuron) }), " weights, one per input value",
-      ...(perFilter ? ["; a filter of the first conv layer needs ", el("strong", { text: count(perFilter) }),
-        ", because it looks at one small window and is shared across the whole image."] : ["."]))];
+    const neuron = { shape: shapeText(report.input), weights: count(fc.weights_per_neuron), filter: perFilter ? count(perFilter) : "" };
+    const parts = [el("p", {}, ...marked(words(perFilter ? "fcNeuronFilter" : "fcNeuron", neuron), "strong"))];
     const same = fc.same_outputs;
     if (same) {
-      parts.push(el("p", {}, `To produce the same ${count(same.outputs)} outputs as layer ${same.conv_index + 1}, a fully connected layer would need `,
-        el("strong", { text: count(same.fc_params) }), ` parameters and ${count(same.fc_macs)} multiply-adds; the conv layer has `,
-        el("strong", { text: count(same.conv_params) }), ` parameters and ${count(same.conv_macs)} multiply-adds.`));
+      parts.push(el("p", {}, ...marked(words("fcSame", {
+        outputs: count(same.outputs), layer: same.conv_index + 1, fcParams: count(same.fc_params), fcMacs: count(same.fc_macs),
+        convParams: count(same.conv_params), convMacs: count(same.conv_macs),
+      }), "strong")));
     }
     comparison.replaceChildren(...parts);
   }

@@ -2,6 +2,7 @@
 // canvas of SAMPLE_SIDE × SAMPLE_SIDE pixels drawn with the 2D canvas API.
 
 import { COLOURS, SAMPLE_SIDE } from "../config.js";
+import { language, t } from "../i18n/i18n.js";
 
 function canvas() {
   const c = document.createElement("canvas");
@@ -12,9 +13,15 @@ function canvas() {
   return [c, g, SAMPLE_SIDE];
 }
 
+/** A sample's name inside a sentence: "circle" (English lowercases it; Korean has no case). */
+export function sampleWord(sample) {
+  return language() === "en" ? sample.label.toLowerCase() : sample.label;
+}
+
+/** The samples; each `label` is the catalog's (i18n/filters.js), in the page's language. */
 export const SAMPLES = {
   circle: {
-    label: "Circle",
+    get label() { return t("filters.sample-circle"); },
     draw() {
       const [c, g, n] = canvas();
       g.fillStyle = COLOURS.sampleInk;
@@ -25,7 +32,7 @@ export const SAMPLES = {
     },
   },
   checkerboard: {
-    label: "Checkerboard",
+    get label() { return t("filters.sample-checkerboard"); },
     draw() {
       const [c, g, n] = canvas();
       const square = n / 8;
@@ -37,7 +44,7 @@ export const SAMPLES = {
     },
   },
   gradient: {
-    label: "Gradient",
+    get label() { return t("filters.sample-gradient"); },
     draw() {
       const [c, g, n] = canvas();
       const across = g.createLinearGradient(0, 0, n, 0);
@@ -54,7 +61,7 @@ export const SAMPLES = {
     },
   },
   figures: {
-    label: "Figures",
+    get label() { return t("filters.sample-figures"); },
     draw() {
       const [c, g, n] = canvas();
       g.fillStyle = COLOURS.sampleAccent;

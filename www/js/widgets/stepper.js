@@ -16,6 +16,7 @@
 
 import { STEPPER } from "../config.js";
 import { attempt } from "../engine.js";
+import { t } from "../i18n/i18n.js";
 import { el, fmt, numberField, radioGroup, say } from "./dom.js";
 import { cellText, createGrid } from "./grid.js";
 import { intervalAt, nextSpeed, Player } from "./player.js";
@@ -24,21 +25,30 @@ import { loadWhyStyles, showWhy } from "./stepper-why.js";
 /** [state name, label, max, hint] of each number field; the bounds are the engine's. */
 function settings(limits) {
   return [
-    ["sh", "Input H", limits.maxSide, "Input height (rows)"],
-    ["sw", "Input W", limits.maxSide, "Input width (columns)"],
-    ["sc", "Channels C", limits.maxChannels, "Input depth C: the filter is F×F×C"],
-    ["sk", "Filters K", limits.maxFilters, "Number of filters K (conv only): one activation map each"],
-    ["sf", "Filter F", limits.maxFilter, "Filter (or pool window) size, F×F"],
-    ["ss", "Stride S", limits.maxStride, "Step between windows"],
-    ["sp", "Pad P", limits.maxPad, "Zeros added on every side (conv only)"],
-  ];
+    ["sh", "inputH", limits.maxSide],
+    ["sw", "inputW", limits.maxSide],
+    ["sc", "channelsC", limits.maxChannels],
+    ["sk", "filtersK", limits.maxFilters],
+    ["sf", "filterF", limits.maxFilter],
+    ["ss", "strideS", limits.maxStride],
+    ["sp", "padP", limits.maxPad],
+  ].map(([name, key, max]) => [name, words(key), max, words(`${key}Hint`)]);
 }
 
 const WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
 
 /** "Lecture example: 32×32×3, six 5×5×3 filters", from the engine's lecture config. */
 function lectureLabel(l) {
-  return `Lecture example: ${l.height}×${l.width}×${l.channels}, ${WORDS[l.filters] ?? l.filters} ${l.filter}×${l.filter}×${l.channels} filters`;
+  return words("lectureButton", { h: l.height, w: l.width, c: l.channels, f: l.filter, n: l.filters, word: WORDS[l.filters] ?? l.filters });
+}
+
+/**
+ * The Shapes catalog's text `key` (i18n/shapes.js) with `params`; numbers are written as the grids
+ * write them (7, 4704: no digit groups), so they are turned into text here.
+ */
+function words(key, params = {}) {
+  const text = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === "number" ? String(v) : v]));
+  return t(`shapes.${key}`, text);
 }
 
 /** Grids wider or deeper than this are fitted to the screen (fitGrids). */
@@ -58,18 +68,18 @@ function paren(v) {
 export function createStepper({ engine, state }) {
   const controls = el("div", { class: "controls" });
   const op = radioGroup({
-    legend: "Layer", name: "stepper-op", value: state.get("op"),
-    options: [["conv", "Conv"], ["pool", "Max pool"], ["avgpool", "Average pool"]],
+    legend: words("layer"), name: "stepper-op", value: state.get("op"),
+    options: [["conv", words("conv")], ["pool", words("maxPool")], ["avgpool", words("avgPool")]],
     onChange: (v) => state.set("op", v),
   });
   const dir = radioGroup({
-    legend: "Pass", name: "stepper-dir", value: state.get("dir"),
-    options: [["forward", "Forward"], ["backward", "Backward"]],
+    legend: words("pass"), name: "stepper-dir", value: state.get("dir"),
+    options: [["forward", words("forward")], ["backward", words("backward")]],
     onChange: (v) => state.set("dir", v),
   });
   const grad = radioGroup({
-    legend: "Conv gradient", name: "stepper-grad", value: state.get("sgrad"),
-    options: [["dx", "dx (input)"], ["dw", "dw (weights)"]],
+    legend: words("convGradient"), name: "stepper-grad", value: state.get("sgrad"),
+    options: [["dx", words("dxInput")], ["dw", words("dwWeights")]],
     onChange: (v) => state.set("sgrad", v),
   });
   const inputs = new Map();
@@ -83,15 +93,15 @@ export function createStepper({ engine, state }) {
     numbers.append(field);
   }
   const seed = numberField({
-    label: "Seed", name: "stepper-seed", value: state.get("seed"), min: 0, hint: "Seed of the example numbers",
+    label: words("seed"), name: "stepper-seed", value: state.get("seed"), min: 0, hint: words("seedHint"),
     onInput: (v) => Number.isInteger(v) && state.set("seed", v),
   });
   inputs.set("seed", seed.input);
-  const reseed = el("button", { type: "button", text: "New numbers", "data-action": "reseed",
+  const reseed = el("button", { type: "button", text: words("newNumbers"), "data-action": "reseed",
     onclick: () => state.set("seed", (state.get("seed") + 1) % 2 ** 31) });
   numbers.append(seed.field, reseed);
   const lecture = el("button", { type: "button", class: "lecture", text: lectureLabel(STEPPER.lecture), "data-action": "lecture",
-    title: "The lecture's example: each output is a dot product of 75 numbers plus a bias; six filters give 28×28×6",
+    title: words("lectureHint"),
     onclick: () => showLecture() });
   controls.append(lecture, op.set, numbers, dir.set, grad.set);
 
@@ -99,18 +109,18 @@ export function createStepper({ engine, state }) {
   const shape = el("p", { class: "shape", "data-testid": "stepper-shape", "aria-live": "polite" });
   const error = el("p", { class: "message error", role: "alert", "data-testid": "stepper-error", hidden: true });
 
-  const back = el("button", { type: "button", text: "◀ Back", "data-action": "back", "aria-keyshortcuts": "ArrowLeft" });
-  const play = el("button", { type: "button", text: "▶ Play", "data-action": "play", "aria-pressed": "false", "aria-keyshortcuts": "Space" });
-  const next = el("button", { type: "button", text: "Step ▶", "data-action": "step", "aria-keyshortcuts": "ArrowRight" });
-  const reset = el("button", { type: "button", text: "⟲ Reset", "data-action": "reset", "aria-keyshortcuts": "Home" });
-  const speed = el("select", { name: "stepper-speed", "aria-label": "Play speed", "aria-keyshortcuts": "+ -", "data-setting": "speed" },
+  const back = el("button", { type: "button", text: words("back"), "data-action": "back", "aria-keyshortcuts": "ArrowLeft" });
+  const play = el("button", { type: "button", text: words("play"), "data-action": "play", "aria-pressed": "false", "aria-keyshortcuts": "Space" });
+  const next = el("button", { type: "button", text: words("step"), "data-action": "step", "aria-keyshortcuts": "ArrowRight" });
+  const reset = el("button", { type: "button", text: words("reset"), "data-action": "reset", "aria-keyshortcuts": "Home" });
+  const speed = el("select", { name: "stepper-speed", "aria-label": words("playSpeed"), "aria-keyshortcuts": "+ -", "data-setting": "speed" },
     ...STEPPER.speeds.map((v) => el("option", { value: v, text: `${v}×` })));
   speed.value = state.get("speed");
   speed.addEventListener("change", () => state.set("speed", speed.value));
-  const speedField = el("label", { class: "field speed", title: "Steps per second while playing, as a multiple of 1×" },
-    el("span", { text: "Speed" }), speed);
+  const speedField = el("label", { class: "field speed", title: words("speedHint") },
+    el("span", { text: words("speed") }), speed);
   const position = el("span", { class: "position", "data-testid": "stepper-position", "aria-live": "polite" });
-  const transport = el("div", { class: "transport", role: "group", "aria-label": "Stepper" },
+  const transport = el("div", { class: "transport", role: "group", "aria-label": words("transport") },
     back, play, speedField, next, reset, position);
   // A link's step past this layer's last: said here, not changed silently.
   const stepNotice = el("p", { class: "message notice", role: "status", "data-testid": "stepper-step-notice", hidden: true });
@@ -125,25 +135,25 @@ export function createStepper({ engine, state }) {
     out: createGrid({ caption: "out", name: "out", onPick: (r, c, s) => pick("out", r, c, s) }),
     dx: createGrid({ caption: "dx", name: "dx", onPick: (r, c, s) => pick("dx", r, c, s) }),
     dw: createGrid({ caption: "dw", name: "dw", onPick: (r, c, s) => pick("dw", r, c, s) }),
-    doutFull: createGrid({ caption: "dout, padded", name: "dout-full" }),
-    flipped: createGrid({ caption: "w rotated 180°", name: "w-flipped" }),
+    doutFull: createGrid({ caption: words("doutPadded"), name: "dout-full" }),
+    flipped: createGrid({ caption: words("wRotated"), name: "w-flipped" }),
   };
   const gridBox = el("div", { class: "grids" }, ...Object.values(grids).map((g) => g.figure));
   const explain = el("p", { class: "explain", "data-testid": "stepper-explain", "aria-live": "polite" });
   // With depth, the dot product's F·F·C products, channel by channel (the explanation shows their sums).
   const productsText = el("p", { "data-testid": "stepper-products" });
-  const products = el("details", { class: "products", hidden: true }, el("summary", { text: "All the products" }), productsText);
+  const products = el("details", { class: "products", hidden: true }, el("summary", { text: words("allProducts") }), productsText);
   const why = el("div", { class: "why", "data-testid": "stepper-why" });
   loadWhyStyles();
   const legend = el("p", { class: "legend" },
-    el("span", { class: "cell window", text: "window" }), " ",
-    el("span", { class: "cell current", text: "current" }), " ",
-    el("span", { class: "cell winner", text: "max" }), " ",
-    el("span", { class: "cell contrib", text: "contributes" }), " ",
-    el("span", { class: "cell pad", text: "0" }), " padding");
+    el("span", { class: "cell window", text: words("legendWindow") }), " ",
+    el("span", { class: "cell current", text: words("legendCurrent") }), " ",
+    el("span", { class: "cell winner", text: words("legendMax") }), " ",
+    el("span", { class: "cell contrib", text: words("legendContributes") }), " ",
+    el("span", { class: "cell pad", text: "0" }), words("legendPadding"));
 
   const element = el("section", { class: "card stepper", "aria-labelledby": "stepper-title", tabindex: "-1" },
-    el("h3", { id: "stepper-title", text: "One layer, one window at a time" }),
+    el("h3", { id: "stepper-title", text: words("stepperTitle") }),
     controls, formula, shape, messages, transport, gridBox, explain, products, why, legend);
 
   let plan = null;
@@ -151,7 +161,7 @@ export function createStepper({ engine, state }) {
   /** The step a link asked for (0-based) until a plan shows whether this layer has it. */
   let requested = cursor;
   const player = new Player(() => step(1), intervalAt(STEPPER.playInterval, state.get("speed")), (on) => {
-    play.textContent = on ? "❚❚ Pause" : "▶ Play";
+    play.textContent = words(on ? "pause" : "play");
     play.setAttribute("aria-pressed", String(on));
   });
 
@@ -310,11 +320,10 @@ export function createStepper({ engine, state }) {
     const result = attempt(() => engine.stepperPlan(cfg));
     if (result.error) {
       plan = null;
-      const layer = { pool: "Max pool", avgpool: "Average pool" }[cfg.op];
-      const note = layer ? ` (${layer} has no padding here, as in the assignment.)` : "";
-      say(error, `Not allowed — ${result.error}.${note}`, "error");
+      const layer = { pool: words("maxPool"), avgpool: words("avgPool") }[cfg.op];
+      say(error, layer ? words("notAllowedPool", { error: result.error, layer }) : words("notAllowed", { error: result.error }), "error");
       say(depthNotice, "");
-      shape.textContent = `Output: not defined for ${inputShape()}, F = ${cfg.filter}, S = ${cfg.stride}, P = ${cfg.pad}`;
+      shape.textContent = words("outputUndefined", { shape: inputShape(), f: cfg.filter, s: cfg.stride, p: cfg.pad });
       transport.hidden = gridBox.hidden = explain.hidden = why.hidden = products.hidden = true;
       return;
     }
@@ -322,17 +331,14 @@ export function createStepper({ engine, state }) {
     say(error, "");
     transport.hidden = gridBox.hidden = explain.hidden = false;
     const depth = conv ? state.get("sk") : state.get("sc");
-    shape.textContent = deep() ? `Output: ${plan.outHeight}×${plan.outWidth}×${depth}` : `Output: ${plan.outHeight}×${plan.outWidth}`;
+    shape.textContent = words("output", { shape: deep() ? `${plan.outHeight}×${plan.outWidth}×${depth}` : `${plan.outHeight}×${plan.outWidth}` });
     if (flattened()) {
-      const yours = conv ? `C = ${state.get("sc")} and K = ${state.get("sk")} are` : `C = ${state.get("sc")} is`;
-      const what = conv ? "one channel and one filter (C = 1, K = 1)" : "one channel (C = 1)";
-      const drawn = conv ? "the filter and dout are those of this one-channel layer" : "dout is that of this one-channel layer";
-      say(depthNotice, `The backward pass is shown for ${what}, so that each sum stays readable: x is channel 0 of your input, ${drawn}. Your ${yours} kept for the forward pass.`);
+      say(depthNotice, words(conv ? "depthConv" : "depthPool", { c: state.get("sc"), k: state.get("sk") }));
     } else {
       say(depthNotice, "");
     }
     if (requested !== null && requested > count() - 1) {
-      say(stepNotice, `This link asked for step ${requested + 1}, but this layer has ${count()} steps: showing step ${count()}.`);
+      say(stepNotice, words("stepPast", { asked: requested + 1, n: count() }));
     } else if (requested !== null) {
       say(stepNotice, "");
     }
@@ -448,7 +454,7 @@ export function createStepper({ engine, state }) {
     if (!plan) return;
     const m = mode();
     grad.set.hidden = !(state.get("dir") === "backward" && plan.op === "conv");
-    position.textContent = `Step ${cursor + 1} of ${count()}`;
+    position.textContent = words("position", { k: cursor + 1, n: count() });
     back.setAttribute("aria-disabled", String(cursor === 0));
     next.setAttribute("aria-disabled", String(cursor >= count() - 1));
     state.set("step", cursor + 1);
@@ -471,8 +477,8 @@ export function createStepper({ engine, state }) {
     const plane = h * w;
     const shape = channels > 1 ? `${h}×${w}×${channels}` : `${h}×${w}`;
     grids.x.update({
-      rows: h + 2 * p, cols: w + 2 * p, slices: channels, perRow: channels, label: (s) => `channel ${s}`,
-      title: title ?? (p ? `x: ${shape} input padded by ${p} → ${h + 2 * p}×${w + 2 * p}${channels > 1 ? `×${channels}` : ""}` : `x: ${shape} input`),
+      rows: h + 2 * p, cols: w + 2 * p, slices: channels, perRow: channels, label: (s) => words("channel", { s }),
+      title: title ?? (p ? words("xPadded", { shape, p, padded: `${h + 2 * p}×${w + 2 * p}${channels > 1 ? `×${channels}` : ""}` }) : words("xInput", { shape })),
       cell: (r, c, s) => {
         const isPad = r < p || c < p || r >= h + p || c >= w + p;
         const classes = isPad ? ["pad"] : [];
@@ -500,14 +506,14 @@ export function createStepper({ engine, state }) {
 
   function drawWeights(classesOf = () => []) {
     const f = plan.filter;
-    drawSmall(grids.w, f, f, plan.weights, classesOf, `w: ${f}×${f} filter, bias 0`);
+    drawSmall(grids.w, f, f, plan.weights, classesOf, words("wPlain", { f }));
   }
 
   /** "rows 0–2, columns 3–5" of the window of output cell `cell`. */
   function rowsCols(cell) {
     const [r0, c0] = plan.windows[cell];
     const f = plan.filter;
-    return `rows ${r0}–${r0 + f - 1}, columns ${c0}–${c0 + f - 1}`;
+    return words("rowsCols", { r0, r1: r0 + f - 1, c0, c1: c0 + f - 1 });
   }
 
   function drawForward() {
@@ -528,8 +534,8 @@ export function createStepper({ engine, state }) {
       const size = f * f * channels;
       const [wlo, whi] = [-1, 1];
       grids.w.update({
-        rows: f, cols: f, slices: channels, label: (s) => `channel ${s}`,
-        title: deep() ? `w: filter ${map} of ${plan.filters}, ${f}×${f}×${channels}, bias ${fmt(plan.bias[map])}` : `w: ${f}×${f} filter, bias 0`,
+        rows: f, cols: f, slices: channels, label: (s) => words("channel", { s }),
+        title: deep() ? words("wDeep", { map, n: plan.filters, f, c: channels, bias: fmt(plan.bias[map]) }) : words("wPlain", { f }),
         cell: (r, c, s) => {
           const v = plan.weights[map * size + (s * f + r) * f + c];
           return { text: cellText(v), classes: ["window"], shade: shadeOf(v, wlo, whi) };
@@ -539,8 +545,8 @@ export function createStepper({ engine, state }) {
     const [olo, ohi] = dense ? range(plan.output) : [0, 0];
     grids.out.update({
       rows: oh, cols: ow, slices: outDepth, perRow: outPerRow || (outDepth > 3 ? Math.ceil(outDepth / 2) : outDepth),
-      label: (s) => (conv ? `map ${s}` : `channel ${s}`),
-      title: deep() ? `out: ${oh}×${ow}×${outDepth}, ${conv ? "a map per filter" : "a map per channel"}` : `out: ${oh}×${ow}`,
+      label: (s) => words(conv ? "map" : "channel", { s }),
+      title: deep() ? words(conv ? "outPerFilter" : "outPerChannel", { shape: `${oh}×${ow}×${outDepth}` }) : `out: ${oh}×${ow}`,
       cell: (r, c, s) => {
         const i = s * maps + r * ow + c;
         if (i > k) return { text: "", classes: ["pending"] };
@@ -557,22 +563,26 @@ export function createStepper({ engine, state }) {
     const value = fmt(plan.output[k]);
     if (conv && !deep()) {
       const list = cells(0).map(([di, dj, x]) => `${paren(plan.weights[di * f + dj])}·${paren(x)}`).join(" + ");
-      explain.textContent = `${name} = Σ w·x over the window at ${rowsCols(cell)} of the ${p ? "padded " : ""}input = ${list} = ${value}`;
+      explain.textContent = words(p ? "explainConvPadded" : "explainConv", { name, where: rowsCols(cell), list, value });
     } else if (conv) {
       const size = f * f * channels;
       const sums = plan.channelSums.slice(k * channels, (k + 1) * channels);
-      const parts = sums.map((v, s) => `${paren(v)} (channel ${s})`).join(" + ");
-      explain.textContent = `${name} = filter ${map} · the ${f}×${f}×${channels} window at ${rowsCols(cell)} of the ${p ? "padded " : ""}input, ${size} products + bias = ${parts} + ${paren(plan.bias[map])} (bias) = ${value}`;
-      productsText.textContent = sums.map((v, s) => `channel ${s}: ${cells(s).map(([di, dj, x]) => `${paren(plan.weights[map * size + (s * f + di) * f + dj])}·${paren(x)}`).join(" + ")} = ${fmt(v)}`).join("; ");
-      products.querySelector("summary").textContent = `The ${size} products, channel by channel`;
+      const parts = sums.map((v, s) => words("channelPart", { v: paren(v), s })).join(" + ");
+      explain.textContent = words(p ? "explainDeepPadded" : "explainDeep", {
+        name, map, window: `${f}×${f}×${channels}`, where: rowsCols(cell), size, parts, bias: paren(plan.bias[map]), value,
+      });
+      productsText.textContent = sums.map((v, s) => words("channelProducts", {
+        s, list: cells(s).map(([di, dj, x]) => `${paren(plan.weights[map * size + (s * f + di) * f + dj])}·${paren(x)}`).join(" + "), sum: fmt(v),
+      })).join("; ");
+      products.querySelector("summary").textContent = words("productsSummary", { size });
       products.hidden = false;
     } else {
-      const where = channels > 1 ? `the window at ${rowsCols(cell)} of channel ${map}` : `the window at ${rowsCols(cell)}`;
+      const where = channels > 1 ? words("windowAtChannel", { where: rowsCols(cell), map }) : words("windowAt", { where: rowsCols(cell) });
       const values = cells(map).map(([, , x]) => fmt(x));
       const pooledName = channels > 1 ? `out[${map},${Math.floor(cell / ow)},${cell % ow}]` : name;
       explain.textContent = plan.op === "pool"
-        ? `${pooledName} = max(${values.join(", ")}) = ${value}, the largest value in ${where} (ties go to the first).`
-        : `${pooledName} = (${values.join(" + ")})/${f * f} = ${value}, the mean of ${where}.`;
+        ? words("explainMax", { name: pooledName, values: values.join(", "), value, window: where })
+        : words("explainMean", { name: pooledName, values: values.join(" + "), n: f * f, value, window: where });
     }
   }
 
@@ -581,19 +591,22 @@ export function createStepper({ engine, state }) {
     const { outHeight: oh, outWidth: ow, width: w, height: h } = plan;
     const target = plan.argmax[k];
     drawSmall(grids.dout, oh, ow, plan.dout, (i) => (i === k ? ["current"] : i < k ? ["done"] : []),
-      `dout: upstream gradient, ${oh}×${ow}`);
+      words("doutUpstream", { shape: `${oh}×${ow}` }));
     drawInput((r, c) => {
       const classes = inWindow(k, r, c) ? ["window"] : [];
       if (r * w + c === target) classes.push("winner");
       return classes;
-    }, `x: ${h}×${w} forward input (its max gets the gradient)`);
+    }, words("xRoute", { shape: `${h}×${w}` }));
     drawSmall(grids.dx, h, w, plan.dxAfter[k], (i) => (i === target ? ["current"] : []),
-      `dx: ${h}×${w}, after routing ${k + 1} of ${oh * ow}`);
+      words("dxRouted", { shape: `${h}×${w}`, k: k + 1, n: oh * ow }));
     const [r0, c0] = plan.windows[k];
     const f = plan.filter;
     const values = [];
     for (let di = 0; di < f; di++) for (let dj = 0; dj < f; dj++) values.push(fmt(xValue(r0 + di, c0 + dj)));
-    explain.textContent = `${at("dout", k, ow)} = ${fmt(plan.dout[k])} goes unchanged to ${at("x", target, w)} = ${fmt(plan.input[target])}, the argmax of its window, its largest value (${values.join(", ")}; the first one if tied); the other cells of the window get 0. ${at("dx", target, w)} is now ${fmt(plan.dxAfter[k][target])}.`;
+    explain.textContent = words("explainRoute", {
+      dout: at("dout", k, ow), v: fmt(plan.dout[k]), x: at("x", target, w), xv: fmt(plan.input[target]),
+      values: values.join(", "), dx: at("dx", target, w), dxv: fmt(plan.dxAfter[k][target]),
+    });
   }
 
   function drawShare() {
@@ -602,13 +615,15 @@ export function createStepper({ engine, state }) {
     const [r0, c0] = plan.windows[k];
     const inside = (i) => inWindow(k, Math.floor(i / w), i % w);
     drawSmall(grids.dout, oh, ow, plan.dout, (i) => (i === k ? ["current"] : i < k ? ["done"] : []),
-      `dout: upstream gradient, ${oh}×${ow}`);
-    drawInput((r, c) => (inWindow(k, r, c) ? ["window"] : []), `x: ${h}×${w} forward input (its window shares the gradient)`);
+      words("doutUpstream", { shape: `${oh}×${ow}` }));
+    drawInput((r, c) => (inWindow(k, r, c) ? ["window"] : []), words("xShare", { shape: `${h}×${w}` }));
     drawSmall(grids.dx, h, w, plan.dxAfter[k], (i) => (inside(i) ? ["contrib"] : []),
-      `dx: ${h}×${w}, after sharing ${k + 1} of ${oh * ow}`);
+      words("dxShared", { shape: `${h}×${w}`, k: k + 1, n: oh * ow }));
     const now = [];
     for (let r = r0; r < r0 + f; r++) for (let c = c0; c < c0 + f; c++) now.push(fmt(plan.dxAfter[k][r * w + c]));
-    explain.textContent = `${at("dout", k, ow)} = ${fmt(plan.dout[k])} is shared evenly by the ${f * f} cells of its window (${rowsCols(k)} of x): each gets ${fmt(plan.dout[k])}/${f * f} = ${fmt(plan.shares[k], 3)}, whatever its value. Those cells of dx now hold ${now.join(", ")}.`;
+    explain.textContent = words("explainShare", {
+      dout: at("dout", k, ow), v: fmt(plan.dout[k]), n: f * f, where: rowsCols(k), share: fmt(plan.shares[k], 3), now: now.join(", "),
+    });
   }
 
   function drawDx() {
@@ -630,8 +645,8 @@ export function createStepper({ engine, state }) {
       const classes = plan.doutFullSource[i] === undefined ? ["pad"] : [];
       if (inFull(Math.floor(i / fw), i % fw)) classes.push("window");
       return classes;
-    }, `dout${plan.stride > 1 ? `, ${plan.stride - 1} zero${plan.stride > 2 ? "s" : ""} between cells,` : ""} padded by F − 1 = ${f - 1}: ${fh}×${fw}`);
-    drawSmall(grids.flipped, f, f, plan.flipped, () => ["window"], `w rotated 180°: ${f}×${f}`);
+    }, words("doutFull", { stride: plan.stride, f1: f - 1, shape: `${fh}×${fw}` }));
+    drawSmall(grids.flipped, f, f, plan.flipped, () => ["window"], words("wRotatedSize", { f }));
     const used = [];
     for (let u = 0; u < f; u++) {
       for (let v = 0; v < f; v++) {
@@ -639,18 +654,18 @@ export function createStepper({ engine, state }) {
         if (plan.doutFullSource[i] !== undefined) used.push(`${paren(plan.doutFull[i])}·${paren(plan.flipped[u * f + v])}`);
       }
     }
-    const window = `the flipped filter over rows ${r0}–${r0 + f - 1}, columns ${c0}–${c0 + f - 1} of the padded dout`;
+    const window = words("flippedWindow", { r0, r1: r0 + f - 1, c0, c1: c0 + f - 1 });
     const convolution = used.length
-      ? ` As a convolution: ${window}: ${used.join(" + ")} = ${fmt(plan.dx[k])} (the zeros drop out).`
-      : ` As a convolution: ${window} holds only zeros, so it gives 0.`;
+      ? words("asConvolution", { window, used: used.join(" + "), value: fmt(plan.dx[k]) })
+      : words("asConvolutionZeros", { window });
     const name = at("dx", k, w);
     if (!terms.length) {
-      explain.textContent = `No window covers ${at("x", k, w)} (the stride skips it), so ${name} = 0.${convolution}`;
+      explain.textContent = words("dxSkipped", { x: at("x", k, w), name, convolution });
       return;
     }
     const symbols = terms.map((t) => `${at("dout", t.out, ow)}·w[${t.row},${t.col}]`).join(" + ");
     const numbers = terms.map((t) => `${paren(plan.dout[t.out])}·${paren(plan.weights[t.row * f + t.col])}`).join(" + ");
-    explain.textContent = `${name} = ${symbols} = ${numbers} = ${fmt(plan.dx[k])}: every output whose window covered ${at("x", k, w)} sends back its gradient times the weight that multiplied it.${convolution}`;
+    explain.textContent = words("explainDx", { name, symbols, numbers, value: fmt(plan.dx[k]), x: at("x", k, w), convolution });
   }
 
   function drawDw() {
@@ -670,9 +685,11 @@ export function createStepper({ engine, state }) {
     const numbers = terms.map((t) => `${paren(xValue(t.row, t.col))}·${paren(plan.dout[t.out])}`).join(" + ");
     const s = plan.stride;
     const [first, last] = [terms[0], terms[terms.length - 1]];
-    const span = (a, b) => (s > 1 ? `${a}–${b} in steps of ${s}` : `${a}–${b}`);
+    const span = (a, b) => words(s > 1 ? "spanSteps" : "span", { a, b, s });
     const r = Math.floor(k / f), c = k % f;
-    explain.textContent = `${name} = Σ ${xs}[${r}+${s}·a, ${c}+${s}·b]·dout[a,b], the ${oh}×${ow} dout laid over ${xs} at rows ${span(first.row, last.row)}, columns ${span(first.col, last.col)}: ${symbols} = ${numbers} = ${fmt(plan.dw[k])}.`;
+    explain.textContent = words("explainDw", {
+      name, xs, r, c, s, shape: `${oh}×${ow}`, rows: span(first.row, last.row), cols: span(first.col, last.col), symbols, numbers, value: fmt(plan.dw[k]),
+    });
   }
 
   state.subscribe((changed) => {

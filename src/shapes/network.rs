@@ -558,6 +558,16 @@ pub fn walk(input: Shape, layers: &[LayerSpec]) -> Result<NetworkReport> {
 /// rows' [`LayerRow::formula`] where height and width differ — in `lang`, as the page shows them.
 /// The numbers are the same in every language.
 pub fn walk_in(input: Shape, layers: &[LayerSpec], lang: Lang) -> Result<NetworkReport> {
+    walk_with_error(input, layers, lang).map(|(report, _)| report)
+}
+
+/// [`walk_in`], and the error that ended the walk (the one [`NetworkReport::error`] writes), for
+/// callers that pass it on as an [`Error`] and so keep it in every language.
+pub(crate) fn walk_with_error(
+    input: Shape,
+    layers: &[LayerSpec],
+    lang: Lang,
+) -> Result<(NetworkReport, Option<Error>)> {
     for (what, n) in [
         ("layers.network.channels", input.c),
         ("axis.height", input.h),
@@ -578,6 +588,7 @@ pub fn walk_in(input: Shape, layers: &[LayerSpec], lang: Lang) -> Result<Network
 
     let mut rows: Vec<LayerRow> = Vec::new();
     let mut error = None;
+    let mut failure = None;
     let mut totals = [0u64; 3]; // params, macs, activations
     let mut shape = input;
     for (index, &layer) in layers.iter().enumerate() {
@@ -608,6 +619,7 @@ pub fn walk_in(input: Shape, layers: &[LayerSpec], lang: Lang) -> Result<Network
                     input: shape,
                     message: e.text(lang),
                 });
+                failure = Some(e);
                 break;
             }
         }
@@ -644,12 +656,15 @@ pub fn walk_in(input: Shape, layers: &[LayerSpec], lang: Lang) -> Result<Network
             same_outputs,
         },
     };
-    Ok(NetworkReport {
-        input,
-        rows,
-        error,
-        summary,
-    })
+    Ok((
+        NetworkReport {
+            input,
+            rows,
+            error,
+            summary,
+        },
+        failure,
+    ))
 }
 
 /// One layer's row (its formula in `lang`), or the error the layer causes on an input of shape

@@ -127,4 +127,12 @@ pub const TEXTS: &[(&str, &str)] = &[
     ("layers.filters.rgba_image", "RGBA image of {height}×{width} (height × width)"),
     ("layers.filters.gray_image", "grayscale image of {height}×{width} (height × width)"),
     ("layers.filters.no_picture", "there is no picture {i}: the filter made {count}"),
+    // stepper, optim, inspect
+    ("layers.stepper.plan_filter", "the step-by-step plan of a {height}×{width} input with a {filter}×{filter} filter"),
+    ("layers.stepper.plan_window", "the step-by-step plan of a {height}×{width} input with a {filter}×{filter} pool window"),
+    ("layers.optim.learning_rate", "it must be a finite number ≥ 0 (typical values are 1e-4 to 1e-1)"),
+    ("layers.optim.rate", "it must be at least 0 and below 1 (typical values are 0.9 to 0.999)"),
+    ("layers.optim.epsilon", "it must be a small positive number (typically 1e-8)"),
+    ("layers.optim.wrong_state", "the optimizer is {optimizer} but the state was made for {state}: make the state with the same optimizer"),
+    ("layers.inspect.no_example", "example {index} is not in a batch of {n} activations"),
 ];

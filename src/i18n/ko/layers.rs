@@ -127,4 +127,12 @@ pub const TEXTS: &[(&str, &str)] = &[
     ("layers.filters.rgba_image", "{height}×{width}(높이 × 너비) RGBA 이미지"),
     ("layers.filters.gray_image", "{height}×{width}(높이 × 너비) 흑백 이미지"),
     ("layers.filters.no_picture", "그림 {i}은(는) 없습니다: 필터가 만든 그림은 {count}개입니다"),
+    // stepper, optim, inspect
+    ("layers.stepper.plan_filter", "{height}×{width} 입력과 {filter}×{filter} 필터의 단계별 계획"),
+    ("layers.stepper.plan_window", "{height}×{width} 입력과 {filter}×{filter} 풀링 창의 단계별 계획"),
+    ("layers.optim.learning_rate", "0 이상의 유한한 수여야 합니다 (보통 1e-4에서 1e-1 사이)"),
+    ("layers.optim.rate", "0 이상 1 미만이어야 합니다 (보통 0.9에서 0.999 사이)"),
+    ("layers.optim.epsilon", "작은 양수여야 합니다 (보통 1e-8)"),
+    ("layers.optim.wrong_state", "옵티마이저는 {optimizer}인데 상태는 {state}용으로 만들어졌습니다: 같은 옵티마이저로 상태를 만드세요"),
+    ("layers.inspect.no_example", "예제 {index}은(는) 활성화 {n}개의 배치에 없습니다"),
 ];

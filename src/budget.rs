@@ -28,6 +28,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::i18n::Message;
 
 /// The most bytes one request may make the engine hold: 1 GiB.
 pub const MAX_BYTES: u64 = 1 << 30;
@@ -52,12 +53,20 @@ pub fn bytes_of<T>(dims: &[usize]) -> u128 {
 
 /// Checks that an array of `dims` values of type `T` fits in the budget and returns its number of
 /// values, which then fits in a `usize` too. `what` names the array in the error ("the conv
-/// output").
+/// output"), the same in every language; [`check_named`] names it from the catalogs.
 pub fn check<T>(what: &str, dims: &[usize]) -> Result<usize> {
+    check_named::<T>(Message::from(what), dims)
+}
+
+/// [`check`] with the array named by a catalog message, so that the error reads in the page's
+/// language.
+pub fn check_named<T>(what: Message, dims: &[usize]) -> Result<usize> {
     let bytes = bytes_of::<T>(dims);
     if bytes > MAX_BYTES as u128 {
         return Err(Error::OverBudget {
-            what: format!("{what} ({} values)", dims_text(dims)).into(),
+            what: Message::new("layers.budget.array")
+                .nested("what", what)
+                .arg("dims", dims_text(dims)),
             needed: bytes,
             limit: MAX_BYTES,
         });
@@ -69,13 +78,14 @@ pub fn check<T>(what: &str, dims: &[usize]) -> Result<usize> {
 /// The bytes of several arrays that one request needs at the same time, checked together.
 #[derive(Debug, Clone)]
 pub struct Tally {
-    what: String,
+    what: Message,
     bytes: u128,
 }
 
 impl Tally {
-    /// An empty tally for the request `what` ("conv forward", "the training set").
-    pub fn new(what: impl Into<String>) -> Self {
+    /// An empty tally for the request `what` ("conv forward", "the training set"): a catalog
+    /// message, or a text shown as it is in every language.
+    pub fn new(what: impl Into<Message>) -> Self {
         Tally {
             what: what.into(),
             bytes: 0,
@@ -103,7 +113,7 @@ impl Tally {
     pub fn check(&self) -> Result<()> {
         if self.bytes > MAX_BYTES as u128 {
             return Err(Error::OverBudget {
-                what: self.what.clone().into(),
+                what: self.what.clone(),
                 needed: self.bytes,
                 limit: MAX_BYTES,
             });
@@ -137,6 +147,8 @@ pub fn count_text(n: u128) -> String {
 /// A byte count for people: `"512 bytes"`, `"3.50 MiB"`, `"1 GiB"`, `"1.49 GiB"`, and beyond
 /// pebibytes in powers of ten (`"3.4e38 bytes"`), so a count never reads as a wrapped or capped
 /// number.
+///
+/// Its words are English; [`bytes_message`] is the same count for any language.
 pub fn bytes_text(bytes: u128) -> String {
     const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
     if bytes < 1024 {
@@ -154,6 +166,19 @@ pub fn bytes_text(bytes: u128) -> String {
         }
     }
     format!("{:.1e} bytes", bytes as f64)
+}
+
+/// [`bytes_text`] as a message: the number and the units (KiB, MiB …) are the same in every
+/// language, "bytes" is the language's word.
+pub fn bytes_message(bytes: u128) -> Message {
+    if bytes < 1024 {
+        return Message::new("layers.budget.bytes").arg("n", bytes);
+    }
+    let text = bytes_text(bytes);
+    match text.strip_suffix(" bytes") {
+        Some(n) => Message::new("layers.budget.bytes").arg("n", n),
+        None => Message::new("layers.budget.units").arg("text", text),
+    }
 }
 
 #[cfg(test)]
@@ -188,7 +213,9 @@ mod tests {
         assert_eq!(
             err,
             Error::OverBudget {
-                what: format!("x ({} values)", at_limit + 1).into(),
+                what: Message::new("layers.budget.array")
+                    .nested("what", Message::from("x"))
+                    .arg("dims", at_limit + 1),
                 needed: MAX_BYTES as u128 + 4,
                 limit: MAX_BYTES,
             }

@@ -40,6 +40,7 @@ use serde::{Deserialize, Serialize};
 use crate::budget;
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::i18n::Message;
 use crate::layers::{conv_forward_fast, conv_forward_naive, ConvParam};
 use crate::shapes::output_size;
 
@@ -79,18 +80,18 @@ impl<F: Float> Kernel<F> {
         check_kernel_size(k)?;
         if self.values.len() != k * k {
             return Err(Error::shape(
-                format!("a {k}×{k} kernel"),
+                Message::new("layers.filters.a_kernel").arg("k", k),
                 format!("{} values", k * k),
                 format!("{} values", self.values.len()),
             ));
         }
         if let Some(i) = self.values.iter().position(|v| !v.is_finite()) {
-            return Err(Error::invalid(format!(
-                "the kernel value at row {}, column {} is {}: every value must be a finite number",
-                i / k + 1,
-                i % k + 1,
-                self.values[i]
-            )));
+            return Err(Error::invalid(
+                Message::new("layers.filters.kernel_value")
+                    .arg("row", i / k + 1)
+                    .arg("column", i % k + 1)
+                    .arg("value", self.values[i]),
+            ));
         }
         Ok(())
     }
@@ -114,13 +115,15 @@ impl<F: Float> Kernel<F> {
 fn check_kernel_size(k: usize) -> Result<()> {
     if k == 0 {
         return Err(Error::Zero {
-            what: "the kernel size".into(),
+            what: Message::new("layers.filters.kernel_size"),
         });
     }
     if k > MAX_KERNEL {
-        return Err(Error::invalid(format!(
-            "a {k}×{k} kernel is too large: the largest allowed is {MAX_KERNEL}×{MAX_KERNEL}"
-        )));
+        return Err(Error::invalid(
+            Message::new("layers.filters.kernel_too_large")
+                .arg("k", k)
+                .arg("max", MAX_KERNEL),
+        ));
     }
     Ok(())
 }
@@ -210,7 +213,7 @@ impl Filter {
     pub fn layer_as<F: Float>(&self, channels: usize, mode: Channels) -> Result<FilterLayer<F>> {
         if channels != 1 && channels != 3 {
             return Err(Error::shape(
-                "filter input",
+                Message::new("layers.filters.filter_input"),
                 "1 (grayscale) or 3 (RGB) channels",
                 format!("{channels} channels"),
             ));
@@ -232,7 +235,7 @@ impl Filter {
         let mut w = Array4::<F>::zeros((maps * kernels.len(), channels, k, k));
         for (half, kernel) in kernels.iter().enumerate() {
             let kernel = ArrayView2::from_shape((k, k), &kernel.values)
-                .map_err(|e| Error::invalid(format!("kernel: {e}")))?;
+                .map_err(|e| Error::invalid(Message::new("layers.filters.kernel").arg("why", e)))?;
             for m in 0..maps {
                 let f = half * maps + m;
                 for c in 0..channels {
@@ -368,19 +371,22 @@ impl<F: Float> FilterOutput<F> {
 fn pixel_count(width: usize, height: usize) -> Result<usize> {
     if width == 0 {
         return Err(Error::Zero {
-            what: "the image width".into(),
+            what: Message::new("layers.filters.image_width"),
         });
     }
     if height == 0 {
         return Err(Error::Zero {
-            what: "the image height".into(),
+            what: Message::new("layers.filters.image_height"),
         });
     }
     match width.checked_mul(height) {
         Some(n) if n <= MAX_PIXELS => Ok(n),
-        _ => Err(Error::invalid(format!(
-            "a {height}×{width} image (height × width) is too large: at most {MAX_PIXELS} pixels (4096×4096) are allowed; scale it down first"
-        ))),
+        _ => Err(Error::invalid(
+            Message::new("layers.filters.image_too_large")
+                .arg("height", height)
+                .arg("width", width)
+                .arg("max", MAX_PIXELS),
+        )),
     }
 }
 
@@ -395,10 +401,15 @@ pub fn rgba_to_input(rgba: &[u8], width: usize, height: usize) -> Result<Array4<
 /// [`rgba_to_input`] in the float type `F`.
 pub fn rgba_to_input_as<F: Float>(rgba: &[u8], width: usize, height: usize) -> Result<Array4<F>> {
     let n = pixel_count(width, height)?;
-    budget::check::<F>("the image", &[1, 3, height, width])?;
+    budget::check_named::<F>(
+        Message::new("layers.filters.the_image"),
+        &[1, 3, height, width],
+    )?;
     if rgba.len() != n * 4 {
         return Err(Error::shape(
-            format!("RGBA image of {height}×{width} (height × width)"),
+            Message::new("layers.filters.rgba_image")
+                .arg("height", height)
+                .arg("width", width),
             format!("{height}·{width}·4 = {} bytes", n * 4),
             format!("{} bytes", rgba.len()),
         ));
@@ -419,24 +430,29 @@ pub fn rgba_to_input_as<F: Float>(rgba: &[u8], width: usize, height: usize) -> R
 /// that is NaN or infinite.
 pub fn gray_to_input<F: Float>(gray: &[F], width: usize, height: usize) -> Result<Array4<F>> {
     let n = pixel_count(width, height)?;
-    budget::check::<F>("the image", &[1, 1, height, width])?;
+    budget::check_named::<F>(
+        Message::new("layers.filters.the_image"),
+        &[1, 1, height, width],
+    )?;
     if gray.len() != n {
         return Err(Error::shape(
-            format!("grayscale image of {height}×{width} (height × width)"),
+            Message::new("layers.filters.gray_image")
+                .arg("height", height)
+                .arg("width", width),
             format!("{height}·{width} = {n} values"),
             format!("{} values", gray.len()),
         ));
     }
     if let Some(p) = gray.iter().position(|v| !v.is_finite()) {
-        return Err(Error::invalid(format!(
-            "the pixel at row {}, column {} is {}: every value must be a finite number",
-            p / width + 1,
-            p % width + 1,
-            gray[p]
-        )));
+        return Err(Error::invalid(
+            Message::new("layers.filters.pixel_value")
+                .arg("row", p / width + 1)
+                .arg("column", p % width + 1)
+                .arg("value", gray[p]),
+        ));
     }
     Array4::from_shape_vec((1, 1, height, width), gray.to_vec())
-        .map_err(|e| Error::invalid(format!("grayscale image: {e}")))
+        .map_err(|e| Error::invalid(Message::new("layers.filters.grayscale").arg("why", e)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -524,22 +540,28 @@ pub fn run_with<F: Float>(
     let k = hh.max(ww);
     if hh == 0 || ww == 0 {
         return Err(Error::Zero {
-            what: "the filter size".into(),
+            what: Message::new("layers.filters.filter_size"),
         });
     }
     if conv_param.pad >= k {
-        return Err(Error::invalid(format!(
-            "pad {} is too large for a {hh}×{ww} filter: with pad {k} or more the outermost outputs see only zero padding (use pad 0 to {})",
-            conv_param.pad,
-            k - 1
-        )));
+        return Err(Error::invalid(
+            Message::new("layers.filters.pad_too_large")
+                .arg("pad", conv_param.pad)
+                .arg("hh", hh)
+                .arg("ww", ww)
+                .arg("k", k)
+                .arg("last", k - 1),
+        ));
     }
     let (_, _, h, w) = x.dim();
     // Checked here too so that the message names the image's axes before the layer runs.
     let h_out = output_size("height", h, hh, conv_param.pad, conv_param.stride)?;
     let w_out = output_size("width", w, ww, conv_param.pad, conv_param.stride)?;
     let (n, c, _, _) = x.dim();
-    budget::check::<F>("the filter's output", &[n, layer.w.dim().0, h_out, w_out])?;
+    budget::check_named::<F>(
+        Message::new("layers.filters.output"),
+        &[n, layer.w.dim().0, h_out, w_out],
+    )?;
     let conv = conv.unwrap_or(ConvLayer::choose_for::<F>(c, k, h_out, w_out));
     let out = match conv {
         ConvLayer::Naive => conv_forward_naive(x, &layer.w, &layer.b, conv_param)?.0,
@@ -551,9 +573,9 @@ pub fn run_with<F: Float>(
     }
     let (f, _, _) = maps.dim();
     if f % 2 != 0 {
-        return Err(Error::invalid(format!(
-            "the gradient magnitude pairs its maps (Sobel x with Sobel y), but the layer has an odd number of filters F = {f}"
-        )));
+        return Err(Error::invalid(
+            Message::new("layers.filters.odd_maps").arg("f", f),
+        ));
     }
     let half = f / 2;
     let gx = maps.slice(s![..half, .., ..]);
@@ -743,7 +765,7 @@ pub fn color_to_rgba<F: Float>(maps: ArrayView3<F>, scale: Scale) -> Result<Vec<
     let (f, h, w) = maps.dim();
     if f != 3 {
         return Err(Error::shape(
-            "colour picture",
+            Message::new("layers.filters.colour_picture"),
             format!("3 maps (R, G, B) of {h}×{w}"),
             format!("{f} maps"),
         ));

@@ -18,6 +18,7 @@
 
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::i18n::Message;
 use crate::models::{Activations, LayerOutput, Sequential};
 use crate::shapes::LayerSpec;
 use ndarray::{Array2, ArrayView1, ArrayView3, Axis, Ix4};
@@ -218,9 +219,11 @@ pub fn layer_activations<F: Float>(
 ) -> Result<Vec<LayerActivations>> {
     let n = acts.scores.dim().0;
     if index >= n {
-        return Err(Error::invalid(format!(
-            "example {index} is not in a batch of {n} activations"
-        )));
+        return Err(Error::invalid(
+            Message::new("layers.inspect.no_example")
+                .arg("index", index)
+                .arg("n", n),
+        ));
     }
     let map = |a: &ndarray::Array4<F>| a.index_axis(Axis(0), index).to_owned();
     let mut layers = vec![maps_layer("conv", map(&acts.conv).view())];
@@ -253,9 +256,11 @@ pub fn sequential_activations<F: Float>(
 ) -> Result<Vec<LayerActivations>> {
     let n = outputs.first().map_or(0, |o| o.output.dim().0);
     if index >= n {
-        return Err(Error::invalid(format!(
-            "example {index} is not in a batch of {n} activations"
-        )));
+        return Err(Error::invalid(
+            Message::new("layers.inspect.no_example")
+                .arg("index", index)
+                .arg("n", n),
+        ));
     }
     let last = outputs.len().saturating_sub(1);
     Ok(outputs

@@ -19,6 +19,7 @@
 
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::i18n::Message;
 use serde::{Deserialize, Serialize};
 
 /// Vanilla stochastic gradient descent: `w -= learning_rate · dw`.
@@ -136,7 +137,7 @@ fn check_learning_rate(lr: f64) -> Result<()> {
         Err(Error::InvalidHyperparameter {
             name: "learning_rate".into(),
             value: lr,
-            reason: "it must be a finite number ≥ 0 (typical values are 1e-4 to 1e-1)".into(),
+            reason: Message::new("layers.optim.learning_rate"),
         })
     }
 }
@@ -149,7 +150,7 @@ fn check_rate(name: &str, value: f64) -> Result<()> {
         Err(Error::InvalidHyperparameter {
             name: name.into(),
             value,
-            reason: "it must be at least 0 and below 1 (typical values are 0.9 to 0.999)".into(),
+            reason: Message::new("layers.optim.rate"),
         })
     }
 }
@@ -161,7 +162,7 @@ fn check_epsilon(value: f64) -> Result<()> {
         Err(Error::InvalidHyperparameter {
             name: "epsilon".into(),
             value,
-            reason: "it must be a small positive number (typically 1e-8)".into(),
+            reason: Message::new("layers.optim.epsilon"),
         })
     }
 }
@@ -383,19 +384,24 @@ impl Optimizer {
     pub fn update<F: Float>(&self, w: &mut [F], dw: &[F], state: &mut State<F>) -> Result<()> {
         match (self, state) {
             (Optimizer::Sgd(c), State::Sgd) => sgd(w, dw, c),
-            (Optimizer::SgdMomentum(c), State::SgdMomentum { velocity }) => sgd_momentum(w, dw, c, velocity),
+            (Optimizer::SgdMomentum(c), State::SgdMomentum { velocity }) => {
+                sgd_momentum(w, dw, c, velocity)
+            }
             (Optimizer::RmsProp(c), State::RmsProp { cache }) => rmsprop(w, dw, c, cache),
             (Optimizer::Adam(c), State::Adam(s)) => adam(w, dw, c, s),
-            (opt, state) => Err(Error::invalid(format!(
-                "the optimizer is {} but the state was made for {}: make the state with the same optimizer",
-                opt.name(),
-                match state {
-                    State::Sgd => "sgd",
-                    State::SgdMomentum { .. } => "sgd_momentum",
-                    State::RmsProp { .. } => "rmsprop",
-                    State::Adam(_) => "adam",
-                }
-            ))),
+            (opt, state) => Err(Error::invalid(
+                Message::new("layers.optim.wrong_state")
+                    .arg("optimizer", opt.name())
+                    .arg(
+                        "state",
+                        match state {
+                            State::Sgd => "sgd",
+                            State::SgdMomentum { .. } => "sgd_momentum",
+                            State::RmsProp { .. } => "rmsprop",
+                            State::Adam(_) => "adam",
+                        },
+                    ),
+            )),
         }
     }
 }

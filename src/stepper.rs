@@ -19,13 +19,15 @@ use ndarray::{Array1, Array4};
 use serde::{Deserialize, Serialize};
 
 use crate::budget::Tally;
+use crate::i18n::{Lang, Message};
 use crate::layers::{
     avg_pool_backward_naive, avg_pool_forward_naive, conv_backward_naive, conv_forward_naive,
     max_pool_backward_naive, max_pool_forward_naive, ConvParam, PoolCache, PoolParam,
 };
 use crate::rng::Rng;
-use crate::shapes::{walk, LayerSpec, Shape};
-use crate::{Error, Result};
+use crate::shapes::network::walk_with_error;
+use crate::shapes::{LayerSpec, Shape};
+use crate::Result;
 
 /// Which layer the grid shows. `pool` is max pooling (the name the page's links have always used).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -282,9 +284,10 @@ pub fn plan(config: StepperConfig) -> Result<StepperPlan> {
             stride,
         },
     };
-    let report = walk(Shape::new(channels, height, width), &[spec])?;
-    if let Some(e) = report.error {
-        return Err(Error::InvalidInput(e.message.into()));
+    let (report, failure) =
+        walk_with_error(Shape::new(channels, height, width), &[spec], Lang::En)?;
+    if let Some(e) = failure {
+        return Err(e);
     }
     let Shape {
         c: out_depth,
@@ -441,13 +444,15 @@ fn plan_budget(
         n.saturating_add(pad.saturating_mul(2))
             .saturating_add(filter.saturating_sub(1))
     });
-    let mut tally = Tally::new(format!(
-        "the step-by-step plan of a {height}×{width} input with a {filter}×{filter} {}",
-        match op {
-            Op::Conv => "filter",
-            Op::Pool | Op::AvgPool => "pool window",
-        }
-    ));
+    let mut tally = Tally::new(
+        Message::new(match op {
+            Op::Conv => "layers.stepper.plan_filter",
+            Op::Pool | Op::AvgPool => "layers.stepper.plan_window",
+        })
+        .arg("height", height)
+        .arg("width", width)
+        .arg("filter", filter),
+    );
     tally
         .add::<f64>(&[channels, height, width]) // input
         .add::<f64>(&[depth, out_height, out_width]) // output

@@ -7,6 +7,7 @@ use cnn_playground::data::{
     parse_digits_resized, resize_rgba, rgba_to_example, ClassExamples, Dataset, Figure,
     FiguresConfig, RgbaImage, DIGITS_URL, MAX_CLASSES,
 };
+use cnn_playground::i18n::Message;
 use cnn_playground::Error;
 use ndarray::{Array4, Axis};
 
@@ -153,8 +154,12 @@ fn figures_refuse_bad_settings() {
     assert_eq!(
         figures(&config(0, 32, 0)).unwrap_err(),
         Error::Zero {
-            what: "the number of figures".into()
+            what: Message::new("layers.figures.count")
         }
+    );
+    assert_eq!(
+        figures(&config(0, 32, 0)).unwrap_err().to_string(),
+        "the number of figures must be at least 1, got 0"
     );
     for size in [0, 7, 129] {
         let err = figures(&config(10, size, 0)).unwrap_err().to_string();
@@ -262,7 +267,13 @@ fn dataset_new_checks_its_invariants() {
     assert!(Dataset::new(images.clone(), vec![0, 1, 1], names.clone()).is_ok());
     assert_eq!(
         Dataset::new(images.clone(), vec![0, 1], names.clone()).unwrap_err(),
-        Error::shape("dataset labels", "one per image (3)", 2)
+        Error::shape(Message::new("layers.data.labels"), "one per image (3)", 2)
+    );
+    assert_eq!(
+        Dataset::new(images.clone(), vec![0, 1], names.clone())
+            .unwrap_err()
+            .to_string(),
+        "shape mismatch in dataset labels: expected one per image (3), got 2"
     );
     assert_eq!(
         Dataset::new(images.clone(), vec![0, 2, 1], names.clone()).unwrap_err(),
@@ -631,7 +642,17 @@ fn own_dataset_validates_its_inputs() {
 
     assert_eq!(
         RgbaImage::new(2, 2, vec![0; 15]).unwrap_err(),
-        Error::shape("RGBA pixels of a 2×2 image", "16 bytes (2·2·4)", "15 bytes")
+        Error::shape(
+            Message::new("layers.data.rgba_pixels")
+                .arg("height", 2)
+                .arg("width", 2),
+            "16 bytes (2·2·4)",
+            "15 bytes"
+        )
+    );
+    assert_eq!(
+        RgbaImage::new(2, 2, vec![0; 15]).unwrap_err().to_string(),
+        "shape mismatch in RGBA pixels of a 2×2 image: expected 16 bytes (2·2·4), got 15 bytes"
     );
     assert!(matches!(
         RgbaImage::new(0, 2, vec![]),
@@ -645,7 +666,17 @@ fn messages_write_sizes_height_by_width_as_the_page_does() {
     // The page writes H×W×C (32×32×3) everywhere; an image 3 wide and 2 high is 2×3.
     assert_eq!(
         RgbaImage::new(3, 2, vec![0; 23]).unwrap_err(),
-        Error::shape("RGBA pixels of a 2×3 image", "24 bytes (2·3·4)", "23 bytes")
+        Error::shape(
+            Message::new("layers.data.rgba_pixels")
+                .arg("height", 2)
+                .arg("width", 3),
+            "24 bytes (2·3·4)",
+            "23 bytes"
+        )
+    );
+    assert_eq!(
+        RgbaImage::new(3, 2, vec![0; 23]).unwrap_err().to_string(),
+        "shape mismatch in RGBA pixels of a 2×3 image: expected 24 bytes (2·3·4), got 23 bytes"
     );
     assert_eq!(
         RgbaImage::new(5000, 1, vec![0; 20000])

@@ -38,6 +38,7 @@
 
 use super::{area_resize, check_dataset_side, normalise, Dataset};
 use crate::error::{Error, Result};
+use crate::i18n::Message;
 use ndarray::Array4;
 
 /// The committed file, made by `scripts/make_digits.py`; native builds only (see the module docs).
@@ -64,8 +65,8 @@ struct RawDigits<'a> {
     labels: &'a [u8],
 }
 
-fn bad(message: String) -> Error {
-    Error::invalid(format!("not a valid digits file: {message}"))
+fn bad(why: Message) -> Error {
+    Error::invalid(Message::new("layers.digits.bad").nested("why", why))
 }
 
 fn read_u32(bytes: &[u8], at: usize) -> u32 {
@@ -74,28 +75,28 @@ fn read_u32(bytes: &[u8], at: usize) -> u32 {
 
 fn parse_raw(bytes: &[u8]) -> Result<RawDigits<'_>> {
     if bytes.len() < HEADER_LEN {
-        return Err(bad(format!(
-            "it is {} bytes long, shorter than the {HEADER_LEN}-byte header",
-            bytes.len()
-        )));
+        return Err(bad(Message::new("layers.digits.short")
+            .arg("len", bytes.len())
+            .arg("header", HEADER_LEN)));
     }
     if &bytes[..4] != MAGIC {
-        return Err(bad(format!(
-            "it starts with {:?}, not the magic bytes \"CNPD\"",
-            String::from_utf8_lossy(&bytes[..4])
+        return Err(bad(Message::new("layers.digits.magic").arg(
+            "start",
+            format!("{:?}", String::from_utf8_lossy(&bytes[..4])),
         )));
     }
     let version = read_u32(bytes, 4);
     if version != VERSION {
-        return Err(bad(format!(
-            "it is version {version}; this engine reads version {VERSION}"
-        )));
+        return Err(bad(Message::new("layers.digits.version")
+            .arg("version", version)
+            .arg("supported", VERSION)));
     }
     let [count, height, width] = [8, 12, 16].map(|at| read_u32(bytes, at) as usize);
     if count == 0 || height == 0 || width == 0 {
-        return Err(bad(format!(
-            "it holds {count} images of {height}×{width}: nothing to load"
-        )));
+        return Err(bad(Message::new("layers.digits.empty")
+            .arg("count", count)
+            .arg("height", height)
+            .arg("width", width)));
     }
     let pixel_len = count
         .checked_mul(height)
@@ -104,28 +105,27 @@ fn parse_raw(bytes: &[u8]) -> Result<RawDigits<'_>> {
     let expected = pixel_len.map(|p| HEADER_LEN + p + count);
     if expected != Some(bytes.len()) {
         let expected = expected.map_or("far more".to_string(), |e| e.to_string());
-        return Err(bad(format!(
-            "its header promises {count} images of {height}×{width}, which take {expected} \
-             bytes, but it is {} bytes long",
-            bytes.len()
-        )));
+        return Err(bad(Message::new("layers.digits.length")
+            .arg("count", count)
+            .arg("height", height)
+            .arg("width", width)
+            .arg("expected", expected)
+            .arg("len", bytes.len())));
     }
     let pixel_len = count * height * width;
     let pixels = &bytes[HEADER_LEN..HEADER_LEN + pixel_len];
     let labels = &bytes[HEADER_LEN + pixel_len..];
     if let Some(i) = pixels.iter().position(|&p| p > MAX_INK) {
-        return Err(bad(format!(
-            "pixel {} of image {} is {}, above the largest value {MAX_INK}",
-            i % (height * width),
-            i / (height * width),
-            pixels[i]
-        )));
+        return Err(bad(Message::new("layers.digits.pixel")
+            .arg("pixel", i % (height * width))
+            .arg("image", i / (height * width))
+            .arg("value", pixels[i])
+            .arg("max", MAX_INK)));
     }
     if let Some(i) = labels.iter().position(|&l| l as usize >= DIGITS_CLASSES) {
-        return Err(bad(format!(
-            "image {i} has label {}; digits are 0 to 9",
-            labels[i]
-        )));
+        return Err(bad(Message::new("layers.digits.label")
+            .arg("image", i)
+            .arg("label", labels[i])));
     }
     Ok(RawDigits {
         count,
@@ -144,10 +144,12 @@ fn build(raw: &RawDigits, height: usize, width: usize) -> Result<Dataset> {
     let per_image = raw.height * raw.width;
     // The file's count is bounded by its length, but resizing each 8×8 digit up to 256×256
     // multiplies it by a thousand.
-    crate::budget::Tally::new(format!(
-        "the digits dataset ({} images of {height}×{width}×1)",
-        raw.count
-    ))
+    crate::budget::Tally::new(
+        Message::new("layers.digits.dataset")
+            .arg("count", raw.count)
+            .arg("height", height)
+            .arg("width", width),
+    )
     .add::<f32>(&[raw.count, 1, height, width])
     .add::<usize>(&[raw.count])
     .check()?;

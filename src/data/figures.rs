@@ -24,6 +24,7 @@
 
 use super::{normalise, Dataset};
 use crate::error::{Error, Result};
+use crate::i18n::Message;
 use crate::rng::Rng;
 use ndarray::{Array4, ArrayViewMut3, Axis};
 use std::f64::consts::PI;
@@ -233,9 +234,12 @@ impl Placed {
 pub fn check_side(size: usize) -> Result<()> {
     let (lo, hi) = SIZE_RANGE;
     if size < lo || size > hi {
-        return Err(Error::invalid(format!(
-            "figures are drawn at {lo}×{lo} to {hi}×{hi} pixels, not {size}×{size}"
-        )));
+        return Err(Error::invalid(
+            Message::new("layers.figures.side")
+                .arg("lo", lo)
+                .arg("hi", hi)
+                .arg("size", size),
+        ));
     }
     Ok(())
 }
@@ -253,7 +257,7 @@ pub fn figures(config: &FiguresConfig) -> Result<Dataset> {
     } = config;
     if count == 0 {
         return Err(Error::Zero {
-            what: "the number of figures".into(),
+            what: Message::new("layers.figures.count"),
         });
     }
     check_side(size)?;
@@ -261,13 +265,15 @@ pub fn figures(config: &FiguresConfig) -> Result<Dataset> {
         return Err(Error::InvalidHyperparameter {
             name: "noise".into(),
             value: noise,
-            reason: "the noise amplitude must be between 0 and 0.5".into(),
+            reason: Message::new("layers.figures.noise"),
         });
     }
     // The images, the labels and the permutation they are drawn from.
-    crate::budget::Tally::new(format!(
-        "the figures dataset ({count} images of {size}×{size}×3)"
-    ))
+    crate::budget::Tally::new(
+        Message::new("layers.figures.dataset")
+            .arg("count", count)
+            .arg("size", size),
+    )
     .add::<f32>(&[count, 3, size, size])
     .add::<usize>(&[2, count])
     .check()?;

@@ -43,6 +43,7 @@ pub use figures::{figures, Figure, FiguresConfig};
 use crate::budget::Tally;
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::i18n::Message;
 use crate::rng::Rng;
 use ndarray::{s, Array3, Array4, ArrayView3, ArrayView4, Axis};
 
@@ -100,24 +101,28 @@ impl RgbaImage {
     pub fn new(width: usize, height: usize, pixels: Vec<u8>) -> Result<Self> {
         if width == 0 {
             return Err(Error::Zero {
-                what: "the image width".into(),
+                what: Message::new("layers.filters.image_width"),
             });
         }
         if height == 0 {
             return Err(Error::Zero {
-                what: "the image height".into(),
+                what: Message::new("layers.filters.image_height"),
             });
         }
         if width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE {
-            return Err(Error::invalid(format!(
-                "an image of {height}×{width} pixels is too large: the most is \
-                 {MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE}; scale it down first"
-            )));
+            return Err(Error::invalid(
+                Message::new("layers.data.image_too_large")
+                    .arg("height", height)
+                    .arg("width", width)
+                    .arg("max", MAX_IMAGE_SIDE),
+            ));
         }
         let expected = width * height * 4;
         if pixels.len() != expected {
             return Err(Error::shape(
-                format!("RGBA pixels of a {height}×{width} image"),
+                Message::new("layers.data.rgba_pixels")
+                    .arg("height", height)
+                    .arg("width", width),
                 format!("{expected} bytes ({height}·{width}·4)"),
                 format!("{} bytes", pixels.len()),
             ));
@@ -222,19 +227,22 @@ pub fn resize_rgba(image: &RgbaImage, width: usize, height: usize) -> Result<Rgb
 fn check_dataset_side(width: usize, height: usize) -> Result<()> {
     if width == 0 {
         return Err(Error::Zero {
-            what: "the dataset's image width".into(),
+            what: Message::new("layers.data.image_axis").nested("axis", Message::new("axis.width")),
         });
     }
     if height == 0 {
         return Err(Error::Zero {
-            what: "the dataset's image height".into(),
+            what: Message::new("layers.data.image_axis")
+                .nested("axis", Message::new("axis.height")),
         });
     }
     if width > MAX_DATASET_SIDE || height > MAX_DATASET_SIDE {
-        return Err(Error::invalid(format!(
-            "dataset images of {height}×{width} pixels are too large: the most is \
-             {MAX_DATASET_SIDE}×{MAX_DATASET_SIDE}"
-        )));
+        return Err(Error::invalid(
+            Message::new("layers.data.dataset_too_large")
+                .arg("height", height)
+                .arg("width", width)
+                .arg("max", MAX_DATASET_SIDE),
+        ));
     }
     Ok(())
 }
@@ -252,9 +260,9 @@ pub fn rgba_to_example(
     width: usize,
 ) -> Result<Array3<f32>> {
     if channels != 1 && channels != 3 {
-        return Err(Error::invalid(format!(
-            "images can be converted to 1 channel (grey) or 3 (RGB), not {channels}"
-        )));
+        return Err(Error::invalid(
+            Message::new("layers.data.convert_channels").arg("channels", channels),
+        ));
     }
     check_dataset_side(width, height)?;
     // Premultiply by alpha (compositing over black) before averaging, so that transparent pixels
@@ -324,49 +332,53 @@ impl Dataset {
         width: usize,
     ) -> Result<Self> {
         if classes.len() < MIN_CLASSES || classes.len() > MAX_CLASSES {
-            return Err(Error::invalid(format!(
-                "a dataset of your own needs {MIN_CLASSES} to {MAX_CLASSES} classes, got {}",
-                classes.len()
-            )));
+            return Err(Error::invalid(
+                Message::new("layers.data.classes")
+                    .arg("min", MIN_CLASSES)
+                    .arg("max", MAX_CLASSES)
+                    .arg("got", classes.len()),
+            ));
         }
         let mut names: Vec<String> = Vec::with_capacity(classes.len());
         for (i, class) in classes.iter().enumerate() {
             let name = class.name.trim();
             if name.is_empty() {
-                return Err(Error::invalid(format!(
-                    "class {} has no name: give every class a name",
-                    i + 1
-                )));
+                return Err(Error::invalid(
+                    Message::new("layers.data.no_name").arg("class", i + 1),
+                ));
             }
             if let Some(j) = names
                 .iter()
                 .position(|n| n.to_lowercase() == name.to_lowercase())
             {
-                return Err(Error::invalid(format!(
-                    "classes {} and {} are both named {}: give them different names",
-                    j + 1,
-                    i + 1,
-                    quoted(name)
-                )));
+                return Err(Error::invalid(
+                    Message::new("layers.data.same_name")
+                        .arg("a", j + 1)
+                        .arg("b", i + 1)
+                        .arg("name", quoted(name)),
+                ));
             }
             if class.images.is_empty() {
-                return Err(Error::invalid(format!(
-                    "class {} has no images: draw or upload at least one",
-                    quoted(name)
-                )));
+                return Err(Error::invalid(
+                    Message::new("layers.data.no_images").arg("name", quoted(name)),
+                ));
             }
             names.push(name.to_string());
         }
         let n: usize = classes.iter().map(|c| c.images.len()).sum();
         if channels != 1 && channels != 3 {
-            return Err(Error::invalid(format!(
-                "a dataset's images have 1 channel (grey) or 3 (RGB), not {channels}"
-            )));
+            return Err(Error::invalid(
+                Message::new("layers.data.channels").arg("channels", channels),
+            ));
         }
         check_dataset_side(width, height)?;
-        Tally::new(format!(
-            "your dataset ({n} images of {height}×{width}×{channels})"
-        ))
+        Tally::new(
+            Message::new("layers.data.yours")
+                .arg("n", n)
+                .arg("height", height)
+                .arg("width", width)
+                .arg("channels", channels),
+        )
         .add::<f32>(&[n, channels, height, width])
         .add::<usize>(&[n])
         .check()?;
@@ -477,7 +489,7 @@ impl Dataset {
             // Shrinking reallocates in place with the usual allocators.
             raw.shrink_to_fit();
             Array4::from_shape_vec((n_train, c, h, w), raw)
-                .map_err(|e| Error::invalid(format!("splitting a dataset: {e}")))?
+                .map_err(|e| Error::invalid(Message::new("layers.data.split").arg("why", e)))?
         } else {
             images.slice(s![..n_train, .., .., ..]).to_owned()
         };
@@ -493,19 +505,24 @@ impl Dataset {
     fn check_split(&self, n_train: usize, n_val: usize) -> Result<usize> {
         if n_train == 0 {
             return Err(Error::Zero {
-                what: "the number of training examples".into(),
+                what: Message::new("layers.data.training_examples"),
             });
         }
         match n_train.checked_add(n_val) {
             Some(needed) if needed <= self.len() => Ok(needed),
-            sum => {
-                Err(Error::invalid(format!(
-                "cannot take {n_train} training and {n_val} validation examples from a dataset \
-                 of {}: that needs {}",
-                self.len(),
-                sum.map_or_else(|| (n_train as u128 + n_val as u128).to_string(), |s| s.to_string())
-            )))
-            }
+            sum => Err(Error::invalid(
+                Message::new("layers.data.too_few")
+                    .arg("train", n_train)
+                    .arg("val", n_val)
+                    .arg("len", self.len())
+                    .arg(
+                        "needs",
+                        sum.map_or_else(
+                            || (n_train as u128 + n_val as u128).to_string(),
+                            |s| s.to_string(),
+                        ),
+                    ),
+            )),
         }
     }
 
@@ -564,7 +581,7 @@ impl Dataset {
     ) -> Result<()> {
         if indices.is_empty() {
             return Err(Error::EmptyBatch {
-                context: "gathering a minibatch".into(),
+                context: Message::new("layers.data.minibatch"),
             });
         }
         for (pos, &i) in indices.iter().enumerate() {
@@ -605,11 +622,13 @@ impl Dataset {
 
 fn check_index(len: usize, index: usize, position: usize) -> Result<()> {
     if index >= len {
-        return Err(Error::invalid(format!(
-            "example index {index} (at position {position}) is out of range: the dataset has \
-             {len} examples (0 to {})",
-            len.saturating_sub(1)
-        )));
+        return Err(Error::invalid(
+            Message::new("layers.data.index")
+                .arg("index", index)
+                .arg("position", position)
+                .arg("len", len)
+                .arg("last", len.saturating_sub(1)),
+        ));
     }
     Ok(())
 }
@@ -634,21 +653,25 @@ impl<'a> DatasetView<'a> {
         class_names: &'a [String],
     ) -> Result<Self> {
         let (n, c, h, w) = images.dim();
-        for (size, what) in [(c, "channels"), (h, "height"), (w, "width")] {
+        for (size, what) in [
+            (c, "layers.network.channels"),
+            (h, "axis.height"),
+            (w, "axis.width"),
+        ] {
             if size == 0 {
                 return Err(Error::Zero {
-                    what: format!("the dataset's image {what}").into(),
+                    what: Message::new("layers.data.image_axis").nested("axis", Message::new(what)),
                 });
             }
         }
         if class_names.is_empty() {
             return Err(Error::Zero {
-                what: "the number of classes".into(),
+                what: Message::new("layers.data.classes_count"),
             });
         }
         if labels.len() != n {
             return Err(Error::shape(
-                "dataset labels",
+                Message::new("layers.data.labels"),
                 format!("one per image ({n})"),
                 labels.len(),
             ));

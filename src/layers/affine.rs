@@ -85,10 +85,10 @@ pub fn affine_forward<F: Float>(
             format!("({},)", b.len()),
         ));
     }
-    Allocations::new("affine forward (the output and the cache)")
-        .add::<F>("the affine output", &[n, m])
-        .add::<F>("the cache's copy of x", &[n, d])
-        .add::<F>("the cache's copy of w", &[d, m])
+    Allocations::new("layers.alloc.affine_forward_cache")
+        .add::<F>("layers.alloc.affine_output", &[n, m])
+        .add::<F>("layers.alloc.cache_x", &[n, d])
+        .add::<F>("layers.alloc.cache_w", &[d, m])
         .check()?;
     // The course's two lines: each example flattened to a row of D values, then x·w + b.
     let x2 = x.to_shape((n, d)).expect("x has N·D values").into_owned();
@@ -127,10 +127,10 @@ pub fn affine_backward<F: Float>(
             format!("{x_shape:?}"),
         ));
     }
-    Allocations::new("affine backward (dx, dw and db)")
-        .add::<F>("dx", x2.shape())
-        .add::<F>("dw", w.shape())
-        .add::<F>("db", &[w.ncols()])
+    Allocations::new("layers.alloc.affine_backward")
+        .add::<F>("layers.alloc.dx", x2.shape())
+        .add::<F>("layers.alloc.dw", w.shape())
+        .add::<F>("layers.alloc.db", &[w.ncols()])
         .check()?;
     let ((n, d), m) = (x2.dim(), w.ncols());
     if w.nrows() != d {
@@ -182,7 +182,7 @@ pub fn affine_forward_into<F: Float>(
             format!("({},)", b.len()),
         ));
     }
-    check_output_shape("affine forward (out)", out.dim(), (n, m))?;
+    check_output_shape("layers.alloc.affine_forward_out", out.dim(), (n, m))?;
     let (x, w) = (x.as_standard_layout(), w.as_standard_layout());
     let out_s = out
         .as_slice_mut()
@@ -233,7 +233,7 @@ pub fn affine_backward_into<F: Float>(
         ));
     }
     let AffineGradsMut { dx, mut dw, mut db } = grads;
-    check_output_shape("affine backward (dw)", dw.dim(), (d, m))?;
+    check_output_shape("layers.alloc.affine_backward_dw", dw.dim(), (d, m))?;
     if db.len() != m {
         return Err(Error::shape(
             "affine backward (db)",
@@ -250,7 +250,7 @@ pub fn affine_backward_into<F: Float>(
     let dm = MatRef::new(dout_s, n, m);
     // dx = dout · wᵀ and dw = xᵀ · dout, the transposes read in place.
     if let Some(mut dx) = dx {
-        check_output_shape("affine backward (dx)", dx.dim(), (n, d))?;
+        check_output_shape("layers.alloc.affine_backward_dx", dx.dim(), (n, d))?;
         let dx_s = dx
             .as_slice_mut()
             .ok_or_else(|| not_contiguous("backward", "dx"))?;

@@ -143,9 +143,9 @@ pub fn spatial_batchnorm_forward<F: Float>(
             });
         }
     }
-    Allocations::new("spatial batch norm forward (the output and the cache)")
-        .add::<F>("the output", x.shape())
-        .add::<F>("the cache's x̂", x.shape())
+    Allocations::new("layers.alloc.bn_forward")
+        .add::<F>("layers.alloc.output", x.shape())
+        .add::<F>("layers.alloc.cache_x_hat", x.shape())
         .check()?;
     let eps = F::of(bn_param.eps);
     let (mean, var) = match bn_param.mode {
@@ -222,8 +222,8 @@ pub fn spatial_batchnorm_backward<F: Float>(
             ));
         }
     }
-    Allocations::new("spatial batch norm backward")
-        .add::<F>("dx", x_hat.shape())
+    Allocations::new("layers.alloc.bn_backward")
+        .add::<F>("layers.alloc.dx", x_hat.shape())
         .check()?;
     let mut dx = Array4::zeros(x_hat.raw_dim());
     let mut dgamma = Array1::zeros(c);

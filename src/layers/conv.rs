@@ -138,8 +138,8 @@ pub(crate) fn padded_dim(
 pub fn zero_pad<F: Float>(x: &Array4<F>, pad: usize) -> Result<Array4<F>> {
     let (_, _, h, w) = x.dim();
     let dim = padded_dim(x.dim(), pad)?;
-    Allocations::new("zero padding")
-        .add::<F>("the padded input", &[dim.0, dim.1, dim.2, dim.3])
+    Allocations::new("layers.alloc.zero_padding")
+        .add::<F>("layers.alloc.padded_input", &[dim.0, dim.1, dim.2, dim.3])
         .check()?;
     let mut xpad = Array4::zeros(dim);
     xpad.slice_mut(s![.., .., pad..pad + h, pad..pad + w])
@@ -170,12 +170,12 @@ pub fn conv_forward_naive<F: Float>(
     let (_, c, hh, ww) = w.dim();
     let stride = conv_param.stride;
     let (_, _, hp, wp) = padded_dim(x.dim(), conv_param.pad)?;
-    Allocations::new("conv forward (the output, the padded input and the cache)")
-        .add::<F>("the conv output", &[n, f, h_out, w_out])
-        .add::<F>("the padded input", &[n, c, hp, wp])
-        .add::<F>("the cache's copy of x", x.shape())
-        .add::<F>("the cache's copy of w", w.shape())
-        .add::<F>("the cache's copy of b", b.shape())
+    Allocations::new("layers.alloc.conv_forward_naive")
+        .add::<F>("layers.alloc.conv_output", &[n, f, h_out, w_out])
+        .add::<F>("layers.alloc.padded_input", &[n, c, hp, wp])
+        .add::<F>("layers.alloc.cache_x", x.shape())
+        .add::<F>("layers.alloc.cache_w", w.shape())
+        .add::<F>("layers.alloc.cache_b", b.shape())
         .check()?;
     let xpad = zero_pad(x, conv_param.pad)?;
     let mut out = Array4::zeros((n, f, h_out, w_out));
@@ -231,12 +231,12 @@ pub fn conv_backward_naive<F: Float>(
     let (_, c, hh, ww) = w.dim();
     let ConvParam { stride, pad } = *conv_param;
     let (_, _, hp, wp) = padded_dim(x.dim(), pad)?;
-    Allocations::new("conv backward (the padded input, its gradient, dx, dw and db)")
-        .add::<F>("the padded input", &[n, c, hp, wp])
-        .add::<F>("the gradient of the padded input", &[n, c, hp, wp])
-        .add::<F>("dx", x.shape())
-        .add::<F>("dw", w.shape())
-        .add::<F>("db", &[f])
+    Allocations::new("layers.alloc.conv_backward_naive")
+        .add::<F>("layers.alloc.padded_input", &[n, c, hp, wp])
+        .add::<F>("layers.alloc.padded_input_gradient", &[n, c, hp, wp])
+        .add::<F>("layers.alloc.dx", x.shape())
+        .add::<F>("layers.alloc.dw", w.shape())
+        .add::<F>("layers.alloc.db", &[f])
         .check()?;
     let xpad = zero_pad(x, pad)?;
     let mut dxpad = Array4::zeros(xpad.raw_dim());

@@ -100,12 +100,14 @@ pub fn conv_forward_fast<F: Float>(
 ) -> Result<(Array4<F>, ConvFastCache<F>)> {
     let g = Geometry::new(x.dim(), w.dim(), Some(b.len()), conv_param)?;
     let shape = g.out_dim();
-    let mut allocations =
-        Allocations::new("conv forward (the output, the cache and the workspace)");
+    let mut allocations = Allocations::new("layers.alloc.conv_forward_fast");
     allocations
-        .add::<F>("the conv output", &[shape.0, shape.1, shape.2, shape.3])
-        .add::<F>("the cache's copy of x", x.shape())
-        .add::<F>("the cache's copy of w", w.shape());
+        .add::<F>(
+            "layers.alloc.conv_output",
+            &[shape.0, shape.1, shape.2, shape.3],
+        )
+        .add::<F>("layers.alloc.cache_x", x.shape())
+        .add::<F>("layers.alloc.cache_w", w.shape());
     g.add_workspace::<F>(&mut allocations, false);
     allocations.check()?;
     let mut out = Array4::zeros(shape);
@@ -141,11 +143,11 @@ pub fn conv_backward_fast<F: Float>(
     let ConvFastCache { x, w, conv_param } = cache;
     let g = Geometry::new(x.dim(), w.dim(), None, *conv_param)?;
     check_dout("conv backward", dout.dim(), g.out_dim())?;
-    let mut allocations = Allocations::new("conv backward (dx, dw, db and the workspace)");
+    let mut allocations = Allocations::new("layers.alloc.conv_backward_fast");
     allocations
-        .add::<F>("dx", x.shape())
-        .add::<F>("dw", w.shape())
-        .add::<F>("db", &[g.f]);
+        .add::<F>("layers.alloc.dx", x.shape())
+        .add::<F>("layers.alloc.dw", w.shape())
+        .add::<F>("layers.alloc.db", &[g.f]);
     g.add_workspace::<F>(&mut allocations, true);
     allocations.check()?;
     let mut dx = Array4::zeros(x.raw_dim());
@@ -181,8 +183,8 @@ pub fn conv_forward_into<F: Float>(
     ws: &mut ConvWorkspace<F>,
 ) -> Result<()> {
     let g = Geometry::new(x.dim(), w.dim(), Some(b.len()), conv_param)?;
-    check_output_shape("conv forward (out)", out.dim(), g.out_dim())?;
-    let mut allocations = Allocations::new("conv forward (the workspace)");
+    check_output_shape("layers.alloc.conv_forward_out", out.dim(), g.out_dim())?;
+    let mut allocations = Allocations::new("layers.alloc.conv_forward_workspace");
     g.add_workspace::<F>(&mut allocations, false);
     allocations.check()?;
     let out = standard_slice_mut("conv forward", "out", &mut out)?;
@@ -231,7 +233,7 @@ pub fn conv_backward_into<F: Float>(
     let g = Geometry::new(x.dim(), w.dim(), None, conv_param)?;
     check_dout("conv backward", dout.dim(), g.out_dim())?;
     let ConvGradsMut { dx, mut dw, mut db } = grads;
-    check_output_shape("conv backward (dw)", dw.dim(), w.dim())?;
+    check_output_shape("layers.alloc.conv_backward_dw", dw.dim(), w.dim())?;
     if db.len() != g.f {
         return Err(Error::shape(
             "conv backward (db)",
@@ -241,9 +243,9 @@ pub fn conv_backward_into<F: Float>(
     }
     let mut dx = dx;
     if let Some(dx) = &dx {
-        check_output_shape("conv backward (dx)", dx.dim(), x.dim())?;
+        check_output_shape("layers.alloc.conv_backward_dx", dx.dim(), x.dim())?;
     }
-    let mut allocations = Allocations::new("conv backward (the workspace)");
+    let mut allocations = Allocations::new("layers.alloc.conv_backward_workspace");
     g.add_workspace::<F>(&mut allocations, dx.is_some());
     allocations.check()?;
     let dw = standard_slice_mut("conv backward", "dw", &mut dw)?;
@@ -384,16 +386,16 @@ impl Geometry {
     fn add_workspace<F>(&self, allocations: &mut Allocations, dcols: bool) {
         if self.pad > 0 {
             allocations.add::<F>(
-                "one zero-padded image",
+                "layers.alloc.one_padded_image",
                 &[self.c, self.h + 2 * self.pad, self.w + 2 * self.pad],
             );
         }
         allocations
-            .add::<usize>("the unrolling's offsets", &[self.c, self.hh, self.ww])
-            .add::<usize>("the unrolling's offsets", &[self.h_out, self.w_out]);
+            .add::<usize>("layers.alloc.unroll_offsets", &[self.c, self.hh, self.ww])
+            .add::<usize>("layers.alloc.unroll_offsets", &[self.h_out, self.w_out]);
         if dcols && !self.pointwise() {
             allocations.add::<F>(
-                "one image's unrolled gradient dcols",
+                "layers.alloc.one_dcols",
                 &[self.c, self.hh, self.ww, self.h_out, self.w_out],
             );
         }

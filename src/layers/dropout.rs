@@ -104,8 +104,8 @@ pub fn dropout_forward<F: Float, D: Dimension>(
     check_keep_probability(p)?;
     match mode {
         Mode::Test => {
-            Allocations::new("dropout forward")
-                .add::<F>("the dropout output", x.shape())
+            Allocations::new("layers.alloc.dropout_forward")
+                .add::<F>("layers.alloc.dropout_output", x.shape())
                 .check()?;
             let cache = DropoutCache {
                 dim: x.raw_dim(),
@@ -115,9 +115,9 @@ pub fn dropout_forward<F: Float, D: Dimension>(
             Ok((x.clone(), cache))
         }
         Mode::Train => {
-            Allocations::new("dropout forward (the output and the mask)")
-                .add::<F>("the dropout output", x.shape())
-                .add::<bool>("the dropout mask", x.shape())
+            Allocations::new("layers.alloc.dropout_forward_mask")
+                .add::<F>("layers.alloc.dropout_output", x.shape())
+                .add::<bool>("layers.alloc.dropout_mask", x.shape())
                 .check()?;
             let mut rng = Rng::new(seed);
             // One draw per unit in row-major order, whatever x's memory layout.
@@ -156,9 +156,9 @@ pub fn dropout_forward_with_mask<F: Float, D: Dimension>(
             format!("{:?}", mask.shape()),
         ));
     }
-    Allocations::new("dropout forward (the output and the mask)")
-        .add::<F>("the dropout output", x.shape())
-        .add::<bool>("the dropout mask", x.shape())
+    Allocations::new("layers.alloc.dropout_forward_mask")
+        .add::<F>("layers.alloc.dropout_output", x.shape())
+        .add::<bool>("layers.alloc.dropout_mask", x.shape())
         .check()?;
     let out = apply_mask(x, mask, p);
     let cache = DropoutCache {
@@ -203,8 +203,8 @@ pub fn dropout_backward<F: Float, D: Dimension>(
             format!("{:?}", dout.shape()),
         ));
     }
-    Allocations::new("dropout backward")
-        .add::<F>("dx", dout.shape())
+    Allocations::new("layers.alloc.dropout_backward")
+        .add::<F>("layers.alloc.dx", dout.shape())
         .check()?;
     match &cache.mask {
         None => Ok(dout.clone()),

@@ -23,6 +23,7 @@ pub mod sandwich;
 
 use crate::budget;
 use crate::error::{Error, Result};
+use crate::i18n::Message;
 
 pub use affine::{
     affine_backward, affine_backward_into, affine_forward, affine_forward_into, AffineCache,
@@ -52,15 +53,16 @@ pub use sandwich::{
     AffineReluCache, ConvReluPoolCache,
 };
 
-/// An output array given to an `_into` function must have the shape it will receive (`got`).
+/// An output array given to an `_into` function must have the shape it will receive (`got`);
+/// `context` is the catalog key that names it ("affine forward (out)").
 pub(crate) fn check_output_shape<D: PartialEq + std::fmt::Debug>(
-    context: &str,
+    context: &'static str,
     got: D,
     expected: D,
 ) -> Result<()> {
     if got != expected {
         return Err(Error::shape(
-            context,
+            Message::new(context),
             format!("{expected:?}"),
             format!("{got:?}"),
         ));
@@ -73,15 +75,16 @@ pub(crate) fn check_output_shape<D: PartialEq + std::fmt::Debug>(
 /// all together. Allocates nothing unless there is an error to report (a training loop calls the
 /// `_into` layers every step).
 #[derive(Debug)]
-pub(crate) struct Allocations<'a> {
-    request: &'a str,
+pub(crate) struct Allocations {
+    /// The catalog key of the call ("conv forward").
+    request: &'static str,
     bytes: u128,
     first_error: Option<Error>,
 }
 
-impl<'a> Allocations<'a> {
-    /// `request` names the call in the error for the total ("conv forward").
-    pub(crate) fn new(request: &'a str) -> Self {
+impl Allocations {
+    /// `request` names the call in the error for the total: a catalog key (`layers.alloc.…`).
+    pub(crate) fn new(request: &'static str) -> Self {
         Allocations {
             request,
             bytes: 0,
@@ -89,15 +92,15 @@ impl<'a> Allocations<'a> {
         }
     }
 
-    /// An array of `dims` values of type `T`, named `what` ("the conv output").
-    pub(crate) fn add<T>(&mut self, what: &str, dims: &[usize]) -> &mut Self {
+    /// An array of `dims` values of type `T`, named by the catalog key `what` ("the conv output").
+    pub(crate) fn add<T>(&mut self, what: &'static str, dims: &[usize]) -> &mut Self {
         let bytes = budget::bytes_of::<T>(dims);
         self.bytes = self.bytes.saturating_add(bytes);
         if self.first_error.is_some() {
             return self;
         }
         if bytes > u128::from(budget::MAX_BYTES) {
-            self.first_error = budget::check::<T>(what, dims).err();
+            self.first_error = budget::check_named::<T>(Message::new(what), dims).err();
         }
         // An empty array still needs its other sides to multiply to at most isize::MAX (ndarray
         // refuses to make it otherwise): a hand-made cache could ask for (2^63, 0, 1, 1).
@@ -106,10 +109,11 @@ impl<'a> Allocations<'a> {
             .filter(|&&d| d != 0)
             .try_fold(1u128, |acc, &d| acc.checked_mul(d as u128));
         if self.first_error.is_none() && sides.is_none_or(|n| n > isize::MAX as u128) {
-            self.first_error = Some(Error::invalid(format!(
-                "{what} of shape {} cannot be made: its sides multiply beyond the largest array",
-                budget::dims_text(dims)
-            )));
+            self.first_error = Some(Error::invalid(
+                Message::new("layers.alloc.too_many_sides")
+                    .nested("what", Message::new(what))
+                    .arg("dims", budget::dims_text(dims)),
+            ));
         }
         self
     }
@@ -121,7 +125,7 @@ impl<'a> Allocations<'a> {
         }
         if self.bytes > u128::from(budget::MAX_BYTES) {
             return Err(Error::OverBudget {
-                what: self.request.to_string().into(),
+                what: Message::new(self.request),
                 needed: self.bytes,
                 limit: budget::MAX_BYTES,
             });

@@ -125,9 +125,9 @@ pub fn max_pool_forward_naive<F: Float>(
     pool_param: PoolParam,
 ) -> Result<(Array4<F>, PoolCache<F>)> {
     let (n, c, h_out, w_out) = pool_output_shape(x.dim(), pool_param)?;
-    Allocations::new("max pool forward (the output and the cache)")
-        .add::<F>("the pool output", &[n, c, h_out, w_out])
-        .add::<F>("the cache's copy of x", x.shape())
+    Allocations::new("layers.alloc.max_pool_forward_cache")
+        .add::<F>("layers.alloc.pool_output", &[n, c, h_out, w_out])
+        .add::<F>("layers.alloc.cache_x", x.shape())
         .check()?;
     let mut out = Array4::zeros((n, c, h_out, w_out));
     for img in 0..n {
@@ -163,8 +163,8 @@ pub fn max_pool_backward_naive<F: Float>(
     let expected = pool_output_shape(x.dim(), *pool_param)?;
     check_dout("max pool backward", dout.dim(), expected)?;
     let (n, c, h_out, w_out) = expected;
-    Allocations::new("max pool backward")
-        .add::<F>("dx", x.shape())
+    Allocations::new("layers.alloc.max_pool_backward")
+        .add::<F>("layers.alloc.dx", x.shape())
         .check()?;
     let mut dx = Array4::zeros(x.raw_dim());
     for img in 0..n {
@@ -192,9 +192,9 @@ pub fn avg_pool_forward_naive<F: Float>(
     pool_param: PoolParam,
 ) -> Result<(Array4<F>, PoolCache<F>)> {
     let (n, c, h_out, w_out) = output_shape_in("average pool forward", x.dim(), pool_param)?;
-    Allocations::new("average pool forward (the output and the cache)")
-        .add::<F>("the pool output", &[n, c, h_out, w_out])
-        .add::<F>("the cache's copy of x", x.shape())
+    Allocations::new("layers.alloc.avg_pool_forward_cache")
+        .add::<F>("layers.alloc.pool_output", &[n, c, h_out, w_out])
+        .add::<F>("layers.alloc.cache_x", x.shape())
         .check()?;
     let PoolParam {
         pool_height: hh,
@@ -243,8 +243,8 @@ pub fn avg_pool_backward_naive<F: Float>(
     let expected = output_shape_in("average pool forward", x.dim(), *pool_param)?;
     check_dout("average pool backward", dout.dim(), expected)?;
     let (n, c, h_out, w_out) = expected;
-    Allocations::new("average pool backward")
-        .add::<F>("dx", x.shape())
+    Allocations::new("layers.alloc.avg_pool_backward")
+        .add::<F>("layers.alloc.dx", x.shape())
         .check()?;
     let PoolParam {
         pool_height: hh,

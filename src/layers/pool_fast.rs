@@ -63,9 +63,9 @@ pub fn max_pool_forward_fast<F: Float>(
 ) -> Result<(Array4<F>, PoolFastCache)> {
     let out_dim = pool_output_shape(x.dim(), pool_param)?;
     let (n, c, h_out, w_out) = out_dim;
-    Allocations::new("max pool forward (the output and its argmax indices)")
-        .add::<F>("the pool output", &[n, c, h_out, w_out])
-        .add::<usize>("the argmax indices", &[n, c, h_out, w_out])
+    Allocations::new("layers.alloc.max_pool_forward_argmax")
+        .add::<F>("layers.alloc.pool_output", &[n, c, h_out, w_out])
+        .add::<usize>("layers.alloc.argmax", &[n, c, h_out, w_out])
         .check()?;
     let mut out = Array4::zeros(out_dim);
     let mut argmax = vec![0; out.len()];
@@ -93,8 +93,8 @@ pub fn max_pool_backward_fast<F: Float>(
 ) -> Result<Array4<F>> {
     check_dout("max pool backward", dout.dim(), cache.out_dim)?;
     let (n, c, h, w) = cache.x_dim;
-    Allocations::new("max pool backward")
-        .add::<F>("dx", &[n, c, h, w])
+    Allocations::new("layers.alloc.max_pool_backward")
+        .add::<F>("layers.alloc.dx", &[n, c, h, w])
         .check()?;
     let mut dx = Array4::zeros(cache.x_dim);
     max_pool_backward_into(dout.view(), &cache.argmax, dx.view_mut())?;
@@ -252,8 +252,8 @@ pub fn avg_pool_forward_fast<F: Float>(
 ) -> Result<(Array4<F>, AvgPoolFastCache)> {
     let out_dim = output_shape_in(AVG_FORWARD, x.dim(), pool_param)?;
     let (n, c, h_out, w_out) = out_dim;
-    Allocations::new("average pool forward (the output)")
-        .add::<F>("the pool output", &[n, c, h_out, w_out])
+    Allocations::new("layers.alloc.avg_pool_forward")
+        .add::<F>("layers.alloc.pool_output", &[n, c, h_out, w_out])
         .check()?;
     let mut out = Array4::zeros(out_dim);
     avg_pool_forward_into(x.view(), pool_param, out.view_mut())?;
@@ -282,8 +282,8 @@ pub fn avg_pool_backward_fast<F: Float>(
     let expected = output_shape_in(AVG_FORWARD, cache.x_dim, cache.pool_param)?;
     check_dout(AVG_BACKWARD, dout.dim(), expected)?;
     let (n, c, h, w) = cache.x_dim;
-    Allocations::new("average pool backward")
-        .add::<F>("dx", &[n, c, h, w])
+    Allocations::new("layers.alloc.avg_pool_backward")
+        .add::<F>("layers.alloc.dx", &[n, c, h, w])
         .check()?;
     let mut dx = Array4::zeros(cache.x_dim);
     avg_pool_backward_into(dout.view(), cache.pool_param, dx.view_mut())?;
@@ -300,7 +300,7 @@ pub fn avg_pool_forward_into<F: Float>(
     mut out: ArrayViewMut4<'_, F>,
 ) -> Result<()> {
     let out_dim = output_shape_in(AVG_FORWARD, x.dim(), pool_param)?;
-    check_output_shape("average pool forward (out)", out.dim(), out_dim)?;
+    check_output_shape("layers.alloc.avg_pool_forward_out", out.dim(), out_dim)?;
     let x = x.as_standard_layout();
     let (_, _, h, w) = x.dim();
     let (_, _, h_out, w_out) = out_dim;

@@ -31,12 +31,13 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::i18n::{Lang, Message};
 
 pub mod network;
 
 pub use network::{
-    walk, FcComparison, FcVsConv, KeepProbability, LayerError, LayerRow, LayerSpec, Network,
-    NetworkReport, Summary, BYTES_PER_VALUE,
+    walk, walk_in, FcComparison, FcVsConv, KeepProbability, LayerError, LayerRow, LayerSpec,
+    Network, NetworkReport, Summary, BYTES_PER_VALUE,
 };
 
 /// `(input − filter + 2·pad)/stride + 1` along one axis (`axis` names it in messages).
@@ -53,17 +54,17 @@ pub fn output_size(
 ) -> Result<usize> {
     if input == 0 {
         return Err(Error::Zero {
-            what: format!("the input {axis}").into(),
+            what: Message::new("layers.shapes.input_axis").nested("axis", axis_message(axis)),
         });
     }
     if filter == 0 {
         return Err(Error::Zero {
-            what: format!("the filter {axis}").into(),
+            what: Message::new("layers.shapes.filter_axis").nested("axis", axis_message(axis)),
         });
     }
     if stride == 0 {
         return Err(Error::Zero {
-            what: "the stride".into(),
+            what: Message::new("layers.shapes.the_stride"),
         });
     }
     let padded = indexable_padded(axis, input, pad)?;
@@ -85,7 +86,7 @@ pub fn output_size(
             pad,
             stride,
             value: span as f64 / stride as f64 + 1.0,
-            suggestion: suggest(input, filter, pad, stride).into(),
+            suggestion: suggest(input, filter, pad, stride),
         });
     }
     Ok(span / stride + 1)
@@ -136,17 +137,17 @@ pub fn pool_output_size(
 ) -> Result<usize> {
     if input == 0 {
         return Err(Error::Zero {
-            what: format!("the input {axis}").into(),
+            what: Message::new("layers.shapes.input_axis").nested("axis", axis_message(axis)),
         });
     }
     if window == 0 {
         return Err(Error::Zero {
-            what: format!("the pool window {axis}").into(),
+            what: Message::new("layers.shapes.pool_window_axis").nested("axis", axis_message(axis)),
         });
     }
     if stride == 0 {
         return Err(Error::Zero {
-            what: "the stride".into(),
+            what: Message::new("layers.shapes.the_stride"),
         });
     }
     if window > input {
@@ -165,7 +166,7 @@ pub fn pool_output_size(
             pad: 0,
             stride,
             value: span as f64 / stride as f64 + 1.0,
-            suggestion: suggest_for(input, window, 0, stride, false).into(),
+            suggestion: suggest_for(input, window, 0, stride, false),
         });
     }
     Ok(span / stride + 1)
@@ -208,7 +209,11 @@ fn both_axes(
                 Ok(_) => Err(a),
             }
         }
-        (Err(a), Err(b)) => Err(Error::invalid(format!("{a}; {b}"))),
+        (Err(a), Err(b)) => Err(Error::invalid(
+            Message::new("layers.shapes.both_axes")
+                .nested("height", a.message())
+                .nested("width", b.message()),
+        )),
     }
 }
 
@@ -221,11 +226,14 @@ fn padded_size(input: usize, pad: usize) -> u128 {
 fn indexable_padded(axis: &str, input: usize, pad: usize) -> Result<usize> {
     let padded = padded_size(input, pad);
     usize::try_from(padded).map_err(|_| {
-        Error::invalid(format!(
-            "{axis}: pad {pad} is far too large: an input of size {input} padded by {pad} on each side \
-             would be {padded} in all, beyond the largest size the engine can index ({})",
-            usize::MAX
-        ))
+        Error::invalid(
+            Message::new("layers.shapes.pad_too_large")
+                .nested("axis", axis_message(axis))
+                .arg("pad", pad)
+                .arg("input", input)
+                .arg("padded", padded)
+                .arg("max", usize::MAX),
+        )
     })
 }
 
@@ -356,12 +364,12 @@ impl PadProgression {
 
 /// "try stride 1 or 2, or pad 1": the (up to two) largest valid strides below `stride` — or, if
 /// none is smaller, the smallest above it — and the pad nearest to `pad` that works with `stride`.
-fn suggest(input: usize, filter: usize, pad: usize, stride: usize) -> String {
+fn suggest(input: usize, filter: usize, pad: usize, stride: usize) -> Message {
     suggest_for(input, filter, pad, stride, true)
 }
 
 /// [`suggest`], leaving pads out where the layer has none (max pool).
-fn suggest_for(input: usize, filter: usize, pad: usize, stride: usize, padding: bool) -> String {
+fn suggest_for(input: usize, filter: usize, pad: usize, stride: usize, padding: bool) -> Message {
     let valid = valid_strides(input, filter, pad);
     let below: Vec<usize> = valid.iter().copied().filter(|&s| s < stride).collect();
     let strides: Vec<usize> = if below.is_empty() {
@@ -379,23 +387,32 @@ fn suggest_for(input: usize, filter: usize, pad: usize, stride: usize, padding: 
     } else {
         None
     };
-    let mut parts = Vec::new();
-    if !strides.is_empty() {
-        let list: Vec<String> = strides.iter().map(|s| s.to_string()).collect();
-        parts.push(format!("stride {}", list.join(" or ")));
+    // At most two strides: "1", or "1 or 2".
+    let strides = match strides[..] {
+        [] => None,
+        [s] => Some(Message::new("layers.shapes.one").arg("a", s)),
+        [a, b, ..] => Some(Message::new("layers.shapes.either").arg("a", a).arg("b", b)),
+    };
+    match (strides, nearest_pad) {
+        (Some(s), Some(p)) => Message::new("layers.shapes.try_stride_or_pad")
+            .nested("strides", s)
+            .arg("pad", p),
+        (Some(s), None) => Message::new("layers.shapes.try_stride").nested("strides", s),
+        (None, Some(p)) => Message::new("layers.shapes.try_pad").arg("pad", p),
+        (None, None) if padding => Message::new("layers.shapes.no_fit_filter"),
+        (None, None) => Message::new("layers.shapes.no_fit_window"),
     }
-    if let Some(p) = nearest_pad {
-        parts.push(format!("pad {p}"));
-    }
-    if parts.is_empty() {
-        if padding {
-            "no stride or pad makes this filter fit".into()
-        } else {
-            "no stride makes this pool window fit".into()
-        }
-    } else {
-        format!("try {}", parts.join(", or "))
-    }
+}
+
+/// The message of an axis name ("height", "width", "height and width"), as the errors name it.
+pub(crate) fn axis_message(axis: &str) -> Message {
+    Message::new(match axis {
+        "height" => "axis.height",
+        "width" => "axis.width",
+        "height and width" => "axis.both",
+        "depth" => "layers.shapes.depth",
+        _ => "axis.size",
+    })
 }
 
 /// The arithmetic of [`output_size`] written out with the numbers filled in, as the page shows it:
@@ -412,13 +429,23 @@ fn suggest_for(input: usize, filter: usize, pad: usize, stride: usize, padding: 
 /// assert_eq!(formula(2, 5, 0, 1), "(2 − 5 + 2·0)/1 + 1: the filter is larger than the padded input");
 /// ```
 pub fn formula(input: usize, filter: usize, pad: usize, stride: usize) -> String {
+    formula_in(input, filter, pad, stride, Lang::En)
+}
+
+/// [`formula`] in `lang`: the arithmetic is the same, the words of a formula with no value
+/// change.
+pub fn formula_in(input: usize, filter: usize, pad: usize, stride: usize, lang: Lang) -> String {
     let text = format!("({input} − {filter} + 2·{pad})/{stride} + 1");
     let padded = padded_size(input, pad);
     if stride == 0 {
-        return format!("{text}: the stride must be at least 1");
+        return Message::new("layers.shapes.formula_zero_stride")
+            .arg("formula", text)
+            .text(lang);
     }
     if filter as u128 > padded {
-        return format!("{text}: the filter is larger than the padded input");
+        return Message::new("layers.shapes.formula_too_large")
+            .arg("formula", text)
+            .text(lang);
     }
     let (span, stride) = (padded - filter as u128, stride as u128);
     if span.is_multiple_of(stride) {

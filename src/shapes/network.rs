@@ -26,8 +26,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::{checked, formula, output_hw, pool_output_hw, product, Shape, MAX_COUNT};
+use super::{checked, formula_in, output_hw, pool_output_hw, product, Shape, MAX_COUNT};
 use crate::error::{Error, Result};
+use crate::i18n::{Lang, Message};
 
 /// Bytes per stored value: the browser trains in `f32`.
 pub const BYTES_PER_VALUE: u64 = 4;
@@ -79,9 +80,7 @@ impl KeepProbability {
             Err(Error::InvalidHyperparameter {
                 name: "the dropout probability p".into(),
                 value: p,
-                reason: "p is the probability of keeping each unit, so it must be more than 0 \
-                         and at most 1 (p = 1 keeps every unit; p = 0 would keep none)"
-                    .into(),
+                reason: Message::new("layers.network.keep_probability"),
             })
         }
     }
@@ -182,14 +181,13 @@ impl FromStr for LayerSpec {
     fn from_str(text: &str) -> Result<Self> {
         let lower = text.trim().to_lowercase();
         let mut words = lower.split_whitespace();
-        let head = words.next().ok_or_else(|| bad_layer(text, "it is empty"))?;
+        let head = words
+            .next()
+            .ok_or_else(|| bad_layer(text, Message::new("layers.network.empty")))?;
         let options: Vec<&str> = words.collect();
         if head == "relu" || head == "bn" {
             if let Some(extra) = options.first() {
-                return Err(bad_layer(
-                    text,
-                    &format!("{head} takes no settings, got {}", quoted(extra)),
-                ));
+                return Err(bad_layer(text, no_settings(head, extra)));
             }
             return Ok(if head == "relu" {
                 LayerSpec::Relu
@@ -199,40 +197,37 @@ impl FromStr for LayerSpec {
         }
         if let Some(rest) = head.strip_prefix("dropout") {
             if let Some(extra) = options.first() {
-                return Err(bad_layer(
-                    text,
-                    &format!("dropout takes no settings, got {}", quoted(extra)),
-                ));
+                return Err(bad_layer(text, no_settings("dropout", extra)));
             }
-            const FORM: &str = "a dropout layer is written dropout<p> with p the probability of \
-                                keeping a unit, more than 0 and at most 1, e.g. dropout0.5";
+            let form = || bad_layer(text, Message::new("layers.network.dropout_form"));
             // Only plain decimals: "inf", "nan" or "1e-1" are not how the course writes p.
             if rest.is_empty() || !rest.chars().all(|ch| ch.is_ascii_digit() || ch == '.') {
-                return Err(bad_layer(text, FORM));
+                return Err(form());
             }
-            let p: f64 = rest.parse().map_err(|_| bad_layer(text, FORM))?;
-            let p = KeepProbability::new(p).map_err(|_| bad_layer(text, FORM))?;
+            let p: f64 = rest.parse().map_err(|_| form())?;
+            let p = KeepProbability::new(p).map_err(|_| form())?;
             return Ok(LayerSpec::Dropout { p });
         }
         if let Some(rest) = head.strip_prefix("avgpool") {
-            let size = number(text, rest, "the pool size (avgpool2 is a 2×2 window)")?;
+            let size = number(text, rest, "layers.network.avgpool_size")?;
             let (stride, _) = settings(text, &options, &["stride"], [size, 0])?;
             return Ok(LayerSpec::AvgPool { size, stride });
         }
         if let Some(rest) = head.strip_prefix("conv") {
-            const FORM: &str =
-                "a conv layer is written conv<size>x<size>-<filters>, e.g. conv3x3-16";
-            let (sizes, filters) = rest.split_once('-').ok_or_else(|| bad_layer(text, FORM))?;
-            let (hh, ww) = sizes.split_once('x').ok_or_else(|| bad_layer(text, FORM))?;
-            let hh = number(text, hh, "the filter height")?;
-            let ww = number(text, ww, "the filter width")?;
+            let form = || bad_layer(text, Message::new("layers.network.conv_form"));
+            let (sizes, filters) = rest.split_once('-').ok_or_else(form)?;
+            let (hh, ww) = sizes.split_once('x').ok_or_else(form)?;
+            let hh = number(text, hh, "layers.network.filter_height")?;
+            let ww = number(text, ww, "layers.network.filter_width")?;
             if hh != ww {
                 return Err(bad_layer(
                     text,
-                    &format!("filters must be square here, got {hh}x{ww}"),
+                    Message::new("layers.network.square")
+                        .arg("hh", hh)
+                        .arg("ww", ww),
                 ));
             }
-            let filters = number(text, filters, "the number of filters")?;
+            let filters = number(text, filters, "layers.network.filters")?;
             let (stride, pad) = settings(text, &options, &["stride", "pad"], [1, 0])?;
             return Ok(LayerSpec::Conv {
                 filters,
@@ -242,37 +237,47 @@ impl FromStr for LayerSpec {
             });
         }
         if let Some(rest) = head.strip_prefix("pool") {
-            let size = number(text, rest, "the pool size (pool2 is a 2×2 window)")?;
+            let size = number(text, rest, "layers.network.pool_size")?;
             let (stride, _) = settings(text, &options, &["stride"], [size, 0])?;
             return Ok(LayerSpec::Pool { size, stride });
         }
         if let Some(rest) = head.strip_prefix("fc") {
             if let Some(extra) = options.first() {
-                return Err(bad_layer(
-                    text,
-                    &format!("fc takes no settings, got {}", quoted(extra)),
-                ));
+                return Err(bad_layer(text, no_settings("fc", extra)));
             }
-            let outputs = number(text, rest, "the number of outputs (fc5 has 5)")?;
+            let outputs = number(text, rest, "layers.network.fc_outputs")?;
             return Ok(LayerSpec::Fc { outputs });
         }
         Err(bad_layer(
             text,
-            "a layer is conv<k>x<k>-<filters> [stride<s>] [pad<p>], relu, pool<k> [stride<s>], \
-             avgpool<k> [stride<s>], dropout<p>, bn or fc<outputs>",
+            Message::new("layers.network.unknown_layer"),
         ))
     }
 }
 
-fn bad_layer(text: &str, why: &str) -> Error {
-    Error::invalid(format!("cannot read the layer {}: {why}", quoted(text)))
+fn bad_layer(text: &str, why: Message) -> Error {
+    Error::invalid(
+        Message::new("layers.network.bad_layer")
+            .arg("layer", quoted(text))
+            .nested("why", why),
+    )
 }
 
-fn number(text: &str, digits: &str, what: &str) -> Result<usize> {
+/// "relu takes no settings, got "x"".
+fn no_settings(head: &str, extra: &str) -> Message {
+    Message::new("layers.network.no_settings")
+        .arg("head", head)
+        .arg("extra", quoted(extra))
+}
+
+/// `digits` as a whole number, or an error naming `what` (a catalog key: "the filter height" …).
+fn number(text: &str, digits: &str, what: &'static str) -> Result<usize> {
     digits.parse().map_err(|_| {
         bad_layer(
             text,
-            &format!("{what} should be a whole number, got {}", quoted(digits)),
+            Message::new("layers.network.not_whole_number")
+                .nested("what", Message::new(what))
+                .arg("digits", quoted(digits)),
         )
     })
 }
@@ -307,18 +312,24 @@ fn settings(
         let Some((i, name, digits)) = found else {
             return Err(bad_layer(
                 text,
-                &format!(
-                    "unknown setting {} (allowed: {})",
-                    quoted(option),
-                    names.join(", ")
-                ),
+                Message::new("layers.network.unknown_setting")
+                    .arg("setting", quoted(option))
+                    .arg("allowed", names.join(", ")),
             ));
         };
         if seen[i] {
-            return Err(bad_layer(text, &format!("{name} is given twice")));
+            return Err(bad_layer(
+                text,
+                Message::new("layers.network.twice").arg("name", name),
+            ));
         }
         seen[i] = true;
-        values[i] = number(text, digits, name)?;
+        let what = if name == "pad" {
+            "layers.network.setting_pad"
+        } else {
+            "layers.network.setting_stride"
+        };
+        values[i] = number(text, digits, what)?;
     }
     Ok((values[0], values[1]))
 }
@@ -359,6 +370,12 @@ impl Network {
     pub fn walk(&self) -> Result<NetworkReport> {
         walk(self.input, &self.layers)
     }
+
+    /// [`Network::walk`] with the report's words (the failing layer's message, the formulas of
+    /// unequal axes) in `lang`; see [`walk_in`].
+    pub fn walk_in(&self, lang: Lang) -> Result<NetworkReport> {
+        walk_in(self.input, &self.layers, lang)
+    }
 }
 
 /// The compact text form: `32x32x3: conv3x3-16 pad1, relu, pool2, fc5` — the input as
@@ -382,10 +399,7 @@ impl FromStr for Network {
 
     fn from_str(text: &str) -> Result<Self> {
         let (input, layers) = text.split_once(':').ok_or_else(|| {
-            Error::invalid(format!(
-                "cannot read the network {}: it starts with the input and a colon, e.g. \"32x32x3: conv3x3-16 pad1, relu, pool2, fc5\"",
-                quoted(text)
-            ))
+            Error::invalid(Message::new("layers.network.no_colon").arg("text", quoted(text)))
         })?;
         let dims: Option<Vec<usize>> = input
             .trim()
@@ -393,10 +407,9 @@ impl FromStr for Network {
             .map(|d| d.trim().parse().ok())
             .collect();
         let Some(&[h, w, c]) = dims.as_deref() else {
-            return Err(Error::invalid(format!(
-                "cannot read the input {}: it is height x width x channels in whole numbers, e.g. 32x32x3",
-                quoted(input)
-            )));
+            return Err(Error::invalid(
+                Message::new("layers.network.bad_input").arg("text", quoted(input)),
+            ));
         };
         let layers = if layers.trim().is_empty() {
             Vec::new()
@@ -405,9 +418,13 @@ impl FromStr for Network {
                 .split(',')
                 .enumerate()
                 .map(|(i, layer)| {
-                    layer
-                        .parse()
-                        .map_err(|e: Error| Error::invalid(format!("layer {}: {e}", i + 1)))
+                    layer.parse().map_err(|e: Error| {
+                        Error::invalid(
+                            Message::new("layers.network.layer_n")
+                                .arg("n", i + 1)
+                                .nested("why", e.message()),
+                        )
+                    })
                 })
                 .collect::<Result<Vec<LayerSpec>>>()?
         };
@@ -531,36 +548,60 @@ pub struct NetworkReport {
 /// index and message are in [`NetworkReport::error`], the rows before it are kept.
 ///
 /// Errors (as `Err`): only an input shape with a zero or too many values.
+///
+/// The report's texts are English; [`walk_in`] writes them in another language.
 pub fn walk(input: Shape, layers: &[LayerSpec]) -> Result<NetworkReport> {
+    walk_in(input, layers, Lang::En)
+}
+
+/// [`walk`], with the texts of the report — the failing layer's [`LayerError::message`] and the
+/// rows' [`LayerRow::formula`] where height and width differ — in `lang`, as the page shows them.
+/// The numbers are the same in every language.
+pub fn walk_in(input: Shape, layers: &[LayerSpec], lang: Lang) -> Result<NetworkReport> {
+    walk_with_error(input, layers, lang).map(|(report, _)| report)
+}
+
+/// [`walk_in`], and the error that ended the walk (the one [`NetworkReport::error`] writes), for
+/// callers that pass it on as an [`Error`] and so keep it in every language.
+pub(crate) fn walk_with_error(
+    input: Shape,
+    layers: &[LayerSpec],
+    lang: Lang,
+) -> Result<(NetworkReport, Option<Error>)> {
     for (what, n) in [
-        ("channels", input.c),
-        ("height", input.h),
-        ("width", input.w),
+        ("layers.network.channels", input.c),
+        ("axis.height", input.h),
+        ("axis.width", input.w),
     ] {
         if n == 0 {
             return Err(Error::Zero {
-                what: format!("the input {what}").into(),
+                what: Message::new("layers.shapes.input_axis").nested("axis", Message::new(what)),
             });
         }
     }
-    let input_values = input
-        .values()
-        .ok_or_else(|| too_many(&format!("the input {input}"), "values"))?;
+    let input_values = input.values().ok_or_else(|| {
+        too_many(
+            Message::new("layers.network.the_input").arg("shape", input),
+            "layers.network.values",
+        )
+    })?;
 
     let mut rows: Vec<LayerRow> = Vec::new();
     let mut error = None;
+    let mut failure = None;
     let mut totals = [0u64; 3]; // params, macs, activations
     let mut shape = input;
     for (index, &layer) in layers.iter().enumerate() {
-        let step = row(index, layer, shape).and_then(|row| {
-            for (total, add) in totals.iter_mut().zip([row.params, row.macs, row.activations]) {
+        let step = row(index, layer, shape, lang).and_then(|row| {
+            for (total, add) in totals
+                .iter_mut()
+                .zip([row.params, row.macs, row.activations])
+            {
                 *total = total
                     .checked_add(add)
                     .filter(|&t| t <= MAX_COUNT)
                     .ok_or_else(|| {
-                        Error::invalid(format!(
-                            "the network's totals grow beyond 2^53 − 1 = {MAX_COUNT}, too many to count exactly"
-                        ))
+                        Error::invalid(Message::new("layers.network.totals").arg("max", MAX_COUNT))
                     })?;
             }
             Ok(row)
@@ -576,8 +617,9 @@ pub fn walk(input: Shape, layers: &[LayerSpec]) -> Result<NetworkReport> {
                     layer,
                     label: layer.to_string(),
                     input: shape,
-                    message: e.to_string(),
+                    message: e.text(lang),
                 });
+                failure = Some(e);
                 break;
             }
         }
@@ -614,16 +656,20 @@ pub fn walk(input: Shape, layers: &[LayerSpec]) -> Result<NetworkReport> {
             same_outputs,
         },
     };
-    Ok(NetworkReport {
-        input,
-        rows,
-        error,
-        summary,
-    })
+    Ok((
+        NetworkReport {
+            input,
+            rows,
+            error,
+            summary,
+        },
+        failure,
+    ))
 }
 
-/// One layer's row, or the error the layer causes on an input of shape `input`.
-fn row(index: usize, layer: LayerSpec, input: Shape) -> Result<LayerRow> {
+/// One layer's row (its formula in `lang`), or the error the layer causes on an input of shape
+/// `input`.
+fn row(index: usize, layer: LayerSpec, input: Shape, lang: Lang) -> Result<LayerRow> {
     let Shape { c, h, w } = input;
     let label = layer.to_string();
     let (output, weights, biases, macs, formula) = match layer {
@@ -635,33 +681,41 @@ fn row(index: usize, layer: LayerSpec, input: Shape) -> Result<LayerRow> {
         } => {
             if filters == 0 {
                 return Err(Error::Zero {
-                    what: "the number of filters".into(),
+                    what: Message::new("layers.network.filters"),
                 });
             }
             let (hout, wout) = output_hw((h, w), (size, size), pad, stride)?;
             let output = Shape::new(filters, hout, wout);
-            let per_filter = count(&[c, size, size], &label, "weights per filter")?;
-            let weights = count(&[filters, c, size, size], &label, "weights")?;
-            let outputs = count(&[filters, hout, wout], &label, "output values")?;
+            let per_filter = count(
+                &[c, size, size],
+                &label,
+                "layers.network.weights_per_filter",
+            )?;
+            let weights = count(&[filters, c, size, size], &label, "layers.network.weights")?;
+            let outputs = count(
+                &[filters, hout, wout],
+                &label,
+                "layers.network.output_values",
+            )?;
             let macs = checked(outputs.checked_mul(per_filter))
-                .ok_or_else(|| too_many(&label, "multiply-adds"))?;
-            let formula = two_axis_formula(h, w, size, pad, stride);
+                .ok_or_else(|| too_many(layer_name(&label), "layers.network.multiply_adds"))?;
+            let formula = two_axis_formula(h, w, size, pad, stride, lang);
             (output, weights, filters as u64, macs, Some(formula))
         }
         LayerSpec::Relu | LayerSpec::Dropout { .. } => (input, 0, 0, 0, None),
         LayerSpec::Bn => (input, c as u64, c as u64, 0, None),
         LayerSpec::Pool { size, stride } | LayerSpec::AvgPool { size, stride } => {
             let (hout, wout) = pool_output_hw((h, w), (size, size), stride)?;
-            let formula = two_axis_formula(h, w, size, 0, stride);
+            let formula = two_axis_formula(h, w, size, 0, stride, lang);
             (Shape::new(c, hout, wout), 0, 0, 0, Some(formula))
         }
         LayerSpec::Fc { outputs } => {
             if outputs == 0 {
                 return Err(Error::Zero {
-                    what: "the number of outputs".into(),
+                    what: Message::new("layers.network.outputs"),
                 });
             }
-            let weights = count(&[outputs, c, h, w], &label, "weights")?;
+            let weights = count(&[outputs, c, h, w], &label, "layers.network.weights")?;
             (
                 Shape::new(outputs, 1, 1),
                 weights,
@@ -673,9 +727,9 @@ fn row(index: usize, layer: LayerSpec, input: Shape) -> Result<LayerRow> {
     };
     let activations = output
         .values()
-        .ok_or_else(|| too_many(&label, "output values"))?;
-    let params =
-        checked(weights.checked_add(biases)).ok_or_else(|| too_many(&label, "parameters"))?;
+        .ok_or_else(|| too_many(layer_name(&label), "layers.network.output_values"))?;
+    let params = checked(weights.checked_add(biases))
+        .ok_or_else(|| too_many(layer_name(&label), "layers.network.parameters"))?;
     Ok(LayerRow {
         index,
         layer,
@@ -693,21 +747,43 @@ fn row(index: usize, layer: LayerSpec, input: Shape) -> Result<LayerRow> {
     })
 }
 
-fn two_axis_formula(h: usize, w: usize, size: usize, pad: usize, stride: usize) -> String {
-    let (fh, fw) = (formula(h, size, pad, stride), formula(w, size, pad, stride));
+fn two_axis_formula(
+    h: usize,
+    w: usize,
+    size: usize,
+    pad: usize,
+    stride: usize,
+    lang: Lang,
+) -> String {
+    let (fh, fw) = (
+        formula_in(h, size, pad, stride, lang),
+        formula_in(w, size, pad, stride, lang),
+    );
     if h == w {
         fh
     } else {
-        format!("height {fh}, width {fw}")
+        Message::new("layers.network.two_formulas")
+            .arg("height", fh)
+            .arg("width", fw)
+            .text(lang)
     }
 }
 
-fn count(factors: &[usize], label: &str, what: &str) -> Result<u64> {
-    product(factors).ok_or_else(|| too_many(label, what))
+/// A layer named by its compact text (`conv3x3-16 pad1`), the same in every language.
+fn layer_name(label: &str) -> Message {
+    Message::new("layers.network.layer_name").arg("label", label)
 }
 
-fn too_many(whose: &str, what: &str) -> Error {
-    Error::invalid(format!(
-        "{whose} has too many {what} to count exactly (more than 2^53 − 1 = {MAX_COUNT})"
-    ))
+/// `F·C·k·k` and the like, or an error naming the layer and `what` (a catalog key).
+fn count(factors: &[usize], label: &str, what: &'static str) -> Result<u64> {
+    product(factors).ok_or_else(|| too_many(layer_name(label), what))
+}
+
+fn too_many(whose: Message, what: &'static str) -> Error {
+    Error::invalid(
+        Message::new("layers.network.too_many")
+            .nested("whose", whose)
+            .nested("what", Message::new(what))
+            .arg("max", MAX_COUNT),
+    )
 }

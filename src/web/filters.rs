@@ -7,8 +7,9 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::js_error;
+use super::{js_error, language};
 use crate::filters::{self, Filter, FilterOutput, FilterParam, Scale, Weights};
+use crate::i18n::Message;
 use crate::layers::ConvParam;
 
 /// A filter's output: pictures `(H'·W'·4,)` RGBA each, and the layer that made them.
@@ -86,7 +87,12 @@ impl FilterResult {
 }
 
 fn no_picture(i: usize, count: usize) -> JsError {
-    JsError::new(&format!("there is no picture {i}: the filter made {count}"))
+    JsError::new(
+        &Message::new("layers.filters.no_picture")
+            .arg("i", i)
+            .arg("count", count)
+            .text(language()),
+    )
 }
 
 fn result(inner: FilterOutput) -> FilterResult {

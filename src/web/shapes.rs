@@ -3,7 +3,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::js_error;
+use super::{js_error, language};
 use crate::shapes::{self, Network};
 
 /// The engine names the axis in its messages; it takes a `'static` name.
@@ -39,10 +39,11 @@ pub fn valid_pads(input: usize, filter: usize, stride: usize) -> Vec<usize> {
     shapes::valid_pads(input, filter, stride)
 }
 
-/// The formula with the numbers filled in: `"(7 − 3 + 2·0)/1 + 1 = 5"`.
+/// The formula with the numbers filled in: `"(7 − 3 + 2·0)/1 + 1 = 5"` (a formula with no value
+/// says why in the page's language).
 #[wasm_bindgen]
 pub fn formula(input: usize, filter: usize, pad: usize, stride: usize) -> String {
-    shapes::formula(input, filter, pad, stride)
+    shapes::formula_in(input, filter, pad, stride, language())
 }
 
 /// The lecture's `[CONV-RELU-CONV-RELU-POOL]×3 → FC → 5` on 32×32×3, as a `Network` object
@@ -54,11 +55,11 @@ pub fn lecture_network() -> Result<JsValue, JsError> {
 
 /// Walks a `Network` object: each layer's output shape, parameters, multiply-adds and memory, the
 /// first layer that fails (with the engine's message), and the comparison with a fully connected
-/// layer. Returns a `NetworkReport` object.
+/// layer. Returns a `NetworkReport` object, its texts in the page's language.
 #[wasm_bindgen(js_name = walkNetwork)]
 pub fn walk_network(network: JsValue) -> Result<JsValue, JsError> {
     let network: Network = serde_wasm_bindgen::from_value(network)?;
-    let report = network.walk().map_err(js_error)?;
+    let report = network.walk_in(language()).map_err(js_error)?;
     Ok(serde_wasm_bindgen::to_value(&report)?)
 }
 

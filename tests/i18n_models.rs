@@ -103,9 +103,9 @@ fn a_three_layer_file_loaded_as_a_designed_network_says_which_it_is() {
 fn a_network_that_does_not_fit_the_dataset_is_refused_in_korean() {
     let (data, mut run) = small();
     run.network = "16x16x1: conv3x3-4 pad1, relu, pool2, fc5".into();
-    let e = Trainer::new(&data, DataSources::default(), &run)
-        .err()
-        .expect("a 16×16×1 network on 16×16×3 figures");
+    let Err(e) = Trainer::new(&data, DataSources::default(), &run) else {
+        panic!("a 16×16×1 network on 16×16×3 figures is refused");
+    };
     assert_eq!(
         e.to_string(),
         "the network takes 16×16×1 images, but the dataset's are 16×16×3: choose the dataset and \

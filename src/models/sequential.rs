@@ -428,7 +428,13 @@ impl<F: Float> Sequential<F> {
                 for dims in &arrays {
                     tally.add::<F>(dims);
                 }
-                tally.check()?;
+                tally.check().map_err(|e| {
+                    super::over_budget_as(
+                        e,
+                        Message::new("models.sequential.params_up_to")
+                            .nested("layer", name.clone()),
+                    )
+                })?;
                 total = tally.bytes();
             }
             input = out;
@@ -658,7 +664,14 @@ impl<F: Float> Sequential<F> {
                 }
                 _ => {}
             }
-            tally.check()?;
+            tally.check().map_err(|e| {
+                super::over_budget_as(
+                    e,
+                    Message::new("models.sequential.pass_up_to")
+                        .arg("n", n)
+                        .nested("layer", layer_name(step.number, &step.label)),
+                )
+            })?;
             total = tally.bytes();
         }
         Ok(total)

@@ -139,4 +139,6 @@ pub const TEXTS: &[(&str, &str)] = &[
     ("models.symbol", "{name}"),
     ("models.solver.split_x", "x_{name}"),
     ("models.lab.no_layers_at_all", "the network has no layers"),
+    ("models.sequential.params_up_to", "the parameters of the network up to {layer} (values and gradients)"),
+    ("models.sequential.pass_up_to", "a pass of {n} images through the network up to {layer} (outputs and their gradients)"),
 ];

@@ -131,4 +131,6 @@ pub const TEXTS: &[(&str, &str)] = &[
     ("models.symbol", "{name}"),
     ("models.solver.split_x", "x_{name}"),
     ("models.lab.no_layers_at_all", "네트워크에 층이 없습니다"),
+    ("models.sequential.params_up_to", "{layer}까지 네트워크의 파라미터(값과 그래디언트)"),
+    ("models.sequential.pass_up_to", "이미지 {n}장이 {layer}까지 네트워크를 지나는 한 번의 패스(출력과 그 그래디언트)"),
 ];

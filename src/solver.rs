@@ -48,6 +48,7 @@ use crate::budget::{self, Tally};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::i18n::Message;
 use crate::models::{short_number, ConvNetConfig, Model, ThreeLayerConvNet};
 use crate::optim::{Optimizer, State};
 use crate::rng::Rng;
@@ -231,7 +232,7 @@ fn check_split<F: Float>(name: &str, x: &Array4<F>, y: &[usize]) -> Result<()> {
     let n = x.dim().0;
     if n == 0 {
         return Err(Error::EmptyBatch {
-            context: format!("x_{name}").into(),
+            context: Message::new("models.solver.split_x").arg("name", name),
         });
     }
     if y.len() != n {
@@ -243,10 +244,11 @@ fn check_split<F: Float>(name: &str, x: &Array4<F>, y: &[usize]) -> Result<()> {
     }
     if let Some(i) = x.iter().position(|v| !v.is_finite()) {
         let per_image = x.len() / n;
-        return Err(Error::invalid(format!(
-            "x_{name} holds a NaN or infinite value (in image {}): the data must be finite numbers",
-            i / per_image
-        )));
+        return Err(Error::invalid(
+            Message::new("models.solver.data_not_finite")
+                .arg("name", name)
+                .arg("image", i / per_image),
+        ));
     }
     Ok(())
 }
@@ -399,7 +401,7 @@ impl<F: Float, M: Model<F>> Solver<F, M> {
             return Err(Error::InvalidHyperparameter {
                 name: "lr_decay".into(),
                 value: config.lr_decay,
-                reason: "it must be a finite number ≥ 0 (1 keeps the learning rate, 0.95 lowers it by 5% per epoch)".into(),
+                reason: Message::new("models.solver.lr_decay_reason"),
             });
         }
         // A decay above 1 raises the learning rate every epoch: refused if by the last epoch it
@@ -407,13 +409,12 @@ impl<F: Float, M: Model<F>> Solver<F, M> {
         let last_lr =
             config.optimizer.learning_rate() * config.lr_decay.powf(config.num_epochs as f64);
         if config.lr_decay > 1.0 && !last_lr.is_finite() {
-            return Err(Error::invalid(format!(
-                "lr_decay = {} is not allowed here: over {} epochs it would raise the learning rate {} past \
-                 the largest number; use at most 1 (0.95 lowers it by 5% per epoch)",
-                short_number(config.lr_decay),
-                config.num_epochs,
-                short_number(config.optimizer.learning_rate()),
-            )));
+            return Err(Error::invalid(
+                Message::new("models.solver.lr_decay_overflows")
+                    .arg("decay", short_number(config.lr_decay))
+                    .arg("epochs", config.num_epochs)
+                    .arg("lr", short_number(config.optimizer.learning_rate())),
+            ));
         }
         for (what, v) in [
             ("batch_size", config.batch_size),
@@ -421,7 +422,9 @@ impl<F: Float, M: Model<F>> Solver<F, M> {
             ("num_train_samples", config.num_train_samples),
         ] {
             if v == 0 {
-                return Err(Error::Zero { what: what.into() });
+                return Err(Error::Zero {
+                    what: crate::models::quantity(what),
+                });
             }
         }
         check_split("train", &data.x_train, &data.y_train)?;
@@ -434,11 +437,11 @@ impl<F: Float, M: Model<F>> Solver<F, M> {
             .checked_mul(iterations_per_epoch)
             .is_none()
         {
-            return Err(Error::invalid(format!(
-                "num_epochs = {} with {iterations_per_epoch} iterations per epoch makes more \
-                 iterations than can be counted: use fewer epochs",
-                config.num_epochs
-            )));
+            return Err(Error::invalid(
+                Message::new("models.solver.too_many_iterations")
+                    .arg("epochs", config.num_epochs)
+                    .arg("per_epoch", iterations_per_epoch),
+            ));
         }
         model
             .training_tally(config, n, data.x_val.dim().0)?
@@ -499,10 +502,9 @@ impl<F: Float, M: Model<F>> Solver<F, M> {
         match &self.status {
             Status::Running => {}
             Status::Finished => {
-                return Err(Error::invalid(format!(
-                    "training has finished after {} iterations; make a new solver to train again",
-                    self.iteration
-                )))
+                return Err(Error::invalid(
+                    Message::new("models.solver.finished").arg("iterations", self.iteration),
+                ))
             }
             Status::Diverged(e) => return Err(e.clone()),
         }
@@ -528,7 +530,7 @@ impl<F: Float, M: Model<F>> Solver<F, M> {
             let err = if self.iteration == 0 {
                 Error::DivergedAtStart {
                     loss,
-                    cause: self.cause_at_start().into(),
+                    cause: self.cause_at_start(),
                 }
             } else {
                 Error::Diverged {
@@ -579,20 +581,15 @@ impl<F: Float, M: Model<F>> Solver<F, M> {
     /// Why the loss of the first minibatch, before any update, is not finite (the data are
     /// finite, checked by [`Solver::new`]): the regularization loss `0.5·reg·ΣW²` overflows, or
     /// else the weights the net starts from make its scores overflow.
-    fn cause_at_start(&self) -> String {
+    fn cause_at_start(&self) -> Message {
         let reg_loss = self.model.reg_loss();
         let (reg, init) = self.model.start_settings();
         if !F::of(reg_loss).is_finite() {
-            return format!(
-                "the regularization loss 0.5·reg·ΣW² = {} is too large (reg = {}): use a smaller reg, for example 1e-3",
-                short_number(reg_loss),
-                short_number(reg)
-            );
+            return Message::new("models.solver.reg_loss_too_large")
+                .arg("reg_loss", short_number(reg_loss))
+                .arg("reg", short_number(reg));
         }
-        format!(
-            "the starting weights ({init}) make the class scores overflow: use a smaller \
-             weight scale, for example 1e-2"
-        )
+        Message::new("models.solver.scores_overflow").nested("init", init)
     }
 
     /// Measures train and validation accuracy, records them, and keeps the parameters if their

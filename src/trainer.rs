@@ -32,7 +32,9 @@
 use crate::budget::{self, Tally};
 use crate::data::{self, ClassExamples, Dataset, DatasetView, FiguresConfig, RgbaImage};
 use crate::error::{Error, Result};
+use crate::i18n::Message;
 use crate::inspect::{self, Bytes, ConvFilters, LayerActivations, Tiles};
+use crate::models::over_budget_as;
 use crate::models::{
     ConvNetConfig, Init, Loss, Model, Sequential, SequentialConfig, ThreeLayerConvNet,
     MAX_PARAMETERS,
@@ -216,13 +218,11 @@ impl RunSettings {
             let network: Network = if text.contains(':') {
                 let network: Network = text.parse()?;
                 if network.input != Shape::new(c, h, w) {
-                    return Err(Error::invalid(format!(
-                        "the network takes {} images, but the dataset's are {}: choose the \
-                         dataset and image size it was made for, or start its text at the \
-                         first layer to train it on the dataset's images",
-                        network.input,
-                        Shape::new(c, h, w)
-                    )));
+                    return Err(Error::invalid(
+                        Message::new("models.trainer.network_input")
+                            .arg("network", network.input)
+                            .arg("dataset", Shape::new(c, h, w)),
+                    ));
                 }
                 network
             } else {
@@ -351,14 +351,12 @@ impl NetworkPreset {
     ];
 
     /// What the page's button says.
-    pub fn label(self) -> &'static str {
-        match self {
-            NetworkPreset::ThreeLayer => "Assignment's three-layer net (figures)",
-            NetworkPreset::Lecture => {
-                "Lecture 5: [CONV-RELU-CONV-RELU-POOL]×3 → FC → 5 (figures 32×32)"
-            }
-            NetworkPreset::LeNet => "LeNet-like (digits 16×16)",
-        }
+    pub fn label(self) -> Message {
+        Message::new(match self {
+            NetworkPreset::ThreeLayer => "models.trainer.preset.three_layer",
+            NetworkPreset::Lecture => "models.trainer.preset.lecture",
+            NetworkPreset::LeNet => "models.trainer.preset.lenet",
+        })
     }
 }
 
@@ -446,10 +444,12 @@ pub struct Progress {
     pub learning_rate: f64,
     /// Training has ended (the net keeps its last parameters).
     pub finished: bool,
-    /// Training stopped on a NaN or infinite loss: the engine's message, which names the likely
-    /// cause (a lower learning rate, or at the first iteration the weight scale or the
-    /// regularization). The net keeps its last parameters whose loss was finite.
-    pub diverged: Option<String>,
+    /// Training stopped on a NaN or infinite loss: the engine's error, whose message names the
+    /// likely cause (a lower learning rate, or at the first iteration the weight scale or the
+    /// regularization). The net keeps its last parameters whose loss was finite. Not serialized:
+    /// the web boundary writes it in the page's language.
+    #[serde(skip)]
+    pub diverged: Option<Error>,
 }
 
 /// The dataset and net, as the page describes them.
@@ -588,10 +588,9 @@ pub fn limits() -> Limits {
 fn own_split(own: &[ClassExamples], data: &DataSettings) -> Result<(Dataset, Dataset)> {
     let all = Dataset::from_rgba_examples(own, 3, data.size, data.size)?;
     if all.len() < 2 {
-        return Err(Error::invalid(format!(
-            "your dataset has {} image: draw or upload at least 2 (one to train on, one to validate)",
-            all.len()
-        )));
+        return Err(Error::invalid(
+            Message::new("models.trainer.own_too_few").arg("count", all.len()),
+        ));
     }
     let n_val = (all.len() / 5).max(1);
     let n_train = all.len() - n_val;
@@ -605,44 +604,55 @@ fn own_split(own: &[ClassExamples], data: &DataSettings) -> Result<(Dataset, Dat
 fn check_data(data: &DataSettings, sources: &DataSources) -> Result<()> {
     if data.n_val == 0 && data.dataset != DatasetKind::Own {
         return Err(Error::Zero {
-            what: "the number of validation examples".into(),
+            what: Message::new("models.trainer.validation_examples"),
         });
     }
     let side = data.size;
     match data.dataset {
         DatasetKind::Figures => {
             let count = data.n_train.checked_add(data.n_val).ok_or_else(|| {
-                Error::invalid(format!(
-                    "{} training + {} validation figures are more than can be counted: the most is {MAX_FIGURES}",
-                    data.n_train, data.n_val
-                ))
+                Error::invalid(
+                    Message::new("models.trainer.figures_uncountable")
+                        .arg("train", data.n_train)
+                        .arg("val", data.n_val)
+                        .arg("max", MAX_FIGURES),
+                )
             })?;
             if count > MAX_FIGURES {
-                return Err(Error::invalid(format!(
-                    "{count} figures ({} training + {} validation) are more than a browser tab \
-                     should hold: the most is {MAX_FIGURES}",
-                    data.n_train, data.n_val
-                )));
+                return Err(Error::invalid(
+                    Message::new("models.trainer.too_many_figures")
+                        .arg("count", count)
+                        .arg("train", data.n_train)
+                        .arg("val", data.n_val)
+                        .arg("max", MAX_FIGURES),
+                ));
             }
             data::figures::check_side(side)?;
-            Tally::new(format!(
-                "{count} figures of {side}×{side}×3 ({} training + {} validation)",
-                data.n_train, data.n_val
-            ))
-            .add::<f32>(&[count, 3, side, side])
-            .add::<f32>(&[data.n_val, 3, side, side])
-            .add::<usize>(&[2, count])
-            .check()
+            let what = Message::new("models.trainer.figures_memory")
+                .arg("count", count)
+                .arg("side", side)
+                .arg("train", data.n_train)
+                .arg("val", data.n_val);
+            Tally::new(what.to_string())
+                .add::<f32>(&[count, 3, side, side])
+                .add::<f32>(&[data.n_val, 3, side, side])
+                .add::<usize>(&[2, count])
+                .check()
+                .map_err(|e| over_budget_as(e, what))
         }
         DatasetKind::Digits => Ok(()),
         DatasetKind::Own => {
             let n: usize = sources.own.iter().map(|c| c.images.len()).sum();
             // The converted images, their shuffled copy, and the validation part split off.
-            Tally::new(format!("your {n} images at {side}×{side}×3"))
+            let what = Message::new("models.trainer.own_memory")
+                .arg("n", n)
+                .arg("side", side);
+            Tally::new(what.to_string())
                 .add::<f32>(&[2, n, 3, side, side])
                 .add::<f32>(&[n.div_ceil(5), 3, side, side])
                 .add::<usize>(&[3, n])
                 .check()
+                .map_err(|e| over_budget_as(e, what))
         }
     }
 }
@@ -662,7 +672,7 @@ fn check_run(
     solver.optimizer.validate()?;
     if n_train == 0 {
         return Err(Error::Zero {
-            what: "the number of training examples".into(),
+            what: Message::new("models.trainer.training_examples"),
         });
     }
     model.training_tally(&solver, n_train, n_val)?.check()
@@ -693,11 +703,9 @@ pub fn load_data(data: &DataSettings, sources: DataSources) -> Result<(Dataset, 
                 .digits_file
                 .or(data::embedded_digits_file())
                 .ok_or_else(|| {
-                    Error::invalid(format!(
-                        "the digits dataset's file ({}) was not given: this build does not \
-                         carry it, so the page must fetch it and pass its bytes",
-                        data::DIGITS_URL
-                    ))
+                    Error::invalid(
+                        Message::new("models.trainer.no_digits_file").arg("url", data::DIGITS_URL),
+                    )
                 })?;
             data::parse_digits_resized(file, data.size)?.into_split(data.n_train, data.n_val)
         }
@@ -719,11 +727,11 @@ fn new_model(
     let config = run.model_config(input_dim, classes)?;
     let report = config.network.walk()?;
     if report.error.is_none() && report.summary.params > MAX_PARAMETERS as u64 {
-        return Err(Error::invalid(format!(
-            "this network would have {} parameters, more than the {MAX_PARAMETERS} a browser tab \
-             can train: use fewer filters, smaller fc layers or smaller images",
-            report.summary.params
-        )));
+        return Err(Error::invalid(
+            Message::new("models.trainer.too_many_parameters")
+                .arg("params", report.summary.params)
+                .arg("max", MAX_PARAMETERS),
+        ));
     }
     let model = Sequential::new(config)?;
     model.check_step_work(run.batch_size)?;
@@ -836,7 +844,7 @@ impl Trainer {
     pub fn step(&mut self, n: usize) -> Result<Progress> {
         let mut losses = Vec::new();
         let mut accuracies = Vec::new();
-        let mut diverged = self.solver.diverged().map(|e| e.to_string());
+        let mut diverged = self.solver.diverged().cloned();
         let mut finished = self.solver.is_finished();
         while losses.len() < n && !finished && diverged.is_none() {
             match self.solver.step() {
@@ -853,7 +861,7 @@ impl Trainer {
                     finished = step.finished;
                 }
                 Err(e @ (Error::Diverged { .. } | Error::DivergedAtStart { .. })) => {
-                    diverged = Some(e.to_string())
+                    diverged = Some(e)
                 }
                 Err(e) => return Err(e),
             }
@@ -1046,13 +1054,15 @@ impl Trainer {
         let (fc, fh, fw) = net.input_shape();
         if (fc, fh, fw, net.num_classes()) != (c, h, w, classes) {
             return Err(Error::ModelFile(
-                format!(
-                "this model takes {fh}×{fw}×{fc} images in {} classes, but the current dataset has \
-                 {h}×{w}×{c} images in {classes} classes: choose the dataset and image size it was \
-                 trained on, then import it again",
-                net.num_classes()
-            )
-                .into(),
+                Message::new("models.trainer.model_does_not_fit")
+                    .arg("fh", fh)
+                    .arg("fw", fw)
+                    .arg("fc", fc)
+                    .arg("model_classes", net.num_classes())
+                    .arg("h", h)
+                    .arg("w", w)
+                    .arg("c", c)
+                    .arg("classes", classes),
             ));
         }
         net.set_reg(self.run.reg)?;

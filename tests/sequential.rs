@@ -4,6 +4,7 @@
 
 use cnn_playground::budget::MAX_BYTES;
 use cnn_playground::gradient_check::{numerical_gradient, rel_error, DEFAULT_H};
+use cnn_playground::i18n::Message;
 use cnn_playground::models::{
     ConvNetConfig, Init, Loss, Sequential, SequentialConfig, ThreeLayerConvNet,
 };
@@ -403,8 +404,8 @@ fn parameters_over_the_budget_are_refused_naming_the_layer() {
     assert_eq!(
         err,
         Error::OverBudget {
-            what: "the parameters of the network up to layer 3 (fc100000) (values and gradients)"
-                .into(),
+            // "the parameters of the network up to layer 3 (fc100000) (values and gradients)"
+            what: params_up_to(3, "fc100000"),
             needed: conv + fc,
             limit: MAX_BYTES,
         }
@@ -419,8 +420,8 @@ fn parameters_over_the_budget_are_refused_naming_the_layer() {
     assert_eq!(
         err,
         Error::OverBudget {
-            what: "the parameters of the network up to layer 3 (fc8192) (values and gradients)"
-                .into(),
+            // "the parameters of the network up to layer 3 (fc8192) (values and gradients)"
+            what: params_up_to(3, "fc8192"),
             needed: 2 * fc,
             limit: MAX_BYTES,
         }
@@ -439,9 +440,11 @@ fn a_batch_over_the_budget_is_refused_naming_the_layer() {
     .unwrap();
     let needed = 4 * 4 + 2 * 4 * 4 + 2 * 4 * 16 * 2001 * 2001 * 4;
     let expected = Error::OverBudget {
-        what: "a pass of 4 images through the network up to layer 2 (conv1x1-16 pad1000) \
-               (outputs and their gradients)"
-            .into(),
+        // "a pass of 4 images through the network up to layer 2 (conv1x1-16 pad1000) (outputs
+        // and their gradients)"
+        what: Message::new("models.sequential.pass_up_to")
+            .arg("n", 4)
+            .nested("layer", layer(2, "conv1x1-16 pad1000")),
         needed,
         limit: MAX_BYTES,
     };
@@ -814,4 +817,16 @@ fn gradients_of_random_architectures() {
             "no {kind} in {seen:?}"
         );
     }
+}
+
+/// How messages name layer `number` of the table ("layer 3 (fc100)").
+fn layer(number: usize, text: &str) -> Message {
+    Message::new("models.layer")
+        .arg("number", number)
+        .arg("layer", text)
+}
+
+/// The budget's name for the parameters up to a layer, as the catalog holds it.
+fn params_up_to(number: usize, text: &str) -> Message {
+    Message::new("models.sequential.params_up_to").nested("layer", layer(number, text))
 }

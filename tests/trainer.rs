@@ -135,7 +135,7 @@ fn a_diverging_run_stops_with_a_message_and_the_trainer_still_works() {
     run.num_epochs = 20;
     let mut t = Trainer::new(&data, DataSources::default(), &run).unwrap();
     let p = t.step(80).unwrap();
-    let message = p.diverged.expect("sgd at 1e3 diverges");
+    let message = p.diverged.expect("sgd at 1e3 diverges").to_string();
     assert!(!p.finished);
     assert!(p.iteration < 80, "stopped at iteration {}", p.iteration);
     assert!(
@@ -144,7 +144,10 @@ fn a_diverging_run_stops_with_a_message_and_the_trainer_still_works() {
     );
     // Later calls report the same and run nothing; the views still work on the last good weights.
     let again = t.step(5).unwrap();
-    assert_eq!(again.diverged.as_deref(), Some(message.as_str()));
+    assert_eq!(
+        again.diverged.map(|e| e.to_string()).as_deref(),
+        Some(message.as_str())
+    );
     assert!(again.losses.is_empty());
     let probs = t.example(Split::Val, 0).unwrap().probabilities;
     assert!(probs.iter().all(|p| p.is_finite()));
@@ -578,7 +581,12 @@ fn a_training_set_over_the_budget_is_refused_before_it_is_made() {
     assert_eq!(
         err,
         Error::OverBudget {
-            what: "20000 figures of 128×128×3 (19000 training + 1000 validation)".into(),
+            // "20000 figures of 128×128×3 (19000 training + 1000 validation)", from the catalog.
+            what: cnn_playground::i18n::Message::new("models.trainer.figures_memory")
+                .arg("count", 20000)
+                .arg("side", 128)
+                .arg("train", 19000)
+                .arg("val", 1000),
             needed,
             limit: 1 << 30,
         }
@@ -685,7 +693,7 @@ fn a_huge_weight_scale_is_named_not_the_learning_rate() {
     let progress = t.step(5).unwrap();
     assert_eq!(progress.iteration, 0);
     assert_eq!(
-        progress.diverged.as_deref(),
+        progress.diverged.map(|e| e.to_string()).as_deref(),
         Some(
             "training diverged at iteration 1: the loss is NaN before any update, so the learning \
              rate is not the cause: the starting weights (weight scale 1e20) make the class scores \
@@ -696,7 +704,7 @@ fn a_huge_weight_scale_is_named_not_the_learning_rate() {
     run.weight_scale = 3e-2;
     run.reg = 3e38;
     let mut t = Trainer::new(&data, DataSources::default(), &run).unwrap();
-    let message = t.step(1).unwrap().diverged.unwrap();
+    let message = t.step(1).unwrap().diverged.unwrap().to_string();
     assert!(
         message.starts_with(
             "training diverged at iteration 1: the loss is inf before any update, so the learning \
@@ -710,7 +718,7 @@ fn a_huge_weight_scale_is_named_not_the_learning_rate() {
     run.update_rule = UpdateRule::Sgd;
     run.learning_rate = 1e6;
     let mut t = Trainer::new(&data, DataSources::default(), &run).unwrap();
-    let message = t.step(8).unwrap().diverged.unwrap();
+    let message = t.step(8).unwrap().diverged.unwrap().to_string();
     assert!(
         message.starts_with("training diverged at iteration ")
             && !message.starts_with("training diverged at iteration 1:")

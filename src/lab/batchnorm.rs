@@ -4,6 +4,7 @@
 
 use crate::budget;
 use crate::error::{Error, Result};
+use crate::i18n::Message;
 use crate::layers::*;
 use crate::rng::Rng;
 use ndarray::{Array1, Array4};
@@ -95,7 +96,9 @@ pub fn batchnorm_demo(s: &BatchNormDemoSettings) -> Result<BatchNormDemoReport> 
         ("the number of bins", s.bins),
     ] {
         if v == 0 {
-            return Err(Error::Zero { what: what.into() });
+            return Err(Error::Zero {
+                what: crate::models::quantity(what),
+            });
         }
     }
     // Exact counts (u128), never wrapped or saturated.
@@ -105,12 +108,17 @@ pub fn batchnorm_demo(s: &BatchNormDemoSettings) -> Result<BatchNormDemoReport> 
         || s.warmup_batches > MAX_WARMUP
         || s.bins > MAX_BINS
     {
-        return Err(Error::invalid(format!(
-            "N·C·H·W = {x_len}, F = {}, {} warm-up batches and {} bins: keep N·C·H·W at most \
-             {MAX_ELEMENTS}, F at most {MAX_FILTERS}, the warm-up at most {MAX_WARMUP} batches and \
-             the bins at most {MAX_BINS}",
-            s.f, s.warmup_batches, s.bins
-        )));
+        return Err(Error::invalid(
+            Message::new("models.lab.batchnorm_limits")
+                .arg("x", x_len)
+                .arg("f", s.f)
+                .arg("warmup", s.warmup_batches)
+                .arg("bins", s.bins)
+                .arg("max_x", MAX_ELEMENTS)
+                .arg("max_f", MAX_FILTERS)
+                .arg("max_warmup", MAX_WARMUP)
+                .arg("max_bins", MAX_BINS),
+        ));
     }
     // A batch, its conv activations (N, F, H, W) and their normalised copy, counted all the same.
     let mut tally = budget::Tally::new("the batch norm demonstration");
@@ -167,13 +175,15 @@ pub fn batchnorm_demo(s: &BatchNormDemoSettings) -> Result<BatchNormDemoReport> 
 pub fn channel_stats(x: &Array4<f64>, bins: usize) -> Result<Vec<ChannelStats>> {
     if bins == 0 {
         return Err(Error::Zero {
-            what: "the number of bins".into(),
+            what: Message::new("models.quantity.bins"),
         });
     }
     if bins > MAX_BINS {
-        return Err(Error::invalid(format!(
-            "{bins} bins: keep the bins at most {MAX_BINS}"
-        )));
+        return Err(Error::invalid(
+            Message::new("models.lab.too_many_bins")
+                .arg("bins", bins)
+                .arg("max", MAX_BINS),
+        ));
     }
     let (mean, var) = batchnorm::channel_mean_var(x);
     let stats = x

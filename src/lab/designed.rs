@@ -44,6 +44,7 @@ use super::net::{draw_batch, too_large_a_scale, MAX_PARAMETERS};
 use crate::budget::Tally;
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::i18n::{Lang, Message};
 use crate::layers::softmax_loss;
 use crate::models::{Init, LayerOutput, Loss, Sequential, SequentialConfig};
 use crate::rng::Rng;
@@ -102,7 +103,7 @@ pub(super) struct DesignedObjective<F: Float> {
     /// The input set in the model by the last evaluation (restored in the next one).
     last: Option<usize>,
     /// Per input, what the student should know about its gradient (see [`bias_notes`]).
-    notes: Vec<Option<String>>,
+    notes: Vec<Option<Message>>,
     /// Per input, the elements to check when the network is too large to check whole.
     sample: Option<Vec<Vec<usize>>>,
     /// The loss's weight in the centred difference.
@@ -110,11 +111,14 @@ pub(super) struct DesignedObjective<F: Float> {
 }
 
 /// The network of `text` (empty: the lecture's) and how a message calls it.
-fn network_of(text: &str) -> Result<(Network, &'static str)> {
+fn network_of(text: &str) -> Result<(Network, Message)> {
     if text.trim().is_empty() {
-        Ok((Network::lecture(), "the lecture's network"))
+        Ok((
+            Network::lecture(),
+            Message::new("models.lab.lecture_network"),
+        ))
     } else {
-        Ok((text.parse()?, "this network"))
+        Ok((text.parse()?, Message::new("models.lab.this_network")))
     }
 }
 
@@ -123,16 +127,11 @@ fn classes_of(network: &Network) -> Result<usize> {
     let layers = &network.layers;
     match layers.last() {
         Some(&LayerSpec::Fc { outputs }) if outputs >= 2 => Ok(outputs),
-        Some(last) => Err(Error::invalid(format!(
-            "layer {} ({last}) is the last layer, whose outputs are the class scores: a network to \
-             check ends with an fc layer of at least 2 outputs, one per class (e.g. fc10)",
-            layers.len()
-        ))),
-        None => Err(Error::InvalidInput(
-            "the network has no layers: it needs at least the class scores, an fc layer with one \
-             output per class (e.g. fc10)"
-                .into(),
+        Some(last) => Err(Error::invalid(
+            Message::new("models.lab.last_layer")
+                .nested("layer", crate::models::layer_name(layers.len(), last)),
         )),
+        None => Err(Error::InvalidInput(Message::new("models.lab.no_layers"))),
     }
 }
 
@@ -141,7 +140,7 @@ fn classes_of(network: &Network) -> Result<usize> {
 /// and with it whatever the bias added: the loss does not depend on that bias, its true gradient is
 /// 0, and both its analytic and numerical values are rounding noise — whose relative error the
 /// course's formula (divided by at least 1e-8) can read as "wrong".
-fn bias_notes(network: &Network, names: &[String]) -> Vec<Option<String>> {
+fn bias_notes(network: &Network, names: &[String]) -> Vec<Option<Message>> {
     let mut notes = vec![None; names.len()];
     let mut weighted = 0;
     for (i, layer) in network.layers.iter().enumerate() {
@@ -154,14 +153,11 @@ fn bias_notes(network: &Network, names: &[String]) -> Vec<Option<String>> {
         }
         let bias = format!("b{weighted}");
         if let Some(k) = names.iter().position(|n| *n == bias) {
-            notes[k] = Some(format!(
-                "{bias} is added just before batch norm (layer {}), which subtracts each channel's \
-                 mean over the batch, and {bias} with it: the loss does not depend on {bias}, so \
-                 its true gradient is 0 and both values are rounding noise. Their relative error \
-                 means nothing here (the formula divides by at least 1e-8); a net with batch norm \
-                 after a layer can leave out that layer's bias.",
-                i + 2
-            ));
+            notes[k] = Some(
+                Message::new("models.lab.bias_before_batchnorm")
+                    .arg("bias", &bias)
+                    .arg("layer", i + 2),
+            );
         }
     }
     notes
@@ -175,18 +171,18 @@ fn bias_notes(network: &Network, names: &[String]) -> Vec<Option<String>> {
 /// value per image. Errors if not even one value per array fits.
 fn sample_size(
     network: &Network,
-    which: &str,
+    which: &Message,
     n: usize,
     summary: &crate::shapes::Summary,
 ) -> Result<Option<usize>> {
     let parameters = u128::from(summary.params);
     if parameters > MAX_SAMPLED_PARAMETERS as u128 {
-        return Err(Error::invalid(format!(
-            "{which} has {parameters} parameters; even a check of a sample of them holds every one \
-             several times and draws them in heat maps, so keep it at most \
-             {MAX_SAMPLED_PARAMETERS} (fewer filters or fc outputs, or a smaller input: the Shapes \
-             panel's table shows each layer's parameters)"
-        )));
+        return Err(Error::invalid(
+            Message::new("models.lab.too_many_parameters")
+                .nested("which", which.clone())
+                .arg("parameters", parameters)
+                .arg("max", MAX_SAMPLED_PARAMETERS),
+        ));
     }
     let per_image = u128::from(summary.macs) + u128::from(summary.activations);
     // The walk counts at most 2^53 of each per image, so this is below 2^55 · 2^64.
@@ -208,12 +204,15 @@ fn sample_size(
     let affordable = (MAX_DESIGNED_WORK / per_value.max(1)).min(MAX_PARAMETERS as u128);
     let per_array = affordable / arrays.max(1) as u128;
     if per_array == 0 {
-        return Err(Error::invalid(format!(
-            "checking {which} takes 2 passes × {n} images × {per_image} operations per image = \
-             {per_value} operations for each parameter; even one from each of its {arrays} \
-             parameter arrays is more than {MAX_DESIGNED_WORK} operations (fewer images, a \
-             smaller input or fewer filters)"
-        )));
+        return Err(Error::invalid(
+            Message::new("models.lab.too_much_work")
+                .nested("which", which.clone())
+                .arg("n", n)
+                .arg("per_image", per_image)
+                .arg("per_value", per_value)
+                .arg("arrays", arrays)
+                .arg("max", MAX_DESIGNED_WORK),
+        ));
     }
     // Below MAX_PARAMETERS, so it fits.
     Ok(Some(per_array as usize))
@@ -236,8 +235,8 @@ fn pick(rng: &mut Rng, len: usize, k: usize) -> Vec<usize> {
 }
 
 /// `layer 3 (relu)`: a layer as the table names it.
-fn layer_label(output: &LayerOutput<impl Float>) -> String {
-    format!("layer {} ({})", output.number, output.layer)
+fn layer_label(output: &LayerOutput<impl Float>) -> Message {
+    crate::models::layer_name(output.number, &output.layer)
 }
 
 impl<F: Float> DesignedObjective<F> {
@@ -249,7 +248,7 @@ impl<F: Float> DesignedObjective<F> {
         let walk = network.walk()?;
         // A layer that does not fit is the model's to explain (Sequential::new names it).
         let per_array = match walk.error {
-            None => sample_size(&network, which, s.n, &walk.summary)?,
+            None => sample_size(&network, &which, s.n, &walk.summary)?,
             Some(_) => None,
         };
         let config = SequentialConfig {
@@ -274,12 +273,14 @@ impl<F: Float> DesignedObjective<F> {
             .iter()
             .all(|p| p.grad.iter().all(|v| v.is_finite()));
         if !loss.is_finite() || !finite {
-            let why = format!("the loss is {}", super::number_text(loss.as_f64()));
+            let why = super::net::loss_is(loss.as_f64());
             return Err(match s.init {
-                LabInit::Scale => too_large_a_scale(s, &why),
-                LabInit::He => Error::invalid(format!(
-                    "{which} overflows with He initialisation ({why}), so there is no gradient to check"
-                )),
+                LabInit::Scale => too_large_a_scale(s, why),
+                LabInit::He => Error::invalid(
+                    Message::new("models.lab.he_overflows")
+                        .nested("which", which.clone())
+                        .nested("why", why),
+                ),
             });
         }
         let names: Vec<String> = table.entries().iter().map(|p| p.name.clone()).collect();
@@ -392,7 +393,7 @@ impl<F: Float> DesignedObjective<F> {
         let outs = self.model.training_layer_outputs(&self.x)?;
         let last = outs
             .last()
-            .ok_or_else(|| Error::InvalidInput("the network has no layers".into()))?;
+            .ok_or_else(|| Error::InvalidInput(Message::new("models.lab.no_layers_at_all")))?;
         let n = self.x.dim().0;
         let scores = last
             .output
@@ -456,11 +457,11 @@ impl<F: Float> Objective<F> for DesignedObjective<F> {
         &self.one
     }
 
-    fn kinks(&self, inputs: &[ArrayD<F>], names: &[String]) -> Option<KinkReport> {
-        Some(self.kinks.report(inputs, names))
+    fn kinks(&self, inputs: &[ArrayD<F>], names: &[String], lang: Lang) -> Option<KinkReport> {
+        Some(self.kinks.report(inputs, names, lang))
     }
 
-    fn note(&self, input: usize) -> Option<String> {
+    fn note(&self, input: usize) -> Option<Message> {
         self.notes.get(input).cloned().flatten()
     }
 

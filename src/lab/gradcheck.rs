@@ -21,6 +21,7 @@ use crate::budget;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gradient_check::centred_difference_array;
+use crate::i18n::{Lang, Message};
 use crate::layers::*;
 use crate::rng::Rng;
 use ndarray::{Array, Array1, Array2, Array4, ArrayD, Dimension, Ix1, Ix2, Ix4, Zip};
@@ -115,10 +116,11 @@ impl LabLayer {
             .find(|l| l.name() == name)
             .ok_or_else(|| {
                 let names: Vec<&str> = Self::ALL.iter().map(|l| l.name()).collect();
-                Error::invalid(format!(
-                    "unknown layer {name:?}: choose one of {}",
-                    names.join(", ")
-                ))
+                Error::invalid(
+                    Message::new("models.lab.unknown_layer")
+                        .arg("name", format!("{name:?}"))
+                        .arg("names", names.join(", ")),
+                )
             })
     }
 
@@ -514,11 +516,16 @@ impl GradCheckJob {
         }
     }
 
-    /// The report; errors if [`GradCheckJob::step`] has not finished.
+    /// The report, its words in English; errors if [`GradCheckJob::step`] has not finished.
     pub fn report(&self) -> Result<GradCheckReport> {
+        self.report_in(Lang::En)
+    }
+
+    /// The report with its words (notes, layer names) in `lang`, as the page shows them.
+    pub fn report_in(&self, lang: Lang) -> Result<GradCheckReport> {
         match &self.inner {
-            Inner::F32(j) => j.report(),
-            Inner::F64(j) => j.report(),
+            Inner::F32(j) => j.report(lang),
+            Inner::F64(j) => j.report(lang),
         }
     }
 }
@@ -540,11 +547,16 @@ pub(super) trait Objective<F: Float> {
     /// What the output is weighted by: dout for a layer, a 0-d 1 for a loss.
     fn upstream(&self) -> &ArrayD<F>;
     /// What the check learnt beyond the gradients (the net's kinks).
-    fn kinks(&self, _inputs: &[ArrayD<F>], _names: &[String]) -> Option<super::KinkReport> {
+    fn kinks(
+        &self,
+        _inputs: &[ArrayD<F>],
+        _names: &[String],
+        _lang: Lang,
+    ) -> Option<super::KinkReport> {
         None
     }
     /// A note on the gradient of input `input`, if the objective knows something about it.
-    fn note(&self, _input: usize) -> Option<String> {
+    fn note(&self, _input: usize) -> Option<Message> {
         None
     }
     /// Per input, the sorted row-major indices of the elements to check, if not all of them.
@@ -682,15 +694,16 @@ impl<F: Float> Job<F> {
         self.done == self.total
     }
 
-    fn report(&self) -> Result<GradCheckReport> {
+    fn report(&self, lang: Lang) -> Result<GradCheckReport> {
         if self.done < self.total {
-            return Err(Error::invalid(format!(
-                "the check is not finished: {} of {} elements done",
-                self.done, self.total
-            )));
+            return Err(Error::invalid(
+                Message::new("models.lab.not_finished")
+                    .arg("done", self.done)
+                    .arg("total", self.total),
+            ));
         }
         let names: Vec<String> = self.setup.checked.iter().map(|c| c.name.clone()).collect();
-        let mut kinks = self.setup.objective.kinks(&self.setup.inputs, &names);
+        let mut kinks = self.setup.objective.kinks(&self.setup.inputs, &names, lang);
         if let (Some(kinks), Some(_)) = (&mut kinks, &self.sample) {
             kinks.parameters = self.total;
         }
@@ -701,7 +714,7 @@ impl<F: Float> Job<F> {
             .enumerate()
             .map(|(k, c)| {
                 let mut g = compare(c.name.as_str(), &c.analytic, &c.numerical);
-                g.note = self.setup.objective.note(k);
+                g.note = self.setup.objective.note(k).map(|m| m.text(lang));
                 if let Some(sample) = &self.sample {
                     restrict(&mut g, &sample[k]);
                 }
@@ -809,12 +822,15 @@ pub fn number_text(v: f64) -> String {
 
 /// Refuses a count over one of the Lab's own limits, saying the true count (never a saturated
 /// one) and the limit; `what` names it ("x has N·C·H·W =").
-fn at_most(what: &str, dims: &[usize], limit: usize, why: &str) -> Result<()> {
+fn at_most(what: &'static str, dims: &[usize], limit: usize, why: &'static str) -> Result<()> {
     let count = budget::count(dims);
     if count > limit as u128 {
-        return Err(Error::invalid(format!(
-            "{what} {count} values; {why}, so keep it at most {limit}"
-        )));
+        return Err(Error::invalid(
+            Message::new(what)
+                .arg("count", count)
+                .nested("why", Message::new(why))
+                .arg("limit", limit),
+        ));
     }
     Ok(())
 }
@@ -841,15 +857,15 @@ fn validate(s: &GradCheckSettings) -> Result<()> {
         (Field::Hidden, "the hidden size", s.hidden),
     ] {
         if fields.contains(&field) && v == 0 {
-            return Err(Error::Zero { what: what.into() });
+            return Err(Error::Zero {
+                what: crate::models::quantity(what),
+            });
         }
     }
     if !(s.step.is_finite() && s.step > 0.0 && s.step < 1.0) {
-        return Err(Error::invalid(format!(
-            "h = {} is not allowed: the step must be a number between 0 and 1, above 0 (the course \
-             uses 1e-5)",
-            number_text(s.step)
-        )));
+        return Err(Error::invalid(
+            Message::new("models.lab.bad_step").arg("h", number_text(s.step)),
+        ));
     }
     if s.layer == LabLayer::Designed {
         // Its shapes come from the network's text: lab::designed checks them, and its budget.
@@ -860,8 +876,8 @@ fn validate(s: &GradCheckSettings) -> Result<()> {
         LabLayer::Softmax | LabLayer::Svm => (s.n, s.c, 1, 1),
         _ => (s.n, s.c, s.h, s.w),
     };
-    let twice = "a gradient check runs the layer twice per value";
-    at_most("x has N·C·H·W =", &[n, c, h, w], MAX_ELEMENTS, twice)?;
+    let twice = "models.lab.limit.twice";
+    at_most("models.lab.limit.x", &[n, c, h, w], MAX_ELEMENTS, twice)?;
     let k = s.filter_size;
     let (params, out): (Vec<usize>, Vec<usize>) = match s.layer {
         LabLayer::Affine => (vec![c, h, w, s.f], vec![n, s.f]),
@@ -882,17 +898,22 @@ fn validate(s: &GradCheckSettings) -> Result<()> {
         LabLayer::Designed => unreachable!("returned above"),
     };
     at_most(
-        "w has",
+        "models.lab.limit.w",
         &params,
         MAX_ELEMENTS,
-        "the check perturbs each one",
+        "models.lab.limit.perturbs",
     )?;
     let out_what = if s.layer == LabLayer::Net {
-        "the net's conv layer would output"
+        "models.lab.limit.net_output"
     } else {
-        "the output would have"
+        "models.lab.limit.output"
     };
-    at_most(out_what, &out, MAX_OUTPUT, "every step computes it twice")?;
+    at_most(
+        out_what,
+        &out,
+        MAX_OUTPUT,
+        "models.lab.limit.computes_twice",
+    )?;
     // Within the Lab's limits these are far below the engine's budget; counted all the same:
     // x and its analytic and numerical gradients, w likewise, the output, dout and the two
     // outputs of a step.

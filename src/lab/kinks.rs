@@ -12,6 +12,7 @@
 
 use super::gradcheck::{flat, Moved};
 use crate::float::Float;
+use crate::i18n::{Lang, Message};
 use ndarray::{ArrayD, ArrayView4};
 use serde::Serialize;
 
@@ -201,7 +202,7 @@ impl Watch {
 /// watches.
 struct Group {
     site: KinkSite,
-    layer: Option<String>,
+    layer: Option<Message>,
     dims: Vec<usize>,
     base: Values,
     watches: Vec<Watch>,
@@ -219,7 +220,7 @@ impl Kinks {
     /// shape (a ReLU's input, a pool's output) and its values; `sizes` are the checked inputs'
     /// numbers of elements.
     pub(super) fn new(
-        groups: Vec<(KinkSite, Option<String>, Vec<usize>, Values)>,
+        groups: Vec<(KinkSite, Option<Message>, Vec<usize>, Values)>,
         sizes: impl IntoIterator<Item = usize>,
     ) -> Self {
         Kinks {
@@ -287,8 +288,14 @@ impl Kinks {
     }
 
     /// The report: per group the counts, the crossed and nearest sites, and the kinked elements
-    /// of each input (`names` are the gradients' names, in the inputs' order).
-    pub(super) fn report<F: Float>(&self, inputs: &[ArrayD<F>], names: &[String]) -> KinkReport {
+    /// of each input (`names` are the gradients' names, in the inputs' order); the layers' names
+    /// in `lang`.
+    pub(super) fn report<F: Float>(
+        &self,
+        inputs: &[ArrayD<F>],
+        names: &[String],
+        lang: Lang,
+    ) -> KinkReport {
         let unravel = |mut k: usize, dims: &[usize]| {
             let mut index = vec![0; dims.len()];
             for d in (0..dims.len()).rev() {
@@ -304,9 +311,10 @@ impl Kinks {
                 Values::Relu(v) => v.iter().map(|v| Some(v.abs())).collect(),
                 Values::Pool(v) => v.iter().map(|p| p.map(|(_, g)| g)).collect(),
             };
+            let layer = group.layer.as_ref().map(|m| m.text(lang));
             let mut summary = SiteSummary {
                 site: group.site,
-                layer: group.layer.clone(),
+                layer: layer.clone(),
                 total: 0,
                 near: 0,
                 crossed: 0,
@@ -320,7 +328,7 @@ impl Kinks {
                 if near || watch.crossings > 0 {
                     all.push(Kink {
                         site: group.site,
-                        layer: group.layer.clone(),
+                        layer: layer.clone(),
                         index: unravel(k, &group.dims),
                         margin,
                         reach: watch.reach,

@@ -13,6 +13,7 @@ use super::kinks::{pool_windows, relu_inputs, KinkReport, KinkSite, Kinks, Value
 use crate::budget;
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::i18n::{Lang, Message};
 use crate::layers::Mode;
 use crate::models::{Activations, ConvNetConfig, Params, ThreeLayerConvNet};
 use crate::rng::Rng;
@@ -74,17 +75,25 @@ fn sites<F: Float>(a: &Activations<F>) -> [Values; 3] {
 /// The message for a weight scale whose net overflows: the weights, not anything else, are to
 /// blame.
 /// `why` says what overflowed ("the loss is inf", "the weights themselves are infinite in f32").
-pub(super) fn too_large_a_scale(s: &GradCheckSettings, why: &str) -> Error {
-    Error::invalid(format!(
-        "weight scale {} is too large: the net's scores overflow {} ({why}), so there is \
-         no gradient to check. Use a weight scale of about 0.01 to 1 ({DEFAULT_WEIGHT_SCALE} is \
-         the panel's default, 1e-3 the course's)",
-        number_text(s.weight_scale),
-        match s.precision {
-            Precision::F32 => "f32",
-            Precision::F64 => "f64",
-        },
-    ))
+pub(super) fn too_large_a_scale(s: &GradCheckSettings, why: Message) -> Error {
+    Error::invalid(
+        Message::new("models.lab.scale_too_large")
+            .arg("scale", number_text(s.weight_scale))
+            .arg(
+                "precision",
+                match s.precision {
+                    Precision::F32 => "f32",
+                    Precision::F64 => "f64",
+                },
+            )
+            .nested("why", why)
+            .arg("default", DEFAULT_WEIGHT_SCALE),
+    )
+}
+
+/// "the loss is inf": what overflowed, for [`too_large_a_scale`].
+pub(super) fn loss_is(loss: f64) -> Message {
+    Message::new("models.lab.loss_is").arg("loss", number_text(loss))
 }
 
 impl<F: Float> NetObjective<F> {
@@ -109,25 +118,23 @@ impl<F: Float> NetObjective<F> {
             .map(|(_, shape)| budget::count(shape))
             .sum();
         if parameters > MAX_PARAMETERS as u128 {
-            return Err(Error::invalid(format!(
-                "this net has {parameters} parameters; the check runs the net twice per parameter, so keep \
-                 it at most {MAX_PARAMETERS} (fewer filters, a smaller hidden layer or smaller images)"
-            )));
+            return Err(Error::invalid(
+                Message::new("models.lab.net_too_many_parameters")
+                    .arg("parameters", parameters)
+                    .arg("max", MAX_PARAMETERS),
+            ));
         }
         // With the sizes valid and reg 0, the net refuses only a weight scale whose weights would
         // be infinite in F; it says so in words about training, the Lab in its own.
         config.validate()?;
         config.layer_dims()?;
         let mut net = ThreeLayerConvNet::<F>::new(config)
-            .map_err(|_| too_large_a_scale(s, "the initial weights would be infinite"))?;
+            .map_err(|_| too_large_a_scale(s, Message::new("models.lab.weights_infinite")))?;
         let (x, y) = draw_batch(s.seed, (s.n, s.c, s.h, s.w), NET_CLASSES);
         let (loss, grads) = net.loss(&x, &y)?;
         let finite = |a: &[F]| a.iter().all(|v| v.is_finite());
         if !loss.is_finite() || !grads.slices().into_iter().all(finite) {
-            return Err(too_large_a_scale(
-                s,
-                &format!("the loss is {}", number_text(loss.as_f64())),
-            ));
+            return Err(too_large_a_scale(s, loss_is(loss.as_f64())));
         }
         let acts = net.activations(&x, Mode::Train)?;
         let p = net.params();
@@ -214,8 +221,8 @@ impl<F: Float> Objective<F> for NetObjective<F> {
         &self.one
     }
 
-    fn kinks(&self, inputs: &[ArrayD<F>], names: &[String]) -> Option<KinkReport> {
-        Some(self.kinks.report(inputs, names))
+    fn kinks(&self, inputs: &[ArrayD<F>], names: &[String], lang: Lang) -> Option<KinkReport> {
+        Some(self.kinks.report(inputs, names, lang))
     }
 }
 

@@ -20,6 +20,7 @@
 
 use crate::budget;
 use crate::error::{Error, Result};
+use crate::i18n::Message;
 use crate::layers::conv::conv_output_shape;
 use crate::layers::pool::pool_output_shape;
 use crate::layers::*;
@@ -178,7 +179,9 @@ impl SpeedBench {
             ("the stride", s.stride, true),
         ] {
             if used && v == 0 {
-                return Err(Error::Zero { what: what.into() });
+                return Err(Error::Zero {
+                    what: crate::models::quantity(what),
+                });
             }
         }
         // Exact counts (u128): never a wrapped or saturated number in the message.
@@ -189,10 +192,13 @@ impl SpeedBench {
             0
         };
         if x_len > MAX_ELEMENTS as u128 || w_len > MAX_WEIGHTS as u128 {
-            return Err(Error::invalid(format!(
-                "x has {x_len} values and w {w_len}: keep x at most {MAX_ELEMENTS} and w at most \
-                 {MAX_WEIGHTS} values, so the arrays fit in a browser tab"
-            )));
+            return Err(Error::invalid(
+                Message::new("models.lab.speed_inputs")
+                    .arg("x", x_len)
+                    .arg("w", w_len)
+                    .arg("max_x", MAX_ELEMENTS)
+                    .arg("max_w", MAX_WEIGHTS),
+            ));
         }
         // The output's size before the layer computes it (a pad of 10⁹ must not reach the
         // layer's own arithmetic): (H + 2·pad − k)/stride + 1 in u128.
@@ -207,9 +213,11 @@ impl SpeedBench {
             .saturating_mul(side(s.h))
             .saturating_mul(side(s.w));
         if out_len > MAX_ELEMENTS as u128 {
-            return Err(Error::invalid(format!(
-                "the output would have {out_len} values; keep it at most {MAX_ELEMENTS}"
-            )));
+            return Err(Error::invalid(
+                Message::new("models.lab.speed_output")
+                    .arg("count", out_len)
+                    .arg("max", MAX_ELEMENTS),
+            ));
         }
         let mut rng = Rng::new(s.seed);
         let x: Array4<f64> = rng.normal_array((s.n, s.c, s.h, s.w), 1.0);
@@ -312,13 +320,10 @@ impl SpeedBench {
                         results.dx = Some(max_pool_backward_fast(dout, c)?);
                     }
                     None => {
-                        let name = match variant {
-                            Variant::Naive => "naive",
-                            Variant::Fast => "fast",
-                        };
-                        return Err(Error::invalid(format!(
-                            "run the {name} forward pass first: its backward pass needs the cache"
-                        )));
+                        return Err(Error::invalid(Message::new(match variant {
+                            Variant::Naive => "models.lab.naive_forward_first",
+                            Variant::Fast => "models.lab.fast_forward_first",
+                        })));
                     }
                 }
             }

@@ -76,10 +76,12 @@
 //! assert!(ThreeLayerConvNet::<f32>::from_bytes(&model.to_bytes()).is_err());
 //! ```
 
+use super::over_budget_as;
 use super::sequential::{Init, Loss, Sequential, SequentialConfig};
 use super::three_layer::{ConvNetConfig, Params, ThreeLayerConvNet};
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::i18n::Message;
 use crate::shapes::{LayerSpec, Network, Shape};
 use ndarray::{ArrayD, ArrayViewD};
 
@@ -125,26 +127,40 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     !c
 }
 
-fn model_error(message: impl Into<crate::i18n::Message>) -> Error {
-    Error::ModelFile(message.into())
+fn model_error(message: Message) -> Error {
+    Error::ModelFile(message)
+}
+
+/// A part of the file, named in the message of a file cut short (`models.file.part.*`).
+fn part(key: &'static str) -> Message {
+    Message::new(key)
+}
+
+/// The message with key `key` that quotes `error`'s, written in the same language.
+fn because(key: &'static str, error: &Error) -> Message {
+    Message::new(key).nested("why", error.message())
 }
 
 /// "32×32×3 input, K = 32 filters of 7×7×3, hidden 100, 10 classes, no batch norm": the page's
 /// notation (shapes H×W×C, K filters of F×F×C).
-fn describe(c: &ConvNetConfig) -> String {
+fn describe(c: &ConvNetConfig) -> Message {
     let (ch, h, w) = c.input_dim;
-    format!(
-        "{h}×{w}×{ch} input, K = {} filters of {k}×{k}×{ch}, hidden {}, {} classes, {}",
-        c.num_filters,
-        c.hidden_dim,
-        c.num_classes,
-        if c.batchnorm {
-            "with batch norm"
-        } else {
-            "no batch norm"
-        },
-        k = c.filter_size
-    )
+    Message::new("models.file.describe")
+        .arg("h", h)
+        .arg("w", w)
+        .arg("c", ch)
+        .arg("k", c.num_filters)
+        .arg("f", c.filter_size)
+        .arg("hidden", c.hidden_dim)
+        .arg("classes", c.num_classes)
+        .nested(
+            "bn",
+            Message::new(if c.batchnorm {
+                "models.file.with_batchnorm"
+            } else {
+                "models.file.no_batchnorm"
+            }),
+        )
 }
 
 fn put_u32(out: &mut Vec<u8>, v: usize) {
@@ -228,12 +244,15 @@ impl<F: Float> ThreeLayerConvNet<F> {
         let config = layout.config;
 
         // Every class name and array was found where the header says; only now allocate.
-        let mut tally =
-            crate::budget::Tally::new(format!("the model in the file ({})", describe(&config)));
+        let what =
+            Message::new("models.file.model_in_file").nested("architecture", describe(&config));
+        let mut tally = crate::budget::Tally::new(what.to_string());
         for (_, shape) in &layout.shapes {
             tally.add::<F>(shape);
         }
-        tally.check().map_err(|e| model_error(e.to_string()))?;
+        tally
+            .check()
+            .map_err(|e| model_error(over_budget_as(e, what).message()))?;
         let mut r = Reader {
             bytes,
             pos: NAMES_AT,
@@ -242,8 +261,8 @@ impl<F: Float> ThreeLayerConvNet<F> {
         // so there are at most (file length)/4 of them.
         let mut class_names = Vec::with_capacity(config.num_classes);
         for _ in 0..config.num_classes {
-            let len = r.u32("the class names")? as usize;
-            let name = r.take(len, "the class names")?;
+            let len = r.u32(&part("models.file.part.class_names"))? as usize;
+            let name = r.take(len, &part("models.file.part.class_names"))?;
             class_names.push(String::from_utf8_lossy(name).into_owned());
         }
         let mut tensors = Vec::with_capacity(layout.shapes.len());
@@ -255,11 +274,11 @@ impl<F: Float> ThreeLayerConvNet<F> {
                 .map(|b| F::of(f32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64))
                 .collect();
             let tensor = ArrayD::from_shape_vec(shape.clone(), values)
-                .map_err(|e| model_error(format!("an array does not fit its shape: {e}")))?;
+                .map_err(|e| model_error(Message::new("models.file.array_shape").arg("why", e)))?;
             tensors.push(tensor);
         }
         ThreeLayerConvNet::from_parts(config, Params::from_tensors(tensors), class_names)
-            .map_err(|e| model_error(e.to_string()))
+            .map_err(|e| model_error(e.message()))
     }
 }
 
@@ -277,26 +296,27 @@ struct Layout {
 /// Checks the magic bytes and the format version (1 or 2) and returns a reader after them.
 fn open(bytes: &[u8]) -> Result<(Reader<'_>, u32)> {
     if bytes.is_empty() {
-        return Err(model_error("the file is empty"));
+        return Err(model_error(Message::new("models.file.empty")));
     }
     let head = &bytes[..bytes.len().min(MAGIC.len())];
     if head != &MAGIC[..head.len()] {
-        return Err(model_error(
-            "this is not a cnn-playground model file (it does not start with the bytes \"CNNMODEL\")",
-        ));
+        return Err(model_error(Message::new("models.file.not_a_model")));
     }
     let mut r = Reader { bytes, pos: 0 };
-    r.take(MAGIC.len(), "the magic bytes")?;
-    let version = r.u32("the format version")?;
+    r.take(MAGIC.len(), &part("models.file.part.magic"))?;
+    let version = r.u32(&part("models.file.part.version"))?;
     if version != THREE_LAYER_VERSION && version != SEQUENTIAL_VERSION {
         let why = if version > VERSION {
-            "it was written by a newer version of the playground"
+            "models.file.version_newer"
         } else {
-            "it is older than any version this playground knows"
+            "models.file.version_older"
         };
-        return Err(model_error(format!(
-            "the file has format version {version}, but this playground reads only versions 1 and {VERSION} ({why})"
-        )));
+        return Err(model_error(
+            Message::new("models.file.version")
+                .arg("version", version)
+                .arg("newest", VERSION)
+                .nested("why", Message::new(why)),
+        ));
     }
     Ok((r, version))
 }
@@ -309,29 +329,29 @@ fn open(bytes: &[u8]) -> Result<(Reader<'_>, u32)> {
 fn walk(bytes: &[u8]) -> Result<Layout> {
     let (mut r, version) = open(bytes)?;
     if version == SEQUENTIAL_VERSION {
-        return Err(model_error(
-            "the file holds a network designed in the table (format version 2), not the assignment's \
-             three-layer convnet: load it as a designed network",
-        ));
-    }
-    let architecture = r.u32("the architecture")?;
-    if architecture != THREE_LAYER_CONVNET {
-        return Err(model_error(format!(
-            "the file holds architecture {architecture}, but this playground knows only the three-layer \
-             convnet (architecture {THREE_LAYER_CONVNET})"
+        return Err(model_error(Message::new(
+            "models.file.designed_not_three_layer",
         )));
+    }
+    let architecture = r.u32(&part("models.file.part.architecture"))?;
+    if architecture != THREE_LAYER_CONVNET {
+        return Err(model_error(
+            Message::new("models.file.architecture_unknown")
+                .arg("architecture", architecture)
+                .arg("known", THREE_LAYER_CONVNET),
+        ));
     }
     let mut dims = [0usize; 7];
     for d in &mut dims {
-        *d = r.u32("the architecture")? as usize;
+        *d = r.u32(&part("models.file.part.architecture"))? as usize;
     }
-    let batchnorm = match r.u8("the architecture")? {
+    let batchnorm = match r.u8(&part("models.file.part.architecture"))? {
         0 => false,
         1 => true,
         b => {
-            return Err(model_error(format!(
-                "the batch norm flag is {b}; it must be 0 or 1"
-            )))
+            return Err(model_error(
+                Message::new("models.file.batchnorm_flag").arg("flag", b),
+            ))
         }
     };
     let config = ConvNetConfig {
@@ -341,40 +361,45 @@ fn walk(bytes: &[u8]) -> Result<Layout> {
         hidden_dim: dims[5],
         num_classes: dims[6],
         batchnorm,
-        weight_scale: r.f64("the architecture")?,
-        reg: r.f64("the architecture")?,
-        seed: r.u64("the architecture")?,
+        weight_scale: r.f64(&part("models.file.part.architecture"))?,
+        reg: r.f64(&part("models.file.part.architecture"))?,
+        seed: r.u64(&part("models.file.part.architecture"))?,
     };
     debug_assert_eq!(r.pos, NAMES_AT);
     let shapes = config
         .validate()
         .and_then(|()| config.tensor_shapes())
-        .map_err(|e| model_error(format!("the architecture it declares is unusable: {e}")))?;
+        .map_err(|e| model_error(because("models.file.architecture_unusable", &e)))?;
 
     // Walk the names without keeping them: a file declaring 25 million classes runs out of
     // bytes after a few, before anything is reserved for them.
     for i in 0..config.num_classes {
-        let len = r.u32("the class names")? as usize;
-        let name = r.take(len, "the class names")?;
+        let len = r.u32(&part("models.file.part.class_names"))? as usize;
+        let name = r.take(len, &part("models.file.part.class_names"))?;
         if std::str::from_utf8(name).is_err() {
-            return Err(model_error(format!(
-                "the name of class {i} is not valid UTF-8 text"
-            )));
+            return Err(model_error(
+                Message::new("models.file.class_name_utf8").arg("index", i),
+            ));
         }
     }
 
     let mut values_at = Vec::with_capacity(shapes.len());
     for (name, want) in &shapes {
-        let what = format!("the array {name}");
+        let what = Message::new("models.file.part.array").arg("name", name);
         let rank = r.u32(&what)?;
-        let mismatch = |got: String| {
-            model_error(format!(
-                "{name} has shape {got} in the file, but the architecture it declares ({}) needs {want:?}",
-                describe(&config)
-            ))
+        let mismatch = |got: Message| {
+            model_error(
+                Message::new("models.file.shape_three_layer")
+                    .arg("name", name)
+                    .nested("got", got)
+                    .nested("architecture", describe(&config))
+                    .arg("want", format!("{want:?}")),
+            )
         };
         if rank > MAX_RANK {
-            return Err(mismatch(format!("of rank {rank}")));
+            return Err(mismatch(
+                Message::new("models.file.of_rank").arg("rank", rank),
+            ));
         }
         let mut got = [0usize; MAX_RANK as usize];
         for d in got.iter_mut().take(rank as usize) {
@@ -382,7 +407,7 @@ fn walk(bytes: &[u8]) -> Result<Layout> {
         }
         let got = &got[..rank as usize];
         if got != want.as_slice() {
-            return Err(mismatch(format!("{got:?}")));
+            return Err(mismatch(shape_text(got)));
         }
         // The shape matched the architecture, whose arrays hold at most MAX_PARAMETERS values.
         let count = crate::budget::count(want);
@@ -392,19 +417,21 @@ fn walk(bytes: &[u8]) -> Result<Layout> {
     }
 
     let body_end = r.pos;
-    let stored = r.u32("the checksum")?;
+    let stored = r.u32(&part("models.file.part.checksum"))?;
     if r.pos != bytes.len() {
-        return Err(model_error(format!(
-            "the file has {} unexpected bytes after the end of the model (which ends at byte {})",
-            bytes.len() - r.pos,
-            r.pos
-        )));
+        return Err(model_error(
+            Message::new("models.file.unexpected_bytes")
+                .arg("extra", bytes.len() - r.pos)
+                .arg("end", r.pos),
+        ));
     }
     let computed = crc32(&bytes[..body_end]);
     if stored != computed {
-        return Err(model_error(format!(
-            "the file is corrupted: its checksum is {stored:08x} but its contents give {computed:08x}"
-        )));
+        return Err(model_error(
+            Message::new("models.file.corrupted")
+                .arg("stored", format!("{stored:08x}"))
+                .arg("computed", format!("{computed:08x}")),
+        ));
     }
     for ((name, want), &at) in shapes.iter().zip(&values_at) {
         let count = crate::budget::count(want) as usize;
@@ -413,9 +440,7 @@ fn walk(bytes: &[u8]) -> Result<Layout> {
             .chunks_exact(4)
             .position(|b| !f32::from_le_bytes([b[0], b[1], b[2], b[3]]).is_finite());
         if let Some(i) = bad {
-            return Err(model_error(format!(
-                "{name} holds a NaN or infinite value (at position {i}): the model was saved from a broken run"
-            )));
+            return Err(not_finite(name, i));
         }
     }
     Ok(Layout {
@@ -515,10 +540,10 @@ impl<F: Float> Sequential<F> {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let (config, class_names, expected) = walk_sequential(bytes)?;
         let mut model = Sequential::new(config)
-            .map_err(|e| model_error(format!("the network it declares is unusable: {e}")))?;
+            .map_err(|e| model_error(because("models.file.network_unusable", &e)))?;
         model
             .set_class_names(class_names)
-            .map_err(|e| model_error(e.to_string()))?;
+            .map_err(|e| model_error(e.message()))?;
         let mut mean = None;
         for want in &expected {
             let count = crate::budget::count(&want.shape) as usize;
@@ -528,7 +553,7 @@ impl<F: Float> Sequential<F> {
                 .map(|b| F::of(f32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64))
                 .collect();
             let value = ArrayD::from_shape_vec(want.shape.clone(), values)
-                .map_err(|e| model_error(format!("an array does not fit its shape: {e}")))?;
+                .map_err(|e| model_error(Message::new("models.file.array_shape").arg("why", e)))?;
             let set = match want.role {
                 Role::Param => model.set_param(&want.name, value),
                 Role::RunningMean => {
@@ -539,13 +564,13 @@ impl<F: Float> Sequential<F> {
                     let to_1d = |a: ArrayD<F>| a.into_dimensionality::<ndarray::Ix1>();
                     match (mean.take().map(to_1d), to_1d(value)) {
                         (Some(Ok(m)), Ok(v)) => model.set_running_stats(j, m, v),
-                        _ => Err(Error::invalid(format!(
-                            "batch norm layer {j}'s running statistics are not two vectors"
-                        ))),
+                        _ => Err(Error::invalid(
+                            Message::new("models.file.running_stats").arg("layer", j),
+                        )),
                     }
                 }
             };
-            set.map_err(|e| model_error(e.to_string()))?;
+            set.map_err(|e| model_error(e.message()))?;
         }
         Ok(model)
     }
@@ -557,7 +582,7 @@ struct Expected {
     name: String,
     role: Role,
     shape: Vec<usize>,
-    layer: String,
+    layer: Message,
     values_at: usize,
 }
 
@@ -576,22 +601,24 @@ enum Role {
 fn expected_params(network: &Network) -> Result<Vec<Expected>> {
     let report = network
         .walk()
-        .map_err(|e| model_error(format!("the network it declares is unusable: {e}")))?;
+        .map_err(|e| model_error(because("models.file.network_unusable", &e)))?;
     if let Some(e) = report.error {
-        return Err(model_error(format!(
-            "the network it declares does not fit: layer {} ({}) on its input {}: {}",
-            e.index + 1,
-            e.layer,
-            e.input,
-            e.message
-        )));
+        return Err(model_error(
+            Message::new("models.file.network_does_not_fit")
+                .nested(
+                    "layer",
+                    super::sequential::layer_name(e.index + 1, &e.layer),
+                )
+                .arg("input", e.input)
+                .arg("why", &e.message),
+        ));
     }
     let mut expected = Vec::new();
     let mut stats = Vec::new();
     let (mut k, mut j) = (0, 0);
     for row in &report.rows {
         let Shape { c, h, w } = row.input;
-        let layer = format!("layer {} ({})", row.index + 1, row.layer);
+        let layer = super::sequential::layer_name(row.index + 1, &row.layer);
         let arrays = match row.layer {
             LayerSpec::Conv { filters, size, .. } => {
                 k += 1;
@@ -654,115 +681,128 @@ fn expected_params(network: &Network) -> Result<Vec<Expected>> {
 fn walk_sequential(bytes: &[u8]) -> Result<(SequentialConfig, Vec<String>, Vec<Expected>)> {
     let (mut r, version) = open(bytes)?;
     if version != SEQUENTIAL_VERSION {
-        return Err(model_error(format!(
-            "the file holds the assignment's three-layer convnet (format version {version}), not a \
-             network designed in the table: load it as the three-layer convnet"
-        )));
+        return Err(model_error(
+            Message::new("models.file.three_layer_not_designed").arg("version", version),
+        ));
     }
-    let architecture = r.u32("the architecture")?;
+    let architecture = r.u32(&part("models.file.part.architecture"))?;
     if architecture != SEQUENTIAL {
-        return Err(model_error(format!(
-            "the file holds architecture {architecture}, but a format version 2 file holds a \
-             designed network (architecture {SEQUENTIAL})"
-        )));
+        return Err(model_error(
+            Message::new("models.file.architecture_not_designed")
+                .arg("architecture", architecture)
+                .arg("designed", SEQUENTIAL),
+        ));
     }
-    let num_classes = r.u32("the architecture")? as usize;
-    let loss = match r.u8("the architecture")? {
+    let num_classes = r.u32(&part("models.file.part.architecture"))? as usize;
+    let loss = match r.u8(&part("models.file.part.architecture"))? {
         SOFTMAX_LOSS => Loss::Softmax,
         SVM_LOSS => Loss::Svm,
         other => {
-            return Err(model_error(format!(
-                "the file's loss is {other}, but this playground knows only the softmax \
-                 ({SOFTMAX_LOSS}) and SVM ({SVM_LOSS}) losses"
-            )))
+            return Err(model_error(
+                Message::new("models.file.loss_unknown")
+                    .arg("loss", other)
+                    .arg("softmax", SOFTMAX_LOSS)
+                    .arg("svm", SVM_LOSS),
+            ))
         }
     };
-    let init_code = r.u8("the architecture")?;
-    let weight_scale = r.f64("the architecture")?;
+    let init_code = r.u8(&part("models.file.part.architecture"))?;
+    let weight_scale = r.f64(&part("models.file.part.architecture"))?;
     let init = match init_code {
         // He draws no scale of its own: a file that gives one is not what this code writes.
         HE_INIT if weight_scale != 0.0 => {
-            return Err(model_error(format!(
-                "the file's initialisation is He, which has no weight scale, but it gives {weight_scale}"
-            )))
+            return Err(model_error(
+                Message::new("models.file.he_with_scale").arg("scale", weight_scale),
+            ))
         }
         HE_INIT => Init::He,
         SCALE_INIT => Init::Scale(weight_scale),
         other => {
-            return Err(model_error(format!(
-                "the file's initialisation is {other}, but this playground knows only He \
-                 ({HE_INIT}) and a weight scale ({SCALE_INIT})"
-            )))
+            return Err(model_error(
+                Message::new("models.file.init_unknown")
+                    .arg("init", other)
+                    .arg("he", HE_INIT)
+                    .arg("scale", SCALE_INIT),
+            ))
         }
     };
-    let reg = r.f64("the architecture")?;
-    let seed = r.u64("the architecture")?;
-    let text_len = r.u32("the network text")? as usize;
+    let reg = r.f64(&part("models.file.part.architecture"))?;
+    let seed = r.u64(&part("models.file.part.architecture"))?;
+    let text_len = r.u32(&part("models.file.part.network_text"))? as usize;
     debug_assert_eq!(r.pos, TEXT_AT);
     if text_len > MAX_TEXT_BYTES {
-        return Err(model_error(format!(
-            "the network text is {text_len} bytes long; a model file holds at most {MAX_TEXT_BYTES}"
-        )));
+        return Err(model_error(
+            Message::new("models.file.text_too_long")
+                .arg("len", text_len)
+                .arg("max", MAX_TEXT_BYTES),
+        ));
     }
-    let text = std::str::from_utf8(r.take(text_len, "the network text")?)
-        .map_err(|_| model_error("the network text is not valid UTF-8 text"))?;
+    let text = std::str::from_utf8(r.take(text_len, &part("models.file.part.network_text"))?)
+        .map_err(|_| model_error(Message::new("models.file.text_utf8")))?;
     let network: Network = text
         .parse()
-        .map_err(|e: Error| model_error(format!("the network text cannot be read: {e}")))?;
+        .map_err(|e: Error| model_error(because("models.file.text_unreadable", &e)))?;
     super::sequential::check_scores_layer(&network, num_classes)
-        .map_err(|e| model_error(format!("the network it declares is unusable: {e}")))?;
+        .map_err(|e| model_error(because("models.file.network_unusable", &e)))?;
     let mut expected = expected_params(&network)?;
     // Each name is read from bytes the file has, so the names take no more memory than the file.
     let mut class_names = Vec::new();
     for i in 0..num_classes {
-        let len = r.u32("the class names")? as usize;
-        let name = r.take(len, "the class names")?;
-        let name = std::str::from_utf8(name)
-            .map_err(|_| model_error(format!("the name of class {i} is not valid UTF-8 text")))?;
+        let len = r.u32(&part("models.file.part.class_names"))? as usize;
+        let name = r.take(len, &part("models.file.part.class_names"))?;
+        let name = std::str::from_utf8(name).map_err(|_| {
+            model_error(Message::new("models.file.class_name_utf8").arg("index", i))
+        })?;
         class_names.push(name.to_string());
     }
 
-    let count = r.u32("the parameter table")? as usize;
+    let count = r.u32(&part("models.file.part.param_table"))? as usize;
     if count != expected.len() {
-        return Err(model_error(format!(
-            "the file holds {count} parameter arrays, but the network it declares has {} ({})",
-            expected.len(),
-            expected
-                .iter()
-                .map(|e| e.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+        let names: Vec<&str> = expected.iter().map(|e| e.name.as_str()).collect();
+        return Err(model_error(
+            Message::new("models.file.param_count")
+                .arg("count", count)
+                .arg("expected", expected.len())
+                .arg("names", names.join(", ")),
+        ));
     }
     for (i, want) in expected.iter_mut().enumerate() {
-        let what = format!("parameter {} ({})", i + 1, want.name);
+        let what = Message::new("models.file.part.parameter")
+            .arg("number", i + 1)
+            .arg("name", &want.name);
         let len = r.u32(&what)? as usize;
         if len > MAX_NAME_BYTES {
-            return Err(model_error(format!(
-                "the name of parameter {} is {len} bytes long; a name holds at most {MAX_NAME_BYTES}",
-                i + 1
-            )));
+            return Err(model_error(
+                Message::new("models.file.name_too_long")
+                    .arg("number", i + 1)
+                    .arg("len", len)
+                    .arg("max", MAX_NAME_BYTES),
+            ));
         }
         let name = r.take(len, &what)?;
         if name != want.name.as_bytes() {
-            return Err(model_error(format!(
-                "parameter {} is named \"{}\" in the file, but the network it declares has {} there \
-                 (for {})",
-                i + 1,
-                String::from_utf8_lossy(name),
-                want.name,
-                want.layer
-            )));
+            return Err(model_error(
+                Message::new("models.file.param_name")
+                    .arg("number", i + 1)
+                    .arg("got", String::from_utf8_lossy(name))
+                    .arg("want", &want.name)
+                    .nested("layer", want.layer.clone()),
+            ));
         }
         let rank = r.u32(&what)?;
-        let mismatch = |got: String| {
-            model_error(format!(
-                "{} has shape {got} in the file, but {} of the network it declares needs {:?}",
-                want.name, want.layer, want.shape
-            ))
+        let mismatch = |got: Message| {
+            model_error(
+                Message::new("models.file.shape_designed")
+                    .arg("name", &want.name)
+                    .nested("got", got)
+                    .nested("layer", want.layer.clone())
+                    .arg("want", format!("{:?}", want.shape)),
+            )
         };
         if rank > MAX_RANK {
-            return Err(mismatch(format!("of rank {rank}")));
+            return Err(mismatch(
+                Message::new("models.file.of_rank").arg("rank", rank),
+            ));
         }
         let mut got = [0usize; MAX_RANK as usize];
         for d in got.iter_mut().take(rank as usize) {
@@ -770,7 +810,7 @@ fn walk_sequential(bytes: &[u8]) -> Result<(SequentialConfig, Vec<String>, Vec<E
         }
         let got = &got[..rank as usize];
         if got != want.shape.as_slice() {
-            return Err(mismatch(format!("{got:?}")));
+            return Err(mismatch(shape_text(got)));
         }
         let values = crate::budget::count(&want.shape);
         let len = usize::try_from(values.saturating_mul(4)).unwrap_or(usize::MAX);
@@ -779,19 +819,21 @@ fn walk_sequential(bytes: &[u8]) -> Result<(SequentialConfig, Vec<String>, Vec<E
     }
 
     let body_end = r.pos;
-    let stored = r.u32("the checksum")?;
+    let stored = r.u32(&part("models.file.part.checksum"))?;
     if r.pos != bytes.len() {
-        return Err(model_error(format!(
-            "the file has {} unexpected bytes after the end of the model (which ends at byte {})",
-            bytes.len() - r.pos,
-            r.pos
-        )));
+        return Err(model_error(
+            Message::new("models.file.unexpected_bytes")
+                .arg("extra", bytes.len() - r.pos)
+                .arg("end", r.pos),
+        ));
     }
     let computed = crc32(&bytes[..body_end]);
     if stored != computed {
-        return Err(model_error(format!(
-            "the file is corrupted: its checksum is {stored:08x} but its contents give {computed:08x}"
-        )));
+        return Err(model_error(
+            Message::new("models.file.corrupted")
+                .arg("stored", format!("{stored:08x}"))
+                .arg("computed", format!("{computed:08x}")),
+        ));
     }
     for want in &expected {
         let count = crate::budget::count(&want.shape) as usize;
@@ -800,10 +842,7 @@ fn walk_sequential(bytes: &[u8]) -> Result<(SequentialConfig, Vec<String>, Vec<E
             .chunks_exact(4)
             .position(|b| !f32::from_le_bytes([b[0], b[1], b[2], b[3]]).is_finite());
         if let Some(i) = bad {
-            return Err(model_error(format!(
-                "{} holds a NaN or infinite value (at position {i}): the model was saved from a broken run",
-                want.name
-            )));
+            return Err(not_finite(&want.name, i));
         }
     }
     let config = SequentialConfig {
@@ -815,6 +854,20 @@ fn walk_sequential(bytes: &[u8]) -> Result<(SequentialConfig, Vec<String>, Vec<E
         seed,
     };
     Ok((config, class_names, expected))
+}
+
+/// A shape found in a file, as `[3, 5, 5]` (the same text in every language).
+fn shape_text(dims: &[usize]) -> Message {
+    Message::new("models.file.shape").arg("dims", format!("{dims:?}"))
+}
+
+/// The error of an array `name` whose value at `position` is NaN or infinite.
+fn not_finite(name: &str, position: usize) -> Error {
+    model_error(
+        Message::new("models.file.not_finite")
+            .arg("name", name)
+            .arg("position", position),
+    )
 }
 
 /// The format version a model file declares (after its magic bytes), so a reader can choose
@@ -831,39 +884,40 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
+    fn take(&mut self, n: usize, what: &Message) -> Result<&'a [u8]> {
         let left = self.bytes.len().saturating_sub(self.pos);
         if n > left {
-            return Err(model_error(format!(
-                "the file is truncated: it ends after {} bytes, in the middle of {what} (was the download cut short?)",
-                self.bytes.len()
-            )));
+            return Err(model_error(
+                Message::new("models.file.truncated")
+                    .arg("length", self.bytes.len())
+                    .nested("what", what.clone()),
+            ));
         }
         let out = &self.bytes[self.pos..self.pos + n];
         self.pos += n;
         Ok(out)
     }
 
-    fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N]> {
+    fn array<const N: usize>(&mut self, what: &Message) -> Result<[u8; N]> {
         Ok(self
             .take(N, what)?
             .try_into()
             .expect("take returns N bytes"))
     }
 
-    fn u8(&mut self, what: &str) -> Result<u8> {
+    fn u8(&mut self, what: &Message) -> Result<u8> {
         Ok(self.array::<1>(what)?[0])
     }
 
-    fn u32(&mut self, what: &str) -> Result<u32> {
+    fn u32(&mut self, what: &Message) -> Result<u32> {
         Ok(u32::from_le_bytes(self.array(what)?))
     }
 
-    fn u64(&mut self, what: &str) -> Result<u64> {
+    fn u64(&mut self, what: &Message) -> Result<u64> {
         Ok(u64::from_le_bytes(self.array(what)?))
     }
 
-    fn f64(&mut self, what: &str) -> Result<f64> {
+    fn f64(&mut self, what: &Message) -> Result<f64> {
         Ok(f64::from_le_bytes(self.array(what)?))
     }
 }

@@ -25,6 +25,7 @@
 pub mod file;
 mod model;
 mod sequential;
+pub(crate) use sequential::layer_name;
 mod three_layer;
 mod training_step;
 
@@ -41,6 +42,7 @@ pub use three_layer::{
 pub use training_step::{training_step, StepParts, STEP_PARTS};
 
 use crate::error::{Error, Result};
+use crate::i18n::Message;
 
 /// Errors unless there is one label in `0..classes` per example of a batch of `n`; `model` names
 /// the model in the message ("ThreeLayerConvNet", "the sequential model's").
@@ -66,16 +68,47 @@ fn check_labels(model: &str, n: usize, y: &[usize], classes: usize) -> Result<()
 /// model file stores each name's length as a u32).
 fn check_class_names(names: &[String], classes: usize) -> Result<()> {
     if names.len() != classes {
-        return Err(Error::invalid(format!(
-            "{} class names given for a net with {classes} classes",
-            names.len()
-        )));
+        return Err(Error::invalid(
+            Message::new("models.class_names_count")
+                .arg("count", names.len())
+                .arg("classes", classes),
+        ));
     }
     if let Some(i) = names.iter().position(|n| u32::try_from(n.len()).is_err()) {
-        return Err(Error::invalid(format!(
-            "the name of class {i} is {} bytes long: a class name must be shorter than 4 GiB",
-            names[i].len()
-        )));
+        return Err(Error::invalid(
+            Message::new("models.class_name_too_long")
+                .arg("index", i)
+                .arg("len", names[i].len()),
+        ));
     }
     Ok(())
+}
+
+/// `error` with `what` as the thing that would not fit, if it is [`Error::OverBudget`]: a
+/// [`crate::budget::Tally`] names its total in English, and this gives it the catalog's words.
+pub(crate) fn over_budget_as(error: Error, what: Message) -> Error {
+    match error {
+        Error::OverBudget { needed, limit, .. } => Error::OverBudget {
+            what,
+            needed,
+            limit,
+        },
+        other => other,
+    }
+}
+
+/// A quantity that must be at least 1, named for [`Error::Zero`]: the catalog's words for the
+/// sizes the page names in words ("the filter size"), a symbol or setting name (`N`,
+/// `batch_size`) as it is in every language.
+pub(crate) fn quantity(what: &str) -> Message {
+    let key = match what {
+        "the input channels C" => "models.quantity.input_channels",
+        "the number of filters F" => "models.quantity.filters",
+        "the filter size" => "models.quantity.filter_size",
+        "the hidden size" => "models.quantity.hidden_size",
+        "the stride" => "models.quantity.stride",
+        "the number of bins" => "models.quantity.bins",
+        _ => return Message::new("models.symbol").arg("name", what),
+    };
+    Message::new(key)
 }

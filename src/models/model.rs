@@ -75,7 +75,7 @@ pub trait Model<F: Float>: Clone {
     fn reg_loss(&self) -> f64;
     /// The regularization strength and how the weights were drawn, for the message of a loss
     /// that is not finite before any update: `(reg, "weight scale 3e-2")`.
-    fn start_settings(&self) -> (f64, String);
+    fn start_settings(&self) -> (f64, crate::i18n::Message);
 }
 
 /// A solver's memory around the largest pass `pass` of a model with `parameters` learned values
@@ -174,11 +174,12 @@ impl<F: Float> Model<F> for ThreeLayerConvNet<F> {
         0.5 * self.config().reg * squares
     }
 
-    fn start_settings(&self) -> (f64, String) {
+    fn start_settings(&self) -> (f64, crate::i18n::Message) {
         let config = self.config();
         (
             config.reg,
-            format!("weight scale {}", super::short_number(config.weight_scale)),
+            crate::i18n::Message::new("models.weight_scale")
+                .arg("scale", super::short_number(config.weight_scale)),
         )
     }
 }

@@ -42,6 +42,7 @@ use crate::budget::{self, Tally};
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gemm::GemmScratch;
+use crate::i18n::Message;
 use crate::layers::batchnorm::{
     spatial_batchnorm_backward, spatial_batchnorm_forward, BatchNormCache, BatchNormParam, Mode,
 };
@@ -295,22 +296,23 @@ pub struct SequentialSnapshot<F> {
     norms: Vec<(Array1<F>, Array1<F>)>,
 }
 
-fn check_non_negative<F: Float>(name: &str, value: f64, what: &str) -> Result<()> {
+fn check_non_negative<F: Float>(name: &str, value: f64, what: &'static str) -> Result<()> {
     if !(value.is_finite() && value >= 0.0) {
         return Err(Error::InvalidHyperparameter {
             name: name.into(),
             value,
-            reason: "it must be a finite number ≥ 0".into(),
+            reason: Message::new("models.finite_non_negative"),
         });
     }
     if !F::of(value).is_finite() {
-        return Err(Error::invalid(format!(
-            "{name} = {} is not allowed: the net computes in {}-bit numbers, whose largest is {:.1e}, \
-             so {what} would be infinite: use a small value such as 1e-2",
-            short_number(value),
-            8 * std::mem::size_of::<F>(),
-            F::max_value().as_f64(),
-        )));
+        return Err(Error::invalid(
+            Message::new("models.too_large_for_float")
+                .arg("name", name)
+                .arg("value", short_number(value))
+                .arg("bits", 8 * std::mem::size_of::<F>())
+                .arg("largest", format!("{:.1e}", F::max_value().as_f64()))
+                .nested("what", Message::new(what)),
+        ));
     }
     Ok(())
 }
@@ -319,20 +321,22 @@ fn check_non_negative<F: Float>(name: &str, value: f64, what: &str) -> Result<()
 pub(crate) fn check_scores_layer(network: &Network, classes: usize) -> Result<()> {
     match network.layers.last() {
         Some(&LayerSpec::Fc { outputs }) if outputs == classes => Ok(()),
-        Some(last) => Err(Error::invalid(format!(
-            "{} is the last layer, whose outputs are the class scores: it must be fc{classes}, \
-             one score for each of the {classes} classes",
-            layer_name(network.layers.len(), last)
-        ))),
-        None => Err(Error::invalid(format!(
-            "the network has no layers: it needs at least the scores, fc{classes} (one per class)"
-        ))),
+        Some(last) => Err(Error::invalid(
+            Message::new("models.sequential.last_layer")
+                .nested("layer", layer_name(network.layers.len(), last))
+                .arg("classes", classes),
+        )),
+        None => Err(Error::invalid(
+            Message::new("models.sequential.no_layers").arg("classes", classes),
+        )),
     }
 }
 
 /// `layer 3 (fc100)`: how messages name a layer, counted from 1 as the table's parser does.
-fn layer_name(number: usize, label: &LayerSpec) -> String {
-    format!("layer {number} ({label})")
+pub(crate) fn layer_name(number: usize, label: &LayerSpec) -> Message {
+    Message::new("models.layer")
+        .arg("number", number)
+        .arg("layer", label)
 }
 
 /// The execution order of the description's layers: a ReLU directly followed by a max pool is
@@ -369,24 +373,24 @@ impl<F: Float> Sequential<F> {
     /// and gradients) pass the engine's budget.
     pub fn new(config: SequentialConfig) -> Result<Self> {
         if let Init::Scale(scale) = config.init {
-            check_non_negative::<F>("weight_scale", scale, "the initial weights")?;
+            check_non_negative::<F>("weight_scale", scale, "models.initial_weights")?;
         }
-        check_non_negative::<F>("reg", config.reg, "the regularization loss")?;
+        check_non_negative::<F>("reg", config.reg, "models.reg_loss")?;
         let classes = config.num_classes;
         if classes < 2 {
-            return Err(Error::invalid(format!(
-                "num_classes = {classes}: a classifier needs at least 2 classes"
-            )));
+            return Err(Error::invalid(
+                Message::new("models.two_classes").arg("classes", classes),
+            ));
         }
         let network = &config.network;
         let report = network.walk()?;
         if let Some(e) = report.error {
-            return Err(Error::invalid(format!(
-                "{} does not fit its input {}: {}",
-                layer_name(e.index + 1, &e.layer),
-                e.input,
-                e.message
-            )));
+            return Err(Error::invalid(
+                Message::new("models.sequential.does_not_fit")
+                    .nested("layer", layer_name(e.index + 1, &e.layer))
+                    .arg("input", e.input)
+                    .arg("why", &e.message),
+            ));
         }
         check_scores_layer(network, classes)?;
         let outputs: Vec<Shape> = report.rows.iter().map(|r| r.output).collect();
@@ -424,7 +428,13 @@ impl<F: Float> Sequential<F> {
                 for dims in &arrays {
                     tally.add::<F>(dims);
                 }
-                tally.check()?;
+                tally.check().map_err(|e| {
+                    super::over_budget_as(
+                        e,
+                        Message::new("models.sequential.params_up_to")
+                            .nested("layer", name.clone()),
+                    )
+                })?;
                 total = tally.bytes();
             }
             input = out;
@@ -517,14 +527,12 @@ impl<F: Float> Sequential<F> {
                 .iter()
                 .all(|p| p.value.iter().all(|v| v.is_finite()))
             {
-                return Err(Error::invalid(format!(
-                    "weight_scale = {} is not allowed: weight_scale · N(0, 1) overflows the net's \
-                     {}-bit numbers (the largest is {:.1e}), so some initial weights would be \
-                     infinite: use a small value such as 1e-2",
-                    short_number(scale),
-                    8 * std::mem::size_of::<F>(),
-                    F::max_value().as_f64(),
-                )));
+                return Err(Error::invalid(
+                    Message::new("models.scale_overflows")
+                        .arg("scale", short_number(scale))
+                        .arg("bits", 8 * std::mem::size_of::<F>())
+                        .arg("largest", format!("{:.1e}", F::max_value().as_f64())),
+                ));
             }
         }
         Ok(Sequential {
@@ -554,9 +562,11 @@ impl<F: Float> Sequential<F> {
     pub fn set_running_stats(&mut self, j: usize, mean: Array1<F>, var: Array1<F>) -> Result<()> {
         let count = self.norms.len();
         let Some(norm) = j.checked_sub(1).and_then(|i| self.norms.get_mut(i)) else {
-            return Err(Error::invalid(format!(
-                "the model has no batch norm layer {j} (it has {count}, counted from 1)"
-            )));
+            return Err(Error::invalid(
+                Message::new("models.sequential.no_batchnorm_layer")
+                    .arg("layer", j)
+                    .arg("count", count),
+            ));
         };
         let c = norm.running_mean.len();
         for (what, a) in [("running mean", &mean), ("running variance", &var)] {
@@ -600,10 +610,11 @@ impl<F: Float> Sequential<F> {
                 .iter()
                 .map(|p| p.name.as_str())
                 .collect();
-            return Err(Error::invalid(format!(
-                "the model has no parameter named \"{name}\" (it has {})",
-                names.join(", ")
-            )));
+            return Err(Error::invalid(
+                Message::new("models.sequential.no_parameter")
+                    .arg("name", name)
+                    .arg("names", names.join(", ")),
+            ));
         };
         if value.shape() != entry.value.shape() {
             return Err(Error::shape(
@@ -653,7 +664,14 @@ impl<F: Float> Sequential<F> {
                 }
                 _ => {}
             }
-            tally.check()?;
+            tally.check().map_err(|e| {
+                super::over_budget_as(
+                    e,
+                    Message::new("models.sequential.pass_up_to")
+                        .arg("n", n)
+                        .nested("layer", layer_name(step.number, &step.label)),
+                )
+            })?;
             total = tally.bytes();
         }
         Ok(total)
@@ -670,14 +688,12 @@ impl<F: Float> Sequential<F> {
             total = total.saturating_add(3 * row.macs as u128 * n as u128);
             if total > budget::MAX_STEP_MULTIPLY_ADDS as u128 {
                 return Err(Error::TooMuchWork {
-                    what: format!(
-                        "a training step of this network on minibatches of {n} images, up to {}",
-                        layer_name(row.index + 1, &row.layer)
-                    )
-                    .into(),
+                    what: Message::new("models.sequential.step_work")
+                        .arg("n", n)
+                        .nested("layer", layer_name(row.index + 1, &row.layer)),
                     needed: total,
                     limit: budget::MAX_STEP_MULTIPLY_ADDS,
-                    fix: "use fewer or smaller filters, smaller images or a smaller batch".into(),
+                    fix: Message::new("models.sequential.step_work_fix"),
                 });
             }
         }
@@ -700,7 +716,7 @@ impl<F: Float> Sequential<F> {
     /// Changes the regularization strength (part of the loss, not of the architecture). Errors
     /// if it is NaN, infinite, negative or too large for `F`.
     pub fn set_reg(&mut self, reg: f64) -> Result<()> {
-        check_non_negative::<F>("reg", reg, "the regularization loss")?;
+        check_non_negative::<F>("reg", reg, "models.reg_loss")?;
         self.config.reg = reg;
         Ok(())
     }
@@ -1296,10 +1312,12 @@ impl<F: Float> Model<F> for Sequential<F> {
         0.5 * self.config.reg * squares
     }
 
-    fn start_settings(&self) -> (f64, String) {
+    fn start_settings(&self) -> (f64, Message) {
         let init = match self.config.init {
-            Init::He => "He initialisation".to_string(),
-            Init::Scale(scale) => format!("weight scale {}", short_number(scale)),
+            Init::He => Message::new("models.he_init"),
+            Init::Scale(scale) => {
+                Message::new("models.weight_scale").arg("scale", short_number(scale))
+            }
         };
         (self.config.reg, init)
     }

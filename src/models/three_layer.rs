@@ -11,6 +11,7 @@ use crate::budget::{self, Tally};
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gemm::GemmScratch;
+use crate::i18n::Message;
 use crate::layers::affine::rows;
 use crate::layers::{
     affine_backward_into, affine_forward_into, relu_backward, relu_forward, softmax_loss,
@@ -92,7 +93,7 @@ fn check_non_negative(name: &str, value: f64) -> Result<()> {
         Err(Error::InvalidHyperparameter {
             name: name.into(),
             value,
-            reason: "it must be a finite number ≥ 0".into(),
+            reason: Message::new("models.finite_non_negative"),
         })
     }
 }
@@ -122,7 +123,9 @@ impl ConvNetConfig {
             ("the hidden size", self.hidden_dim),
         ] {
             if v == 0 {
-                return Err(Error::Zero { what: what.into() });
+                return Err(Error::Zero {
+                    what: crate::models::quantity(what),
+                });
             }
         }
         // Absurd sizes (a model file may declare an input 2^31 pixels high) are refused by the
@@ -140,10 +143,11 @@ impl ConvNetConfig {
         // 2×2 windows with stride 2 fit exactly when the side is even (and at least 2); said
         // directly rather than through `output_size`, whose suggestions this message replaces.
         if hc < 2 || wc < 2 || hc % 2 != 0 || wc % 2 != 0 {
-            return Err(Error::invalid(format!(
-                "the conv output is {hc}×{wc} (height × width), which 2×2 max pooling with stride 2 cannot \
-                 halve: use an even image height and width, and an odd filter size"
-            )));
+            return Err(Error::invalid(
+                Message::new("models.three_layer.pool_cannot_halve")
+                    .arg("h", hc)
+                    .arg("w", wc),
+            ));
         }
         let (hp, wp) = (hc / 2, wc / 2);
         Ok(LayerDims {
@@ -161,17 +165,15 @@ impl ConvNetConfig {
         let (c, _, _) = self.input_dim;
         let (f, hp, wp) = self.layer_dims()?.pool;
         if self.num_classes < 2 {
-            return Err(Error::invalid(format!(
-                "num_classes = {}: a classifier needs at least 2 classes",
-                self.num_classes
-            )));
+            return Err(Error::invalid(
+                Message::new("models.two_classes").arg("classes", self.num_classes),
+            ));
         }
         let k = self.filter_size;
         let too_big = || {
-            Error::invalid(format!(
-                "this net would have more than {MAX_PARAMETERS} parameters: use fewer filters, a smaller hidden \
-                 layer or smaller images"
-            ))
+            Error::invalid(
+                Message::new("models.three_layer.too_many_parameters").arg("max", MAX_PARAMETERS),
+            )
         };
         let pooled = f
             .checked_mul(hp)
@@ -506,17 +508,18 @@ pub(crate) fn short_number(v: f64) -> String {
 
 /// Errors unless `value` (weight_scale or reg, already finite and ≥ 0) is finite in `F` too,
 /// where the net computes with it: 1e308 is a valid f64 but an infinite f32.
-fn check_representable<F: Float>(name: &str, value: f64, what: &str) -> Result<()> {
+fn check_representable<F: Float>(name: &str, value: f64, what: &'static str) -> Result<()> {
     if F::of(value).is_finite() {
         return Ok(());
     }
-    Err(Error::invalid(format!(
-        "{name} = {} is not allowed: the net computes in {}-bit numbers, whose largest is {:.1e}, so \
-         {what} would be infinite: use a small value such as 1e-2",
-        short_number(value),
-        8 * std::mem::size_of::<F>(),
-        F::max_value().as_f64(),
-    )))
+    Err(Error::invalid(
+        Message::new("models.too_large_for_float")
+            .arg("name", name)
+            .arg("value", short_number(value))
+            .arg("bits", 8 * std::mem::size_of::<F>())
+            .arg("largest", format!("{:.1e}", F::max_value().as_f64()))
+            .nested("what", Message::new(what)),
+    ))
 }
 
 impl<F: Float> ThreeLayerConvNet<F> {
@@ -528,8 +531,12 @@ impl<F: Float> ThreeLayerConvNet<F> {
     /// (1e308 is a valid f64 but would make every f32 weight infinite).
     pub fn new(config: ConvNetConfig) -> Result<Self> {
         config.validate()?;
-        check_representable::<F>("weight_scale", config.weight_scale, "the initial weights")?;
-        check_representable::<F>("reg", config.reg, "the regularization loss")?;
+        check_representable::<F>(
+            "weight_scale",
+            config.weight_scale,
+            "models.initial_weights",
+        )?;
+        check_representable::<F>("reg", config.reg, "models.reg_loss")?;
         let (f, c, k) = (config.num_filters, config.input_dim.0, config.filter_size);
         let (_, hp, wp) = config.layer_dims()?.pool;
         let (hidden, classes, scale) = (config.hidden_dim, config.num_classes, config.weight_scale);
@@ -545,14 +552,12 @@ impl<F: Float> ThreeLayerConvNet<F> {
             .chain(w3.iter())
             .all(|v: &F| v.is_finite())
         {
-            return Err(Error::invalid(format!(
-                "weight_scale = {} is not allowed: weight_scale · N(0, 1) overflows the net's \
-                 {}-bit numbers (the largest is {:.1e}), so some initial weights would be \
-                 infinite: use a small value such as 1e-2",
-                short_number(scale),
-                8 * std::mem::size_of::<F>(),
-                F::max_value().as_f64(),
-            )));
+            return Err(Error::invalid(
+                Message::new("models.scale_overflows")
+                    .arg("scale", short_number(scale))
+                    .arg("bits", 8 * std::mem::size_of::<F>())
+                    .arg("largest", format!("{:.1e}", F::max_value().as_f64())),
+            ));
         }
         let bn = config.batchnorm.then(|| BatchNorm {
             gamma: Array1::ones(f),
@@ -585,7 +590,7 @@ impl<F: Float> ThreeLayerConvNet<F> {
         class_names: Vec<String>,
     ) -> Result<Self> {
         config.validate()?;
-        check_representable::<F>("reg", config.reg, "the regularization loss")?;
+        check_representable::<F>("reg", config.reg, "models.reg_loss")?;
         check_params(&config, &params)?;
         let mut net = ThreeLayerConvNet {
             config,
@@ -606,7 +611,7 @@ impl<F: Float> ThreeLayerConvNet<F> {
     /// Errors if it is NaN, infinite or negative.
     pub fn set_reg(&mut self, reg: f64) -> Result<()> {
         check_non_negative("reg", reg)?;
-        check_representable::<F>("reg", reg, "the regularization loss")?;
+        check_representable::<F>("reg", reg, "models.reg_loss")?;
         self.config.reg = reg;
         Ok(())
     }
@@ -911,12 +916,11 @@ fn check_params<F: Float>(config: &ConvNetConfig, params: &Params<F>) -> Result<
     let want = config.tensor_shapes()?;
     let got = params.tensors();
     if want.len() != got.len() {
-        return Err(Error::InvalidInput(if config.batchnorm {
-            "the net has spatial batch norm but the parameters lack gamma, beta, running_mean and running_var".into()
+        return Err(Error::InvalidInput(Message::new(if config.batchnorm {
+            "models.three_layer.params_lack_batchnorm"
         } else {
-            "the net has no spatial batch norm but the parameters include gamma, beta, running_mean and running_var"
-                .into()
-        }));
+            "models.three_layer.params_have_batchnorm"
+        })));
     }
     for ((name, shape), (_, array)) in want.iter().zip(&got) {
         if array.shape() != shape.as_slice() {

@@ -11,6 +11,7 @@
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gemm::GemmScratch;
+use crate::i18n::Message;
 use crate::layers::affine::rows;
 use crate::layers::conv_fast::{
     conv_backward_into, conv_forward_into, ConvGradsMut, ConvWorkspace,
@@ -105,12 +106,14 @@ pub struct StepParts<F> {
 fn check_net<F: Float>(net: &ThreeLayerConvNet<F>) -> Result<()> {
     let config = net.config();
     if config.batchnorm || config.reg != 0.0 {
-        return Err(Error::invalid(format!(
-            "the parts of a training step cover a net without batch norm and with reg = 0; this \
-             one has batch norm {} and reg = {}",
-            if config.batchnorm { "on" } else { "off" },
-            config.reg
-        )));
+        return Err(Error::invalid(
+            Message::new(if config.batchnorm {
+                "models.training_step.not_covered_bn_on"
+            } else {
+                "models.training_step.not_covered_bn_off"
+            })
+            .arg("reg", config.reg),
+        ));
     }
     Ok(())
 }
@@ -307,11 +310,12 @@ impl<F: Float> StepParts<F> {
                 sgd(flat_mut(&mut self.w2), flat(&self.dw2), &self.sgd)?;
             }
             _ => {
-                return Err(Error::invalid(format!(
-                    "part {part} of a training step does not exist: there are {} parts, 0 to {}",
-                    STEP_PARTS.len(),
-                    STEP_PARTS.len() - 1
-                )))
+                return Err(Error::invalid(
+                    Message::new("models.training_step.no_part")
+                        .arg("part", part)
+                        .arg("count", STEP_PARTS.len())
+                        .arg("last", STEP_PARTS.len() - 1),
+                ))
             }
         }
         Ok(())

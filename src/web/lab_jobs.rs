@@ -52,7 +52,7 @@ impl GradCheckRun {
 
     /// The `GradCheckReport` object; throws if the check is not complete.
     pub fn report(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.report().map_err(js_error)?)
+        to_js(&self.inner.report_in(super::language()).map_err(js_error)?)
     }
 }
 

@@ -9,8 +9,9 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::js_error;
+use super::{js_error, language};
 use crate::data::{ClassExamples, RgbaImage};
+use crate::i18n::Message;
 use crate::trainer::{self, DataSettings, DataSources, DatasetKind, Preset, RunSettings, Split};
 
 fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
@@ -52,9 +53,12 @@ impl OwnImages {
         let image = RgbaImage::new(width, height, pixels).map_err(js_error)?;
         let count = self.classes.len();
         let target = self.classes.get_mut(class).ok_or_else(|| {
-            JsError::new(&format!(
-                "class {class} does not exist: there are {count} classes"
-            ))
+            JsError::new(
+                &Message::new("models.trainer.no_class")
+                    .arg("class", class)
+                    .arg("count", count)
+                    .text(language()),
+            )
         })?;
         target.images.push(image);
         Ok(())
@@ -74,7 +78,8 @@ struct PresetSettings {
 #[derive(serde::Serialize)]
 struct NetworkPresetView {
     name: trainer::NetworkPreset,
-    label: &'static str,
+    /// In the page's language.
+    label: String,
     /// The network in the Shapes panel's text, its input the preset's images.
     text: String,
     data: DataSettings,
@@ -90,7 +95,7 @@ pub fn network_presets() -> Result<JsValue, JsError> {
             let (data, run) = trainer::network_preset(name);
             NetworkPresetView {
                 name,
-                label: name.label(),
+                label: name.label().text(language()),
                 text: trainer::network_text(&data, &run),
                 data,
                 run,
@@ -106,6 +111,20 @@ pub fn train_preset(dataset: JsValue, preset: JsValue) -> Result<JsValue, JsErro
     let which: Preset = serde_wasm_bindgen::from_value(preset)?;
     let (data, run) = trainer::preset(kind, which);
     to_js(&PresetSettings { data, run })
+}
+
+/// A [`trainer::Progress`] as the page receives it: the divergence written in its language.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProgressView {
+    iteration: usize,
+    num_iterations: usize,
+    epoch: usize,
+    losses: Vec<f64>,
+    accuracies: Vec<trainer::AccuracyPoint>,
+    learning_rate: f64,
+    finished: bool,
+    diverged: Option<String>,
 }
 
 /// Dataset, net and solver of one training run (see [`crate::trainer::Trainer`]).
@@ -144,9 +163,20 @@ impl Trainer {
     }
 
     /// Up to `n` iterations: `{ iteration, numIterations, epoch, losses, accuracies,
-    /// learningRate, finished, diverged }`.
+    /// learningRate, finished, diverged }`, `diverged` the engine's message in the page's
+    /// language (or null).
     pub fn step(&mut self, n: usize) -> Result<JsValue, JsError> {
-        to_js(&self.inner.step(n).map_err(js_error)?)
+        let p = self.inner.step(n).map_err(js_error)?;
+        to_js(&ProgressView {
+            iteration: p.iteration,
+            num_iterations: p.num_iterations,
+            epoch: p.epoch,
+            losses: p.losses,
+            accuracies: p.accuracies,
+            learning_rate: p.learning_rate,
+            finished: p.finished,
+            diverged: p.diverged.map(|e| e.text(language())),
+        })
     }
 
     /// The dataset and the net in numbers.

@@ -217,4 +217,7 @@ pub const TEXTS: &[(&str, &str)] = &[
     ("layers.context.bn_backward_param", "spatial batch norm backward (the cache's {name}, one value per channel)"),
     ("layers.context.fan_in_conv", "the fan-in C·HH·WW of a conv filter"),
     ("layers.context.fan_in_affine", "the fan-in D of an affine layer"),
+    ("layers.inspect.layer", "layer {n}: {layer}"),
+    ("layers.inspect.layer_scores", "layer {n}: {layer} (scores)"),
+    ("layers.optim.update", "{optimizer}"),
 ];

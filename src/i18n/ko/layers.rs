@@ -217,4 +217,7 @@ pub const TEXTS: &[(&str, &str)] = &[
     ("layers.context.bn_backward_param", "공간 배치 정규화 역전파(캐시의 {name}, 채널마다 값 하나)"),
     ("layers.context.fan_in_conv", "합성곱 필터의 fan-in(입력 수) C·HH·WW"),
     ("layers.context.fan_in_affine", "완전 연결 층의 fan-in(입력 수) D"),
+    ("layers.inspect.layer", "{n}번째 층: {layer}"),
+    ("layers.inspect.layer_scores", "{n}번째 층: {layer} (점수)"),
+    ("layers.optim.update", "{optimizer}"),
 ];

@@ -67,7 +67,7 @@ pub fn he_conv_weights<F: Float>(
         });
     }
     let std = he_std_conv(c, hh, ww)?;
-    budget::check::<F>("the conv weights", &[f, c, hh, ww])?;
+    budget::check_named::<F>(Message::new("layers.context.conv_weights"), &[f, c, hh, ww])?;
     Ok(rng.normal_array(shape, std))
 }
 
@@ -83,6 +83,6 @@ pub fn he_affine_weights<F: Float>(shape: (usize, usize), rng: &mut Rng) -> Resu
         });
     }
     let std = he_std_affine(d)?;
-    budget::check::<F>("the affine weights", &[d, m])?;
+    budget::check_named::<F>(Message::new("layers.context.affine_weights"), &[d, m])?;
     Ok(rng.normal_array(shape, std))
 }

@@ -220,4 +220,8 @@ pub const TEXTS: &[(&str, &str)] = &[
     ("layers.inspect.layer", "layer {n}: {layer}"),
     ("layers.inspect.layer_scores", "layer {n}: {layer} (scores)"),
     ("layers.optim.update", "{optimizer}"),
+    ("layers.context.conv_weights", "the conv weights"),
+    ("layers.context.affine_weights", "the affine weights"),
+    ("layers.data.subset_images", "the subset's images"),
+    ("layers.data.the_minibatch", "the minibatch"),
 ];

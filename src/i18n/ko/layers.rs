@@ -220,4 +220,8 @@ pub const TEXTS: &[(&str, &str)] = &[
     ("layers.inspect.layer", "{n}번째 층: {layer}"),
     ("layers.inspect.layer_scores", "{n}번째 층: {layer} (점수)"),
     ("layers.optim.update", "{optimizer}"),
+    ("layers.context.conv_weights", "합성곱 가중치"),
+    ("layers.context.affine_weights", "완전 연결 층의 가중치"),
+    ("layers.data.subset_images", "부분 데이터셋의 이미지"),
+    ("layers.data.the_minibatch", "미니배치"),
 ];

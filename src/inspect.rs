@@ -18,7 +18,7 @@
 
 use crate::error::{Error, Result};
 use crate::float::Float;
-use crate::i18n::Message;
+use crate::i18n::{Lang, Message};
 use crate::models::{Activations, LayerOutput, Sequential};
 use crate::shapes::LayerSpec;
 use ndarray::{Array2, ArrayView1, ArrayView3, Axis, Ix4};
@@ -119,6 +119,11 @@ pub struct ConvFilters {
 /// The filters of every conv layer of `model`, in layer order. The k-th layer with weights (conv
 /// or fc) owns `Wk`, so the conv layers' weights are found by counting.
 pub fn conv_filters<F: Float>(model: &Sequential<F>) -> Vec<ConvFilters> {
+    conv_filters_in(model, Lang::En)
+}
+
+/// [`conv_filters`] with the layers named in `lang` (`1번째 층: conv3x3-16 pad1`).
+pub fn conv_filters_in<F: Float>(model: &Sequential<F>, lang: Lang) -> Vec<ConvFilters> {
     let mut out = Vec::new();
     let mut weighted = 0;
     for (i, layer) in model.config().network.layers.iter().enumerate() {
@@ -138,13 +143,26 @@ pub fn conv_filters<F: Float>(model: &Sequential<F>) -> Vec<ConvFilters> {
             continue;
         };
         out.push(ConvFilters {
-            layer: format!("layer {}: {layer}", i + 1),
+            layer: layer_name(i + 1, &layer.to_string(), false, lang),
             shape: w.shape().to_vec(),
             tiles: filter_tiles(&w.to_owned()),
             name,
         });
     }
     out
+}
+
+/// `layer 3: conv3x3-16 pad1` (and ` (scores)` for the last layer), in `lang`.
+fn layer_name(number: usize, layer: &str, scores: bool, lang: Lang) -> String {
+    let key = if scores {
+        "layers.inspect.layer_scores"
+    } else {
+        "layers.inspect.layer"
+    };
+    Message::new(key)
+        .arg("n", number)
+        .arg("layer", layer)
+        .text(lang)
 }
 
 /// Softmax of the first row of `scores` `(N, classes)`, in f64: the class probabilities of one
@@ -254,6 +272,15 @@ pub fn sequential_activations<F: Float>(
     outputs: &[LayerOutput<F>],
     index: usize,
 ) -> Result<Vec<LayerActivations>> {
+    sequential_activations_in(outputs, index, Lang::En)
+}
+
+/// [`sequential_activations`] with the layers named in `lang`.
+pub fn sequential_activations_in<F: Float>(
+    outputs: &[LayerOutput<F>],
+    index: usize,
+    lang: Lang,
+) -> Result<Vec<LayerActivations>> {
     let n = outputs.first().map_or(0, |o| o.output.dim().0);
     if index >= n {
         return Err(Error::invalid(
@@ -267,11 +294,7 @@ pub fn sequential_activations<F: Float>(
         .iter()
         .enumerate()
         .map(|(i, o)| {
-            let name = if i == last {
-                format!("layer {}: {} (scores)", o.number, o.layer)
-            } else {
-                format!("layer {}: {}", o.number, o.layer)
-            };
+            let name = layer_name(o.number, &o.layer.to_string(), i == last, lang);
             let a = o.output.index_axis(Axis(0), index);
             let (c, h, w) = a.dim();
             if (h, w) == (1, 1) && vector_like(outputs, i) {

@@ -172,7 +172,7 @@ fn check_len(context: &str, what: &str, expected: usize, got: usize) -> Result<(
         Ok(())
     } else {
         Err(Error::shape(
-            context,
+            Message::new("layers.optim.update").arg("optimizer", context),
             format!("{expected} elements (as many as w)"),
             format!("{got} in {what}"),
         ))

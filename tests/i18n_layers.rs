@@ -95,3 +95,48 @@ fn the_walks_failing_layer_and_formulas_in_the_pages_language() {
          그리고 너비: (8 − 3 + 2·0)/3 + 1 = 2.67은(는) 정수가 아닙니다: 스트라이드를 1(으)로 하거나 패딩을 2(으)로 해 보세요"
     );
 }
+
+#[test]
+fn a_budget_error_in_korean() {
+    use cnn_playground::layers::{conv_forward_naive, ConvParam};
+    use ndarray::{Array1, Array4};
+    // The lecture's example of a pad far too large for memory: a 20 002 × 20 002 output.
+    let x = Array4::<f32>::ones((1, 1, 4, 4));
+    let w = Array4::<f32>::ones((1, 1, 3, 3));
+    let b = Array1::<f32>::zeros(1);
+    let p = ConvParam {
+        stride: 1,
+        pad: 10_000,
+    };
+    let e = conv_forward_naive(&x, &w, &b, p).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the conv output (1×1×20002×20002 values) would need 1.49 GiB; the engine's limit is 1 GiB"
+    );
+    assert_eq!(
+        e.text(Lang::Ko),
+        "합성곱 출력 (값 1×1×20002×20002개)에 1.49 GiB가 필요합니다. 엔진의 한도는 1 GiB입니다"
+    );
+    // Bytes below a KiB are written in the language's word.
+    assert_eq!(
+        cnn_playground::budget::bytes_message(512).text(Lang::Ko),
+        "512바이트"
+    );
+    assert_eq!(
+        cnn_playground::budget::bytes_message(512).text(Lang::En),
+        "512 bytes"
+    );
+}
+
+#[test]
+fn a_dataset_error_in_korean() {
+    let e = cnn_playground::data::figures::check_side(3).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "figures are drawn at 8×8 to 128×128 pixels, not 3×3"
+    );
+    assert_eq!(
+        e.text(Lang::Ko),
+        "도형은 8×8부터 128×128 픽셀까지 그릴 수 있습니다. 3×3은(는) 안 됩니다"
+    );
+}

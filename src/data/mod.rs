@@ -541,7 +541,10 @@ impl Dataset {
             self.check_index(i, pos)?;
         }
         let (c, h, w) = self.image_shape();
-        crate::budget::check::<f32>("the subset's images", &[indices.len(), c, h, w])?;
+        crate::budget::check_named::<f32>(
+            Message::new("layers.data.subset_images"),
+            &[indices.len(), c, h, w],
+        )?;
         Ok(Dataset {
             images: self.images.select(Axis(0), indices),
             labels: indices.iter().map(|&i| self.labels[i]).collect(),
@@ -589,7 +592,10 @@ impl Dataset {
         }
         let (c, h, w) = self.image_shape();
         let shape = (indices.len(), c, h, w);
-        crate::budget::check::<F>("the minibatch", &[indices.len(), c, h, w])?;
+        crate::budget::check_named::<F>(
+            Message::new("layers.data.the_minibatch"),
+            &[indices.len(), c, h, w],
+        )?;
         if x.dim() != shape {
             *x = Array4::zeros(shape);
         }

@@ -25,6 +25,7 @@ use crate::budget;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gemm::{gemm_nn, gemm_nt, gemm_tn, GemmScratch, MatMut, MatRef, Update};
+use crate::i18n::Message;
 use crate::layers::{check_output_shape, Allocations};
 use ndarray::{Array1, Array2, ArrayD, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 
@@ -57,30 +58,26 @@ pub fn affine_forward<F: Float>(
     let n = x.shape().first().copied().unwrap_or(0);
     if n == 0 {
         return Err(Error::EmptyBatch {
-            context: "affine forward".into(),
+            context: Message::new("layers.context.affine_forward"),
         });
     }
     let d = x.len() / n;
     if d == 0 {
         return Err(Error::Zero {
-            what: format!(
-                "the number of values D per example (x has shape {:?})",
-                x.shape()
-            )
-            .into(),
+            what: Message::new("layers.context.affine_d").arg("shape", format!("{:?}", x.shape())),
         });
     }
     let (wd, m) = w.dim();
     if wd != d {
         return Err(Error::shape(
-            "affine forward (x flattened to (N, D) times w of shape (D, M))",
+            Message::new("layers.context.affine_forward_xw"),
             format!("w with D = {d} rows, for x of shape {:?}", x.shape()),
             format!("w of shape ({wd}, {m})"),
         ));
     }
     if b.len() != m {
         return Err(Error::shape(
-            "affine forward (bias b)",
+            Message::new("layers.context.affine_forward_b"),
             format!("({m},)"),
             format!("({},)", b.len()),
         ));
@@ -118,7 +115,7 @@ pub fn affine_backward<F: Float>(
     let AffineCache { x_shape, x2, w } = cache;
     if budget::count(x_shape) != x2.len() as u128 || x_shape.first() != Some(&x2.nrows()) {
         return Err(Error::shape(
-            "affine backward (the cache's x_shape must hold x flattened to (N, D))",
+            Message::new("layers.context.affine_backward_x_shape"),
             format!(
                 "a shape (N, …) with N = {} and {} values",
                 x2.nrows(),
@@ -135,14 +132,14 @@ pub fn affine_backward<F: Float>(
     let ((n, d), m) = (x2.dim(), w.ncols());
     if w.nrows() != d {
         return Err(Error::shape(
-            "affine backward (x of shape (N, D) and w of shape (D, M))",
+            Message::new("layers.context.affine_backward_xw"),
             format!("w with D = {d} rows"),
             format!("w of shape {:?}", w.dim()),
         ));
     }
     if dout.dim() != (n, m) {
         return Err(Error::shape(
-            "affine backward (dout must have the shape of the forward output)",
+            Message::new("layers.context.affine_backward_dout"),
             format!("{:?}", (n, m)),
             format!("{:?}", dout.dim()),
         ));
@@ -170,14 +167,14 @@ pub fn affine_forward_into<F: Float>(
     let ((n, d), (wd, m)) = (x.dim(), w.dim());
     if wd != d {
         return Err(Error::shape(
-            "affine forward (x of shape (N, D) times w of shape (D, M))",
+            Message::new("layers.context.affine_forward_into_xw"),
             format!("w with D = {d} rows, for x of shape ({n}, {d})"),
             format!("w of shape ({wd}, {m})"),
         ));
     }
     if b.len() != m {
         return Err(Error::shape(
-            "affine forward (bias b)",
+            Message::new("layers.context.affine_forward_b"),
             format!("({m},)"),
             format!("({},)", b.len()),
         ));
@@ -186,7 +183,7 @@ pub fn affine_forward_into<F: Float>(
     let (x, w) = (x.as_standard_layout(), w.as_standard_layout());
     let out_s = out
         .as_slice_mut()
-        .ok_or_else(|| not_contiguous("forward", "out"))?;
+        .ok_or_else(|| not_contiguous("layers.call.affine_forward", "out"))?;
     // crate::gemm rather than ndarray's dot: the latter has no WebAssembly SIMD kernel.
     gemm_nn(
         MatRef::new(std_slice(&x), n, d),
@@ -220,14 +217,14 @@ pub fn affine_backward_into<F: Float>(
     let ((n, d), m) = (x.dim(), w.ncols());
     if w.nrows() != d {
         return Err(Error::shape(
-            "affine backward (x of shape (N, D) and w of shape (D, M))",
+            Message::new("layers.context.affine_backward_xw"),
             format!("w with D = {d} rows"),
             format!("w of shape {:?}", w.dim()),
         ));
     }
     if dout.dim() != (n, m) {
         return Err(Error::shape(
-            "affine backward (dout must have the shape of the forward output)",
+            Message::new("layers.context.affine_backward_dout"),
             format!("{:?}", (n, m)),
             format!("{:?}", dout.dim()),
         ));
@@ -236,7 +233,7 @@ pub fn affine_backward_into<F: Float>(
     check_output_shape("layers.alloc.affine_backward_dw", dw.dim(), (d, m))?;
     if db.len() != m {
         return Err(Error::shape(
-            "affine backward (db)",
+            Message::new("layers.context.affine_backward_db"),
             format!("({m},)"),
             format!("({},)", db.len()),
         ));
@@ -253,23 +250,25 @@ pub fn affine_backward_into<F: Float>(
         check_output_shape("layers.alloc.affine_backward_dx", dx.dim(), (n, d))?;
         let dx_s = dx
             .as_slice_mut()
-            .ok_or_else(|| not_contiguous("backward", "dx"))?;
+            .ok_or_else(|| not_contiguous("layers.call.affine_backward", "dx"))?;
         let wm = MatRef::new(w_s, d, m);
         gemm_nt(dm, wm, MatMut::new(dx_s, n, d), Update::Overwrite, scratch);
     }
     let dw_s = dw
         .as_slice_mut()
-        .ok_or_else(|| not_contiguous("backward", "dw"))?;
+        .ok_or_else(|| not_contiguous("layers.call.affine_backward", "dw"))?;
     let xm = MatRef::new(x_s, n, d);
     gemm_tn(xm, dm, MatMut::new(dw_s, d, m), Update::Overwrite, scratch);
     db.assign(&dout.sum_axis(Axis(0)));
     Ok(())
 }
 
-fn not_contiguous(pass: &str, name: &str) -> Error {
-    Error::invalid(format!(
-        "affine {pass}: {name} must be a contiguous row-major array"
-    ))
+fn not_contiguous(context: &'static str, name: &str) -> Error {
+    Error::invalid(
+        Message::new("layers.context.not_contiguous")
+            .nested("context", Message::new(context))
+            .arg("name", name),
+    )
 }
 
 /// A batch `(N, d1, …, dk)` in standard layout as the affine layer sees it, `(N, d1·…·dk)`, without

@@ -19,6 +19,7 @@
 
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::i18n::Message;
 use crate::layers::Allocations;
 use ndarray::{Array1, Array4, Axis, Zip};
 
@@ -105,7 +106,7 @@ pub fn spatial_batchnorm_forward<F: Float>(
     let (n, c, h, w) = x.dim();
     if n == 0 {
         return Err(Error::EmptyBatch {
-            context: "spatial batch norm forward".into(),
+            context: Message::new("layers.context.bn_forward"),
         });
     }
     let empty: Vec<String> = [("C", c), ("H", h), ("W", w)]
@@ -114,11 +115,11 @@ pub fn spatial_batchnorm_forward<F: Float>(
         .map(|(name, _)| format!("{name} = 0"))
         .collect();
     if !empty.is_empty() {
-        return Err(Error::invalid(format!(
-            "spatial batch norm forward: x of shape ({n}, {c}, {h}, {w}) has an empty axis ({}): \
-             every channel needs at least one value to take its mean and variance",
-            empty.join(", ")
-        )));
+        return Err(Error::invalid(
+            Message::new("layers.context.bn_empty")
+                .arg("shape", format!("({n}, {c}, {h}, {w})"))
+                .arg("empty", empty.join(", ")),
+        ));
     }
     for (name, len) in [
         ("gamma", gamma.len()),
@@ -128,7 +129,7 @@ pub fn spatial_batchnorm_forward<F: Float>(
     ] {
         if len != c {
             return Err(Error::shape(
-                format!("spatial batch norm forward ({name}, one value per channel of x)"),
+                Message::new("layers.context.bn_forward_param").arg("name", name),
                 format!("({c},)"),
                 format!("({len},)"),
             ));
@@ -139,7 +140,7 @@ pub fn spatial_batchnorm_forward<F: Float>(
             return Err(Error::InvalidHyperparameter {
                 name: name.into(),
                 value: v,
-                reason: "it must be a finite number ≥ 0".into(),
+                reason: Message::new("layers.context.finite"),
             });
         }
     }
@@ -207,7 +208,7 @@ pub fn spatial_batchnorm_backward<F: Float>(
     } = cache;
     if dout.dim() != x_hat.dim() {
         return Err(Error::shape(
-            "spatial batch norm backward (dout must have the shape of x)",
+            Message::new("layers.context.bn_backward_dout"),
             format!("{:?}", x_hat.dim()),
             format!("{:?}", dout.dim()),
         ));
@@ -216,7 +217,7 @@ pub fn spatial_batchnorm_backward<F: Float>(
     for (name, len) in [("gamma", gamma.len()), ("inv_std", inv_std.len())] {
         if len != c {
             return Err(Error::shape(
-                format!("spatial batch norm backward (the cache's {name}, one value per channel)"),
+                Message::new("layers.context.bn_backward_param").arg("name", name),
                 format!("({c},)"),
                 format!("({len},)"),
             ));

@@ -24,6 +24,7 @@
 
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::i18n::Message;
 use crate::layers::Allocations;
 use crate::shapes::output_hw;
 use ndarray::{s, Array1, Array4};
@@ -78,29 +79,29 @@ pub(crate) fn conv_output_dim(
 ) -> Result<(usize, usize, usize, usize)> {
     if n == 0 {
         return Err(Error::EmptyBatch {
-            context: "conv forward".into(),
+            context: Message::new("layers.context.conv_forward"),
         });
     }
     if f == 0 {
         return Err(Error::Zero {
-            what: "the number of filters F".into(),
+            what: Message::new("layers.context.filters_f"),
         });
     }
     if c != wc {
         return Err(Error::shape(
-            "conv forward (channels C of x and w)",
+            Message::new("layers.context.conv_forward_channels"),
             format!("w with C = {c} to match x of shape ({n}, {c}, {h}, {wd})"),
             format!("w of shape ({f}, {wc}, {hh}, {ww})"),
         ));
     }
     if c == 0 {
         return Err(Error::Zero {
-            what: "the number of channels C".into(),
+            what: Message::new("layers.context.channels_c"),
         });
     }
     if let Some(b_len) = b_len.filter(|&len| len != f) {
         return Err(Error::shape(
-            "conv forward (bias b)",
+            Message::new("layers.context.conv_forward_b"),
             format!("({f},)"),
             format!("({b_len},)"),
         ));
@@ -121,12 +122,13 @@ pub(crate) fn padded_dim(
         pad.checked_mul(2)
             .and_then(|p| p.checked_add(size))
             .ok_or_else(|| {
-                Error::invalid(format!(
-                    "pad {pad} is far too large: a side of {size} padded by {pad} on each side \
-                     would be {} in all, beyond the largest size the engine can index ({})",
-                    size as u128 + 2 * pad as u128,
-                    usize::MAX
-                ))
+                Error::invalid(
+                    Message::new("layers.context.pad_too_large")
+                        .arg("pad", pad)
+                        .arg("size", size)
+                        .arg("padded", size as u128 + 2 * pad as u128)
+                        .arg("max", usize::MAX),
+                )
             })
     };
     Ok((n, c, side(h)?, side(w)?))
@@ -226,7 +228,7 @@ pub fn conv_backward_naive<F: Float>(
         conv_param,
     } = cache;
     let expected = conv_output_shape(x, w, b, *conv_param)?;
-    check_dout("conv backward", dout.dim(), expected)?;
+    check_dout("layers.call.conv_backward", dout.dim(), expected)?;
     let (n, f, h_out, w_out) = expected;
     let (_, c, hh, ww) = w.dim();
     let ConvParam { stride, pad } = *conv_param;
@@ -270,13 +272,13 @@ pub fn conv_backward_naive<F: Float>(
 
 /// An upstream gradient must have the shape of the forward output.
 pub(crate) fn check_dout(
-    context: &str,
+    context: &'static str,
     got: (usize, usize, usize, usize),
     expected: (usize, usize, usize, usize),
 ) -> Result<()> {
     if got != expected {
         return Err(Error::shape(
-            format!("{context} (dout must have the shape of the forward output)"),
+            Message::new("layers.context.dout").nested("context", Message::new(context)),
             format!("{expected:?}"),
             format!("{got:?}"),
         ));

@@ -33,6 +33,7 @@
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gemm::{gemm_packed, gemm_tn, GemmScratch, MatMut, MatRef, PackB, Update};
+use crate::i18n::Message;
 use crate::layers::conv::{check_dout, conv_output_dim, ConvParam};
 use crate::layers::{check_output_shape, Allocations};
 use ndarray::{Array1, Array4, ArrayView1, ArrayView4, ArrayViewMut1, ArrayViewMut4};
@@ -142,7 +143,7 @@ pub fn conv_backward_fast<F: Float>(
 ) -> Result<(Array4<F>, Array4<F>, Array1<F>)> {
     let ConvFastCache { x, w, conv_param } = cache;
     let g = Geometry::new(x.dim(), w.dim(), None, *conv_param)?;
-    check_dout("conv backward", dout.dim(), g.out_dim())?;
+    check_dout("layers.call.conv_backward", dout.dim(), g.out_dim())?;
     let mut allocations = Allocations::new("layers.alloc.conv_backward_fast");
     allocations
         .add::<F>("layers.alloc.dx", x.shape())
@@ -187,7 +188,7 @@ pub fn conv_forward_into<F: Float>(
     let mut allocations = Allocations::new("layers.alloc.conv_forward_workspace");
     g.add_workspace::<F>(&mut allocations, false);
     allocations.check()?;
-    let out = standard_slice_mut("conv forward", "out", &mut out)?;
+    let out = standard_slice_mut("layers.call.conv_forward", "out", &mut out)?;
     let (x, w) = (x.as_standard_layout(), w.as_standard_layout());
     let (x, w) = (standard_slice(&x), standard_slice(&w));
     let (k, p, f) = (g.k(), g.p(), g.f);
@@ -231,12 +232,12 @@ pub fn conv_backward_into<F: Float>(
     ws: &mut ConvWorkspace<F>,
 ) -> Result<()> {
     let g = Geometry::new(x.dim(), w.dim(), None, conv_param)?;
-    check_dout("conv backward", dout.dim(), g.out_dim())?;
+    check_dout("layers.call.conv_backward", dout.dim(), g.out_dim())?;
     let ConvGradsMut { dx, mut dw, mut db } = grads;
     check_output_shape("layers.alloc.conv_backward_dw", dw.dim(), w.dim())?;
     if db.len() != g.f {
         return Err(Error::shape(
-            "conv backward (db)",
+            Message::new("layers.context.conv_backward_db"),
             format!("({},)", g.f),
             format!("({},)", db.len()),
         ));
@@ -248,9 +249,9 @@ pub fn conv_backward_into<F: Float>(
     let mut allocations = Allocations::new("layers.alloc.conv_backward_workspace");
     g.add_workspace::<F>(&mut allocations, dx.is_some());
     allocations.check()?;
-    let dw = standard_slice_mut("conv backward", "dw", &mut dw)?;
+    let dw = standard_slice_mut("layers.call.conv_backward", "dw", &mut dw)?;
     let dx = match dx.as_mut() {
-        Some(dx) => Some(standard_slice_mut("conv backward", "dx", dx)?),
+        Some(dx) => Some(standard_slice_mut("layers.call.conv_backward", "dx", dx)?),
         None => None,
     };
     let (dout, x, w) = (
@@ -614,15 +615,18 @@ fn standard_slice<'a, F, D: ndarray::Dimension>(a: &'a ndarray::CowArray<'_, F, 
 
 /// The elements of an output array, which must be in standard layout.
 fn standard_slice_mut<'a, F>(
-    context: &str,
+    context: &'static str,
     name: &str,
     a: &'a mut ArrayViewMut4<'_, F>,
 ) -> Result<&'a mut [F]> {
     let dim = a.dim();
     a.as_slice_mut().ok_or_else(|| {
-        Error::invalid(format!(
-            "{context}: {name} of shape {dim:?} must be a contiguous row-major array"
-        ))
+        Error::invalid(
+            Message::new("layers.context.not_contiguous_shape")
+                .nested("context", Message::new(context))
+                .arg("name", name)
+                .arg("dim", format!("{dim:?}")),
+        )
     })
 }
 

@@ -33,6 +33,7 @@
 
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::i18n::Message;
 use crate::layers::batchnorm::Mode;
 use crate::layers::Allocations;
 use crate::rng::Rng;
@@ -80,9 +81,7 @@ fn check_keep_probability(p: f64) -> Result<()> {
     Err(Error::InvalidHyperparameter {
         name: "the dropout probability p".into(),
         value: p,
-        reason: "p is the probability of keeping each unit, so it must be more than 0 and at \
-                 most 1 (p = 1 keeps every unit; p = 0 would keep none)"
-            .into(),
+        reason: Message::new("layers.network.keep_probability"),
     })
 }
 
@@ -151,7 +150,7 @@ pub fn dropout_forward_with_mask<F: Float, D: Dimension>(
     check_keep_probability(p)?;
     if mask.shape() != x.shape() {
         return Err(Error::shape(
-            "dropout forward (the mask must have the shape of x)",
+            Message::new("layers.context.dropout_forward_mask"),
             format!("{:?}", x.shape()),
             format!("{:?}", mask.shape()),
         ));
@@ -198,7 +197,7 @@ pub fn dropout_backward<F: Float, D: Dimension>(
     check_keep_probability(cache.p)?;
     if dout.raw_dim() != cache.dim {
         return Err(Error::shape(
-            "dropout backward (dout must have the shape of the forward output)",
+            Message::new("layers.context.dropout_backward_dout"),
             format!("{:?}", cache.dim.slice()),
             format!("{:?}", dout.shape()),
         ));
@@ -210,7 +209,7 @@ pub fn dropout_backward<F: Float, D: Dimension>(
         None => Ok(dout.clone()),
         Some(mask) if mask.raw_dim() == cache.dim => Ok(apply_mask(dout, mask, cache.p)),
         Some(mask) => Err(Error::shape(
-            "dropout backward (the cache's mask must have the shape of x)",
+            Message::new("layers.context.dropout_backward_mask"),
             format!("{:?}", cache.dim.slice()),
             format!("{:?}", mask.shape()),
         )),

@@ -23,14 +23,17 @@
 use crate::budget;
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::i18n::Message;
 use crate::rng::Rng;
 use ndarray::{Array2, Array4};
 
 /// `sqrt(2 / fan_in)`, the He standard deviation for a layer whose outputs each sum `fan_in`
-/// inputs. `fan_in` is exact (`u128`); `what` names it in the error for zero.
-fn he_std(fan_in: u128, what: &str) -> Result<f64> {
+/// inputs. `fan_in` is exact (`u128`); `what` (a catalog key) names it in the error for zero.
+fn he_std(fan_in: u128, what: &'static str) -> Result<f64> {
     if fan_in == 0 {
-        return Err(Error::Zero { what: what.into() });
+        return Err(Error::Zero {
+            what: Message::new(what),
+        });
     }
     Ok((2.0 / fan_in as f64).sqrt())
 }
@@ -39,17 +42,14 @@ fn he_std(fan_in: u128, what: &str) -> Result<f64> {
 ///
 /// Errors: [`Error::Zero`] if C, HH or WW is 0 (there would be no inputs to scale for).
 pub fn he_std_conv(c: usize, hh: usize, ww: usize) -> Result<f64> {
-    he_std(
-        budget::count(&[c, hh, ww]),
-        "the fan-in C·HH·WW of a conv filter",
-    )
+    he_std(budget::count(&[c, hh, ww]), "layers.context.fan_in_conv")
 }
 
 /// The He standard deviation `sqrt(2 / D)` of affine weights `(D, M)`.
 ///
 /// Errors: [`Error::Zero`] if D is 0.
 pub fn he_std_affine(d: usize) -> Result<f64> {
-    he_std(d as u128, "the fan-in D of an affine layer")
+    he_std(d as u128, "layers.context.fan_in_affine")
 }
 
 /// Conv filters `(F, C, HH, WW)` drawn from `N(0, 2/(C·HH·WW))`, in row-major order from `rng`.
@@ -63,11 +63,11 @@ pub fn he_conv_weights<F: Float>(
     let (f, c, hh, ww) = shape;
     if f == 0 {
         return Err(Error::Zero {
-            what: "the number of filters F".into(),
+            what: Message::new("layers.context.filters_f"),
         });
     }
     let std = he_std_conv(c, hh, ww)?;
-    budget::check::<F>("the conv weights", &[f, c, hh, ww])?;
+    budget::check_named::<F>(Message::new("layers.context.conv_weights"), &[f, c, hh, ww])?;
     Ok(rng.normal_array(shape, std))
 }
 
@@ -79,10 +79,10 @@ pub fn he_affine_weights<F: Float>(shape: (usize, usize), rng: &mut Rng) -> Resu
     let (d, m) = shape;
     if m == 0 {
         return Err(Error::Zero {
-            what: "the number of outputs M of an affine layer".into(),
+            what: Message::new("layers.context.affine_outputs_m"),
         });
     }
     let std = he_std_affine(d)?;
-    budget::check::<F>("the affine weights", &[d, m])?;
+    budget::check_named::<F>(Message::new("layers.context.affine_weights"), &[d, m])?;
     Ok(rng.normal_array(shape, std))
 }

@@ -26,25 +26,26 @@
 
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::i18n::Message;
 use ndarray::Array2;
 
 /// Checks that there is at least one example and one class, one label per example, and every
 /// label is a class.
-fn check_labels<F: Float>(context: &str, scores: &Array2<F>, y: &[usize]) -> Result<()> {
+fn check_labels<F: Float>(context: &'static str, scores: &Array2<F>, y: &[usize]) -> Result<()> {
     let (n, classes) = scores.dim();
     if n == 0 {
         return Err(Error::EmptyBatch {
-            context: context.into(),
+            context: Message::new(context),
         });
     }
     if classes == 0 {
         return Err(Error::Zero {
-            what: format!("{context}: the number of classes C (columns of scores)").into(),
+            what: Message::new("layers.context.classes_c").nested("context", Message::new(context)),
         });
     }
     if y.len() != n {
         return Err(Error::shape(
-            format!("{context} (one label per row of scores)"),
+            Message::new("layers.context.labels").nested("context", Message::new(context)),
             format!("{n} labels"),
             format!("{} labels", y.len()),
         ));
@@ -73,10 +74,13 @@ fn check_labels<F: Float>(context: &str, scores: &Array2<F>, y: &[usize]) -> Res
 /// ```
 pub fn check_scores<F: Float>(context: &str, scores: &Array2<F>) -> Result<()> {
     match scores.indexed_iter().find(|(_, v)| !v.is_finite()) {
-        Some(((i, j), v)) => Err(Error::invalid(format!(
-            "{context}: the score at ({i}, {j}) is {}: the scores must be finite numbers",
-            v.as_f64()
-        ))),
+        Some(((i, j), v)) => Err(Error::invalid(
+            Message::new("layers.context.not_finite")
+                .arg("context", context)
+                .arg("i", i)
+                .arg("j", j)
+                .arg("value", v.as_f64()),
+        )),
         None => Ok(()),
     }
 }
@@ -100,7 +104,7 @@ fn finite_or_nan<F: Float>(scores: &Array2<F>, loss: F) -> F {
 ///
 /// Errors: no examples, no classes (C = 0), a label count that is not N, a label outside `0..C`.
 pub fn softmax_loss<F: Float>(scores: &Array2<F>, y: &[usize]) -> Result<(F, Array2<F>)> {
-    check_labels("softmax loss", scores, y)?;
+    check_labels("layers.call.softmax_loss", scores, y)?;
     let n = F::of(y.len() as f64);
     let mut loss = F::zero();
     let mut dscores = Array2::zeros(scores.raw_dim());
@@ -128,7 +132,7 @@ pub fn softmax_loss<F: Float>(scores: &Array2<F>, y: &[usize]) -> Result<(F, Arr
 ///
 /// Errors: as [`softmax_loss`]'s.
 pub fn svm_loss<F: Float>(scores: &Array2<F>, y: &[usize]) -> Result<(F, Array2<F>)> {
-    check_labels("svm loss", scores, y)?;
+    check_labels("layers.call.svm_loss", scores, y)?;
     let n = F::of(y.len() as f64);
     let mut loss = F::zero();
     let mut dscores = Array2::zeros(scores.raw_dim());

@@ -22,6 +22,7 @@
 
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::i18n::Message;
 use crate::layers::conv::check_dout;
 use crate::layers::Allocations;
 use crate::shapes::pool_output_hw;
@@ -62,24 +63,24 @@ pub fn pool_output_shape(
     x_dim: (usize, usize, usize, usize),
     pool_param: PoolParam,
 ) -> Result<(usize, usize, usize, usize)> {
-    output_shape_in("max pool forward", x_dim, pool_param)
+    output_shape_in("layers.call.max_pool_forward", x_dim, pool_param)
 }
 
 /// [`pool_output_shape`], with `context` naming the layer in the empty-batch error.
 pub(crate) fn output_shape_in(
-    context: &str,
+    context: &'static str,
     x_dim: (usize, usize, usize, usize),
     pool_param: PoolParam,
 ) -> Result<(usize, usize, usize, usize)> {
     let (n, c, h, w) = x_dim;
     if n == 0 {
         return Err(Error::EmptyBatch {
-            context: context.into(),
+            context: Message::new(context),
         });
     }
     if c == 0 {
         return Err(Error::Zero {
-            what: "the number of channels C".into(),
+            what: Message::new("layers.context.channels_c"),
         });
     }
     let PoolParam {
@@ -161,7 +162,7 @@ pub fn max_pool_backward_naive<F: Float>(
 ) -> Result<Array4<F>> {
     let PoolCache { x, pool_param } = cache;
     let expected = pool_output_shape(x.dim(), *pool_param)?;
-    check_dout("max pool backward", dout.dim(), expected)?;
+    check_dout("layers.call.max_pool_backward", dout.dim(), expected)?;
     let (n, c, h_out, w_out) = expected;
     Allocations::new("layers.alloc.max_pool_backward")
         .add::<F>("layers.alloc.dx", x.shape())
@@ -191,7 +192,8 @@ pub fn avg_pool_forward_naive<F: Float>(
     x: &Array4<F>,
     pool_param: PoolParam,
 ) -> Result<(Array4<F>, PoolCache<F>)> {
-    let (n, c, h_out, w_out) = output_shape_in("average pool forward", x.dim(), pool_param)?;
+    let (n, c, h_out, w_out) =
+        output_shape_in("layers.call.avg_pool_forward", x.dim(), pool_param)?;
     Allocations::new("layers.alloc.avg_pool_forward_cache")
         .add::<F>("layers.alloc.pool_output", &[n, c, h_out, w_out])
         .add::<F>("layers.alloc.cache_x", x.shape())
@@ -240,8 +242,8 @@ pub fn avg_pool_backward_naive<F: Float>(
     cache: &PoolCache<F>,
 ) -> Result<Array4<F>> {
     let PoolCache { x, pool_param } = cache;
-    let expected = output_shape_in("average pool forward", x.dim(), *pool_param)?;
-    check_dout("average pool backward", dout.dim(), expected)?;
+    let expected = output_shape_in("layers.call.avg_pool_forward", x.dim(), *pool_param)?;
+    check_dout("layers.call.avg_pool_backward", dout.dim(), expected)?;
     let (n, c, h_out, w_out) = expected;
     Allocations::new("layers.alloc.avg_pool_backward")
         .add::<F>("layers.alloc.dx", x.shape())

@@ -35,6 +35,7 @@
 
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::i18n::Message;
 use crate::layers::conv::check_dout;
 use crate::layers::pool::{output_shape_in, pool_output_shape, PoolParam};
 use crate::layers::{check_output_shape, Allocations};
@@ -91,7 +92,7 @@ pub fn max_pool_backward_fast<F: Float>(
     dout: &Array4<F>,
     cache: &PoolFastCache,
 ) -> Result<Array4<F>> {
-    check_dout("max pool backward", dout.dim(), cache.out_dim)?;
+    check_dout("layers.call.max_pool_backward", dout.dim(), cache.out_dim)?;
     let (n, c, h, w) = cache.x_dim;
     Allocations::new("layers.alloc.max_pool_backward")
         .add::<F>("layers.alloc.dx", &[n, c, h, w])
@@ -116,7 +117,7 @@ pub fn max_pool_forward_into<F: Float>(
     let out_dim = pool_output_shape(x.dim(), pool_param)?;
     if out.dim() != out_dim || argmax.len() != out.len() {
         return Err(Error::shape(
-            "max pool forward (out and argmax)",
+            Message::new("layers.context.max_pool_forward_out"),
             format!("out of shape {out_dim:?} and {} indices", out.len()),
             format!("out of shape {:?} and {} indices", out.dim(), argmax.len()),
         ));
@@ -124,9 +125,12 @@ pub fn max_pool_forward_into<F: Float>(
     let (_, _, h, w) = x.dim();
     let (_, _, h_out, w_out) = out_dim;
     let out = out.as_slice_mut().ok_or_else(|| {
-        Error::invalid(format!(
-            "max pool forward: out of shape {out_dim:?} must be a contiguous row-major array"
-        ))
+        Error::invalid(
+            Message::new("layers.context.not_contiguous_shape")
+                .nested("context", Message::new("layers.call.max_pool_forward"))
+                .arg("name", "out")
+                .arg("dim", format!("{out_dim:?}")),
+        )
     })?;
     let x = x.as_slice().expect("as_standard_layout is row-major");
     let PoolParam {
@@ -202,24 +206,29 @@ pub fn max_pool_backward_into<F: Float>(
 ) -> Result<()> {
     if dout.len() != argmax.len() {
         return Err(Error::shape(
-            "max pool backward (one argmax index per dout cell)",
+            Message::new("layers.context.max_pool_backward_argmax"),
             format!("{} indices for dout of shape {:?}", dout.len(), dout.dim()),
             format!("{} indices", argmax.len()),
         ));
     }
     let dx_dim = dx.dim();
     let dx = dx.as_slice_mut().ok_or_else(|| {
-        Error::invalid(format!(
-            "max pool backward: dx of shape {dx_dim:?} must be a contiguous row-major array"
-        ))
+        Error::invalid(
+            Message::new("layers.context.not_contiguous_shape")
+                .nested("context", Message::new("layers.call.max_pool_backward"))
+                .arg("name", "dx")
+                .arg("dim", format!("{dx_dim:?}")),
+        )
     })?;
     dx.fill(F::zero());
     // `dout.iter()` walks in row-major order whatever the layout, like `argmax`.
     for (&g, &idx) in dout.iter().zip(argmax) {
         let cell = dx.get_mut(idx).ok_or_else(|| {
-            Error::invalid(format!(
-                "max pool backward: argmax index {idx} is outside dx of shape {dx_dim:?}"
-            ))
+            Error::invalid(
+                Message::new("layers.context.argmax_outside")
+                    .arg("idx", idx)
+                    .arg("dim", format!("{dx_dim:?}")),
+            )
         })?;
         *cell += g;
     }
@@ -227,8 +236,8 @@ pub fn max_pool_backward_into<F: Float>(
 }
 
 /// The layer's name in average pooling's errors, the same as in the naive layer's.
-const AVG_FORWARD: &str = "average pool forward";
-const AVG_BACKWARD: &str = "average pool backward";
+const AVG_FORWARD: &str = "layers.call.avg_pool_forward";
+const AVG_BACKWARD: &str = "layers.call.avg_pool_backward";
 
 /// What [`avg_pool_backward_fast`] needs: the input's shape and the window. The backward pass of
 /// a mean does not depend on the values averaged, so no copy of `x` is kept.
@@ -305,9 +314,12 @@ pub fn avg_pool_forward_into<F: Float>(
     let (_, _, h, w) = x.dim();
     let (_, _, h_out, w_out) = out_dim;
     let out = out.as_slice_mut().ok_or_else(|| {
-        Error::invalid(format!(
-            "average pool forward: out of shape {out_dim:?} must be a contiguous row-major array"
-        ))
+        Error::invalid(
+            Message::new("layers.context.not_contiguous_shape")
+                .nested("context", Message::new("layers.call.avg_pool_forward"))
+                .arg("name", "out")
+                .arg("dim", format!("{out_dim:?}")),
+        )
     })?;
     let x = x.as_slice().expect("as_standard_layout is row-major");
     let PoolParam {
@@ -367,9 +379,12 @@ pub fn avg_pool_backward_into<F: Float>(
     let (_, _, h, w) = dx_dim;
     let (_, _, h_out, w_out) = expected;
     let dx = dx.as_slice_mut().ok_or_else(|| {
-        Error::invalid(format!(
-            "average pool backward: dx of shape {dx_dim:?} must be a contiguous row-major array"
-        ))
+        Error::invalid(
+            Message::new("layers.context.not_contiguous_shape")
+                .nested("context", Message::new("layers.call.avg_pool_backward"))
+                .arg("name", "dx")
+                .arg("dim", format!("{dx_dim:?}")),
+        )
     })?;
     let dout = dout.as_slice().expect("as_standard_layout is row-major");
     let PoolParam {

@@ -16,6 +16,7 @@
 
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::i18n::Message;
 use ndarray::{Array, Dimension, Zip};
 
 /// What [`relu_backward`] needs: the input x.
@@ -37,7 +38,7 @@ pub fn relu_backward<F: Float, D: Dimension>(
 ) -> Result<Array<F, D>> {
     if dout.shape() != cache.x.shape() {
         return Err(Error::shape(
-            "relu backward (dout must have the shape of x)",
+            Message::new("layers.context.relu_backward_dout"),
             format!("{:?}", cache.x.shape()),
             format!("{:?}", dout.shape()),
         ));

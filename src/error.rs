@@ -154,7 +154,7 @@ impl Error {
                 value,
                 suggestion,
             } => Message::new("error.not_whole")
-                .nested("axis", Message::new(axis_key(axis)))
+                .nested("axis", crate::shapes::axis_message(axis))
                 .arg("input", input)
                 .arg("filter", filter)
                 .arg("pad", pad)
@@ -168,7 +168,7 @@ impl Error {
                 pad,
                 padded,
             } => Message::new("error.filter_too_large")
-                .nested("axis", Message::new(axis_key(axis)))
+                .nested("axis", crate::shapes::axis_message(axis))
                 .arg("input", input)
                 .arg("filter", filter)
                 .arg("pad", pad)
@@ -178,7 +178,7 @@ impl Error {
                 input,
                 window,
             } => Message::new("error.window_too_large")
-                .nested("axis", Message::new(axis_key(axis)))
+                .nested("axis", crate::shapes::axis_message(axis))
                 .arg("input", input)
                 .arg("window", window),
             Error::Zero { what } => Message::new("error.zero").nested("what", what.clone()),
@@ -239,16 +239,6 @@ impl Error {
     /// The error in `lang`, as the page shows it.
     pub fn text(&self, lang: Lang) -> String {
         self.message().text(lang)
-    }
-}
-
-/// The catalog key of an axis name ("height", "width").
-fn axis_key(axis: &str) -> &'static str {
-    match axis {
-        "height" => "axis.height",
-        "width" => "axis.width",
-        "height and width" => "axis.both",
-        _ => "axis.size",
     }
 }
 

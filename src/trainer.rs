@@ -32,7 +32,7 @@
 use crate::budget::{self, Tally};
 use crate::data::{self, ClassExamples, Dataset, DatasetView, FiguresConfig, RgbaImage};
 use crate::error::{Error, Result};
-use crate::i18n::Message;
+use crate::i18n::{Lang, Message};
 use crate::inspect::{self, Bytes, ConvFilters, LayerActivations, Tiles};
 use crate::models::over_budget_as;
 use crate::models::{
@@ -938,13 +938,23 @@ impl Trainer {
 
     /// The filters of every conv layer, in layer order, each as F small images.
     pub fn filters(&self) -> Vec<ConvFilters> {
-        inspect::conv_filters(self.net())
+        self.filters_in(Lang::En)
+    }
+
+    /// [`Trainer::filters`] with the layers named in `lang`.
+    pub fn filters_in(&self, lang: Lang) -> Vec<ConvFilters> {
+        inspect::conv_filters_in(self.net(), lang)
     }
 
     /// Example `index` of a split through the net (batch norm in test mode, as for predictions).
     ///
     /// Errors if the index is out of range.
     pub fn example(&self, split: Split, index: usize) -> Result<ExampleView> {
+        self.example_in(split, index, Lang::En)
+    }
+
+    /// [`Trainer::example`] with the layers named in `lang`.
+    pub fn example_in(&self, split: Split, index: usize, lang: Lang) -> Result<ExampleView> {
         let (train, val) = self.datasets();
         let d = match split {
             Split::Train => train,
@@ -960,7 +970,7 @@ impl Trainer {
             index,
             label: d.labels()[index],
             input: tiles_of(image),
-            layers: inspect::sequential_activations(&outputs, 0)?,
+            layers: inspect::sequential_activations_in(&outputs, 0, lang)?,
             predicted: argmax(&probabilities),
             probabilities,
             class_names: net.class_names().to_vec(),

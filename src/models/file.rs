@@ -81,7 +81,7 @@ use super::sequential::{Init, Loss, Sequential, SequentialConfig};
 use super::three_layer::{ConvNetConfig, Params, ThreeLayerConvNet};
 use crate::error::{Error, Result};
 use crate::float::Float;
-use crate::i18n::Message;
+use crate::i18n::{Lang, Message};
 use crate::shapes::{LayerSpec, Network, Shape};
 use ndarray::{ArrayD, ArrayViewD};
 
@@ -599,10 +599,10 @@ enum Role {
 /// weights owns `Wk` (conv `(F, C, k, k)`, fc `(C·H·W, M)`) and `bk`. Errors at the first layer
 /// that does not fit what reaches it.
 fn expected_params(network: &Network) -> Result<Vec<Expected>> {
-    let report = network
-        .walk()
-        .map_err(|e| model_error(because("models.file.network_unusable", &e)))?;
-    if let Some(e) = report.error {
+    let (report, failure) =
+        crate::shapes::network::walk_with_error(network.input, &network.layers, Lang::En)
+            .map_err(|e| model_error(because("models.file.network_unusable", &e)))?;
+    if let (Some(e), Some(why)) = (report.error, failure) {
         return Err(model_error(
             Message::new("models.file.network_does_not_fit")
                 .nested(
@@ -610,7 +610,7 @@ fn expected_params(network: &Network) -> Result<Vec<Expected>> {
                     super::sequential::layer_name(e.index + 1, &e.layer),
                 )
                 .arg("input", e.input)
-                .arg("why", &e.message),
+                .nested("why", why.message()),
         ));
     }
     let mut expected = Vec::new();

@@ -42,7 +42,7 @@ use crate::budget::{self, Tally};
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::gemm::GemmScratch;
-use crate::i18n::Message;
+use crate::i18n::{Lang, Message};
 use crate::layers::batchnorm::{
     spatial_batchnorm_backward, spatial_batchnorm_forward, BatchNormCache, BatchNormParam, Mode,
 };
@@ -383,13 +383,15 @@ impl<F: Float> Sequential<F> {
             ));
         }
         let network = &config.network;
-        let report = network.walk()?;
-        if let Some(e) = report.error {
+        // The walk's own error is passed on (nested), so its words follow the page's language.
+        let (report, failure) =
+            crate::shapes::network::walk_with_error(network.input, &network.layers, Lang::En)?;
+        if let (Some(e), Some(why)) = (report.error, failure) {
             return Err(Error::invalid(
                 Message::new("models.sequential.does_not_fit")
                     .nested("layer", layer_name(e.index + 1, &e.layer))
                     .arg("input", e.input)
-                    .arg("why", &e.message),
+                    .nested("why", why.message()),
             ));
         }
         check_scores_layer(network, classes)?;

@@ -191,13 +191,18 @@ impl Trainer {
 
     /// The first-layer filters as tiles `{ count, height, width, rgba }`.
     pub fn filters(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.filters())
+        to_js(&self.inner.filters_in(super::language()))
     }
 
     /// Example `index` of "train" or "val" through every layer of the net.
     pub fn example(&self, split: JsValue, index: usize) -> Result<JsValue, JsError> {
         let split: Split = serde_wasm_bindgen::from_value(split)?;
-        to_js(&self.inner.example(split, index).map_err(js_error)?)
+        to_js(
+            &self
+                .inner
+                .example_in(split, index, super::language())
+                .map_err(js_error)?,
+        )
     }
 
     /// Class probabilities for an RGBA image (`width · height · 4` bytes) of any size.

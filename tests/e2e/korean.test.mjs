@@ -28,13 +28,18 @@ const ALLOWED = new Set([
   // optimizers, initialisation, names
   "sgd", "momentum", "rmsprop", "adam", "Adam", "SGD", "RMSProp", "He", "Kaiming", "CNN", "CS231n", "LeNet", "Sobel",
   "Laplacian", "English", "ThreeLayerConvNet", "cnn", "playground", "Lecture", "Assignment", "MACs", "MAC", "ImageNet",
-  "scikit", "learn", "MNIST", "CIFAR", "cnnmodel",
+  "scikit", "learn", "MNIST", "CIFAR", "cnnmodel", "CNNMODEL", "WebAssembly", "Rust", "out",
+  // the course's function names, split at their underscores (conv_forward_fast), channels and keys
+  "forward", "backward", "Ctrl",
+  // terms given once in English beside their Korean, as the issue asks: 배치 정규화(batch norm)
+  "batch", "norm",
 ]);
 
 /** Words of `text` made of Latin letters that are not allowed (numbers and symbols are fine). */
 function englishWords(text) {
   const words = text.match(/[A-Za-z][A-Za-z0-9]*/g) ?? [];
-  return words.filter((w) => !ALLOWED.has(w) && !/^[a-z]?\d/.test(w) && !/^(conv|pool|avgpool|fc|dropout|pad|stride)\d/i.test(w) && !/^\d*x\d+/.test(w));
+  // One-letter words are symbols (x, a, R, G, B, V of Ctrl+V).
+  return words.filter((w) => w.length > 1 && !ALLOWED.has(w) && !/^[a-z]?\d/.test(w) && !/^(conv|pool|avgpool|fc|dropout|pad|stride)\d/i.test(w) && !/^\d*x\d+/.test(w));
 }
 
 /** The visible text of the elements `selector` matches (hidden ones left out). */
@@ -95,9 +100,9 @@ test("the Shapes panel — stepper, formula, network table, a refused stride —
   await page.screenshot({ path: join(SCREENSHOTS, "ko-shapes.png") });
 });
 
-test("the Lab panel is in Korean, with a gradient check's readings", async () => {
+test("the Lab panel is in Korean", async () => {
   await page.click("#tab-lab");
-  await page.waitForSelector("#panel-lab:not([hidden]) button");
+  await page.waitForSelector("#panel-lab:not([hidden]) h3");
   await checkKorean("Lab panel", "#panel-lab");
 });
 
@@ -106,7 +111,7 @@ test("the Train panel is in Korean after a step, and so is a refused model file"
   await page.waitForFunction(() => document.querySelector("[data-testid=train-status]")?.dataset.state === "idle", null, { timeout: 120_000 });
   await page.click("[data-action=train-step]");
   await page.waitForFunction(() => Number(document.querySelector("[data-testid=train-status]")?.dataset.iteration) >= 1, null, { timeout: 120_000 });
-  await page.setInputFiles("[data-testid=import-file]", { name: "notes.cnnmodel", mimeType: "application/octet-stream", buffer: Buffer.from("not a model") });
+  await page.setInputFiles("[data-testid=import-file]", { name: "메모.cnnmodel", mimeType: "application/octet-stream", buffer: Buffer.from("not a model") });
   await page.waitForFunction(() => !document.querySelector("[data-testid=model-message]").hidden);
   await checkKorean("Train panel", "#panel-train");
   await page.screenshot({ path: join(SCREENSHOTS, "ko-train.png") });
@@ -126,5 +131,5 @@ test("the header's switch brings English back, with the settings kept", async ()
   assert.equal(await page.getAttribute("html", "lang"), "en");
   assert.match(page.url(), /lang=en/);
   assert.match(page.url(), /ss=2/);
-  assert.equal(await page.textContent("#tab-shapes"), "Shapes, step by step");
+  assert.match(await page.textContent("#tab-shapes"), /^Shapes, step by step/);
 });

@@ -3,18 +3,24 @@
 // reads a plain sentence instead of the trap's or the bindings' own words. The panic's message and
 // location still go to the console (console_error_panic_hook). Shared by the Train and Lab workers.
 
-/** The message a student reads after a trap. */
-export const TRAP_MESSAGE =
-  "The engine stopped on an internal error and was restarted; your settings are kept. " +
-  "Try again, or change the settings if it happens again (the browser's console has the details).";
+import { t } from "./i18n/i18n.js";
+import worker from "./i18n/worker.js";
+
+/** The message a student reads after a trap, in English (the tests' language); the page shows
+ * it in its own language (trapMessage). */
+export const TRAP_MESSAGE = worker.en.trap;
 
 /**
  * The message after a trap of the page's own instance (main thread), which only a reload replaces.
  * The settings are in the address bar, so a reload keeps them.
  */
-export const PAGE_TRAP_MESSAGE =
-  "The engine stopped on an internal error. Reload the page to restart it; your settings are kept in the address bar " +
-  "(the browser's console has the details).";
+export const PAGE_TRAP_MESSAGE = worker.en["page-trap"];
+
+/** TRAP_MESSAGE in the page's (or the worker's) language. */
+export const trapMessage = () => t("worker.trap");
+
+/** PAGE_TRAP_MESSAGE in the page's language. */
+export const pageTrapMessage = () => t("worker.page-trap");
 
 /**
  * Errors the wasm-bindgen glue throws only when a trap left an object in use (e.g. a trap inside
@@ -35,6 +41,6 @@ export function isTrap(e) {
 
 /** `{ message, fatal }` for error `e`: an engine error keeps its message, a trap reads TRAP_MESSAGE. */
 export function describeError(e) {
-  if (isTrap(e)) return { message: TRAP_MESSAGE, fatal: true };
+  if (isTrap(e)) return { message: trapMessage(), fatal: true };
   return { message: e instanceof Error ? e.message : String(e), fatal: false };
 }

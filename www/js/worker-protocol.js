@@ -15,7 +15,7 @@
 // sentence. After a trap the page terminates the worker, rejects every request still waiting and
 // sends the next one to a fresh worker: fatal-and-replace. No maths and no DOM here.
 
-import { describeError, isTrap, TRAP_MESSAGE } from "./engine-trap.js";
+import { describeError, isTrap, trapMessage } from "./engine-trap.js";
 import { t } from "./i18n/i18n.js";
 
 /** The kinds of an error, on the wire ("refused", "data-unavailable", "trap") and on the page. */
@@ -158,7 +158,7 @@ export class WorkerClient {
       // The event's text is the browser's ("Uncaught RuntimeError: unreachable"): say it plainly.
       const text = e.message ?? "";
       const message = /RuntimeError|unreachable/.test(text) || isTrap(new Error(text))
-        ? TRAP_MESSAGE
+        ? trapMessage()
         : t("worker.stopped", { name: this.name, reason: text || t("worker.could-not-load") });
       this.replace(message, { respawn: false });
     });

@@ -121,7 +121,7 @@ pub fn batchnorm_demo(s: &BatchNormDemoSettings) -> Result<BatchNormDemoReport> 
         ));
     }
     // A batch, its conv activations (N, F, H, W) and their normalised copy, counted all the same.
-    let mut tally = budget::Tally::new("the batch norm demonstration");
+    let mut tally = budget::Tally::new(crate::i18n::Message::new("models.lab.batchnorm_demo"));
     tally
         .add::<f64>(&[s.n, s.c, s.h, s.w])
         .add::<f64>(&[s.n, s.f, s.h, s.w])

@@ -917,7 +917,7 @@ fn validate(s: &GradCheckSettings) -> Result<()> {
     // Within the Lab's limits these are far below the engine's budget; counted all the same:
     // x and its analytic and numerical gradients, w likewise, the output, dout and the two
     // outputs of a step.
-    let mut tally = budget::Tally::new("the gradient check");
+    let mut tally = budget::Tally::new(crate::i18n::Message::new("models.lab.gradient_check"));
     for _ in 0..3 {
         tally.add::<f64>(&[n, c, h, w]).add::<f64>(&params);
     }

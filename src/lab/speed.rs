@@ -237,7 +237,8 @@ impl SpeedBench {
         let (n, f, ho, wo) = out_dim;
         // What both variants hold at once: x, w, dout, each variant's out, dx and dw, and the
         // fast conv's unrolled input (C·k² rows, N·H'·W' columns) and its gradient.
-        let mut tally = budget::Tally::new("the naive-against-fast comparison");
+        let mut tally =
+            budget::Tally::new(crate::i18n::Message::new("models.lab.speed_comparison"));
         tally
             .add::<f64>(&[s.n, s.c, s.h, s.w])
             .add::<f64>(&[n, f, ho, wo]);

@@ -61,9 +61,10 @@ pub trait Model<F: Float>: Clone {
         let parameters: u128 = self.param_lengths().iter().map(|&n| n as u128).sum();
         let (c, h, w) = self.input_shape();
         Ok(solver_tally::<F>(
-            format!(
-                "training this network ({parameters} parameters) on minibatches of {batch_size} images of {h}×{w}×{c}"
-            ),
+            crate::i18n::Message::new("models.training_network")
+                .arg("parameters", parameters)
+                .arg("batch", batch_size)
+                .arg("shape", format!("{h}×{w}×{c}")),
             &pass,
             parameters,
             config,
@@ -82,7 +83,7 @@ pub trait Model<F: Float>: Clone {
 /// on images `input`: the parameters' last good and best copies and gradients, the optimizer's
 /// state, the minibatch and the epoch's order of `n_train` images. `what` names it in messages.
 pub(crate) fn solver_tally<F>(
-    what: String,
+    what: impl Into<crate::i18n::Message>,
     pass: &Tally,
     parameters: u128,
     config: &SolverConfig,

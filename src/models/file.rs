@@ -416,33 +416,12 @@ fn walk(bytes: &[u8]) -> Result<Layout> {
         r.take(len, &what)?;
     }
 
-    let body_end = r.pos;
-    let stored = r.u32(&part("models.file.part.checksum"))?;
-    if r.pos != bytes.len() {
-        return Err(model_error(
-            Message::new("models.file.unexpected_bytes")
-                .arg("extra", bytes.len() - r.pos)
-                .arg("end", r.pos),
-        ));
-    }
-    let computed = crc32(&bytes[..body_end]);
-    if stored != computed {
-        return Err(model_error(
-            Message::new("models.file.corrupted")
-                .arg("stored", format!("{stored:08x}"))
-                .arg("computed", format!("{computed:08x}")),
-        ));
-    }
-    for ((name, want), &at) in shapes.iter().zip(&values_at) {
-        let count = crate::budget::count(want) as usize;
-        let raw = &bytes[at..at + 4 * count];
-        let bad = raw
-            .chunks_exact(4)
-            .position(|b| !f32::from_le_bytes([b[0], b[1], b[2], b[3]]).is_finite());
-        if let Some(i) = bad {
-            return Err(not_finite(name, i));
-        }
-    }
+    let arrays: Vec<(&str, usize, usize)> = shapes
+        .iter()
+        .zip(&values_at)
+        .map(|((name, want), &at)| (*name, at, crate::budget::count(want) as usize))
+        .collect();
+    check_end(&mut r, &arrays)?;
     Ok(Layout {
         config,
         shapes,
@@ -818,6 +797,38 @@ fn walk_sequential(bytes: &[u8]) -> Result<(SequentialConfig, Vec<String>, Vec<E
         r.take(len, &what)?;
     }
 
+    let arrays: Vec<(&str, usize, usize)> = expected
+        .iter()
+        .map(|e| {
+            (
+                e.name.as_str(),
+                e.values_at,
+                crate::budget::count(&e.shape) as usize,
+            )
+        })
+        .collect();
+    check_end(&mut r, &arrays)?;
+    let config = SequentialConfig {
+        network,
+        num_classes,
+        init,
+        loss,
+        reg,
+        seed,
+    };
+    Ok((config, class_names, expected))
+}
+
+/// A shape found in a file, as `[3, 5, 5]` (the same text in every language).
+fn shape_text(dims: &[usize]) -> Message {
+    Message::new("models.file.shape").arg("dims", format!("{dims:?}"))
+}
+
+/// The checks of a walked file's end, for both versions: the checksum comes right after the
+/// last array and ends the file, it matches every byte before it, and no array — `(name, where
+/// its values start, how many)`, all within the file by the walk — holds a NaN or infinity.
+fn check_end(r: &mut Reader<'_>, arrays: &[(&str, usize, usize)]) -> Result<()> {
+    let bytes = r.bytes;
     let body_end = r.pos;
     let stored = r.u32(&part("models.file.part.checksum"))?;
     if r.pos != bytes.len() {
@@ -835,30 +846,16 @@ fn walk_sequential(bytes: &[u8]) -> Result<(SequentialConfig, Vec<String>, Vec<E
                 .arg("computed", format!("{computed:08x}")),
         ));
     }
-    for want in &expected {
-        let count = crate::budget::count(&want.shape) as usize;
-        let raw = &bytes[want.values_at..want.values_at + 4 * count];
+    for &(name, at, count) in arrays {
+        let raw = &bytes[at..at + 4 * count];
         let bad = raw
             .chunks_exact(4)
             .position(|b| !f32::from_le_bytes([b[0], b[1], b[2], b[3]]).is_finite());
         if let Some(i) = bad {
-            return Err(not_finite(&want.name, i));
+            return Err(not_finite(name, i));
         }
     }
-    let config = SequentialConfig {
-        network,
-        num_classes,
-        init,
-        loss,
-        reg,
-        seed,
-    };
-    Ok((config, class_names, expected))
-}
-
-/// A shape found in a file, as `[3, 5, 5]` (the same text in every language).
-fn shape_text(dims: &[usize]) -> Message {
-    Message::new("models.file.shape").arg("dims", format!("{dims:?}"))
+    Ok(())
 }
 
 /// The error of an array `name` whose value at `position` is NaN or infinite.

@@ -659,14 +659,14 @@ fn check_data(data: &DataSettings, sources: &DataSources) -> Result<()> {
 
 /// Checks the net and the solver `run` describes against images `(C, H, W)` in `classes`
 /// classes, `n_train` and `n_val` of them, and against the memory budget, before any data are
-/// made.
+/// made; returns the net, ready to be named by its classes and trained.
 fn check_run(
     run: &RunSettings,
     input_dim: (usize, usize, usize),
     classes: usize,
     n_train: usize,
     n_val: usize,
-) -> Result<()> {
+) -> Result<Sequential<f32>> {
     let model = new_model(run, input_dim, classes)?;
     let solver = run.solver_config();
     solver.optimizer.validate()?;
@@ -675,7 +675,8 @@ fn check_run(
             what: Message::new("models.trainer.training_examples"),
         });
     }
-    model.training_tally(&solver, n_train, n_val)?.check()
+    model.training_tally(&solver, n_train, n_val)?.check()?;
+    Ok(model)
 }
 
 /// The training and validation sets `data` describes, taking the user's images and the digits
@@ -774,15 +775,30 @@ impl Trainer {
         // The net is checked on the settings before the data are generated, which can take long.
         let (s, n_train, n_val) = (data.size, data.n_train, data.n_val);
         let input = (data.dataset.channels(), s, s);
-        match data.dataset {
-            DatasetKind::Figures => check_run(run, input, data::Figure::ALL.len(), n_train, n_val)?,
-            DatasetKind::Digits => check_run(run, input, data::DIGITS_CLASSES, n_train, n_val)?,
+        // The net checked here is the one trained: it is made once.
+        let checked = match data.dataset {
+            DatasetKind::Figures => Some(check_run(
+                run,
+                input,
+                data::Figure::ALL.len(),
+                n_train,
+                n_val,
+            )?),
+            DatasetKind::Digits => {
+                Some(check_run(run, input, data::DIGITS_CLASSES, n_train, n_val)?)
+            }
             // The user's images are few; their count and classes are known once converted.
-            DatasetKind::Own => {}
-        }
+            DatasetKind::Own => None,
+        };
         let (train, val) = load_data(data, sources)?;
         let class_names = train.class_names().to_vec();
-        let net = new_net(run, train.image_shape(), &class_names)?;
+        let net = match checked {
+            Some(mut net) => {
+                net.set_class_names(class_names.clone())?;
+                net
+            }
+            None => new_net(run, train.image_shape(), &class_names)?,
+        };
         let solver = Solver::new(
             net,
             TrainingData::from_owned_datasets(train, val),

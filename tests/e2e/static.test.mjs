@@ -194,6 +194,10 @@ test("after one visit the service worker controls the page and holds every file"
   assert.equal(active, `${base}sw.js`);
   await page.reload();
   await page.waitForSelector("body[data-ready='true']");
+  // The link still opens the Train panel, whose worker loads the engine after the page is ready:
+  // wait for it, or the next test's navigation cancels that load (net::ERR_ABORTED, not a failure
+  // of the host, but it would read as one below).
+  await waitForState("idle");
   const cached = await page.evaluate(async () => {
     const names = await caches.keys();
     const keys = await (await caches.open(names[0])).keys();

@@ -48,7 +48,11 @@ fn distance_to_kinks(model: &Sequential<f64>, x: &Array4<f64>, y: &[usize]) -> f
                         .copied()
                         .collect();
                     win.sort_by(|p, q| q.total_cmp(p));
-                    nearest = nearest.min(win[0] - win[1]);
+                    // A tie of exact zeros is no kink: they come from a ReLU (whose inputs are
+                    // measured here) or from dropout, and stay zero under a step of h.
+                    if win[0] != 0.0 || win[1] != 0.0 {
+                        nearest = nearest.min(win[0] - win[1]);
+                    }
                 }
             }
             LayerSpec::Conv { .. }
@@ -72,6 +76,34 @@ fn distance_to_kinks(model: &Sequential<f64>, x: &Array4<f64>, y: &[usize]) -> f
     nearest
 }
 
+/// Every entry's name, analytic gradient (from one `loss`) and centred difference of the loss
+/// (h = 1e-5), in f64.
+fn analytic_and_numerical(
+    model: &mut Sequential<f64>,
+    x: &Array4<f64>,
+    y: &[usize],
+) -> Vec<(String, ArrayD<f64>, ArrayD<f64>)> {
+    let (_, table) = model.loss(x, y).unwrap();
+    let table = table.clone();
+    let mut probe = model.clone();
+    table
+        .entries()
+        .iter()
+        .map(|entry| {
+            let numeric = numerical_gradient(
+                |v: &ArrayD<f64>| {
+                    probe.set_param(&entry.name, v.clone()).unwrap();
+                    probe.loss(x, y).unwrap().0
+                },
+                &entry.value,
+                DEFAULT_H,
+            );
+            probe.set_param(&entry.name, entry.value.clone()).unwrap();
+            (entry.name.clone(), entry.grad.clone(), numeric)
+        })
+        .collect()
+}
+
 /// Every entry's analytic gradient against the centred difference of the loss, in f64; returns
 /// the names checked so a test can see none was skipped.
 fn check_gradients(model: &mut Sequential<f64>, x: &Array4<f64>, y: &[usize]) -> Vec<String> {
@@ -80,26 +112,14 @@ fn check_gradients(model: &mut Sequential<f64>, x: &Array4<f64>, y: &[usize]) ->
         nearest > 1e-4,
         "a ReLU input, a pool runner-up or an SVM margin is {nearest:e} from its kink: pick another seed"
     );
-    let (_, table) = model.loss(x, y).unwrap();
-    let table = table.clone();
     let mut names = Vec::new();
-    for entry in table.entries() {
-        let name = entry.name.clone();
-        let mut probe = model.clone();
-        let numeric = numerical_gradient(
-            |v: &ArrayD<f64>| {
-                probe.set_param(&name, v.clone()).unwrap();
-                probe.loss(x, y).unwrap().0
-            },
-            &entry.value,
-            DEFAULT_H,
-        );
+    for (name, analytic, numeric) in analytic_and_numerical(model, x, y) {
         // A gradient of zeros would pass any relative check trivially.
         assert!(
             numeric.iter().any(|v| v.abs() > 1e-6),
             "{name}: the numerical gradient is zero, the check would say nothing"
         );
-        let err = rel_error(&entry.grad, &numeric);
+        let err = rel_error(&analytic, &numeric);
         assert!(err < 1e-7, "{name}: relative error {err:e}");
         names.push(name);
     }
@@ -765,9 +785,11 @@ fn he_initialisation_draws_each_layer_with_its_he_std() {
     );
 }
 
-/// A small random architecture drawn from `seed`: one or two conv–ReLU blocks, each followed by
-/// some of batch norm, a 2×2 average or max pool (while the size is even) and dropout, then
-/// `fc6, relu, fc3`. Batch norm only follows a ReLU or a pool (see above).
+/// A small random architecture drawn from `seed`: one or two conv–ReLU blocks, each with some of
+/// batch norm (before the ReLU, or after the ReLU or the pool), a 2×2 average or max pool (while
+/// the size is even) and dropout, then `fc6, relu, fc3`. Batch norm is never between a ReLU and a
+/// max pool: it turns the ReLU's zeros into equal negative numbers, a max-pool window of which is
+/// a tie that no step of h breaks but that the kink measure would count.
 fn random_architecture(seed: u64) -> String {
     let mut rng = Rng::new(seed);
     let mut size = [4, 6, 8][rng.below(3)];
@@ -775,13 +797,17 @@ fn random_architecture(seed: u64) -> String {
     let text_input = format!("{size}x{size}x2");
     for _ in 0..1 + rng.below(2) {
         layers.push(format!("conv3x3-{} pad1", 2 + rng.below(2)));
-        layers.push("relu".to_string());
-        if rng.below(2) == 1 {
+        let norm = rng.below(3); // none, before the ReLU, after the ReLU or the pool
+        if norm == 1 {
             layers.push("bn".to_string());
         }
+        layers.push("relu".to_string());
         if size % 2 == 0 && rng.below(2) == 1 {
             layers.push(["avgpool2", "pool2"][rng.below(2)].to_string());
             size /= 2;
+        }
+        if norm == 2 {
+            layers.push("bn".to_string());
         }
         if rng.below(2) == 1 {
             layers.push(format!("dropout0.{}", 5 + rng.below(4)));
@@ -791,32 +817,100 @@ fn random_architecture(seed: u64) -> String {
     format!("{text_input}: {}", layers.join(", "))
 }
 
+/// Every learned array's analytic gradient against the centred difference of the loss, in f64,
+/// judged against the array's own scale: `max |a − n| ≤ 1e-7 · max(|a|, |n|) + 1e-9`. A random
+/// draw has entries whose true gradient is near 0 (an SVM bias whose ±1/N terms cancel), where
+/// `rel_error`'s per-element ratio compares the difference's rounding (~1e-11) with nothing; the
+/// 1e-9 floor is a hundred times that rounding and far below an error of the code. Returns the
+/// names checked.
+fn check_gradients_to_scale(
+    model: &mut Sequential<f64>,
+    x: &Array4<f64>,
+    y: &[usize],
+) -> Vec<String> {
+    let largest = |a: &ArrayD<f64>| a.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let mut names = Vec::new();
+    for (name, analytic, numeric) in analytic_and_numerical(model, x, y) {
+        let scale = largest(&analytic).max(largest(&numeric));
+        let worst = largest(&(&analytic - &numeric));
+        assert!(
+            worst <= 1e-7 * scale + 1e-9,
+            "{name}: the gradients differ by up to {worst:e} at a scale of {scale:e}"
+        );
+        names.push(name);
+    }
+    names
+}
+
 #[test]
 fn gradients_of_random_architectures() {
-    let mut seen = Vec::new();
-    // The seeds are draws for which the check holds at 1e-7: with weight scale 0.5 other draws
-    // (e.g. 102, 118, 126) give scores large enough that the centred differences' rounding reaches
-    // 1e-7–5e-6 relative on a weight (as the note above the first checks says), or an SVM bias
-    // gradient that cancels to exactly 0 (see above).
-    for seed in [101, 113, 115, 125, 127] {
+    // Every draw of 0..40, with He initialisation (the page's default for a designed network) and
+    // each loss. The biases, β and γ are moved off their initial 0 and 1 so that a conv whose
+    // window is all zeros (after a ReLU and dropout) does not put its ReLU input exactly on the
+    // kink. A draw with a ReLU input, pool runner-up or SVM margin within 1e-4 of its kink is set
+    // aside: a step of h across a kink measures the kink, not the code.
+    let mut set_aside = Vec::new();
+    let mut checked = 0;
+    let mut kinds = Vec::new();
+    for seed in 0..40 {
         let text = random_architecture(seed);
         for loss in [Loss::Softmax, Loss::Svm] {
-            let mut m = model_with(&text, 3, Init::Scale(0.5), loss, 0.01, seed);
+            let mut m = model_with(&text, 3, Init::He, loss, 0.01, seed);
             m.fix_dropout(Some(seed));
+            let mut rng = Rng::new(seed + 3);
+            let shifts: Vec<(String, ArrayD<f64>)> = m
+                .params()
+                .entries()
+                .iter()
+                .filter(|p| !p.decays)
+                .map(|p| {
+                    let shift: ArrayD<f64> = rng.normal_array(p.value.raw_dim(), 0.1);
+                    (p.name.clone(), &p.value + &shift)
+                })
+                .collect();
+            for (name, value) in shifts {
+                m.set_param(&name, value).unwrap();
+            }
             let i = m.config().network.input;
             let x: Array4<f64> = Rng::new(seed + 1).normal_array((4, i.c, i.h, i.w), 1.0);
-            let names = check_gradients(&mut m, &x, &labels(4, 3, seed + 2));
+            let y = labels(4, 3, seed + 2);
+            if distance_to_kinks(&m, &x, &y) <= 1e-4 {
+                set_aside.push((seed, loss));
+                continue;
+            }
+            let names = check_gradients_to_scale(&mut m, &x, &y);
             assert_eq!(names.len(), m.params().entries().len(), "{text}");
+            checked += 1;
+            kinds.push(text.clone());
         }
-        seen.push(text);
     }
-    // The draws cover every new layer kind.
-    for kind in ["bn", "avgpool2", "dropout0."] {
+    // Two draws of forty: seed 7's 7.8e-5 and seed 15's 2.8e-7 from a kink.
+    assert_eq!(
+        set_aside,
+        [
+            (7, Loss::Softmax),
+            (7, Loss::Svm),
+            (15, Loss::Softmax),
+            (15, Loss::Svm)
+        ]
+    );
+    assert_eq!(checked, 76);
+    // The draws checked cover every layer kind, batch norm on both sides of a ReLU, and two
+    // conv blocks.
+    for kind in [
+        "bn, relu",
+        "relu, bn",
+        "pool2, bn",
+        "avgpool2",
+        ", pool2",
+        "dropout0.",
+    ] {
         assert!(
-            seen.iter().any(|t| t.contains(kind)),
-            "no {kind} in {seen:?}"
+            kinds.iter().any(|t| t.contains(kind)),
+            "no {kind} among the draws checked"
         );
     }
+    assert!(kinds.iter().any(|t| t.matches("conv").count() == 2));
 }
 
 /// How messages name layer `number` of the table ("layer 3 (fc100)").

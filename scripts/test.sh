@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step says when it began, so a slow run's log shows where the time went.
+step() { printf '\n==> %s (%s)\n' "$*" "$(date -u +%T)"; }
 
 step "cargo fmt --check"
 cargo fmt --check
@@ -57,3 +58,5 @@ fi
 
 step "browser tests (node --test tests/e2e/)"
 node --test --test-reporter=spec --test-concurrency=1 tests/e2e/
+
+step "all tests passed"

@@ -10,7 +10,7 @@
 //! timing itself happens in JavaScript (`performance.now()` around each call): the engine has no
 //! clock.
 
-use ndarray::{Array4, ArrayD, IxDyn, Zip};
+use ndarray::{Array4, IxDyn};
 use wasm_bindgen::prelude::*;
 
 use super::js_error;
@@ -20,10 +20,10 @@ use crate::gemm::{gemm_nn, GemmScratch, MatMut, MatRef, Update};
 use crate::layers::conv_fast::{conv_forward_into, ConvWorkspace};
 use crate::layers::softmax_loss;
 use crate::models::{
-    training_step, ConvNetConfig, Params, Sequential, SequentialConfig, StepParts,
+    training_step, ConvNetConfig, Model, Params, Sequential, SequentialConfig, StepParts,
     ThreeLayerConvNet, STEP_PARTS,
 };
-use crate::optim::Sgd;
+use crate::optim::{Optimizer, Sgd, State};
 use crate::shapes::{Network, Shape};
 
 /// A benchmark net: `conv(F, k×k, pad (k − 1)/2) – relu – 2×2 pool – affine(hidden) – relu –
@@ -178,13 +178,16 @@ impl TrainBench {
 /// A [`Sequential`] model in f32 on a fixed batch `x (N, C, H, W)`, `y (N,)`, built from a
 /// network description's text (`32x32x3: conv7x7-32 pad3, relu, pool2, fc100, relu, fc10`), and
 /// trained with the step [`TrainBench::step`] takes: the model's loss and gradients, then
-/// `w -= lr · dw` on every entry of its parameter table.
+/// `w -= lr · dw` on every entry of its parameter table, in place, as the page's solver updates it
+/// ([`Model::apply_update`]).
 #[wasm_bindgen]
 pub struct SequentialBench {
     model: Sequential<f32>,
     x: Array4<f32>,
     y: Vec<usize>,
-    sgd: Sgd,
+    sgd: Optimizer,
+    /// Plain SGD's state of each entry (nothing to remember; the solver keeps one per entry).
+    states: Vec<State<f32>>,
 }
 
 #[wasm_bindgen]
@@ -235,36 +238,30 @@ impl SequentialBench {
             }
             let sgd = Sgd { learning_rate };
             sgd.validate()?;
+            let sgd = Optimizer::Sgd(sgd);
+            let states = model
+                .param_lengths()
+                .into_iter()
+                .map(|len| sgd.state(len))
+                .collect();
             Ok(SequentialBench {
                 model,
                 x: array("x", (n, c, h, w), x)?,
                 y: y.iter().map(|&l| l as usize).collect(),
                 sgd,
+                states,
             })
         };
         inner().map_err(js_error)
     }
 
     /// One training step: the model's loss and gradients on the batch, then `w -= lr · dw` for
-    /// every entry of its table. Returns the loss before the update.
+    /// every entry of its table, as the page's solver takes it. Returns the loss before the update.
     pub fn step(&mut self) -> std::result::Result<f32, JsError> {
-        let lr = self.sgd.learning_rate as f32;
-        let (loss, table) = self.model.loss(&self.x, &self.y).map_err(js_error)?;
-        // The table's values can only be replaced (`Sequential::set_param`), so the update is
-        // written into new arrays: the same arithmetic as `optim::sgd`, one pass over w and dw.
-        let updated: Vec<(String, ArrayD<f32>)> = table
-            .entries()
-            .iter()
-            .map(|p| {
-                let w = Zip::from(&p.value)
-                    .and(&p.grad)
-                    .map_collect(|&w, &dw| w - lr * dw);
-                (p.name.clone(), w)
-            })
-            .collect();
-        for (name, w) in updated {
-            self.model.set_param(&name, w).map_err(js_error)?;
-        }
+        let (loss, ()) = self.model.train_loss(&self.x, &self.y).map_err(js_error)?;
+        self.model
+            .apply_update(&(), &self.sgd, &mut self.states)
+            .map_err(js_error)?;
         Ok(loss)
     }
 

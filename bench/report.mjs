@@ -35,6 +35,12 @@ export function evaluateTargets(r) {
   // Issue 13: the same net as a models::Sequential, and the lecture's net.
   [m, n] = both("cs231n", "step", "engine-seq", "engine");
   add("cs231n step: Sequential / ThreeLayerConvNet (engine-seq / engine)", m && `${fmt(m, 3)}×`, "≤ 1.05×", m === undefined ? null : m <= 1.05, n && `${fmt(n, 3)}×`);
+  // The same ratio from side-by-side blocks (run.mjs, `paired`): the median of the pairs' ratios.
+  const pair = r.nets.cs231n?.paired;
+  if (pair) {
+    add(`cs231n step: Sequential / ThreeLayerConvNet, median of ${pair.ratios.length} paired blocks`, `${fmt(pair.ratio, 3)}×`,
+      "≤ 1.05×", pair.ratio <= 1.05, `${fmt(Math.min(...pair.blocks[pair.b]) / Math.min(...pair.blocks[pair.a]), 3)}×`);
+  }
   [m, n] = both("lecture", "step", "engine", "tfjs-wasm");
   add("lecture step: engine (Sequential) / tfjs-wasm", m && `${fmt(m, 3)}×`, "≤ 0.3×", m === undefined ? null : m <= 0.3, n && `${fmt(n, 3)}×`);
   const cs = r.nets.cs231n;

@@ -115,6 +115,29 @@ function plan(contender, net, round) {
   };
 }
 
+// The paired comparison of the Sequential model with the three-layer net (issue 13's 1.05×):
+// blocks of three training steps, the two contenders' blocks side by side in ABBA order, so that
+// the machine's load (which on a shared machine changes over seconds, longer than a block) hits
+// both blocks of a pair alike; the ratio of each pair is one sample.
+const PAIRS = QUICK ? 8 : 30;
+const BLOCK = { warmMs: 0, warmMin: 0, iters: 3, minIters: 3, budgetMs: 0 };
+const NOTHING = { warmMs: 0, warmMin: 0, iters: 0, minIters: 0, budgetMs: 0 };
+
+/** `b`'s block medians over `a`'s, pair by pair, on warmed-up pages of both. */
+async function paired(pages, net, a, b) {
+  const blocks = { [a]: [], [b]: [] };
+  for (let k = 0; k < PAIRS; k++) {
+    for (const c of k % 2 ? [b, a] : [a, b]) {
+      const plan = { step: BLOCK, forward: NOTHING, conv: NOTHING };
+      const r = await pages[c].page.evaluate(([n, pl]) => window.bench.time(n, pl), [net, plan]);
+      blocks[c].push(median(r.step));
+    }
+  }
+  const ratios = blocks[a].map((x, k) => blocks[b][k] / x);
+  log(`${b} / ${a} ${net}, ${PAIRS} ABBA pairs of ${BLOCK.iters}-step blocks: median ratio ${median(ratios).toFixed(3)}`);
+  return { a, b, blocks, ratios, ratio: median(ratios) };
+}
+
 function log(msg) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 }
@@ -278,6 +301,9 @@ async function main() {
           step: summary(a.step), forward: summary(a.forward), conv: a.conv.length ? summary(a.conv) : null,
           lastLoss: a.lastLoss, notes: a.notes,
         };
+      }
+      if (pages.engine && pages["engine-seq"] && runs("engine-seq", net) && !NETS[net].layers) {
+        results.nets[net].paired = await paired(pages, net, "engine", "engine-seq");
       }
       if (pages.engine && results.nets[net].timings.engine) {
         results.nets[net].timings.engine.layers = await pages.engine.page.evaluate(

@@ -47,7 +47,7 @@ export function createSequentialNet(net, p) {
     step: () => b.step(),
     forward: () => b.forward(),
     dispose: () => b.free(),
-    notes: `f32, models::Sequential from "${networkText(net)}": Sequential::loss + SGD on its parameter table per step`,
+    notes: `f32, models::Sequential from "${networkText(net)}": Sequential::loss + SGD on its parameter table in place (Model::apply_update, as the page's solver) per step`,
   };
 }
 

@@ -161,7 +161,9 @@ export function createActivations({ onSelect }) {
         return block.element;
       });
       for (const key of [...grids.keys()]) if (!seen.has(key)) grids.delete(key);
-      layers.replaceChildren(...blocks);
+      // Re-attached only when the layers change: moving every block lays the panel out again.
+      const same = blocks.length === layers.children.length && blocks.every((b, k) => layers.children[k] === b);
+      if (!same) layers.replaceChildren(...blocks);
       probs.update(view);
     },
   };

@@ -23,6 +23,14 @@ setPageLanguage(new URL(self.location.href).searchParams.get("lang") ?? "en");
 
 /** Milliseconds of training between two progress messages. */
 const CHUNK_MS = 80;
+/**
+ * Milliseconds between two sets of views (filters, the example through every layer) during a
+ * run: drawing every layer's maps takes the page's main thread longer than a chart point, and
+ * four times a second shows the filters change as well as twelve.
+ */
+const VIEWS_MS = 250;
+/** When the last views went out during a run (0: none yet). */
+let viewsSent = 0;
 /** The digits file, relative to this script: www/js/train/ → www/data/digits.bin. */
 const DIGITS_URL = new URL("../../data/digits.bin", import.meta.url);
 
@@ -192,11 +200,14 @@ function trainChunk(request) {
   } while (!last.finished && !last.diverged && performance.now() - started < CHUNK_MS);
   const done = last.finished || Boolean(last.diverged);
   const epochEnded = chunk.accuracies.length > 0;
+  const now = performance.now();
+  const views = done || now - viewsSent >= VIEWS_MS;
+  if (views) viewsSent = now;
   request.progress({
     progress: { ...last, losses: chunk.losses, accuracies: chunk.accuracies },
-    computeMs: performance.now() - started,
-    filters: trainer.filters(),
-    example: exampleView(),
+    computeMs: now - started,
+    filters: views ? trainer.filters() : null,
+    example: views ? exampleView() : null,
     confusion: done || epochEnded ? trainer.confusion() : null,
   });
   return last;

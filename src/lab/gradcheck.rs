@@ -63,6 +63,8 @@ pub enum Field {
     WeightScale,
     /// The network table's text (a designed network).
     Network,
+    /// How a designed network's weights are drawn ([`LabInit`]: He, or the weight scale).
+    Init,
 }
 
 impl LabLayer {
@@ -135,7 +137,7 @@ impl LabLayer {
             LabLayer::Softmax | LabLayer::Svm => &[N, C],
             LabLayer::Net => &[N, C, H, W, F, FilterSize, Hidden, WeightScale],
             // The input's shape and the classes come from the network's text.
-            LabLayer::Designed => &[N, Network],
+            LabLayer::Designed => &[N, Network, Init],
         }
     }
 }

@@ -1,7 +1,8 @@
 // The Lab's gradient check of a designed network in a real browser: a network typed into the
 // Shapes panel's table is checked in the Lab (every parameter "correct", its kink sites named by
-// layer), the lecture's network on a sample of its parameters, a link with a large h shows the
-// kinks it crosses, and unreadable text gets the parser's message.
+// layer), with He or weight-scale initial weights, the lecture's network on a sample of its
+// parameters, a link with a large h shows the kinks it crosses, and unreadable text gets the
+// parser's message.
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -138,6 +139,33 @@ test("a link with a large h shows the kinks its steps cross, by layer", async ()
     assert.ok(first.some((t) => t.startsWith("layer 2 (relu) input [")), first.join(" | "));
     assert.ok(first.some((t) => t.startsWith("layer 3 (pool2) window [")), first.join(" | "));
     await p.locator(".lab-part").first().screenshot({ path: join(SCREENSHOTS, "lab-designed-kinks.png") });
+    assert.deepEqual(linked.log.errors, []);
+  } finally {
+    await linked.close();
+  }
+});
+
+test("a designed network's weights can be drawn with the weight scale instead of He, and the choice is in the link", async () => {
+  const linked = await openPage(`#tab=lab&gl=designed&ginit=scale&gws=0.05&net=${encodeURIComponent(EXAMPLE)}`);
+  try {
+    const p = linked.page;
+    await p.waitForSelector("[data-testid=gc-run]");
+    assert.equal(await p.isChecked("input[name=lab-ginit][value=scale]"), true);
+    assert.equal(await p.isVisible("input[name=lab-gws]"), true, "the weight scale is asked for");
+    assert.equal(await p.inputValue("input[name=lab-gws]"), "0.05");
+    await run(p);
+    assert.match(await p.textContent("[data-testid=gc-summary]"), /; weight scale 0\.05, seed 231, h = 1e-5, f64\.$/);
+    // Weights of 0.05 leave small activations at the last layer: dW3 reads 1.4e-5 with no ±h step
+    // across a kink, the centred differences' rounding against its smallest entries. The same
+    // network He-initialised reads correct throughout (below).
+    assert.deepEqual(await readings(p), NAMES.map((name) => [name, name === "dW3" ? "suspicious" : "correct"]));
+
+    await p.check("input[name=lab-ginit][value=he]");
+    assert.equal(await p.isVisible("input[name=lab-gws]"), false, "He needs no weight scale");
+    assert.doesNotMatch(await p.evaluate(() => location.hash), /ginit=/, "He is the default: the link leaves it out");
+    await run(p);
+    assert.match(await p.textContent("[data-testid=gc-summary]"), /; He initialisation, seed 231, h = 1e-5, f64\.$/);
+    assert.deepEqual(await readings(p), NAMES.map((name) => [name, "correct"]));
     assert.deepEqual(linked.log.errors, []);
   } finally {
     await linked.close();

@@ -79,6 +79,7 @@ export const PROPS = [
   { name: "gp", type: "int", min: 0, max: 99, defaultFrom: "gradcheck.pad" },
   { name: "ghid", type: "int", min: 1, max: 1000, defaultFrom: "gradcheck.hidden" },
   { name: "gws", type: "number", defaultFrom: "gradcheck.weightScale" },
+  { name: "ginit", type: "enum", values: ["he", "scale"], defaultFrom: "gradcheck.init" },
   { name: "gseed", type: "int", min: 0, max: 2 ** 31 - 1, defaultFrom: "gradcheck.seed" },
   { name: "gstep", type: "number", defaultFrom: "gradcheck.step" },
   { name: "gprec", type: "enum", values: ["f64", "f32"], defaultFrom: "gradcheck.precision" },

@@ -71,6 +71,9 @@ export default {
     step: "Step h",
     hintStep: "Step of the centred differences (f(x + h) − f(x − h)) / 2h",
     weightScale: "Weight scale",
+    init: "Initial weights",
+    initHeOption: "He (√(2 / fan in))",
+    initScaleOption: "weight scale",
     hintWeightScale: "Standard deviation of the net's initial weights (the course uses 1e-3)",
     precision: "Precision",
     bug: "Inject a bug",
@@ -79,7 +82,7 @@ export default {
     editTable: "Edit it in the Shapes panel",
     networkLabel: "Network (the Shapes panel's table): ",
     lectureNetwork: "{text} (the lecture's network)",
-    networkHint: "The last fc layer's outputs are the classes; the images are random N(0, 1) of the network's input size, the labels random too. He initialisation (std √(2 / fan in)), biases 0; dropout keeps one mask for the whole check; batch norm uses the batch's statistics, as in training. Each checked parameter costs two passes of the batch: a large network is checked on a sample of each parameter array, drawn from the seed, and one too large even for that is refused.",
+    networkHint: "The last fc layer's outputs are the classes; the images are random N(0, 1) of the network's input size, the labels random too. The weights are He-initialised (std √(2 / fan in)) or drawn with the weight scale, as chosen; biases 0; dropout keeps one mask for the whole check; batch norm uses the batch's statistics, as in training. Each checked parameter costs two passes of the batch: a large network is checked on a sample of each parameter array, drawn from the seed, and one too large even for that is refused.",
     runCheck: "Run check",
 
     // The gradient check: the result.
@@ -255,6 +258,9 @@ export default {
     step: "스텝 h",
     hintStep: "중심 차분 (f(x + h) − f(x − h)) / 2h의 스텝",
     weightScale: "가중치 스케일",
+    init: "초기 가중치",
+    initHeOption: "He (√(2 / 입력 수))",
+    initScaleOption: "가중치 스케일",
     hintWeightScale: "신경망 초기 가중치의 표준편차 (강의는 1e-3을 씁니다)",
     precision: "정밀도",
     bug: "일부러 버그 넣기",
@@ -263,7 +269,7 @@ export default {
     editTable: "모양 패널에서 편집",
     networkLabel: "신경망 (모양 패널의 표): ",
     lectureNetwork: "{text} (강의의 신경망)",
-    networkHint: "마지막 fc 층의 출력이 클래스입니다. 이미지는 신경망 입력 크기의 무작위 N(0, 1) 값이고 레이블도 무작위입니다. He 초기화(표준편차 √(2 / 입력 수)), 편향은 0입니다. 드롭아웃은 검사 내내 마스크 하나를 유지하고, 배치 정규화는 학습 때처럼 배치의 통계를 씁니다. 검사하는 매개변수 하나마다 배치를 두 번 통과시켜야 하므로, 큰 신경망은 시드로 뽑은 각 매개변수 배열의 표본만 검사하고, 그래도 너무 큰 신경망은 거절합니다.",
+    networkHint: "마지막 fc 층의 출력이 클래스입니다. 이미지는 신경망 입력 크기의 무작위 N(0, 1) 값이고 레이블도 무작위입니다. 가중치는 고른 대로 He 초기화(표준편차 √(2 / 입력 수))나 가중치 스케일로 뽑고, 편향은 0입니다. 드롭아웃은 검사 내내 마스크 하나를 유지하고, 배치 정규화는 학습 때처럼 배치의 통계를 씁니다. 검사하는 매개변수 하나마다 배치를 두 번 통과시켜야 하므로, 큰 신경망은 시드로 뽑은 각 매개변수 배열의 표본만 검사하고, 그래도 너무 큰 신경망은 거절합니다.",
     runCheck: "검사 실행",
 
     summary: "검사한 대상: {what}, 입력 {inputs}; {init}시드 {seed}, h = {h}, {precision}.{bug}",

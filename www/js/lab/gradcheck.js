@@ -104,6 +104,12 @@ export function createGradCheck({ engine, state, client }) {
   });
   const step = decimalField({ state, prop: "gstep", label: t("lab.step"), hint: t("lab.hintStep") });
   const scale = decimalField({ state, prop: "gws", label: t("lab.weightScale"), hint: t("lab.hintWeightScale") });
+  // A designed network's weights: He (the default), or every weight from the weight scale.
+  const init = radioGroup({
+    legend: t("lab.init"), name: "lab-ginit", value: state.get("ginit"),
+    options: [["he", t("lab.initHeOption")], ["scale", t("lab.initScaleOption")]],
+    onChange: (v) => state.set("ginit", v),
+  });
   const precision = radioGroup({
     legend: t("lab.precision"), name: "lab-gprec", value: state.get("gprec"),
     options: [["f64", "f64"], ["f32", "f32"]],
@@ -116,7 +122,9 @@ export function createGradCheck({ engine, state, client }) {
 
   function showFields() {
     const layer = byName.get(state.get("gl"));
-    scale.field.hidden = !layer.fields.includes("weightScale");
+    const drawnFromScale = layer.fields.includes("init") && state.get("ginit") === "scale";
+    scale.field.hidden = !layer.fields.includes("weightScale") && !drawnFromScale;
+    init.set.hidden = !layer.fields.includes("init");
     netBox.hidden = !layer.fields.includes("network");
     const labels = LABELS[layer.name] ?? {};
     for (const [field, { box, input }] of fields) {
@@ -141,6 +149,7 @@ export function createGradCheck({ engine, state, client }) {
     s.precision = state.get("gprec");
     s.injectBug = state.get("gbug");
     if (layer.fields.includes("network")) s.network = state.get("net");
+    if (layer.fields.includes("init")) s.init = state.get("ginit");
     return s;
   }
 
@@ -164,6 +173,7 @@ export function createGradCheck({ engine, state, client }) {
     step.update(changed);
     scale.update(changed);
     if (changed.includes("gprec")) precision.select(state.get("gprec"));
+    if (changed.includes("ginit")) init.select(state.get("ginit"));
     if (changed.includes("gbug")) bug.checked = state.get("gbug");
     if (changed.includes("net")) showNetwork();
     showFields();
@@ -178,7 +188,7 @@ export function createGradCheck({ engine, state, client }) {
       shapeBox,
       el("div", { class: "numbers" }, scale.field, seed.field, step.field),
       netBox,
-      precision.set, bugLabel),
+      init.set, precision.set, bugLabel),
     runner.element,
     results);
   return { element, setBusy: runner.setBusy };

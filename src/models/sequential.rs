@@ -68,7 +68,7 @@ use ndarray::{
 use serde::{Deserialize, Serialize};
 
 use super::model::Model;
-use super::three_layer::{argmax_rows, short_number, ThreeLayerConvNet};
+use super::three_layer::{argmax_rows, check_representable, short_number, ThreeLayerConvNet};
 
 /// The description, the classes and the initialisation of a [`Sequential`] model.
 #[derive(Debug, Clone, PartialEq)]
@@ -304,17 +304,7 @@ fn check_non_negative<F: Float>(name: &str, value: f64, what: &'static str) -> R
             reason: Message::new("models.finite_non_negative"),
         });
     }
-    if !F::of(value).is_finite() {
-        return Err(Error::invalid(
-            Message::new("models.too_large_for_float")
-                .arg("name", name)
-                .arg("value", short_number(value))
-                .arg("bits", 8 * std::mem::size_of::<F>())
-                .arg("largest", format!("{:.1e}", F::max_value().as_f64()))
-                .nested("what", Message::new(what)),
-        ));
-    }
-    Ok(())
+    check_representable::<F>(name, value, what)
 }
 
 /// Errors unless the last layer of `network` is an fc layer of one output per class.

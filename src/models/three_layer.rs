@@ -508,7 +508,11 @@ pub(crate) fn short_number(v: f64) -> String {
 
 /// Errors unless `value` (weight_scale or reg, already finite and ≥ 0) is finite in `F` too,
 /// where the net computes with it: 1e308 is a valid f64 but an infinite f32.
-fn check_representable<F: Float>(name: &str, value: f64, what: &'static str) -> Result<()> {
+pub(super) fn check_representable<F: Float>(
+    name: &str,
+    value: f64,
+    what: &'static str,
+) -> Result<()> {
     if F::of(value).is_finite() {
         return Ok(());
     }

@@ -1,27 +1,16 @@
 //! The models', the model file's, the trainer's and the Lab's words in Korean: the same numbers
 //! as the English (which the other tests assert unchanged), every sentence from the catalog.
 
+mod common;
 use cnn_playground::i18n::Lang;
 use cnn_playground::lab::{GradCheckJob, GradCheckSettings, LabLayer};
 use cnn_playground::models::{ConvNetConfig, Sequential, SequentialConfig, ThreeLayerConvNet};
-use cnn_playground::trainer::{
-    preset, DataSettings, DataSources, DatasetKind, NetworkPreset, Preset, RunSettings, Trainer,
-};
+use cnn_playground::trainer::{DataSources, NetworkPreset, Trainer};
 use cnn_playground::Error;
+use common::small_trainer_settings as small;
 
 fn hangul(text: &str) -> bool {
     text.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))
-}
-
-fn small() -> (DataSettings, RunSettings) {
-    let (mut data, mut run) = preset(DatasetKind::Figures, Preset::Overfit);
-    data.n_train = 40;
-    data.n_val = 20;
-    run.num_filters = 4;
-    run.hidden_dim = 16;
-    run.batch_size = 10;
-    run.num_epochs = 2;
-    (data, run)
 }
 
 fn three_layer() -> ThreeLayerConvNet<f32> {

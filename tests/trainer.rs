@@ -2,6 +2,7 @@
 //! (filters, activations, confusion matrix, predictions), export/import with its refusals, and
 //! datasets of the user's own images, the digits from a given file.
 
+mod common;
 use cnn_playground::data::{ClassExamples, RgbaImage};
 use cnn_playground::inspect::{filter_tiles, layer_activations};
 use cnn_playground::layers::Mode;
@@ -11,19 +12,8 @@ use cnn_playground::trainer::{
     Split, Trainer, UpdateRule, MAX_FIGURES,
 };
 use cnn_playground::Error;
+use common::small_trainer_settings as small;
 use ndarray::Array4;
-
-/// A small, quick set-up: 40 + 20 figures of 16×16, a net of 4 filters, 2 epochs of batch 10.
-fn small() -> (DataSettings, RunSettings) {
-    let (mut data, mut run) = preset(DatasetKind::Figures, Preset::Overfit);
-    data.n_train = 40;
-    data.n_val = 20;
-    run.num_filters = 4;
-    run.hidden_dim = 16;
-    run.batch_size = 10;
-    run.num_epochs = 2;
-    (data, run)
-}
 
 #[test]
 fn presets_differ_in_data_and_schedule() {

@@ -15,3 +15,20 @@ pub fn linspace_shaped(lo: f64, hi: f64, shape: &[usize]) -> Array<f64, IxDyn> {
         .into_shape_with_order(IxDyn(shape))
         .unwrap()
 }
+
+/// A small, quick trainer set-up: 40 + 20 figures of 16×16, a net of 4 filters, 2 epochs of
+/// batch 10.
+pub fn small_trainer_settings() -> (
+    cnn_playground::trainer::DataSettings,
+    cnn_playground::trainer::RunSettings,
+) {
+    use cnn_playground::trainer::{preset, DatasetKind, Preset};
+    let (mut data, mut run) = preset(DatasetKind::Figures, Preset::Overfit);
+    data.n_train = 40;
+    data.n_val = 20;
+    run.num_filters = 4;
+    run.hidden_dim = 16;
+    run.batch_size = 10;
+    run.num_epochs = 2;
+    (data, run)
+}
